@@ -1,0 +1,13 @@
+"""Ingest: file discovery, parsing, validation, quarantine."""
+
+from amlwatch.ingest.exceptions import FileRejected, IngestError, InboxMissing
+from amlwatch.ingest.load import discover, inbox_dates, ingest_business_date
+
+__all__ = [
+    "FileRejected",
+    "InboxMissing",
+    "IngestError",
+    "discover",
+    "inbox_dates",
+    "ingest_business_date",
+]

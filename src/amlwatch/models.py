@@ -1,0 +1,84 @@
+"""Domain types shared by every layer. Imports nothing of amlwatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class InputKind(StrEnum):
+    """The four inputs of the data contract, in the order they must be loaded."""
+
+    CUSTOMERS = "customers"
+    ACCOUNTS = "accounts"
+    FX_RATES = "fx_rates"
+    TRANSACTIONS = "transactions"
+
+
+class Direction(StrEnum):
+    """Receipt or payment, seen from the customer's side (spec TSDR 01 / 02)."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class CustomerType(StrEnum):
+    """Natural person or not: decides 0502 versus 0503 / 0504."""
+
+    INDIVIDUAL = "individual"
+    ENTITY = "entity"
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """One input row that was not loaded, with where it was and why."""
+
+    file: str
+    line: int
+    column: str | None
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One file of an inbox date folder, fingerprinted."""
+
+    kind: InputKind
+    path: str
+    format: str
+    sha256: str
+    size_bytes: int
+    encoding: str | None = None
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What one load of a business date did."""
+
+    load_id: str
+    business_date: dt.date
+    files: list[InputFile] = field(default_factory=list)
+    rows_in: dict[str, int] = field(default_factory=dict)
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    rows_quarantined: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    replaced_load_id: str | None = None
+    quiet_day: bool = False
+    sample_rejects: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def total_in(self) -> int:
+        """Input rows over all files."""
+        return sum(self.rows_in.values())
+
+    @property
+    def total_loaded(self) -> int:
+        """Loaded rows over all files."""
+        return sum(self.rows_loaded.values())
+
+    @property
+    def total_quarantined(self) -> int:
+        """Quarantined rows over all files."""
+        return sum(self.rows_quarantined.values())

@@ -1,0 +1,21 @@
+"""Errors of the warehouse. A locked or busy warehouse is transient: retrying can help."""
+
+from __future__ import annotations
+
+
+class WarehouseError(Exception):
+    """Base of warehouse errors."""
+
+    retryable = False
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the DuckDB file; try again later."""
+
+    retryable = True
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The file or disk could not be used (I/O error, disk full); try again later."""
+
+    retryable = True

@@ -1,0 +1,62 @@
+"""The warehouse's tables: names and columns are the data contract; other tools read them."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+_TXN_OPTIONAL = """
+    tx_method VARCHAR, counterparty_name VARCHAR, counterparty_account VARCHAR,
+    counterparty_account_type VARCHAR, counterparty_id_type VARCHAR,
+    counterparty_id_number VARCHAR, counterparty_bank_name VARCHAR,
+    counterparty_bank_code VARCHAR, counterparty_bank_code_type VARCHAR,
+    counterparty_region VARCHAR, counterparty_is_government BOOLEAN, exemption_code VARCHAR,
+    branch_code VARCHAR, location VARCHAR, purpose VARCHAR, channel VARCHAR, device VARCHAR,
+    foreign_receipt_code VARCHAR, match_no_type VARCHAR, match_no VARCHAR, agent_name VARCHAR,
+    agent_id_type VARCHAR, agent_id_number VARCHAR, agent_nationality VARCHAR
+"""
+
+_CUSTOMER_COLUMNS = """
+    customer_id VARCHAR NOT NULL, name VARCHAR NOT NULL, customer_type VARCHAR NOT NULL,
+    id_type VARCHAR NOT NULL, id_number VARCHAR NOT NULL, nationality VARCHAR,
+    occupation_or_industry VARCHAR, address VARCHAR, phone VARCHAR, other_contact VARCHAR,
+    legal_rep_name VARCHAR, legal_rep_id_type VARCHAR, legal_rep_id_number VARCHAR,
+    controller_name VARCHAR, controller_id_type VARCHAR, controller_id_number VARCHAR,
+    branch_code VARCHAR
+"""
+
+_ACCOUNT_COLUMNS = """
+    account_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, account_type VARCHAR,
+    opened_at TIMESTAMP, closed_at TIMESTAMP, card_type VARCHAR, card_number VARCHAR
+"""
+
+DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
+    f"""CREATE TABLE IF NOT EXISTS transactions (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, line BIGINT NOT NULL,
+        txn_id VARCHAR NOT NULL, booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL,
+        customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
+        amount DECIMAL(20,3) NOT NULL, currency VARCHAR NOT NULL, is_cash BOOLEAN NOT NULL,
+        is_cross_border BOOLEAN NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
+        amount_usd DECIMAL(20,3) NOT NULL, fx_rate_date DATE, fx_stale BOOLEAN NOT NULL,
+        {_TXN_OPTIONAL}, extra JSON)""",
+    f"""CREATE TABLE IF NOT EXISTS customer_history (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_CUSTOMER_COLUMNS}, extra JSON)""",
+    f"""CREATE TABLE IF NOT EXISTS account_history (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_ACCOUNT_COLUMNS}, extra JSON)""",
+    # the current version of each customer / account: the latest business date that sent it
+    """CREATE OR REPLACE VIEW customers AS SELECT * FROM customer_history
+        QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY business_date DESC) = 1""",
+    """CREATE OR REPLACE VIEW accounts AS SELECT * FROM account_history
+        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY business_date DESC) = 1""",
+    """CREATE TABLE IF NOT EXISTS fx_rates (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, rate_date DATE NOT NULL,
+        currency VARCHAR NOT NULL, cny_per_unit DECIMAL(18,8) NOT NULL, extra JSON)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,
+        line BIGINT NOT NULL, "column" VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS load_log (
+        load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,
+        files JSON, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+        rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR)""",
+)
