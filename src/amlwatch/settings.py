@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         "4GB", description="DuckDB memory limit; it spills to disk beyond it."
     )
     duckdb_threads: int = Field(0, description="DuckDB worker threads; 0 means one per core.")
+    calendar_file: Path | None = Field(
+        None,
+        description="TOML file with the statutory holiday schedule of years chinese-calendar "
+        "does not know yet (see amlwatch.rules.calendar).",
+    )
     lock_timeout_s: float = Field(
         30.0,
         description="How long to keep trying to open a warehouse another process holds.",

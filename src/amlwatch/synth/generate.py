@@ -1,0 +1,345 @@
+"""`amlwatch generate`: a synthetic bank's inbox and the ground truth of what it hides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from amlwatch.rules import BusinessCalendar, CalendarUnknown, RulePack, pack_for
+from amlwatch.synth.activity import (
+    CHANNELS,
+    CURRENCIES,
+    EXEMPTIONS,
+    METHODS,
+    PURPOSES,
+    Rows,
+    background_day,
+    cap_below_thresholds,
+    code,
+)
+from amlwatch.synth.cases import (
+    CONCENTRATE_IN_SCATTER_OUT,
+    SCATTER_IN_CONCENTRATE_OUT,
+    PlantedCase,
+    Planter,
+)
+from amlwatch.synth.population import Population, build_population, fx_rates
+
+FORMATS = ("csv", "parquet", "mixed")
+# In a "mixed" inbox, these day numbers are written in another encoding or format.
+_MIXED = {2: "utf-8-sig", 4: "gb18030", 6: "parquet"}
+_CORRUPTIONS = (
+    ("amount", "negative amount", lambda v: "-" + v),
+    ("currency", "RMB instead of CNY", lambda v: "RMB"),
+    ("booked_at", "impossible time", lambda v: v[:11] + "25:61:00"),
+    ("direction", "unknown direction", lambda v: "both"),
+    ("account_id", "account not on file", lambda v: "6222999999999999999"),
+    ("customer_id", "customer not on file", lambda v: "C999999999"),
+    ("is_cash", "not a boolean", lambda v: "maybe"),
+    ("amount", "missing amount", lambda v: ""),
+)
+
+
+@dataclass(slots=True)
+class GenerateSummary:
+    """What was written."""
+
+    out: Path
+    days: int
+    customers: int
+    accounts: int
+    transactions: int
+    cases: int
+    seconds: float
+    per_day: dict[str, int] = field(default_factory=dict)
+
+
+def generate_bank(
+    out: Path,
+    *,
+    customers: int = 2_000,
+    days: int = 30,
+    start: dt.date = dt.date(2026, 10, 1),
+    txns_per_day: int | None = None,
+    seed: int = 20261123,
+    fmt: str = "csv",
+    corrupt_days: int = 0,
+    pack: RulePack | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerateSummary:
+    """Write `out/inbox/<date>/…` for `days` calendar days and `out/ground_truth.jsonl`.
+
+    Args:
+        out: the folder to write (an inbox below it, ground truth beside it).
+        customers: number of customers (about 12% entities).
+        days: calendar days from `start`.
+        start: the first business date.
+        txns_per_day: background transactions on a working day (weekends and holidays
+            get about 55%); default 0.9 per customer.
+        seed: the same seed writes the same bank, byte for byte.
+        fmt: csv, parquet, or mixed (some days in UTF-8 with BOM, GB18030 or Parquet).
+        corrupt_days: how many days get a few corrupted rows (labelled `bad_input`).
+        pack: the rule pack whose thresholds the planted cases straddle.
+        progress: called with (days done, days) after each day.
+
+    Returns:
+        Counts of what was written.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    began = time.monotonic()
+    rng = np.random.default_rng(seed)
+    pack = pack or pack_for(start)
+    calendar = BusinessCalendar.load()
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    open_days = [_is_open(calendar, d) for d in dates]
+    business_days = [d for d, o in zip(dates, open_days, strict=True) if o]
+    rates = fx_rates(rng, dates, open_days)
+    rate_on = _rate_lookup(rates, dates)
+
+    rounds = max(1, min(50, customers // 2_000))
+    reserved = min(80 * rounds, customers // 4)
+    pop = build_population(rng, customers, reserved)
+    planter = Planter(rng, pop, pack, rate_on, business_days, dates)
+    for _ in range(rounds):
+        planter.large_value_cases()
+        for kind in (SCATTER_IN_CONCENTRATE_OUT, CONCENTRATE_IN_SCATTER_OUT):
+            planter.ring(kind, entity=False)
+            planter.ring(kind, entity=True)
+        planter.structuring()
+        planter.inheritance_and_house()
+        planter.salaried_shopper()
+
+    base = txns_per_day if txns_per_day is not None else int(round(customers * 0.9))
+    inbox = out / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    tag_to_txn: dict[int, str] = {}
+    merchants = _decoy_merchants(pop, rounds)
+    corrupt_at = set(np.linspace(3, max(3, days - 2), corrupt_days, dtype=int).tolist()) if corrupt_days else set()
+    summary = GenerateSummary(out=out, days=days, customers=customers, accounts=pop.accounts.num_rows, transactions=0, cases=0, seconds=0.0)
+    paydays = _paydays(calendar, dates)
+    for i, day in enumerate(dates):
+        weight = 1.0 if open_days[i] else 0.55
+        n = int(rng.poisson(base * weight)) if base else 0
+        rows = background_day(rng, pop, day, n, payday=day in paydays, rent_day=day.day <= 5)
+        day_rates = rate_on(day)
+        rate_vector = np.asarray([1.0 if c == "CNY" else day_rates[c] for c in CURRENCIES])
+        rows = Rows.concat([rows, _settlements(rng, pop, merchants, rows, day)])
+        cap_below_thresholds(rows, pop, pack, rate_vector, day_rates["USD"])
+        planted = planter.rows_for(day)
+        if planted is not None:
+            rows = Rows.concat([rows, planted])
+        table, tags = _to_table(rows, pop, day)
+        tag_to_txn.update(tags)
+        style = _MIXED.get(i, "utf-8") if fmt == "mixed" else ("parquet" if fmt == "parquet" else "utf-8")
+        if i in corrupt_at and style != "parquet":
+            table = _corrupt(rng, table, planter, day)
+        folder = inbox / day.isoformat()
+        folder.mkdir(exist_ok=True)
+        _write(table, folder / "transactions", style)
+        if i == 0:
+            _write(pop.customers, folder / "customers", style)
+            _write(pop.accounts, folder / "accounts", style)
+        elif i % 7 == 0:
+            changed = _address_changes(rng, pop, day)
+            _write(changed, folder / "customers", style)
+        published = rates.get(day)
+        rate_date = day
+        if published is None and i == 0:  # the first folder brings the rate last published
+            published, rate_date = rate_on(day), day - dt.timedelta(days=1)
+        if published is not None:
+            _write(
+                pa.table({"rate_date": pa.array([rate_date] * len(published), pa.date32()),
+                          "currency": list(published), "cny_per_unit": [f"{v:.6f}" for v in published.values()]}),
+                folder / "fx_rates", style,
+            )
+        summary.transactions += table.num_rows
+        summary.per_day[day.isoformat()] = table.num_rows
+        if progress:
+            progress(i + 1, days)
+
+    _record_decoys(planter, pop, merchants, paydays, business_days)
+    summary.cases = len(planter.cases)
+    _write_ground_truth(out, planter.cases, pop, tag_to_txn)
+    summary.seconds = time.monotonic() - began
+    manifest = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
+    manifest.update(seed=seed, start=start.isoformat(), format=fmt, rule_pack=pack.label, txns_per_day=base)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return summary
+
+
+def _is_open(calendar: BusinessCalendar, day: dt.date) -> bool:
+    try:
+        return calendar.is_business_day(day)
+    except CalendarUnknown:
+        return day.weekday() < 5  # synthetic data only: monitoring itself never guesses
+
+
+def _rate_lookup(rates: dict[dt.date, dict[str, float]], dates: list[dt.date]) -> Callable[[dt.date], dict[str, float]]:
+    """The rate in force on a day: that day's, else the latest earlier one (as ingest does)."""
+    in_force: dict[dt.date, dict[str, float]] = {}
+    last: dict[str, float] | None = None
+    for day in dates:
+        last = rates.get(day, last)
+        if last is None:  # before the first publication: use the first one
+            last = rates[min(rates)] if rates else {"USD": 7.1, "EUR": 7.7, "HKD": 0.91, "JPY": 0.047, "GBP": 9.0}
+        in_force[day] = last
+    return lambda day: in_force[day]
+
+
+def _paydays(calendar: BusinessCalendar, dates: list[dt.date]) -> set[dt.date]:
+    """The 15th of each month, or the business day before it."""
+    out = set()
+    for month in sorted({(d.year, d.month) for d in dates}):
+        day = dt.date(month[0], month[1], 15)
+        while not _is_open(calendar, day):
+            day -= dt.timedelta(days=1)
+        out.add(day)
+    return out
+
+
+def _decoy_merchants(pop: Population, rounds: int) -> np.ndarray:
+    merchants = np.flatnonzero(pop.is_merchant)
+    if len(merchants) == 0:
+        return merchants
+    busiest = merchants[np.argsort(-pop.activity[merchants], kind="stable")]
+    return busiest[: 2 * rounds]
+
+
+def _settlements(rng: np.random.Generator, pop: Population, merchants: np.ndarray, rows: Rows, day: dt.date) -> Rows:
+    """Each decoy merchant settles the day's card takings to its own account at another bank."""
+    card = (rows.method == code(METHODS, "000112")) & ~rows.out & np.isin(rows.cust, merchants)
+    takings = np.bincount(np.searchsorted(merchants, rows.cust[card]), weights=rows.fen[card], minlength=len(merchants)).astype(np.int64)
+    who = np.flatnonzero(takings > 0)
+    n = len(who)
+    start, _ = pop.pools["company"]
+    return Rows(
+        cust=merchants[who], acct=pop.first_account[merchants[who]],
+        ts=np.full(n, (day - dt.date(1970, 1, 1)).days * 86_400 + 23 * 3600 + 30 * 60), out=np.ones(n, bool),
+        fen=takings[who], currency=np.zeros(n, np.int64), cash=np.zeros(n, bool), xb=np.zeros(n, bool),
+        method=np.full(n, code(METHODS, "000131")), cp=start + merchants[who] % 1000, exempt=np.zeros(n, np.int64),
+        channel=np.full(n, code(CHANNELS, "ONLINE")), purpose=np.full(n, code(PURPOSES, "商户结算")), tag=np.full(n, -1),
+    )
+
+
+def _record_decoys(planter: Planter, pop: Population, merchants: np.ndarray, paydays: set[dt.date], business_days: list[dt.date]) -> None:
+    for employer in (0, 1):
+        staff = int((pop.employer == employer).sum())
+        for payday in sorted(paydays):
+            planter.cases.append(PlantedCase(f"decoy_payroll-{employer}-{payday:%Y%m%d}", "decoy_payroll", "no_alert", employer, f"payroll to {staff} employees on {payday}", window=(payday, payday)))
+    if business_days:
+        for m in merchants:
+            planter.cases.append(PlantedCase(f"decoy_merchant-{int(m)}", "decoy_merchant", "no_alert", int(m), "card takings from many payers, settled daily to its own account", window=(business_days[0], business_days[-1])))
+
+
+def _to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict[int, str]]:
+    order = np.argsort(rows.ts, kind="stable")
+    rows = rows.take(order)
+    n = len(rows)
+    numbers = pa.array(np.arange(1, n + 1, dtype=np.int64)).cast(pa.string())
+    txn_id = pc.binary_join_element_wise(f"T{day:%Y%m%d}", pc.utf8_lpad(numbers, 9, "0"), "")
+    units = pa.array(rows.fen // 100).cast(pa.string())
+    cents = pc.utf8_lpad(pa.array(rows.fen % 100).cast(pa.string()), 2, "0")
+    cp = pop.counterparties.take(pa.array(rows.cp))
+    vocab = lambda values, idx: pc.take(pa.array(values), pa.array(idx))  # noqa: E731
+    table = pa.table(
+        {
+            "txn_id": txn_id,
+            "booked_at": pa.array(rows.ts.astype("datetime64[s]")),
+            "customer_id": pc.take(pop.customers["customer_id"], pa.array(rows.cust)),
+            "account_id": pc.take(pop.accounts["account_id"], pa.array(rows.acct)),
+            "direction": vocab(["in", "out"], rows.out.astype(np.int64)),
+            "amount": pc.binary_join_element_wise(units, cents, "."),
+            "currency": vocab(CURRENCIES, rows.currency),
+            "is_cash": pa.array(rows.cash),
+            "is_cross_border": pa.array(rows.xb),
+            "tx_method": vocab(METHODS, rows.method),
+            "counterparty_name": cp["name"],
+            "counterparty_account": cp["account"],
+            "counterparty_bank_name": cp["bank_name"],
+            "counterparty_bank_code": cp["bank_code"],
+            "counterparty_region": cp["region"],
+            "counterparty_is_government": cp["is_government"],
+            "exemption_code": vocab(EXEMPTIONS, rows.exempt),
+            "branch_code": pc.take(pop.customers["branch_code"], pa.array(rows.cust)),
+            "channel": vocab(CHANNELS, rows.channel),
+            "purpose": vocab(PURPOSES, rows.purpose),
+        }
+    )
+    planted = np.flatnonzero(rows.tag >= 0)
+    ids = txn_id.take(pa.array(planted)).to_pylist()
+    return table, dict(zip(rows.tag[planted].tolist(), ids, strict=True))
+
+
+def _corrupt(rng: np.random.Generator, table: pa.Table, planter: Planter, day: dt.date) -> pa.Table:
+    """Append corrupted copies of a few rows (new ids), and one exact duplicate."""
+    text = pa.table({name: pc.cast(col, pa.string()) for name, col in zip(table.column_names, table.columns, strict=True)})
+    picks = rng.choice(table.num_rows, len(_CORRUPTIONS), replace=False)
+    bad = text.take(pa.array(picks)).to_pylist()
+    for k, ((column, what, broken), row) in enumerate(zip(_CORRUPTIONS, bad, strict=True)):
+        row["txn_id"] = f"X{day:%Y%m%d}{k:04d}"
+        row[column] = broken(row[column])
+        planter.cases.append(PlantedCase(f"bad_input-{row['txn_id']}", "bad_input", "quarantine", -1, what, column=column, txn_ids=[row["txn_id"]]))
+    duplicate = text.take(pa.array([int(picks[0])])).to_pylist()
+    planter.cases.append(PlantedCase(f"bad_input-dup-{day:%Y%m%d}", "bad_input", "quarantine", -1, "exact duplicate of an earlier line", column="txn_id", txn_ids=[duplicate[0]["txn_id"]]))
+    extra = pa.Table.from_pylist(bad + duplicate, schema=text.schema)
+    return pa.concat_tables([text, extra])
+
+
+def _address_changes(rng: np.random.Generator, pop: Population, day: dt.date) -> pa.Table:
+    k = max(1, pop.customers.num_rows // 100)
+    pick = np.sort(rng.choice(pop.customers.num_rows - len(pop.reserved), k, replace=False))
+    changed = pop.customers.take(pa.array(pick))
+    address = pc.binary_join_element_wise(changed["address"], f"（{day:%Y年%m月}迁入新址）", "")
+    return changed.set_column(changed.schema.get_field_index("address"), "address", address)
+
+
+def _write(table: pa.Table, stem: Path, style: str) -> None:
+    if style == "parquet":
+        if "amount" in table.column_names and pa.types.is_string(table.schema.field("amount").type):
+            table = table.set_column(table.schema.get_field_index("amount"), "amount", pc.cast(table["amount"], pa.decimal128(20, 2)))
+        pq.write_table(table, stem.with_suffix(".parquet"))
+        return
+    path = stem.with_suffix(".csv")
+    if style == "utf-8":
+        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+        return
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+    data = sink.getvalue().to_pybytes()
+    path.write_bytes(b"\xef\xbb\xbf" + data if style == "utf-8-sig" else data.decode("utf-8").encode("gb18030"))
+
+
+def _write_ground_truth(out: Path, cases: list[PlantedCase], pop: Population, tag_to_txn: dict[int, str]) -> None:
+    customer_ids = pop.customers["customer_id"].to_pylist()
+    with (out / "ground_truth.jsonl").open("w", encoding="utf-8") as fh:
+        for case in cases:
+            record: dict[str, Any] = {
+                "case_id": case.case_id,
+                "kind": case.kind,
+                "expect": case.expect,
+                "customer_id": customer_ids[case.customer] if case.customer >= 0 else None,
+                "note": case.note,
+                "txn_ids": case.txn_ids + [tag_to_txn[t] for t in case.tags],
+                "window": None if case.window is None else [case.window[0].isoformat(), case.window[1].isoformat()],
+            }
+            if case.kind == "bad_input":
+                record["column"] = case.column
+            else:
+                record["large_value"] = [
+                    {"characteristic_code": e["characteristic_code"], "trade_date": e["trade_date"].isoformat(),
+                     "direction": e["direction"], "txn_ids": [tag_to_txn[t] for t in e["tags"]]}
+                    for e in case.large_value
+                ]
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
