@@ -1,0 +1,273 @@
+"""The `amlwatch` command. 反洗钱交易监测 / anti-money-laundering transaction monitoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from amlwatch import __version__
+from amlwatch.settings import get_settings
+
+app = typer.Typer(
+    name="amlwatch",
+    help="amlwatch — 反洗钱交易监测（大额交易、可疑交易）。"
+    "Anti-money-laundering transaction monitoring for Chinese banks: large-value and "
+    "suspicious transaction reporting.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+InboxOpt = Annotated[
+    Path | None,
+    typer.Option("--inbox", help="收件目录，每个营业日一个子目录 / inbox folder, one sub-folder per date "
+                 "[default: AMLWATCH_INBOX or data_samples/inbox]"),
+]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB 数据仓库文件 / DuckDB warehouse file "
+                 "[default: AMLWATCH_DB or ./amlwatch.duckdb]"),
+]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-20") from exc
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Keep Prefect's console chatter down unless asked (set before Prefect is imported)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "amlwatch")
+    # the ephemeral API server needs more than Prefect's default 30 s on a small machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+
+def _fail(error: Exception) -> None:
+    err.print(f"[bold red]失败 failed:[/] {error}")
+    raise typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"amlwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="版本 / show version")
+    ] = False,
+) -> None:
+    """amlwatch — 反洗钱交易监测 / AML transaction monitoring."""
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="输出目录 / output folder (inbox/ and ground_truth.jsonl)")] = Path("generated"),
+    customers: Annotated[int, typer.Option(help="客户数 / number of customers")] = 2_000,
+    days: Annotated[int, typer.Option(help="自然日数 / calendar days")] = 30,
+    start: Annotated[str, typer.Option(help="首日 / first date (YYYY-MM-DD)")] = "2026-10-01",
+    txns_per_day: Annotated[int | None, typer.Option(help="工作日笔数 / background transactions per working day [default: 0.9 × customers]")] = None,
+    seed: Annotated[int, typer.Option(help="随机种子 / seed: same seed, same bank")] = 20261123,
+    format: Annotated[str, typer.Option("--format", help="csv | parquet | mixed (BOM, GB18030, Parquet days)")] = "csv",
+    corrupt_days: Annotated[int, typer.Option(help="含坏数据的天数 / days with a few corrupted rows")] = 0,
+) -> None:
+    """生成模拟银行数据 / Generate a synthetic bank's inbox with planted, labelled cases."""
+    from amlwatch.synth import generate_bank
+
+    with _progress() as progress:
+        job = progress.add_task("生成 generating", total=days)
+        summary = generate_bank(
+            out, customers=customers, days=days, start=_date(start), txns_per_day=txns_per_day,
+            seed=seed, fmt=format, corrupt_days=corrupt_days,
+            progress=lambda done, total: progress.update(job, completed=done),
+        )
+    console.print(
+        f"写入 wrote {summary.transactions:,} transactions over {summary.days} days, "
+        f"{summary.customers:,} customers, {summary.cases} planted cases "
+        f"in {summary.seconds:.1f} s → [bold]{out / 'inbox'}[/], ground truth "
+        f"[bold]{out / 'ground_truth.jsonl'}[/]"
+    )
+
+
+@app.command()
+def ingest(
+    date: Annotated[str, typer.Option("--date", help="营业日 / business date YYYY-MM-DD")],
+    inbox: InboxOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """导入一个营业日（不经 Prefect）/ Load one business date directly, without Prefect."""
+    from amlwatch import jobs
+    from amlwatch.summary import load_report_markdown
+
+    try:
+        report = jobs.ingest_day(_date(date), inbox, db)
+    except Exception as error:  # noqa: BLE001 - shown to the operator, exit code 2
+        _fail(error)
+    console.print(Markdown(load_report_markdown(report)))
+
+
+@app.command()
+def nightly(
+    date: Annotated[str | None, typer.Option("--date", help="运行日期 / run date [default: yesterday, Asia/Shanghai]")] = None,
+    inbox: InboxOpt = None,
+    db: DbOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")] = False,
+) -> None:
+    """运行夜间批处理（Prefect 流程）/ Run the nightly Prefect flow for one date."""
+    _quiet_prefect(verbose)
+    from amlwatch.summary import load_report_markdown
+    from pipelines.nightly import nightly as nightly_flow
+
+    run_date = _date(date) if date else None
+    try:
+        report = nightly_flow(run_date=run_date, inbox=inbox, db=db)
+    except Exception as error:  # noqa: BLE001
+        _fail(error)
+    console.print(Markdown(load_report_markdown(report)))
+    _where(db)
+
+
+@app.command()
+def backfill(
+    date_from: Annotated[str | None, typer.Option("--from", help="起始日 / first date [default: first inbox date]")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="截止日 / last date [default: last inbox date]")] = None,
+    inbox: InboxOpt = None,
+    db: DbOpt = None,
+    keep_going: Annotated[bool, typer.Option(help="出错后继续 / continue after a failed date")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")] = False,
+) -> None:
+    """按日期顺序补跑 / Run the nightly flow for every date of a range, in order."""
+    _quiet_prefect(verbose)
+    from amlwatch.ingest import inbox_dates
+    from pipelines.nightly import nightly as nightly_flow
+
+    folder = Path(inbox or get_settings().inbox)
+    try:
+        available = inbox_dates(folder)
+    except Exception as error:  # noqa: BLE001
+        _fail(error)
+    first = _date(date_from) if date_from else (available[0] if available else None)
+    last = _date(date_to) if date_to else (available[-1] if available else None)
+    if first is None or last is None or first > last:
+        _fail(ValueError(f"no dates to run in {folder} between {date_from} and {date_to}"))
+    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]  # type: ignore[operator]
+    results: list[tuple[dt.date, Any, str | None]] = []
+    with _progress() as progress:
+        job = progress.add_task("补跑 backfill", total=len(dates))
+        for day in dates:
+            progress.update(job, description=f"补跑 backfill {day}")
+            try:
+                results.append((day, nightly_flow(run_date=day, inbox=inbox, db=db), None))
+            except Exception as error:  # noqa: BLE001
+                results.append((day, None, str(error)))
+                if not keep_going:
+                    progress.advance(job)
+                    break
+            progress.advance(job)
+    table = Table(title="补跑汇总 Backfill summary")
+    for column in ("date", "in", "loaded", "quarantined", "seconds", "outcome"):
+        table.add_column(column, justify="right" if column not in ("date", "outcome") else "left")
+    for day, report, error in results:
+        if report is None:
+            table.add_row(str(day), "", "", "", "", f"[red]failed: {error}[/]")
+        else:
+            table.add_row(str(day), f"{report.total_in:,}", f"{report.total_loaded:,}",
+                          f"{report.total_quarantined:,}", f"{report.duration_s:.2f}",
+                          "quiet day" if report.quiet_day else "ok")
+    console.print(table)
+    _where(db)
+    if any(error for _, _, error in results):
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def calendar(
+    date_from: Annotated[str, typer.Option("--from", help="起始日 / first date")],
+    date_to: Annotated[str, typer.Option("--to", help="截止日 / last date")],
+) -> None:
+    """营业日历 / Show which days of a range are business days (PRC statutory schedule)."""
+    from amlwatch.rules import BusinessCalendar, CalendarUnknown
+
+    cal = BusinessCalendar.load(get_settings().calendar_file)
+    table = Table(title="营业日 Business days")
+    for column in ("date", "weekday", "business day"):
+        table.add_column(column)
+    names = "一二三四五六日"
+    try:
+        for day, is_open in cal.days(_date(date_from), _date(date_to)):
+            table.add_row(str(day), f"周{names[day.weekday()]}", "营业 yes" if is_open else "[dim]休 no[/]")
+    except CalendarUnknown as error:
+        _fail(error)
+    console.print(table)
+
+
+@app.command()
+def loads(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 40) -> None:
+    """导入记录 / Show the load log: what was loaded when, from which files."""
+    from amlwatch.warehouse import Warehouse
+
+    path = Path(db or get_settings().db)
+    with Warehouse.open(path, read_only=True) as warehouse:
+        rows = warehouse.rows(
+            """SELECT business_date, load_id, status, rows_in, rows_loaded, rows_quarantined,
+                      round(duration_s, 2), coalesce(error, '') FROM load_log
+               ORDER BY started_at DESC LIMIT ?""",
+            [limit],
+        )
+    table = Table(title=f"导入记录 Load log — {path}")
+    for column in ("date", "load", "status", "in", "loaded", "quarantined", "s", "error"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    date: Annotated[str, typer.Option("--date", help="营业日 / business date")],
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
+) -> None:
+    """隔离数据 / Show rows quarantined for a date, with file, line, column and reason."""
+    from amlwatch.warehouse import Warehouse
+
+    with Warehouse.open(Path(db or get_settings().db), read_only=True) as warehouse:
+        rows = warehouse.rows(
+            """SELECT file, line, "column", reason FROM quarantine WHERE business_date = ?
+               ORDER BY file, line LIMIT ?""",
+            [_date(date), limit],
+        )
+    table = Table(title=f"隔离 Quarantine {date}")
+    for column in ("file", "line", "column", "reason"):
+        table.add_column(column)
+    for file, line, column, reason in rows:
+        table.add_row(file, str(line), column or "", reason)
+    console.print(table)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=not sys.stdout.isatty(),
+    )
+
+
+def _where(db: Path | None) -> None:
+    path = Path(db or get_settings().db).resolve()
+    console.print(f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, …)")

@@ -1,0 +1,35 @@
+"""Human-readable summaries of runs (Prefect artifacts, CLI output). Never full account numbers."""
+
+from __future__ import annotations
+
+from amlwatch.models import LoadReport
+
+
+def load_report_markdown(report: LoadReport) -> str:
+    """A load report as a Markdown table."""
+    lines = [
+        f"### 导入 Ingest {report.business_date} — load `{report.load_id}`",
+        "",
+        "| 文件 file | 输入 in | 已入库 loaded | 隔离 quarantined |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, rows_in in report.rows_in.items():
+        lines.append(
+            f"| {name} | {rows_in:,} | {report.rows_loaded.get(name, 0):,} "
+            f"| {report.rows_quarantined.get(name, 0):,} |"
+        )
+    lines.append(
+        f"| **total** | {report.total_in:,} | {report.total_loaded:,} "
+        f"| {report.total_quarantined:,} |"
+    )
+    lines.append("")
+    lines.append(f"Duration {report.duration_s:.2f} s.")
+    if report.replaced_load_id:
+        lines.append(f"Replaces load `{report.replaced_load_id}` of the same date.")
+    if report.quiet_day:
+        lines.append("Quiet day: the transactions file has no rows.")
+    if report.sample_rejects:
+        lines += ["", "First quarantined rows:", "", "| file | line | column | reason |", "|---|---:|---|---|"]
+        for r in report.sample_rejects:
+            lines.append(f"| {r.file} | {r.line} | {r.column or ''} | {r.reason} |")
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Shared fixtures: real DuckDB files and real inbox folders in temporary directories."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from amlwatch.warehouse import Warehouse
+
+DAY = dt.date(2026, 11, 20)
+
+CUSTOMERS = [
+    {"customer_id": "C1", "name": "张三", "customer_type": "individual", "id_type": "110001",
+     "id_number": "110101199001011234", "branch_code": "B001"},
+    {"customer_id": "C2", "name": "北京华信贸易有限公司", "customer_type": "entity", "id_type": "610099",
+     "id_number": "91110105000000001X", "branch_code": "B002"},
+]
+ACCOUNTS = [
+    {"account_id": "6222000000000000011", "customer_id": "C1", "account_type": "120013"},
+    {"account_id": "6222000000000000012", "customer_id": "C1", "account_type": "120013"},
+    {"account_id": "3100000000000000021", "customer_id": "C2", "account_type": "620001"},
+]
+FX = [
+    {"rate_date": "2026-11-20", "currency": "USD", "cny_per_unit": "7.1000"},
+    {"rate_date": "2026-11-20", "currency": "EUR", "cny_per_unit": "7.7000"},
+    {"rate_date": "2026-11-20", "currency": "JPY", "cny_per_unit": "0.047312"},
+]
+
+
+def txn(txn_id: str, /, **overrides: str) -> dict[str, str]:
+    """A valid transaction row of customer C1, changed by `overrides`."""
+    row = {
+        "txn_id": txn_id, "booked_at": "2026-11-20 10:00:00", "customer_id": "C1",
+        "account_id": "6222000000000000011", "direction": "in", "amount": "100.00",
+        "currency": "CNY", "is_cash": "false", "is_cross_border": "false",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_csv(path: Path, rows: Sequence[dict[str, str]], encoding: str = "utf-8",
+              header: Sequence[str] | None = None) -> Path:
+    """Write rows as CSV in the given encoding ('utf-8-sig' writes a BOM)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(header or dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_day(inbox: Path, day: dt.date, transactions: Sequence[dict[str, str]], *,
+              customers: Sequence[dict[str, str]] | None = CUSTOMERS,
+              accounts: Sequence[dict[str, str]] | None = ACCOUNTS,
+              fx: Sequence[dict[str, str]] | None = FX, encoding: str = "utf-8") -> Path:
+    """An inbox folder for one date with the given files (None leaves a file out)."""
+    folder = inbox / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    header = list(txn("x").keys()) if not transactions else None
+    write_csv(folder / "transactions.csv", transactions, encoding, header=header)
+    if customers is not None:
+        write_csv(folder / "customers.csv", customers, encoding)
+    if accounts is not None:
+        write_csv(folder / "accounts.csv", accounts, encoding)
+    if fx is not None:
+        write_csv(folder / "fx_rates.csv", fx, encoding)
+    return folder
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    """An empty inbox folder."""
+    path = tmp_path / "inbox"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    """A fresh warehouse in a real DuckDB file."""
+    with Warehouse.open(tmp_path / "wh.duckdb", memory_limit="1GB", threads=2) as wh:
+        yield wh

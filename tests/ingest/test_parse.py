@@ -1,0 +1,107 @@
+"""Reading files: encodings detected, exact line numbers, files that cannot be read at all."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from amlwatch.ingest import FileRejected
+from amlwatch.ingest.parse import read_input
+from amlwatch.models import InputKind
+from tests.conftest import CUSTOMERS, write_csv
+
+REQUIRED = ["customer_id", "name", "customer_type", "id_type", "id_number"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings_are_detected_and_read_alike(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "customers.csv", CUSTOMERS, encoding)
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.source.encoding == encoding
+    assert parsed.table.column("name").to_pylist() == ["张三", "北京华信贸易有限公司"]
+    assert parsed.table.column_names[0] == "customer_id"  # the BOM is not part of the name
+    assert parsed.lines.tolist() == [2, 3]
+
+
+def test_gb18030_detected_when_only_data_lines_are_not_utf8(tmp_path: Path) -> None:
+    rows = [dict(CUSTOMERS[0], name="王" * 3)] * 1 + [dict(CUSTOMERS[1])]
+    path = write_csv(tmp_path / "customers.csv", rows, "gb18030")
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.source.encoding == "gb18030"
+    assert parsed.table.column("name").to_pylist()[0] == "王王王"
+
+
+def test_parquet_rows_are_numbered_from_one(tmp_path: Path) -> None:
+    path = tmp_path / "customers.parquet"
+    pq.write_table(pa.Table.from_pylist(CUSTOMERS), path)
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.source.format == "parquet"
+    assert parsed.lines.tolist() == [1, 2]
+
+
+def test_quoted_newlines_and_blank_lines_keep_exact_line_numbers(tmp_path: Path) -> None:
+    text = (
+        "customer_id,name,customer_type,id_type,id_number\n"
+        'C1,"张三\n（曾用名）",individual,110001,1\n'
+        "\n"
+        "C2,李四,individual,110001,2\n"
+    )
+    path = tmp_path / "customers.csv"
+    path.write_text(text, encoding="utf-8")
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.table.column("customer_id").to_pylist() == ["C1", "C2"]
+    assert parsed.lines.tolist() == [2, 5]
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_rejected_alone(tmp_path: Path) -> None:
+    text = (
+        "customer_id,name,customer_type,id_type,id_number\n"
+        "C1,张三,individual,110001,1\n"
+        "C2,李四,individual\n"
+        "C3,王五,individual,110001,3\n"
+    )
+    path = tmp_path / "customers.csv"
+    path.write_text(text, encoding="utf-8")
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.table.column("customer_id").to_pylist() == ["C1", "C3"]
+    assert parsed.lines.tolist() == [2, 4]
+    assert [(r.line, r.reason) for r in parsed.malformed] == [
+        (3, "expected 5 fields as in the header, found 3")
+    ]
+    assert parsed.rows_in == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"customer_id,name\nC1,x\n", "required column(s) customer_type, id_type, id_number missing"),
+        (b"customer_id,customer_id,name,customer_type,id_type,id_number\n", "appears twice"),
+        (b"\xff\xfe\x00\x81\x30\x00garbage\x00\n\x81\x30\x81\n", "header line is not readable text"),
+    ],
+)
+def test_unreadable_files_are_rejected_whole(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileRejected, match=re.escape(message)):
+        read_input(path, InputKind.CUSTOMERS, REQUIRED)
+
+
+def test_a_corrupt_parquet_file_is_rejected_whole(tmp_path: Path) -> None:
+    path = tmp_path / "customers.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(FileRejected, match="not a readable Parquet file"):
+        read_input(path, InputKind.CUSTOMERS, REQUIRED)
+
+
+def test_fingerprint_is_the_sha256_of_the_file(tmp_path: Path) -> None:
+    import hashlib
+
+    path = write_csv(tmp_path / "customers.csv", CUSTOMERS)
+    parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
+    assert parsed.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert parsed.source.size_bytes == path.stat().st_size
