@@ -214,7 +214,7 @@ def _decoy_merchants(pop: Population, rounds: int) -> np.ndarray:
     if len(merchants) == 0:
         return merchants
     busiest = merchants[np.argsort(-pop.activity[merchants], kind="stable")]
-    return busiest[: 2 * rounds]
+    return np.sort(busiest[: 2 * rounds])
 
 
 def _settlements(rng: np.random.Generator, pop: Population, merchants: np.ndarray, rows: Rows, day: dt.date) -> Rows:
