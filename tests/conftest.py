@@ -15,10 +15,22 @@ from amlwatch.warehouse import Warehouse
 DAY = dt.date(2026, 11, 20)
 
 CUSTOMERS = [
-    {"customer_id": "C1", "name": "张三", "customer_type": "individual", "id_type": "110001",
-     "id_number": "110101199001011234", "branch_code": "B001"},
-    {"customer_id": "C2", "name": "北京华信贸易有限公司", "customer_type": "entity", "id_type": "610099",
-     "id_number": "91110105000000001X", "branch_code": "B002"},
+    {
+        "customer_id": "C1",
+        "name": "张三",
+        "customer_type": "individual",
+        "id_type": "110001",
+        "id_number": "110101199001011234",
+        "branch_code": "B001",
+    },
+    {
+        "customer_id": "C2",
+        "name": "北京华信贸易有限公司",
+        "customer_type": "entity",
+        "id_type": "610099",
+        "id_number": "91110105000000001X",
+        "branch_code": "B002",
+    },
 ]
 ACCOUNTS = [
     {"account_id": "6222000000000000011", "customer_id": "C1", "account_type": "120013"},
@@ -35,16 +47,26 @@ FX = [
 def txn(txn_id: str, /, **overrides: str) -> dict[str, str]:
     """A valid transaction row of customer C1, changed by `overrides`."""
     row = {
-        "txn_id": txn_id, "booked_at": "2026-11-20 10:00:00", "customer_id": "C1",
-        "account_id": "6222000000000000011", "direction": "in", "amount": "100.00",
-        "currency": "CNY", "is_cash": "false", "is_cross_border": "false",
+        "txn_id": txn_id,
+        "booked_at": "2026-11-20 10:00:00",
+        "customer_id": "C1",
+        "account_id": "6222000000000000011",
+        "direction": "in",
+        "amount": "100.00",
+        "currency": "CNY",
+        "is_cash": "false",
+        "is_cross_border": "false",
     }
     row.update(overrides)
     return row
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, str]], encoding: str = "utf-8",
-              header: Sequence[str] | None = None) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    encoding: str = "utf-8",
+    header: Sequence[str] | None = None,
+) -> Path:
     """Write rows as CSV in the given encoding ('utf-8-sig' writes a BOM)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     names = list(header or dict.fromkeys(key for row in rows for key in row))
@@ -56,10 +78,16 @@ def write_csv(path: Path, rows: Sequence[dict[str, str]], encoding: str = "utf-8
     return path
 
 
-def write_day(inbox: Path, day: dt.date, transactions: Sequence[dict[str, str]], *,
-              customers: Sequence[dict[str, str]] | None = CUSTOMERS,
-              accounts: Sequence[dict[str, str]] | None = ACCOUNTS,
-              fx: Sequence[dict[str, str]] | None = FX, encoding: str = "utf-8") -> Path:
+def write_day(
+    inbox: Path,
+    day: dt.date,
+    transactions: Sequence[dict[str, str]],
+    *,
+    customers: Sequence[dict[str, str]] | None = CUSTOMERS,
+    accounts: Sequence[dict[str, str]] | None = ACCOUNTS,
+    fx: Sequence[dict[str, str]] | None = FX,
+    encoding: str = "utf-8",
+) -> Path:
     """An inbox folder for one date with the given files (None leaves a file out)."""
     folder = inbox / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,8 @@ def large_value_hits(txns: Iterable[NaiveTxn], pack: RulePack) -> set[tuple[str,
     """(txn_id, characteristic code) of every large-value hit, by the rule's plain words."""
     rule = pack.large_value
     counted = [
-        t for t in txns
+        t
+        for t in txns
         if not (t.exemption_code and t.exemption_code in rule.exemption_codes)
         and not (rule.government_counterparty_exempt and t.counterparty_is_government)
         and not (rule.rmb_only and t.currency != "CNY")

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,13 +31,19 @@ err = Console(stderr=True)
 
 InboxOpt = Annotated[
     Path | None,
-    typer.Option("--inbox", help="收件目录，每个营业日一个子目录 / inbox folder, one sub-folder per date "
-                 "[default: AMLWATCH_INBOX or data_samples/inbox]"),
+    typer.Option(
+        "--inbox",
+        help="收件目录，每个营业日一个子目录 / inbox folder, one sub-folder per date "
+        "[default: AMLWATCH_INBOX or data_samples/inbox]",
+    ),
 ]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="DuckDB 数据仓库文件 / DuckDB warehouse file "
-                 "[default: AMLWATCH_DB or ./amlwatch.duckdb]"),
+    typer.Option(
+        "--db",
+        help="DuckDB 数据仓库文件 / DuckDB warehouse file "
+        "[default: AMLWATCH_DB or ./amlwatch.duckdb]",
+    ),
 ]
 
 
@@ -56,7 +62,7 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception) -> NoReturn:
     err.print(f"[bold red]失败 failed:[/] {error}")
     raise typer.Exit(code=2)
 
@@ -70,7 +76,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="版本 / show version")
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="版本 / show version"),
     ] = False,
 ) -> None:
     """amlwatch — 反洗钱交易监测 / AML transaction monitoring."""
@@ -78,14 +85,25 @@ def main(
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="输出目录 / output folder (inbox/ and ground_truth.jsonl)")] = Path("generated"),
+    out: Annotated[
+        Path, typer.Option(help="输出目录 / output folder (inbox/ and ground_truth.jsonl)")
+    ] = Path("generated"),
     customers: Annotated[int, typer.Option(help="客户数 / number of customers")] = 2_000,
     days: Annotated[int, typer.Option(help="自然日数 / calendar days")] = 30,
     start: Annotated[str, typer.Option(help="首日 / first date (YYYY-MM-DD)")] = "2026-10-01",
-    txns_per_day: Annotated[int | None, typer.Option(help="工作日笔数 / background transactions per working day [default: 0.9 × customers]")] = None,
+    txns_per_day: Annotated[
+        int | None,
+        typer.Option(
+            help="工作日笔数 / background transactions per working day [default: 0.9 × customers]"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="随机种子 / seed: same seed, same bank")] = 20261123,
-    format: Annotated[str, typer.Option("--format", help="csv | parquet | mixed (BOM, GB18030, Parquet days)")] = "csv",
-    corrupt_days: Annotated[int, typer.Option(help="含坏数据的天数 / days with a few corrupted rows")] = 0,
+    format: Annotated[
+        str, typer.Option("--format", help="csv | parquet | mixed (BOM, GB18030, Parquet days)")
+    ] = "csv",
+    corrupt_days: Annotated[
+        int, typer.Option(help="含坏数据的天数 / days with a few corrupted rows")
+    ] = 0,
 ) -> None:
     """生成模拟银行数据 / Generate a synthetic bank's inbox with planted, labelled cases."""
     from amlwatch.synth import generate_bank
@@ -93,8 +111,14 @@ def generate(
     with _progress() as progress:
         job = progress.add_task("生成 generating", total=days)
         summary = generate_bank(
-            out, customers=customers, days=days, start=_date(start), txns_per_day=txns_per_day,
-            seed=seed, fmt=format, corrupt_days=corrupt_days,
+            out,
+            customers=customers,
+            days=days,
+            start=_date(start),
+            txns_per_day=txns_per_day,
+            seed=seed,
+            fmt=format,
+            corrupt_days=corrupt_days,
             progress=lambda done, total: progress.update(job, completed=done),
         )
     console.print(
@@ -117,17 +141,22 @@ def ingest(
 
     try:
         report = jobs.ingest_day(_date(date), inbox, db)
-    except Exception as error:  # noqa: BLE001 - shown to the operator, exit code 2
+    except Exception as error:
         _fail(error)
     console.print(Markdown(load_report_markdown(report)))
 
 
 @app.command()
 def nightly(
-    date: Annotated[str | None, typer.Option("--date", help="运行日期 / run date [default: yesterday, Asia/Shanghai]")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="运行日期 / run date [default: yesterday, Asia/Shanghai]"),
+    ] = None,
     inbox: InboxOpt = None,
     db: DbOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
+    ] = False,
 ) -> None:
     """运行夜间批处理（Prefect 流程）/ Run the nightly Prefect flow for one date."""
     _quiet_prefect(verbose)
@@ -137,7 +166,7 @@ def nightly(
     run_date = _date(date) if date else None
     try:
         report = nightly_flow(run_date=run_date, inbox=inbox, db=db)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _fail(error)
     console.print(Markdown(load_report_markdown(report)))
     _where(db)
@@ -145,12 +174,20 @@ def nightly(
 
 @app.command()
 def backfill(
-    date_from: Annotated[str | None, typer.Option("--from", help="起始日 / first date [default: first inbox date]")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="截止日 / last date [default: last inbox date]")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="起始日 / first date [default: first inbox date]")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="截止日 / last date [default: last inbox date]")
+    ] = None,
     inbox: InboxOpt = None,
     db: DbOpt = None,
-    keep_going: Annotated[bool, typer.Option(help="出错后继续 / continue after a failed date")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")] = False,
+    keep_going: Annotated[
+        bool, typer.Option(help="出错后继续 / continue after a failed date")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
+    ] = False,
 ) -> None:
     """按日期顺序补跑 / Run the nightly flow for every date of a range, in order."""
     _quiet_prefect(verbose)
@@ -160,13 +197,13 @@ def backfill(
     folder = Path(inbox or get_settings().inbox)
     try:
         available = inbox_dates(folder)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _fail(error)
     first = _date(date_from) if date_from else (available[0] if available else None)
     last = _date(date_to) if date_to else (available[-1] if available else None)
     if first is None or last is None or first > last:
         _fail(ValueError(f"no dates to run in {folder} between {date_from} and {date_to}"))
-    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]  # type: ignore[operator]
+    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     results: list[tuple[dt.date, Any, str | None]] = []
     with _progress() as progress:
         job = progress.add_task("补跑 backfill", total=len(dates))
@@ -174,8 +211,8 @@ def backfill(
             progress.update(job, description=f"补跑 backfill {day}")
             try:
                 results.append((day, nightly_flow(run_date=day, inbox=inbox, db=db), None))
-            except Exception as error:  # noqa: BLE001
-                results.append((day, None, str(error)))
+            except Exception as failure:  # reported in the summary; exit code 2 below
+                results.append((day, None, str(failure)))
                 if not keep_going:
                     progress.advance(job)
                     break
@@ -183,13 +220,18 @@ def backfill(
     table = Table(title="补跑汇总 Backfill summary")
     for column in ("date", "in", "loaded", "quarantined", "seconds", "outcome"):
         table.add_column(column, justify="right" if column not in ("date", "outcome") else "left")
-    for day, report, error in results:
+    for day, report, problem in results:
         if report is None:
-            table.add_row(str(day), "", "", "", "", f"[red]failed: {error}[/]")
+            table.add_row(str(day), "", "", "", "", f"[red]failed: {problem}[/]")
         else:
-            table.add_row(str(day), f"{report.total_in:,}", f"{report.total_loaded:,}",
-                          f"{report.total_quarantined:,}", f"{report.duration_s:.2f}",
-                          "quiet day" if report.quiet_day else "ok")
+            table.add_row(
+                str(day),
+                f"{report.total_in:,}",
+                f"{report.total_loaded:,}",
+                f"{report.total_quarantined:,}",
+                f"{report.duration_s:.2f}",
+                "quiet day" if report.quiet_day else "ok",
+            )
     console.print(table)
     _where(db)
     if any(error for _, _, error in results):
@@ -211,7 +253,9 @@ def calendar(
     names = "一二三四五六日"
     try:
         for day, is_open in cal.days(_date(date_from), _date(date_to)):
-            table.add_row(str(day), f"周{names[day.weekday()]}", "营业 yes" if is_open else "[dim]休 no[/]")
+            table.add_row(
+                str(day), f"周{names[day.weekday()]}", "营业 yes" if is_open else "[dim]休 no[/]"
+            )
     except CalendarUnknown as error:
         _fail(error)
     console.print(table)
@@ -263,11 +307,17 @@ def quarantine(
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=not sys.stdout.isatty(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not sys.stdout.isatty(),
     )
 
 
 def _where(db: Path | None) -> None:
     path = Path(db or get_settings().db).resolve()
-    console.print(f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, …)")
+    console.print(
+        f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, …)"
+    )

@@ -7,6 +7,32 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+class ColumnType(StrEnum):
+    """Logical types of input columns."""
+
+    STRING = "string"
+    ENUM = "enum"
+    BOOL = "bool"
+    DECIMAL = "decimal"  # decimal(20,3)
+    TIMESTAMP = "timestamp"
+    DATE = "date"
+    CURRENCY = "currency"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One input column: its type, whether it is required and what values it takes."""
+
+    name: str
+    type: ColumnType = ColumnType.STRING
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    non_negative: bool = False
+    positive: bool = False
+    scale: int = 3  # decimal places kept for DECIMAL columns
+
+
+
 class InputKind(StrEnum):
     """The four inputs of the data contract, in the order they must be loaded."""
 

@@ -19,7 +19,9 @@ class Settings(BaseSettings):
         description="Folder with one sub-folder per business date (YYYY-MM-DD) of input files.",
     )
     db: Path = Field(Path("amlwatch.duckdb"), description="The DuckDB warehouse file.")
-    reports_dir: Path = Field(Path("reports"), description="Where report tables and XML are written.")
+    reports_dir: Path = Field(
+        Path("reports"), description="Where report tables and XML are written."
+    )
     duckdb_memory_limit: str = Field(
         "4GB", description="DuckDB memory limit; it spills to disk beyond it."
     )

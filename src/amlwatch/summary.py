@@ -29,7 +29,13 @@ def load_report_markdown(report: LoadReport) -> str:
     if report.quiet_day:
         lines.append("Quiet day: the transactions file has no rows.")
     if report.sample_rejects:
-        lines += ["", "First quarantined rows:", "", "| file | line | column | reason |", "|---|---:|---|---|"]
+        lines += [
+            "",
+            "First quarantined rows:",
+            "",
+            "| file | line | column | reason |",
+            "|---|---:|---|---|",
+        ]
         for r in report.sample_rejects:
             lines.append(f"| {r.file} | {r.line} | {r.column or ''} | {r.reason} |")
     return "\n".join(lines)

@@ -33,8 +33,16 @@ CORRUPTIONS: dict[str, tuple[dict[str, str], str]] = {
 }
 
 # corruptions caught on the row itself, before duplicates are looked for
-ROW_LEVEL = {"negative", "not_a_number", "too_precise", "missing_amount", "bad_currency",
-             "bad_direction", "bad_bool", "bad_time"}
+ROW_LEVEL = {
+    "negative",
+    "not_a_number",
+    "too_precise",
+    "missing_amount",
+    "bad_currency",
+    "bad_direction",
+    "bad_bool",
+    "bad_time",
+}
 
 row_plan = st.lists(
     st.tuples(
@@ -48,14 +56,16 @@ row_plan = st.lists(
 )
 
 
-def build(plan: list, first_line: int) -> tuple[list[dict[str, str]], dict[int, str]]:  # noqa: ANN001
+def build(plan: list, first_line: int) -> tuple[list[dict[str, str]], dict[int, str]]:
     """Rows for the plan, and the column each corrupted row's line must be quarantined for."""
     rows: list[dict[str, str]] = []
     expected: dict[int, str] = {}
     for i, (corruption, amount, second, second_account) in enumerate(plan):
         stamp = dt.datetime.combine(DAY, dt.time()) + dt.timedelta(seconds=second)
         row = txn(
-            f"T{i}", amount=f"{amount:.2f}", booked_at=stamp.isoformat(" "),
+            f"T{i}",
+            amount=f"{amount:.2f}",
+            booked_at=stamp.isoformat(" "),
             account_id="6222000000000000012" if second_account else "6222000000000000011",
         )
         if corruption == "duplicate" and rows:
@@ -74,12 +84,14 @@ def build(plan: list, first_line: int) -> tuple[list[dict[str, str]], dict[int, 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=row_plan, encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "parquet"]))
-def test_loaded_plus_quarantined_equals_input(plan: list, encoding: str) -> None:  # noqa: ANN001
+def test_loaded_plus_quarantined_equals_input(plan: list, encoding: str) -> None:
     parquet = encoding == "parquet" and bool(plan)  # an empty Parquet file has no columns
     rows, expected = build(plan, first_line=1 if parquet else 2)  # Parquet: row numbers
     with tempfile.TemporaryDirectory() as tmp:
         inbox = Path(tmp) / "inbox"
-        folder = write_day(inbox, DAY, rows, encoding="utf-8" if encoding == "parquet" else encoding)
+        folder = write_day(
+            inbox, DAY, rows, encoding="utf-8" if encoding == "parquet" else encoding
+        )
         if parquet:
             (folder / "transactions.csv").unlink()
             pq.write_table(pa.Table.from_pylist(rows), folder / "transactions.parquet")

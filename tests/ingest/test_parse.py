@@ -79,9 +79,15 @@ def test_a_row_with_the_wrong_number_of_fields_is_rejected_alone(tmp_path: Path)
     ("content", "message"),
     [
         (b"", "empty file"),
-        (b"customer_id,name\nC1,x\n", "required column(s) customer_type, id_type, id_number missing"),
+        (
+            b"customer_id,name\nC1,x\n",
+            "required column(s) customer_type, id_type, id_number missing",
+        ),
         (b"customer_id,customer_id,name,customer_type,id_type,id_number\n", "appears twice"),
-        (b"\xff\xfe\x00\x81\x30\x00garbage\x00\n\x81\x30\x81\n", "header line is not readable text"),
+        (
+            b"\xff\xfe\x00\x81\x30\x00garbage\x00\n\x81\x30\x81\n",
+            "header line is not readable text",
+        ),
     ],
 )
 def test_unreadable_files_are_rejected_whole(tmp_path: Path, content: bytes, message: str) -> None:

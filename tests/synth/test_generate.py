@@ -31,7 +31,10 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def cases(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def digest(folder: Path) -> str:
@@ -46,7 +49,7 @@ def digest(folder: Path) -> str:
 def test_the_same_seed_writes_the_same_bank(tmp_path: Path) -> None:
     a = generate_bank(tmp_path / "a", customers=300, days=5, seed=11, fmt="mixed")
     b = generate_bank(tmp_path / "b", customers=300, days=5, seed=11, fmt="mixed")
-    c = generate_bank(tmp_path / "c", customers=300, days=5, seed=12, fmt="mixed")
+    generate_bank(tmp_path / "c", customers=300, days=5, seed=12, fmt="mixed")
     assert a.transactions == b.transactions
     assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
 
@@ -55,8 +58,12 @@ def test_weekends_and_holidays_are_lighter(bank: tuple[Path, Path]) -> None:
     out, _ = bank
     per_day = json.loads((out / "manifest.json").read_text())["per_day"]
     calendar = BusinessCalendar.load()
-    open_days = [n for d, n in per_day.items() if calendar.is_business_day(dt.date.fromisoformat(d))]
-    closed = [n for d, n in per_day.items() if not calendar.is_business_day(dt.date.fromisoformat(d))]
+    open_days = [
+        n for d, n in per_day.items() if calendar.is_business_day(dt.date.fromisoformat(d))
+    ]
+    closed = [
+        n for d, n in per_day.items() if not calendar.is_business_day(dt.date.fromisoformat(d))
+    ]
     assert closed and open_days
     assert sum(closed) / len(closed) < 0.75 * sum(open_days) / len(open_days)
 
@@ -74,11 +81,15 @@ def test_bad_input_is_quarantined_for_the_labelled_column(bank: tuple[Path, Path
     bad = [c for c in cases(out) if c["kind"] == "bad_input"]
     assert len(bad) == 18
     with Warehouse.open(db, read_only=True) as wh:
-        quarantined = wh.rows("""SELECT json_extract_string(raw, '$.txn_id'), "column" FROM quarantine""")
+        quarantined = wh.rows(
+            """SELECT json_extract_string(raw, '$.txn_id'), "column" FROM quarantine"""
+        )
     assert sorted((c["txn_ids"][0], c["column"]) for c in bad) == sorted(quarantined)
 
 
-def test_the_ground_truth_is_every_large_value_hit_and_nothing_else(bank: tuple[Path, Path]) -> None:
+def test_the_ground_truth_is_every_large_value_hit_and_nothing_else(
+    bank: tuple[Path, Path],
+) -> None:
     out, db = bank
     with Warehouse.open(db, read_only=True) as wh:
         rows = wh.rows(
@@ -90,8 +101,10 @@ def test_the_ground_truth_is_every_large_value_hit_and_nothing_else(bank: tuple[
     actual = large_value_hits((NaiveTxn(*r) for r in rows), pack_for(START))
     expected = {
         (txn_id, hit["characteristic_code"])
-        for case in cases(out) if case["kind"] != "bad_input"
-        for hit in case["large_value"] for txn_id in hit["txn_ids"]
+        for case in cases(out)
+        if case["kind"] != "bad_input"
+        for hit in case["large_value"]
+        for txn_id in hit["txn_ids"]
     }
     # per characteristic and customer type: single at threshold 1, cumulative over 3, FX single 1,
     # FX cumulative 2 transactions; 0501 for both types makes 5 combinations; then the house (2)
@@ -105,6 +118,12 @@ def test_planted_kinds_cover_the_brief(bank: tuple[Path, Path]) -> None:
         assert f"large_value_{code}_single_at_threshold" in kinds
         assert f"large_value_{code}_cumulative_just_under" in kinds
         assert f"large_value_{code}_fx_cumulative_over" in kinds
-    assert {"scatter_in_concentrate_out", "concentrate_in_scatter_out", "structuring",
-            "decoy_payroll", "decoy_merchant", "decoy_inheritance_house",
-            "decoy_salaried_shopper"} <= kinds
+    assert {
+        "scatter_in_concentrate_out",
+        "concentrate_in_scatter_out",
+        "structuring",
+        "decoy_payroll",
+        "decoy_merchant",
+        "decoy_inheritance_house",
+        "decoy_salaried_shopper",
+    } <= kinds

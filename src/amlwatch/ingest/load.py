@@ -7,10 +7,12 @@ import logging
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from amlwatch.ingest.exceptions import FileRejected, InboxMissing
 from amlwatch.ingest.parse import read_input
 from amlwatch.ingest.schema import KEYS, SPECS
-from amlwatch.ingest.validate import validate
+from amlwatch.ingest.validate import LINE, compile_row_checks
 from amlwatch.models import InputFile, InputKind, LoadReport
 from amlwatch.warehouse import LoadBatch, Warehouse
 
@@ -67,9 +69,7 @@ def discover(inbox: Path, business_date: dt.date) -> dict[InputKind, Path]:
     return found
 
 
-def ingest_business_date(
-    warehouse: Warehouse, inbox: Path, business_date: dt.date
-) -> LoadReport:
+def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.date) -> LoadReport:
     """Load one business date from the inbox, replacing whatever was loaded for it before.
 
     Args:
@@ -93,12 +93,16 @@ def ingest_business_date(
             spec = SPECS[kind]
             parsed = read_input(path, kind, [c.name for c in spec if c.required])
             sources.append(parsed.source)
-            checked = validate(parsed, spec, KEYS[kind])
+            table = parsed.table.append_column(LINE, pa.array(parsed.lines, pa.int64()))
+            checks = compile_row_checks(spec, KEYS[kind], dict(zip(
+                parsed.table.column_names, parsed.table.schema.types, strict=True)))
             batches[kind] = LoadBatch(
                 source=parsed.source,
-                table=checked.table,
-                rejects=checked.rejects,
-                extra_columns=checked.extra_columns,
+                table=table,
+                typed_select=checks.typed_select,
+                duplicate_update=checks.duplicate_update,
+                extra_columns=checks.extra_columns,
+                rejects=parsed.malformed,
             )
     except FileRejected as exc:
         warehouse.record_failed_load(business_date, sources, str(exc), started)

@@ -88,7 +88,8 @@ def read_input(path: Path, kind: InputKind, required: Sequence[str]) -> ParsedFi
     hasher.start()
     try:
         if path.suffix.lower() == ".parquet":
-            table, lines, malformed, encoding = _read_parquet(path), None, [], None
+            table, lines, encoding = _read_parquet(path), None, None
+            malformed: list[RejectedRow] = []
         else:
             table, lines, malformed, encoding = _read_csv(path, fingerprint, hasher)
     finally:
@@ -194,13 +195,14 @@ def _read_csv_fast(path: Path, names: list[str], encoding: str) -> tuple[pa.Tabl
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, encoding=encoding, block_size=32 << 20
+                column_names=names, skip_rows=1, encoding=encoding, block_size=8 << 20
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                null_values=[""],  # an empty field is "not given"; nothing else is
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -215,7 +217,7 @@ def _read_csv_exact(
     malformed: list[RejectedRow] = []
     chunks: list[list[pa.Array]] = []
     line_chunks: list[np.ndarray] = []
-    columns: list[list[str]] = [[] for _ in names]
+    columns: list[list[str | None]] = [[] for _ in names]
     lines: list[int] = []
 
     def flush() -> None:
@@ -248,7 +250,7 @@ def _read_csv_exact(
                     )
                     continue
                 for values, value in zip(columns, record, strict=True):
-                    values.append(value)
+                    values.append(value if value != "" else None)
                 lines.append(start)
                 if len(lines) >= _SLOW_PATH_BATCH:
                     flush()
@@ -257,7 +259,9 @@ def _read_csv_exact(
             path.name, f"not UTF-8 or GB18030 text (undecodable bytes at offset {exc.start})"
         ) from exc
     except csv.Error as exc:
-        raise FileRejected(path.name, f"CSV structure broken near line {reader.line_num}: {exc}") from exc
+        raise FileRejected(
+            path.name, f"CSV structure broken near line {reader.line_num}: {exc}"
+        ) from exc
     flush()
     if chunks:
         arrays = [pa.chunked_array([chunk[i] for chunk in chunks]) for i in range(len(names))]

@@ -2,35 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
-from amlwatch.models import InputKind
-
-
-class ColumnType(StrEnum):
-    """Logical types of input columns."""
-
-    STRING = "string"
-    ENUM = "enum"
-    BOOL = "bool"
-    DECIMAL = "decimal"  # decimal(20,3)
-    TIMESTAMP = "timestamp"
-    DATE = "date"
-    CURRENCY = "currency"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One input column: its type, whether it is required and what values it takes."""
-
-    name: str
-    type: ColumnType = ColumnType.STRING
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    non_negative: bool = False
-    positive: bool = False
-    scale: int = 3  # decimal places kept for DECIMAL columns
+from amlwatch.models import Column, ColumnType, InputKind
 
 
 S, E, B, D, T, DT, C = (

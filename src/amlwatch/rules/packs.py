@@ -6,7 +6,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ def _parse(data: dict[str, Any]) -> RulePack:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def bundled_packs() -> dict[str, RulePack]:
     """The packs shipped in the package, by name."""
     packs = {}

@@ -19,11 +19,43 @@ from amlwatch.synth.population import Population
 CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY", "GBP"]
 METHODS = ["000112", "000121", "000120", "000131", "000014", "000030", "010104", "010001", "000051"]
 CHANNELS = ["POS", "MOBILE", "ONLINE", "COUNTER", "ATM", ""]
-PURPOSES = ["消费", "转账", "工资", "房租", "货款", "取现", "存现", "跨境汇款", "利息", "税款", "商户结算", "购房款", "遗产继承", "投资款", "借款", "往来款"]
-EXEMPTIONS = ["", "interest", "tax", "reversal", "interbank", "internal_transfer", "rollover", "fx_conversion", "gold_exchange", "intl_loan"]
+PURPOSES = [
+    "消费",
+    "转账",
+    "工资",
+    "房租",
+    "货款",
+    "取现",
+    "存现",
+    "跨境汇款",
+    "利息",
+    "税款",
+    "商户结算",
+    "购房款",
+    "遗产继承",
+    "投资款",
+    "借款",
+    "往来款",
+]
+EXEMPTIONS = [
+    "",
+    "interest",
+    "tax",
+    "reversal",
+    "interbank",
+    "internal_transfer",
+    "rollover",
+    "fx_conversion",
+    "gold_exchange",
+    "intl_loan",
+]
 _CAP_SHARE = 0.7
-_HOUR_WEIGHTS = np.array([1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 16, 18, 20, 20, 18, 18, 20, 18, 12, 6, 3], float)
-_WORK_HOURS = np.array([0, 0, 0, 0, 0, 0, 0, 1, 8, 20, 20, 20, 10, 14, 20, 20, 18, 10, 2, 0, 0, 0, 0, 0], float)
+_HOUR_WEIGHTS = np.array(
+    [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 16, 18, 20, 20, 18, 18, 20, 18, 12, 6, 3], float
+)
+_WORK_HOURS = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 1, 8, 20, 20, 20, 10, 14, 20, 20, 18, 10, 2, 0, 0, 0, 0, 0], float
+)
 
 
 def code(vocab: list[str], value: str) -> int:
@@ -86,31 +118,195 @@ class Activity:
 
 
 ACTIVITIES: tuple[Activity, ...] = (
-    Activity("card", 0.28, "individual", "out", 120, 1.0, 20_000, ("000112",), "POS", "消费", "shop"),
-    Activity("mobile", 0.20, "individual", "out", 60, 1.1, 10_000, ("000121",), "MOBILE", "消费", "shop"),
-    Activity("p2p_out", 0.08, "individual", "out", 1_500, 1.2, 100_000, ("000120", "000131"), "ONLINE", "转账", "person"),
-    Activity("p2p_in", 0.08, "individual", "in", 1_500, 1.2, 100_000, ("000120", "000131"), "ONLINE", "转账", "person"),
-    Activity("atm", 0.07, "individual", "out", 800, 0.7, 3_000, ("000014",), "ATM", "取现", "person", cash=True, round_to=100),
-    Activity("counter_cash", 0.03, "individual", "both", 5_000, 0.8, 30_000, ("000030",), "COUNTER", "存现", "person", cash=True, round_to=100),
-    Activity("supplier", 0.09, "entity", "out", 40_000, 1.1, 500_000, ("000131", "000120"), "ONLINE", "货款", "company"),
-    Activity("sales", 0.09, "entity", "in", 30_000, 1.1, 500_000, ("000131", "000120"), "ONLINE", "货款", "company"),
-    Activity("entity_cash", 0.02, "entity", "both", 8_000, 0.8, 40_000, ("000030",), "COUNTER", "存现", "person", cash=True, round_to=100),
-    Activity("merchant_card", 0.04, "merchant", "in", 90, 0.9, 5_000, ("000112",), "POS", "消费", "person"),
-    Activity("xb_person", 0.006, "individual", "both", 800, 0.9, 4_000, ("010104",), "COUNTER", "跨境汇款", "foreign", cross_border=True, foreign=True),
-    Activity("xb_entity", 0.01, "entity", "both", 20_000, 1.0, 150_000, ("010104",), "ONLINE", "货款", "foreign", cross_border=True, foreign=True),
-    Activity("interest", 0.002, "individual", "in", 20, 1.5, 50_000, ("000051",), "", "利息", "internal", exemption="interest"),
-    Activity("tax", 0.002, "entity", "out", 20_000, 1.3, 3_000_000, ("000120",), "ONLINE", "税款", "government", exemption="tax"),
+    Activity(
+        "card", 0.28, "individual", "out", 120, 1.0, 20_000, ("000112",), "POS", "消费", "shop"
+    ),
+    Activity(
+        "mobile", 0.20, "individual", "out", 60, 1.1, 10_000, ("000121",), "MOBILE", "消费", "shop"
+    ),
+    Activity(
+        "p2p_out",
+        0.08,
+        "individual",
+        "out",
+        1_500,
+        1.2,
+        100_000,
+        ("000120", "000131"),
+        "ONLINE",
+        "转账",
+        "person",
+    ),
+    Activity(
+        "p2p_in",
+        0.08,
+        "individual",
+        "in",
+        1_500,
+        1.2,
+        100_000,
+        ("000120", "000131"),
+        "ONLINE",
+        "转账",
+        "person",
+    ),
+    Activity(
+        "atm",
+        0.07,
+        "individual",
+        "out",
+        800,
+        0.7,
+        3_000,
+        ("000014",),
+        "ATM",
+        "取现",
+        "person",
+        cash=True,
+        round_to=100,
+    ),
+    Activity(
+        "counter_cash",
+        0.03,
+        "individual",
+        "both",
+        5_000,
+        0.8,
+        30_000,
+        ("000030",),
+        "COUNTER",
+        "存现",
+        "person",
+        cash=True,
+        round_to=100,
+    ),
+    Activity(
+        "supplier",
+        0.09,
+        "entity",
+        "out",
+        40_000,
+        1.1,
+        500_000,
+        ("000131", "000120"),
+        "ONLINE",
+        "货款",
+        "company",
+    ),
+    Activity(
+        "sales",
+        0.09,
+        "entity",
+        "in",
+        30_000,
+        1.1,
+        500_000,
+        ("000131", "000120"),
+        "ONLINE",
+        "货款",
+        "company",
+    ),
+    Activity(
+        "entity_cash",
+        0.02,
+        "entity",
+        "both",
+        8_000,
+        0.8,
+        40_000,
+        ("000030",),
+        "COUNTER",
+        "存现",
+        "person",
+        cash=True,
+        round_to=100,
+    ),
+    Activity(
+        "merchant_card",
+        0.04,
+        "merchant",
+        "in",
+        90,
+        0.9,
+        5_000,
+        ("000112",),
+        "POS",
+        "消费",
+        "person",
+    ),
+    Activity(
+        "xb_person",
+        0.006,
+        "individual",
+        "both",
+        800,
+        0.9,
+        4_000,
+        ("010104",),
+        "COUNTER",
+        "跨境汇款",
+        "foreign",
+        cross_border=True,
+        foreign=True,
+    ),
+    Activity(
+        "xb_entity",
+        0.01,
+        "entity",
+        "both",
+        20_000,
+        1.0,
+        150_000,
+        ("010104",),
+        "ONLINE",
+        "货款",
+        "foreign",
+        cross_border=True,
+        foreign=True,
+    ),
+    Activity(
+        "interest",
+        0.002,
+        "individual",
+        "in",
+        20,
+        1.5,
+        50_000,
+        ("000051",),
+        "",
+        "利息",
+        "internal",
+        exemption="interest",
+    ),
+    Activity(
+        "tax",
+        0.002,
+        "entity",
+        "out",
+        20_000,
+        1.3,
+        3_000_000,
+        ("000120",),
+        "ONLINE",
+        "税款",
+        "government",
+        exemption="tax",
+    ),
 )
 
 
-def _pick_subjects(rng: np.random.Generator, pool: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+def _pick_subjects(
+    rng: np.random.Generator, pool: np.ndarray, weights: np.ndarray, n: int
+) -> np.ndarray:
     if len(pool) == 0 or n == 0:
         return np.zeros(0, dtype=np.int64)
     p = weights[pool]
     total = p.sum()
     if total <= 0:
         return np.zeros(0, dtype=np.int64)
-    return pool[np.searchsorted(np.cumsum(p) / total, rng.random(n), side="right").clip(0, len(pool) - 1)]
+    return pool[
+        np.searchsorted(np.cumsum(p) / total, rng.random(n), side="right").clip(0, len(pool) - 1)
+    ]
 
 
 def _times(rng: np.random.Generator, day: dt.date, n: int, weights: np.ndarray) -> np.ndarray:
@@ -162,15 +358,20 @@ def background_day(
         if activity.round_to > 1:
             step = activity.round_to * 100
             fen = np.maximum((fen // step) * step, step)
-        if activity.direction == "both":
-            out = rng.random(n) < 0.5
-        else:
-            out = np.full(n, activity.direction == "out")
+        out = (
+            rng.random(n) < 0.5
+            if activity.direction == "both"
+            else np.full(n, activity.direction == "out")
+        )
         if activity.foreign:
             currency = rng.choice([1, 2, 3, 5], n, p=[0.6, 0.15, 0.15, 0.1])
         else:
             currency = np.zeros(n, dtype=np.int64)
-        hours = _WORK_HOURS if activity.subjects == "entity" or activity.channel == "COUNTER" else _HOUR_WEIGHTS
+        hours = (
+            _WORK_HOURS
+            if activity.subjects == "entity" or activity.channel == "COUNTER"
+            else _HOUR_WEIGHTS
+        )
         parts.append(
             Rows(
                 cust=cust,
@@ -181,7 +382,9 @@ def background_day(
                 currency=currency,
                 cash=np.full(n, activity.cash),
                 xb=np.full(n, activity.cross_border),
-                method=np.asarray([code(METHODS, m) for m in activity.methods])[rng.integers(0, len(activity.methods), n)],
+                method=np.asarray([code(METHODS, m) for m in activity.methods])[
+                    rng.integers(0, len(activity.methods), n)
+                ],
                 cp=_counterparty(rng, pop, activity.pool, n),
                 exempt=np.full(n, code(EXEMPTIONS, activity.exemption)),
                 channel=np.full(n, code(CHANNELS, activity.channel)),
@@ -197,15 +400,31 @@ def background_day(
 
 
 def _transfer(
-    rng: np.random.Generator, pop: Population, day: dt.date, cust: np.ndarray, out: bool,
-    fen: np.ndarray, cp: np.ndarray, purpose: str, hours: np.ndarray = _WORK_HOURS,
+    rng: np.random.Generator,
+    pop: Population,
+    day: dt.date,
+    cust: np.ndarray,
+    out: bool,
+    fen: np.ndarray,
+    cp: np.ndarray,
+    purpose: str,
+    hours: np.ndarray = _WORK_HOURS,
 ) -> Rows:
     n = len(cust)
     return Rows(
-        cust=cust, acct=pop.first_account[cust], ts=_times(rng, day, n, hours), out=np.full(n, out),
-        fen=fen, currency=np.zeros(n, dtype=np.int64), cash=np.zeros(n, bool), xb=np.zeros(n, bool),
-        method=np.full(n, code(METHODS, "000131")), cp=cp, exempt=np.zeros(n, dtype=np.int64),
-        channel=np.full(n, code(CHANNELS, "ONLINE")), purpose=np.full(n, code(PURPOSES, purpose)),
+        cust=cust,
+        acct=pop.first_account[cust],
+        ts=_times(rng, day, n, hours),
+        out=np.full(n, out),
+        fen=fen,
+        currency=np.zeros(n, dtype=np.int64),
+        cash=np.zeros(n, bool),
+        xb=np.zeros(n, bool),
+        method=np.full(n, code(METHODS, "000131")),
+        cp=cp,
+        exempt=np.zeros(n, dtype=np.int64),
+        channel=np.full(n, code(CHANNELS, "ONLINE")),
+        purpose=np.full(n, code(PURPOSES, purpose)),
         tag=np.full(n, -1),
     )
 
@@ -213,15 +432,30 @@ def _transfer(
 def _payroll(rng: np.random.Generator, pop: Population, day: dt.date) -> list[Rows]:
     """Salaries: the employee's receipt, and the employer's payment when it banks here too."""
     employees = np.flatnonzero(pop.employer != -2)
-    fen = (np.minimum(rng.lognormal(np.log(8_000), 0.45, len(employees)), 60_000) * 100).astype(np.int64)
+    fen = (np.minimum(rng.lognormal(np.log(8_000), 0.45, len(employees)), 60_000) * 100).astype(
+        np.int64
+    )
     employer = pop.employer[employees]
     internal = employer >= 0
     start, _ = pop.pools["internal"]
     company_start, company_end = pop.pools["company"]
-    cp_in = np.where(internal, start + pop.first_account[np.maximum(employer, 0)], rng.integers(company_start, company_end, len(employees)))
+    cp_in = np.where(
+        internal,
+        start + pop.first_account[np.maximum(employer, 0)],
+        rng.integers(company_start, company_end, len(employees)),
+    )
     receipts = _transfer(rng, pop, day, employees, False, fen, cp_in, "工资")
     payer = employer[internal]
-    payments = _transfer(rng, pop, day, payer, True, fen[internal], start + pop.first_account[employees[internal]], "工资")
+    payments = _transfer(
+        rng,
+        pop,
+        day,
+        payer,
+        True,
+        fen[internal],
+        start + pop.first_account[employees[internal]],
+        "工资",
+    )
     return [receipts, payments]
 
 
@@ -229,10 +463,22 @@ def _rent(rng: np.random.Generator, pop: Population, day: dt.date) -> Rows:
     individuals = np.flatnonzero((~pop.is_entity) & (pop.activity > 0))
     renters = individuals[(individuals % 5 == day.day % 5) & (individuals % 3 == 0)]
     fen = (rng.uniform(2_000, 9_000, len(renters)) // 100 * 10_000).astype(np.int64)
-    return _transfer(rng, pop, day, renters, True, fen, _counterparty(rng, pop, "person", len(renters)), "房租", _HOUR_WEIGHTS)
+    return _transfer(
+        rng,
+        pop,
+        day,
+        renters,
+        True,
+        fen,
+        _counterparty(rng, pop, "person", len(renters)),
+        "房租",
+        _HOUR_WEIGHTS,
+    )
 
 
-def cap_below_thresholds(rows: Rows, pop: Population, pack: RulePack, rate_cny: np.ndarray, usd_cny: float) -> None:
+def cap_below_thresholds(
+    rows: Rows, pop: Population, pack: RulePack, rate_cny: np.ndarray, usd_cny: float
+) -> None:
     """Scale amounts so no customer-day-direction-characteristic total reaches 70% of its threshold.
 
     Args:
@@ -256,7 +502,10 @@ def cap_below_thresholds(rows: Rows, pop: Population, pack: RulePack, rate_cny: 
     limits = {}
     for c in pack.large_value.characteristics:
         for ctype in c.customer_types:
-            limits[(c.scope, ctype)] = (float(c.threshold_cny), float(c.threshold_usd or c.threshold_cny))
+            limits[(c.scope, ctype)] = (
+                float(c.threshold_cny),
+                float(c.threshold_usd or c.threshold_cny),
+            )
     g_key = uniq
     g_fx = g_key % 2
     g_scope = (g_key // 2) % 3
@@ -264,13 +513,21 @@ def cap_below_thresholds(rows: Rows, pop: Population, pack: RulePack, rate_cny: 
     g_entity = pop.is_entity[np.maximum(g_cust, 0)]
     cny_t = np.empty(len(uniq))
     usd_t = np.empty(len(uniq))
-    for scope_id, scopes in ((0, ("cash",)), (1, ("transfer", "domestic_transfer")), (2, ("cross_border_transfer", "transfer"))):
+    for scope_id, scopes in (
+        (0, ("cash",)),
+        (1, ("transfer", "domestic_transfer")),
+        (2, ("cross_border_transfer", "transfer")),
+    ):
         for is_ent, ctype in ((True, "entity"), (False, "individual")):
-            limit = next((limits[(s, ctype)] for s in scopes if (s, ctype) in limits), (np.inf, np.inf))
+            limit = next(
+                (limits[(s, ctype)] for s in scopes if (s, ctype) in limits), (np.inf, np.inf)
+            )
             mask = (g_scope == scope_id) & (g_entity == is_ent)
             cny_t[mask], usd_t[mask] = limit
     threshold = np.where(g_fx == 1, usd_t, cny_t)
-    factor = np.where(sums > 0, np.minimum(1.0, _CAP_SHARE * threshold / np.maximum(sums, 1e-9)), 1.0)
+    factor = np.where(
+        sums > 0, np.minimum(1.0, _CAP_SHARE * threshold / np.maximum(sums, 1e-9)), 1.0
+    )
     factor[g_key < 0] = 1.0
     scaled = np.floor(rows.fen * factor[inverse]).astype(np.int64)
     rows.fen[:] = np.maximum(scaled, 1)

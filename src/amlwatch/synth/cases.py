@@ -118,9 +118,20 @@ class Planter:
         else:
             method, channel = "000131", "ONLINE"
         fields = (
-            cust, acct, midnight_seconds(day) + seconds, out, round(amount * 100), code(CURRENCIES, currency),
-            cash, xb, code(METHODS, method), cp, code(EXEMPTIONS, exempt), code(CHANNELS, channel),
-            code(PURPOSES, purpose), tag,
+            cust,
+            acct,
+            midnight_seconds(day) + seconds,
+            out,
+            round(amount * 100),
+            code(CURRENCIES, currency),
+            cash,
+            xb,
+            code(METHODS, method),
+            cp,
+            code(EXEMPTIONS, exempt),
+            code(CHANNELS, channel),
+            code(PURPOSES, purpose),
+            tag,
         )
         self.rows.setdefault(day, []).append(fields)
         return tag
@@ -136,14 +147,40 @@ class Planter:
         if not items:
             return None
         columns = list(zip(*items, strict=True))
-        dtypes = [np.int64, np.int64, np.int64, bool, np.int64, np.int64, bool, bool, np.int64, np.int64, np.int64, np.int64, np.int64, np.int64]
+        dtypes = [
+            np.int64,
+            np.int64,
+            np.int64,
+            bool,
+            np.int64,
+            np.int64,
+            bool,
+            bool,
+            np.int64,
+            np.int64,
+            np.int64,
+            np.int64,
+            np.int64,
+            np.int64,
+        ]
         return Rows(*(np.asarray(col, dtype=t) for col, t in zip(columns, dtypes, strict=True)))
 
     def _time(self, business_hours: bool = True) -> int:
-        return int(self.rng.integers(9 * 3600, 17 * 3600)) if business_hours else int(self.rng.integers(0, 86_400))
+        return (
+            int(self.rng.integers(9 * 3600, 17 * 3600))
+            if business_hours
+            else int(self.rng.integers(0, 86_400))
+        )
 
     def _case(self, kind: str, expect: str, cust: int, note: str, **kw: Any) -> PlantedCase:
-        case = PlantedCase(case_id=f"{kind}-{len(self.cases) + 1:04d}", kind=kind, expect=expect, customer=cust, note=note, **kw)
+        case = PlantedCase(
+            case_id=f"{kind}-{len(self.cases) + 1:04d}",
+            kind=kind,
+            expect=expect,
+            customer=cust,
+            note=note,
+            **kw,
+        )
         self.cases.append(case)
         return case
 
@@ -158,7 +195,9 @@ class Planter:
             for entity in sorted({t == "entity" for t in c.customer_types}, reverse=True):
                 self._characteristic_cases(c, entity, days)
 
-    def _characteristic_cases(self, c: LargeValueCharacteristic, entity: bool, days: list[dt.date]) -> None:
+    def _characteristic_cases(
+        self, c: LargeValueCharacteristic, entity: bool, days: list[dt.date]
+    ) -> None:
         t = float(c.threshold_cny)
         u = None if c.threshold_usd is None else float(c.threshold_usd)
         cash = c.scope == "cash"
@@ -188,53 +227,115 @@ class Planter:
                 each = math.ceil((u / 2 + 1) * rates["USD"] / rates["EUR"] * 100) / 100  # type: ignore[operator]
                 amounts = [each, each]
             tags = [
-                self.txn(cust, day, self._time(), out, a, currency=currency, cash=cash, xb=xb, account=k,
-                         pool="foreign" if xb else ("company" if entity else "person"),
-                         purpose="存现" if cash else "往来款")
+                self.txn(
+                    cust,
+                    day,
+                    self._time(),
+                    out,
+                    a,
+                    currency=currency,
+                    cash=cash,
+                    xb=xb,
+                    account=k,
+                    pool="foreign" if xb else ("company" if entity else "person"),
+                    purpose="存现" if cash else "往来款",
+                )
                 for k, a in enumerate(amounts)
             ]
             expected = [self._expect(c, day, out, tags)] if hit else []
             self._case(
-                f"large_value_{c.code}_{variant}", "hit" if hit else "no_hit", cust,
+                f"large_value_{c.code}_{variant}",
+                "hit" if hit else "no_hit",
+                cust,
                 f"{c.code} {'entity' if entity else 'individual'} {variant}: {currency} "
                 f"{' + '.join(f'{a:,.2f}' for a in amounts)} {'out' if out else 'in'} on {day}",
-                tags=tags, large_value=expected,
+                tags=tags,
+                large_value=expected,
             )
         self._boundary_cases(c, entity, days, t, cash, xb)
 
-    def _boundary_cases(self, c: LargeValueCharacteristic, entity: bool, days: list[dt.date], t: float, cash: bool, xb: bool) -> None:
+    def _boundary_cases(
+        self,
+        c: LargeValueCharacteristic,
+        entity: bool,
+        days: list[dt.date],
+        t: float,
+        cash: bool,
+        xb: bool,
+    ) -> None:
         pool = "foreign" if xb else ("company" if entity else "person")
-        kw = {"cash": cash, "xb": xb, "pool": pool}
+        kw: dict[str, Any] = {"cash": cash, "xb": xb, "pool": pool}
         # receipts and payments are cumulated separately
         cust = self.customer(entity)
         if cust is not None:
             day = days[int(self.rng.integers(0, len(days)))]
-            tags = [self.txn(cust, day, 36_000, False, t * 0.6, **kw), self.txn(cust, day, 50_000, True, t * 0.6, **kw)]
-            self._case(f"large_value_{c.code}_two_sided", "no_hit", cust, f"{c.code}: 60% in and 60% out the same day", tags=tags)
+            tags = [
+                self.txn(cust, day, 36_000, False, t * 0.6, **kw),
+                self.txn(cust, day, 50_000, True, t * 0.6, **kw),
+            ]
+            self._case(
+                f"large_value_{c.code}_two_sided",
+                "no_hit",
+                cust,
+                f"{c.code}: 60% in and 60% out the same day",
+                tags=tags,
+            )
         # the calendar day decides cumulation: 23:59:59 and 00:00:00 are different days
         cust = self.customer(entity)
         later = [d for d in days if d + dt.timedelta(days=1) in self.all_days]
         if cust is not None and later:
             day = later[int(self.rng.integers(0, len(later)))]
-            tags = [self.txn(cust, day, 86_399, True, t * 0.6, **kw), self.txn(cust, day + dt.timedelta(days=1), 0, True, t * 0.6, **kw)]
-            self._case(f"large_value_{c.code}_midnight_split", "no_hit", cust, f"{c.code}: 60% at 23:59:59 and 60% at 00:00:00 next day", tags=tags)
+            tags = [
+                self.txn(cust, day, 86_399, True, t * 0.6, **kw),
+                self.txn(cust, day + dt.timedelta(days=1), 0, True, t * 0.6, **kw),
+            ]
+            self._case(
+                f"large_value_{c.code}_midnight_split",
+                "no_hit",
+                cust,
+                f"{c.code}: 60% at 23:59:59 and 60% at 00:00:00 next day",
+                tags=tags,
+            )
         # exempt records neither count nor are reported
         cust = self.customer(entity)
         if cust is not None:
             day = days[int(self.rng.integers(0, len(days)))]
-            reason = sorted(self.pack.large_value.exemption_codes)[int(self.rng.integers(0, len(self.pack.large_value.exemption_codes)))]
-            tags = [self.txn(cust, day, 40_000, False, t * 1.5, exempt=reason, **kw),
-                    self.txn(cust, day, 41_000, False, t * 0.6, **kw)]
-            self._case(f"large_value_{c.code}_exempt", "no_hit", cust, f"{c.code}: 150% exempt ({reason}) plus 60% ordinary", tags=tags)
+            reason = sorted(self.pack.large_value.exemption_codes)[
+                int(self.rng.integers(0, len(self.pack.large_value.exemption_codes)))
+            ]
+            tags = [
+                self.txn(cust, day, 40_000, False, t * 1.5, exempt=reason, **kw),
+                self.txn(cust, day, 41_000, False, t * 0.6, **kw),
+            ]
+            self._case(
+                f"large_value_{c.code}_exempt",
+                "no_hit",
+                cust,
+                f"{c.code}: 150% exempt ({reason}) plus 60% ordinary",
+                tags=tags,
+            )
         if not cash:
             cust = self.customer(entity)
             if cust is not None and self.pack.large_value.government_counterparty_exempt:
                 day = days[int(self.rng.integers(0, len(days)))]
                 tags = [self.txn(cust, day, 40_000, False, t * 2, pool="government", xb=False)]
-                self._case(f"large_value_{c.code}_government_counterparty", "no_hit", cust, f"{c.code}: 200% from a state organ", tags=tags)
+                self._case(
+                    f"large_value_{c.code}_government_counterparty",
+                    "no_hit",
+                    cust,
+                    f"{c.code}: 200% from a state organ",
+                    tags=tags,
+                )
 
-    def _expect(self, c: LargeValueCharacteristic, day: dt.date, out: bool, tags: list[int]) -> dict[str, Any]:
-        return {"characteristic_code": c.code, "trade_date": day, "direction": "out" if out else "in", "tags": tags}
+    def _expect(
+        self, c: LargeValueCharacteristic, day: dt.date, out: bool, tags: list[int]
+    ) -> dict[str, Any]:
+        return {
+            "characteristic_code": c.code,
+            "trade_date": day,
+            "direction": "out" if out else "in",
+            "tags": tags,
+        }
 
     # ---------------------------------------------------------------- patterns
 
@@ -261,9 +362,13 @@ class Planter:
         tags: list[int] = []
         scatter_n = int(rng.integers(20, 31) if entity else rng.integers(12, 21))
         scatter_parties = [self.party(scattered_pool) for _ in range(scatter_n)]
-        scatter_amounts = [float(round(a, 2)) for a in rng.uniform(0.6 * unit, 1.6 * unit, scatter_n)]
+        scatter_amounts = [
+            float(round(a, 2)) for a in rng.uniform(0.6 * unit, 1.6 * unit, scatter_n)
+        ]
         total = sum(scatter_amounts)
-        concentrated_parties = [self.party("company" if entity else "person") for _ in range(int(rng.integers(1, 3)))]
+        concentrated_parties = [
+            self.party("company" if entity else "person") for _ in range(int(rng.integers(1, 3)))
+        ]
         if kind == SCATTER_IN_CONCENTRATE_OUT:
             scatter_days, concentrate_days, scatter_out = window[:6], window[6:9], False
             conc_total = total * float(rng.uniform(0.92, 0.98))
@@ -271,14 +376,20 @@ class Planter:
             concentrate_days, scatter_days, scatter_out = window[:3], window[3:10], True
             conc_total = total * float(rng.uniform(1.02, 1.08))
         # scattered leg: one party, one transfer each, spread over its days (weekends in the window too)
-        spread = [d for d in self._calendar_days(window) if scatter_days[0] <= d <= scatter_days[-1]]
+        spread = [
+            d for d in self._calendar_days(window) if scatter_days[0] <= d <= scatter_days[-1]
+        ]
         per_day: dict[dt.date, float] = {}
         for party, amount in zip(scatter_parties, scatter_amounts, strict=True):
             day = spread[int(rng.integers(0, len(spread)))]
             if per_day.get(day, 0) + amount > daily_limit:
                 day = min(spread, key=lambda d: per_day.get(d, 0))
             per_day[day] = per_day.get(day, 0) + amount
-            tags.append(self.txn(cust, day, self._time(), scatter_out, amount, cp=party, pool=scattered_pool))
+            tags.append(
+                self.txn(
+                    cust, day, self._time(), scatter_out, amount, cp=party, pool=scattered_pool
+                )
+            )
         # concentrated leg: few parties, a few large transfers, each day below the large-value threshold
         pieces = max(len(concentrate_days), math.ceil(conc_total / daily_limit))
         amount = round(conc_total / pieces, 2)
@@ -287,10 +398,13 @@ class Planter:
             party = concentrated_parties[k % len(concentrated_parties)]
             tags.append(self.txn(cust, day, self._time() + k, not scatter_out, amount, cp=party))
         self._case(
-            kind, "alert", cust,
+            kind,
+            "alert",
+            cust,
             f"{'entity' if entity else 'individual'}: {scatter_n} parties {'out' if scatter_out else 'in'}, "
             f"{len(concentrated_parties)} {'in' if scatter_out else 'out'}, {total:,.0f} CNY",
-            tags=tags, window=(window[0], window[-1]),
+            tags=tags,
+            window=(window[0], window[-1]),
         )
 
     def structuring(self) -> None:
@@ -302,22 +416,54 @@ class Planter:
             return
         t = float(cash.threshold_cny)
         days = sorted(self.rng.choice(len(window), 5, replace=False))
-        tags = [self.txn(cust, window[i], self._time(), False, float(round(self.rng.uniform(0.9 * t, t - 50), 2)), cash=True, purpose="存现") for i in days]
-        self._case("structuring", "no_hit", cust, "five cash deposits just under the cash threshold", tags=tags, window=(window[0], window[-1]))
+        tags = [
+            self.txn(
+                cust,
+                window[i],
+                self._time(),
+                False,
+                float(round(self.rng.uniform(0.9 * t, t - 50), 2)),
+                cash=True,
+                purpose="存现",
+            )
+            for i in days
+        ]
+        self._case(
+            "structuring",
+            "no_hit",
+            cust,
+            "five cash deposits just under the cash threshold",
+            tags=tags,
+            window=(window[0], window[-1]),
+        )
 
     def inheritance_and_house(self) -> None:
         """A one-off inheritance received, then a house bought: large, but not a pattern."""
         window = self._window()
         cust = self.customer(False)
-        code_0503 = next((c for c in self.pack.large_value.characteristics if c.scope == "domestic_transfer"), None)
+        code_0503 = next(
+            (c for c in self.pack.large_value.characteristics if c.scope == "domestic_transfer"),
+            None,
+        )
         if window is None or cust is None or code_0503 is None:
             return
-        receive = self.txn(cust, window[0], 40_000, False, 2_600_000.00, pool="person", purpose="遗产继承")
-        buy = self.txn(cust, window[4], 40_000, True, 2_450_000.00, pool="company", purpose="购房款")
+        receive = self.txn(
+            cust, window[0], 40_000, False, 2_600_000.00, pool="person", purpose="遗产继承"
+        )
+        buy = self.txn(
+            cust, window[4], 40_000, True, 2_450_000.00, pool="company", purpose="购房款"
+        )
         self._case(
-            "decoy_inheritance_house", "no_alert", cust, "2.6M inheritance from one party, 2.45M to one developer",
-            tags=[receive, buy], window=(window[0], window[-1]),
-            large_value=[self._expect(code_0503, window[0], False, [receive]), self._expect(code_0503, window[4], True, [buy])],
+            "decoy_inheritance_house",
+            "no_alert",
+            cust,
+            "2.6M inheritance from one party, 2.45M to one developer",
+            tags=[receive, buy],
+            window=(window[0], window[-1]),
+            large_value=[
+                self._expect(code_0503, window[0], False, [receive]),
+                self._expect(code_0503, window[4], True, [buy]),
+            ],
         )
 
     def salaried_shopper(self) -> None:
@@ -330,8 +476,25 @@ class Planter:
         calendar = self._calendar_days(window)
         for _ in range(40):
             day = calendar[int(self.rng.integers(0, len(calendar)))]
-            tags.append(self.txn(cust, day, self._time(False), True, float(round(self.rng.uniform(50, 900), 2)), pool="shop", purpose="消费"))
-        self._case("decoy_salaried_shopper", "no_alert", cust, "salary 15,000 then 40 card payments at shops", tags=tags, window=(window[0], window[-1]))
+            tags.append(
+                self.txn(
+                    cust,
+                    day,
+                    self._time(False),
+                    True,
+                    float(round(self.rng.uniform(50, 900), 2)),
+                    pool="shop",
+                    purpose="消费",
+                )
+            )
+        self._case(
+            "decoy_salaried_shopper",
+            "no_alert",
+            cust,
+            "salary 15,000 then 40 card payments at shops",
+            tags=tags,
+            window=(window[0], window[-1]),
+        )
 
 
 def _split(total: float, parts: int) -> list[float]:

@@ -121,13 +121,25 @@ def generate_bank(
         planter.inheritance_and_house()
         planter.salaried_shopper()
 
-    base = txns_per_day if txns_per_day is not None else int(round(customers * 0.9))
+    base = txns_per_day if txns_per_day is not None else round(customers * 0.9)
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     tag_to_txn: dict[int, str] = {}
     merchants = _decoy_merchants(pop, rounds)
-    corrupt_at = set(np.linspace(3, max(3, days - 2), corrupt_days, dtype=int).tolist()) if corrupt_days else set()
-    summary = GenerateSummary(out=out, days=days, customers=customers, accounts=pop.accounts.num_rows, transactions=0, cases=0, seconds=0.0)
+    corrupt_at = (
+        set(np.linspace(3, max(3, days - 2), corrupt_days, dtype=int).tolist())
+        if corrupt_days
+        else set()
+    )
+    summary = GenerateSummary(
+        out=out,
+        days=days,
+        customers=customers,
+        accounts=pop.accounts.num_rows,
+        transactions=0,
+        cases=0,
+        seconds=0.0,
+    )
     paydays = _paydays(calendar, dates)
     for i, day in enumerate(dates):
         weight = 1.0 if open_days[i] else 0.55
@@ -142,7 +154,11 @@ def generate_bank(
             rows = Rows.concat([rows, planted])
         table, tags = _to_table(rows, pop, day)
         tag_to_txn.update(tags)
-        style = _MIXED.get(i, "utf-8") if fmt == "mixed" else ("parquet" if fmt == "parquet" else "utf-8")
+        style = (
+            _MIXED.get(i, "utf-8")
+            if fmt == "mixed"
+            else ("parquet" if fmt == "parquet" else "utf-8")
+        )
         if i in corrupt_at and style != "parquet":
             table = _corrupt(rng, table, planter, day)
         folder = inbox / day.isoformat()
@@ -160,9 +176,15 @@ def generate_bank(
             published, rate_date = rate_on(day), day - dt.timedelta(days=1)
         if published is not None:
             _write(
-                pa.table({"rate_date": pa.array([rate_date] * len(published), pa.date32()),
-                          "currency": list(published), "cny_per_unit": [f"{v:.6f}" for v in published.values()]}),
-                folder / "fx_rates", style,
+                pa.table(
+                    {
+                        "rate_date": pa.array([rate_date] * len(published), pa.date32()),
+                        "currency": list(published),
+                        "cny_per_unit": [f"{v:.6f}" for v in published.values()],
+                    }
+                ),
+                folder / "fx_rates",
+                style,
             )
         summary.transactions += table.num_rows
         summary.per_day[day.isoformat()] = table.num_rows
@@ -174,8 +196,12 @@ def generate_bank(
     _write_ground_truth(out, planter.cases, pop, tag_to_txn)
     summary.seconds = time.monotonic() - began
     manifest = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
-    manifest.update(seed=seed, start=start.isoformat(), format=fmt, rule_pack=pack.label, txns_per_day=base)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    manifest.update(
+        seed=seed, start=start.isoformat(), format=fmt, rule_pack=pack.label, txns_per_day=base
+    )
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return summary
 
 
@@ -186,14 +212,20 @@ def _is_open(calendar: BusinessCalendar, day: dt.date) -> bool:
         return day.weekday() < 5  # synthetic data only: monitoring itself never guesses
 
 
-def _rate_lookup(rates: dict[dt.date, dict[str, float]], dates: list[dt.date]) -> Callable[[dt.date], dict[str, float]]:
+def _rate_lookup(
+    rates: dict[dt.date, dict[str, float]], dates: list[dt.date]
+) -> Callable[[dt.date], dict[str, float]]:
     """The rate in force on a day: that day's, else the latest earlier one (as ingest does)."""
     in_force: dict[dt.date, dict[str, float]] = {}
     last: dict[str, float] | None = None
     for day in dates:
         last = rates.get(day, last)
         if last is None:  # before the first publication: use the first one
-            last = rates[min(rates)] if rates else {"USD": 7.1, "EUR": 7.7, "HKD": 0.91, "JPY": 0.047, "GBP": 9.0}
+            last = (
+                rates[min(rates)]
+                if rates
+                else {"USD": 7.1, "EUR": 7.7, "HKD": 0.91, "JPY": 0.047, "GBP": 9.0}
+            )
         in_force[day] = last
     return lambda day: in_force[day]
 
@@ -217,30 +249,69 @@ def _decoy_merchants(pop: Population, rounds: int) -> np.ndarray:
     return np.sort(busiest[: 2 * rounds])
 
 
-def _settlements(rng: np.random.Generator, pop: Population, merchants: np.ndarray, rows: Rows, day: dt.date) -> Rows:
+def _settlements(
+    rng: np.random.Generator, pop: Population, merchants: np.ndarray, rows: Rows, day: dt.date
+) -> Rows:
     """Each decoy merchant settles the day's card takings to its own account at another bank."""
     card = (rows.method == code(METHODS, "000112")) & ~rows.out & np.isin(rows.cust, merchants)
-    takings = np.bincount(np.searchsorted(merchants, rows.cust[card]), weights=rows.fen[card], minlength=len(merchants)).astype(np.int64)
+    takings = np.bincount(
+        np.searchsorted(merchants, rows.cust[card]),
+        weights=rows.fen[card],
+        minlength=len(merchants),
+    ).astype(np.int64)
     who = np.flatnonzero(takings > 0)
     n = len(who)
     start, _ = pop.pools["company"]
     return Rows(
-        cust=merchants[who], acct=pop.first_account[merchants[who]],
-        ts=np.full(n, (day - dt.date(1970, 1, 1)).days * 86_400 + 23 * 3600 + 30 * 60), out=np.ones(n, bool),
-        fen=takings[who], currency=np.zeros(n, np.int64), cash=np.zeros(n, bool), xb=np.zeros(n, bool),
-        method=np.full(n, code(METHODS, "000131")), cp=start + merchants[who] % 1000, exempt=np.zeros(n, np.int64),
-        channel=np.full(n, code(CHANNELS, "ONLINE")), purpose=np.full(n, code(PURPOSES, "商户结算")), tag=np.full(n, -1),
+        cust=merchants[who],
+        acct=pop.first_account[merchants[who]],
+        ts=np.full(n, (day - dt.date(1970, 1, 1)).days * 86_400 + 23 * 3600 + 30 * 60),
+        out=np.ones(n, bool),
+        fen=takings[who],
+        currency=np.zeros(n, np.int64),
+        cash=np.zeros(n, bool),
+        xb=np.zeros(n, bool),
+        method=np.full(n, code(METHODS, "000131")),
+        cp=start + merchants[who] % 1000,
+        exempt=np.zeros(n, np.int64),
+        channel=np.full(n, code(CHANNELS, "ONLINE")),
+        purpose=np.full(n, code(PURPOSES, "商户结算")),
+        tag=np.full(n, -1),
     )
 
 
-def _record_decoys(planter: Planter, pop: Population, merchants: np.ndarray, paydays: set[dt.date], business_days: list[dt.date]) -> None:
+def _record_decoys(
+    planter: Planter,
+    pop: Population,
+    merchants: np.ndarray,
+    paydays: set[dt.date],
+    business_days: list[dt.date],
+) -> None:
     for employer in (0, 1):
         staff = int((pop.employer == employer).sum())
         for payday in sorted(paydays):
-            planter.cases.append(PlantedCase(f"decoy_payroll-{employer}-{payday:%Y%m%d}", "decoy_payroll", "no_alert", employer, f"payroll to {staff} employees on {payday}", window=(payday, payday)))
+            planter.cases.append(
+                PlantedCase(
+                    f"decoy_payroll-{employer}-{payday:%Y%m%d}",
+                    "decoy_payroll",
+                    "no_alert",
+                    employer,
+                    f"payroll to {staff} employees on {payday}",
+                    window=(payday, payday),
+                )
+            )
     if business_days:
         for m in merchants:
-            planter.cases.append(PlantedCase(f"decoy_merchant-{int(m)}", "decoy_merchant", "no_alert", int(m), "card takings from many payers, settled daily to its own account", window=(business_days[0], business_days[-1])))
+            planter.cases.append(
+                PlantedCase(
+                    f"decoy_merchant-{int(m)}",
+                    "decoy_merchant",
+                    "no_alert",
+                    int(m),
+                    "card takings from many payers, settled daily to its own account",
+                    window=(business_days[0], business_days[-1]),
+                )
+            )
 
 
 def _to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict[int, str]]:
@@ -284,15 +355,40 @@ def _to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict
 
 def _corrupt(rng: np.random.Generator, table: pa.Table, planter: Planter, day: dt.date) -> pa.Table:
     """Append corrupted copies of a few rows (new ids), and one exact duplicate."""
-    text = pa.table({name: pc.cast(col, pa.string()) for name, col in zip(table.column_names, table.columns, strict=True)})
+    text = pa.table(
+        {
+            name: pc.cast(col, pa.string())
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
     picks = rng.choice(table.num_rows, len(_CORRUPTIONS), replace=False)
     bad = text.take(pa.array(picks)).to_pylist()
     for k, ((column, what, broken), row) in enumerate(zip(_CORRUPTIONS, bad, strict=True)):
         row["txn_id"] = f"X{day:%Y%m%d}{k:04d}"
         row[column] = broken(row[column])
-        planter.cases.append(PlantedCase(f"bad_input-{row['txn_id']}", "bad_input", "quarantine", -1, what, column=column, txn_ids=[row["txn_id"]]))
+        planter.cases.append(
+            PlantedCase(
+                f"bad_input-{row['txn_id']}",
+                "bad_input",
+                "quarantine",
+                -1,
+                what,
+                column=column,
+                txn_ids=[row["txn_id"]],
+            )
+        )
     duplicate = text.take(pa.array([int(picks[0])])).to_pylist()
-    planter.cases.append(PlantedCase(f"bad_input-dup-{day:%Y%m%d}", "bad_input", "quarantine", -1, "exact duplicate of an earlier line", column="txn_id", txn_ids=[duplicate[0]["txn_id"]]))
+    planter.cases.append(
+        PlantedCase(
+            f"bad_input-dup-{day:%Y%m%d}",
+            "bad_input",
+            "quarantine",
+            -1,
+            "exact duplicate of an earlier line",
+            column="txn_id",
+            txn_ids=[duplicate[0]["txn_id"]],
+        )
+    )
     extra = pa.Table.from_pylist(bad + duplicate, schema=text.schema)
     return pa.concat_tables([text, extra])
 
@@ -308,7 +404,11 @@ def _address_changes(rng: np.random.Generator, pop: Population, day: dt.date) ->
 def _write(table: pa.Table, stem: Path, style: str) -> None:
     if style == "parquet":
         if "amount" in table.column_names and pa.types.is_string(table.schema.field("amount").type):
-            table = table.set_column(table.schema.get_field_index("amount"), "amount", pc.cast(table["amount"], pa.decimal128(20, 2)))
+            table = table.set_column(
+                table.schema.get_field_index("amount"),
+                "amount",
+                pc.cast(table["amount"], pa.decimal128(20, 2)),
+            )
         pq.write_table(table, stem.with_suffix(".parquet"))
         return
     path = stem.with_suffix(".csv")
@@ -318,10 +418,14 @@ def _write(table: pa.Table, stem: Path, style: str) -> None:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
     data = sink.getvalue().to_pybytes()
-    path.write_bytes(b"\xef\xbb\xbf" + data if style == "utf-8-sig" else data.decode("utf-8").encode("gb18030"))
+    path.write_bytes(
+        b"\xef\xbb\xbf" + data if style == "utf-8-sig" else data.decode("utf-8").encode("gb18030")
+    )
 
 
-def _write_ground_truth(out: Path, cases: list[PlantedCase], pop: Population, tag_to_txn: dict[int, str]) -> None:
+def _write_ground_truth(
+    out: Path, cases: list[PlantedCase], pop: Population, tag_to_txn: dict[int, str]
+) -> None:
     customer_ids = pop.customers["customer_id"].to_pylist()
     with (out / "ground_truth.jsonl").open("w", encoding="utf-8") as fh:
         for case in cases:
@@ -332,14 +436,20 @@ def _write_ground_truth(out: Path, cases: list[PlantedCase], pop: Population, ta
                 "customer_id": customer_ids[case.customer] if case.customer >= 0 else None,
                 "note": case.note,
                 "txn_ids": case.txn_ids + [tag_to_txn[t] for t in case.tags],
-                "window": None if case.window is None else [case.window[0].isoformat(), case.window[1].isoformat()],
+                "window": None
+                if case.window is None
+                else [case.window[0].isoformat(), case.window[1].isoformat()],
             }
             if case.kind == "bad_input":
                 record["column"] = case.column
             else:
                 record["large_value"] = [
-                    {"characteristic_code": e["characteristic_code"], "trade_date": e["trade_date"].isoformat(),
-                     "direction": e["direction"], "txn_ids": [tag_to_txn[t] for t in e["tags"]]}
+                    {
+                        "characteristic_code": e["characteristic_code"],
+                        "trade_date": e["trade_date"].isoformat(),
+                        "direction": e["direction"],
+                        "txn_ids": [tag_to_txn[t] for t in e["tags"]],
+                    }
                     for e in case.large_value
                 ]
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")

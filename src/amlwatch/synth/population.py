@@ -9,28 +9,148 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔")
-GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国斌宇浩凯健俊帆帅旭宁龙林欣怡晨阳思雨子涵梓轩一诺")
-CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "天津", "苏州", "郑州", "长沙", "青岛", "宁波", "厦门", "合肥", "福州", "昆明", "沈阳"]
-WORDS = ["华信", "鑫源", "宏达", "恒通", "瑞丰", "金盛", "博远", "诚泰", "永安", "天合", "中联", "佳和", "新锐", "汇通", "嘉禾", "盛世", "东方", "长城", "明德", "正大", "创达", "联合", "腾飞", "锦程"]
-TRADES = ["贸易", "科技", "建材", "物流", "餐饮管理", "电子", "服装", "食品", "医药", "文化传媒", "机械设备", "信息技术", "房地产开发", "装饰工程", "农业发展", "汽车销售"]
-SHOP_KINDS = ["便利店", "超市", "餐厅", "咖啡馆", "药房", "加油站", "书店", "水果店", "面馆", "服装店", "电器商城", "美容院"]
-BANKS = [("中国工商银行", "102"), ("中国农业银行", "103"), ("中国银行", "104"), ("中国建设银行", "105"), ("交通银行", "301"), ("招商银行", "308"), ("中国民生银行", "305"), ("兴业银行", "309")]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔"
+)
+GIVEN = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国斌宇浩凯健俊帆帅旭宁龙林欣怡晨阳思雨子涵梓轩一诺"
+)
+CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "武汉",
+    "西安",
+    "天津",
+    "苏州",
+    "郑州",
+    "长沙",
+    "青岛",
+    "宁波",
+    "厦门",
+    "合肥",
+    "福州",
+    "昆明",
+    "沈阳",
+]
+WORDS = [
+    "华信",
+    "鑫源",
+    "宏达",
+    "恒通",
+    "瑞丰",
+    "金盛",
+    "博远",
+    "诚泰",
+    "永安",
+    "天合",
+    "中联",
+    "佳和",
+    "新锐",
+    "汇通",
+    "嘉禾",
+    "盛世",
+    "东方",
+    "长城",
+    "明德",
+    "正大",
+    "创达",
+    "联合",
+    "腾飞",
+    "锦程",
+]
+TRADES = [
+    "贸易",
+    "科技",
+    "建材",
+    "物流",
+    "餐饮管理",
+    "电子",
+    "服装",
+    "食品",
+    "医药",
+    "文化传媒",
+    "机械设备",
+    "信息技术",
+    "房地产开发",
+    "装饰工程",
+    "农业发展",
+    "汽车销售",
+]
+SHOP_KINDS = [
+    "便利店",
+    "超市",
+    "餐厅",
+    "咖啡馆",
+    "药房",
+    "加油站",
+    "书店",
+    "水果店",
+    "面馆",
+    "服装店",
+    "电器商城",
+    "美容院",
+]
+BANKS = [
+    ("中国工商银行", "102"),
+    ("中国农业银行", "103"),
+    ("中国银行", "104"),
+    ("中国建设银行", "105"),
+    ("交通银行", "301"),
+    ("招商银行", "308"),
+    ("中国民生银行", "305"),
+    ("兴业银行", "309"),
+]
 # 6-digit administrative division codes (GB/T 2260) of the cities above, in the same order.
-REGIONS = ["110105", "310115", "440106", "440305", "330106", "320106", "510107", "420106", "610113", "120101", "320505", "410105", "430104", "370212", "330203", "350203", "340104", "350102", "530102", "210102"]
-FOREIGN = [("USA", "USD"), ("HKG", "HKD"), ("DEU", "EUR"), ("JPN", "JPY"), ("GBR", "GBP"), ("SGP", "USD")]
+REGIONS = [
+    "110105",
+    "310115",
+    "440106",
+    "440305",
+    "330106",
+    "320106",
+    "510107",
+    "420106",
+    "610113",
+    "120101",
+    "320505",
+    "410105",
+    "430104",
+    "370212",
+    "330203",
+    "350203",
+    "340104",
+    "350102",
+    "530102",
+    "210102",
+]
+FOREIGN = [
+    ("USA", "USD"),
+    ("HKG", "HKD"),
+    ("DEU", "EUR"),
+    ("JPN", "JPY"),
+    ("GBR", "GBP"),
+    ("SGP", "USD"),
+]
 BRANCHES = [f"B{n:03d}" for n in range(1, 9)]
 FX_BASE = {"USD": 7.10, "EUR": 7.72, "HKD": 0.912, "JPY": 0.0473, "GBP": 9.05}
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = np.array(list("10X98765432"))
 
 
-def _pick(rng: np.random.Generator, items: list[str], n: int) -> np.ndarray:
-    return np.asarray(items, dtype=object)[rng.integers(0, len(items), n)]
+def _pick(rng: np.random.Generator, items: list[str], n: int) -> pa.Array:
+    return pa.array(items, pa.string()).take(pa.array(rng.integers(0, len(items), n)))
 
 
-def _join(*parts: np.ndarray | str) -> pa.Array:
-    arrays = [p if isinstance(p, str) else pa.array(p, pa.string()) for p in parts]
+def _join(*parts: pa.Array | np.ndarray | str) -> pa.Array:
+    arrays = [
+        p if isinstance(p, (str, pa.Array, pa.ChunkedArray)) else pa.array(p, pa.string())
+        for p in parts
+    ]
     return pc.binary_join_element_wise(*arrays, "")
 
 
@@ -46,8 +166,8 @@ def _seq(prefix: str, start: int, n: int, width: int) -> pa.Array:
 
 def person_names(rng: np.random.Generator, n: int) -> pa.Array:
     """Chinese personal names: a surname and one or two given-name characters."""
-    two = rng.random(n) < 0.6
-    second = np.where(two, _pick(rng, GIVEN, n), "")
+    two = pa.array(rng.random(n) < 0.6)
+    second = pc.if_else(two, _pick(rng, GIVEN, n), pa.scalar("", pa.string()))
     return _join(_pick(rng, SURNAMES, n), _pick(rng, GIVEN, n), second)
 
 
@@ -58,14 +178,17 @@ def company_names(rng: np.random.Generator, n: int) -> pa.Array:
 
 def resident_ids(rng: np.random.Generator, n: int) -> pa.Array:
     """18-digit resident identity numbers with a valid ISO 7064 check character."""
-    region = np.asarray(REGIONS)[rng.integers(0, len(REGIONS), n)]
+    region = np.asarray(REGIONS, dtype=np.int64)[rng.integers(0, len(REGIONS), n)]
     birth = np.datetime64("1950-01-01") + rng.integers(0, 365 * 55, n).astype("timedelta64[D]")
-    birth_text = np.char.replace(np.datetime_as_string(birth, unit="D").astype(str), "-", "")
-    seq = np.char.zfill(rng.integers(0, 1000, n).astype(str), 3)
-    body = np.char.add(np.char.add(region.astype(str), birth_text), seq)
-    digits = body.view("<U1").reshape(n, 17).astype(np.int64) if n else np.zeros((0, 17), int)
-    check = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11]
-    return pa.array(np.char.add(body, check.astype(str)), pa.string())
+    years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    days = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
+    body = ((region * 10_000 + years) * 100 + months) * 100 + days
+    body = body * 1000 + rng.integers(0, 1000, n)  # 17 digits; regions never start with 0
+    powers = 10 ** np.arange(16, -1, -1, dtype=np.int64)
+    digits = (body[:, None] // powers) % 10
+    check = pa.array(_ID_CHECK, pa.string()).take(pa.array((digits @ _ID_WEIGHTS) % 11))
+    return _join(pa.array(body).cast(pa.string()), check)
 
 
 @dataclass(slots=True)
@@ -94,21 +217,30 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     # planted-case subjects (the last customers): 40% entities, whatever the draw
     is_entity[n - n_reserved :] = np.arange(n_reserved) < int(n_reserved * 0.4)
     customer_id = _seq("C", 1, n, 9)
-    names = pc.if_else(
-        pa.array(is_entity), company_names(rng, n), person_names(rng, n)
-    )
+    names = pc.if_else(pa.array(is_entity), company_names(rng, n), person_names(rng, n))
     foreigner = (~is_entity) & (rng.random(n) < 0.02)
     id_type = np.where(is_entity, "610099", np.where(foreigner, "110027", "110001"))
     id_number = pc.if_else(
         pa.array(is_entity),
-        _join("91", np.asarray(REGIONS)[rng.integers(0, len(REGIONS), n)], _digits(rng, n, 9).to_numpy(zero_copy_only=False), "X"),
-        pc.if_else(pa.array(foreigner), _join("E", _digits(rng, n, 8).to_numpy(zero_copy_only=False)), resident_ids(rng, n)),
+        _join("91", _pick(rng, REGIONS, n), _digits(rng, n, 9), "X"),
+        pc.if_else(pa.array(foreigner), _join("E", _digits(rng, n, 8)), resident_ids(rng, n)),
     )
     city = rng.integers(0, len(CITIES), n)
     branch = np.asarray(BRANCHES)[rng.integers(0, len(BRANCHES), n)]
-    address = _join(np.asarray(CITIES)[city], "市", _pick(rng, WORDS, n), "路", (rng.integers(1, 999, n)).astype(str), "号")
-    phone = _join("1", np.asarray(["3", "5", "8"])[rng.integers(0, 3, n)], _digits(rng, n, 9).to_numpy(zero_copy_only=False))
-    occupation = np.where(is_entity, np.asarray(["F51", "I65", "C39", "E47", "H62", "K70"])[rng.integers(0, 6, n)], np.asarray(["10000", "20000", "30000", "40000", "60000", "80000"])[rng.integers(0, 6, n)])
+    address = _join(
+        pa.array(CITIES).take(pa.array(city)),
+        "市",
+        _pick(rng, WORDS, n),
+        "路",
+        pa.array(rng.integers(1, 999, n)).cast(pa.string()),
+        "号",
+    )
+    phone = _join("1", _pick(rng, ["3", "5", "8"], n), _digits(rng, n, 9))
+    occupation = np.where(
+        is_entity,
+        np.asarray(["F51", "I65", "C39", "E47", "H62", "K70"])[rng.integers(0, 6, n)],
+        np.asarray(["10000", "20000", "30000", "40000", "60000", "80000"])[rng.integers(0, 6, n)],
+    )
     legal_rep = pc.if_else(pa.array(is_entity), person_names(rng, n), pa.scalar("", pa.string()))
     legal_rep_id = pc.if_else(pa.array(is_entity), resident_ids(rng, n), pa.scalar("", pa.string()))
     customers = pa.table(
@@ -136,17 +268,23 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     total = int(n_accounts.sum())
     owner_entity = is_entity[owner]
     account_id = pc.if_else(
-        pa.array(owner_entity), _seq("3100", 10_000_001, total, 11), _seq("6222", 100_000_001, total, 15)
+        pa.array(owner_entity),
+        _seq("3100", 10_000_001, total, 11),
+        _seq("6222", 100_000_001, total, 15),
     )
     opened = np.datetime64("2010-01-01") + rng.integers(0, 365 * 14, total).astype("timedelta64[D]")
     accounts = pa.table(
         {
             "account_id": account_id,
             "customer_id": pc.take(customer_id, pa.array(owner)),
-            "account_type": np.where(owner_entity, np.where(rng.random(total) < 0.6, "620001", "620002"), "120013"),
+            "account_type": np.where(
+                owner_entity, np.where(rng.random(total) < 0.6, "620001", "620002"), "120013"
+            ),
             "opened_at": pa.array(opened.astype("datetime64[s]")),
             "card_type": np.where(owner_entity, "", "10"),
-            "card_number": pc.if_else(pa.array(owner_entity), pa.scalar("", pa.string()), account_id),
+            "card_number": pc.if_else(
+                pa.array(owner_entity), pa.scalar("", pa.string()), account_id
+            ),
         }
     )
 
@@ -170,7 +308,9 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     employer[reserved] = -2
     is_merchant[reserved] = False
 
-    counterparties, pools = _counterparties(rng, min(max(2000, n // 2), 200_000), customers, accounts, owner)
+    counterparties, pools = _counterparties(
+        rng, min(max(2000, n // 2), 200_000), customers, accounts, owner
+    )
     return Population(
         customers=customers,
         accounts=accounts,
@@ -195,7 +335,7 @@ def _counterparties(
     pools: dict[str, tuple[int, int]] = {}
     start = 0
 
-    def add(kind: str, names: pa.Array, region: np.ndarray, government: bool = False) -> None:
+    def add(kind: str, names: pa.Array, region: pa.Array, government: bool = False) -> None:
         nonlocal start
         k = len(names)
         bank = rng.integers(0, len(BANKS), k)
@@ -214,18 +354,40 @@ def _counterparties(
         pools[kind] = (start, start + k)
         start += k
 
-    def domestic(k: int) -> np.ndarray:
-        return np.char.add("CHN", np.asarray(REGIONS)[rng.integers(0, len(REGIONS), k)])
+    def domestic(k: int) -> pa.Array:
+        return _join("CHN", _pick(rng, REGIONS, k))
 
-    add("shop", _join(_pick(rng, CITIES, size), _pick(rng, WORDS, size), _pick(rng, SHOP_KINDS, size)), domestic(size))
+    add(
+        "shop",
+        _join(_pick(rng, CITIES, size), _pick(rng, WORDS, size), _pick(rng, SHOP_KINDS, size)),
+        domestic(size),
+    )
     add("person", person_names(rng, size * 4), domestic(size * 4))
     add("company", company_names(rng, size), domestic(size))
     foreign_k = max(200, size // 10)
-    countries = np.asarray([c for c, _ in FOREIGN])[rng.integers(0, len(FOREIGN), foreign_k)]
-    add("foreign", _join(_pick(rng, ["Global", "Pacific", "Harbour", "Northern", "Atlas"], foreign_k), " ", _pick(rng, ["Trading", "Holdings", "Logistics", "Partners"], foreign_k), " Ltd"), np.char.add(countries.astype(str), "000000"))
-    gov = ["国家税务总局", "市财政局", "市人力资源和社会保障局", "市住房公积金管理中心", "区人民法院"]
+    countries = _pick(rng, [c for c, _ in FOREIGN], foreign_k)
+    add(
+        "foreign",
+        _join(
+            _pick(rng, ["Global", "Pacific", "Harbour", "Northern", "Atlas"], foreign_k),
+            " ",
+            _pick(rng, ["Trading", "Holdings", "Logistics", "Partners"], foreign_k),
+            " Ltd",
+        ),
+        _join(countries, "000000"),
+    )
+    gov = [
+        "国家税务总局",
+        "市财政局",
+        "市人力资源和社会保障局",
+        "市住房公积金管理中心",
+        "区人民法院",
+    ]
     k = len(gov) * len(CITIES)
-    gov_names = _join(np.repeat(np.asarray(CITIES), len(gov)), np.tile(np.asarray(gov), len(CITIES)))
+    gov_names = _join(
+        pa.array(np.repeat(np.asarray(CITIES), len(gov))),
+        pa.array(np.tile(np.asarray(gov), len(CITIES))),
+    )
     add("government", gov_names, domestic(k), government=True)
     internal = pa.table(
         {
@@ -242,7 +404,9 @@ def _counterparties(
     return pa.concat_tables(parts), pools
 
 
-def fx_rates(rng: np.random.Generator, days: list[dt.date], published: list[bool]) -> dict[dt.date, dict[str, float]]:
+def fx_rates(
+    rng: np.random.Generator, days: list[dt.date], published: list[bool]
+) -> dict[dt.date, dict[str, float]]:
     """Central parity rates (a gentle random walk), published on business days only."""
     rates: dict[dt.date, dict[str, float]] = {}
     level = dict(FX_BASE)

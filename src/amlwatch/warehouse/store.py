@@ -9,6 +9,7 @@ missing FX rates) run inside that same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -37,12 +38,19 @@ _TABLE_OF = {
 
 @dataclass(slots=True)
 class LoadBatch:
-    """One validated input file, ready to load: typed rows (with `_line`) and row-level rejects."""
+    """One parsed input file, ready to check and load.
+
+    `table` holds the file's rows as parsed (with `_line`); `typed_select` and
+    `duplicate_update` are the ingest stage's row checks compiled to SQL (see
+    `amlwatch.ingest.validate`); `rejects` are rows that could not even be split into fields.
+    """
 
     source: InputFile
     table: pa.Table
+    typed_select: str
+    duplicate_update: str
+    extra_columns: tuple[str, ...] = ()
     rejects: list[RejectedRow] = field(default_factory=list)
-    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def rows_in(self) -> int:
@@ -97,8 +105,7 @@ class Warehouse:
         """Create missing tables and views."""
         for statement in DDL:
             self.con.execute(statement)
-        row = self.con.execute("SELECT max(version) FROM schema_info").fetchone()
-        if row is None or row[0] is None:
+        if self.scalar("SELECT max(version) FROM schema_info") is None:
             self.con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
 
     # ---------------------------------------------------------------- loading
@@ -156,62 +163,83 @@ class Warehouse:
         return load_id
 
     def _retire_date(self, business_date: dt.date) -> str | None:
-        row = self.con.execute(
+        previous = self.scalar(
             "SELECT load_id FROM load_log WHERE business_date = ? AND status = 'loaded'",
             [business_date],
-        ).fetchone()
+        )
         self.con.execute(
             "UPDATE load_log SET status = 'replaced' WHERE business_date = ? AND status = 'loaded'",
             [business_date],
         )
         for table in (*_TABLE_OF.values(), "quarantine"):
             self.con.execute(f"DELETE FROM {table} WHERE business_date = ?", [business_date])
-        return None if row is None else str(row[0])
+        return None if previous is None else str(previous)
 
     def _load_batch(
         self, kind: InputKind, batch: LoadBatch, business_date: dt.date, load_id: str
     ) -> int:
-        """Insert a batch's good rows; returns how many it quarantined on stored-state checks."""
-        self.con.register("_stage", batch.table)
+        """Check and insert one file's rows; returns how many it quarantined."""
+        con = self.con
+        con.register("_raw", batch.table)
         try:
-            extra = _extra_json(batch.extra_columns)
-            target = _TABLE_OF[kind]
-            check_sql = _CHECKS[kind]
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _checked AS {check_sql}",
-                [business_date] * check_sql.count("?"),
+            # 1. type and check every row (in DuckDB: parallel, and it spills if it must)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {batch.typed_select}").fetchall()
+            con.execute(batch.duplicate_update).fetchall()
+            file = Path(batch.source.path).name
+            rejected = self._quarantine_rows(
+                "SELECT _line, _row_column AS _reject_column, _row_reason AS _reject_reason "
+                "FROM _typed WHERE _row_reason IS NOT NULL",
+                [], load_id, business_date, file,
             )
-            rejected = self._quarantine_checked(load_id, business_date, batch)
+            # 2. the rows that passed, checked against what is stored
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW _stage AS SELECT * EXCLUDE (_row_column, _row_reason) "
+                "FROM _typed WHERE _row_reason IS NULL"
+            ).fetchall()
+            check = _CHECKS[kind]
+            params = [business_date] * check.count("?")
+            # the check runs twice (its rejects, then its good rows) rather than materialising
+            # a wide intermediate table: recomputing the joins is the cheaper of the two
+            rejected += self._quarantine_rows(
+                f"SELECT {LINE}, _reject_column, _reject_reason FROM ({check}) "
+                "WHERE _reject_reason IS NOT NULL",
+                params, load_id, business_date, file,
+            )
             excluded = ", ".join(
                 [LINE, "_reject_column", "_reject_reason"]
                 + [f'"{c}"' for c in batch.extra_columns]
             )
             line = f", {LINE} AS line" if kind is InputKind.TRANSACTIONS else ""
-            self.con.execute(
-                f"""INSERT INTO {target} BY NAME
+            con.execute(
+                f"""INSERT INTO {_TABLE_OF[kind]} BY NAME
                     SELECT * EXCLUDE ({excluded}){line},
-                           ?::DATE AS business_date, ? AS load_id, {extra} AS extra
-                    FROM _checked WHERE _reject_reason IS NULL""",
-                [business_date, load_id],
-            )
+                           ?::DATE AS business_date, ? AS load_id,
+                           {_extra_json(batch.extra_columns)} AS extra
+                    FROM ({check}) WHERE _reject_reason IS NULL""",
+                [business_date, load_id, *params],
+            ).fetchall()
         finally:
-            self.con.unregister("_stage")
-            self.con.execute("DROP TABLE IF EXISTS _checked")
+            # after a failed statement the transaction is aborted and rolls back these too;
+            # never let the clean-up hide the error that caused it
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DROP VIEW IF EXISTS _stage").fetchall()
+                con.execute("DROP TABLE IF EXISTS _typed").fetchall()
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("_raw")
         return rejected
 
-    def _quarantine_checked(self, load_id: str, business_date: dt.date, batch: LoadBatch) -> int:
-        file = Path(batch.source.path).name
-        self.con.execute(
+    def _quarantine_rows(
+        self, rejects_sql: str, params: list[Any], load_id: str, business_date: dt.date, file: str
+    ) -> int:
+        """Quarantine the rows `rejects_sql` names (line, column, reason), with their raw text."""
+        inserted = self.con.execute(
             f"""INSERT INTO quarantine
-                SELECT ?, ?, ?, {LINE}, _reject_column, _reject_reason,
-                       to_json(_checked)
-                FROM _checked WHERE _reject_reason IS NOT NULL""",
-            [load_id, business_date, file],
-        )
-        row = self.con.execute(
-            "SELECT count(*) FROM _checked WHERE _reject_reason IS NOT NULL"
-        ).fetchone()
-        return int(row[0]) if row else 0
+                SELECT ?, ?, ?, j.{LINE}, j._reject_column, j._reject_reason,
+                       to_json(r) FROM ({rejects_sql}) j
+                JOIN (SELECT * FROM _raw) r ON r.{LINE} = j.{LINE}""",
+            [load_id, business_date, file, *params],
+        ).fetchall()
+        return int(inserted[0][0])
 
     def _quarantine(self, load_id: str, business_date: dt.date, rejects: list[RejectedRow]) -> None:
         if not rejects:
@@ -237,21 +265,40 @@ class Warehouse:
         self, report: LoadReport, started_at: dt.datetime, status: str, error: str | None
     ) -> None:
         files = [
-            {"kind": f.kind.value, "file": Path(f.path).name, "format": f.format,
-             "encoding": f.encoding, "sha256": f.sha256, "bytes": f.size_bytes}
+            {
+                "kind": f.kind.value,
+                "file": Path(f.path).name,
+                "format": f.format,
+                "encoding": f.encoding,
+                "sha256": f.sha256,
+                "bytes": f.size_bytes,
+            }
             for f in report.files
         ]
         by_file = {
-            name: {"in": report.rows_in[name], "loaded": report.rows_loaded.get(name, 0),
-                   "quarantined": report.rows_quarantined.get(name, 0)}
+            name: {
+                "in": report.rows_in[name],
+                "loaded": report.rows_loaded.get(name, 0),
+                "quarantined": report.rows_quarantined.get(name, 0),
+            }
             for name in report.rows_in
         }
         self.con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                report.load_id, report.business_date, status, started_at, dt.datetime.now(),
-                report.duration_s, json.dumps(files), report.total_in, report.total_loaded,
-                report.total_quarantined, json.dumps(by_file), report.replaced_load_id, error,
+                report.load_id,
+                report.business_date,
+                status,
+                started_at,
+                dt.datetime.now(),
+                report.duration_s,
+                json.dumps(files),
+                report.total_in,
+                report.total_loaded,
+                report.total_quarantined,
+                json.dumps(by_file),
+                report.replaced_load_id,
+                error,
             ],
         )
 
@@ -264,7 +311,9 @@ class Warehouse:
                ORDER BY file, line LIMIT ?""",
             [load_id, limit],
         ).fetchall()
-        return [RejectedRow(file=f, line=ln, column=c, reason=r, raw=raw) for f, ln, c, r, raw in rows]
+        return [
+            RejectedRow(file=f, line=ln, column=c, reason=r, raw=raw) for f, ln, c, r, raw in rows
+        ]
 
     def loaded_dates(self) -> list[dt.date]:
         """Business dates with a current load, oldest first."""
@@ -274,9 +323,10 @@ class Warehouse:
         return [r[0] for r in rows]
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        """One value of a read-only query (for reports and tests)."""
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        """The first value of a query's first row (the whole result is consumed: DuckDB 2.0
+        refuses further work on a connection with an unfinished result)."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read-only query."""
@@ -309,26 +359,40 @@ def _connect(path: Path, read_only: bool, lock_timeout_s: float) -> duckdb.DuckD
 
 _MASK = "'****' || right({0}, 4)"
 
+# Existence of a customer, and the current owner of an account, from the version history
+# (cheaper than the windowed `customers` / `accounts` views, which carry every column).
+_KNOWN_CUSTOMERS = "(SELECT DISTINCT customer_id FROM customer_history)"
+_ACCOUNT_OWNERS = """(SELECT account_id, arg_max(customer_id, business_date) AS customer_id
+    FROM account_history GROUP BY account_id)"""
+
 _TXN_CHECK = f"""
 WITH stage AS (SELECT *, CAST(booked_at AS DATE) AS trade_date FROM _stage),
 earlier AS (
     SELECT t.txn_id, min(t.business_date) AS other_date
     FROM transactions t SEMI JOIN stage s ON t.txn_id = s.txn_id
     GROUP BY t.txn_id),
-rates AS (SELECT rate_date, currency, cny_per_unit FROM fx_rates),
-usd AS (SELECT rate_date, cny_per_unit FROM fx_rates WHERE currency = 'USD'),
+-- the rate in force per currency and day: that day's, else the latest earlier one
+rate_pick AS (
+    SELECT d.currency, d.trade_date, r.rate_date AS rate_date_, r.cny_per_unit AS rate_
+    FROM (SELECT DISTINCT currency, trade_date FROM stage) d
+    ASOF LEFT JOIN fx_rates r ON r.currency = d.currency AND d.trade_date >= r.rate_date),
+usd_pick AS (
+    SELECT d.trade_date, r.rate_date AS usd_rate_date, r.cny_per_unit AS usd_rate_
+    FROM (SELECT DISTINCT trade_date FROM stage) d
+    ASOF LEFT JOIN (SELECT * FROM fx_rates WHERE currency = 'USD') r
+        ON d.trade_date >= r.rate_date),
 joined AS (
     SELECT s.*, e.other_date, c.customer_id AS known_customer, a.account_id AS known_account,
            a.customer_id AS account_owner,
-           CASE WHEN s.currency = 'CNY' THEN s.trade_date ELSE r.rate_date END AS fx_rate_date_,
-           CASE WHEN s.currency = 'CNY' THEN 1::DECIMAL(18,8) ELSE r.cny_per_unit END AS rate_,
-           u.rate_date AS usd_rate_date, u.cny_per_unit AS usd_rate_
+           CASE WHEN s.currency = 'CNY' THEN s.trade_date ELSE r.rate_date_ END AS fx_rate_date_,
+           CASE WHEN s.currency = 'CNY' THEN 1::DECIMAL(18,8) ELSE r.rate_ END AS rate_,
+           u.usd_rate_date, u.usd_rate_
     FROM stage s
     LEFT JOIN earlier e ON e.txn_id = s.txn_id
-    LEFT JOIN customers c ON c.customer_id = s.customer_id
-    LEFT JOIN accounts a ON a.account_id = s.account_id
-    ASOF LEFT JOIN rates r ON r.currency = s.currency AND s.trade_date >= r.rate_date
-    ASOF LEFT JOIN usd u ON s.trade_date >= u.rate_date),
+    LEFT JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
+    LEFT JOIN {_ACCOUNT_OWNERS} a ON a.account_id = s.account_id
+    LEFT JOIN rate_pick r ON r.currency = s.currency AND r.trade_date = s.trade_date
+    LEFT JOIN usd_pick u ON u.trade_date = s.trade_date),
 needs AS (
     SELECT *,
         amount_cny IS NULL AND currency <> 'CNY' AS needs_rate,
@@ -375,13 +439,13 @@ SELECT * EXCLUDE (other_date, known_customer, known_account, account_owner, fx_r
 FROM needs
 """
 
-_ACCOUNT_CHECK = """
+_ACCOUNT_CHECK = f"""
 SELECT s.*,
     CASE WHEN c.customer_id IS NULL THEN 'customer_id' END AS _reject_column,
     CASE WHEN c.customer_id IS NULL THEN
         'customer_id ' || s.customer_id || ' owning this account is not a known customer'
     END AS _reject_reason
-FROM _stage s LEFT JOIN customers c ON c.customer_id = s.customer_id
+FROM _stage s LEFT JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
 """
 
 _FX_CHECK = """

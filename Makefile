@@ -1,0 +1,44 @@
+# The README's commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck bench sample clean help
+
+help:
+	@echo "make demo   - install, then run the nightly job over the bundled sample bank"
+	@echo "make test   - install, then lint, type-check and run the test suite"
+	@echo "make bench  - ingest benchmark on a generated 5-million-row day"
+	@echo "make sample - regenerate data_samples/ (deterministic)"
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "amlwatch needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/amlwatch backfill --inbox data_samples/inbox --db amlwatch.duckdb
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src pipelines tests bench
+	$(BIN)/ruff format --check src pipelines tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py --rows 5000000
+
+sample: $(STAMP)
+	rm -rf data_samples/inbox data_samples/ground_truth.jsonl data_samples/manifest.json
+	$(BIN)/amlwatch generate --out data_samples --customers 2000 --days 30 \
+		--start 2026-10-01 --format mixed --corrupt-days 2 --seed 20261123
+
+clean:
+	rm -rf $(VENV) amlwatch.duckdb amlwatch.duckdb.wal reports/20* bench/out .pytest_cache

@@ -1,0 +1,84 @@
+"""The nightly flow in a real Prefect test harness."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from amlwatch.ingest import FileRejected
+from amlwatch.warehouse import Warehouse, WarehouseLocked
+from pipelines.nightly import nightly, retry_only_transient
+from tests.conftest import DAY, txn, write_day
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def test_nightly_ingests_the_run_date(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_day(inbox, DAY, [txn("T1"), txn("T2", currency="RMB")])
+    db = tmp_path / "wh.duckdb"
+    report = nightly(run_date=DAY, inbox=inbox, db=db)
+    assert (report.total_loaded, report.total_quarantined) == (9, 1)  # 2+3+3 master rows, 1 txn
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.loaded_dates() == [DAY]
+        assert wh.scalar("SELECT count(*) FROM transactions") == 1
+
+
+def test_nightly_fails_loudly_on_a_missing_folder(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    with pytest.raises(Exception, match="no folder for business date 2026-11-20"):
+        nightly(run_date=DAY, inbox=tmp_path / "inbox", db=tmp_path / "wh.duckdb")
+
+
+def read_artifact(key: str) -> str:
+    """The newest artifact's data, read over the API (Prefect 3.8.8's own client sends null
+    filter fields that its server rejects with 422 under the pinned fastapi)."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    response = httpx.post(
+        f"{PREFECT_API_URL.value()}/artifacts/filter",
+        json={"artifacts": {"key": {"any_": [key]}}, "limit": 1, "sort": "CREATED_DESC"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    [artifact] = response.json()
+    return str(artifact["data"])
+
+
+def test_nightly_writes_a_summary_artifact(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_day(inbox, DAY, [txn("T1")])
+    nightly(run_date=DAY, inbox=inbox, db=tmp_path / "wh.duckdb")
+    assert "transactions.csv | 1 | 1 | 0" in read_artifact(f"nightly-{DAY:%Y%m%d}")
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (WarehouseLocked("held"), True),
+        (FileRejected("t.csv", "broken"), False),
+        (ValueError("x"), False),
+    ],
+)
+def test_only_transient_errors_are_retried(error: Exception, retried: bool) -> None:
+    state = SimpleNamespace(result=lambda raise_on_failure=True: error)
+    assert retry_only_transient(None, None, state) is retried
+
+
+def test_default_run_date_is_yesterday_in_shanghai() -> None:
+    from amlwatch.jobs import previous_day_in_china
+
+    utc_evening = dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC)  # 02:30 on the 21st in Shanghai
+    assert previous_day_in_china(utc_evening) == dt.date(2026, 11, 20)

@@ -1,0 +1,83 @@
+"""The `amlwatch` command, end to end on real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from amlwatch.cli import app
+
+runner = CliRunner()
+
+
+def test_help_reads_in_chinese_and_english() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "反洗钱交易监测" in result.output and "Anti-money-laundering" in result.output
+    for command in ("generate", "ingest", "nightly", "backfill", "calendar"):
+        assert command in result.output
+
+
+def test_generate_ingest_and_inspect(tmp_path: Path) -> None:
+    out = tmp_path / "bank"
+    db = tmp_path / "wh.duckdb"
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            "--out",
+            str(out),
+            "--customers",
+            "300",
+            "--days",
+            "4",
+            "--start",
+            "2026-11-02",
+            "--corrupt-days",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "ground_truth.jsonl").is_file()
+    for day in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"):
+        result = runner.invoke(
+            app, ["ingest", "--inbox", str(out / "inbox"), "--db", str(db), "--date", day]
+        )
+        assert result.exit_code == 0, result.output
+    assert "total" in result.output
+    result = runner.invoke(app, ["quarantine", "--db", str(db), "--date", "2026-11-05"])
+    assert result.exit_code == 0 and "negative" in result.output
+    result = runner.invoke(app, ["loads", "--db", str(db)])
+    assert result.exit_code == 0 and "2026-11-05" in result.output
+
+
+def test_missing_inbox_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "--inbox",
+            str(tmp_path / "none"),
+            "--db",
+            str(tmp_path / "wh.duckdb"),
+            "--date",
+            "2026-11-20",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_calendar_shows_make_up_workdays() -> None:
+    result = runner.invoke(app, ["calendar", "--from", "2026-10-09", "--to", "2026-10-11"])
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if "2026-10-1" in line]
+    assert "营业" in lines[0]  # Saturday 10 October 2026 is a make-up working day
+    assert "休" in lines[1]
+
+
+def test_calendar_refuses_an_unknown_year() -> None:
+    result = runner.invoke(app, ["calendar", "--from", "2031-01-01", "--to", "2031-01-02"])
+    assert result.exit_code == 2
+    assert "does not know 2031" in result.output
