@@ -32,7 +32,6 @@ class Column:
     scale: int = 3  # decimal places kept for DECIMAL columns
 
 
-
 class InputKind(StrEnum):
     """The four inputs of the data contract, in the order they must be loaded."""
 
@@ -67,9 +66,10 @@ class RejectedRow:
     raw: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InputFile:
-    """One file of an inbox date folder, fingerprinted."""
+    """One file of an inbox date folder, fingerprinted (a streamed file's fingerprint is
+    filled in when the stream has been read to its end)."""
 
     kind: InputKind
     path: str

@@ -286,3 +286,32 @@ def test_a_warehouse_held_by_another_process_is_reported_as_locked(tmp_path: Pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_file_that_is_not_one_record_per_line_is_reread_exactly(
+    warehouse: Warehouse, inbox: Path
+) -> None:
+    folder = write_day(inbox, DAY, [txn("T1")])
+    header = ",".join(txn("x").keys()) + ",memo"
+    row = "2026-11-20 10:00:00,C1,6222000000000000011,in,{amount},CNY,false,false"
+    (folder / "transactions.csv").write_text(
+        "\n".join(
+            [
+                header,
+                f'T1,{row.format(amount="1")},"two\nlines"',
+                "",
+                f"T2,{row.format(amount='-2')},x",
+                "T3,too,few",
+                f"T4,{row.format(amount='4')},y",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = ingest_business_date(warehouse, inbox, DAY)
+    assert warehouse.rows("SELECT txn_id, line FROM transactions ORDER BY line") == [
+        ("T1", 2),
+        ("T4", 7),
+    ]
+    assert [(r.line, r.column) for r in report.sample_rejects] == [(5, "amount"), (6, None)]
+    assert report.rows_in["transactions.csv"] == 4

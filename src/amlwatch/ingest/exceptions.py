@@ -20,3 +20,8 @@ class FileRejected(IngestError):
         super().__init__(f"{file}: rejected whole: {reason}")
         self.file = file
         self.reason = reason
+
+
+class NeedsExactRead(IngestError):
+    """A streamed CSV turned out not to be one record per line (blank lines, quoted line
+    breaks, rows with the wrong number of fields) or not UTF-8: read it the careful way."""

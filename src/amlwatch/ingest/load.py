@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from amlwatch.ingest.exceptions import FileRejected, InboxMissing
-from amlwatch.ingest.parse import read_input
+from amlwatch.ingest.exceptions import FileRejected, InboxMissing, NeedsExactRead
+from amlwatch.ingest.parse import StreamedFile, read_input, stream_input
 from amlwatch.ingest.schema import KEYS, SPECS
 from amlwatch.ingest.validate import LINE, compile_row_checks
 from amlwatch.models import InputFile, InputKind, LoadReport
@@ -72,6 +72,11 @@ def discover(inbox: Path, business_date: dt.date) -> dict[InputKind, Path]:
 def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.date) -> LoadReport:
     """Load one business date from the inbox, replacing whatever was loaded for it before.
 
+    Files are streamed into the warehouse batch by batch. A CSV that turns out not to be one
+    record per line (quoted line breaks, blank lines, rows with the wrong number of fields)
+    or not UTF-8 makes the load roll back; the date is then loaded again with that file read
+    record by record, so that every line number stays exact.
+
     Args:
         warehouse: the open warehouse.
         inbox: the inbox root (one folder per business date).
@@ -86,29 +91,28 @@ def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.da
     """
     started = time.monotonic()
     paths = discover(inbox, business_date)
-    batches: dict[InputKind, LoadBatch] = {}
-    sources: list[InputFile] = []
-    try:
-        for kind, path in paths.items():
-            spec = SPECS[kind]
-            parsed = read_input(path, kind, [c.name for c in spec if c.required])
-            sources.append(parsed.source)
-            table = parsed.table.append_column(LINE, pa.array(parsed.lines, pa.int64()))
-            checks = compile_row_checks(spec, KEYS[kind], dict(zip(
-                parsed.table.column_names, parsed.table.schema.types, strict=True)))
-            batches[kind] = LoadBatch(
-                source=parsed.source,
-                table=table,
-                typed_select=checks.typed_select,
-                duplicate_update=checks.duplicate_update,
-                extra_columns=checks.extra_columns,
-                rejects=parsed.malformed,
-            )
-    except FileRejected as exc:
-        warehouse.record_failed_load(business_date, sources, str(exc), started)
-        log.error("business date %s not loaded: %s", business_date, exc)
-        raise
-    report = warehouse.load_business_date(business_date, batches, started)
+    exact: set[InputKind] = set()
+    while True:
+        sources: list[InputFile] = []
+        streams: dict[InputKind, StreamedFile] = {}
+        try:
+            batches = {
+                kind: _batch(kind, path, kind in exact, sources, streams)
+                for kind, path in paths.items()
+            }
+            report = warehouse.load_business_date(business_date, batches, started)
+        except FileRejected as exc:
+            warehouse.record_failed_load(business_date, sources, str(exc), started)
+            log.error("business date %s not loaded: %s", business_date, exc)
+            raise
+        except Exception:
+            again = {kind for kind, s in streams.items() if s.needs_exact} - exact
+            if not again:
+                raise
+            log.info("re-reading %s record by record", ", ".join(sorted(again)))
+            exact |= again
+            continue
+        break
     log.info(
         "business date %s loaded as %s: %d rows in, %d loaded, %d quarantined (%.1f s)",
         business_date,
@@ -119,3 +123,42 @@ def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.da
         report.duration_s,
     )
     return report
+
+
+def _batch(
+    kind: InputKind,
+    path: Path,
+    exact: bool,
+    sources: list[InputFile],
+    streams: dict[InputKind, StreamedFile],
+) -> LoadBatch:
+    """One file as a load batch: streamed, or read whole with exact line numbers."""
+    spec = SPECS[kind]
+    required = [c.name for c in spec if c.required]
+    rows: pa.Table | pa.RecordBatchReader
+    if not exact:
+        try:
+            streamed = stream_input(path, kind, required)
+        except NeedsExactRead:  # its first block already is not UTF-8
+            streamed = None
+        if streamed is not None and streamed.source.encoding != "gb18030":
+            streams[kind] = streamed
+            sources.append(streamed.source)
+            source, rows, types, malformed = streamed.source, streamed.reader, streamed.types, []
+        else:
+            exact = True
+    if exact:
+        parsed = read_input(path, kind, required)
+        sources.append(parsed.source)
+        source, malformed = parsed.source, parsed.malformed
+        rows = parsed.table.append_column(LINE, pa.array(parsed.lines, pa.int64()))
+        types = dict(zip(parsed.table.column_names, parsed.table.schema.types, strict=True))
+    checks = compile_row_checks(spec, KEYS[kind], types)
+    return LoadBatch(
+        source=source,
+        rows=rows,
+        typed_select=checks.typed_select,
+        duplicate_update=checks.duplicate_update,
+        extra_columns=checks.extra_columns,
+        rejects=malformed,
+    )

@@ -14,7 +14,7 @@ import csv
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +23,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from amlwatch.ingest.exceptions import FileRejected
+from amlwatch.ingest.exceptions import FileRejected, NeedsExactRead
 from amlwatch.models import InputFile, InputKind, RejectedRow
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 16 << 20
 _SLOW_PATH_BATCH = 200_000
+_STREAM_BATCH = 256_000
 
 
 @dataclass(slots=True)
@@ -67,6 +68,122 @@ def _fingerprint(path: Path, out: _Fingerprint) -> None:
             last = chunk[-1:]
     out.sha256, out.size, out.newlines = digest.hexdigest(), size, newlines
     out.ends_with_newline = last == b"\n"
+
+
+@dataclass(slots=True)
+class StreamedFile:
+    """A file read batch by batch straight into the warehouse, never held whole in memory.
+
+    `reader` yields the file's columns plus `_line`. If the file turns out not to be one
+    record per line, or not UTF-8, the stream fails and `needs_exact` is set: the load is
+    rolled back and the file read again with `read_input`.
+    """
+
+    source: InputFile
+    reader: pa.RecordBatchReader
+    types: dict[str, pa.DataType]
+    needs_exact: bool = False
+
+
+def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> StreamedFile:
+    """Open a UTF-8 CSV or a Parquet file as a stream of record batches with line numbers.
+
+    Raises:
+        FileRejected: the header is unreadable or lacks a required column.
+    """
+    source = InputFile(kind=kind, path=str(path), format="csv", sha256="", size_bytes=0)
+    fingerprint = _Fingerprint()
+    hasher = threading.Thread(target=_fingerprint, args=(path, fingerprint), daemon=True)
+    hasher.start()
+    if path.suffix.lower() == ".parquet":
+        source.format = "parquet"
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            hasher.join()
+            raise FileRejected(path.name, f"not a readable Parquet file ({exc})") from exc
+        names = _normalise(parquet.schema_arrow.names)
+        batches = (b.rename_columns(names) for b in parquet.iter_batches(batch_size=_STREAM_BATCH))
+        schema = pa.schema(
+            [f.with_name(n) for f, n in zip(parquet.schema_arrow, names, strict=True)]
+        )
+        first_line = 1
+    else:
+        encoding, head = _detect_encoding(path)
+        source.encoding = encoding
+        try:
+            names = _normalise(next(csv.reader([head.decode(encoding)])))
+        except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
+            hasher.join()
+            raise FileRejected(path.name, f"header line is not readable text ({exc})") from exc
+        schema = pa.schema([pa.field(n, pa.string()) for n in names])
+        invalid: list[object] = []
+        batches = iter(_open_csv(path, names, invalid))
+        first_line = 2
+    try:
+        _check_header(path, schema.names, required)
+    except FileRejected:
+        hasher.join()
+        raise
+    streamed = StreamedFile(
+        source=source,
+        reader=pa.RecordBatchReader.from_batches(
+            schema.append(pa.field("_line", pa.int64())), iter(())
+        ),
+        types=dict(zip(schema.names, schema.types, strict=True)),
+    )
+
+    def numbered() -> Iterator[pa.RecordBatch]:
+        rows = 0
+        try:
+            for batch in batches:
+                lines = pa.array(
+                    np.arange(rows + first_line, rows + first_line + batch.num_rows, dtype=np.int64)
+                )
+                rows += batch.num_rows
+                yield pa.RecordBatch.from_arrays(
+                    [*batch.columns, lines], schema=streamed.reader.schema
+                )
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            streamed.needs_exact = True  # not UTF-8 after all, or broken quoting
+            raise
+        finally:
+            hasher.join()
+            source.sha256, source.size_bytes = fingerprint.sha256, fingerprint.size
+        if source.format == "csv":
+            lines_in_file = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
+            if invalid or lines_in_file != rows + 1:
+                streamed.needs_exact = True
+                raise NeedsExactRead(path.name)
+
+    streamed.reader = pa.RecordBatchReader.from_batches(streamed.reader.schema, numbered())
+    return streamed
+
+
+def _open_csv(path: Path, names: list[str], invalid: list[object]) -> pacsv.CSVStreamingReader:
+    def skip(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        return pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+            convert_options=_text_columns(names),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise NeedsExactRead(path.name) from exc
+
+
+def _text_columns(names: list[str]) -> pacsv.ConvertOptions:
+    """Every column as text; an empty field is null."""
+    return pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in names},
+        null_values=[""],  # an empty field is "not given"; nothing else is
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
 
 
 def read_input(path: Path, kind: InputKind, required: Sequence[str]) -> ParsedFile:
@@ -198,12 +315,7 @@ def _read_csv_fast(path: Path, names: list[str], encoding: str) -> tuple[pa.Tabl
                 column_names=names, skip_rows=1, encoding=encoding, block_size=8 << 20
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                null_values=[""],  # an empty field is "not given"; nothing else is
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
+            convert_options=_text_columns(names),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None, False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from amlwatch.models import Column, ColumnType, InputKind
 
-
 S, E, B, D, T, DT, C = (
     ColumnType.STRING,
     ColumnType.ENUM,

@@ -33,7 +33,8 @@ _DATE_FORMATS = ("%Y%m%d", "%Y/%m/%d")
 class RowChecks:
     """The compiled row checks of one input file."""
 
-    typed_select: str  # SELECT … FROM _raw: typed columns, extras, _line, _row_column, _row_reason
+    typed_select: str  # SELECT … FROM _raw: typed columns, extras, _line, _row_column,
+    # _row_reason, and _raw_json (the row as given, for rejected rows only)
     duplicate_update: str  # UPDATE _typed …: marks later copies of a key as duplicates
     extra_columns: tuple[str, ...]
 
@@ -82,35 +83,47 @@ def compile_row_checks(
     known = {column.name for column in spec}
     extras = tuple(name for name in source if name not in known and name != LINE)
     values.extend(f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n)}" for n in extras)
-    raw_kept = [
-        f"{quote_ident(n)} AS {quote_ident('_src_' + n)}" for n in source if n != LINE
-    ]
+    raw_kept = [f"{quote_ident(n)} AS {quote_ident('_src_' + n)}" for n in source if n != LINE]
     flags = [f"coalesce({cond}, false) AS _p{i}" for i, (_, cond, _) in enumerate(problems)]
     outputs = [quote_ident(c.name) for c in spec] + [quote_ident(n) for n in extras]
     if problems:
-        first = " ".join(f"WHEN _p{i} THEN {quote_text(col)}" for i, (col, _, _) in enumerate(problems))
-        every = ", ".join(f"CASE WHEN _p{i} THEN {reason} END" for i, (_, _, reason) in enumerate(problems))
+        first = " ".join(
+            f"WHEN _p{i} THEN {quote_text(col)}" for i, (col, _, _) in enumerate(problems)
+        )
+        every = ", ".join(
+            f"CASE WHEN _p{i} THEN {reason} END" for i, (_, _, reason) in enumerate(problems)
+        )
         any_problem = " OR ".join(f"_p{i}" for i in range(len(problems)))
+        as_given = ", ".join(
+            f"{quote_ident(n)} := {quote_ident('_src_' + n)}" for n in source if n != LINE
+        )
         verdict = [
             f"CASE {first} END AS _row_column",
             f"CASE WHEN {any_problem} THEN concat_ws('; ', {every}) END AS _row_reason",
+            f"CASE WHEN {any_problem} THEN to_json(struct_pack({as_given}))::VARCHAR END AS _raw_json",
         ]
     else:
-        verdict = ["NULL::VARCHAR AS _row_column", "NULL::VARCHAR AS _row_reason"]
+        verdict = [
+            "NULL::VARCHAR AS _row_column",
+            "NULL::VARCHAR AS _row_reason",
+            "NULL::VARCHAR AS _raw_json",
+        ]
     layer1 = f"SELECT {LINE}, {', '.join(values + raw_kept)} FROM {RAW}"
     layer2 = f"SELECT *{''.join(', ' + f for f in flags)} FROM ({layer1})"
     typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer2})"
-    return RowChecks(typed, _duplicate_update(key), extras)
+    return RowChecks(typed, _duplicate_update(key, [c.name for c in spec] + list(extras)), extras)
 
 
-def _duplicate_update(key: Sequence[str]) -> str:
+def _duplicate_update(key: Sequence[str], columns: Sequence[str]) -> str:
     cols = ", ".join(quote_ident(k) for k in key)
+    row = ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}" for c in columns)
     match = " AND ".join(f"t.{quote_ident(k)} = d.{quote_ident(k)}" for k in key)
     label = quote_text(f"duplicate {'+'.join(key)}: line ")
     return f"""
         UPDATE _typed AS t
         SET _row_column = {quote_text(key[0])},
-            _row_reason = {label} || d.first_line || ' of this file has it already'
+            _row_reason = {label} || d.first_line || ' of this file has it already',
+            _raw_json = to_json(struct_pack({row}))::VARCHAR
         FROM (SELECT {cols}, min({LINE}) AS first_line FROM _typed
               WHERE _row_reason IS NULL GROUP BY {cols} HAVING count(*) > 1) AS d
         WHERE t._row_reason IS NULL AND {match} AND t.{LINE} <> d.first_line"""
@@ -155,15 +168,21 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
 
     if column.type is ColumnType.ENUM:
         allowed = ", ".join(quote_text(c) for c in column.choices)
-        bad(f"{present} AND {value_ref} NOT IN ({allowed})",
-            quote_text(" is not one of " + " or ".join(column.choices)))
+        bad(
+            f"{present} AND {value_ref} NOT IN ({allowed})",
+            quote_text(" is not one of " + " or ".join(column.choices)),
+        )
         return f"lower({trimmed})", problems
 
     if column.type is ColumnType.CURRENCY:
         allowed = ", ".join(quote_text(c) for c in sorted(ISO_4217))
-        hints = " ".join(f"WHEN {quote_text(k)} THEN ' (use {v})'" for k, v in _CURRENCY_HINTS.items())
-        bad(f"{present} AND NOT list_contains([{allowed}], {value_ref})",
-            f"' is not an ISO 4217 code' || CASE {value_ref} {hints} ELSE '' END")
+        hints = " ".join(
+            f"WHEN {quote_text(k)} THEN ' (use {v})'" for k, v in _CURRENCY_HINTS.items()
+        )
+        bad(
+            f"{present} AND NOT list_contains([{allowed}], {value_ref})",
+            f"' is not an ISO 4217 code' || CASE {value_ref} {hints} ELSE '' END",
+        )
         return f"upper({trimmed})", problems
 
     if column.type is ColumnType.BOOL:
@@ -174,10 +193,15 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
             return f"(CASE {src} WHEN 1 THEN true WHEN 0 THEN false END)", problems
         yes = ", ".join(quote_text(w) for w in TRUE_WORDS)
         no = ", ".join(quote_text(w) for w in FALSE_WORDS)
-        bad(f"{present} AND {value_ref} IS NULL",
-            "' is not true or false (1/0, yes/no, 是/否 also accepted)'")
+        bad(
+            f"{present} AND {value_ref} IS NULL",
+            "' is not true or false (1/0, yes/no, 是/否 also accepted)'",
+        )
         word = f"lower({trimmed})"
-        return f"(CASE WHEN {word} IN ({yes}) THEN true WHEN {word} IN ({no}) THEN false END)", problems
+        return (
+            f"(CASE WHEN {word} IN ({yes}) THEN true WHEN {word} IN ({no}) THEN false END)",
+            problems,
+        )
 
     if column.type is ColumnType.DECIMAL:
         if text:
@@ -187,8 +211,10 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
             value = f"(CASE WHEN {fits} THEN TRY_CAST({trimmed} AS {target}) END)"
         else:
             value = f"TRY_CAST(round({src}, {column.scale}) AS {target})"
-        bad(f"{present} AND {value_ref} IS NULL",
-            quote_text(f" is not a number with at most {column.scale} decimals"))
+        bad(
+            f"{present} AND {value_ref} IS NULL",
+            quote_text(f" is not a number with at most {column.scale} decimals"),
+        )
         if column.positive:
             bad(f"{value_ref} <= 0", "' must be positive'")
         elif column.non_negative:

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,22 +40,18 @@ _TABLE_OF = {
 class LoadBatch:
     """One parsed input file, ready to check and load.
 
-    `table` holds the file's rows as parsed (with `_line`); `typed_select` and
-    `duplicate_update` are the ingest stage's row checks compiled to SQL (see
-    `amlwatch.ingest.validate`); `rejects` are rows that could not even be split into fields.
+    `rows` are the file's rows as parsed, with `_line`: a table, or a stream of record batches
+    read once. `typed_select` and `duplicate_update` are the ingest stage's row checks
+    compiled to SQL (see `amlwatch.ingest.validate`); `rejects` are rows that could not even
+    be split into fields.
     """
 
     source: InputFile
-    table: pa.Table
+    rows: pa.Table | pa.RecordBatchReader
     typed_select: str
     duplicate_update: str
     extra_columns: tuple[str, ...] = ()
     rejects: list[RejectedRow] = field(default_factory=list)
-
-    @property
-    def rows_in(self) -> int:
-        """Rows the file had."""
-        return self.table.num_rows + len(self.rejects)
 
 
 class Warehouse:
@@ -136,13 +132,13 @@ class Warehouse:
                     continue
                 report.files.append(batch.source)
                 name = Path(batch.source.path).name
-                rejected = self._load_batch(kind, batch, business_date, load_id)
+                parsed, rejected = self._load_batch(kind, batch, business_date, load_id)
                 self._quarantine(load_id, business_date, batch.rejects)
-                report.rows_in[name] = batch.rows_in
+                report.rows_in[name] = parsed + len(batch.rejects)
                 report.rows_quarantined[name] = len(batch.rejects) + rejected
-                report.rows_loaded[name] = batch.rows_in - report.rows_quarantined[name]
-            txn = batches.get(InputKind.TRANSACTIONS)
-            report.quiet_day = txn is not None and txn.rows_in == 0
+                report.rows_loaded[name] = report.rows_in[name] - report.rows_quarantined[name]
+                if kind is InputKind.TRANSACTIONS:
+                    report.quiet_day = report.rows_in[name] == 0
             report.duration_s = time.monotonic() - started
             self._record_load(report, started_at, "loaded", None)
             con.execute("COMMIT")
@@ -177,66 +173,72 @@ class Warehouse:
 
     def _load_batch(
         self, kind: InputKind, batch: LoadBatch, business_date: dt.date, load_id: str
-    ) -> int:
-        """Check and insert one file's rows; returns how many it quarantined."""
+    ) -> tuple[int, int]:
+        """Check and insert one file's rows; returns (rows parsed, rows quarantined)."""
         con = self.con
-        con.register("_raw", batch.table)
+        file = Path(batch.source.path).name
         try:
-            # 1. type and check every row (in DuckDB: parallel, and it spills if it must)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {batch.typed_select}").fetchall()
+            # 1. type and check every row, reading the file's rows once (a stream is consumed
+            #    here and never held whole; DuckDB works in parallel and spills if it must)
+            con.register("_raw", batch.rows)
+            try:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _typed AS {batch.typed_select}"
+                ).fetchall()
+            finally:
+                con.unregister("_raw")
+            parsed = int(self.scalar("SELECT count(*) FROM _typed"))
             con.execute(batch.duplicate_update).fetchall()
-            file = Path(batch.source.path).name
             rejected = self._quarantine_rows(
-                "SELECT _line, _row_column AS _reject_column, _row_reason AS _reject_reason "
-                "FROM _typed WHERE _row_reason IS NOT NULL",
-                [], load_id, business_date, file,
+                f"SELECT {LINE}, _row_column, _row_reason, _raw_json FROM _typed "
+                "WHERE _row_reason IS NOT NULL",
+                [],
+                load_id,
+                business_date,
+                file,
             )
-            # 2. the rows that passed, checked against what is stored
+            # 2. the rows that passed, checked against what is stored; rejects are marked in
+            #    _typed, so that the insert is one scan of what is left
             con.execute(
-                "CREATE OR REPLACE TEMP VIEW _stage AS SELECT * EXCLUDE (_row_column, _row_reason) "
-                "FROM _typed WHERE _row_reason IS NULL"
+                "CREATE OR REPLACE TEMP VIEW _stage AS SELECT * EXCLUDE "
+                "(_row_column, _row_reason, _raw_json) FROM _typed WHERE _row_reason IS NULL"
             ).fetchall()
-            check = _CHECKS[kind]
-            params = [business_date] * check.count("?")
-            # the check runs twice (its rejects, then its good rows) rather than materialising
-            # a wide intermediate table: recomputing the joins is the cheaper of the two
-            rejected += self._quarantine_rows(
-                f"SELECT {LINE}, _reject_column, _reject_reason FROM ({check}) "
-                "WHERE _reject_reason IS NOT NULL",
-                params, load_id, business_date, file,
+            rejects_sql, rows_sql = _CHECKS[kind]
+            stored = self._quarantine_rows(
+                rejects_sql, [business_date] * rejects_sql.count("?"), load_id, business_date, file
             )
-            excluded = ", ".join(
-                [LINE, "_reject_column", "_reject_reason"]
-                + [f'"{c}"' for c in batch.extra_columns]
-            )
+            if stored:
+                con.execute(
+                    f"""UPDATE _typed SET _row_reason = 'quarantined'
+                        WHERE _row_reason IS NULL AND {LINE} IN (
+                            SELECT line FROM quarantine WHERE load_id = ? AND file = ?)""",
+                    [load_id, file],
+                ).fetchall()
+            rejected += stored
+            excluded = ", ".join([LINE] + [f'"{c}"' for c in batch.extra_columns])
             line = f", {LINE} AS line" if kind is InputKind.TRANSACTIONS else ""
             con.execute(
                 f"""INSERT INTO {_TABLE_OF[kind]} BY NAME
                     SELECT * EXCLUDE ({excluded}){line},
                            ?::DATE AS business_date, ? AS load_id,
                            {_extra_json(batch.extra_columns)} AS extra
-                    FROM ({check}) WHERE _reject_reason IS NULL""",
-                [business_date, load_id, *params],
+                    FROM ({rows_sql})""",
+                [business_date, load_id],
             ).fetchall()
         finally:
-            # after a failed statement the transaction is aborted and rolls back these too;
+            # after a failed statement the transaction is aborted and rolls these back too;
             # never let the clean-up hide the error that caused it
             with contextlib.suppress(duckdb.Error):
                 con.execute("DROP VIEW IF EXISTS _stage").fetchall()
                 con.execute("DROP TABLE IF EXISTS _typed").fetchall()
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("_raw")
-        return rejected
+        return parsed, rejected
 
     def _quarantine_rows(
         self, rejects_sql: str, params: list[Any], load_id: str, business_date: dt.date, file: str
     ) -> int:
-        """Quarantine the rows `rejects_sql` names (line, column, reason), with their raw text."""
+        """Quarantine the rows `rejects_sql` yields as (line, column, reason, raw JSON)."""
         inserted = self.con.execute(
-            f"""INSERT INTO quarantine
-                SELECT ?, ?, ?, j.{LINE}, j._reject_column, j._reject_reason,
-                       to_json(r) FROM ({rejects_sql}) j
-                JOIN (SELECT * FROM _raw) r ON r.{LINE} = j.{LINE}""",
+            f"INSERT INTO quarantine SELECT ?, ?, ?, * FROM ({rejects_sql})",
             [load_id, business_date, file, *params],
         ).fetchall()
         return int(inserted[0][0])
@@ -333,7 +335,7 @@ class Warehouse:
         return self.con.execute(sql, params or []).fetchall()
 
 
-def _extra_json(columns: list[str]) -> str:
+def _extra_json(columns: Sequence[str]) -> str:
     if not columns:
         return "NULL::JSON"
     fields = ", ".join(f'"{c}" := "{c}"' for c in columns)
@@ -365,13 +367,10 @@ _KNOWN_CUSTOMERS = "(SELECT DISTINCT customer_id FROM customer_history)"
 _ACCOUNT_OWNERS = """(SELECT account_id, arg_max(customer_id, business_date) AS customer_id
     FROM account_history GROUP BY account_id)"""
 
-_TXN_CHECK = f"""
-WITH stage AS (SELECT *, CAST(booked_at AS DATE) AS trade_date FROM _stage),
-earlier AS (
-    SELECT t.txn_id, min(t.business_date) AS other_date
-    FROM transactions t SEMI JOIN stage s ON t.txn_id = s.txn_id
-    GROUP BY t.txn_id),
--- the rate in force per currency and day: that day's, else the latest earlier one
+# The rate in force per currency and day (that day's, else the latest earlier one), picked
+# for the few distinct (currency, day) pairs of the file rather than row by row.
+_RATES = """
+stage AS (SELECT *, CAST(booked_at AS DATE) AS trade_date FROM {stage}),
 rate_pick AS (
     SELECT d.currency, d.trade_date, r.rate_date AS rate_date_, r.cny_per_unit AS rate_
     FROM (SELECT DISTINCT currency, trade_date FROM stage) d
@@ -381,34 +380,39 @@ usd_pick AS (
     FROM (SELECT DISTINCT trade_date FROM stage) d
     ASOF LEFT JOIN (SELECT * FROM fx_rates WHERE currency = 'USD') r
         ON d.trade_date >= r.rate_date),
-joined AS (
-    SELECT s.*, e.other_date, c.customer_id AS known_customer, a.account_id AS known_account,
-           a.customer_id AS account_owner,
-           CASE WHEN s.currency = 'CNY' THEN s.trade_date ELSE r.rate_date_ END AS fx_rate_date_,
-           CASE WHEN s.currency = 'CNY' THEN 1::DECIMAL(18,8) ELSE r.rate_ END AS rate_,
-           u.usd_rate_date, u.usd_rate_
+priced AS (
+    SELECT s.*,
+        CASE WHEN s.currency = 'CNY' THEN s.trade_date ELSE r.rate_date_ END AS fx_rate_date_,
+        CASE WHEN s.currency = 'CNY' THEN 1::DECIMAL(18,8) ELSE r.rate_ END AS rate_,
+        u.usd_rate_date, u.usd_rate_,
+        s.amount_cny IS NULL AND s.currency <> 'CNY' AS needs_rate,
+        s.amount_usd IS NULL AND s.currency <> 'USD' AS needs_usd
     FROM stage s
-    LEFT JOIN earlier e ON e.txn_id = s.txn_id
-    LEFT JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
-    LEFT JOIN {_ACCOUNT_OWNERS} a ON a.account_id = s.account_id
     LEFT JOIN rate_pick r ON r.currency = s.currency AND r.trade_date = s.trade_date
-    LEFT JOIN usd_pick u ON u.trade_date = s.trade_date),
-needs AS (
-    SELECT *,
-        amount_cny IS NULL AND currency <> 'CNY' AS needs_rate,
-        amount_usd IS NULL AND currency <> 'USD' AS needs_usd
-    FROM joined)
-SELECT * EXCLUDE (other_date, known_customer, known_account, account_owner, fx_rate_date_,
-                  rate_, usd_rate_date, usd_rate_, needs_rate, needs_usd, amount_cny, amount_usd),
-    coalesce(amount_cny, CASE WHEN currency = 'CNY' THEN amount
-             ELSE round(amount * rate_, 3)::DECIMAL(20,3) END) AS amount_cny,
-    coalesce(amount_usd, CASE WHEN currency = 'USD' THEN amount
-             ELSE round(amount * rate_ / usd_rate_, 3)::DECIMAL(20,3) END) AS amount_usd,
-    CASE WHEN needs_rate OR needs_usd THEN least(
-        CASE WHEN needs_rate THEN fx_rate_date_ END,
-        CASE WHEN needs_usd THEN usd_rate_date END) END AS fx_rate_date,
-    coalesce((needs_rate AND fx_rate_date_ < trade_date)
-             OR (needs_usd AND usd_rate_date < trade_date), false) AS fx_stale,
+    LEFT JOIN usd_pick u ON u.trade_date = s.trade_date)"""
+
+# Transactions failing a check against the stored state, read through a narrow projection
+# (only the columns the checks need).
+_TXN_REJECTS = f"""
+WITH {
+    _RATES.format(
+        stage='''(SELECT _line, txn_id, booked_at, customer_id, account_id,
+                                     currency, amount_cny, amount_usd FROM _stage)'''
+    )
+},
+earlier AS (
+    SELECT t.txn_id, min(t.business_date) AS other_date
+    FROM transactions t SEMI JOIN stage s ON t.txn_id = s.txn_id
+    GROUP BY t.txn_id),
+checked AS (
+    SELECT p.*, e.other_date, c.customer_id AS known_customer, a.account_id AS known_account,
+           a.customer_id AS account_owner
+    FROM priced p
+    LEFT JOIN earlier e ON e.txn_id = p.txn_id
+    LEFT JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = p.customer_id
+    LEFT JOIN {_ACCOUNT_OWNERS} a ON a.account_id = p.account_id),
+verdict AS (
+    SELECT _line,
     CASE
         WHEN other_date IS NOT NULL THEN 'txn_id'
         WHEN known_customer IS NULL THEN 'customer_id'
@@ -435,40 +439,54 @@ SELECT * EXCLUDE (other_date, known_customer, known_account, account_owner, fx_r
         WHEN needs_usd AND usd_rate_ IS NULL THEN
             'no USD rate on or before ' || trade_date::VARCHAR
             || ' to compute amount_usd; load fx_rates for USD'
-    END AS _reject_reason
-FROM needs
+    END AS _reject_reason,
+    to_json(struct_pack(txn_id, booked_at, customer_id, account_id, currency))::VARCHAR
+        AS _raw_json
+    FROM checked)
+SELECT * FROM verdict WHERE _reject_reason IS NOT NULL
 """
 
-_ACCOUNT_CHECK = f"""
-SELECT s.*,
-    CASE WHEN c.customer_id IS NULL THEN 'customer_id' END AS _reject_column,
-    CASE WHEN c.customer_id IS NULL THEN
-        'customer_id ' || s.customer_id || ' owning this account is not a known customer'
-    END AS _reject_reason
-FROM _stage s LEFT JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
+# The transactions to insert, with their CNY and USD equivalents.
+_TXN_ROWS = f"""
+WITH {_RATES.format(stage="_stage")}
+SELECT * EXCLUDE (fx_rate_date_, rate_, usd_rate_date, usd_rate_, needs_rate, needs_usd,
+                  amount_cny, amount_usd),
+    coalesce(amount_cny, CASE WHEN currency = 'CNY' THEN amount
+             ELSE round(amount * rate_, 3)::DECIMAL(20,3) END) AS amount_cny,
+    coalesce(amount_usd, CASE WHEN currency = 'USD' THEN amount
+             ELSE round(amount * rate_ / usd_rate_, 3)::DECIMAL(20,3) END) AS amount_usd,
+    CASE WHEN needs_rate OR needs_usd THEN least(
+        CASE WHEN needs_rate THEN fx_rate_date_ END,
+        CASE WHEN needs_usd THEN usd_rate_date END) END AS fx_rate_date,
+    coalesce((needs_rate AND fx_rate_date_ < trade_date)
+             OR (needs_usd AND usd_rate_date < trade_date), false) AS fx_stale
+FROM priced
 """
 
-_FX_CHECK = """
-SELECT s.*,
-    CASE WHEN f.rate_date IS NOT NULL THEN 'rate_date' END AS _reject_column,
-    CASE WHEN f.rate_date IS NOT NULL THEN
-        'rate for ' || s.currency || ' on ' || s.rate_date::VARCHAR
-        || ' was already loaded from the folder of ' || f.business_date::VARCHAR
-    END AS _reject_reason
-FROM _stage s LEFT JOIN fx_rates f
+_ACCOUNT_REJECTS = f"""
+SELECT s._line, 'customer_id',
+    'customer_id ' || s.customer_id || ' owning this account is not a known customer',
+    to_json(s)::VARCHAR
+FROM _stage s ANTI JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
+"""
+
+_FX_REJECTS = """
+SELECT s._line, 'rate_date',
+    'rate for ' || s.currency || ' on ' || s.rate_date::VARCHAR
+    || ' was already loaded from the folder of ' || f.business_date::VARCHAR,
+    to_json(s)::VARCHAR
+FROM _stage s JOIN fx_rates f
     ON f.rate_date = s.rate_date AND f.currency = s.currency AND f.business_date <> ?
 """
 
-_CUSTOMER_CHECK = """
-SELECT *, NULL::VARCHAR AS _reject_column, NULL::VARCHAR AS _reject_reason
-FROM _stage
-"""
+_NO_REJECTS = "SELECT NULL::BIGINT, NULL, NULL, NULL WHERE false"
+_STAGE = "SELECT * FROM _stage"
 
-# Per input: the rows of `_stage` with `_reject_column` / `_reject_reason` set where a check
-# against the stored state fails. `?` stands for the business date being loaded.
-_CHECKS: dict[InputKind, str] = {
-    InputKind.CUSTOMERS: _CUSTOMER_CHECK,
-    InputKind.ACCOUNTS: _ACCOUNT_CHECK,
-    InputKind.FX_RATES: _FX_CHECK,
-    InputKind.TRANSACTIONS: _TXN_CHECK,
+# Per input: (the rows of `_stage` that fail a check against the stored state, as
+# line / column / reason / raw JSON; the rows to insert). `?` is the business date loaded.
+_CHECKS: dict[InputKind, tuple[str, str]] = {
+    InputKind.CUSTOMERS: (_NO_REJECTS, _STAGE),
+    InputKind.ACCOUNTS: (_ACCOUNT_REJECTS, _STAGE),
+    InputKind.FX_RATES: (_FX_REJECTS, _STAGE),
+    InputKind.TRANSACTIONS: (_TXN_REJECTS, _TXN_ROWS),
 }
