@@ -52,13 +52,14 @@ def test_generate_ingest_and_inspect(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "2026-11-05" in result.output
 
 
-def test_missing_inbox_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_inbox_is_a_clear_error_on_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / ("an-inbox-folder-with-a-long-name-" * 3)
     result = runner.invoke(
         app,
         [
             "ingest",
             "--inbox",
-            str(tmp_path / "none"),
+            str(missing),
             "--db",
             str(tmp_path / "wh.duckdb"),
             "--date",
@@ -66,7 +67,8 @@ def test_missing_inbox_is_a_clear_error(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2
-    assert "does not exist" in result.output
+    [line] = [line for line in result.output.splitlines() if line.strip()]
+    assert line.endswith("does not exist or is not a folder") and str(missing) in line
 
 
 def test_calendar_shows_make_up_workdays() -> None:

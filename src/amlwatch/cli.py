@@ -63,7 +63,7 @@ def _quiet_prefect(verbose: bool) -> None:
 
 
 def _fail(error: Exception) -> NoReturn:
-    err.print(f"[bold red]失败 failed:[/] {error}")
+    err.print(f"[bold red]失败 failed:[/] {error}", soft_wrap=True)  # one line, greppable
     raise typer.Exit(code=2)
 
 
