@@ -1,4 +1,4 @@
-"""The nightly flow: ingest the run date, then (as later stages land) scan and report.
+"""The nightly flow: ingest the run date, then scan it (later stages add patterns and reports).
 
 Flows only orchestrate; each task wraps one library call of `amlwatch.jobs`.
 """
@@ -13,8 +13,8 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from amlwatch import jobs
-from amlwatch.models import LoadReport
-from amlwatch.summary import load_report_markdown
+from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport
+from amlwatch.summary import nightly_markdown
 
 
 def retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -29,16 +29,28 @@ def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport
     return jobs.ingest_day(run_date, inbox, db)
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def scan_large_value(
+    run_date: dt.date, db: Path | None, rule_pack: str | None
+) -> LargeValueSummary:
+    """Find the large-value transactions of the trade dates the run date brought."""
+    return jobs.scan_large_value_day(run_date, db, rule_pack)
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
-    run_date: dt.date | None = None, inbox: Path | None = None, db: Path | None = None
-) -> LoadReport:
+    run_date: dt.date | None = None,
+    inbox: Path | None = None,
+    db: Path | None = None,
+    rule_pack: str | None = None,
+) -> NightlyReport:
     """One night of monitoring for `run_date` (default: yesterday in Asia/Shanghai)."""
     day = run_date or jobs.previous_day_in_china()
-    report = ingest(day, inbox, db)
+    report = NightlyReport(load=ingest(day, inbox, db))
+    report.large_value = scan_large_value(day, db, rule_pack)
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
-        markdown=load_report_markdown(report),
+        markdown=nightly_markdown(report),
         description=f"amlwatch nightly run for {day}",
     )
     return report

@@ -37,6 +37,14 @@ InboxOpt = Annotated[
         "[default: AMLWATCH_INBOX or data_samples/inbox]",
     ),
 ]
+RulePackOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rule-pack",
+        help="强制规则包 / force a rule pack (name or .toml) "
+        "[default: the pack in force on each trade date]",
+    ),
+]
 DbOpt = Annotated[
     Path | None,
     typer.Option(
@@ -154,21 +162,22 @@ def nightly(
     ] = None,
     inbox: InboxOpt = None,
     db: DbOpt = None,
+    rule_pack: RulePackOpt = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
     ] = False,
 ) -> None:
     """运行夜间批处理（Prefect 流程）/ Run the nightly Prefect flow for one date."""
     _quiet_prefect(verbose)
-    from amlwatch.summary import load_report_markdown
+    from amlwatch.summary import nightly_markdown
     from pipelines.nightly import nightly as nightly_flow
 
     run_date = _date(date) if date else None
     try:
-        report = nightly_flow(run_date=run_date, inbox=inbox, db=db)
+        report = nightly_flow(run_date=run_date, inbox=inbox, db=db, rule_pack=rule_pack)
     except Exception as error:
         _fail(error)
-    console.print(Markdown(load_report_markdown(report)))
+    console.print(Markdown(nightly_markdown(report)))
     _where(db)
 
 
@@ -182,6 +191,7 @@ def backfill(
     ] = None,
     inbox: InboxOpt = None,
     db: DbOpt = None,
+    rule_pack: RulePackOpt = None,
     keep_going: Annotated[
         bool, typer.Option(help="出错后继续 / continue after a failed date")
     ] = False,
@@ -210,7 +220,9 @@ def backfill(
         for day in dates:
             progress.update(job, description=f"补跑 backfill {day}")
             try:
-                results.append((day, nightly_flow(run_date=day, inbox=inbox, db=db), None))
+                results.append(
+                    (day, nightly_flow(run_date=day, inbox=inbox, db=db, rule_pack=rule_pack), None)
+                )
             except Exception as failure:  # reported in the summary; exit code 2 below
                 results.append((day, None, str(failure)))
                 if not keep_going:
@@ -218,19 +230,21 @@ def backfill(
                     break
             progress.advance(job)
     table = Table(title="补跑汇总 Backfill summary")
-    for column in ("date", "in", "loaded", "quarantined", "seconds", "outcome"):
+    for column in ("date", "in", "loaded", "quarantined", "large-value hits", "seconds", "outcome"):
         table.add_column(column, justify="right" if column not in ("date", "outcome") else "left")
     for day, report, problem in results:
         if report is None:
-            table.add_row(str(day), "", "", "", "", f"[red]failed: {problem}[/]")
+            table.add_row(str(day), "", "", "", "", "", f"[red]failed: {problem}[/]")
         else:
+            load, lv = report.load, report.large_value
             table.add_row(
                 str(day),
-                f"{report.total_in:,}",
-                f"{report.total_loaded:,}",
-                f"{report.total_quarantined:,}",
-                f"{report.duration_s:.2f}",
-                "quiet day" if report.quiet_day else "ok",
+                f"{load.total_in:,}",
+                f"{load.total_loaded:,}",
+                f"{load.total_quarantined:,}",
+                f"{lv.hits:,}" if lv else "",
+                f"{load.duration_s + (lv.duration_s if lv else 0):.2f}",
+                "quiet day" if load.quiet_day else "ok",
             )
     console.print(table)
     _where(db)

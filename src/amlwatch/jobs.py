@@ -6,15 +6,24 @@ Prefect tasks in `pipelines/` wrap these one to one; the CLI calls them directly
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from amlwatch.ingest import ingest_business_date
-from amlwatch.models import LoadReport
+from amlwatch.models import LargeValueSummary, LoadReport
+from amlwatch.rules import RulePack, load_pack, pack_for
+from amlwatch.scanners import LargeValueHits, LargeValueInput, scan_large_value
 from amlwatch.settings import Settings, get_settings
 from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import large_value as lv_store
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -43,3 +52,120 @@ def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = N
     settings = get_settings()
     with open_warehouse(db, settings) as warehouse:
         return ingest_business_date(warehouse, Path(inbox or settings.inbox), run_date)
+
+
+def scan_large_value_day(
+    run_date: dt.date, db: Path | None = None, rule_pack: str | None = None
+) -> LargeValueSummary:
+    """Scan the trade dates a business date's folder brought and replace their hits.
+
+    Every transaction of those calendar days counts (whichever folder brought it). The rule
+    pack is the one in force on each trade date unless `rule_pack` forces one.
+    """
+    started = time.monotonic()
+    summary = LargeValueSummary()
+    with open_warehouse(db) as warehouse:
+        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
+        for day in dates:
+            pack = load_pack(rule_pack) if rule_pack else pack_for(day)
+            by_pack.setdefault(pack.label, (pack, []))[1].append(day)
+        tables = []
+        for pack, days in by_pack.values():
+            rule = pack.large_value
+            table = lv_store.large_value_input(
+                warehouse,
+                days,
+                sorted(rule.exemption_codes),
+                rule.government_counterparty_exempt,
+                rule.rmb_only,
+            )
+            hits = scan_large_value(_kernel_input(table), pack)
+            tables.append(_hit_rows(table, hits, pack))
+            summary.transactions_scanned += table.num_rows
+            summary.rule_packs.append(pack.label)
+            for k, count in zip(*np.unique(hits.characteristic, return_counts=True), strict=True):
+                code = rule.characteristics[int(k)].code
+                summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + int(count)
+        hits_table = pa.concat_tables(tables) if tables else _hit_rows(None, None, None)
+        lv_store.replace_large_value_hits(warehouse, dates, hits_table)
+    summary.trade_dates = dates
+    summary.duration_s = time.monotonic() - started
+    return summary
+
+
+def _kernel_input(table: pa.Table) -> LargeValueInput:
+    """Arrow columns of the window as the kernel's arrays (ids dictionary-encoded)."""
+    # rows come sorted by customer_id, so codes in order of appearance are sorted too
+    customer = pc.dictionary_encode(table["customer_id"]).combine_chunks().indices
+    return LargeValueInput(
+        customer=np.ascontiguousarray(customer.to_numpy(), dtype=np.int64),
+        day=np.ascontiguousarray(table["trade_date"].cast(pa.int32()).to_numpy(), dtype=np.int32),
+        out=_flags(pc.equal(table["direction"], "out")),
+        entity=_flags(table["entity"]),
+        cash=_flags(table["is_cash"]),
+        cross_border=_flags(table["is_cross_border"]),
+        rmb=_flags(pc.equal(table["currency"], "CNY")),
+        counted=_flags(table["counted"]),
+        cny=np.ascontiguousarray(table["cny_milli"].to_numpy(), dtype=np.int64),
+        usd=np.ascontiguousarray(table["usd_milli"].to_numpy(), dtype=np.int64),
+    )
+
+
+def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    filled = pc.fill_null(column, False)
+    return np.ascontiguousarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _hit_rows(
+    table: pa.Table | None, hits: LargeValueHits | None, pack: RulePack | None
+) -> pa.Table:
+    """The result table's rows for a scan's hits."""
+    if table is None or hits is None or pack is None:
+        return pa.table({name: pa.array([], type) for name, type in _HIT_SCHEMA})
+    rows = table.take(pa.array(hits.row))
+    codes = [c.code for c in pack.large_value.characteristics]
+    rmb = pc.equal(rows["currency"], "CNY")
+    own = pc.if_else(rmb, rows["cny_milli"], rows["usd_milli"])
+    return pa.table(
+        {
+            "txn_id": rows["txn_id"],
+            "customer_id": rows["customer_id"],
+            "account_id": rows["account_id"],
+            "trade_date": rows["trade_date"],
+            "characteristic_code": pa.array(
+                [codes[k] for k in hits.characteristic.tolist()], pa.string()
+            ),
+            "direction": rows["direction"],
+            "currency": rows["currency"],
+            "amount": rows["amount"],
+            "amount_cny": rows["amount_cny"],
+            "amount_usd": rows["amount_usd"],
+            "day_total": pa.array(
+                [Decimal(v).scaleb(-3) for v in hits.total.tolist()], pa.decimal128(20, 3)
+            ),
+            "day_total_currency": pc.if_else(rmb, "CNY", "USD"),
+            "cumulative": pc.not_equal(pa.array(hits.total), own),
+            "rule_pack": pa.array([pack.label] * len(hits.row), pa.string()),
+            "scanned_at": pa.array([dt.datetime.now()] * len(hits.row), pa.timestamp("us")),
+        }
+    )
+
+
+_HIT_SCHEMA = [
+    ("txn_id", pa.string()),
+    ("customer_id", pa.string()),
+    ("account_id", pa.string()),
+    ("trade_date", pa.date32()),
+    ("characteristic_code", pa.string()),
+    ("direction", pa.string()),
+    ("currency", pa.string()),
+    ("amount", pa.decimal128(20, 3)),
+    ("amount_cny", pa.decimal128(20, 3)),
+    ("amount_usd", pa.decimal128(20, 3)),
+    ("day_total", pa.decimal128(20, 3)),
+    ("day_total_currency", pa.string()),
+    ("cumulative", pa.bool_()),
+    ("rule_pack", pa.string()),
+    ("scanned_at", pa.timestamp("us")),
+]

@@ -108,3 +108,27 @@ class LoadReport:
     def total_quarantined(self) -> int:
         """Quarantined rows over all files."""
         return sum(self.rows_quarantined.values())
+
+
+@dataclass(slots=True)
+class LargeValueSummary:
+    """What one large-value scan found."""
+
+    trade_dates: list[dt.date] = field(default_factory=list)
+    transactions_scanned: int = 0
+    hits_by_code: dict[str, int] = field(default_factory=dict)
+    rule_packs: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def hits(self) -> int:
+        """Hits over all characteristics."""
+        return sum(self.hits_by_code.values())
+
+
+@dataclass(slots=True)
+class NightlyReport:
+    """One night's run: what was loaded and what the scanners found."""
+
+    load: LoadReport
+    large_value: LargeValueSummary | None = None

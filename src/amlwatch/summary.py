@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amlwatch.models import LoadReport
+from amlwatch.models import LoadReport, NightlyReport
 
 
 def load_report_markdown(report: LoadReport) -> str:
@@ -39,3 +39,20 @@ def load_report_markdown(report: LoadReport) -> str:
         for r in report.sample_rejects:
             lines.append(f"| {r.file} | {r.line} | {r.column or ''} | {r.reason} |")
     return "\n".join(lines)
+
+
+def nightly_markdown(report: NightlyReport) -> str:
+    """A night's run as Markdown: the load, then what each scanner found."""
+    parts = [load_report_markdown(report.load)]
+    lv = report.large_value
+    if lv is not None:
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(lv.hits_by_code.items())) or "none"
+        days = ", ".join(str(d) for d in lv.trade_dates) or "none"
+        parts += [
+            "",
+            f"### 大额交易 Large-value — {lv.hits:,} hits ({codes})",
+            "",
+            f"Trade dates {days}; {lv.transactions_scanned:,} transactions scanned with "
+            f"{', '.join(lv.rule_packs) or 'no pack'} in {lv.duration_s:.2f} s.",
+        ]
+    return "\n".join(parts)

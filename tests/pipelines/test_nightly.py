@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,7 +29,7 @@ def test_nightly_ingests_the_run_date(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     write_day(inbox, DAY, [txn("T1"), txn("T2", currency="RMB")])
     db = tmp_path / "wh.duckdb"
-    report = nightly(run_date=DAY, inbox=inbox, db=db)
+    report = nightly(run_date=DAY, inbox=inbox, db=db).load
     assert (report.total_loaded, report.total_quarantined) == (9, 1)  # 2+3+3 master rows, 1 txn
     with Warehouse.open(db, read_only=True) as wh:
         assert wh.loaded_dates() == [DAY]
@@ -82,3 +83,26 @@ def test_default_run_date_is_yesterday_in_shanghai() -> None:
 
     utc_evening = dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC)  # 02:30 on the 21st in Shanghai
     assert previous_day_in_china(utc_evening) == dt.date(2026, 11, 20)
+
+
+def test_nightly_scans_for_large_value_transactions(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_day(
+        inbox,
+        DAY,
+        [
+            txn("T1", amount="30000", is_cash="true"),
+            txn("T2", amount="20000", is_cash="true"),
+            txn("T3"),
+        ],
+    )
+    db = tmp_path / "wh.duckdb"
+    report = nightly(run_date=DAY, inbox=inbox, db=db)
+    assert report.large_value is not None and report.large_value.hits_by_code == {"0501": 2}
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.rows(
+            "SELECT txn_id, characteristic_code, day_total, cumulative FROM large_value_transactions ORDER BY 1"
+        ) == [
+            ("T1", "0501", Decimal("50000.000"), True),
+            ("T2", "0501", Decimal("50000.000"), True),
+        ]

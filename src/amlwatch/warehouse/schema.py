@@ -54,6 +54,14 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,
         line BIGINT NOT NULL, "column" VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR)""",
+    # one row per transaction x large-value characteristic it meets (data contract)
+    """CREATE TABLE IF NOT EXISTS large_value_transactions (
+        txn_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL,
+        trade_date DATE NOT NULL, characteristic_code VARCHAR NOT NULL,
+        direction VARCHAR NOT NULL, currency VARCHAR NOT NULL, amount DECIMAL(20,3) NOT NULL,
+        amount_cny DECIMAL(20,3) NOT NULL, amount_usd DECIMAL(20,3) NOT NULL,
+        day_total DECIMAL(20,3) NOT NULL, day_total_currency VARCHAR NOT NULL,
+        cumulative BOOLEAN NOT NULL, rule_pack VARCHAR NOT NULL, scanned_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS load_log (
         load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,
