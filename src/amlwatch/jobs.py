@@ -62,50 +62,54 @@ def scan_large_value_day(
     Every transaction of those calendar days counts (whichever folder brought it). The rule
     pack is the one in force on each trade date unless `rule_pack` forces one.
     """
-    started = time.monotonic()
-    summary = LargeValueSummary()
     with open_warehouse(db) as warehouse:
         dates = lv_store.trade_dates_loaded(warehouse, run_date)
-        by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
-        for day in dates:
-            pack = load_pack(rule_pack) if rule_pack else pack_for(day)
-            by_pack.setdefault(pack.label, (pack, []))[1].append(day)
-        tables = []
-        for pack, days in by_pack.values():
-            rule = pack.large_value
-            table = lv_store.large_value_input(
-                warehouse,
-                days,
-                sorted(rule.exemption_codes),
-                rule.government_counterparty_exempt,
-                rule.rmb_only,
-            )
-            hits = scan_large_value(_kernel_input(table), pack)
-            tables.append(_hit_rows(table, hits, pack))
-            summary.transactions_scanned += table.num_rows
-            summary.rule_packs.append(pack.label)
-            for k, count in zip(*np.unique(hits.characteristic, return_counts=True), strict=True):
-                code = rule.characteristics[int(k)].code
-                summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + int(count)
-        hits_table = pa.concat_tables(tables) if tables else _hit_rows(None, None, None)
-        lv_store.replace_large_value_hits(warehouse, dates, hits_table)
-    summary.trade_dates = dates
+        return scan_large_value_dates(warehouse, dates, rule_pack)
+
+
+def scan_large_value_dates(
+    warehouse: Warehouse, dates: list[dt.date], rule_pack: str | None = None
+) -> LargeValueSummary:
+    """Scan whole calendar days for large-value hits and replace those days' hits."""
+    started = time.monotonic()
+    summary = LargeValueSummary(trade_dates=list(dates))
+    by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
+    for day in dates:
+        pack = load_pack(rule_pack) if rule_pack else pack_for(day)
+        by_pack.setdefault(pack.label, (pack, []))[1].append(day)
+    tables = []
+    for pack, days in by_pack.values():
+        rule = pack.large_value
+        table = lv_store.large_value_input(
+            warehouse,
+            days,
+            sorted(rule.exemption_codes),
+            rule.government_counterparty_exempt,
+            rule.rmb_only,
+        )
+        hits = scan_large_value(_kernel_input(table), pack)
+        tables.append(_hit_rows(warehouse, table, hits, pack))
+        summary.transactions_scanned += table.num_rows
+        summary.rule_packs.append(pack.label)
+        for k, count in zip(*np.unique(hits.characteristic, return_counts=True), strict=True):
+            code = rule.characteristics[int(k)].code
+            summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + int(count)
+    hits_table = pa.concat_tables(tables) if tables else _hit_rows(warehouse, None, None, None)
+    lv_store.replace_large_value_hits(warehouse, dates, hits_table)
     summary.duration_s = time.monotonic() - started
     return summary
 
 
 def _kernel_input(table: pa.Table) -> LargeValueInput:
     """Arrow columns of the window as the kernel's arrays (ids dictionary-encoded)."""
-    # rows come sorted by customer_id, so codes in order of appearance are sorted too
-    customer = pc.dictionary_encode(table["customer_id"]).combine_chunks().indices
     return LargeValueInput(
-        customer=np.ascontiguousarray(customer.to_numpy(), dtype=np.int64),
+        customer=np.ascontiguousarray(table["customer"].to_numpy(), dtype=np.int64),
         day=np.ascontiguousarray(table["trade_date"].cast(pa.int32()).to_numpy(), dtype=np.int32),
-        out=_flags(pc.equal(table["direction"], "out")),
+        out=_flags(table["out"]),
         entity=_flags(table["entity"]),
         cash=_flags(table["is_cash"]),
         cross_border=_flags(table["is_cross_border"]),
-        rmb=_flags(pc.equal(table["currency"], "CNY")),
+        rmb=_flags(table["rmb"]),
         counted=_flags(table["counted"]),
         cny=np.ascontiguousarray(table["cny_milli"].to_numpy(), dtype=np.int64),
         usd=np.ascontiguousarray(table["usd_milli"].to_numpy(), dtype=np.int64),
@@ -118,36 +122,37 @@ def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _hit_rows(
-    table: pa.Table | None, hits: LargeValueHits | None, pack: RulePack | None
+    warehouse: Warehouse, table: pa.Table | None, hits: LargeValueHits | None, pack: RulePack | None
 ) -> pa.Table:
-    """The result table's rows for a scan's hits."""
+    """The result table's rows for a scan's hits (details fetched for the hit rows only)."""
     if table is None or hits is None or pack is None:
         return pa.table({name: pa.array([], type) for name, type in _HIT_SCHEMA})
-    rows = table.take(pa.array(hits.row))
-    codes = [c.code for c in pack.large_value.characteristics]
-    rmb = pc.equal(rows["currency"], "CNY")
-    own = pc.if_else(rmb, rows["cny_milli"], rows["usd_milli"])
+    found = table.take(pa.array(hits.row)).select(["rid", "rmb", "cny_milli", "usd_milli"])
+    found = found.append_column("k", pa.array(hits.characteristic, pa.int16()))
+    found = found.append_column("total", pa.array(hits.total, pa.int64()))
+    details = lv_store.transactions_by_rowid(warehouse, pc.unique(found["rid"]))
+    rows = found.join(details, "rid", join_type="inner")
+    codes = pa.array([c.code for c in pack.large_value.characteristics], pa.string())
+    own = pc.if_else(rows["rmb"], rows["cny_milli"], rows["usd_milli"])
     return pa.table(
         {
             "txn_id": rows["txn_id"],
             "customer_id": rows["customer_id"],
             "account_id": rows["account_id"],
             "trade_date": rows["trade_date"],
-            "characteristic_code": pa.array(
-                [codes[k] for k in hits.characteristic.tolist()], pa.string()
-            ),
+            "characteristic_code": pc.take(codes, rows["k"]),
             "direction": rows["direction"],
             "currency": rows["currency"],
             "amount": rows["amount"],
             "amount_cny": rows["amount_cny"],
             "amount_usd": rows["amount_usd"],
             "day_total": pa.array(
-                [Decimal(v).scaleb(-3) for v in hits.total.tolist()], pa.decimal128(20, 3)
+                [Decimal(v).scaleb(-3) for v in rows["total"].to_pylist()], pa.decimal128(20, 3)
             ),
-            "day_total_currency": pc.if_else(rmb, "CNY", "USD"),
-            "cumulative": pc.not_equal(pa.array(hits.total), own),
-            "rule_pack": pa.array([pack.label] * len(hits.row), pa.string()),
-            "scanned_at": pa.array([dt.datetime.now()] * len(hits.row), pa.timestamp("us")),
+            "day_total_currency": pc.if_else(rows["rmb"], "CNY", "USD"),
+            "cumulative": pc.not_equal(rows["total"], own),
+            "rule_pack": pa.array([pack.label] * rows.num_rows, pa.string()),
+            "scanned_at": pa.array([dt.datetime.now()] * rows.num_rows, pa.timestamp("us")),
         }
     )
 

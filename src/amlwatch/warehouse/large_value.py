@@ -26,26 +26,44 @@ def large_value_input(
     government_exempt: bool,
     rmb_only: bool,
 ) -> pa.Table:
-    """Every transaction of those days, sorted by (customer, day), with what the kernel needs.
+    """The kernel's columns for every transaction of those days, sorted by (customer, day).
 
-    `counted` is false for exempt records (exemption code of the pack, or a state-organ
-    counterparty where the pack exempts those) and, for an RMB-only pack, foreign currency.
-    Amounts come as int64 thousandths (`cny_milli`, `usd_milli`).
+    Narrow on purpose (the sort moves only these columns): `rid` (the row's id, to fetch its
+    details for hits), `customer` (an int code), `trade_date`, flags, `cny_milli` /
+    `usd_milli` (int64 thousandths), and `counted`: false for exempt records (an exemption
+    code of the pack, or a state-organ counterparty where the pack exempts those) and, for
+    an RMB-only pack, for foreign currency.
     """
     return warehouse.con.sql(
-        """SELECT t.txn_id, t.customer_id, t.account_id, t.trade_date, t.direction,
-                  t.currency, t.amount, t.amount_cny, t.amount_usd, t.is_cash,
-                  t.is_cross_border, c.customer_type = 'entity' AS entity,
+        """WITH c AS (
+               SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
+                      row_number() OVER () AS customer
+               FROM customer_history GROUP BY customer_id)
+           SELECT t.rowid AS rid, c.customer, t.trade_date, t.direction = 'out' AS out,
+                  c.entity, t.is_cash, t.is_cross_border, t.currency = 'CNY' AS rmb,
                   CAST(t.amount_cny * 1000 AS BIGINT) AS cny_milli,
                   CAST(t.amount_usd * 1000 AS BIGINT) AS usd_milli,
                   NOT (coalesce(list_contains(?::VARCHAR[], t.exemption_code), false)
                        OR (? AND coalesce(t.counterparty_is_government, false)))
                   AND (NOT ? OR t.currency = 'CNY') AS counted
-           FROM transactions t JOIN customers c USING (customer_id)
+           FROM transactions t JOIN c USING (customer_id)
            WHERE list_contains(?::DATE[], t.trade_date)
-           ORDER BY t.customer_id, t.trade_date""",
+           ORDER BY c.customer, t.trade_date""",
         params=[list(exemption_codes), government_exempt, rmb_only, list(trade_dates)],
     ).to_arrow_table()
+
+
+def transactions_by_rowid(warehouse: Warehouse, rids: pa.Array) -> pa.Table:
+    """The report columns of the transactions with those row ids, with `rid`."""
+    warehouse.con.register("_rids", pa.table({"rid": rids}))
+    try:
+        return warehouse.con.sql(
+            """SELECT t.rowid AS rid, t.txn_id, t.customer_id, t.account_id, t.trade_date,
+                      t.direction, t.currency, t.amount, t.amount_cny, t.amount_usd
+               FROM transactions t SEMI JOIN _rids r ON t.rowid = r.rid"""
+        ).to_arrow_table()
+    finally:
+        warehouse.con.unregister("_rids")
 
 
 def replace_large_value_hits(
