@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 help:
 	@echo "make demo   - install, then run the nightly job over the bundled sample bank"
 	@echo "make test   - install, then lint, type-check and run the test suite"
-	@echo "make bench  - ingest benchmark on a generated 5-million-row day"
+	@echo "make bench  - ingest (5M-row day) and large-value (20M-row window) benchmarks"
 	@echo "make sample - regenerate data_samples/ (deterministic)"
 
 $(STAMP):
@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --rows 5000000
+	$(BIN)/python bench/bench_large_value.py --rows 20000000
 
 sample: $(STAMP)
 	rm -rf data_samples/inbox data_samples/ground_truth.jsonl data_samples/manifest.json
