@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from amlwatch import jobs
 from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport
+from amlwatch.reports import ReportFiles
 from amlwatch.summary import nightly_markdown
 
 
@@ -37,17 +38,27 @@ def scan_large_value(
     return jobs.scan_large_value_day(run_date, db, rule_pack)
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def write_large_value_report(
+    run_date: dt.date, db: Path | None, reports_dir: Path | None
+) -> ReportFiles:
+    """Write the large-value report tables of the run to reports/<run_date>/."""
+    return jobs.write_large_value_report(run_date, db, reports_dir)
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
     run_date: dt.date | None = None,
     inbox: Path | None = None,
     db: Path | None = None,
     rule_pack: str | None = None,
+    reports_dir: Path | None = None,
 ) -> NightlyReport:
     """One night of monitoring for `run_date` (default: yesterday in Asia/Shanghai)."""
     day = run_date or jobs.previous_day_in_china()
     report = NightlyReport(load=ingest(day, inbox, db))
     report.large_value = scan_large_value(day, db, rule_pack)
+    report.large_value_report = write_large_value_report(day, db, reports_dir)
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
         markdown=nightly_markdown(report),

@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 
 from amlwatch.ingest import ingest_business_date
 from amlwatch.models import LargeValueSummary, LoadReport
-from amlwatch.rules import RulePack, load_pack, pack_for
+from amlwatch.reports import ReportFiles, write_large_value_tables
+from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, scan_large_value
 from amlwatch.settings import Settings, get_settings
 from amlwatch.warehouse import Warehouse
@@ -174,3 +175,18 @@ _HIT_SCHEMA = [
     ("rule_pack", pa.string()),
     ("scanned_at", pa.timestamp("us")),
 ]
+
+
+def write_large_value_report(
+    run_date: dt.date, db: Path | None = None, reports_dir: Path | None = None
+) -> ReportFiles:
+    """Write `reports/<run_date>/` large-value tables for the trade dates the run date brought."""
+    settings = get_settings()
+    calendar = BusinessCalendar.load(settings.calendar_file)
+    with open_warehouse(db, settings) as warehouse:
+        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        rows = lv_store.large_value_report_rows(warehouse, dates)
+    folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat()
+    return write_large_value_tables(
+        rows, folder, run_date, lambda day: calendar.add_business_days(day, 5)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ColumnType(StrEnum):
@@ -132,3 +133,4 @@ class NightlyReport:
 
     load: LoadReport
     large_value: LargeValueSummary | None = None
+    large_value_report: Any = None  # the report files written (amlwatch.reports.ReportFiles)

@@ -55,4 +55,7 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"Trade dates {days}; {lv.transactions_scanned:,} transactions scanned with "
             f"{', '.join(lv.rule_packs) or 'no pack'} in {lv.duration_s:.2f} s.",
         ]
+    files = report.large_value_report
+    if files is not None:
+        parts += ["", f"Report tables: `{files.workbook}`, `{files.csv}` ({files.rows:,} rows)."]
     return "\n".join(parts)

@@ -85,3 +85,46 @@ def test_a_forced_legacy_pack_finds_what_the_reference_finds(
     assert len(expected) > 10
     assert hits(copy) == expected
     assert packs == [("pboc-2003@2003.1",)]
+
+
+def test_report_tables_list_every_hit_grouped_with_headers_and_due_dates(
+    tmp_path: Path, scanned: tuple[Path, Path]
+) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    out, db = scanned
+    total_rows = 0
+    for day in inbox_dates(out / "inbox"):
+        files = jobs.write_large_value_report(day, db, tmp_path / "reports")
+        total_rows += files.rows
+        with files.csv.open(encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh))
+        assert lines[0][:3] == ["客户号", "客户姓名/名称", "身份证件/证明文件类型"]
+        assert lines[1][:3] == ["CSNM", "CTNM", "CITP"]
+        assert len(lines) == files.rows + 2
+        book = load_workbook(files.workbook)
+        detail, summary = book["大额交易明细"], book["汇总"]
+        assert detail.freeze_panes == "C3"
+        assert [detail.cell(1, 1).value, detail.cell(2, 1).value] == ["客户号", "CSNM"]
+        txn_ids = {r[7] for r in detail.iter_rows(min_row=3, values_only=True) if r[7]}
+        assert txn_ids == {line[7] for line in lines[2:]}
+        if files.rows:
+            counts = [
+                r[2]
+                for r in summary.iter_rows(min_row=4, max_col=3, values_only=True)
+                if isinstance(r[2], int) and r[0] and str(r[0]).startswith("05")
+            ]
+            assert sum(counts) == files.rows
+    with Warehouse.open(db, read_only=True) as wh:
+        assert total_rows == wh.scalar("SELECT count(*) FROM large_value_transactions")
+
+
+def test_due_dates_skip_holidays() -> None:
+    from amlwatch.rules import BusinessCalendar
+
+    # a hit on Wednesday 2026-09-30 is due 5 working days later: after the National Day holiday
+    assert BusinessCalendar.load().add_business_days(dt.date(2026, 9, 30), 5) == dt.date(
+        2026, 10, 13
+    )

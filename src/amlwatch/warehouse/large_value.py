@@ -89,3 +89,25 @@ def replace_large_value_hits(
     except BaseException:
         con.execute("ROLLBACK").fetchall()
         raise
+
+
+def large_value_report_rows(
+    warehouse: Warehouse, trade_dates: Sequence[dt.date]
+) -> list[dict[str, object]]:
+    """The large-value report's rows for those trade dates: hits joined with their customer
+    and transaction details (full identifiers: the report is for the liaisons who file it)."""
+    cursor = warehouse.con.execute(
+        """SELECT h.customer_id, c.name AS customer_name, c.id_type, c.id_number, h.account_id,
+                  h.trade_date, h.characteristic_code, h.txn_id, t.booked_at,
+                  CASE h.direction WHEN 'in' THEN '01' ELSE '02' END AS direction_code,
+                  h.currency, h.amount, h.amount_cny, h.amount_usd, t.tx_method,
+                  t.counterparty_name, t.counterparty_account,
+                  coalesce(t.branch_code, c.branch_code) AS branch_code, h.day_total, h.rule_pack
+           FROM large_value_transactions h
+           JOIN transactions t USING (txn_id)
+           JOIN customers c ON c.customer_id = h.customer_id
+           WHERE list_contains(?::DATE[], h.trade_date)""",
+        [list(trade_dates)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
