@@ -42,20 +42,6 @@ class InputKind(StrEnum):
     TRANSACTIONS = "transactions"
 
 
-class Direction(StrEnum):
-    """Receipt or payment, seen from the customer's side (spec TSDR 01 / 02)."""
-
-    IN = "in"
-    OUT = "out"
-
-
-class CustomerType(StrEnum):
-    """Natural person or not: decides 0502 versus 0503 / 0504."""
-
-    INDIVIDUAL = "individual"
-    ENTITY = "entity"
-
-
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
     """One input row that was not loaded, with where it was and why."""

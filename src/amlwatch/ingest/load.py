@@ -128,7 +128,7 @@ def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.da
 def _batch(
     kind: InputKind,
     path: Path,
-    exact: bool,
+    record_by_record: bool,
     sources: list[InputFile],
     streams: dict[InputKind, StreamedFile],
 ) -> LoadBatch:
@@ -136,19 +136,19 @@ def _batch(
     spec = SPECS[kind]
     required = [c.name for c in spec if c.required]
     rows: pa.Table | pa.RecordBatchReader
-    if not exact:
+    streamed = None
+    if not record_by_record:
         try:
             streamed = stream_input(path, kind, required)
-        except NeedsExactRead:  # its first block already is not UTF-8
+        except NeedsExactRead:  # not UTF-8: read whole, with the encoding found
             streamed = None
-        if streamed is not None and streamed.source.encoding != "gb18030":
-            streams[kind] = streamed
-            sources.append(streamed.source)
-            source, rows, types, malformed = streamed.source, streamed.reader, streamed.types, []
-        else:
-            exact = True
-    if exact:
-        parsed = read_input(path, kind, required)
+    if streamed is not None:
+        streams[kind] = streamed
+        sources.append(streamed.source)
+        source, rows, types, malformed = streamed.source, streamed.reader, streamed.types, []
+    else:
+        # after a failed stream the fast reader would fail the same way: go record by record
+        parsed = read_input(path, kind, required, record_by_record=record_by_record)
         sources.append(parsed.source)
         source, malformed = parsed.source, parsed.malformed
         rows = parsed.table.append_column(LINE, pa.array(parsed.lines, pa.int64()))

@@ -90,12 +90,16 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
 
     Raises:
         FileRejected: the header is unreadable or lacks a required column.
+        NeedsExactRead: the file is not UTF-8 (streams are; `read_input` reads the rest).
     """
+    is_csv = path.suffix.lower() != ".parquet"
+    if is_csv and _detect_encoding(path)[0] == "gb18030":
+        raise NeedsExactRead(path.name)
     source = InputFile(kind=kind, path=str(path), format="csv", sha256="", size_bytes=0)
     fingerprint = _Fingerprint()
     hasher = threading.Thread(target=_fingerprint, args=(path, fingerprint), daemon=True)
     hasher.start()
-    if path.suffix.lower() == ".parquet":
+    if not is_csv:
         source.format = "parquet"
         try:
             parquet = pq.ParquetFile(path)
@@ -186,13 +190,17 @@ def _text_columns(names: list[str]) -> pacsv.ConvertOptions:
     )
 
 
-def read_input(path: Path, kind: InputKind, required: Sequence[str]) -> ParsedFile:
+def read_input(
+    path: Path, kind: InputKind, required: Sequence[str], record_by_record: bool = False
+) -> ParsedFile:
     """Read a CSV or Parquet input file.
 
     Args:
         path: the file.
         kind: which input of the data contract it is.
         required: columns the header must have.
+        record_by_record: skip the fast reader (a CSV already known not to be one record per
+            line goes straight to the record-by-record reader).
 
     Returns:
         The parsed rows with their line numbers (CSV) or row numbers (Parquet).
@@ -208,7 +216,9 @@ def read_input(path: Path, kind: InputKind, required: Sequence[str]) -> ParsedFi
             table, lines, encoding = _read_parquet(path), None, None
             malformed: list[RejectedRow] = []
         else:
-            table, lines, malformed, encoding = _read_csv(path, fingerprint, hasher)
+            table, lines, malformed, encoding = _read_csv(
+                path, fingerprint, hasher, record_by_record
+            )
     finally:
         hasher.join()
     _check_header(path, table.column_names, required)
@@ -268,7 +278,7 @@ def _detect_encoding(path: Path) -> tuple[str, bytes]:
 
 
 def _read_csv(
-    path: Path, fingerprint: _Fingerprint, hasher: threading.Thread
+    path: Path, fingerprint: _Fingerprint, hasher: threading.Thread, record_by_record: bool
 ) -> tuple[pa.Table, np.ndarray | None, list[RejectedRow], str]:
     encoding, head = _detect_encoding(path)
     try:
@@ -276,14 +286,18 @@ def _read_csv(
     except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
         raise FileRejected(path.name, f"header line is not readable text ({exc})") from exc
     names = _normalise(header)
-    table, clean = _read_csv_fast(path, names, "gb18030" if encoding == "gb18030" else "utf-8")
-    if table is None and encoding != "gb18030" and not _is_utf8(path):
-        encoding = "gb18030"  # a header in ASCII, but data bytes that are not UTF-8
-        table, clean = _read_csv_fast(path, names, encoding)
-    hasher.join()
-    lines_in_file = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
-    if table is not None and clean and lines_in_file == table.num_rows + 1:
-        return table, np.arange(2, table.num_rows + 2, dtype=np.int64), [], encoding
+    if record_by_record:
+        if encoding != "gb18030" and not _is_utf8(path):
+            encoding = "gb18030"  # a header in ASCII, but data bytes that are not UTF-8
+    else:
+        table, clean = _read_csv_fast(path, names, "gb18030" if encoding == "gb18030" else "utf-8")
+        if table is None and encoding != "gb18030" and not _is_utf8(path):
+            encoding = "gb18030"  # a header in ASCII, but data bytes that are not UTF-8
+            table, clean = _read_csv_fast(path, names, encoding)
+        hasher.join()
+        lines_in_file = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
+        if table is not None and clean and lines_in_file == table.num_rows + 1:
+            return table, np.arange(2, table.num_rows + 2, dtype=np.int64), [], encoding
     table, lines, malformed = _read_csv_exact(path, names, encoding)
     return table, lines, malformed, encoding
 
