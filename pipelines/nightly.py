@@ -1,4 +1,5 @@
-"""The nightly flow: ingest the run date, then scan it (later stages add patterns and reports).
+"""The nightly flow: ingest the run date, find large-value transactions, scan the
+scatter / concentrate windows ending on it, and write the report tables.
 
 Flows only orchestrate; each task wraps one library call of `amlwatch.jobs`.
 """
@@ -13,8 +14,8 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from amlwatch import jobs
-from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport
-from amlwatch.reports import ReportFiles
+from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
+from amlwatch.reports import ReportFiles, SuspiciousReportFiles
 from amlwatch.summary import nightly_markdown
 
 
@@ -46,6 +47,20 @@ def write_large_value_report(
     return jobs.write_large_value_report(run_date, db, reports_dir)
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def scan_patterns(run_date: dt.date, db: Path | None, rule_pack: str | None) -> PatternSummary:
+    """Scan the 10-business-day windows ending on the run date; open or extend alerts."""
+    return jobs.scan_patterns_day(run_date, db, rule_pack)
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def write_suspicious_report(
+    run_date: dt.date, db: Path | None, reports_dir: Path | None
+) -> SuspiciousReportFiles:
+    """Write the suspicious report form of the run's alerts to reports/<run_date>/."""
+    return jobs.write_suspicious_report(run_date, db, reports_dir)
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
     run_date: dt.date | None = None,
@@ -59,6 +74,8 @@ def nightly(
     report = NightlyReport(load=ingest(day, inbox, db))
     report.large_value = scan_large_value(day, db, rule_pack)
     report.large_value_report = write_large_value_report(day, db, reports_dir)
+    report.patterns = scan_patterns(day, db, rule_pack)
+    report.suspicious_report = write_suspicious_report(day, db, reports_dir)
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
         markdown=nightly_markdown(report),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from amlwatch.rules import RulePack
+from amlwatch.rules import RulePack, SuspiciousRule
 
 
 @dataclass(frozen=True)
@@ -68,3 +70,94 @@ def large_value_hits(txns: Iterable[NaiveTxn], pack: RulePack) -> set[tuple[str,
             if total >= threshold:
                 hits.update((m.txn_id, c.code) for m in members)
     return hits
+
+
+@dataclass(frozen=True)
+class NaiveFlow:
+    """What the scatter / concentrate rule looks at in one transaction."""
+
+    txn_id: str
+    subject: str
+    entity: bool
+    booked_at: dt.datetime
+    direction: str  # in | out
+    amount_cny: Decimal
+    party: str | None
+
+
+@dataclass(frozen=True)
+class NaiveWindow:
+    """One subject's window ending on one day, and which standards it matches."""
+
+    in_total: Decimal
+    in_count: int
+    in_parties: int
+    out_total: Decimal
+    out_count: int
+    out_parties: int
+    out_after_first_in: Decimal
+    scatter_in: bool
+    scatter_out: bool
+    txn_ids: frozenset[str]
+
+
+def _pattern_holds(
+    scattered: int, concentrated: int, w_in: Decimal, w_out: Decimal, after: Decimal, t: Any
+) -> bool:
+    return (
+        scattered >= t.min_scattered_parties
+        and 1 <= concentrated <= t.max_concentrated_parties
+        and w_in > 0
+        and w_out > 0
+        and w_in >= t.min_amount_cny
+        and w_out >= t.min_amount_cny
+        and t.through_flow_min <= w_out / w_in <= t.through_flow_max
+        and after >= t.min_follow_share * w_out
+    )
+
+
+def pattern_windows(
+    flows: Iterable[NaiveFlow],
+    ends: Iterable[dt.date],
+    window_start: Callable[[dt.date], dt.date],
+    rule: SuspiciousRule,
+) -> dict[tuple[str, dt.date], NaiveWindow]:
+    """Every non-empty (subject, end day) window, by the rule's plain words."""
+    flows = list(flows)
+    found: dict[tuple[str, dt.date], NaiveWindow] = {}
+    for subject in sorted({f.subject for f in flows}):
+        mine = [f for f in flows if f.subject == subject]
+        for end in ends:
+            start = window_start(end)
+            inside = [f for f in mine if start <= f.booked_at.date() <= end]
+            if not inside:
+                continue
+            receipts = [f for f in inside if f.direction == "in"]
+            payments = [f for f in inside if f.direction == "out"]
+            w_in = sum((f.amount_cny for f in receipts), Decimal(0))
+            w_out = sum((f.amount_cny for f in payments), Decimal(0))
+            first_in = min((f.booked_at for f in receipts), default=None)
+            after = sum(
+                (
+                    f.amount_cny
+                    for f in payments
+                    if first_in is not None and f.booked_at >= first_in
+                ),
+                Decimal(0),
+            )
+            n_in = len({f.party for f in receipts if f.party is not None})
+            n_out = len({f.party for f in payments if f.party is not None})
+            t = rule.thresholds["entity" if mine[0].entity else "individual"]
+            found[(subject, end)] = NaiveWindow(
+                in_total=w_in,
+                in_count=len(receipts),
+                in_parties=n_in,
+                out_total=w_out,
+                out_count=len(payments),
+                out_parties=n_out,
+                out_after_first_in=after,
+                scatter_in=_pattern_holds(n_in, n_out, w_in, w_out, after, t),
+                scatter_out=_pattern_holds(n_out, n_in, w_in, w_out, after, t),
+                txn_ids=frozenset(f.txn_id for f in inside),
+            )
+    return found

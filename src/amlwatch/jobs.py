@@ -18,13 +18,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch.ingest import ingest_business_date
-from amlwatch.models import LargeValueSummary, LoadReport
-from amlwatch.reports import ReportFiles, write_large_value_tables
+from amlwatch.models import LargeValueSummary, LoadReport, PatternSummary
+from amlwatch.reports import (
+    ReportFiles,
+    SuspiciousReportFiles,
+    write_large_value_tables,
+    write_suspicious_tables,
+)
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, scan_large_value
 from amlwatch.settings import Settings, get_settings
+from amlwatch.suspicious import scan_pattern_days
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import large_value as lv_store
+from amlwatch.warehouse import patterns as sp_store
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -190,3 +197,33 @@ def write_large_value_report(
     return write_large_value_tables(
         rows, folder, run_date, lambda day: calendar.add_business_days(day, 5)
     )
+
+
+def scan_patterns_day(
+    run_date: dt.date, db: Path | None = None, rule_pack: str | None = None
+) -> PatternSummary:
+    """Scan the scatter / concentrate windows ending on the run date; extend or open alerts."""
+    return scan_patterns_range([run_date], db, rule_pack)
+
+
+def scan_patterns_range(
+    ends: list[dt.date], db: Path | None = None, rule_pack: str | None = None
+) -> PatternSummary:
+    """Scan the windows ending on each of `ends` (a backtest or a replay) and store them."""
+    settings = get_settings()
+    calendar = BusinessCalendar.load(settings.calendar_file)
+    with open_warehouse(db, settings) as warehouse:
+        return scan_pattern_days(warehouse, ends, calendar, rule_pack)
+
+
+def write_suspicious_report(
+    run_date: dt.date, db: Path | None = None, reports_dir: Path | None = None
+) -> SuspiciousReportFiles:
+    """Write `reports/<run_date>/` suspicious report form for the alerts the run opened or
+    extended."""
+    settings = get_settings()
+    with open_warehouse(db, settings) as warehouse:
+        alerts = sp_store.alerts_of_run(warehouse, [run_date])
+        txns = sp_store.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
+    folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat()
+    return write_suspicious_tables(alerts, txns, folder, run_date)

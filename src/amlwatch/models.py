@@ -114,9 +114,30 @@ class LargeValueSummary:
 
 
 @dataclass(slots=True)
+class PatternSummary:
+    """What one scatter / concentrate scan found."""
+
+    scan_dates: list[dt.date] = field(default_factory=list)
+    transactions_scanned: int = 0
+    hits_by_code: dict[str, int] = field(default_factory=dict)
+    alerts_opened: dict[str, int] = field(default_factory=dict)
+    alerts_extended: dict[str, int] = field(default_factory=dict)
+    rule_packs: list[str] = field(default_factory=list)
+    skipped: list[dt.date] = field(default_factory=list)  # no pattern rules in force
+    duration_s: float = 0.0
+
+    @property
+    def alerts(self) -> int:
+        """Alerts opened or extended by this scan."""
+        return sum(self.alerts_opened.values()) + sum(self.alerts_extended.values())
+
+
+@dataclass(slots=True)
 class NightlyReport:
     """One night's run: what was loaded and what the scanners found."""
 
     load: LoadReport
     large_value: LargeValueSummary | None = None
     large_value_report: Any = None  # the report files written (amlwatch.reports.ReportFiles)
+    patterns: PatternSummary | None = None
+    suspicious_report: Any = None

@@ -58,4 +58,30 @@ def nightly_markdown(report: NightlyReport) -> str:
     files = report.large_value_report
     if files is not None:
         parts += ["", f"Report tables: `{files.workbook}`, `{files.csv}` ({files.rows:,} rows)."]
+    sp = report.patterns
+    if sp is not None:
+        parts += ["", f"### 可疑交易监测 Scatter / concentrate — {sp.alerts:,} alerts", ""]
+        standards = sorted(set(sp.alerts_opened) | set(sp.alerts_extended) | set(sp.hits_by_code))
+        if standards:
+            parts += ["| standard | hits | opened | extended |", "|---|---:|---:|---:|"]
+            parts += [
+                f"| {c} | {sp.hits_by_code.get(c, 0)} | {sp.alerts_opened.get(c, 0)} "
+                f"| {sp.alerts_extended.get(c, 0)} |"
+                for c in standards
+            ]
+            parts.append("")
+        if sp.skipped:
+            parts.append(f"No pattern rules in force on {', '.join(map(str, sp.skipped))}.")
+        parts.append(
+            f"Windows ending {', '.join(map(str, sp.scan_dates))}; "
+            f"{sp.transactions_scanned:,} transactions scanned with "
+            f"{', '.join(sp.rule_packs) or 'no pack'} in {sp.duration_s:.2f} s."
+        )
+    form = report.suspicious_report
+    if form is not None:
+        parts += [
+            "",
+            f"Suspicious report form: `{form.workbook}` ({form.alerts:,} alerts, "
+            f"{form.transactions:,} transactions).",
+        ]
     return "\n".join(parts)

@@ -106,3 +106,37 @@ def test_nightly_scans_for_large_value_transactions(tmp_path: Path) -> None:
             ("T1", "0501", Decimal("50000.000"), True),
             ("T2", "0501", Decimal("50000.000"), True),
         ]
+
+
+def test_nightly_alerts_on_a_scatter_in_concentrate_out_day(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    receipts = [
+        txn(
+            f"R{i}",
+            amount="25000",
+            booked_at=f"2026-11-20 09:{i:02d}:00",
+            counterparty_account=f"6217000000000000{i:03d}",
+            counterparty_name=f"付款人{i}",
+        )
+        for i in range(12)
+    ]
+    payment = txn(
+        "P1",
+        direction="out",
+        amount="290000",
+        booked_at="2026-11-20 16:00:00",
+        counterparty_account="6228000000000000999",
+        counterparty_name="收款人",
+    )
+    write_day(inbox, DAY, [*receipts, payment])
+    db, reports = tmp_path / "wh.duckdb", tmp_path / "reports"
+    report = nightly(run_date=DAY, inbox=inbox, db=db, reports_dir=reports)
+    assert report.patterns is not None
+    assert report.patterns.alerts_opened == {"AMLW-SP-0101": 1}
+    assert report.suspicious_report is not None and report.suspicious_report.alerts == 1
+    assert report.suspicious_report.transactions == 13
+    assert report.suspicious_report.workbook.is_file()
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.rows("SELECT customer_id, in_parties, out_parties FROM suspicious_alerts") == [
+            ("C1", 12, 1)
+        ]

@@ -78,3 +78,21 @@ class BusinessCalendar:
             if self.is_business_day(day):
                 remaining -= 1
         return day
+
+    def window_start(self, end: dt.date, business_days: int) -> dt.date:
+        """First calendar day of the window of `business_days` business days ending on `end`.
+
+        The window is the last `business_days` business days up to and including `end`, plus
+        every calendar day between them (weekends and holidays inside it belong to it) and up
+        to `end` itself when `end` is not a business day.
+        """
+        if business_days < 1:
+            raise ValueError("a window has at least one business day")
+        day = end
+        remaining = business_days
+        while True:
+            if self.is_business_day(day):
+                remaining -= 1
+                if remaining == 0:
+                    return day
+            day -= dt.timedelta(days=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,44 @@ class LargeValueRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PatternThresholds:
+    """When a window is a pattern, for one customer type (individual or entity).
+
+    Amounts are CNY; ratios are decimals (0.8 = 80%).
+    """
+
+    min_scattered_parties: int
+    max_concentrated_parties: int
+    min_amount_cny: Decimal
+    through_flow_min: Decimal
+    through_flow_max: Decimal
+    min_follow_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PatternStandard:
+    """One monitoring standard (交易监测标准) of the scatter / concentrate family."""
+
+    code: str
+    name: str
+    scattered: str  # "in": scatter-in / concentrate-out; "out": concentrate-in / scatter-out
+
+
+@dataclass(frozen=True, slots=True)
+class SuspiciousRule:
+    """The suspicious-pattern part of a pack: window, subject, standards, thresholds."""
+
+    window_business_days: int
+    subject: str  # customer | account
+    standards: tuple[PatternStandard, ...]
+    thresholds: dict[str, PatternThresholds]  # by customer type
+    exclude_purposes: frozenset[str]
+    exclude_counterparty_accounts: frozenset[str]
+    exclude_tx_methods: frozenset[str]
+    top_counterparties: int
+
+
+@dataclass(frozen=True, slots=True)
 class RulePack:
     """A named, versioned set of rules with the dates it is in force."""
 
@@ -50,12 +89,65 @@ class RulePack:
     effective_to: dt.date | None
     report_due_working_days: int
     large_value: LargeValueRule
+    suspicious: SuspiciousRule | None
     raw: dict[str, Any]
 
     @property
     def label(self) -> str:
         """`name@version`, as recorded on every hit."""
         return f"{self.name}@{self.version}"
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """`overlay` on top of `base`: tables merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
+    sp = data.get("suspicious")
+    if sp is None:
+        return None
+    name = data["name"]
+    subject = sp.get("subject", "customer")
+    if subject not in ("customer", "account"):
+        raise UnknownRulePack(f"{name}: suspicious.subject must be customer or account")
+    standards = []
+    for item in sp["standards"]:
+        if item["scattered"] not in ("in", "out"):
+            raise UnknownRulePack(f"{name}: standard {item['code']}: scattered must be in or out")
+        if len(item["code"]) > 32:
+            raise UnknownRulePack(f"{name}: standard code {item['code']!r} is over 32 characters")
+        standards.append(PatternStandard(item["code"], item["name"], item["scattered"]))
+    thresholds = {}
+    for customer_type in ("individual", "entity"):
+        t = sp["thresholds"][customer_type]
+        thresholds[customer_type] = PatternThresholds(
+            min_scattered_parties=int(t["min_scattered_parties"]),
+            max_concentrated_parties=int(t["max_concentrated_parties"]),
+            min_amount_cny=Decimal(str(t["min_amount_cny"])),
+            through_flow_min=Decimal(str(t["through_flow_min"])),
+            through_flow_max=Decimal(str(t["through_flow_max"])),
+            min_follow_share=Decimal(str(t["min_follow_share"])),
+        )
+        if thresholds[customer_type].through_flow_min > thresholds[customer_type].through_flow_max:
+            raise UnknownRulePack(f"{name}: {customer_type}: through_flow_min > through_flow_max")
+    exclude = sp.get("exclude", {})
+    return SuspiciousRule(
+        window_business_days=int(sp["window_business_days"]),
+        subject=subject,
+        standards=tuple(standards),
+        thresholds=thresholds,
+        exclude_purposes=frozenset(exclude.get("purposes", ())),
+        exclude_counterparty_accounts=frozenset(exclude.get("counterparty_accounts", ())),
+        exclude_tx_methods=frozenset(exclude.get("tx_methods", ())),
+        top_counterparties=int(sp.get("top_counterparties", 5)),
+    )
 
 
 def _parse(data: dict[str, Any]) -> RulePack:
@@ -90,6 +182,7 @@ def _parse(data: dict[str, Any]) -> RulePack:
             exemption_codes=frozenset(exemptions.get("codes", ())),
             government_counterparty_exempt=bool(exemptions.get("government_counterparty", True)),
         ),
+        suspicious=_suspicious(data),
         raw=data,
     )
 
@@ -112,7 +205,20 @@ def load_pack(name_or_path: str | Path) -> RulePack:
         return packs[str(name_or_path)]
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
-        return _parse(tomllib.loads(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        base = data.pop("extends", None)
+        if base is not None:
+            if base not in packs:
+                raise UnknownRulePack(f"{path}: extends unknown pack {base!r}")
+            # the label names the file and its exact content, never the base pack's version
+            data.setdefault("name", f"{base}+{path.stem}")
+            data.setdefault("version", hashlib.sha256(text.encode()).hexdigest()[:10])
+            data = _merge(packs[base].raw, data)
+        try:
+            return _parse(data)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise UnknownRulePack(f"{path}: not a valid rule pack: {exc!r}") from exc
     raise UnknownRulePack(
         f"no rule pack {name_or_path!r}; bundled: {', '.join(sorted(packs))}, or give a .toml path"
     )

@@ -1,5 +1,25 @@
 """numba scanners: private kernels on arrays, typed public wrappers. No I/O."""
 
 from amlwatch.scanners.large_value import LargeValueHits, LargeValueInput, scan_large_value
+from amlwatch.scanners.patterns import (
+    FLAG_SCATTER_IN,
+    FLAG_SCATTER_OUT,
+    PatternInput,
+    PatternParams,
+    PatternWindows,
+    pattern_order,
+    scan_patterns,
+)
 
-__all__ = ["LargeValueHits", "LargeValueInput", "scan_large_value"]
+__all__ = [
+    "FLAG_SCATTER_IN",
+    "FLAG_SCATTER_OUT",
+    "LargeValueHits",
+    "LargeValueInput",
+    "PatternInput",
+    "PatternParams",
+    "PatternWindows",
+    "pattern_order",
+    "scan_large_value",
+    "scan_patterns",
+]

@@ -1,0 +1,445 @@
+"""The scatter / concentrate stage: window rows → kernel → hits → alerts with evidence.
+
+A hit is one standard matched by one subject's window ending on one scanned day. Hits of one
+standard and subject whose windows overlap form one alert: a pattern that continues night
+after night extends its alert (same id, wider window, the latest window's metrics, all the
+evidence) instead of opening a new one. Alerts are rebuilt from the stored hits of the
+subjects a scan touches, so re-running a night gives the same alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from amlwatch.models import PatternSummary
+from amlwatch.rules import BusinessCalendar, RulePack, SuspiciousRule, load_pack, pack_for
+from amlwatch.scanners import (
+    FLAG_SCATTER_IN,
+    FLAG_SCATTER_OUT,
+    PatternInput,
+    PatternParams,
+    PatternWindows,
+    pattern_order,
+    scan_patterns,
+)
+from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import patterns as store
+
+EPOCH = dt.date(1970, 1, 1)
+MILLI = Decimal("0.001")
+FLAGS = {"in": FLAG_SCATTER_IN, "out": FLAG_SCATTER_OUT}
+
+
+def decimal_milli(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """int64 thousandths of a DECIMAL(p, 3) column, read from Arrow's 128-bit words in place.
+
+    Raises:
+        ValueError: another scale, nulls, or a value beyond int64.
+    """
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_decimal128(array.type) or array.type.scale != 3:
+        raise ValueError(f"expected decimal128(p, 3), got {array.type}")
+    if array.null_count:
+        raise ValueError("amounts must not be null")
+    words = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    words = words[2 * array.offset : 2 * (array.offset + len(array))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63):
+        raise ValueError("an amount is beyond the int64 range of thousandths")
+    return np.ascontiguousarray(low)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedWindow:
+    """The scanner's input, and how to map its rows and codes back."""
+
+    data: PatternInput
+    order: np.ndarray  # sorted position -> row of the window table
+    subjects: pa.Array  # subject code -> customer_id or account_id
+    table: pa.Table
+
+
+def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
+    """Dictionary-encode ids, convert to the kernel's arrays and radix-sort them."""
+    table = table.combine_chunks()
+    customers = pc.dictionary_encode(
+        table["customer_id"].chunk(0) if table.num_rows else pa.array([], pa.string())
+    )
+    entity_of = pc.fill_null(
+        pc.take(types["entity"], pc.index_in(customers.dictionary, types["customer_id"])), False
+    )
+    entity_by_customer = np.asarray(entity_of.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    customer_code = customers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if subject == "account":
+        accounts = pc.dictionary_encode(
+            table["account_id"].chunk(0) if table.num_rows else pa.array([], pa.string())
+        )
+        subject_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        dictionary = accounts.dictionary
+    else:
+        subject_code, dictionary = customer_code, customers.dictionary
+    parties = pc.dictionary_encode(
+        table["party"].chunk(0) if table.num_rows else pa.array([], pa.string())
+    )
+    party = pc.fill_null(parties.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    ts = table["booked_at"].cast(pa.timestamp("us")).cast(pa.int64()).to_numpy() // 1_000_000
+    out = np.asarray(table["out"].to_numpy(zero_copy_only=False), dtype=np.bool_)
+    amount = decimal_milli(table["amount_cny"]) if table.num_rows else np.empty(0, np.int64)
+    order = pattern_order(subject_code, ts, out)
+    data = PatternInput(
+        subject=subject_code[order],
+        ts=np.ascontiguousarray(ts[order]),
+        out=out[order],
+        amount=amount[order],
+        party=party[order],
+        entity=entity_by_customer[customer_code[order]] if len(order) else np.empty(0, np.bool_),
+        n_parties=len(parties.dictionary),
+    )
+    return PreparedWindow(data, order, dictionary, table)
+
+
+def window_days(
+    calendar: BusinessCalendar, ends: Sequence[dt.date], rule: SuspiciousRule
+) -> tuple[np.ndarray, np.ndarray]:
+    """(end days, start days) as int32 days since 1970-01-01."""
+    starts = [calendar.window_start(e, rule.window_business_days) for e in ends]
+    return (
+        np.array([(e - EPOCH).days for e in ends], np.int32),
+        np.array([(s - EPOCH).days for s in starts], np.int32),
+    )
+
+
+def hits_table(
+    found: PatternWindows,
+    prepared: PreparedWindow,
+    ends: Sequence[dt.date],
+    starts: Sequence[dt.date],
+    pack: RulePack,
+    rule: SuspiciousRule,
+) -> pa.Table:
+    """One row per (window, standard) matched, in the `suspicious_hits` layout."""
+    records: dict[str, list[Any]] = {name: [] for name, _ in HIT_SCHEMA}
+    now = dt.datetime.now()
+    rows = prepared.table
+    for i in range(len(found)):
+        first_row = int(prepared.order[found.lo[i]])
+        customer_id = rows["customer_id"][first_row].as_py()
+        account_id = rows["account_id"][first_row].as_py() if rule.subject == "account" else None
+        for standard in rule.standards:
+            if not found.flags[i] & FLAGS[standard.scattered]:
+                continue
+            e = int(found.end[i])
+            values = {
+                "scan_date": ends[e],
+                "rule_code": standard.code,
+                "customer_id": customer_id,
+                "account_id": account_id,
+                "customer_type": "entity" if prepared.data.entity[found.lo[i]] else "individual",
+                "window_start": starts[e],
+                "window_end": ends[e],
+                "in_total": int(found.in_total[i]) * MILLI,
+                "in_count": int(found.in_count[i]),
+                "in_parties": int(found.in_parties[i]),
+                "out_total": int(found.out_total[i]) * MILLI,
+                "out_count": int(found.out_count[i]),
+                "out_parties": int(found.out_parties[i]),
+                "out_after_first_in": int(found.out_after_first_in[i]) * MILLI,
+                "rule_pack": pack.label,
+                "scanned_at": now,
+            }
+            for name, value in values.items():
+                records[name].append(value)
+    return pa.table({name: pa.array(records[name], type) for name, type in HIT_SCHEMA})
+
+
+HIT_SCHEMA: list[tuple[str, pa.DataType]] = [
+    ("scan_date", pa.date32()),
+    ("rule_code", pa.string()),
+    ("customer_id", pa.string()),
+    ("account_id", pa.string()),
+    ("customer_type", pa.string()),
+    ("window_start", pa.date32()),
+    ("window_end", pa.date32()),
+    ("in_total", pa.decimal128(20, 3)),
+    ("in_count", pa.int64()),
+    ("in_parties", pa.int64()),
+    ("out_total", pa.decimal128(20, 3)),
+    ("out_count", pa.int64()),
+    ("out_parties", pa.int64()),
+    ("out_after_first_in", pa.decimal128(20, 3)),
+    ("rule_pack", pa.string()),
+    ("scanned_at", pa.timestamp("us")),
+]
+
+
+def scan_pattern_days(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+) -> PatternSummary:
+    """Scan the windows ending on each of `ends` and replace those days' hits and alerts."""
+    started = time.monotonic()
+    summary = PatternSummary(scan_dates=sorted(ends))
+    by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
+    for day in sorted(ends):
+        pack = load_pack(rule_pack) if rule_pack else pack_for(day)
+        by_pack.setdefault(pack.label, (pack, []))[1].append(day)
+    types = store.customer_types(warehouse)
+    for pack, days in by_pack.values():
+        rule = pack.suspicious
+        if rule is None:
+            summary.skipped.extend(days)
+            continue
+        end_days, start_days = window_days(calendar, days, rule)
+        starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
+        table = store.pattern_window_rows(warehouse, min(starts), max(days), rule)
+        prepared = prepare(table, types, rule.subject)
+        found = scan_patterns(prepared.data, end_days, start_days, PatternParams.from_rule(rule))
+        hits = hits_table(found, prepared, days, starts, pack, rule)
+        summary.transactions_scanned += table.num_rows
+        summary.rule_packs.append(pack.label)
+        opened, extended = _store(warehouse, days, hits, pack, rule)
+        for code, n in opened.items():
+            summary.alerts_opened[code] = summary.alerts_opened.get(code, 0) + n
+        for code, n in extended.items():
+            summary.alerts_extended[code] = summary.alerts_extended.get(code, 0) + n
+        for code in hits["rule_code"].to_pylist():
+            summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + 1
+    summary.duration_s = time.monotonic() - started
+    return summary
+
+
+def alert_id(rule_code: str, first_scan: dt.date, customer_id: str, account_id: str | None) -> str:
+    """Stable id: standard, the night it opened, and a digest of the subject (no identifiers)."""
+    digest = hashlib.sha256(f"{customer_id}|{account_id or ''}".encode()).hexdigest()[:8]
+    return f"{rule_code}-{first_scan:%Y%m%d}-{digest}"
+
+
+def _store(
+    warehouse: Warehouse, days: list[dt.date], hits: pa.Table, pack: RulePack, rule: SuspiciousRule
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Replace the days' hits and rebuild the affected subjects' alerts; counts of alerts
+    opened / extended by these nights, per standard."""
+    subjects = store.affected_subjects(warehouse, days, hits)
+    stored = store.hits_of(warehouse, subjects).to_pylist()
+    scanned = set(days)
+    merged = [h for h in stored if h["scan_date"] not in scanned] + hits.to_pylist()
+    merged.sort(
+        key=lambda h: (h["rule_code"], h["customer_id"], h["account_id"] or "", h["scan_date"])
+    )
+    alerts: list[dict[str, Any]] = []
+    opened: dict[str, int] = {}
+    extended: dict[str, int] = {}
+    current: dict[str, Any] | None = None
+    for hit in merged:
+        same_subject = current is not None and (
+            current["rule_code"],
+            current["customer_id"],
+            current["account_id"],
+        ) == (hit["rule_code"], hit["customer_id"], hit["account_id"])
+        if current is not None and same_subject and hit["window_start"] <= current["window_end"]:
+            _extend(current, hit)
+        else:
+            current = _open(hit, rule)
+            alerts.append(current)
+    for alert in alerts:
+        if alert["last_scan_date"] in scanned:
+            tally = opened if alert["nights"] == 1 else extended
+            tally[alert["rule_code"]] = tally.get(alert["rule_code"], 0) + 1
+    alert_table = pa.table(
+        {
+            "alert_id": [a["alert_id"] for a in alerts],
+            "customer_id": [a["customer_id"] for a in alerts],
+            "account_id": pa.array([a["account_id"] for a in alerts], pa.string()),
+            "window_start": pa.array([a["window_start"] for a in alerts], pa.date32()),
+            "window_end": pa.array([a["window_end"] for a in alerts], pa.date32()),
+        }
+    )
+    evidence = store.evidence_rows(warehouse, alert_table, rule).to_pylist()
+    by_alert: dict[str, list[dict[str, Any]]] = {}
+    for row in evidence:
+        by_alert.setdefault(row["alert_id"], []).append(row)
+    scattered = {s.code: s.scattered for s in rule.standards}
+    names = {s.code: s.name for s in rule.standards}
+    for alert in alerts:
+        rows = by_alert.get(alert["alert_id"], [])
+        side = scattered[alert["rule_code"]]
+        for row in rows:
+            row["leg"] = "scattered" if row["direction"] == side else "concentrated"
+        alert["rule_name"] = names[alert["rule_code"]]
+        alert["evidence_count"] = len(rows)
+        alert["top_in"] = json.dumps(_top(rows, "in", rule.top_counterparties), ensure_ascii=False)
+        alert["top_out"] = json.dumps(
+            _top(rows, "out", rule.top_counterparties), ensure_ascii=False
+        )
+        alert["narrative"] = narrative(alert, side)
+    store.replace_patterns(
+        warehouse,
+        days,
+        hits,
+        subjects,
+        _alerts_table(alerts),
+        pa.Table.from_pylist(
+            [
+                {k: r[k] for k in ("alert_id", "txn_id", "direction", "leg")}
+                for rows in by_alert.values()
+                for r in rows
+            ],
+            schema=pa.schema(
+                [(k, pa.string()) for k in ("alert_id", "txn_id", "direction", "leg")]
+            ),
+        ),
+    )
+    return opened, extended
+
+
+def _open(hit: dict[str, Any], rule: SuspiciousRule) -> dict[str, Any]:
+    alert = {
+        "alert_id": alert_id(
+            hit["rule_code"], hit["scan_date"], hit["customer_id"], hit["account_id"]
+        ),
+        "rule_code": hit["rule_code"],
+        "customer_id": hit["customer_id"],
+        "account_id": hit["account_id"],
+        "customer_type": hit["customer_type"],
+        "window_start": hit["window_start"],
+        "window_end": hit["window_end"],
+        "first_scan_date": hit["scan_date"],
+        "last_scan_date": hit["scan_date"],
+        "nights": 1,
+        "status": "new",
+        "window_business_days": rule.window_business_days,
+    }
+    _metrics(alert, hit)
+    return alert
+
+
+def _extend(alert: dict[str, Any], hit: dict[str, Any]) -> None:
+    alert["window_start"] = min(alert["window_start"], hit["window_start"])
+    alert["window_end"] = max(alert["window_end"], hit["window_end"])
+    alert["last_scan_date"] = hit["scan_date"]
+    alert["nights"] += 1
+    alert["status"] = "extended"
+    _metrics(alert, hit)
+
+
+def _metrics(alert: dict[str, Any], hit: dict[str, Any]) -> None:
+    for name in ("in_total", "in_count", "in_parties", "out_total", "out_count", "out_parties"):
+        alert[name] = hit[name]
+    alert["rule_pack"] = hit["rule_pack"]
+    w_in, w_out = hit["in_total"], hit["out_total"]
+    alert["through_flow"] = (w_out / w_in).quantize(Decimal("0.0001")) if w_in else None
+    alert["follow_share"] = (
+        (hit["out_after_first_in"] / w_out).quantize(Decimal("0.0001")) if w_out else None
+    )
+    scattered = max(hit["in_parties"], hit["out_parties"])
+    balance = float(min(w_in, w_out) / max(w_in, w_out)) if w_in and w_out else 0.0
+    alert["score"] = round(scattered * balance, 4)
+
+
+def _top(rows: list[dict[str, Any]], direction: str, limit: int) -> list[dict[str, Any]]:
+    """The biggest counterparties of one side: name, count and amount."""
+    totals: dict[str, list[Any]] = {}
+    for row in rows:
+        if row["direction"] != direction or row["party"] is None:
+            continue
+        entry = totals.setdefault(row["party"], [row["counterparty_name"] or "", 0, Decimal(0)])
+        entry[1] += 1
+        entry[2] += row["amount_cny"]
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][2], kv[0]))[:limit]
+    return [
+        {"name": name, "party": party, "count": count, "amount_cny": str(amount)}
+        for party, (name, count, amount) in ranked
+    ]
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:,.2f}元"
+
+
+def narrative(alert: dict[str, Any], scattered: str) -> str:
+    """A draft for the report's STCB / AOSP fields (资金交易及客户行为情况 / 疑点分析)."""
+    subject = "账户" if alert["account_id"] else "客户"
+    who = "对公客户" if alert["customer_type"] == "entity" else "个人客户"
+    span = f"{alert['window_start']:%Y年%m月%d日}至{alert['window_end']:%Y年%m月%d日}"
+    days = alert["window_business_days"]
+    tops_in = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_in"])[:3])
+    tops_out = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_out"])[:3])
+    flow = alert["through_flow"]
+    ratio = f"{flow * 100:.1f}%" if flow is not None else "—"
+    if scattered == "in":
+        movement = (
+            f"自{alert['in_parties']}个不同交易对手分散转入资金{alert['in_count']}笔，"
+            f"合计{_yuan(alert['in_total'])}（主要来源：{tops_in}）；"
+            f"随后集中转出至{alert['out_parties']}个交易对手{alert['out_count']}笔，"
+            f"合计{_yuan(alert['out_total'])}（主要去向：{tops_out}）"
+        )
+        point = "资金分散转入、集中转出"
+    else:
+        movement = (
+            f"自{alert['in_parties']}个交易对手集中转入资金{alert['in_count']}笔，"
+            f"合计{_yuan(alert['in_total'])}（主要来源：{tops_in}）；"
+            f"随后分散转出至{alert['out_parties']}个不同交易对手{alert['out_count']}笔，"
+            f"合计{_yuan(alert['out_total'])}（主要去向：{tops_out}）"
+        )
+        point = "资金集中转入、分散转出"
+    follow = alert["follow_share"]
+    after = f"{follow * 100:.0f}%" if follow is not None else "—"
+    return (
+        f"【资金交易及客户行为情况】该{who}（客户号{alert['customer_id']}）在{span}期间"
+        f"（以{days}个工作日为监测窗口），{movement}。转出金额占转入金额的{ratio}，"
+        f"其中{after}的转出发生在窗口内首笔转入之后，资金快进快出、过渡性特征明显。"
+        f"【疑点分析】短期内{point}，交易对手数量与资金规模与{subject}的一般交易习惯不符，"
+        f"疑似利用{subject}过渡资金，需结合客户身份、职业或经营范围及资金来源进一步核实。"
+        f"（系统生成初稿，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
+        f"连续{alert['nights']}个监测日命中）"
+    )
+
+
+def _alerts_table(alerts: list[dict[str, Any]]) -> pa.Table:
+    columns = [name for name, _ in ALERT_SCHEMA]
+    return pa.Table.from_pylist(
+        [{k: a[k] for k in columns} for a in alerts], schema=pa.schema(ALERT_SCHEMA)
+    )
+
+
+ALERT_SCHEMA: list[tuple[str, pa.DataType]] = [
+    ("alert_id", pa.string()),
+    ("rule_code", pa.string()),
+    ("rule_name", pa.string()),
+    ("customer_id", pa.string()),
+    ("account_id", pa.string()),
+    ("customer_type", pa.string()),
+    ("window_start", pa.date32()),
+    ("window_end", pa.date32()),
+    ("first_scan_date", pa.date32()),
+    ("last_scan_date", pa.date32()),
+    ("nights", pa.int64()),
+    ("in_total", pa.decimal128(20, 3)),
+    ("in_count", pa.int64()),
+    ("in_parties", pa.int64()),
+    ("out_total", pa.decimal128(20, 3)),
+    ("out_count", pa.int64()),
+    ("out_parties", pa.int64()),
+    ("through_flow", pa.decimal128(12, 4)),
+    ("follow_share", pa.decimal128(12, 4)),
+    ("score", pa.float64()),
+    ("top_in", pa.string()),
+    ("top_out", pa.string()),
+    ("narrative", pa.string()),
+    ("evidence_count", pa.int64()),
+    ("status", pa.string()),
+    ("rule_pack", pa.string()),
+]
