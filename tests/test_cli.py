@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from amlwatch.cli import app
+from amlwatch.warehouse import Warehouse
 
 runner = CliRunner()
 
@@ -83,3 +84,34 @@ def test_calendar_refuses_an_unknown_year() -> None:
     result = runner.invoke(app, ["calendar", "--from", "2031-01-01", "--to", "2031-01-02"])
     assert result.exit_code == 2
     assert "does not know 2031" in result.output
+
+
+def test_replay_shows_what_changed_parameters_change(tmp_path: Path) -> None:
+    from amlwatch import jobs
+    from amlwatch.ingest import inbox_dates
+
+    sample = Path(__file__).parents[1] / "data_samples" / "inbox"
+    db = tmp_path / "wh.duckdb"
+    days = inbox_dates(sample)
+    for day in days:
+        jobs.ingest_day(day, sample, db)
+    looser = tmp_path / "looser.toml"
+    looser.write_text(
+        'extends = "pboc-2016"\n[suspicious.thresholds.individual]\n'
+        'min_scattered_parties = 5\nmin_amount_cny = "50000"\n'
+        '[suspicious.thresholds.entity]\nmin_scattered_parties = 8\nmin_amount_cny = "300000"\n',
+        encoding="utf-8",
+    )
+    args = ["replay", "--from", "2026-10-08", "--to", "2026-10-30", "--db", str(db)]
+    same = runner.invoke(app, [*args, "--rule-pack", "pboc-2016"])
+    assert same.exit_code == 0, same.output
+    assert "+0" in same.output and "-0" in same.output and "+ AMLW" not in same.output
+    looser_run = runner.invoke(app, [*args, "--rule-pack", str(looser)])
+    assert looser_run.exit_code == 0, looser_run.output
+    assert "pboc-2016+looser@" in looser_run.output and "+ AMLW-SP-01" in looser_run.output
+    with Warehouse.open(db, read_only=True) as wh:  # a replay stores nothing
+        assert wh.scalar("SELECT count(*) FROM suspicious_hits") == 0
+    broken = tmp_path / "broken.toml"
+    broken.write_text('extends = "pboc-2016"\n[suspicious]\nsubject = "branch"\n', "utf-8")
+    failed = runner.invoke(app, [*args, "--rule-pack", str(broken)])
+    assert failed.exit_code == 2 and "subject" in failed.output

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -202,13 +202,8 @@ def scan_pattern_days(
         if rule is None:
             summary.skipped.extend(days)
             continue
-        end_days, start_days = window_days(calendar, days, rule)
-        starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
-        table = store.pattern_window_rows(warehouse, min(starts), max(days), rule)
-        prepared = prepare(table, types, rule.subject)
-        found = scan_patterns(prepared.data, end_days, start_days, PatternParams.from_rule(rule))
-        hits = hits_table(found, prepared, days, starts, pack, rule)
-        summary.transactions_scanned += table.num_rows
+        hits, scanned = scan_hits(warehouse, days, calendar, pack, rule, types)
+        summary.transactions_scanned += scanned
         summary.rule_packs.append(pack.label)
         opened, extended = _store(warehouse, days, hits, pack, rule)
         for code, n in opened.items():
@@ -219,6 +214,94 @@ def scan_pattern_days(
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + 1
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+def scan_hits(
+    warehouse: Warehouse,
+    days: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    pack: RulePack,
+    rule: SuspiciousRule,
+    types: pa.Table | None = None,
+) -> tuple[pa.Table, int]:
+    """The hits of the windows ending on `days` under one pack, without storing anything;
+    with the number of transactions read."""
+    days = sorted(days)
+    end_days, start_days = window_days(calendar, days, rule)
+    starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
+    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule)
+    prepared = prepare(
+        table, store.customer_types(warehouse) if types is None else types, rule.subject
+    )
+    found = scan_patterns(prepared.data, end_days, start_days, PatternParams.from_rule(rule))
+    return hits_table(found, prepared, days, starts, pack, rule), table.num_rows
+
+
+@dataclass(slots=True)
+class ReplayCounts:
+    """One standard under the baseline and the candidate pack."""
+
+    baseline_hits: int = 0
+    candidate_hits: int = 0
+    baseline_subjects: set[tuple[str, str | None]] = field(default_factory=set)
+    candidate_subjects: set[tuple[str, str | None]] = field(default_factory=set)
+
+    @property
+    def added(self) -> set[tuple[str, str | None]]:
+        return self.candidate_subjects - self.baseline_subjects
+
+    @property
+    def removed(self) -> set[tuple[str, str | None]]:
+        return self.baseline_subjects - self.candidate_subjects
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    """What a date range gives under two packs (nothing is stored)."""
+
+    scan_dates: list[dt.date]
+    customers: int
+    baseline: str
+    candidate: str
+    by_standard: dict[str, ReplayCounts]
+
+    def per_10k_per_day(self, subjects: int) -> float:
+        """Flagged subjects per 10,000 customers per scanned day."""
+        if not self.customers or not self.scan_dates:
+            return 0.0
+        return subjects * 10_000 / self.customers / len(self.scan_dates)
+
+
+def replay(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    baseline: RulePack,
+    candidate: RulePack,
+) -> ReplayResult:
+    """Scan the windows ending on each of `ends` under both packs and compare (read only)."""
+    types = store.customer_types(warehouse)
+    result = ReplayResult(
+        scan_dates=sorted(ends),
+        customers=types.num_rows,
+        baseline=baseline.label,
+        candidate=candidate.label,
+        by_standard={},
+    )
+    for pack, side in ((baseline, "baseline"), (candidate, "candidate")):
+        if pack.suspicious is None:
+            continue
+        hits, _ = scan_hits(warehouse, ends, calendar, pack, pack.suspicious, types)
+        for hit in hits.select(["rule_code", "customer_id", "account_id"]).to_pylist():
+            counts = result.by_standard.setdefault(hit["rule_code"], ReplayCounts())
+            subject = (hit["customer_id"], hit["account_id"])
+            if side == "baseline":
+                counts.baseline_hits += 1
+                counts.baseline_subjects.add(subject)
+            else:
+                counts.candidate_hits += 1
+                counts.candidate_subjects.add(subject)
+    return result
 
 
 def alert_id(rule_code: str, first_scan: dt.date, customer_id: str, account_id: str | None) -> str:
