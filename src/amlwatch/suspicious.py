@@ -30,9 +30,10 @@ from amlwatch.scanners import (
     PatternInput,
     PatternParams,
     PatternWindows,
-    pattern_order,
     scan_patterns,
+    sorted_input,
 )
+from amlwatch.scanners.encode import dense_codes
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as store
 
@@ -62,51 +63,43 @@ def decimal_milli(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class PreparedWindow:
-    """The scanner's input, and how to map its rows and codes back."""
+    """The scanner's input, and the row id of each sorted row (to name subjects of hits)."""
 
     data: PatternInput
-    order: np.ndarray  # sorted position -> row of the window table
-    subjects: pa.Array  # subject code -> customer_id or account_id
-    table: pa.Table
+    rid: np.ndarray
+
+
+def _u64(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table[name].to_numpy(), dtype=np.uint64)
 
 
 def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
-    """Dictionary-encode ids, convert to the kernel's arrays and radix-sort them."""
-    table = table.combine_chunks()
-    customers = pc.dictionary_encode(
-        table["customer_id"].chunk(0) if table.num_rows else pa.array([], pa.string())
+    """Dense codes from the hash keys, the kernel's arrays, sorted by `pattern_order`."""
+    n = table.num_rows
+    # customers of the types table first, then the window's: one numbering for both
+    customer, _ = dense_codes(
+        np.concatenate([_u64(types, "customer_id_1"), _u64(table, "customer_id_1")]),
+        np.concatenate([_u64(types, "customer_id_2"), _u64(table, "customer_id_2")]),
     )
-    entity_of = pc.fill_null(
-        pc.take(types["entity"], pc.index_in(customers.dictionary, types["customer_id"])), False
+    known = types.num_rows
+    entity_of = np.zeros(int(customer.max()) + 1 if len(customer) else 0, np.bool_)
+    entity_of[customer[:known]] = np.asarray(
+        pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_
     )
-    entity_by_customer = np.asarray(entity_of.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    customer_code = customers.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    customer = customer[known:]
     if subject == "account":
-        accounts = pc.dictionary_encode(
-            table["account_id"].chunk(0) if table.num_rows else pa.array([], pa.string())
-        )
-        subject_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        dictionary = accounts.dictionary
+        subject_code, _ = dense_codes(_u64(table, "account_id_1"), _u64(table, "account_id_2"))
     else:
-        subject_code, dictionary = customer_code, customers.dictionary
-    parties = pc.dictionary_encode(
-        table["party"].chunk(0) if table.num_rows else pa.array([], pa.string())
-    )
-    party = pc.fill_null(parties.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    ts = table["booked_at"].cast(pa.timestamp("us")).cast(pa.int64()).to_numpy() // 1_000_000
-    out = np.asarray(table["out"].to_numpy(zero_copy_only=False), dtype=np.bool_)
-    amount = decimal_milli(table["amount_cny"]) if table.num_rows else np.empty(0, np.int64)
-    order = pattern_order(subject_code, ts, out)
-    data = PatternInput(
-        subject=subject_code[order],
-        ts=np.ascontiguousarray(ts[order]),
-        out=out[order],
-        amount=amount[order],
-        party=party[order],
-        entity=entity_by_customer[customer_code[order]] if len(order) else np.empty(0, np.bool_),
-        n_parties=len(parties.dictionary),
-    )
-    return PreparedWindow(data, order, dictionary, table)
+        subject_code = customer
+    has_party = np.asarray(table["has_party"].to_numpy(zero_copy_only=False), np.bool_)
+    party, n_parties = dense_codes(_u64(table, "party_1"), _u64(table, "party_2"), has_party)
+    ts = np.asarray(table["booked_at"].cast(pa.int64()).to_numpy(), np.int64) // 1_000_000
+    out = np.asarray(table["out"].to_numpy(zero_copy_only=False), np.bool_)
+    amount = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
+    rid = np.asarray(table["rid"].to_numpy(), np.int64)
+    entity = entity_of[customer] if n else np.empty(0, np.bool_)
+    data, order = sorted_input(subject_code, ts, out, amount, party, entity, n_parties)
+    return PreparedWindow(data, rid[order])
 
 
 def window_days(
@@ -123,6 +116,7 @@ def window_days(
 def hits_table(
     found: PatternWindows,
     prepared: PreparedWindow,
+    names: dict[int, tuple[str, str]],
     ends: Sequence[dt.date],
     starts: Sequence[dt.date],
     pack: RulePack,
@@ -131,11 +125,9 @@ def hits_table(
     """One row per (window, standard) matched, in the `suspicious_hits` layout."""
     records: dict[str, list[Any]] = {name: [] for name, _ in HIT_SCHEMA}
     now = dt.datetime.now()
-    rows = prepared.table
     for i in range(len(found)):
-        first_row = int(prepared.order[found.lo[i]])
-        customer_id = rows["customer_id"][first_row].as_py()
-        account_id = rows["account_id"][first_row].as_py() if rule.subject == "account" else None
+        customer_id, account = names[int(prepared.rid[found.lo[i]])]
+        account_id = account if rule.subject == "account" else None
         for standard in rule.standards:
             if not found.flags[i] & FLAGS[standard.scattered]:
                 continue
@@ -233,8 +225,11 @@ def scan_hits(
     prepared = prepare(
         table, store.customer_types(warehouse) if types is None else types, rule.subject
     )
+    rows = table.num_rows
+    del table  # the arrays are in `prepared` now
     found = scan_patterns(prepared.data, end_days, start_days, PatternParams.from_rule(rule))
-    return hits_table(found, prepared, days, starts, pack, rule), table.num_rows
+    names = store.subject_ids(warehouse, [int(r) for r in prepared.rid[found.lo]])
+    return hits_table(found, prepared, names, days, starts, pack, rule), rows
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from amlwatch.scanners import (
     pattern_order,
     scan_patterns,
 )
+from amlwatch.scanners.encode import dense_codes
 from amlwatch.scanners.exceptions import ScannerInputError
 from tests.naive import NaiveFlow, NaiveWindow, pattern_windows
 
@@ -324,8 +325,6 @@ def test_order_is_subject_time_receipts_first() -> None:
     ts = np.array([5, 9, 9, 1, 3], np.int64)
     out = np.array([False, True, False, True, False])
     assert pattern_order(subject, ts, out).tolist() == [4, 2, 1, 3, 0]
-    wide = np.array([0, 10**12, -(10**12)], np.int64)  # a span too wide for counting bins
-    assert pattern_order(np.zeros(3, np.int64), wide, np.zeros(3, bool)).tolist() == [2, 0, 1]
 
 
 def test_unsorted_or_malformed_input_is_refused() -> None:
@@ -366,3 +365,51 @@ def test_thresholds_that_would_be_rounded_are_refused() -> None:
         PatternParams.from_rule(
             dataclasses.replace(RULE, thresholds={"individual": odd, "entity": SMALL})
         )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(-(10**6), 10**6), st.booleans()), max_size=300
+    )
+)
+def test_order_agrees_with_a_plain_sort(rows: list[tuple[int, int, bool]]) -> None:
+    subject = np.array([r[0] for r in rows], np.int64)
+    ts = np.array([r[1] for r in rows], np.int64)
+    out = np.array([r[2] for r in rows], bool)
+    expected = sorted(range(len(rows)), key=lambda i: (rows[i][0], rows[i][1], rows[i][2], i))
+    assert pattern_order(subject, ts, out).tolist() == expected
+
+
+def test_order_of_keys_too_wide_for_the_radix_sort() -> None:
+    subject = np.array([3, 3, 0], np.int64)
+    ts = np.array([10**18, -(10**18), 5], np.int64)
+    assert pattern_order(subject, ts, np.zeros(3, bool)).tolist() == [2, 1, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 3), st.booleans()), max_size=400)
+)
+def test_dense_codes_number_distinct_keys(rows: list[tuple[int, int, bool]]) -> None:
+    high = np.array([r[0] for r in rows], np.uint64)
+    low = np.array([r[1] for r in rows], np.uint64)
+    valid = np.array([r[2] for r in rows], bool)
+    codes, count = dense_codes(high, low, valid)
+    keys = {(h, lo) for h, lo, v in rows if v}
+    assert count == len(keys)
+    assert all(codes[i] == -1 for i, r in enumerate(rows) if not r[2])
+    seen: dict[tuple[int, int], int] = {}
+    for (h, lo, v), code in zip(rows, codes.tolist(), strict=True):
+        if v:
+            assert seen.setdefault((h, lo), code) == code  # same key, same code
+    assert sorted(seen.values()) == list(range(count))  # distinct keys, distinct codes 0..n-1
+
+
+def test_dense_codes_scale_past_the_first_table() -> None:
+    rng = np.random.default_rng(3)
+    high = rng.integers(0, 2**63, 300_000).astype(np.uint64)
+    high[::3] = high[0]  # a heavy key: one partition far larger than the rest
+    codes, count = dense_codes(high, np.zeros_like(high))
+    assert count == len(np.unique(high))
+    assert len(np.unique(codes)) == count and codes.max() == count - 1

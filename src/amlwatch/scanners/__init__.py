@@ -9,6 +9,7 @@ from amlwatch.scanners.patterns import (
     PatternWindows,
     pattern_order,
     scan_patterns,
+    sorted_input,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "pattern_order",
     "scan_large_value",
     "scan_patterns",
+    "sorted_input",
 ]

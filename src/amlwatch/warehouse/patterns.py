@@ -28,29 +28,52 @@ def exclusion_params(rule: SuspiciousRule) -> list[list[str]]:
     ]
 
 
+def _key(column: str) -> str:
+    """A 128-bit key of a string column as two independent 64-bit hashes (`*_1`, `*_2`)."""
+    return f"hash({column}) AS {column.split('.')[-1]}_1, hash({column}, 'amlwatch') AS {column.split('.')[-1]}_2"
+
+
 def pattern_window_rows(
     warehouse: Warehouse, first_day: dt.date, last_day: dt.date, rule: SuspiciousRule
 ) -> pa.Table:
     """The scanner's columns for every transaction booked from first_day to last_day.
 
-    Unsorted and narrow: `rid`, `customer_id`, `account_id`, `booked_at`, `out`,
-    `amount_cny` (decimal, CNY equivalent) and `party` (the counterparty identity or null).
+    Unsorted, narrow and string-free (ids as 128-bit hash keys, see `scanners.encode`):
+    `rid`, `customer_id_1/_2`, `account_id_1/_2` (per-account subjects only), `booked_at`,
+    `out`, `amount_cny` (decimal CNY equivalent), `party_1/_2` and `has_party`.
     """
+    accounts = f"{_key('t.account_id')}," if rule.subject == "account" else ""
     return warehouse.con.sql(
-        f"""SELECT t.rowid AS rid, t.customer_id, t.account_id, t.booked_at,
-                   t.direction = 'out' AS out, t.amount_cny, {PARTY_KEY} AS party
-            FROM transactions t
-            WHERE t.trade_date BETWEEN ? AND ? AND {NOT_EXCLUDED}""",
+        f"""SELECT rid, {_key("customer_id")}, {accounts.replace("t.", "")}
+                   booked_at, out, amount_cny, {_key("party")}, party IS NOT NULL AS has_party
+            FROM (SELECT t.rowid AS rid, t.customer_id, t.account_id, t.booked_at,
+                         t.direction = 'out' AS out, t.amount_cny, {PARTY_KEY} AS party
+                  FROM transactions t
+                  WHERE t.trade_date BETWEEN ? AND ? AND {NOT_EXCLUDED})""",
         params=[first_day, last_day, *exclusion_params(rule)],
     ).to_arrow_table()
 
 
 def customer_types(warehouse: Warehouse) -> pa.Table:
-    """`customer_id`, `entity` for every customer (latest version)."""
+    """`customer_id_1/_2` (hash key), `entity` for every customer (latest version)."""
     return warehouse.con.sql(
-        """SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
-           FROM customer_history GROUP BY customer_id"""
+        f"""SELECT {_key("customer_id")}, entity FROM (
+                SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
+                FROM customer_history GROUP BY customer_id)"""
     ).to_arrow_table()
+
+
+def subject_ids(warehouse: Warehouse, rids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(customer_id, account_id) of the transactions with those row ids."""
+    warehouse.con.register("_rids", pa.table({"rid": pa.array(list(rids), pa.int64())}))
+    try:
+        rows = warehouse.rows(
+            """SELECT t.rowid, t.customer_id, t.account_id FROM transactions t
+               SEMI JOIN _rids r ON t.rowid = r.rid"""
+        )
+    finally:
+        warehouse.con.unregister("_rids")
+    return {rid: (customer, account) for rid, customer, account in rows}
 
 
 def affected_subjects(
@@ -95,7 +118,10 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
                   ON t.customer_id = a.customer_id
                  AND (a.account_id IS NULL OR t.account_id = a.account_id)
                  AND t.trade_date BETWEEN a.window_start AND a.window_end
-                WHERE {NOT_EXCLUDED}
+                WHERE t.trade_date BETWEEN (SELECT min(window_start) FROM _alerts)
+                                       AND (SELECT max(window_end) FROM _alerts)
+                  AND t.customer_id IN (SELECT customer_id FROM _alerts)
+                  AND {NOT_EXCLUDED}
                 ORDER BY a.alert_id, t.booked_at, t.txn_id""",
             params=exclusion_params(rule),
         ).to_arrow_table()
