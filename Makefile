@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 help:
 	@echo "make demo   - install, then run the nightly job over the bundled sample bank"
 	@echo "make test   - install, then lint, type-check and run the test suite"
-	@echo "make bench  - ingest (5M-row day) and large-value (20M-row window) benchmarks"
+	@echo "make bench  - ingest (5M-row day), large-value and pattern (20M-row window, 60-day backtest) benchmarks"
 	@echo "make sample - regenerate data_samples/ (deterministic)"
 
 $(STAMP):
@@ -35,6 +35,8 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --rows 5000000
 	$(BIN)/python bench/bench_large_value.py --rows 20000000
+	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000
+	$(BIN)/python bench/quality_patterns.py --customers 100000 --days 40
 
 sample: $(STAMP)
 	rm -rf data_samples/inbox data_samples/ground_truth.jsonl data_samples/manifest.json

@@ -148,8 +148,10 @@ def measure(mode: str, db: Path) -> dict[str, object]:
     out: dict[str, object] = {"mode": mode}
     with Warehouse.open(db, memory_limit="5GB") as wh:
         if mode == "kernel":
+            from amlwatch.warehouse import patterns as sp_store
+
             table = lv_store.large_value_input(wh, DAYS, sorted(rule.exemption_codes), True, False)
-            data = jobs._kernel_input(table)
+            data = jobs._kernel_input(table, sp_store.customer_types(wh)).data
             scan_large_value(data, pack)  # compile (cached) and warm up
             started = time.perf_counter()
             hits = scan_large_value(data, pack)

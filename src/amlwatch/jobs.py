@@ -9,6 +9,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,9 +27,10 @@ from amlwatch.reports import (
     write_suspicious_tables,
 )
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
-from amlwatch.scanners import LargeValueHits, LargeValueInput, scan_large_value
+from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
+from amlwatch.scanners.encode import dense_codes
 from amlwatch.settings import Settings, get_settings
-from amlwatch.suspicious import scan_pattern_days
+from amlwatch.suspicious import decimal_milli, scan_pattern_days
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import large_value as lv_store
 from amlwatch.warehouse import patterns as sp_store
@@ -86,6 +88,7 @@ def scan_large_value_dates(
         pack = load_pack(rule_pack) if rule_pack else pack_for(day)
         by_pack.setdefault(pack.label, (pack, []))[1].append(day)
     tables = []
+    types = sp_store.customer_types(warehouse)
     for pack, days in by_pack.values():
         rule = pack.large_value
         table = lv_store.large_value_input(
@@ -95,8 +98,9 @@ def scan_large_value_dates(
             rule.government_counterparty_exempt,
             rule.rmb_only,
         )
-        hits = scan_large_value(_kernel_input(table), pack)
-        tables.append(_hit_rows(warehouse, table, hits, pack))
+        sorted_window = _kernel_input(table, types)
+        hits = scan_large_value(sorted_window.data, pack)
+        tables.append(_hit_rows(warehouse, sorted_window, hits, pack))
         summary.transactions_scanned += table.num_rows
         summary.rule_packs.append(pack.label)
         for k, count in zip(*np.unique(hits.characteristic, return_counts=True), strict=True):
@@ -108,20 +112,58 @@ def scan_large_value_dates(
     return summary
 
 
-def _kernel_input(table: pa.Table) -> LargeValueInput:
-    """Arrow columns of the window as the kernel's arrays (ids dictionary-encoded)."""
-    return LargeValueInput(
-        customer=np.ascontiguousarray(table["customer"].to_numpy(), dtype=np.int64),
-        day=np.ascontiguousarray(table["trade_date"].cast(pa.int32()).to_numpy(), dtype=np.int32),
-        out=_flags(table["out"]),
-        entity=_flags(table["entity"]),
-        cash=_flags(table["is_cash"]),
-        cross_border=_flags(table["is_cross_border"]),
-        rmb=_flags(table["rmb"]),
-        counted=_flags(table["counted"]),
-        cny=np.ascontiguousarray(table["cny_milli"].to_numpy(), dtype=np.int64),
-        usd=np.ascontiguousarray(table["usd_milli"].to_numpy(), dtype=np.int64),
+@dataclass(frozen=True, slots=True)
+class _Sorted:
+    """The kernel's input and, per sorted row, the warehouse row id."""
+
+    data: LargeValueInput
+    rid: np.ndarray
+
+
+def _kernel_input(table: pa.Table, types: pa.Table) -> _Sorted:
+    """The window's Arrow columns as the kernel's arrays, sorted by (customer, day).
+
+    Customers get dense codes from their hash keys (the customer table's keys first, so the
+    same numbering gives each row its customer type); the flags travel packed in one byte
+    through the sort's gather.
+    """
+    n = table.num_rows
+    known = types.num_rows
+    codes, _ = dense_codes(
+        np.concatenate([_u64(types["customer_id_1"]), _u64(table["customer_id_1"])]),
+        np.concatenate([_u64(types["customer_id_2"]), _u64(table["customer_id_2"])]),
     )
+    entity_of = np.zeros(int(codes.max()) + 1 if len(codes) else 0, np.bool_)
+    entity_of[codes[:known]] = _flags(types["entity"])
+    customer = codes[known:]
+    day = np.asarray(table["trade_date"].cast(pa.int32()).to_numpy(), np.int64)
+    flags = np.zeros(n, np.uint8)
+    for bit, column in enumerate(("out", "is_cash", "is_cross_border", "rmb", "counted")):
+        flags |= _flags(table[column]).astype(np.uint8) << bit
+    if n:
+        flags |= entity_of[customer].astype(np.uint8) << 5
+    order = pattern_order(customer, day, np.zeros(n, np.bool_))
+    packed = flags[order]
+    cny = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
+    usd = decimal_milli(table["amount_usd"]) if n else np.empty(0, np.int64)
+    data = LargeValueInput(
+        customer=customer[order],
+        day=day[order].astype(np.int32),
+        out=(packed & 1).astype(np.bool_),
+        cash=(packed & 2).astype(np.bool_),
+        cross_border=(packed & 4).astype(np.bool_),
+        rmb=(packed & 8).astype(np.bool_),
+        counted=(packed & 16).astype(np.bool_),
+        entity=(packed & 32).astype(np.bool_),
+        cny=cny[order],
+        usd=usd[order],
+    )
+    rid = np.asarray(table["rid"].to_numpy(), np.int64)[order] if n else np.empty(0, np.int64)
+    return _Sorted(data, rid)
+
+
+def _u64(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(), dtype=np.uint64)
 
 
 def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -130,12 +172,22 @@ def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _hit_rows(
-    warehouse: Warehouse, table: pa.Table | None, hits: LargeValueHits | None, pack: RulePack | None
+    warehouse: Warehouse,
+    window: _Sorted | None,
+    hits: LargeValueHits | None,
+    pack: RulePack | None,
 ) -> pa.Table:
     """The result table's rows for a scan's hits (details fetched for the hit rows only)."""
-    if table is None or hits is None or pack is None:
+    if window is None or hits is None or pack is None:
         return pa.table({name: pa.array([], type) for name, type in _HIT_SCHEMA})
-    found = table.take(pa.array(hits.row)).select(["rid", "rmb", "cny_milli", "usd_milli"])
+    found = pa.table(
+        {
+            "rid": window.rid[hits.row],
+            "rmb": window.data.rmb[hits.row],
+            "cny_milli": window.data.cny[hits.row],
+            "usd_milli": window.data.usd[hits.row],
+        }
+    )
     found = found.append_column("k", pa.array(hits.characteristic, pa.int16()))
     found = found.append_column("total", pa.array(hits.total, pa.int64()))
     details = lv_store.transactions_by_rowid(warehouse, pc.unique(found["rid"]))

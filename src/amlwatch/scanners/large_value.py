@@ -118,7 +118,14 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
         ],
         np.int64,
     )
-    hit, total = _kernel(
+    # which characteristics a row may count towards, by (entity, cash, cross-border): 8 masks
+    masks = np.zeros(8, dtype=np.int64)
+    for combo in range(8):
+        is_entity, is_cash, is_xb = bool(combo & 4), bool(combo & 2), bool(combo & 1)
+        for k in range(len(rule.characteristics)):
+            if (entity[k] if is_entity else individual[k]) and _eligible(scope[k], is_cash, is_xb):
+                masks[combo] |= 1 << k
+    rows, characteristics, totals = _kernel(
         data.customer,
         data.day,
         data.out,
@@ -129,22 +136,14 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
         data.counted,
         data.cny,
         data.usd,
-        scope,
-        individual,
-        entity,
+        masks,
         threshold_cny,
         threshold_usd,
         rule.cumulate_same_day,
     )
-    rows, characteristics = np.nonzero(hit)
-    return LargeValueHits(
-        row=rows.astype(np.int64),
-        characteristic=characteristics.astype(np.int16),
-        total=total[rows, characteristics],
-    )
+    return LargeValueHits(row=rows, characteristic=characteristics.astype(np.int16), total=totals)
 
 
-@njit(**JIT)
 def _eligible(scope: int, cash: bool, cross_border: bool) -> bool:
     if scope == 0:
         return cash
@@ -167,56 +166,77 @@ def _kernel(
     counted: np.ndarray,
     cny: np.ndarray,
     usd: np.ndarray,
-    scope: np.ndarray,
-    for_individual: np.ndarray,
-    for_entity: np.ndarray,
+    masks: np.ndarray,
     threshold_cny: np.ndarray,
     threshold_usd: np.ndarray,
     cumulate: bool,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray
+]:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
     n = customer.shape[0]
-    k_count = scope.shape[0]
-    hit = np.zeros((n, k_count), dtype=np.bool_)
-    total = np.zeros((n, k_count), dtype=np.int64)
+    k_count = threshold_cny.shape[0]
     # sums[direction, characteristic, currency class (0 RMB in CNY, 1 foreign in USD)]
     sums = np.zeros((2, k_count, 2), dtype=np.int64)
+    capacity = 1024
+    hit_row = np.empty(capacity, dtype=np.int64)
+    hit_k = np.empty(capacity, dtype=np.int64)
+    hit_total = np.empty(capacity, dtype=np.int64)
+    found = 0
     start = 0
     while start < n:
         end = start + 1
         while end < n and customer[end] == customer[start] and day[end] == day[start]:
             end += 1
-        sums[:] = 0
+        if cumulate:
+            sums[:] = 0
+            for t in range(start, end):
+                if not counted[t]:
+                    continue
+                mask = masks[
+                    (4 if entity[t] else 0) + (2 if cash[t] else 0) + (1 if cross_border[t] else 0)
+                ]
+                d = 1 if out[t] else 0
+                c = 0 if rmb[t] else 1
+                amount = cny[t] if rmb[t] else usd[t]
+                for k in range(k_count):
+                    if mask & (1 << k):
+                        sums[d, k, c] += amount
         for t in range(start, end):
             if not counted[t]:
                 continue
-            d = 1 if out[t] else 0
-            for k in range(k_count):
-                if (for_entity[k] if entity[t] else for_individual[k]) and _eligible(
-                    scope[k], cash[t], cross_border[t]
-                ):
-                    if rmb[t]:
-                        sums[d, k, 0] += cny[t]
-                    else:
-                        sums[d, k, 1] += usd[t]
-        for t in range(start, end):
-            if not counted[t]:
+            mask = masks[
+                (4 if entity[t] else 0) + (2 if cash[t] else 0) + (1 if cross_border[t] else 0)
+            ]
+            if mask == 0:
                 continue
             d = 1 if out[t] else 0
             for k in range(k_count):
-                if not (
-                    (for_entity[k] if entity[t] else for_individual[k])
-                    and _eligible(scope[k], cash[t], cross_border[t])
-                ):
+                if not mask & (1 << k):
                     continue
                 if rmb[t]:
                     amount = sums[d, k, 0] if cumulate else cny[t]
-                    if amount >= threshold_cny[k]:
-                        hit[t, k] = True
-                        total[t, k] = amount
-                elif threshold_usd[k] != -1:
+                    threshold = threshold_cny[k]
+                else:
                     amount = sums[d, k, 1] if cumulate else usd[t]
-                    if amount >= threshold_usd[k]:
-                        hit[t, k] = True
-                        total[t, k] = amount
+                    threshold = threshold_usd[k]
+                    if threshold == -1:
+                        continue
+                if amount >= threshold:
+                    if found == capacity:
+                        capacity *= 2
+                        hit_row = _grow(hit_row, capacity)
+                        hit_k = _grow(hit_k, capacity)
+                        hit_total = _grow(hit_total, capacity)
+                    hit_row[found] = t
+                    hit_k[found] = k
+                    hit_total[found] = amount
+                    found += 1
         start = end
-    return hit, total
+    return hit_row[:found].copy(), hit_k[:found].copy(), hit_total[:found].copy()
+
+
+@njit(**JIT)
+def _grow(array: np.ndarray, capacity: int) -> np.ndarray:  # pragma: no cover - compiled
+    grown = np.empty(capacity, dtype=array.dtype)
+    grown[: array.shape[0]] = array
+    return grown

@@ -26,29 +26,24 @@ def large_value_input(
     government_exempt: bool,
     rmb_only: bool,
 ) -> pa.Table:
-    """The kernel's columns for every transaction of those days, sorted by (customer, day).
+    """The kernel's columns for every transaction of those days, unsorted and string-free.
 
-    Narrow on purpose (the sort moves only these columns): `rid` (the row's id, to fetch its
-    details for hits), `customer` (an int code), `trade_date`, flags, `cny_milli` /
-    `usd_milli` (int64 thousandths), and `counted`: false for exempt records (an exemption
-    code of the pack, or a state-organ counterparty where the pack exempts those) and, for
-    an RMB-only pack, for foreign currency.
+    `rid` (the row's id, to fetch its details for hits), `customer_id_1/_2` (a 128-bit hash
+    key of the customer, see `scanners.encode`), `trade_date`, flags, `amount_cny` /
+    `amount_usd` (decimals), and `counted`: false for exempt records (an exemption code of
+    the pack, or a state-organ counterparty where the pack exempts those) and, for an
+    RMB-only pack, for foreign currency. Sorting and integer conversion happen in NumPy.
     """
     return warehouse.con.sql(
-        """WITH c AS (
-               SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
-                      row_number() OVER () AS customer
-               FROM customer_history GROUP BY customer_id)
-           SELECT t.rowid AS rid, c.customer, t.trade_date, t.direction = 'out' AS out,
-                  c.entity, t.is_cash, t.is_cross_border, t.currency = 'CNY' AS rmb,
-                  CAST(t.amount_cny * 1000 AS BIGINT) AS cny_milli,
-                  CAST(t.amount_usd * 1000 AS BIGINT) AS usd_milli,
+        """SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
+                  hash(t.customer_id, 'amlwatch') AS customer_id_2, t.trade_date,
+                  t.direction = 'out' AS out, t.is_cash, t.is_cross_border,
+                  t.currency = 'CNY' AS rmb, t.amount_cny, t.amount_usd,
                   NOT (coalesce(list_contains(?::VARCHAR[], t.exemption_code), false)
                        OR (? AND coalesce(t.counterparty_is_government, false)))
                   AND (NOT ? OR t.currency = 'CNY') AS counted
-           FROM transactions t JOIN c USING (customer_id)
-           WHERE list_contains(?::DATE[], t.trade_date)
-           ORDER BY c.customer, t.trade_date""",
+           FROM transactions t
+           WHERE list_contains(?::DATE[], t.trade_date)""",
         params=[list(exemption_codes), government_exempt, rmb_only, list(trade_dates)],
     ).to_arrow_table()
 
