@@ -187,7 +187,8 @@ def _kernel(
         end = start + 1
         while end < n and customer[end] == customer[start] and day[end] == day[start]:
             end += 1
-        if cumulate:
+        single = end - start == 1  # most groups: a customer's only record of the day and side
+        if cumulate and not single:
             sums[:] = 0
             for t in range(start, end):
                 if not counted[t]:
@@ -214,10 +215,10 @@ def _kernel(
                 if not mask & (1 << k):
                     continue
                 if rmb[t]:
-                    amount = sums[d, k, 0] if cumulate else cny[t]
+                    amount = sums[d, k, 0] if cumulate and not single else cny[t]
                     threshold = threshold_cny[k]
                 else:
-                    amount = sums[d, k, 1] if cumulate else usd[t]
+                    amount = sums[d, k, 1] if cumulate and not single else usd[t]
                     threshold = threshold_usd[k]
                     if threshold == -1:
                         continue
