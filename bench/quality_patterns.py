@@ -24,7 +24,9 @@ def main() -> None:
     from amlwatch.synth import generate_bank
     from amlwatch.warehouse import Warehouse
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=40)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 9, 14))
@@ -35,7 +37,15 @@ def main() -> None:
     out = args.out / f"bank-{args.customers}-{args.days}-{args.seed}"
     if not (out / "ground_truth.jsonl").exists():
         started = time.perf_counter()
-        generate_bank(out, customers=args.customers, days=args.days, start=args.start, seed=args.seed, fmt="parquet", corrupt_days=0)
+        generate_bank(
+            out,
+            customers=args.customers,
+            days=args.days,
+            start=args.start,
+            seed=args.seed,
+            fmt="parquet",
+            corrupt_days=0,
+        )
         print(f"generated in {time.perf_counter() - started:.1f} s")
     db = out / "wh.duckdb"
     db.unlink(missing_ok=True)
@@ -48,7 +58,10 @@ def main() -> None:
     for day in days:
         jobs.scan_patterns_day(day, db, args.rule_pack)
     scan_s = time.perf_counter() - started
-    cases = [json.loads(line) for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    cases = [
+        json.loads(line)
+        for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     with Warehouse.open(db, read_only=True) as wh:
         alerts = wh.rows("SELECT rule_code, customer_id FROM suspicious_alerts")
         transactions = wh.scalar("SELECT count(*) FROM transactions")
@@ -58,14 +71,20 @@ def main() -> None:
     decoys = {c["customer_id"] for c in cases if c["kind"].startswith("decoy")}
     flagged = {customer for _, customer in found}
     planted = {c["customer_id"] for c in rings}
-    print(f"bank: {args.customers:,} customers, {len(days)} days, {transactions:,} transactions; scanned nightly in {scan_s:.1f} s")
-    print(f"rings planted {len(rings)}, alerted {len(caught)}: recall {len(caught) / max(1, len(rings)):.1%}")
+    print(
+        f"bank: {args.customers:,} customers, {len(days)} days, {transactions:,} transactions; scanned nightly in {scan_s:.1f} s"
+    )
+    print(
+        f"rings planted {len(rings)}, alerted {len(caught)}: recall {len(caught) / max(1, len(rings)):.1%}"
+    )
     missed = [c["case_id"] + " " + c["note"] for c in rings if c not in caught]
     for line in missed[:10]:
         print(f"  missed {line}")
     print(f"decoys {len(decoys)}, alerted {len(decoys & flagged)}")
     print(f"alerts {len(found)} ({len(flagged - planted)} on customers outside the planted rings)")
-    print(f"alerts per 10,000 customers per day: {len(found) * 10_000 / args.customers / len(days):.3f}")
+    print(
+        f"alerts per 10,000 customers per day: {len(found) * 10_000 / args.customers / len(days):.3f}"
+    )
 
 
 if __name__ == "__main__":
