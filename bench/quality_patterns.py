@@ -72,7 +72,8 @@ def main() -> None:
     flagged = {customer for _, customer in found}
     planted = {c["customer_id"] for c in rings}
     print(
-        f"bank: {args.customers:,} customers, {len(days)} days, {transactions:,} transactions; scanned nightly in {scan_s:.1f} s"
+        f"bank: {args.customers:,} customers, {len(days)} days, {transactions:,} transactions; "
+        f"scanned nightly in {scan_s:.1f} s"
     )
     print(
         f"rings planted {len(rings)}, alerted {len(caught)}: recall {len(caught) / max(1, len(rings)):.1%}"
