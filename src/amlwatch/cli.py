@@ -230,20 +230,27 @@ def backfill(
                     break
             progress.advance(job)
     table = Table(title="补跑汇总 Backfill summary")
-    for column in ("date", "in", "loaded", "quarantined", "large-value hits", "seconds", "outcome"):
-        table.add_column(column, justify="right" if column not in ("date", "outcome") else "left")
+    table.add_column("date", no_wrap=True, min_width=10)
+    for column in ("in", "loaded", "quarantined", "大额 hits", "预警 new/ext", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_column("outcome")
     for day, report, problem in results:
         if report is None:
-            table.add_row(str(day), "", "", "", "", "", f"[red]failed: {problem}[/]")
+            table.add_row(str(day), "", "", "", "", "", "", f"[red]failed: {problem}[/]")
         else:
-            load, lv = report.load, report.large_value
+            load, lv, sp = report.load, report.large_value, report.patterns
+            alerts = (
+                f"{sum(sp.alerts_opened.values())}/{sum(sp.alerts_extended.values())}" if sp else ""
+            )
+            seconds = load.duration_s + (lv.duration_s if lv else 0) + (sp.duration_s if sp else 0)
             table.add_row(
                 str(day),
                 f"{load.total_in:,}",
                 f"{load.total_loaded:,}",
                 f"{load.total_quarantined:,}",
                 f"{lv.hits:,}" if lv else "",
-                f"{load.duration_s + (lv.duration_s if lv else 0):.2f}",
+                alerts,
+                f"{seconds:.2f}",
                 "quiet day" if load.quiet_day else "ok",
             )
     console.print(table)
@@ -402,5 +409,7 @@ def _progress() -> Progress:
 def _where(db: Path | None) -> None:
     path = Path(db or get_settings().db).resolve()
     console.print(
-        f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, …)"
+        f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, "
+        "large_value_transactions, suspicious_alerts, …); report tables under "
+        f"[bold]{Path(get_settings().reports_dir).resolve()}/<date>/[/]"
     )
