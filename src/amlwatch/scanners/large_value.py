@@ -101,11 +101,8 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
             raise ScannerInputError(f"{name}: expected a 1-d {np.dtype(dtype)} array of length {n}")
         if not array.flags.c_contiguous:
             raise ScannerInputError(f"{name}: must be contiguous")
-    if n > 1:
-        later = data.customer[1:] > data.customer[:-1]
-        same = data.customer[1:] == data.customer[:-1]
-        if not np.all(later | (same & (data.day[1:] >= data.day[:-1]))):
-            raise ScannerInputError("rows must be sorted by (customer, day)")
+    if n > 1 and not _is_sorted(data.customer, data.day):
+        raise ScannerInputError("rows must be sorted by (customer, day)")
     rule = pack.large_value
     scope = np.array([SCOPES[c.scope] for c in rule.characteristics], dtype=np.int8)
     individual = np.array(["individual" in c.customer_types for c in rule.characteristics])
@@ -125,18 +122,16 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
         for k in range(len(rule.characteristics)):
             if (entity[k] if is_entity else individual[k]) and _eligible(scope[k], is_cash, is_xb):
                 masks[combo] |= 1 << k
+    # each row's characteristics as one byte, computed once (0 for exempt rows)
+    row_mask = _row_masks(data.entity, data.cash, data.cross_border, data.counted, masks)
     rows, characteristics, totals = _kernel(
         data.customer,
         data.day,
         data.out,
-        data.entity,
-        data.cash,
-        data.cross_border,
         data.rmb,
-        data.counted,
         data.cny,
         data.usd,
-        masks,
+        row_mask,
         threshold_cny,
         threshold_usd,
         rule.cumulate_same_day,
@@ -155,18 +150,41 @@ def _eligible(scope: int, cash: bool, cross_border: bool) -> bool:
 
 
 @njit(**JIT)
+def _is_sorted(customer: np.ndarray, day: np.ndarray) -> bool:  # pragma: no cover - compiled
+    for i in range(1, customer.shape[0]):
+        if customer[i] < customer[i - 1] or (
+            customer[i] == customer[i - 1] and day[i] < day[i - 1]
+        ):
+            return False
+    return True
+
+
+@njit(**JIT)
+def _row_masks(
+    entity: np.ndarray,
+    cash: np.ndarray,
+    cross_border: np.ndarray,
+    counted: np.ndarray,
+    masks: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    result = np.zeros(entity.shape[0], dtype=np.uint8)
+    for i in range(entity.shape[0]):
+        if counted[i]:
+            result[i] = masks[
+                (4 if entity[i] else 0) + (2 if cash[i] else 0) + (1 if cross_border[i] else 0)
+            ]
+    return result
+
+
+@njit(**JIT)
 def _kernel(
     customer: np.ndarray,
     day: np.ndarray,
     out: np.ndarray,
-    entity: np.ndarray,
-    cash: np.ndarray,
-    cross_border: np.ndarray,
     rmb: np.ndarray,
-    counted: np.ndarray,
     cny: np.ndarray,
     usd: np.ndarray,
-    masks: np.ndarray,
+    row_mask: np.ndarray,
     threshold_cny: np.ndarray,
     threshold_usd: np.ndarray,
     cumulate: bool,
@@ -184,30 +202,28 @@ def _kernel(
     found = 0
     start = 0
     while start < n:
-        end = start + 1
-        while end < n and customer[end] == customer[start] and day[end] == day[start]:
-            end += 1
-        single = end - start == 1  # most groups: a customer's only record of the day and side
-        if cumulate and not single:
+        # one pass finds the group's end and, for a cumulating pack, its sums
+        end = start
+        any_mask = 0
+        if cumulate:
             sums[:] = 0
-            for t in range(start, end):
-                if not counted[t]:
-                    continue
-                mask = masks[
-                    (4 if entity[t] else 0) + (2 if cash[t] else 0) + (1 if cross_border[t] else 0)
-                ]
-                d = 1 if out[t] else 0
-                c = 0 if rmb[t] else 1
-                amount = cny[t] if rmb[t] else usd[t]
-                for k in range(k_count):
-                    if mask & (1 << k):
-                        sums[d, k, c] += amount
+        while end < n and customer[end] == customer[start] and day[end] == day[start]:
+            mask = row_mask[end]
+            if mask != 0:
+                any_mask = 1
+                if cumulate:
+                    d = 1 if out[end] else 0
+                    c = 0 if rmb[end] else 1
+                    amount = cny[end] if rmb[end] else usd[end]
+                    for k in range(k_count):
+                        if mask & (1 << k):
+                            sums[d, k, c] += amount
+            end += 1
+        if any_mask == 0:
+            start = end
+            continue
         for t in range(start, end):
-            if not counted[t]:
-                continue
-            mask = masks[
-                (4 if entity[t] else 0) + (2 if cash[t] else 0) + (1 if cross_border[t] else 0)
-            ]
+            mask = row_mask[t]
             if mask == 0:
                 continue
             d = 1 if out[t] else 0
@@ -215,10 +231,10 @@ def _kernel(
                 if not mask & (1 << k):
                     continue
                 if rmb[t]:
-                    amount = sums[d, k, 0] if cumulate and not single else cny[t]
+                    amount = sums[d, k, 0] if cumulate else cny[t]
                     threshold = threshold_cny[k]
                 else:
-                    amount = sums[d, k, 1] if cumulate and not single else usd[t]
+                    amount = sums[d, k, 1] if cumulate else usd[t]
                     threshold = threshold_usd[k]
                     if threshold == -1:
                         continue
