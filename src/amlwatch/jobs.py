@@ -28,7 +28,7 @@ from amlwatch.reports import (
 )
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
-from amlwatch.scanners.encode import dense_codes, take_columns
+from amlwatch.scanners.encode import dense_codes
 from amlwatch.settings import Settings, get_settings
 from amlwatch.suspicious import decimal_milli, scan_pattern_days
 from amlwatch.warehouse import Warehouse
@@ -143,24 +143,22 @@ def _kernel_input(table: pa.Table, types: pa.Table) -> _Sorted:
     if n:
         flags |= entity_of[customer].astype(np.uint8) << 5
     order = pattern_order(customer, day, np.zeros(n, np.bool_))
+    packed = flags[order]
     cny = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
     usd = decimal_milli(table["amount_usd"]) if n else np.empty(0, np.int64)
-    rid = np.asarray(table["rid"].to_numpy(), np.int64) if n else np.empty(0, np.int64)
-    customer, day_flags, cny, usd, rid = take_columns(
-        order, [customer, (day << 8) | flags, cny, usd, rid]
-    )
     data = LargeValueInput(
-        customer=customer,
-        day=(day_flags >> 8).astype(np.int32),
-        out=(day_flags & 1).astype(np.bool_),
-        cash=(day_flags & 2).astype(np.bool_),
-        cross_border=(day_flags & 4).astype(np.bool_),
-        rmb=(day_flags & 8).astype(np.bool_),
-        counted=(day_flags & 16).astype(np.bool_),
-        entity=(day_flags & 32).astype(np.bool_),
-        cny=cny,
-        usd=usd,
+        customer=customer[order],
+        day=day[order].astype(np.int32),
+        out=(packed & 1).astype(np.bool_),
+        cash=(packed & 2).astype(np.bool_),
+        cross_border=(packed & 4).astype(np.bool_),
+        rmb=(packed & 8).astype(np.bool_),
+        counted=(packed & 16).astype(np.bool_),
+        entity=(packed & 32).astype(np.bool_),
+        cny=cny[order],
+        usd=usd[order],
     )
+    rid = np.asarray(table["rid"].to_numpy(), np.int64)[order] if n else np.empty(0, np.int64)
     return _Sorted(data, rid)
 
 

@@ -133,30 +133,3 @@ def _dense(
     for r in range(m):
         codes[rows[r]] = part_code[r]
     return codes, count
-
-
-def take_columns(order: np.ndarray, columns: list[np.ndarray]) -> list[np.ndarray]:
-    """`column[order]` for each int64 column, through one row-interleaved copy.
-
-    Applying a sort order to k separate columns reads each row at random k times (a cache miss
-    per column); interleaving the columns first makes it one miss per row.
-    """
-    n, width = len(order), len(columns)
-    matrix = np.empty((n, width), np.int64)
-    for j, column in enumerate(columns):
-        if len(column) != n:
-            raise ScannerInputError("every column must have one value per row")
-        matrix[:, j] = column
-    gathered = _take_rows(matrix, np.ascontiguousarray(order, dtype=np.int64))
-    del matrix
-    return [np.ascontiguousarray(gathered[:, j]) for j in range(width)]
-
-
-@njit(**JIT)
-def _take_rows(matrix: np.ndarray, order: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    result = np.empty((order.shape[0], matrix.shape[1]), np.int64)
-    for k in range(order.shape[0]):
-        i = order[k]
-        for j in range(matrix.shape[1]):
-            result[k, j] = matrix[i, j]
-    return result

@@ -33,7 +33,6 @@ from numba import njit
 
 from amlwatch.rules import PatternThresholds, SuspiciousRule
 from amlwatch.scanners.config import JIT
-from amlwatch.scanners.encode import take_columns
 from amlwatch.scanners.exceptions import ScannerInputError
 
 MILLI = 1000
@@ -218,38 +217,47 @@ def sorted_input(
     """Unsorted rows as the kernel's input: sorted by `pattern_order` and gathered in one
     pass. Returns the input and the permutation (sorted position -> given row)."""
     order = pattern_order(subject, ts, out)
-    n = len(order)
-    if n and max(abs(int(np.min(ts))), abs(int(np.max(ts)))) >= 2**60:
-        raise ScannerInputError("ts out of range")
-    # time, direction and customer type travel packed in one word through the gather
-    packed = (
-        (np.asarray(ts, np.int64) << 2)
-        | (np.asarray(out, np.int64) << 1)
-        | np.asarray(entity, np.int64)
+    arrays = _gather(
+        order,
+        np.ascontiguousarray(subject, dtype=np.int64),
+        np.ascontiguousarray(ts, dtype=np.int64),
+        np.ascontiguousarray(out, dtype=np.bool_),
+        np.ascontiguousarray(amount, dtype=np.int64),
+        np.ascontiguousarray(party, dtype=np.int64),
+        np.ascontiguousarray(entity, dtype=np.bool_),
     )
-    s, word, a, q = (
-        take_columns(
-            order,
-            [
-                np.asarray(subject, np.int64),
-                packed,
-                np.asarray(amount, np.int64),
-                np.asarray(party, np.int64),
-            ],
-        )
-        if n
-        else [np.empty(0, np.int64)] * 4
-    )
-    data = PatternInput(
-        subject=s,
-        ts=word >> 2,
-        out=((word >> 1) & 1).astype(np.bool_),
-        amount=a,
-        party=q,
-        entity=(word & 1).astype(np.bool_),
-        n_parties=n_parties,
-    )
-    return data, order
+    s, t, o, a, q, e = arrays
+    return PatternInput(s, t, o, a, q, e, n_parties), order
+
+
+@njit(**JIT)
+def _gather(
+    order: np.ndarray,
+    subject: np.ndarray,
+    ts: np.ndarray,
+    out: np.ndarray,
+    amount: np.ndarray,
+    party: np.ndarray,
+    entity: np.ndarray,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:  # pragma: no cover
+    n = order.shape[0]
+    s = np.empty(n, np.int64)
+    t = np.empty(n, np.int64)
+    o = np.empty(n, np.bool_)
+    a = np.empty(n, np.int64)
+    p = np.empty(n, np.int64)
+    e = np.empty(n, np.bool_)
+    for k in range(n):
+        i = order[k]
+        s[k] = subject[i]
+        t[k] = ts[i]
+        o[k] = out[i]
+        a[k] = amount[i]
+        p[k] = party[i]
+        e[k] = entity[i]
+    return s, t, o, a, p, e
 
 
 _DTYPES = {
