@@ -263,6 +263,9 @@ def _digest(rows: list[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
+MODES = ["kernel", "stage", "duckdb-sql", "pandas"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -270,7 +273,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out/large_value"))
     parser.add_argument("--one", nargs=2, metavar=("MODE", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--modes", default=",".join(MODES), help="formulations to measure")
     args = parser.parse_args()
+    MODES[:] = args.modes.split(",")
     if args.one:
         print(json.dumps(measure(args.one[0], Path(args.one[1]))))
         return
@@ -281,7 +286,7 @@ def main() -> None:
         build(db, args.rows)
         print(f"built a {args.rows:,}-transaction window in {time.perf_counter() - started:.1f} s")
     results = {}
-    for mode in ("kernel", "stage", "duckdb-sql", "pandas"):
+    for mode in MODES:
         child = subprocess.run(
             [sys.executable, __file__, "--one", mode, str(db)], capture_output=True, text=True
         )

@@ -384,7 +384,7 @@ def run(workload: str, rows: int, out: Path) -> None:
             f"built {rows:,} transactions for workload ({workload}) in {time.perf_counter() - started:.1f} s"
         )
     results = {}
-    for mode in ("kernel", "stage", "duckdb-sql", "pandas"):
+    for mode in MODES:
         child = subprocess.run(
             [sys.executable, __file__, "--one", mode, workload, str(db)],
             capture_output=True,
@@ -419,6 +419,9 @@ def run(workload: str, rows: int, out: Path) -> None:
                 )
 
 
+MODES = ["kernel", "stage", "duckdb-sql", "pandas"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -430,7 +433,9 @@ def main() -> None:
     parser.add_argument(
         "--one", nargs=3, metavar=("MODE", "WORKLOAD", "DB"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--modes", default=",".join(MODES), help="formulations to measure")
     args = parser.parse_args()
+    MODES[:] = args.modes.split(",")
     if args.one:
         print(json.dumps(measure(args.one[0], args.one[1], Path(args.one[2])), default=str))
         return
