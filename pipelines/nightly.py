@@ -7,11 +7,13 @@ Flows only orchestrate; each task wraps one library call of `amlwatch.jobs`.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.context import FlowRunContext
 
 from amlwatch import jobs
 from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
@@ -71,14 +73,69 @@ def nightly(
 ) -> NightlyReport:
     """One night of monitoring for `run_date` (default: yesterday in Asia/Shanghai)."""
     day = run_date or jobs.previous_day_in_china()
-    report = NightlyReport(load=ingest(day, inbox, db))
-    report.large_value = scan_large_value(day, db, rule_pack)
-    report.large_value_report = write_large_value_report(day, db, reports_dir)
-    report.patterns = scan_patterns(day, db, rule_pack)
-    report.suspicious_report = write_suspicious_report(day, db, reports_dir)
+    started_at = dt.datetime.now()
+    seconds: dict[str, float] = {}
+    report: NightlyReport | None = None
+
+    def timed(stage: str, step: Any, *args: Any) -> Any:
+        began = time.monotonic()
+        try:
+            return step(*args)
+        finally:
+            seconds[stage] = time.monotonic() - began
+
+    try:
+        report = NightlyReport(load=timed("ingest", ingest, day, inbox, db))
+        report.large_value = timed("large_value", scan_large_value, day, db, rule_pack)
+        report.large_value_report = timed(
+            "large_value_report", write_large_value_report, day, db, reports_dir
+        )
+        report.patterns = timed("patterns", scan_patterns, day, db, rule_pack)
+        report.suspicious_report = timed(
+            "suspicious_report", write_suspicious_report, day, db, reports_dir
+        )
+    except Exception as error:
+        _record_failure(day, started_at, report, seconds, db, rule_pack, error)
+        raise
+    jobs.record_run(
+        day, started_at, report, seconds, db=db, rule_pack=rule_pack, flow_run_id=_flow_run_id()
+    )
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
         markdown=nightly_markdown(report),
         description=f"amlwatch nightly run for {day}",
     )
     return report
+
+
+def _flow_run_id() -> str | None:
+    """The current Prefect flow run's id, if any."""
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return None
+    return str(context.flow_run.id)
+
+
+def _record_failure(
+    day: dt.date,
+    started_at: dt.datetime,
+    report: NightlyReport | None,
+    seconds: dict[str, float],
+    db: Path | None,
+    rule_pack: str | None,
+    error: Exception,
+) -> None:
+    """Best effort: a run that failed is recorded too (unless the warehouse is the problem)."""
+    try:
+        jobs.record_run(
+            day,
+            started_at,
+            report,
+            seconds,
+            db=db,
+            rule_pack=rule_pack,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            flow_run_id=_flow_run_id(),
+        )
+    except Exception as also:  # the original error is what the operator must see
+        get_run_logger().warning("could not record the failed run in run_log: %s", also)

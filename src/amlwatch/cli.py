@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -195,6 +196,14 @@ def backfill(
     keep_going: Annotated[
         bool, typer.Option(help="出错后继续 / continue after a failed date")
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="从第一个未完成的日期继续 / continue from the first date without a "
+            "successful run (run_log)",
+        ),
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
     ] = False,
@@ -214,6 +223,12 @@ def backfill(
     if first is None or last is None or first > last:
         _fail(ValueError(f"no dates to run in {folder} between {date_from} and {date_to}"))
     dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    if resume:
+        dates = _not_completed(dates, db)
+        if not dates:
+            console.print(f"every date from {first} to {last} has a successful run: nothing to do")
+            return
+        console.print(f"resuming at {dates[0]} ({len(dates)} dates to run)")
     results: list[tuple[dt.date, Any, str | None]] = []
     with _progress() as progress:
         job = progress.add_task("补跑 backfill", total=len(dates))
@@ -257,6 +272,53 @@ def backfill(
     _where(db)
     if any(error for _, _, error in results):
         raise typer.Exit(code=2)
+
+
+def _not_completed(dates: list[dt.date], db: Path | None) -> list[dt.date]:
+    """`dates` from the first one whose latest run did not succeed."""
+    from amlwatch.warehouse import Warehouse
+    from amlwatch.warehouse.runs import completed_dates
+
+    path = Path(db or get_settings().db)
+    if not path.exists():
+        return dates
+    with Warehouse.open(path, read_only=True) as warehouse:
+        done = completed_dates(warehouse, dates)
+    for i, day in enumerate(dates):
+        if day not in done:
+            return dates[i:]
+    return []
+
+
+@app.command()
+def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 30) -> None:
+    """运行记录 / Show the run log: each nightly run's outcome, counts, durations, memory."""
+    from amlwatch.warehouse import Warehouse
+    from amlwatch.warehouse.runs import recent_runs
+
+    path = Path(db or get_settings().db)
+    with Warehouse.open(path, read_only=True) as warehouse:
+        rows = recent_runs(warehouse, limit)
+    table = Table(title=f"运行记录 Run log — {path}")
+    table.add_column("date", no_wrap=True, min_width=10)
+    for column in ("outcome", "pack", "loaded", "quar.", "大额", "预警 new", "ext.", "s", "MB"):
+        table.add_column(column)
+    table.add_column("error")
+    for day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error in rows:
+        table.add_row(
+            str(day),
+            outcome if outcome == "succeeded" else f"[red]{outcome}[/]",
+            pack or "",
+            "" if loaded is None else f"{loaded:,}",
+            "" if quarantined is None else f"{quarantined:,}",
+            str(sum(json.loads(hits).values())) if hits else "",
+            str(sum(json.loads(opened).values())) if opened else "",
+            str(sum(json.loads(extended).values())) if extended else "",
+            str(secs),
+            "" if mb is None else f"{mb:,.0f}",
+            error[:80],
+        )
+    console.print(table)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch.ingest import ingest_business_date
-from amlwatch.models import LargeValueSummary, LoadReport, PatternSummary
+from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
 from amlwatch.reports import (
     ReportFiles,
     SuspiciousReportFiles,
@@ -34,6 +35,7 @@ from amlwatch.suspicious import decimal_milli, scan_pattern_days
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import large_value as lv_store
 from amlwatch.warehouse import patterns as sp_store
+from amlwatch.warehouse import runs as runs_store
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -279,3 +281,61 @@ def write_suspicious_report(
         txns = sp_store.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
     folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat()
     return write_suspicious_tables(alerts, txns, folder, run_date)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux `VmHWM`), in MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def record_run(
+    run_date: dt.date,
+    started_at: dt.datetime,
+    report: NightlyReport | None,
+    stage_seconds: dict[str, float],
+    *,
+    db: Path | None = None,
+    rule_pack: str | None = None,
+    error: str | None = None,
+    flow_run_id: str | None = None,
+) -> str:
+    """Append the run to `run_log` (a failed run too); returns the run id."""
+    run_id = f"{run_date:%Y%m%d}-{uuid.uuid4().hex[:12]}"
+    load = report.load if report else None
+    lv = report.large_value if report else None
+    sp = report.patterns if report else None
+    packs = sorted({*(lv.rule_packs if lv else []), *(sp.rule_packs if sp else [])})
+    peak = round(peak_rss_mb(), 1)
+    run: dict[str, object] = {
+        "run_id": run_id,
+        "run_date": run_date,
+        "flow_run_id": flow_run_id,
+        "started_at": started_at,
+        "finished_at": dt.datetime.now(),
+        "outcome": "failed" if error else "succeeded",
+        "rule_pack": ", ".join(packs) or rule_pack,
+        "load_id": load.load_id if load else None,
+        "rows_in": load.total_in if load else None,
+        "rows_loaded": load.total_loaded if load else None,
+        "rows_quarantined": load.total_quarantined if load else None,
+        "hits_by_code": lv.hits_by_code if lv else None,
+        "alerts_opened": sp.alerts_opened if sp else None,
+        "alerts_extended": sp.alerts_extended if sp else None,
+        "stage_seconds": {k: round(v, 3) for k, v in stage_seconds.items()},
+        "peak_rss_mb": peak,
+        "error": error,
+    }
+    with open_warehouse(db) as warehouse:
+        runs_store.record_run(warehouse, run)
+    if report is not None:
+        report.run_id = run_id
+        report.stage_seconds = dict(stage_seconds)
+        report.peak_rss_mb = peak
+    return run_id

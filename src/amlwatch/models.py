@@ -141,3 +141,6 @@ class NightlyReport:
     large_value_report: Any = None  # the report files written (amlwatch.reports.ReportFiles)
     patterns: PatternSummary | None = None
     suspicious_report: Any = None
+    run_id: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float | None = None

@@ -77,6 +77,13 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"{sp.transactions_scanned:,} transactions scanned with "
             f"{', '.join(sp.rule_packs) or 'no pack'} in {sp.duration_s:.2f} s."
         )
+    if report.run_id is not None:
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in report.stage_seconds.items())
+        parts += [
+            "",
+            f"Run `{report.run_id}` (in `run_log`): {stages}; "
+            f"peak memory {report.peak_rss_mb or 0:,.0f} MB.",
+        ]
     form = report.suspicious_report
     if form is not None:
         parts += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -140,3 +141,62 @@ def test_nightly_alerts_on_a_scatter_in_concentrate_out_day(tmp_path: Path) -> N
         assert wh.rows("SELECT customer_id, in_parties, out_parties FROM suspicious_alerts") == [
             ("C1", 12, 1)
         ]
+
+
+def run_log(db: Path) -> list[dict]:
+    with Warehouse.open(db, read_only=True) as wh:
+        cursor = wh.con.execute("SELECT * FROM run_log ORDER BY finished_at")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_day(inbox, DAY, [txn("T1", amount="60000", is_cash="true"), txn("T2")])
+    db = tmp_path / "wh.duckdb"
+    report = nightly(run_date=DAY, inbox=inbox, db=db)
+    [run] = run_log(db)
+    assert run["run_id"] == report.run_id and run["outcome"] == "succeeded"
+    # every input row of the date: 2 transactions, 2 customers, 3 accounts, 3 FX rates
+    assert (run["run_date"], run["rows_in"], run["rows_loaded"]) == (DAY, 10, 10)
+    assert json.loads(run["hits_by_code"]) == {"0501": 1}
+    assert json.loads(run["alerts_opened"]) == {}
+    assert set(json.loads(run["stage_seconds"])) == {
+        "ingest",
+        "large_value",
+        "large_value_report",
+        "patterns",
+        "suspicious_report",
+    }
+    assert run["peak_rss_mb"] > 0 and run["flow_run_id"] and run["rule_pack"] == "pboc-2016@2016.1"
+    assert f"Run `{report.run_id}`" in read_artifact(f"nightly-{DAY:%Y%m%d}")
+
+
+def test_a_failed_run_is_recorded_with_its_error(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    db = tmp_path / "wh.duckdb"
+    with pytest.raises(Exception, match="no folder"):
+        nightly(run_date=DAY, inbox=tmp_path / "inbox", db=db)
+    [run] = run_log(db)
+    assert run["outcome"] == "failed" and "no folder for business date 2026-11-20" in run["error"]
+    assert run["rows_loaded"] is None
+
+
+def test_backfill_resumes_at_the_first_date_not_completed(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from amlwatch.cli import app
+
+    inbox, db = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    days = [DAY + dt.timedelta(days=i) for i in range(3)]
+    for i, day in enumerate(days):
+        write_day(inbox, day, [txn(f"T{i}", booked_at=f"{day} 10:00:00")])
+    base = ["backfill", "--inbox", str(inbox), "--db", str(db), "--from", str(days[0])]
+    first = CliRunner().invoke(app, [*base, "--to", str(days[1])])
+    assert first.exit_code == 0, first.output
+    resumed = CliRunner().invoke(app, [*base, "--to", str(days[2]), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"resuming at {days[2]}" in resumed.output
+    assert [r["run_date"] for r in run_log(db)] == days
+    again = CliRunner().invoke(app, [*base, "--to", str(days[2]), "--resume"])
+    assert again.exit_code == 0 and "nothing to do" in again.output

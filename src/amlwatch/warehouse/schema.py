@@ -85,6 +85,13 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS suspicious_alert_transactions (
         alert_id VARCHAR NOT NULL, txn_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
         leg VARCHAR NOT NULL)""",
+    # one row per nightly run (success or failure): what operators look at each morning
+    """CREATE TABLE IF NOT EXISTS run_log (
+        run_id VARCHAR PRIMARY KEY, run_date DATE NOT NULL, flow_run_id VARCHAR,
+        started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, outcome VARCHAR NOT NULL,
+        rule_pack VARCHAR, load_id VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
+        rows_quarantined BIGINT, hits_by_code JSON, alerts_opened JSON, alerts_extended JSON,
+        stage_seconds JSON, peak_rss_mb DOUBLE, error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS load_log (
         load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,

@@ -1,0 +1,62 @@
+"""The run log: one row per nightly run, success or failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from amlwatch.warehouse.store import Warehouse
+
+_COLUMNS = (
+    "run_id",
+    "run_date",
+    "flow_run_id",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "rule_pack",
+    "load_id",
+    "rows_in",
+    "rows_loaded",
+    "rows_quarantined",
+    "hits_by_code",
+    "alerts_opened",
+    "alerts_extended",
+    "stage_seconds",
+    "peak_rss_mb",
+    "error",
+)
+_JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds"}
+
+
+def record_run(warehouse: Warehouse, run: dict[str, Any]) -> None:
+    """Append one run (dict keys: the run_log columns; JSON columns as Python values)."""
+    values = [json.dumps(run.get(c)) if c in _JSON else run.get(c) for c in _COLUMNS]
+    warehouse.con.execute(
+        f"INSERT INTO run_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+        values,
+    ).fetchall()
+
+
+def completed_dates(warehouse: Warehouse, dates: Sequence[dt.date]) -> set[dt.date]:
+    """Those of `dates` whose latest run succeeded."""
+    rows = warehouse.rows(
+        """SELECT run_date FROM run_log WHERE list_contains(?::DATE[], run_date)
+           QUALIFY row_number() OVER (PARTITION BY run_date ORDER BY finished_at DESC) = 1
+               AND outcome = 'succeeded'""",
+        [list(dates)],
+    )
+    return {r[0] for r in rows}
+
+
+def recent_runs(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
+    """The latest runs, newest first, for the CLI."""
+    return warehouse.rows(
+        """SELECT run_date, outcome, rule_pack, rows_loaded, rows_quarantined, hits_by_code,
+                  alerts_opened, alerts_extended, round(epoch(finished_at - started_at), 1),
+                  round(peak_rss_mb), coalesce(error, '')
+           FROM run_log ORDER BY finished_at DESC LIMIT ?""",
+        [limit],
+    )
