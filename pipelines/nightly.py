@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
 
 from amlwatch import jobs
 from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
@@ -139,3 +141,24 @@ def _record_failure(
         )
     except Exception as also:  # the original error is what the operator must see
         get_run_logger().warning("could not record the failed run in run_log: %s", also)
+
+
+NIGHTLY_CRON = "0 2 * * *"  # 02:00 every day, for the previous calendar day
+NIGHTLY_TIMEZONE = "Asia/Shanghai"
+
+
+def nightly_deployment(
+    cron: str = NIGHTLY_CRON, timezone: str = NIGHTLY_TIMEZONE, **parameters: Any
+) -> RunnerDeployment:
+    """The scheduled deployment of `nightly` (run date left empty: yesterday in Shanghai).
+
+    `parameters` are the flow's (inbox, db, rule_pack, reports_dir), as strings or paths.
+    """
+    deployment = nightly.to_deployment(
+        name="amlwatch-nightly",
+        schedule=Cron(cron, timezone=timezone),
+        parameters={k: str(v) for k, v in parameters.items() if v is not None},
+        description="amlwatch: ingest yesterday's inbox folder, scan, write the report tables",
+        tags=["amlwatch"],
+    )
+    return cast(RunnerDeployment, deployment)  # sync-compatible: a value outside async code

@@ -115,3 +115,9 @@ def test_replay_shows_what_changed_parameters_change(tmp_path: Path) -> None:
     broken.write_text('extends = "pboc-2016"\n[suspicious]\nsubject = "branch"\n', "utf-8")
     failed = runner.invoke(app, [*args, "--rule-pack", str(broken)])
     assert failed.exit_code == 2 and "subject" in failed.output
+
+
+def test_serve_says_what_it_needs_without_a_prefect_server() -> None:
+    result = runner.invoke(app, ["serve"], env={"PREFECT_API_URL": ""})
+    assert result.exit_code == 2
+    assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output

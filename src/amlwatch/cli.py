@@ -183,6 +183,39 @@ def nightly(
 
 
 @app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help="运行时间（cron）/ when to run, cron syntax")
+    ] = "0 2 * * *",
+    timezone: Annotated[str, typer.Option(help="时区 / timezone of the cron")] = "Asia/Shanghai",
+    inbox: InboxOpt = None,
+    db: DbOpt = None,
+    rule_pack: RulePackOpt = None,
+) -> None:
+    """定时运行 / Serve the scheduled nightly deployment (needs a Prefect server: PREFECT_API_URL).
+
+    Runs `nightly` every day at the cron time for the previous calendar day in Asia/Shanghai,
+    until stopped (Ctrl-C). Runs appear in the Prefect UI and in `amlwatch runs`.
+    """
+    from prefect import serve as prefect_serve
+
+    from pipelines.nightly import nightly_deployment
+
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail(
+            RuntimeError(
+                "amlwatch serve needs a running Prefect server: start one with "
+                "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+            )
+        )
+    deployment = nightly_deployment(
+        cron, timezone, inbox=inbox, db=db or get_settings().db, rule_pack=rule_pack
+    )
+    console.print(f"serving amlwatch-nightly: '{cron}' {timezone}; Ctrl-C stops")
+    prefect_serve(deployment)
+
+
+@app.command()
 def backfill(
     date_from: Annotated[
         str | None, typer.Option("--from", help="起始日 / first date [default: first inbox date]")

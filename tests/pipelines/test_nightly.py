@@ -200,3 +200,19 @@ def test_backfill_resumes_at_the_first_date_not_completed(tmp_path: Path) -> Non
     assert [r["run_date"] for r in run_log(db)] == days
     again = CliRunner().invoke(app, [*base, "--to", str(days[2]), "--resume"])
     assert again.exit_code == 0 and "nothing to do" in again.output
+
+
+def test_the_deployment_runs_at_two_in_shanghai_for_yesterday(tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    from pipelines.nightly import nightly_deployment
+
+    deployment_id = nightly_deployment(db=tmp_path / "wh.duckdb", rule_pack="pboc-2016").apply()
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment(deployment_id)
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert schedule.active
+    # no run date: each scheduled run takes the previous calendar day in Shanghai
+    assert deployment.parameters == {"db": str(tmp_path / "wh.duckdb"), "rule_pack": "pboc-2016"}
+    assert deployment.name == "amlwatch-nightly"
