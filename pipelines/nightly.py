@@ -18,7 +18,13 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from amlwatch import jobs
-from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
+from amlwatch.models import (
+    LargeValueSummary,
+    LoadReport,
+    NightlyReport,
+    PatternSummary,
+    RescanSummary,
+)
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
 from amlwatch.summary import nightly_markdown
 
@@ -65,6 +71,12 @@ def write_suspicious_report(
     return jobs.write_suspicious_report(run_date, db, reports_dir)
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def rescan_following(run_date: dt.date, db: Path | None, rule_pack: str | None) -> RescanSummary:
+    """Re-scan the later nights whose windows hold a date whose input was replaced."""
+    return jobs.rescan_following(run_date, db, rule_pack)
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
     run_date: dt.date | None = None,
@@ -96,6 +108,8 @@ def nightly(
         report.suspicious_report = timed(
             "suspicious_report", write_suspicious_report, day, db, reports_dir
         )
+        if report.load.replaced_load_id is not None:  # a re-run: later windows hold this date
+            report.rescan = timed("rescan_following", rescan_following, day, db, rule_pack)
     except Exception as error:
         _record_failure(day, started_at, report, seconds, db, rule_pack, error)
         raise

@@ -20,7 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch.ingest import ingest_business_date
-from amlwatch.models import LargeValueSummary, LoadReport, NightlyReport, PatternSummary
+from amlwatch.models import (
+    LargeValueSummary,
+    LoadReport,
+    NightlyReport,
+    PatternSummary,
+    RescanSummary,
+)
 from amlwatch.reports import (
     ReportFiles,
     SuspiciousReportFiles,
@@ -339,3 +345,45 @@ def record_run(
         report.stage_seconds = dict(stage_seconds)
         report.peak_rss_mb = peak
     return run_id
+
+
+def rescan_following(
+    run_date: dt.date, db: Path | None = None, rule_pack: str | None = None
+) -> RescanSummary:
+    """After a date's input was replaced, re-scan the later nights whose windows hold it.
+
+    Those are the end days from the day after `run_date` up to the last one whose window
+    starts on or before it (the following window's worth of business days), limited to nights
+    that already ran successfully (the others will scan when they run). Returns which alerts
+    appeared, disappeared or changed.
+    """
+    settings = get_settings()
+    calendar = BusinessCalendar.load(settings.calendar_file)
+    pack = load_pack(rule_pack) if rule_pack else pack_for(run_date)
+    summary = RescanSummary()
+    if pack.suspicious is None:
+        return summary
+    days = pack.suspicious.window_business_days
+    last = calendar.add_business_days(run_date, days)
+    candidates = [run_date + dt.timedelta(days=i) for i in range(1, (last - run_date).days + 1)]
+    candidates = [e for e in candidates if calendar.window_start(e, days) <= run_date]
+    with open_warehouse(db, settings) as warehouse:
+        ends = sorted(runs_store.completed_dates(warehouse, candidates))
+        if not ends:
+            return summary
+        before = _alert_state(warehouse)
+        scan_pattern_days(warehouse, ends, calendar, rule_pack)
+        after = _alert_state(warehouse)
+    summary.scan_dates = ends
+    summary.opened = sorted(set(after) - set(before))
+    summary.removed = sorted(set(before) - set(after))
+    summary.changed = sorted(k for k in set(before) & set(after) if before[k] != after[k])
+    return summary
+
+
+def _alert_state(warehouse: Warehouse) -> dict[str, tuple[object, ...]]:
+    rows = warehouse.rows(
+        """SELECT alert_id, window_start, window_end, nights, in_total, out_total, in_parties,
+                  out_parties, evidence_count FROM suspicious_alerts"""
+    )
+    return {str(r[0]): tuple(r[1:]) for r in rows}

@@ -133,6 +133,16 @@ class PatternSummary:
 
 
 @dataclass(slots=True)
+class RescanSummary:
+    """The later nights re-scanned after a date's input was replaced, and what changed."""
+
+    scan_dates: list[dt.date] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # alert ids that exist only now
+    removed: list[str] = field(default_factory=list)  # alert ids that no longer exist
+    changed: list[str] = field(default_factory=list)  # same id, other window or metrics
+
+
+@dataclass(slots=True)
 class NightlyReport:
     """One night's run: what was loaded and what the scanners found."""
 
@@ -141,6 +151,7 @@ class NightlyReport:
     large_value_report: Any = None  # the report files written (amlwatch.reports.ReportFiles)
     patterns: PatternSummary | None = None
     suspicious_report: Any = None
+    rescan: RescanSummary | None = None
     run_id: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float | None = None

@@ -77,6 +77,21 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"{sp.transactions_scanned:,} transactions scanned with "
             f"{', '.join(sp.rule_packs) or 'no pack'} in {sp.duration_s:.2f} s."
         )
+    rescan = report.rescan
+    if rescan is not None:
+        nights = ", ".join(map(str, rescan.scan_dates)) or "none had run yet"
+        parts += [
+            "",
+            f"### Re-run: later nights re-scanned ({nights})",
+            "",
+            f"Alerts opened {len(rescan.opened)}, removed {len(rescan.removed)}, changed "
+            f"{len(rescan.changed)}"
+            + (
+                ": " + ", ".join(rescan.opened + rescan.removed + rescan.changed)
+                if rescan.opened or rescan.removed or rescan.changed
+                else "."
+            ),
+        ]
     if report.run_id is not None:
         stages = ", ".join(f"{k} {v:.2f} s" for k, v in report.stage_seconds.items())
         parts += [

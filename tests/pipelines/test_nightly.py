@@ -216,3 +216,43 @@ def test_the_deployment_runs_at_two_in_shanghai_for_yesterday(tmp_path: Path) ->
     # no run date: each scheduled run takes the previous calendar day in Shanghai
     assert deployment.parameters == {"db": str(tmp_path / "wh.duckdb"), "rule_pack": "pboc-2016"}
     assert deployment.name == "amlwatch-nightly"
+
+
+def test_rerunning_a_fixed_earlier_date_rescans_the_nights_after_it(tmp_path: Path) -> None:
+    inbox, db = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    first, second = DAY, DAY + dt.timedelta(days=3)  # Friday, then Monday: one window
+
+    def receipts(parties: int) -> list[dict[str, str]]:
+        return [
+            txn(
+                f"R{i}",
+                amount="25000",
+                booked_at=f"{first} 09:{i:02d}:00",
+                counterparty_account=f"6217000000000000{i:03d}",
+            )
+            for i in range(parties)
+        ]
+
+    write_day(inbox, first, receipts(12))
+    payment = txn(
+        "P1",
+        direction="out",
+        amount="290000",
+        booked_at=f"{second} 10:00:00",
+        counterparty_account="6228000000000000999",
+    )
+    write_day(inbox, second, [payment])
+    nightly(run_date=first, inbox=inbox, db=db)
+    assert nightly(run_date=second, inbox=inbox, db=db).patterns.alerts_opened == {  # type: ignore[union-attr]
+        "AMLW-SP-0101": 1
+    }
+    with Warehouse.open(db, read_only=True) as wh:
+        [(alert_id,)] = wh.rows("SELECT alert_id FROM suspicious_alerts")
+    # the bank corrects Friday's file: only three of the receipts were real
+    write_day(inbox, first, receipts(3))
+    report = nightly(run_date=first, inbox=inbox, db=db)
+    assert report.rescan is not None and report.rescan.scan_dates == [second]
+    assert report.rescan.removed == [alert_id] and not report.rescan.opened
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM suspicious_alerts") == 0
+    assert alert_id in read_artifact(f"nightly-{first:%Y%m%d}")
