@@ -35,9 +35,8 @@ from amlwatch.reports import (
 )
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
-from amlwatch.scanners.encode import dense_codes
 from amlwatch.settings import Settings, get_settings
-from amlwatch.suspicious import decimal_milli, scan_pattern_days
+from amlwatch.suspicious import customer_codes, decimal_milli, scan_pattern_days
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import large_value as lv_store
 from amlwatch.warehouse import patterns as sp_store
@@ -136,20 +135,12 @@ def _kernel_input(table: pa.Table, types: pa.Table) -> _Sorted:
     through the sort's gather.
     """
     n = table.num_rows
-    known = types.num_rows
-    codes, _ = dense_codes(
-        np.concatenate([_u64(types["customer_id_1"]), _u64(table["customer_id_1"])]),
-        np.concatenate([_u64(types["customer_id_2"]), _u64(table["customer_id_2"])]),
-    )
-    entity_of = np.zeros(int(codes.max()) + 1 if len(codes) else 0, np.bool_)
-    entity_of[codes[:known]] = _flags(types["entity"])
-    customer = codes[known:]
+    customer, entity = customer_codes(table, types)
     day = np.asarray(table["trade_date"].cast(pa.int32()).to_numpy(), np.int64)
     flags = np.zeros(n, np.uint8)
     for bit, column in enumerate(("out", "is_cash", "is_cross_border", "rmb", "counted")):
         flags |= _flags(table[column]).astype(np.uint8) << bit
-    if n:
-        flags |= entity_of[customer].astype(np.uint8) << 5
+    flags |= entity.astype(np.uint8) << 5
     order = pattern_order(customer, day, np.zeros(n, np.bool_))
     packed = flags[order]
     cny = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
@@ -168,10 +159,6 @@ def _kernel_input(table: pa.Table, types: pa.Table) -> _Sorted:
     )
     rid = np.asarray(table["rid"].to_numpy(), np.int64)[order] if n else np.empty(0, np.int64)
     return _Sorted(data, rid)
-
-
-def _u64(column: pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(column.to_numpy(), dtype=np.uint64)
 
 
 def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -73,20 +73,30 @@ def _u64(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(table[name].to_numpy(), dtype=np.uint64)
 
 
-def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
-    """Dense codes from the hash keys, the kernel's arrays, sorted by `pattern_order`."""
-    n = table.num_rows
-    # customers of the types table first, then the window's: one numbering for both
-    customer, _ = dense_codes(
+def customer_codes(table: pa.Table, types: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's customer as a dense code, and whether that customer is an entity.
+
+    `table` and `types` carry the customer's 128-bit hash key (`customer_id_1/_2`); the
+    customer table's keys are numbered first, in the same numbering, so that the codes index
+    its `entity` flags.
+    """
+    codes, _ = dense_codes(
         np.concatenate([_u64(types, "customer_id_1"), _u64(table, "customer_id_1")]),
         np.concatenate([_u64(types, "customer_id_2"), _u64(table, "customer_id_2")]),
     )
     known = types.num_rows
-    entity_of = np.zeros(int(customer.max()) + 1 if len(customer) else 0, np.bool_)
-    entity_of[customer[:known]] = np.asarray(
+    entity_of = np.zeros(int(codes.max()) + 1 if len(codes) else 0, np.bool_)
+    entity_of[codes[:known]] = np.asarray(
         pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_
     )
-    customer = customer[known:]
+    customer = codes[known:]
+    return customer, entity_of[customer]
+
+
+def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
+    """Dense codes from the hash keys, the kernel's arrays, sorted by `pattern_order`."""
+    n = table.num_rows
+    customer, entity = customer_codes(table, types)
     if subject == "account":
         subject_code, _ = dense_codes(_u64(table, "account_id_1"), _u64(table, "account_id_2"))
     else:
@@ -97,7 +107,6 @@ def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
     out = np.asarray(table["out"].to_numpy(zero_copy_only=False), np.bool_)
     amount = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
     rid = np.asarray(table["rid"].to_numpy(), np.int64)
-    entity = entity_of[customer] if n else np.empty(0, np.bool_)
     data, order = sorted_input(subject_code, ts, out, amount, party, entity, n_parties)
     return PreparedWindow(data, rid[order])
 
