@@ -86,7 +86,7 @@ def test_calendar_refuses_an_unknown_year() -> None:
     assert "does not know 2031" in result.output
 
 
-def test_replay_shows_what_changed_parameters_change(tmp_path: Path) -> None:
+def test_replay_shows_what_changed_parameters_change_and_alerts_lists_them(tmp_path: Path) -> None:
     from amlwatch import jobs
     from amlwatch.ingest import inbox_dates
 
@@ -111,6 +111,17 @@ def test_replay_shows_what_changed_parameters_change(tmp_path: Path) -> None:
     assert "pboc-2016+looser@" in looser_run.output and "+ AMLW-SP-01" in looser_run.output
     with Warehouse.open(db, read_only=True) as wh:  # a replay stores nothing
         assert wh.scalar("SELECT count(*) FROM suspicious_hits") == 0
+    for day in days:
+        jobs.scan_patterns_day(day, db)
+    listed = runner.invoke(app, ["alerts", "--db", str(db)])
+    assert listed.exit_code == 0, listed.output
+    assert "(4)" in listed.output and listed.output.count("AMLW-SP-01") == 4
+    with Warehouse.open(db, read_only=True) as wh:
+        [(alert_id, night)] = wh.rows(
+            "SELECT alert_id, last_scan_date FROM suspicious_alerts ORDER BY 1 LIMIT 1"
+        )
+    one_night = runner.invoke(app, ["alerts", "--db", str(db), "--date", str(night)])
+    assert alert_id in one_night.output
     broken = tmp_path / "broken.toml"
     broken.write_text('extends = "pboc-2016"\n[suspicious]\nsubject = "branch"\n', "utf-8")
     failed = runner.invoke(app, [*args, "--rule-pack", str(broken)])

@@ -307,6 +307,46 @@ def backfill(
         raise typer.Exit(code=2)
 
 
+@app.command()
+def alerts(
+    date: Annotated[
+        str | None, typer.Option("--date", help="命中日 / night that opened or extended them")
+    ] = None,
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
+) -> None:
+    """可疑交易预警 / List scatter / concentrate alerts (newest first), for review."""
+    from amlwatch.warehouse import Warehouse
+
+    where, params = ("WHERE a.last_scan_date = ?", [_date(date)]) if date else ("", [])
+    with Warehouse.open(Path(db or get_settings().db), read_only=True) as warehouse:
+        rows = warehouse.rows(
+            f"""SELECT a.alert_id, a.rule_code, a.customer_id, c.name, a.account_id,
+                       a.window_start, a.window_end, a.nights, a.in_parties, a.out_parties,
+                       a.in_total, a.out_total, a.status
+                FROM suspicious_alerts a LEFT JOIN customers c USING (customer_id) {where}
+                ORDER BY a.last_scan_date DESC, a.alert_id LIMIT ?""",
+            [*params, limit],
+        )
+    table = Table(title=f"可疑交易预警 Alerts{f' {date}' if date else ''} ({len(rows)})")
+    table.add_column("预警编号", no_wrap=True)
+    table.add_column("客户号", no_wrap=True)
+    for column in ("窗口", "日数", "对手 入/出", "入/出 万元", "状态"):
+        table.add_column(column, justify="right" if column != "状态" else "left")
+    for alert_id, _, customer, _, account, start, end, nights, n_in, n_out, w_in, w_out, st in rows:
+        table.add_row(
+            alert_id,
+            customer + (f" {_mask(account)}" if account else ""),
+            f"{start:%m-%d}~{end:%m-%d}",
+            str(nights),
+            f"{n_in}/{n_out}",
+            f"{w_in / 10_000:,.1f}/{w_out / 10_000:,.1f}",
+            {"new": "新", "extended": "延续"}.get(st, st),
+        )
+    # piped or logged: wide enough for whole ids rather than the 80-column default
+    (console if console.is_terminal else Console(width=120)).print(table)
+
+
 def _not_completed(dates: list[dt.date], db: Path | None) -> list[dt.date]:
     """`dates` from the first one whose latest run did not succeed."""
     from amlwatch.warehouse import Warehouse
