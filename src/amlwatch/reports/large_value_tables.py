@@ -8,7 +8,6 @@ report due date of each trade date (trade date + 5 working days).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,8 +18,10 @@ from typing import Any
 
 import xlsxwriter
 
+from amlwatch.reports.csv_tables import Column, write_csv
+
 # (column of the input rows, Chinese header, XML tag of the spec, Excel width, kind)
-COLUMNS: tuple[tuple[str, str, str, int, str], ...] = (
+COLUMNS: tuple[Column, ...] = (
     ("customer_id", "客户号", "CSNM", 14, "text"),
     ("customer_name", "客户姓名/名称", "CTNM", 24, "text"),
     ("id_type", "身份证件/证明文件类型", "CITP", 10, "text"),
@@ -84,29 +85,9 @@ def write_large_value_tables(
     )
     workbook_path = folder / f"large_value_report_{run_date:%Y%m%d}.xlsx"
     csv_path = folder / f"large_value_report_{run_date:%Y%m%d}.csv"
-    _write_csv(ordered, csv_path)
+    write_csv(ordered, COLUMNS, csv_path)
     _write_workbook(ordered, workbook_path, run_date, due_date)
     return ReportFiles(workbook=workbook_path, csv=csv_path, rows=len(ordered))
-
-
-def _cell(row: dict[str, Any], key: str) -> str:
-    value = row.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
-        writer = csv.writer(fh)
-        writer.writerow([c[1] for c in COLUMNS])
-        writer.writerow([c[2] for c in COLUMNS])
-        for row in rows:
-            writer.writerow([_cell(row, c[0]) for c in COLUMNS])
-    tmp.replace(path)  # never a half-written file under the final name
 
 
 def _write_workbook(

@@ -8,7 +8,6 @@ alert is not yet confirmed, so its deadline is stated as such until the review s
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -18,11 +17,13 @@ from typing import Any
 
 import xlsxwriter
 
+from amlwatch.reports.csv_tables import Column, cell_text, write_csv
+
 PENDING_DUE = "确认后5个工作日内"
 MAX_ALERT_SHEETS = 200  # beyond this the alert sheets are left out; the CSVs hold everything
 
 # (key, Chinese header, XML tag, width, kind)
-ALERT_COLUMNS: tuple[tuple[str, str, str, int, str], ...] = (
+ALERT_COLUMNS: tuple[Column, ...] = (
     ("alert_id", "预警编号", "-", 30, "text"),
     ("rule_code", "可疑交易特征代码", "STCR", 14, "text"),
     ("rule_name", "监测标准", "-", 26, "text"),
@@ -69,7 +70,7 @@ SUBJECT_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 # the evidence transactions (STIF)
-TXN_COLUMNS: tuple[tuple[str, str, str, int, str], ...] = (
+TXN_COLUMNS: tuple[Column, ...] = (
     ("alert_id", "预警编号", "-", 30, "text"),
     ("leg", "分散端/集中端", "-", 9, "text"),
     ("branch_code", "金融机构网点代码", "FINC", 10, "text"),
@@ -144,31 +145,10 @@ def write_suspicious_tables(
         alerts=len(rows),
         transactions=len(txns),
     )
-    _write_csv(rows, ALERT_COLUMNS, files.alerts_csv)
-    _write_csv(txns, TXN_COLUMNS, files.transactions_csv)
+    write_csv(rows, ALERT_COLUMNS, files.alerts_csv)
+    write_csv(txns, TXN_COLUMNS, files.transactions_csv)
     _write_workbook(rows, txns, files.workbook, run_date)
     return files
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _write_csv(
-    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str, int, str]], path: Path
-) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([c[1] for c in columns])
-        writer.writerow([c[2] for c in columns])
-        for row in rows:
-            writer.writerow([_text(row.get(c[0])) for c in columns])
-    tmp.replace(path)
 
 
 class _Sheet:
@@ -193,9 +173,7 @@ class _Sheet:
             "money": book.add_format({"num_format": "#,##0.000"}),
         }
 
-    def header(
-        self, sheet: Any, line: int, columns: Sequence[tuple[str, str, str, int, str]]
-    ) -> None:
+    def header(self, sheet: Any, line: int, columns: Sequence[Column]) -> None:
         for col, (_, chinese, xml_tag, width, _) in enumerate(columns):
             sheet.set_column(col, col, width)
             sheet.write_string(line, col, chinese, self.head)
@@ -207,7 +185,7 @@ class _Sheet:
         sheet: Any,
         line: int,
         row: dict[str, Any],
-        columns: Sequence[tuple[str, str, str, int, str]],
+        columns: Sequence[Column],
     ) -> None:
         for col, (key, _, _, _, kind) in enumerate(columns):
             value = row.get(key)
@@ -272,7 +250,7 @@ def _alert_sheet(
     for key, chinese, xml_tag in SUBJECT_FIELDS:
         sheet.write_string(line, 0, chinese, cells.head)
         sheet.write_string(line, 1, xml_tag, cells.tag)
-        sheet.write_string(line, 2, _text(alert.get(key)), cells.formats["text"])
+        sheet.write_string(line, 2, cell_text(alert.get(key)), cells.formats["text"])
         line += 1
     line += 1
     sheet.write_string(line, 0, "资金交易及客户行为情况 / 疑点分析（初稿）", cells.label)

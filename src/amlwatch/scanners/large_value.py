@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from amlwatch.rules import RulePack
+from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 
@@ -94,13 +95,7 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
     Raises:
         ScannerInputError: wrong dtypes, lengths, layout or order.
     """
-    n = len(data.customer)
-    for name, dtype in _DTYPES.items():
-        array = getattr(data, name)
-        if array.dtype != dtype or array.ndim != 1 or len(array) != n:
-            raise ScannerInputError(f"{name}: expected a 1-d {np.dtype(dtype)} array of length {n}")
-        if not array.flags.c_contiguous:
-            raise ScannerInputError(f"{name}: must be contiguous")
+    n = check_columns(data, _DTYPES)
     if n > 1 and not _is_sorted(data.customer, data.day):
         raise ScannerInputError("rows must be sorted by (customer, day)")
     rule = pack.large_value

@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit
 
 from amlwatch.rules import PatternThresholds, SuspiciousRule
+from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 
@@ -294,13 +295,7 @@ def scan_patterns(
     Raises:
         ScannerInputError: wrong dtypes, lengths, order or codes.
     """
-    n = len(data.subject)
-    for name, dtype in _DTYPES.items():
-        array = getattr(data, name)
-        if array.dtype != dtype or array.ndim != 1 or len(array) != n:
-            raise ScannerInputError(f"{name}: expected a 1-d {np.dtype(dtype)} array of length {n}")
-        if not array.flags.c_contiguous:
-            raise ScannerInputError(f"{name}: must be contiguous")
+    n = check_columns(data, _DTYPES)
     ends = np.ascontiguousarray(end_days, dtype=np.int64)
     starts = np.ascontiguousarray(start_days, dtype=np.int64)
     if ends.shape != starts.shape or ends.ndim != 1:
