@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from amlwatch import jobs
+from amlwatch.jobs import LargeValuePart
 from amlwatch.models import (
+    Filing,
     LargeValueSummary,
     LoadReport,
     NightlyReport,
@@ -27,6 +34,8 @@ from amlwatch.models import (
 )
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
 from amlwatch.summary import nightly_markdown
+from amlwatch.suspicious import PatternPart
+from amlwatch.warehouse import Bucket
 
 
 def retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -41,12 +50,29 @@ def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport
     return jobs.ingest_day(run_date, inbox, db)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+@task(
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=retry_only_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="scan_large_value[{bucket}]",
+)
 def scan_large_value(
-    run_date: dt.date, db: Path | None, rule_pack: str | None
-) -> LargeValueSummary:
-    """Find the large-value transactions of the trade dates the run date brought."""
-    return jobs.scan_large_value_day(run_date, db, rule_pack)
+    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
+) -> LargeValuePart:
+    """One customer bucket's large-value hits of the trade dates the run date brought."""
+    return jobs.scan_large_value_bucket(run_date, db, rule_pack, bucket)
+
+
+@task(
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=retry_only_transient,
+    cache_policy=NO_CACHE,
+)
+def store_large_value(db: Path | None, parts: list[LargeValuePart]) -> LargeValueSummary:
+    """Replace the trade dates' large-value hits with every bucket's, in one transaction."""
+    return jobs.store_large_value(db, parts)
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
@@ -57,10 +83,31 @@ def write_large_value_report(
     return jobs.write_large_value_report(run_date, db, reports_dir)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
-def scan_patterns(run_date: dt.date, db: Path | None, rule_pack: str | None) -> PatternSummary:
-    """Scan the 10-business-day windows ending on the run date; open or extend alerts."""
-    return jobs.scan_patterns_day(run_date, db, rule_pack)
+@task(
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=retry_only_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="scan_patterns[{bucket}]",
+)
+def scan_patterns(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
+) -> PatternPart:
+    """One customer bucket's hits of the 10-business-day windows ending on the run date."""
+    return jobs.scan_patterns_bucket(run_date, db, rule_pack, bucket)
+
+
+@task(
+    retries=3,
+    retry_delay_seconds=[5, 30, 120],
+    retry_condition_fn=retry_only_transient,
+    cache_policy=NO_CACHE,
+)
+def store_patterns(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, parts: list[PatternPart]
+) -> PatternSummary:
+    """Replace the run date's hits with every bucket's; open or extend the alerts."""
+    return jobs.store_patterns(run_date, db, rule_pack, parts)
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
@@ -69,6 +116,14 @@ def write_suspicious_report(
 ) -> SuspiciousReportFiles:
     """Write the suspicious report form of the run's alerts to reports/<run_date>/."""
     return jobs.write_suspicious_report(run_date, db, reports_dir)
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+def write_large_value_submission(
+    run_date: dt.date, db: Path | None, reports_dir: Path | None
+) -> Filing:
+    """Write the run's large-value submission package (validated, numbered, recorded)."""
+    return jobs.write_large_value_submission(run_date, db, reports_dir)
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
@@ -84,9 +139,16 @@ def nightly(
     db: Path | None = None,
     rule_pack: str | None = None,
     reports_dir: Path | None = None,
+    buckets: int = 1,
 ) -> NightlyReport:
-    """One night of monitoring for `run_date` (default: yesterday in Asia/Shanghai)."""
+    """One night of monitoring for `run_date` (default: yesterday in Asia/Shanghai).
+
+    Both scans run as one task per customer hash bucket (`buckets`; the results do not depend
+    on it) on the flow's task runner, e.g. a Dask cluster (`with_task_runner`); each result is
+    then stored by one task, in one transaction.
+    """
     day = run_date or jobs.previous_day_in_china()
+    split = Bucket.all_of(buckets)
     started_at = dt.datetime.now()
     seconds: dict[str, float] = {}
     report: NightlyReport | None = None
@@ -100,16 +162,17 @@ def nightly(
 
     try:
         report = NightlyReport(load=timed("ingest", ingest, day, inbox, db))
-        report.large_value = timed("large_value", scan_large_value, day, db, rule_pack)
+        report.large_value = timed("large_value", _large_value, day, db, rule_pack, split)
         report.large_value_report = timed(
             "large_value_report", write_large_value_report, day, db, reports_dir
         )
-        report.patterns = timed("patterns", scan_patterns, day, db, rule_pack)
+        report.patterns = timed("patterns", _patterns, day, db, rule_pack, split)
         report.suspicious_report = timed(
             "suspicious_report", write_suspicious_report, day, db, reports_dir
         )
         if report.load.replaced_load_id is not None:  # a re-run: later windows hold this date
             report.rescan = timed("rescan_following", rescan_following, day, db, rule_pack)
+        report.submission = timed("submission", write_large_value_submission, day, db, reports_dir)
     except Exception as error:
         _record_failure(day, started_at, report, seconds, db, rule_pack, error)
         raise
@@ -122,6 +185,82 @@ def nightly(
         description=f"amlwatch nightly run for {day}",
     )
     return report
+
+
+def _large_value(
+    day: dt.date, db: Path | None, rule_pack: str | None, split: list[Bucket]
+) -> LargeValueSummary:
+    parts = scan_large_value.map(day, unmapped(db), unmapped(rule_pack), split).result()
+    return store_large_value(db, parts)
+
+
+def _patterns(
+    day: dt.date, db: Path | None, rule_pack: str | None, split: list[Bucket]
+) -> PatternSummary:
+    parts = scan_patterns.map(day, unmapped(db), unmapped(rule_pack), split).result()
+    return store_patterns(day, db, rule_pack, parts)
+
+
+def with_task_runner(
+    runner: str = "threads", *, workers: int = 2, address: str | None = None
+) -> Flow[..., NightlyReport]:
+    """The nightly flow on a chosen task runner: `threads` (this process) or `dask`.
+
+    `dask` starts a LocalCluster of `workers` processes (one thread each) for the run, or
+    connects to a running scheduler at `address` (its workers must see the warehouse file and
+    the inbox at the same paths).
+    """
+    if runner == "threads":
+        return nightly
+    if runner != "dask":
+        raise ValueError(f"unknown task runner {runner!r}: threads or dask")
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        dask = DaskTaskRunner(address=address)
+    else:
+        dask = DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        )
+    return nightly.with_options(task_runner=cast(Any, dask))  # a TaskRunner of Dask futures
+
+
+@contextmanager
+def nightly_on(
+    runner: str = "threads", *, workers: int = 2, address: str | None = None
+) -> Iterator[Flow[..., NightlyReport]]:
+    """The nightly flow on a task runner, for as many runs as the block makes: with `dask`
+    and no `address`, one LocalCluster of `workers` processes serves them all.
+
+    Dask workers report their task runs to the flow's Prefect API. Without a configured
+    server (PREFECT_API_URL), the flow and its local workers share this process's ephemeral
+    one; a remote cluster needs a real server the workers can reach.
+    """
+    if runner != "dask":
+        yield with_task_runner(runner, workers=workers, address=address)
+        return
+    with ExitStack() as stack:
+        if not PREFECT_API_URL.value():
+            server = SubprocessASGIServer()  # the ephemeral server flows in this process use
+            server.start()
+            stack.enter_context(temporary_settings({PREFECT_API_URL: server.api_url}))
+        if address:
+            yield with_task_runner("dask", address=address)
+            return
+        from distributed import Client, LocalCluster
+
+        cluster = stack.enter_context(
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+        )
+        with Client(cluster) as client:  # workers import once, before the first task
+            client.run(_import_stages)
+        yield with_task_runner("dask", address=cluster.scheduler_address)
+
+
+def _import_stages() -> None:
+    import amlwatch.jobs  # noqa: F401  (pyarrow, numba, the scanners)
 
 
 def _flow_run_id() -> str | None:
@@ -162,16 +301,23 @@ NIGHTLY_TIMEZONE = "Asia/Shanghai"
 
 
 def nightly_deployment(
-    cron: str = NIGHTLY_CRON, timezone: str = NIGHTLY_TIMEZONE, **parameters: Any
+    cron: str = NIGHTLY_CRON,
+    timezone: str = NIGHTLY_TIMEZONE,
+    dask_address: str | None = None,
+    **parameters: Any,
 ) -> RunnerDeployment:
     """The scheduled deployment of `nightly` (run date left empty: yesterday in Shanghai).
 
-    `parameters` are the flow's (inbox, db, rule_pack, reports_dir), as strings or paths.
+    `parameters` are the flow's (inbox, db, rule_pack, reports_dir as strings or paths;
+    buckets); with `dask_address` the bucket scans run on that Dask cluster.
     """
-    deployment = nightly.to_deployment(
+    flow_ = with_task_runner("dask", address=dask_address) if dask_address else nightly
+    deployment = flow_.to_deployment(
         name="amlwatch-nightly",
         schedule=Cron(cron, timezone=timezone),
-        parameters={k: str(v) for k, v in parameters.items() if v is not None},
+        parameters={
+            k: v if isinstance(v, int) else str(v) for k, v in parameters.items() if v is not None
+        },
         description="amlwatch: ingest yesterday's inbox folder, scan, write the report tables",
         tags=["amlwatch"],
     )

@@ -132,3 +132,31 @@ def test_serve_says_what_it_needs_without_a_prefect_server() -> None:
     result = runner.invoke(app, ["serve"], env={"PREFECT_API_URL": ""})
     assert result.exit_code == 2
     assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output
+
+
+def test_validate_names_the_record_field_and_reason(tmp_path: Path) -> None:
+    from amlwatch.submission.messages import large_value_new
+    from amlwatch.submission.structure import HVTR, to_xml
+    from tests.submission.conftest import INSTITUTION, hit_row
+
+    good = tmp_path / "NBHC0000000000001-20261123-00000001.XML"
+    good.write_bytes(to_xml(HVTR, large_value_new(INSTITUTION, [hit_row()])))
+    result = runner.invoke(app, ["validate", str(good)])
+    assert result.exit_code == 0 and "ok" in result.output
+    bad = tmp_path / "NBHC0000000000001-20261123-00000002.XML"
+    bad.write_text(good.read_text("utf-8").replace("<CRTP>CNY</CRTP>", "<CRTP>RMB</CRTP>"), "utf-8")
+    result = runner.invoke(app, ["validate", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert "TSDT[1]/TSIF/CRTP" in result.output and "12406" in result.output
+
+
+def test_receipts_and_submissions_on_an_empty_case_store(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "wh.duckdb")]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "FDSC[NBHC0000000000001-20261123-00000009]20261124093000.XML").write_text(
+        "<FDBK><RPID>NBHC0000000000001-20261123-00000009</RPID><SFID>SUCC</SFID></FDBK>"
+    )
+    result = runner.invoke(app, ["receipts", "--folder", str(tmp_path / "in"), *db])
+    assert result.exit_code == 0 and "no such file was submitted from here" in result.output
+    result = runner.invoke(app, ["submissions", *db])
+    assert result.exit_code == 0 and "nothing" in result.output

@@ -55,6 +55,28 @@ DbOpt = Annotated[
     ),
 ]
 
+BucketsOpt = Annotated[
+    int,
+    typer.Option(
+        "--buckets", min=1, help="客户哈希分桶数 / customer hash buckets (one scan task each)"
+    ),
+]
+RunnerOpt = Annotated[
+    str,
+    typer.Option(
+        "--task-runner",
+        help="threads（本进程）| dask（本机 LocalCluster 或 --dask-address）/ where bucket tasks run",
+    ),
+]
+WorkersOpt = Annotated[
+    int,
+    typer.Option("--workers", min=1, help="本机 Dask 工作进程数 / LocalCluster worker processes"),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--dask-address", help="Dask 调度器地址 / a running scheduler, tcp://host:8786"),
+]
+
 
 def _date(value: str) -> dt.date:
     try:
@@ -164,6 +186,10 @@ def nightly(
     inbox: InboxOpt = None,
     db: DbOpt = None,
     rule_pack: RulePackOpt = None,
+    buckets: BucketsOpt = 1,
+    task_runner: RunnerOpt = "threads",
+    workers: WorkersOpt = 2,
+    dask_address: AddressOpt = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
     ] = False,
@@ -171,11 +197,14 @@ def nightly(
     """运行夜间批处理（Prefect 流程）/ Run the nightly Prefect flow for one date."""
     _quiet_prefect(verbose)
     from amlwatch.summary import nightly_markdown
-    from pipelines.nightly import nightly as nightly_flow
+    from pipelines.nightly import nightly_on
 
     run_date = _date(date) if date else None
     try:
-        report = nightly_flow(run_date=run_date, inbox=inbox, db=db, rule_pack=rule_pack)
+        with nightly_on(task_runner, workers=workers, address=dask_address) as nightly_flow:
+            report = nightly_flow(
+                run_date=run_date, inbox=inbox, db=db, rule_pack=rule_pack, buckets=buckets
+            )
     except Exception as error:
         _fail(error)
     console.print(Markdown(nightly_markdown(report)))
@@ -191,6 +220,8 @@ def serve(
     inbox: InboxOpt = None,
     db: DbOpt = None,
     rule_pack: RulePackOpt = None,
+    buckets: BucketsOpt = 1,
+    dask_address: AddressOpt = None,
 ) -> None:
     """定时运行 / Serve the scheduled nightly deployment (needs a Prefect server: PREFECT_API_URL).
 
@@ -209,7 +240,13 @@ def serve(
             )
         )
     deployment = nightly_deployment(
-        cron, timezone, inbox=inbox, db=db or get_settings().db, rule_pack=rule_pack
+        cron,
+        timezone,
+        dask_address,
+        inbox=inbox,
+        db=db or get_settings().db,
+        rule_pack=rule_pack,
+        buckets=buckets if buckets > 1 else None,
     )
     console.print(f"serving amlwatch-nightly: '{cron}' {timezone}; Ctrl-C stops")
     prefect_serve(deployment)
@@ -237,6 +274,10 @@ def backfill(
             "successful run (run_log)",
         ),
     ] = False,
+    buckets: BucketsOpt = 1,
+    task_runner: RunnerOpt = "threads",
+    workers: WorkersOpt = 2,
+    dask_address: AddressOpt = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="显示 Prefect 日志 / show Prefect logs")
     ] = False,
@@ -244,7 +285,7 @@ def backfill(
     """按日期顺序补跑 / Run the nightly flow for every date of a range, in order."""
     _quiet_prefect(verbose)
     from amlwatch.ingest import inbox_dates
-    from pipelines.nightly import nightly as nightly_flow
+    from pipelines.nightly import nightly_on
 
     folder = Path(inbox or get_settings().inbox)
     try:
@@ -263,13 +304,22 @@ def backfill(
             return
         console.print(f"resuming at {dates[0]} ({len(dates)} dates to run)")
     results: list[tuple[dt.date, Any, str | None]] = []
-    with _progress() as progress:
+    with (
+        nightly_on(task_runner, workers=workers, address=dask_address) as nightly_flow,
+        _progress() as progress,
+    ):
         job = progress.add_task("补跑 backfill", total=len(dates))
         for day in dates:
             progress.update(job, description=f"补跑 backfill {day}")
             try:
                 results.append(
-                    (day, nightly_flow(run_date=day, inbox=inbox, db=db, rule_pack=rule_pack), None)
+                    (
+                        day,
+                        nightly_flow(
+                            run_date=day, inbox=inbox, db=db, rule_pack=rule_pack, buckets=buckets
+                        ),
+                        None,
+                    )
                 )
             except Exception as failure:  # reported in the summary; exit code 2 below
                 results.append((day, None, str(failure)))
@@ -345,6 +395,172 @@ def alerts(
         )
     # piped or logged: wide enough for whole ids rather than the 80-column default
     (console if console.is_terminal else Console(width=120)).print(table)
+
+
+ReportsOpt = Annotated[
+    Path | None,
+    typer.Option("--reports", help="报告目录 / reports folder [default: AMLWATCH_REPORTS_DIR]"),
+]
+
+
+@app.command()
+def submit(
+    date: Annotated[str, typer.Option("--date", help="运行日期 / run date")],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """生成大额交易报送包 / Write a run date's large-value submission (XML + ZIP) again."""
+    from amlwatch import jobs
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = jobs.write_large_value_submission(_date(date), db, reports)
+    except Exception as error:
+        _fail(error)
+    console.print(Markdown(submission_markdown(filing)))
+
+
+@app.command()
+def submissions(
+    db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 40
+) -> None:
+    """报送记录 / The recorded regulator files, newest first, and what needs doing."""
+    from amlwatch import jobs
+    from amlwatch.cases import SubmissionLedger
+    from amlwatch.submission.receipts import actions
+
+    store = jobs.case_store(db)
+    try:
+        ledger = SubmissionLedger(store)
+        records, todo = ledger.files(limit=limit), actions(ledger, dt.date.today())
+    finally:
+        store.close()
+    table = Table(title=f"报送文件 Submission files ({len(records)})")
+    for column in (
+        "报文 file",
+        "用途 purpose",
+        "运行日 run",
+        "记录 records",
+        "包 package",
+        "状态 status",
+    ):
+        table.add_column(column, no_wrap=column.startswith(("报文", "包")))
+    for r in records:
+        table.add_row(
+            r.name, r.purpose, str(r.run_date or ""), str(r.records), r.package or "", r.status
+        )
+    (console if console.is_terminal else Console(width=160)).print(table)
+    _print_actions(todo)
+
+
+def _print_actions(todo: list[Any]) -> None:
+    if not todo:
+        console.print("待办 to do: nothing")
+        return
+    console.print(f"[bold]待办 to do ({len(todo)}):[/]")
+    for action in todo:
+        console.print(f"  {action.name} [{action.status}]: {action.what}", soft_wrap=True)
+
+
+@app.command()
+def receipts(
+    folder: Annotated[Path, typer.Option("--folder", help="回执目录 / folder of receipt files")],
+    db: DbOpt = None,
+) -> None:
+    """读取回执 / Read the regulator's receipts, record each file's status, list what to do."""
+    from amlwatch import jobs
+
+    try:
+        reading, todo = jobs.read_receipts(folder, db)
+    except Exception as error:
+        _fail(error)
+    for receipt in reading.recorded:
+        console.print(f"{receipt.name.message.stem}: {receipt.result} ({receipt.file})")
+    for name in reading.already_read:
+        console.print(f"{name}: read before")
+    for name in reading.unmatched:
+        console.print(f"[yellow]{name}: no such file was submitted from here[/]", soft_wrap=True)
+    for problem in reading.unreadable:
+        console.print(f"[red]unreadable: {problem}[/]", soft_wrap=True)
+    _print_actions(todo)
+
+
+@app.command()
+def correct(
+    receipt_for: Annotated[
+        str, typer.Option("--receipt-for", help="收到补正回执的报文名 / the message to correct")
+    ],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """补正 / Answer a system correction receipt with a correction message."""
+    from amlwatch import jobs
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = jobs.correct_from_receipt(receipt_for.removesuffix(".XML"), db, reports)
+    except Exception as error:
+        _fail(error)
+    console.print(Markdown(submission_markdown(filing)))
+
+
+@app.command()
+def answer(
+    notice: Annotated[Path, typer.Option("--notice", help="人工补正通知文件 / notice file")],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """应答人工补正通知 / Answer a manual correction or information-supplement notice."""
+    from amlwatch import jobs
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = jobs.answer_notice(notice, db, reports)
+    except Exception as error:
+        _fail(error)
+    console.print(Markdown(submission_markdown(filing)))
+
+
+@app.command("report-alert")
+def report_alert(
+    alert: Annotated[str, typer.Option("--alert", help="预警编号 / alert id")],
+    crime: Annotated[
+        list[str], typer.Option("--crime", help="疑似涉罪类型 / suspected-crime code (10.6)")
+    ] = ["1402"],  # noqa: B006 (typer reads the default)
+    urgent: Annotated[bool, typer.Option(help="特别紧急 / DETR 02")] = False,
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """可疑交易报告 / Write the suspicious report (BSTR XML) of one alert."""
+    from amlwatch import jobs
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = jobs.write_suspicious_submission(
+            alert, db, reports, crime, "02" if urgent else "01"
+        )
+    except Exception as error:
+        _fail(error)
+    console.print(Markdown(submission_markdown(filing)))
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="报文 / XML messages")]) -> None:
+    """校验报文 / Check XML messages against the spec's structure and data dictionary."""
+    from amlwatch.submission.validate import validate as check
+
+    bad = 0
+    for path in files:
+        root, _, problems = check(path.read_bytes())
+        if problems:
+            bad += 1
+            console.print(f"[red]{path.name}[/] ({root}): {len(problems)} problem(s)")
+            for problem in problems[:50]:
+                console.print(f"  {problem}", soft_wrap=True)
+        else:
+            console.print(f"{path.name} ({root}): ok")
+    if bad:
+        raise typer.Exit(code=2)
 
 
 def _not_completed(dates: list[dt.date], db: Path | None) -> list[dt.date]:

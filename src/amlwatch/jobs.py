@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,8 +20,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from amlwatch.cases import CaseStore, SubmissionLedger
 from amlwatch.ingest import ingest_business_date
 from amlwatch.models import (
+    Filing,
     LargeValueSummary,
     LoadReport,
     NightlyReport,
@@ -36,11 +39,37 @@ from amlwatch.reports import (
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
 from amlwatch.settings import Settings, get_settings
-from amlwatch.suspicious import customer_codes, decimal_milli, scan_pattern_days
-from amlwatch.warehouse import Warehouse
+from amlwatch.submission import receipts
+from amlwatch.submission.dictionary import NA
+from amlwatch.submission.exceptions import SubmissionError
+from amlwatch.submission.filing import (
+    file_large_value,
+    file_large_value_correction,
+    file_suspicious,
+)
+from amlwatch.submission.messages import (
+    Institution,
+    SuspiciousCase,
+    split_narrative,
+    supplement_case,
+    suspicious_new,
+)
+from amlwatch.submission.names import MessageName
+from amlwatch.submission.receipts import Action, ReceiptReading
+from amlwatch.submission.validate import check
+from amlwatch.suspicious import (
+    PatternPart,
+    customer_codes,
+    decimal_milli,
+    scan_pattern_days,
+    scan_pattern_part,
+    store_pattern_parts,
+)
+from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import large_value as lv_store
 from amlwatch.warehouse import patterns as sp_store
 from amlwatch.warehouse import runs as runs_store
+from amlwatch.warehouse import submission as sub_store
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -52,14 +81,17 @@ def previous_day_in_china(now: dt.datetime | None = None) -> dt.date:
 
 
 @contextmanager
-def open_warehouse(db: Path | None = None, settings: Settings | None = None) -> Iterator[Warehouse]:
-    """The warehouse named by `db` or the settings, opened for writing."""
+def open_warehouse(
+    db: Path | None = None, settings: Settings | None = None, *, read_only: bool = False
+) -> Iterator[Warehouse]:
+    """The warehouse named by `db` or the settings, opened for writing unless `read_only`."""
     settings = settings or get_settings()
     with Warehouse.open(
         Path(db or settings.db),
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
         lock_timeout_s=settings.lock_timeout_s,
+        read_only=read_only,
     ) as warehouse:
         yield warehouse
 
@@ -84,10 +116,50 @@ def scan_large_value_day(
         return scan_large_value_dates(warehouse, dates, rule_pack)
 
 
+def scan_large_value_bucket(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
+) -> LargeValuePart:
+    """One bucket's large-value hits of the run date's trade dates, stored nowhere yet.
+
+    Opens the warehouse read-only, so that the buckets of a night can run side by side in
+    several processes; `store_large_value` then replaces the hits of all buckets at once.
+    """
+    with open_warehouse(db, read_only=True) as warehouse:
+        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        return large_value_part(warehouse, dates, rule_pack, bucket)
+
+
+def store_large_value(db: Path | None, parts: Sequence[LargeValuePart]) -> LargeValueSummary:
+    """Replace the scanned trade dates' hits with those of every bucket of one split."""
+    dates = parts[0].summary.trade_dates if parts else []
+    with open_warehouse(db) as warehouse:
+        return store_large_value_parts(warehouse, dates, parts)
+
+
 def scan_large_value_dates(
     warehouse: Warehouse, dates: list[dt.date], rule_pack: str | None = None
 ) -> LargeValueSummary:
     """Scan whole calendar days for large-value hits and replace those days' hits."""
+    return store_large_value_parts(
+        warehouse, dates, [large_value_part(warehouse, dates, rule_pack)]
+    )
+
+
+@dataclass(slots=True)
+class LargeValuePart:
+    """One bucket's large-value hits (in the result table's layout) and what it scanned."""
+
+    hits: pa.Table
+    summary: LargeValueSummary
+
+
+def large_value_part(
+    warehouse: Warehouse,
+    dates: list[dt.date],
+    rule_pack: str | None = None,
+    bucket: Bucket = WHOLE,
+) -> LargeValuePart:
+    """The large-value hits of whole calendar days for one bucket's customers (read only)."""
     started = time.monotonic()
     summary = LargeValueSummary(trade_dates=list(dates))
     by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
@@ -95,7 +167,7 @@ def scan_large_value_dates(
         pack = load_pack(rule_pack) if rule_pack else pack_for(day)
         by_pack.setdefault(pack.label, (pack, []))[1].append(day)
     tables = []
-    types = sp_store.customer_types(warehouse)
+    types = sp_store.customer_types(warehouse, bucket)
     for pack, days in by_pack.values():
         rule = pack.large_value
         table = lv_store.large_value_input(
@@ -104,6 +176,7 @@ def scan_large_value_dates(
             sorted(rule.exemption_codes),
             rule.government_counterparty_exempt,
             rule.rmb_only,
+            bucket,
         )
         sorted_window = _kernel_input(table, types)
         hits = scan_large_value(sorted_window.data, pack)
@@ -114,8 +187,27 @@ def scan_large_value_dates(
             code = rule.characteristics[int(k)].code
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + int(count)
     hits_table = pa.concat_tables(tables) if tables else _hit_rows(warehouse, None, None, None)
-    lv_store.replace_large_value_hits(warehouse, dates, hits_table)
     summary.duration_s = time.monotonic() - started
+    return LargeValuePart(hits_table, summary)
+
+
+def store_large_value_parts(
+    warehouse: Warehouse, dates: list[dt.date], parts: Sequence[LargeValuePart]
+) -> LargeValueSummary:
+    """Replace those days' hits with the parts' in one transaction; the merged summary."""
+    started = time.monotonic()
+    summary = LargeValueSummary(trade_dates=list(dates))
+    for part in parts:
+        summary.transactions_scanned += part.summary.transactions_scanned
+        summary.duration_s += part.summary.duration_s
+        summary.rule_packs.extend(p for p in part.summary.rule_packs if p not in summary.rule_packs)
+        for code, n in part.summary.hits_by_code.items():
+            summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + n
+    hits = [p.hits for p in parts if p.hits.num_rows]
+    lv_store.replace_large_value_hits(
+        warehouse, dates, pa.concat_tables(hits) if hits else _hit_rows(warehouse, None, None, None)
+    )
+    summary.duration_s += time.monotonic() - started
     return summary
 
 
@@ -253,6 +345,24 @@ def scan_patterns_day(
     return scan_patterns_range([run_date], db, rule_pack)
 
 
+def scan_patterns_bucket(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
+) -> PatternPart:
+    """One bucket's hits of the windows ending on the run date, stored nowhere yet (read-only)."""
+    settings = get_settings()
+    calendar = BusinessCalendar.load(settings.calendar_file)
+    with open_warehouse(db, settings, read_only=True) as warehouse:
+        return scan_pattern_part(warehouse, [run_date], calendar, rule_pack, bucket)
+
+
+def store_patterns(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, parts: Sequence[PatternPart]
+) -> PatternSummary:
+    """Replace the run date's hits with every bucket's and rebuild the alerts they touch."""
+    with open_warehouse(db) as warehouse:
+        return store_pattern_parts(warehouse, [run_date], rule_pack, parts)
+
+
 def scan_patterns_range(
     ends: list[dt.date], db: Path | None = None, rule_pack: str | None = None
 ) -> PatternSummary:
@@ -274,6 +384,222 @@ def write_suspicious_report(
         txns = sp_store.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
     folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat()
     return write_suspicious_tables(alerts, txns, folder, run_date)
+
+
+def case_store(db: Path | None = None, settings: Settings | None = None) -> CaseStore:
+    """The case store the settings name, or the SQLite file beside the warehouse."""
+    settings = settings or get_settings()
+    if settings.case_db:
+        return CaseStore(settings.case_db)
+    warehouse = Path(db or settings.db)
+    return CaseStore.sqlite(str(warehouse.with_name(f"{warehouse.stem}-cases.sqlite")))
+
+
+def institution(settings: Settings | None = None) -> Institution:
+    """The reporting institution as the settings describe it."""
+    settings = settings or get_settings()
+    branches: dict[str, str] = {}
+    if settings.branch_codes_file:
+        with open(settings.branch_codes_file, "rb") as handle:
+            branches = {str(k): str(v) for k, v in tomllib.load(handle)["branches"].items()}
+    return Institution(
+        code=settings.institution_code,
+        reporting_branch=settings.reporting_branch or settings.institution_code,
+        filer=settings.report_filer,
+        branches=branches,
+    )
+
+
+def write_large_value_submission(
+    run_date: dt.date,
+    db: Path | None = None,
+    reports_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> Filing:
+    """Write the run date's large-value submission (validated XML in ZIP packages) to
+    `reports/<run_date>/submission/` and record every file in the case store."""
+    settings = get_settings()
+    with open_warehouse(db, settings, read_only=True) as warehouse:
+        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        rows = lv_store.large_value_submission_rows(warehouse, dates)
+    store = case_store(db, settings)
+    try:
+        folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat() / "submission"
+        ledger = SubmissionLedger(store)
+        day = today or _today()
+        filing = file_large_value(rows, dates, institution(settings), ledger, folder, run_date, day)
+        filing.actions = [f"{a.name} [{a.status}]: {a.what}" for a in receipts.actions(ledger, day)]
+        return filing
+    finally:
+        store.close()
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def _filing_folder(settings: Settings, reports_dir: Path | None, *parts: str) -> Path:
+    return Path(reports_dir or settings.reports_dir).joinpath(*parts)
+
+
+def read_receipts(
+    folder: Path, db: Path | None = None, today: dt.date | None = None
+) -> tuple[ReceiptReading, list[Action]]:
+    """Read the regulator's receipts in `folder` into the case store; the open actions."""
+    store = case_store(db)
+    try:
+        ledger = SubmissionLedger(store)
+        return receipts.read_receipts(folder, ledger), receipts.actions(ledger, today or _today())
+    finally:
+        store.close()
+
+
+def correct_from_receipt(
+    name: str, db: Path | None = None, reports_dir: Path | None = None
+) -> Filing:
+    """Answer a system correction request (补正回执) on a large-value message: a correction
+    message with that message's date and number, of the records the receipt lists (all of the
+    message's records when it lists none), as the warehouse holds them now."""
+    settings = get_settings()
+    store = case_store(db, settings)
+    try:
+        ledger = SubmissionLedger(store)
+        record = ledger.file(name)
+        if record is None or record.status != "correction requested":
+            raise SubmissionError(f"{name}: no system correction request recorded for it")
+        listed = [
+            (r["customer"], r["day"], r["code"], r["txn_id"])
+            for r in (record.detail or {}).get("records", [])
+        ]
+        wanted = listed or ledger.keys_of(name)
+        with open_warehouse(db, settings, read_only=True) as warehouse:
+            rows = sub_store.large_value_rows_for_keys(warehouse, wanted)
+        _require_all(wanted, rows)
+        return file_large_value_correction(
+            rows,
+            institution(settings),
+            ledger,
+            _filing_folder(settings, reports_dir, "corrections", f"{_today()}"),
+            _today(),
+            replaces=MessageName.parse(name),
+            answers=name,
+        )
+    finally:
+        store.close()
+
+
+def _require_all(wanted: Sequence[tuple[str, str, str, str]], rows: Sequence[dict]) -> None:
+    found = {
+        (
+            str(r["customer_id"]),
+            f"{r['trade_date']:%Y%m%d}",
+            str(r["characteristic_code"]),
+            str(r["txn_id"]),
+        )
+        for r in rows
+    }
+    missing = [k for k in wanted if tuple(k) not in found]
+    if missing:
+        raise SubmissionError(
+            f"{len(missing)} record(s) are no longer large-value hits in the warehouse "
+            f"(first: {'+'.join(missing[0])}); delete them instead of correcting"
+        )
+
+
+def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None = None) -> Filing:
+    """Answer a manual-correction notice (spec §7.3): a large-value correction (A+BH), a
+    suspicious report correction with the original's name (A+BS), or a new suspicious report
+    of every transaction the supplement condition names (S+BT)."""
+    settings = get_settings()
+    notice = receipts.parse_notice(path)
+    stem = notice.name.stem
+    store = case_store(db, settings)
+    try:
+        ledger = SubmissionLedger(store)
+        folder = _filing_folder(settings, reports_dir, "notices", stem)
+        who = institution(settings)
+        if notice.name.kind == "A" and notice.name.report == "BH":
+            wanted = [(r["customer"], r["day"], r["code"], r["txn_id"]) for r in notice.records]
+            with open_warehouse(db, settings, read_only=True) as warehouse:
+                rows = sub_store.large_value_rows_for_keys(warehouse, wanted)
+            _require_all(wanted, rows)
+            return file_large_value_correction(
+                rows, who, ledger, folder, _today(), notice=stem, answers=stem
+            )
+        if notice.name.kind == "A":
+            original = ledger.file(str(notice.original_report))
+            if original is None or original.path is None:
+                raise SubmissionError(f"{stem}: original report {notice.original_report} unknown")
+            data = check(Path(original.path).read_bytes(), original.name)
+            data["RBIF"]["MIRS"] = stem
+            return file_suspicious(
+                data,
+                who,
+                ledger,
+                folder,
+                _today(),
+                purpose="notice answer",
+                replaces=MessageName.parse(original.name),
+                answers=stem,
+            )
+        condition = {k: (None if v in (None, "", NA) else v) for k, v in notice.supplement.items()}
+        with open_warehouse(db, settings, read_only=True) as warehouse:
+            subjects, txns = sub_store.supplement_rows(
+                warehouse,
+                dt.datetime.strptime(str(condition["BGDT"]), "%Y%m%d").date(),
+                dt.datetime.strptime(str(condition["EDDT"]), "%Y%m%d").date(),
+                condition.get("CITP"),
+                condition.get("CTID"),
+                condition.get("CTAC"),
+            )
+        if not subjects:
+            raise SubmissionError(f"{stem}: no customer or account matches the condition")
+        data = suspicious_new(who, supplement_case(stem), subjects[:1], txns)
+        return file_suspicious(
+            data, who, ledger, folder, _today(), purpose="supplement", answers=stem
+        )
+    finally:
+        store.close()
+
+
+def write_suspicious_submission(
+    alert_id: str,
+    db: Path | None = None,
+    reports_dir: Path | None = None,
+    crime_types: Sequence[str] = ("1402",),
+    urgency: str = "01",
+) -> Filing:
+    """A suspicious report (BSTR) of one alert: its subject, its evidence, its draft narrative
+    (STCB / AOSP) and its monitoring standard (STCR). Until the review workflow confirms
+    cases, the alert stands in for the confirmed case."""
+    settings = get_settings()
+    with open_warehouse(db, settings, read_only=True) as warehouse:
+        alert, txns = sub_store.alert_submission_rows(warehouse, alert_id)
+        if alert is None:
+            raise SubmissionError(f"no alert {alert_id}")
+        subjects = sub_store.customers_by_id(warehouse, [alert["customer_id"]])
+    stcb, aosp = split_narrative(str(alert["narrative"]))
+    case = SuspiciousCase(
+        stcb=stcb,
+        aosp=aosp,
+        monitoring_codes=(str(alert["rule_code"]),),
+        crime_types=tuple(crime_types),
+        urgency=urgency,
+    )
+    who = institution(settings)
+    data = suspicious_new(who, case, subjects, txns)
+    store = case_store(db, settings)
+    try:
+        return file_suspicious(
+            data,
+            who,
+            SubmissionLedger(store),
+            _filing_folder(settings, reports_dir, "suspicious", alert_id),
+            _today(),
+            answers=alert_id,
+        )
+    finally:
+        store.close()
 
 
 def peak_rss_mb() -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -143,6 +144,20 @@ class RescanSummary:
 
 
 @dataclass(slots=True)
+class Filing:
+    """What a regulatory filing wrote: message stems, ZIP packages, record counts."""
+
+    folder: Path
+    files: list[str] = field(default_factory=list)  # message stems
+    packages: list[str] = field(default_factory=list)  # ZIP file names
+    new_records: int = 0
+    corrected_records: int = 0
+    deleted_records: int = 0
+    superseded: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # open items of all filings (receipts)
+
+
+@dataclass(slots=True)
 class NightlyReport:
     """One night's run: what was loaded and what the scanners found."""
 
@@ -152,6 +167,7 @@ class NightlyReport:
     patterns: PatternSummary | None = None
     suspicious_report: Any = None
     rescan: RescanSummary | None = None
+    submission: Filing | None = None
     run_id: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float | None = None

@@ -35,6 +35,26 @@ class Settings(BaseSettings):
         30.0,
         description="How long to keep trying to open a warehouse another process holds.",
     )
+    case_db: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the case store (review state, submission records), e.g. "
+        "postgresql+psycopg://user@host/amlwatch; default: an SQLite file beside the warehouse "
+        "(<warehouse>-cases.sqlite).",
+    )
+    institution_code: str = Field(
+        "C0000000000001",
+        description="Reporting institution code (RICD, 14 characters) from the PBOC financial "
+        "institution code certificate. The default is the spec's example: set your own.",
+    )
+    reporting_branch: str | None = Field(
+        None, description="Reporting outlet code of suspicious reports (RPNC); default RICD."
+    )
+    report_filer: str = Field("@N", description="Filer of suspicious reports (RPNM).")
+    branch_codes_file: Path | None = Field(
+        None,
+        description="TOML file mapping the bank's branch codes to the outlet codes filed with "
+        'the regulator (FINC): [branches] B001 = "C0000000000001001"; default: as they are.',
+    )
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amlwatch.models import LoadReport, NightlyReport
+from amlwatch.models import Filing, LoadReport, NightlyReport
 
 
 def load_report_markdown(report: LoadReport) -> str:
@@ -106,4 +106,31 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"Suspicious report form: `{form.workbook}` ({form.alerts:,} alerts, "
             f"{form.transactions:,} transactions).",
         ]
+    filing = report.submission
+    if filing is not None:
+        parts += ["", submission_markdown(filing)]
     return "\n".join(parts)
+
+
+def submission_markdown(filing: Filing) -> str:
+    """The regulator submission a run wrote: what to upload, and what it replaces."""
+    if not filing.files:
+        text = "### 报送 Submission — nothing new to report"
+    else:
+        text = (
+            f"### 报送 Submission — upload {', '.join(f'`{p}`' for p in filing.packages)} "
+            f"from `{filing.folder}`\n\n"
+            f"new {filing.new_records:,}, corrected {filing.corrected_records:,}, "
+            f"deleted {filing.deleted_records:,} records in "
+            f"{len(filing.files)} message(s)."
+        )
+    if filing.actions:
+        text += "\n\n待办 To do (regulator receipts):\n" + "\n".join(
+            f"- {a}" for a in filing.actions
+        )
+    if filing.superseded:
+        text += (
+            f"\n\nSuperseded (do not upload; moved to `superseded/`): "
+            f"{', '.join(f'`{n}`' for n in filing.superseded)}."
+        )
+    return text

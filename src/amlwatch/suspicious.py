@@ -34,7 +34,7 @@ from amlwatch.scanners import (
     sorted_input,
 )
 from amlwatch.scanners.encode import dense_codes
-from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import patterns as store
 
 EPOCH = dt.date(1970, 1, 1)
@@ -184,28 +184,67 @@ HIT_SCHEMA: list[tuple[str, pa.DataType]] = [
 ]
 
 
-def scan_pattern_days(
-    warehouse: Warehouse,
-    ends: Sequence[dt.date],
-    calendar: BusinessCalendar,
-    rule_pack: str | None = None,
-) -> PatternSummary:
-    """Scan the windows ending on each of `ends` and replace those days' hits and alerts."""
-    started = time.monotonic()
-    summary = PatternSummary(scan_dates=sorted(ends))
+@dataclass(slots=True)
+class PatternPart:
+    """What one bucket's scan found: hits per rule pack label (empty tables included, so that
+    storing replaces those days' hits), the rows it read and its seconds."""
+
+    hits: dict[str, pa.Table] = field(default_factory=dict)
+    transactions_scanned: int = 0
+    duration_s: float = 0.0
+
+
+def packs_by_day(
+    ends: Sequence[dt.date], rule_pack: str | None
+) -> dict[str, tuple[RulePack, list[dt.date]]]:
+    """The scanned days grouped by the pack in force on each (or the one forced)."""
     by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
     for day in sorted(ends):
         pack = load_pack(rule_pack) if rule_pack else pack_for(day)
         by_pack.setdefault(pack.label, (pack, []))[1].append(day)
-    types = store.customer_types(warehouse)
-    for pack, days in by_pack.values():
+    return by_pack
+
+
+def scan_pattern_part(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+    bucket: Bucket = WHOLE,
+) -> PatternPart:
+    """The hits of the windows ending on each of `ends` for one bucket's customers (read only)."""
+    started = time.monotonic()
+    part = PatternPart()
+    types = store.customer_types(warehouse, bucket)
+    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
+        if pack.suspicious is not None:
+            hits, scanned = scan_hits(
+                warehouse, days, calendar, pack, pack.suspicious, types, bucket
+            )
+            part.hits[label] = hits
+            part.transactions_scanned += scanned
+    part.duration_s = time.monotonic() - started
+    return part
+
+
+def store_pattern_parts(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    rule_pack: str | None,
+    parts: Sequence[PatternPart],
+) -> PatternSummary:
+    """Replace the days' hits with the parts' (every bucket of one split) and rebuild alerts."""
+    started = time.monotonic()
+    summary = PatternSummary(scan_dates=sorted(ends))
+    summary.transactions_scanned = sum(p.transactions_scanned for p in parts)
+    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
         rule = pack.suspicious
         if rule is None:
             summary.skipped.extend(days)
             continue
-        hits, scanned = scan_hits(warehouse, days, calendar, pack, rule, types)
-        summary.transactions_scanned += scanned
-        summary.rule_packs.append(pack.label)
+        tables = [p.hits[label] for p in parts if label in p.hits]
+        hits = pa.concat_tables(tables) if tables else _empty_hits()
+        summary.rule_packs.append(label)
         opened, extended = _store(warehouse, days, hits, pack, rule)
         for code, n in opened.items():
             summary.alerts_opened[code] = summary.alerts_opened.get(code, 0) + n
@@ -213,8 +252,23 @@ def scan_pattern_days(
             summary.alerts_extended[code] = summary.alerts_extended.get(code, 0) + n
         for code in hits["rule_code"].to_pylist():
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + 1
-    summary.duration_s = time.monotonic() - started
+    summary.duration_s = time.monotonic() - started + sum(p.duration_s for p in parts)
     return summary
+
+
+def scan_pattern_days(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+) -> PatternSummary:
+    """Scan the windows ending on each of `ends` and replace those days' hits and alerts."""
+    part = scan_pattern_part(warehouse, ends, calendar, rule_pack)
+    return store_pattern_parts(warehouse, ends, rule_pack, [part])
+
+
+def _empty_hits() -> pa.Table:
+    return pa.table({name: pa.array([], type) for name, type in HIT_SCHEMA})
 
 
 def scan_hits(
@@ -224,15 +278,16 @@ def scan_hits(
     pack: RulePack,
     rule: SuspiciousRule,
     types: pa.Table | None = None,
+    bucket: Bucket = WHOLE,
 ) -> tuple[pa.Table, int]:
-    """The hits of the windows ending on `days` under one pack, without storing anything;
-    with the number of transactions read."""
+    """The hits of the windows ending on `days` under one pack (of the bucket's customers),
+    without storing anything; with the number of transactions read."""
     days = sorted(days)
     end_days, start_days = window_days(calendar, days, rule)
     starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
-    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule)
+    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
     prepared = prepare(
-        table, store.customer_types(warehouse) if types is None else types, rule.subject
+        table, store.customer_types(warehouse, bucket) if types is None else types, rule.subject
     )
     rows = table.num_rows
     del table  # the arrays are in `prepared` now

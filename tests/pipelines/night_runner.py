@@ -21,6 +21,7 @@ def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     jobs.write_suspicious_report(day, db, reports)
     if load.replaced_load_id is not None:
         jobs.rescan_following(day, db)
+    jobs.write_large_value_submission(day, db, reports)
 
 
 if __name__ == "__main__":

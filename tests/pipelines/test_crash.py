@@ -10,11 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from amlwatch import jobs
+from amlwatch.cases import SubmissionLedger
 from amlwatch.ingest import inbox_dates
+from amlwatch.submission.messages import keys_of_new
+from amlwatch.submission.validate import check
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
 from tests.pipelines.night_runner import run_night
@@ -90,3 +95,24 @@ def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -
     assert snapshot(db) == expected
     for folder in reports.iterdir():
         assert not list(folder.glob("*.tmp")), "a half-written report file was left behind"
+    # the regulator's files: each night's upload folder holds exactly its hits, once
+    ledger = SubmissionLedger(jobs.case_store(db))
+    assert not [r for r in ledger.files() if r.status == "allocated"]
+    for day in days:
+        with Warehouse.open(db, read_only=True) as wh:
+            expected_keys = {
+                (c, d, k, t)
+                for c, d, k, t in wh.rows(
+                    """SELECT customer_id, strftime(trade_date, '%Y%m%d'), characteristic_code,
+                              txn_id FROM large_value_transactions WHERE trade_date IN
+                       (SELECT DISTINCT trade_date FROM transactions WHERE business_date = ?)""",
+                    [day],
+                )
+            }
+        sent: set[tuple[str, str, str, str]] = set()
+        for package in (reports / day.isoformat() / "submission").glob("*.ZIP"):
+            with zipfile.ZipFile(package) as zf:
+                for member in zf.namelist():
+                    message = check(zf.read(member))
+                    sent |= {(k.customer, k.day, k.code, k.txn_id) for k in keys_of_new(message)}
+        assert sent == expected_keys

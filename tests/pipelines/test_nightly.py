@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +60,20 @@ def read_artifact(key: str) -> str:
     return str(artifact["data"])
 
 
+def task_run_names() -> list[str]:
+    """Names of the server's task runs, over the API (same client bug as above)."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    response = httpx.post(
+        f"{PREFECT_API_URL.value()}/task_runs/filter",
+        json={"limit": 200, "sort": "EXPECTED_START_TIME_DESC"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return [str(run["name"]) for run in response.json()]
+
+
 def test_nightly_writes_a_summary_artifact(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     write_day(inbox, DAY, [txn("T1")])
@@ -98,8 +113,12 @@ def test_nightly_scans_for_large_value_transactions(tmp_path: Path) -> None:
         ],
     )
     db = tmp_path / "wh.duckdb"
-    report = nightly(run_date=DAY, inbox=inbox, db=db)
+    report = nightly(run_date=DAY, inbox=inbox, db=db, reports_dir=tmp_path / "reports")
     assert report.large_value is not None and report.large_value.hits_by_code == {"0501": 2}
+    # the regulator's file of the night: validated, numbered, recorded, packaged
+    assert report.submission is not None and report.submission.new_records == 2
+    [package] = (tmp_path / "reports" / str(DAY) / "submission").glob("NBH*.ZIP")
+    assert package.name == report.submission.packages[0]
     with Warehouse.open(db, read_only=True) as wh:
         assert wh.rows(
             "SELECT txn_id, characteristic_code, day_total, cumulative FROM large_value_transactions ORDER BY 1"
@@ -217,6 +236,13 @@ def test_the_deployment_runs_at_two_in_shanghai_for_yesterday(tmp_path: Path) ->
     assert deployment.parameters == {"db": str(tmp_path / "wh.duckdb"), "rule_pack": "pboc-2016"}
     assert deployment.name == "amlwatch-nightly"
 
+    split_id = nightly_deployment(db=tmp_path / "wh.duckdb", buckets=8).apply()
+    with get_client(sync_client=True) as client:
+        assert client.read_deployment(split_id).parameters == {
+            "db": str(tmp_path / "wh.duckdb"),
+            "buckets": 8,
+        }
+
 
 def test_rerunning_a_fixed_earlier_date_rescans_the_nights_after_it(tmp_path: Path) -> None:
     inbox, db = tmp_path / "inbox", tmp_path / "wh.duckdb"
@@ -256,3 +282,73 @@ def test_rerunning_a_fixed_earlier_date_rescans_the_nights_after_it(tmp_path: Pa
     with Warehouse.open(db, read_only=True) as wh:
         assert wh.scalar("SELECT count(*) FROM suspicious_alerts") == 0
     assert alert_id in read_artifact(f"nightly-{first:%Y%m%d}")
+
+
+SAMPLE_INBOX = Path(__file__).parents[2] / "data_samples" / "inbox"
+RESULT_TABLES = (
+    "large_value_transactions",
+    "suspicious_hits",
+    "suspicious_alerts",
+    "suspicious_alert_transactions",
+)
+
+
+def result_tables(db: Path) -> dict[str, list[tuple]]:
+    """Every result table's rows in a canonical order, without scan timestamps."""
+    with Warehouse.open(db, read_only=True) as wh:
+        tables = {}
+        for table in RESULT_TABLES:
+            columns = [r[0] for r in wh.rows(f"DESCRIBE {table}") if r[0] != "scanned_at"]
+            tables[table] = sorted(wh.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=str)
+    return tables
+
+
+def test_the_flow_on_a_two_worker_dask_cluster_equals_the_single_process_run(
+    tmp_path: Path,
+) -> None:
+    from distributed import LocalCluster
+
+    from amlwatch import jobs
+    from amlwatch.ingest import inbox_dates
+    from pipelines.nightly import with_task_runner
+
+    days = inbox_dates(SAMPLE_INBOX)
+    history, nights = days[:-8], days[-8:-4]  # large-value hits and ring alerts on these
+    single, spread = tmp_path / "single.duckdb", tmp_path / "dask.duckdb"
+    for day in history:
+        jobs.ingest_day(day, SAMPLE_INBOX, single)
+        jobs.scan_large_value_day(day, single)
+        jobs.scan_patterns_day(day, single)
+    shutil.copy(single, spread)
+
+    expected = [
+        nightly(run_date=night, inbox=SAMPLE_INBOX, db=single, reports_dir=tmp_path / "r1")
+        for night in nights
+    ]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        on_dask = with_task_runner("dask", address=cluster.scheduler_address)
+        got = [
+            on_dask(
+                run_date=night,
+                inbox=SAMPLE_INBOX,
+                db=spread,
+                reports_dir=tmp_path / "r2",
+                buckets=3,
+            )
+            for night in nights
+        ]
+        workers = len(cluster.workers)
+    assert workers == 2
+    assert result_tables(spread) == result_tables(single)
+    for one, many in zip(expected, got, strict=True):
+        assert one.large_value is not None and many.large_value is not None
+        assert one.patterns is not None and many.patterns is not None
+        assert many.large_value.hits_by_code == one.large_value.hits_by_code
+        assert many.patterns.hits_by_code == one.patterns.hits_by_code
+        assert many.large_value.transactions_scanned == one.large_value.transactions_scanned
+    assert sum(r.large_value.hits for r in expected if r.large_value)  # something to compare
+    assert sum(sum(r.patterns.hits_by_code.values()) for r in expected if r.patterns)
+
+    names = set(task_run_names())  # each scan ran as one task per bucket
+    assert {f"scan_patterns[{i}/3]" for i in (1, 2, 3)} <= names
+    assert {f"scan_large_value[{i}/3]" for i in (1, 2, 3)} <= names

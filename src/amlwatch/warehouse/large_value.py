@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.store import Warehouse
 
 
@@ -25,8 +26,10 @@ def large_value_input(
     exemption_codes: Sequence[str],
     government_exempt: bool,
     rmb_only: bool,
+    bucket: Bucket = WHOLE,
 ) -> pa.Table:
-    """The kernel's columns for every transaction of those days, unsorted and string-free.
+    """The kernel's columns for every transaction of those days (of the bucket's customers),
+    unsorted and string-free.
 
     `rid` (the row's id, to fetch its details for hits), `customer_id_1/_2` (a 128-bit hash
     key of the customer, see `scanners.encode`), `trade_date`, flags, `amount_cny` /
@@ -35,7 +38,7 @@ def large_value_input(
     RMB-only pack, for foreign currency. Sorting and integer conversion happen in NumPy.
     """
     return warehouse.con.sql(
-        """SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
+        f"""SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
                   hash(t.customer_id, 'amlwatch') AS customer_id_2, t.trade_date,
                   t.direction = 'out' AS out, t.is_cash, t.is_cross_border,
                   t.currency = 'CNY' AS rmb, t.amount_cny, t.amount_usd,
@@ -43,7 +46,7 @@ def large_value_input(
                        OR (? AND coalesce(t.counterparty_is_government, false)))
                   AND (NOT ? OR t.currency = 'CNY') AS counted
            FROM transactions t
-           WHERE list_contains(?::DATE[], t.trade_date)""",
+           WHERE list_contains(?::DATE[], t.trade_date) AND {bucket.where("t.customer_id")}""",
         params=[list(exemption_codes), government_exempt, rmb_only, list(trade_dates)],
     ).to_arrow_table()
 
@@ -102,6 +105,29 @@ def large_value_report_rows(
            JOIN transactions t USING (txn_id)
            JOIN customers c ON c.customer_id = h.customer_id
            WHERE list_contains(?::DATE[], h.trade_date)""",
+        [list(trade_dates)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def large_value_submission_rows(
+    warehouse: Warehouse, trade_dates: Sequence[dt.date]
+) -> list[dict[str, object]]:
+    """Every field the regulator's large-value message needs, one row per hit (transaction ×
+    characteristic): the hit, its transaction, the account and the customer's current data."""
+    cursor = warehouse.con.execute(
+        """SELECT h.characteristic_code, t.*,
+                  a.account_type, a.opened_at, a.card_type, a.card_number,
+                  c.name AS customer_name, c.id_type, c.id_number, c.nationality,
+                  c.occupation_or_industry, c.address, c.phone, c.other_contact,
+                  coalesce(t.branch_code, c.branch_code) AS report_branch
+           FROM large_value_transactions h
+           JOIN transactions t USING (txn_id)
+           JOIN customers c ON c.customer_id = h.customer_id
+           LEFT JOIN accounts a ON a.account_id = t.account_id
+           WHERE list_contains(?::DATE[], h.trade_date)
+           ORDER BY h.customer_id, h.trade_date, h.characteristic_code, t.booked_at, t.txn_id""",
         [list(trade_dates)],
     )
     names = [d[0] for d in cursor.description]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from amlwatch.rules import SuspiciousRule
+from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.store import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
@@ -34,9 +35,14 @@ def _key(column: str) -> str:
 
 
 def pattern_window_rows(
-    warehouse: Warehouse, first_day: dt.date, last_day: dt.date, rule: SuspiciousRule
+    warehouse: Warehouse,
+    first_day: dt.date,
+    last_day: dt.date,
+    rule: SuspiciousRule,
+    bucket: Bucket = WHOLE,
 ) -> pa.Table:
-    """The scanner's columns for every transaction booked from first_day to last_day.
+    """The scanner's columns for every transaction booked from first_day to last_day (of the
+    bucket's customers).
 
     Unsorted, narrow and string-free (ids as 128-bit hash keys, see `scanners.encode`):
     `rid`, `customer_id_1/_2`, `account_id_1/_2` (per-account subjects only), `booked_at`,
@@ -49,17 +55,19 @@ def pattern_window_rows(
             FROM (SELECT t.rowid AS rid, t.customer_id, t.account_id, t.booked_at,
                          t.direction = 'out' AS out, t.amount_cny, {PARTY_KEY} AS party
                   FROM transactions t
-                  WHERE t.trade_date BETWEEN ? AND ? AND {NOT_EXCLUDED})""",
+                  WHERE t.trade_date BETWEEN ? AND ? AND {bucket.where("t.customer_id")}
+                    AND {NOT_EXCLUDED})""",
         params=[first_day, last_day, *exclusion_params(rule)],
     ).to_arrow_table()
 
 
-def customer_types(warehouse: Warehouse) -> pa.Table:
-    """`customer_id_1/_2` (hash key), `entity` for every customer (latest version)."""
+def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
+    """`customer_id_1/_2` (hash key), `entity` for every customer of the bucket (latest
+    version)."""
     return warehouse.con.sql(
         f"""SELECT {_key("customer_id")}, entity FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
-                FROM customer_history GROUP BY customer_id)"""
+                FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id)"""
     ).to_arrow_table()
 
 
@@ -214,8 +222,14 @@ def alert_transaction_rows(
            LEFT JOIN customers c ON c.customer_id = t.customer_id
            LEFT JOIN accounts ac ON ac.account_id = t.account_id
            WHERE list_contains(?::VARCHAR[], e.alert_id)
+             -- evidence lies inside its alert's window: read only those days' row groups
+             AND t.trade_date BETWEEN
+                 (SELECT min(window_start) FROM suspicious_alerts
+                  WHERE list_contains(?::VARCHAR[], alert_id))
+             AND (SELECT max(window_end) FROM suspicious_alerts
+                  WHERE list_contains(?::VARCHAR[], alert_id))
            ORDER BY e.alert_id, t.booked_at, t.txn_id""",
-        [list(alert_ids)],
+        [list(alert_ids)] * 3,
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

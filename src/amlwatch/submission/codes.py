@@ -1,0 +1,88 @@
+"""The code tables a submission's fields must come from (spec chapter 10 and §9)."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+
+# 10.1 身份证件/证明文件类型
+ID_TYPES = frozenset(
+    """110001 110003 110005 110007 110009 110011 110013 110015 110017 110019 110021 110023
+    110025 110027 110029 119999 129999 610001 610003 610005 610007 610009 610011 610013
+    610015 610017 610019 610021 610023 610025 610027 610029 610031 610033 610035 610037
+    610039 610041 610043 610045 610047 610049 610051 610053 610055 610057 610059 610061
+    610099 619999 629999""".split()
+)
+# the "other" types: the OITP / ORIT / OCIT field beside them must say which document
+OTHER_ID_TYPES = frozenset({"119999", "129999", "619999", "629999"})
+
+# 10.2 账户类型 (the printed table's 7-digit 1200011…1200019 are typos of 6-digit codes:
+# the field holds 6 characters)
+ACCOUNT_TYPES = frozenset(
+    [f"1200{i:02d}" for i in range(1, 21)]
+    + ["129999"]
+    + [f"6200{i:02d}" for i in range(1, 15)]
+    + ["629999"]
+)
+
+# 10.3 交易方式: a family prefix, then the codes of that family
+_RMB_CASH = ("00", "01")  # cash / non-cash
+_RMB_TOOLS = frozenset(
+    "00 01 02 03 04 10 11 12 13 14 15 16 17 20 21 30 31 32 33 34 35 36 51".split()
+)
+_FOREIGN = frozenset(
+    "0001 0002 0003 0004 0005 0006 0007 0101 0102 0103 0104 0105 0106 0107 0108 0109 0110 "
+    "0111".split()
+)
+_REMITTANCE = frozenset("0001 0002 0003 0004 0005 0099 0101 0102 0103 0104 0105 0199".split())
+_CROSS_CURRENCY = frozenset({"0100", "0110", "0120"})
+
+
+def is_tx_method(code: str) -> bool:
+    """A transaction method code of table 10.3."""
+    if len(code) != 6:
+        return False
+    family, rest = code[:2], code[2:]
+    if family == "00":
+        return rest[:2] in _RMB_CASH and rest[2:] in _RMB_TOOLS
+    return rest in {"01": _FOREIGN, "02": _REMITTANCE, "03": _CROSS_CURRENCY}.get(
+        family, frozenset()
+    )
+
+
+SPECIAL_ZONES = frozenset({"Z01", "Z02", "Z03"})  # 10.4
+MATCH_NO_TYPES = frozenset({"01", "02", "03", "04", "05", "06", "11"})  # 10.5
+# 10.6 疑似涉罪类型
+CRIME_TYPES = frozenset(
+    """0101 0201 0301 0401 0501 0502 0601 0602 0603 0604 0605 0606 0607 0608 0609 0610 0701
+    0702 0703 0704 0705 0801 0802 0901 0902 0903 1001 1101 1102 1201 1202 1203 1301 1302
+    1401 1402""".split()
+)
+LARGE_VALUE_CHARACTERISTICS = frozenset({"0501", "0502", "0503", "0504"})
+COUNTRIES = frozenset(c.alpha_3 for c in pycountry.countries)  # GB/T 2659 = ISO 3166 alpha-3
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)  # GB/T 12406 = ISO 4217
+
+# small closed lists of the data dictionary
+DIRECTIONS = frozenset({"01", "02"})  # TSDR 收 / 付
+RELATIONS = frozenset({"00", "01", "02"})  # RLFC
+CARD_TYPES = frozenset({"10", "20", "30", "90"})  # CBCT
+BANK_CODE_TYPES = frozenset({"11", "12", "13", "14", "99"})  # CFCT
+CHANNELS = frozenset({"11", "12", "13", "14", "15", "16", "17", "99"})  # OCTT
+URGENCY = frozenset({"01", "02"})  # DETR
+REPORT_DIRECTIONS = frozenset({"01", "02", "03", "04", "99"})  # DORP
+TRIGGERS = frozenset({"01", "02", "03", "04", "05", "06", "99"})  # TPTR
+
+_REGION = re.compile(r"^([A-Z0-9]{3})(\d{6})$")
+
+
+def is_region(code: str) -> bool:
+    """A place code (TRCD, CFRC): CHN or a special zone + a 6-digit admin code, or a
+    country + 000000."""
+    match = _REGION.match(code)
+    if not match:
+        return False
+    prefix, digits = match.groups()
+    if prefix == "CHN" or prefix in SPECIAL_ZONES:
+        return digits != "000000"
+    return prefix in COUNTRIES and digits == "000000"

@@ -1,0 +1,250 @@
+"""Filing: from rows to validated, numbered, recorded, packaged files.
+
+`file_large_value` makes a run date's large-value submission: new records (N), corrections of
+records the regulator already holds whose content changed since (C), and deletions of held
+records that are no longer large-value after a corrected load (D). Everything is validated
+before a number is taken; numbers and file records are taken in one transaction; files are
+written atomically; an earlier unanswered submission of the same run date is superseded and
+its files moved aside, so the folder holds exactly what to upload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from amlwatch.cases.submissions import Planned, SubmissionLedger
+from amlwatch.models import Filing
+from amlwatch.submission.dictionary import NA
+from amlwatch.submission.messages import (
+    Institution,
+    LargeValueKey,
+    Row,
+    large_value_correction,
+    large_value_deletion,
+    large_value_new,
+)
+from amlwatch.submission.names import MessageName
+from amlwatch.submission.package import bins, compressed_size, write_file, write_zip
+from amlwatch.submission.structure import BSTR, CHTR, DHTR, HVTR, Data, Group, to_xml
+from amlwatch.submission.validate import check
+
+MAX_RECORDS_PER_MESSAGE = 10_000  # keeps each message well under a 5 MB package
+
+
+@dataclass(slots=True)
+class _Message:
+    family: str
+    purpose: str
+    xml: bytes
+    records: int
+    keys: list[tuple[str, str, str, str, str]]
+    fixed_name: str = ""
+
+
+def record_digest(row: Row, institution: Institution) -> str:
+    """A digest of what a hit's record says (so a changed record can be corrected)."""
+    data = large_value_new(institution, [row])
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _key(row: Row) -> LargeValueKey:
+    return LargeValueKey(
+        str(row["customer_id"]),
+        f"{row['trade_date']:%Y%m%d}",
+        str(row["characteristic_code"]),
+        str(row["txn_id"]),
+    )
+
+
+def file_large_value(
+    rows: Sequence[Row],
+    trade_dates: Sequence[dt.date],
+    institution: Institution,
+    ledger: SubmissionLedger,
+    folder: Path,
+    run_date: dt.date,
+    today: dt.date,
+    max_records: int = MAX_RECORDS_PER_MESSAGE,
+) -> Filing:
+    """Write the run date's large-value submission to `folder` (see the module docstring)."""
+    filing = Filing(folder)
+    days = [f"{d:%Y%m%d}" for d in trade_dates]
+    held = ledger.held_keys(days)
+    digests = {_key(r): record_digest(r, institution) for r in rows}
+    fresh = [r for r in rows if _astuple(_key(r)) not in held]
+    changed = [r for r in rows if held.get(_astuple(_key(r)), digests[_key(r)]) != digests[_key(r)]]
+    current = {_astuple(k) for k in digests}
+    gone = sorted(LargeValueKey(*k) for k in held if k not in current)
+
+    messages: list[_Message] = []
+    for chunk in _chunks(fresh, max_records):
+        data = large_value_new(institution, chunk)
+        messages.append(_message("NBH", "nightly", HVTR, data, chunk, digests))
+    for chunk in _chunks(changed, max_records):
+        data = large_value_correction(institution, chunk)
+        messages.append(_message("CBH", "nightly", CHTR, data, chunk, digests))
+    for start in range(0, len(gone), max_records):
+        part = gone[start : start + max_records]
+        data = large_value_deletion(institution, part)
+        xml = to_xml(DHTR, data)
+        check(xml, "large-value deletion")
+        keys = [(k.customer, k.day, k.code, k.txn_id, "deleted") for k in part]
+        messages.append(_Message("DBH", "nightly", xml, len(part), keys))
+    filing.new_records, filing.corrected_records = len(fresh), len(changed)
+    filing.deleted_records = len(gone)
+
+    filing.superseded = ledger.supersede_pending(run_date, "nightly")
+    _move_aside(folder, filing.superseded)
+    _write(filing, messages, institution, ledger, folder, run_date, today)
+    return filing
+
+
+def _astuple(key: LargeValueKey) -> tuple[str, str, str, str]:
+    return (key.customer, key.day, key.code, key.txn_id)
+
+
+def _chunks(rows: Sequence[Row], size: int) -> list[list[Row]]:
+    """Rows cut into messages of at most `size`, never splitting a customer's day."""
+    chunks: list[list[Row]] = []
+    current: list[Row] = []
+    for i, row in enumerate(rows):
+        boundary = i == 0 or (row["customer_id"], row["trade_date"]) != (
+            rows[i - 1]["customer_id"],
+            rows[i - 1]["trade_date"],
+        )
+        if boundary and len(current) >= size:
+            chunks.append(current)
+            current = []
+        current.append(row)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _message(
+    family: str,
+    purpose: str,
+    template: Group,
+    data: Data,
+    rows: Sequence[Row],
+    digests: dict[LargeValueKey, str],
+) -> _Message:
+    xml = to_xml(template, data)
+    check(xml, f"{template.tag} ({len(rows)} records)")
+    keys = [(*_astuple(_key(r)), digests[_key(r)]) for r in rows]
+    return _Message(family, purpose, xml, len(rows), keys)
+
+
+def _write(
+    filing: Filing,
+    messages: Sequence[_Message],
+    institution: Institution,
+    ledger: SubmissionLedger,
+    folder: Path,
+    run_date: dt.date | None,
+    today: dt.date,
+    answers: str | None = None,
+) -> None:
+    """Number, record, write and package validated messages."""
+    if not messages:
+        return
+    plans = [
+        Planned(m.family, m.purpose, m.records, run_date, answers, m.keys, m.fixed_name)
+        for m in messages
+    ]
+    groups: list[tuple[str, list[int]]] = []
+    for family in dict.fromkeys(m.family for m in messages):
+        members = [i for i, m in enumerate(messages) if m.family == family]
+        for group in bins([compressed_size(messages[i].xml) for i in members]):
+            groups.append((family, [members[i] for i in group]))
+    numbers = ledger.reserve(today, institution.code, plans, len(groups))
+    for (family, members), number in zip(groups, numbers, strict=True):
+        package = MessageName(family[0], family[1:], institution.code, today, number)
+        entries = [(MessageName.parse(plans[i].name).xml, messages[i].xml) for i in members]
+        for (name, xml), i in zip(entries, members, strict=True):
+            write_file(folder / name, xml)  # kept beside the package for reading
+            ledger.written(plans[i].name, str(folder / name), package.zip)
+        write_zip(folder / package.zip, entries)
+        filing.packages.append(package.zip)
+    filing.files.extend(p.name for p in plans)
+
+
+def _move_aside(folder: Path, names: Sequence[str]) -> None:
+    """Move superseded files (and packages holding only them) out of the upload folder."""
+    if not names or not folder.exists():
+        return
+    aside = folder / "superseded"
+    for name in names:
+        for path in folder.glob(f"{name}.*"):
+            aside.mkdir(exist_ok=True)
+            shutil.move(str(path), aside / path.name)
+    for package in folder.glob("*.ZIP"):
+        with zipfile.ZipFile(package) as zf:
+            stems = {Path(n).stem for n in zf.namelist()}
+        if stems and stems <= set(names):
+            aside.mkdir(exist_ok=True)
+            shutil.move(str(package), aside / package.name)
+
+
+def file_large_value_correction(
+    rows: Sequence[Row],
+    institution: Institution,
+    ledger: SubmissionLedger,
+    folder: Path,
+    today: dt.date,
+    *,
+    replaces: MessageName | None = None,
+    notice: str = NA,
+    answers: str | None = None,
+) -> Filing:
+    """A large-value correction message (CHTR) of `rows` as the warehouse holds them now.
+
+    `replaces`: the new message a system correction request was about — the correction then
+    carries its date and number (spec §5.1.1); otherwise it takes the next number of `today`
+    (an active correction, or the answer to a correction notice, whose name goes in MIRS).
+    """
+    filing = Filing(folder)
+    digests = {_key(r): record_digest(r, institution) for r in rows}
+    data = large_value_correction(institution, rows, notice)
+    message = _message("CBH", "correction", CHTR, data, rows, digests)
+    if replaces is not None:
+        message.fixed_name = MessageName(
+            "C", "BH", replaces.institution, replaces.day, replaces.number
+        ).stem
+    filing.corrected_records = len(rows)
+    _write(filing, [message], institution, ledger, folder, None, today, answers)
+    return filing
+
+
+def file_suspicious(
+    data: Data,
+    institution: Institution,
+    ledger: SubmissionLedger,
+    folder: Path,
+    today: dt.date,
+    *,
+    purpose: str = "suspicious",
+    replaces: MessageName | None = None,
+    answers: str | None = None,
+) -> Filing:
+    """A banking suspicious report (BSTR): new, or — with `replaces` — the correction of an
+    earlier report, which keeps that report's date and number (spec §5.1.2)."""
+    filing = Filing(folder)
+    xml = to_xml(BSTR, data)
+    check(xml, "suspicious report")
+    family = "CBS" if replaces is not None else "NBS"
+    message = _Message(family, purpose, xml, len(data["STIFs"]), [])
+    if replaces is not None:
+        message.fixed_name = MessageName(
+            "C", "BS", replaces.institution, replaces.day, replaces.number
+        ).stem
+    filing.new_records = len(data["STIFs"])
+    _write(filing, [message], institution, ledger, folder, None, today, answers)
+    return filing

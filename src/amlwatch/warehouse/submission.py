@@ -1,0 +1,120 @@
+"""Warehouse side of regulator submissions: the rows a message is made of."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from amlwatch.warehouse.store import Warehouse
+
+# a transaction with its account and customer, as the STIF / TSDT groups need it
+_TXN_DETAIL = """
+    SELECT t.*, a.account_type, a.opened_at, a.closed_at, a.card_type, a.card_number,
+           c.name AS customer_name, c.id_type, c.id_number,
+           coalesce(t.branch_code, c.branch_code) AS report_branch
+    FROM transactions t
+    JOIN customers c ON c.customer_id = t.customer_id
+    LEFT JOIN accounts a ON a.account_id = t.account_id"""
+
+
+def _dicts(warehouse: Warehouse, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor = warehouse.con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def large_value_rows_for_keys(
+    warehouse: Warehouse, keys: Sequence[tuple[str, str, str, str]]
+) -> list[dict[str, Any]]:
+    """Submission rows (like `large_value.large_value_submission_rows`) of reported keys
+    (customer, yyyymmdd, code, txn_id), as the warehouse holds them now."""
+    table = pa.table(
+        {
+            name: pa.array([k[i] for k in keys], pa.string())
+            for i, name in enumerate(("customer_id", "day", "code", "txn_id"))
+        }
+    )
+    warehouse.con.register("_keys", table)
+    try:
+        return _dicts(
+            warehouse,
+            """SELECT h.characteristic_code, t.*,
+                      a.account_type, a.opened_at, a.card_type, a.card_number,
+                      c.name AS customer_name, c.id_type, c.id_number, c.nationality,
+                      c.occupation_or_industry, c.address, c.phone, c.other_contact,
+                      coalesce(t.branch_code, c.branch_code) AS report_branch
+               FROM _keys k
+               JOIN large_value_transactions h
+                 ON h.customer_id = k.customer_id AND strftime(h.trade_date, '%Y%m%d') = k.day
+                AND h.characteristic_code = k.code AND h.txn_id = k.txn_id
+               JOIN transactions t ON t.txn_id = h.txn_id
+               JOIN customers c ON c.customer_id = h.customer_id
+               LEFT JOIN accounts a ON a.account_id = t.account_id
+               ORDER BY h.customer_id, h.trade_date, h.characteristic_code, t.booked_at""",
+            [],
+        )
+    finally:
+        warehouse.con.unregister("_keys")
+
+
+def customers_by_id(warehouse: Warehouse, customer_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Current customer rows, in the order asked."""
+    rows = _dicts(
+        warehouse,
+        "SELECT * FROM customers WHERE list_contains(?::VARCHAR[], customer_id)",
+        [list(customer_ids)],
+    )
+    order = {c: i for i, c in enumerate(customer_ids)}
+    return sorted(rows, key=lambda r: order[r["customer_id"]])
+
+
+def alert_submission_rows(
+    warehouse: Warehouse, alert_id: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """An alert and its evidence transactions in time order (with account and customer)."""
+    alerts = _dicts(warehouse, "SELECT * FROM suspicious_alerts WHERE alert_id = ?", [alert_id])
+    if not alerts:
+        return None, []
+    txns = _dicts(
+        warehouse,
+        f"""{_TXN_DETAIL}
+            WHERE t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
+                               WHERE alert_id = ?)
+              AND t.trade_date BETWEEN ? AND ?  -- the evidence lies in the alert's window
+            ORDER BY t.booked_at, t.txn_id""",
+        [alert_id, alerts[0]["window_start"], alerts[0]["window_end"]],
+    )
+    return alerts[0], txns
+
+
+def supplement_rows(
+    warehouse: Warehouse,
+    first: dt.date,
+    last: dt.date,
+    id_type: str | None,
+    id_number: str | None,
+    account: str | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The subjects and every transaction from `first` to `last` of the customer with that
+    identity document and / or of that account (a supplement notice's condition)."""
+    conditions, params = [], []
+    if id_number:
+        conditions.append("c.id_number = ? AND (? IS NULL OR c.id_type = ?)")
+        params += [id_number, id_type, id_type]
+    if account:
+        conditions.append("t.account_id = ?")
+        params.append(account)
+    if not conditions:
+        return [], []
+    txns = _dicts(
+        warehouse,
+        f"""{_TXN_DETAIL}
+            WHERE t.trade_date BETWEEN ? AND ? AND {" AND ".join(conditions)}
+            ORDER BY t.booked_at, t.txn_id""",
+        [first, last, *params],
+    )
+    subjects = customers_by_id(warehouse, list(dict.fromkeys(t["customer_id"] for t in txns)))
+    return subjects, txns

@@ -1,0 +1,318 @@
+"""Filing against a real warehouse (the committed sample bank) and a real case store: numbering,
+re-runs, crashes, corrections and deletions, receipts, notices and suspicious reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from amlwatch import jobs
+from amlwatch.cases import SubmissionLedger
+from amlwatch.ingest import inbox_dates
+from amlwatch.submission import filing as filing_module
+from amlwatch.submission.names import MessageName
+from amlwatch.submission.structure import BSTR
+from amlwatch.submission.validate import check, validate
+from amlwatch.summary import submission_markdown
+from amlwatch.warehouse import Warehouse
+
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
+TODAY = dt.date(2026, 11, 23)
+RICD = "C0000000000001"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample bank up to 2026-10-26, scanned (large-value hits on most days, alerts)."""
+    db = tmp_path_factory.mktemp("bank") / "wh.duckdb"
+    for day in inbox_dates(SAMPLE)[:26]:
+        jobs.ingest_day(day, SAMPLE, db)
+        jobs.scan_large_value_day(day, db)
+        jobs.scan_patterns_day(day, db)
+    return db
+
+
+@pytest.fixture
+def bank(loaded: Path, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(loaded, db)
+    yield db, tmp_path / "reports"
+
+
+def ledger(db: Path) -> SubmissionLedger:
+    return SubmissionLedger(jobs.case_store(db))
+
+
+def hits(db: Path, day: dt.date) -> set[tuple[str, str, str, str]]:
+    with Warehouse.open(db, read_only=True) as wh:
+        rows = wh.rows(
+            """SELECT customer_id, strftime(trade_date, '%Y%m%d'), characteristic_code, txn_id
+               FROM large_value_transactions
+               WHERE trade_date IN (SELECT DISTINCT trade_date FROM transactions
+                                    WHERE business_date = ?)""",
+            [day],
+        )
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def reported(xml: bytes) -> set[tuple[str, str, str, str]]:
+    data = check(xml)
+    return {
+        (c["CBIF"]["CSNM"], c["HTDT"], h["CRCD"], t["TSIF"]["TICD"])
+        for c in data["CATIs"]
+        for h in c["HTCRs"]
+        for i in h["CCIFs"]
+        for t in i["TSDTs"]
+    }
+
+
+DAY = dt.date(2026, 10, 21)
+
+
+def test_a_run_date_files_exactly_its_hits_numbered_from_one(bank: tuple[Path, Path]) -> None:
+    db, reports = bank
+    filing = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    stem = f"NBH{RICD}-20261123-00000001"
+    assert filing.files == [stem] and filing.packages == [f"{stem}.ZIP"]
+    folder = reports / "2026-10-21" / "submission"
+    with zipfile.ZipFile(folder / f"{stem}.ZIP") as zf:
+        assert zf.namelist() == [f"{stem}.XML"]
+        xml = zf.read(f"{stem}.XML")
+    assert reported(xml) == hits(db, DAY) and filing.new_records == len(hits(db, DAY)) > 0
+    record = ledger(db).file(stem)
+    assert record is not None and record.status == "written" and record.run_date == DAY
+
+
+def test_reruns_and_crashes_never_reuse_a_number(
+    bank: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, reports = bank
+    folder = reports / "2026-10-21" / "submission"
+    first = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    second = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    assert second.superseded == first.files
+    assert second.files == [f"NBH{RICD}-20261123-00000002"]
+    assert sorted(p.name for p in folder.glob("*.ZIP")) == [f"{second.files[0]}.ZIP"]
+    assert (folder / "superseded" / f"{first.files[0]}.ZIP").exists()
+
+    def crash(path: Path, data: bytes) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(filing_module, "write_file", crash)
+    with pytest.raises(OSError, match="disk full"):
+        jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    monkeypatch.undo()
+    third = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    assert third.files == [f"NBH{RICD}-20261123-00000004"]  # number 3 died with the crash
+    statuses = {r.name[-1]: r.status for r in ledger(db).files()}
+    assert statuses == {"1": "superseded", "2": "superseded", "3": "superseded", "4": "written"}
+    tomorrow = jobs.write_large_value_submission(DAY, db, reports, today=TODAY + dt.timedelta(1))
+    assert tomorrow.files == [f"NBH{RICD}-20261124-00000001"]  # numbers restart each day
+
+
+def receipt_xml(name: str, sfid: str, body: str = "") -> bytes:
+    """A receipt as chapter 8 draws it."""
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<FDBK><RPID>{name}</RPID>'
+        f"<SFID>{sfid}</SFID>{body}</FDBK>"
+    ).encode()
+
+
+def put_receipt(folder: Path, kind: str, name: str, sfid: str, body: str = "") -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    file = f"{kind}[{name}]20261124093000.XML"
+    (folder / file).write_bytes(receipt_xml(name, sfid, body))
+    return file
+
+
+def test_held_records_are_corrected_or_deleted_when_the_data_changes(
+    bank: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, reports = bank
+    first = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    inbox = tmp_path / "receipts"
+    put_receipt(inbox, "FDSC", first.files[0], "SUCC", "<FDSI><CTTN>1</CTTN></FDSI>")
+    reading, todo = jobs.read_receipts(inbox, db, TODAY)
+    assert [r.result for r in reading.recorded] == ["accepted"] and todo == []
+
+    keys = sorted(hits(db, DAY))
+    gone, changed = keys[0], keys[-1]
+    with Warehouse.open(db) as wh:  # the bank's corrected data: one hit less, a new address
+        wh.con.execute(
+            "DELETE FROM large_value_transactions WHERE txn_id = ? AND characteristic_code = ?",
+            [gone[3], gone[2]],
+        )
+        wh.con.execute(
+            "UPDATE customer_history SET address = '上海市新地址8号' WHERE customer_id = ?",
+            [changed[0]],
+        )
+    again = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    assert again.new_records == 0 and again.deleted_records == 1
+    same_customer = [k for k in keys if k[0] == changed[0] and k != gone]
+    assert again.corrected_records == len(same_customer)
+    folder = reports / "2026-10-21" / "submission"
+    kinds = {MessageName.parse(n).family: n for n in again.files}
+    correction = check((folder / f"{kinds['CBH']}.XML").read_bytes())
+    assert {t["OTIC"] for t in correction["TSDTs"]} == {k[3] for k in same_customer}
+    deletion = check((folder / f"{kinds['DBH']}.XML").read_bytes())
+    assert [(d["CSNM"], d["TICD"]) for d in deletion["DTDTs"]] == [(gone[0], gone[3])]
+    assert again.superseded == []  # the accepted file stays as it was
+
+
+def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_path: Path) -> None:
+    db, reports = bank
+    days = [dt.date(2026, 10, 8), dt.date(2026, 10, 16), dt.date(2026, 10, 21)]
+    names = [jobs.write_large_value_submission(d, db, reports, today=TODAY).files[0] for d in days]
+    ok, fix, bad = names
+    key = sorted(hits(db, days[1]))[0]
+    inbox = tmp_path / "receipts"
+    put_receipt(inbox, "FDSC", ok, "SUCC", "<FDSI><CTTN>2</CTTN><HTNM>4</HTNM></FDSI>")
+    put_receipt(
+        inbox,
+        "FDRC",
+        fix,
+        "RQCR",
+        '<FDSI><HTNM>4</HTNM><ETTN>1</ETTN></FDSI><FCRCs><FCRC seqno="1">'
+        f"<OCNM>{key[0]}</OCNM><OTDT>{key[1]}</OTDT><OTCD>{key[2]}</OTCD><OTIC>{key[3]}</OTIC>"
+        '<FCERs><FCER seqno="1"><ERLC>TSIF/TRCD</ERLC><ERRS>交易发生地缺失</ERRS></FCER></FCERs>'
+        "</FCRC></FCRCs>",
+    )
+    put_receipt(
+        inbox,
+        "FDCF",
+        bad,
+        "CTFL",
+        '<ERTN>1</ERTN><FCERs><FCER seqno="1"><ERLC>HVTR/RBIF/RICD</ERLC>'
+        "<ERRS>报告机构编码错误</ERRS></FCER></FCERs>",
+    )
+    put_receipt(inbox, "FDSC", f"NBH{RICD}-20200101-00000001", "SUCC")  # not ours
+    (inbox / "FDSC[broken]1.XML").write_text("<FDBK>")
+    reading, todo = jobs.read_receipts(inbox, db, TODAY)
+    assert {r.name.message.stem: r.result for r in reading.recorded} == {
+        ok: "accepted",
+        fix: "correction requested",
+        bad: "error",
+    }
+    assert reading.unmatched == [f"FDSC[NBH{RICD}-20200101-00000001]20261124093000.XML"]
+    assert len(reading.unreadable) == 1
+    what = {a.name: a.what for a in todo}
+    assert set(what) == {fix, bad}
+    assert f"amlwatch correct --receipt-for {fix}" in what[fix] and "交易发生地缺失" in what[fix]
+    assert "amlwatch submit --date 2026-10-21" in what[bad] and "报告机构编码错误" in what[bad]
+    assert jobs.read_receipts(inbox, db, TODAY)[0].already_read  # reading twice changes nothing
+
+    correction = jobs.correct_from_receipt(fix, db, reports)
+    expected = "C" + fix[1:]  # a system correction keeps the new message's date and number
+    assert correction.files == [expected]
+    [xml] = (reports / "corrections").rglob(f"{expected}.XML")
+    data = check(xml.read_bytes())
+    assert [(t["OCNM"], t["OTIC"]) for t in data["TSDTs"]] == [(key[0], key[3])]
+    put_receipt(inbox, "FDSC", expected, "SUCC")
+    _, todo = jobs.read_receipts(inbox, db, TODAY)
+    assert {a.name for a in todo} == {bad}  # the request is settled by the accepted correction
+    record = ledger(db).file(fix)
+    assert record is not None and record.status == "accepted"
+    later = jobs.write_large_value_submission(dt.date(2026, 10, 26), db, reports, today=TODAY)
+    assert [a.split(" ")[0] for a in later.actions] == [bad]  # and the run summary says so
+    assert bad in submission_markdown(later)
+
+
+def alert_ids(db: Path) -> list[str]:
+    with Warehouse.open(db, read_only=True) as wh:
+        return [r[0] for r in wh.rows("SELECT alert_id FROM suspicious_alerts ORDER BY 1")]
+
+
+def test_an_alert_becomes_a_valid_suspicious_report(bank: tuple[Path, Path]) -> None:
+    db, reports = bank
+    alert_id = alert_ids(db)[0]
+    filing = jobs.write_suspicious_submission(alert_id, db, reports, ["1201", "0801"], "02")
+    [name] = filing.files
+    assert MessageName.parse(name).family == "NBS"
+    root, data, problems = validate(
+        (reports / "suspicious" / alert_id / f"{name}.XML").read_bytes()
+    )
+    assert (root, problems) == ("BSTR", [])
+    with Warehouse.open(db, read_only=True) as wh:
+        evidence = wh.scalar(
+            "SELECT count(*) FROM suspicious_alert_transactions WHERE alert_id = ?", [alert_id]
+        )
+        rule, customer = wh.rows(
+            "SELECT rule_code, customer_id FROM suspicious_alerts WHERE alert_id = ?", [alert_id]
+        )[0]
+    basics = data["RBIF"]
+    assert basics["STNM"] == str(evidence) and basics["SETN"] == "1"
+    assert basics["STCRs"] == [rule] and basics["TOSCs"] == ["1201", "0801"]
+    assert basics["DETR"] == "02" and "疑点分析" not in basics["STCB"] and basics["AOSP"] != "@N"
+    assert data["SEIFs"][0]["CSNM"] == customer
+
+
+def notice(folder: Path, stem: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.XML"
+    path.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<MCVR>{body}</MCVR>', "utf-8")
+    return path
+
+
+def test_manual_correction_and_supplement_notices_are_answered(
+    bank: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, reports = bank
+    key = sorted(hits(db, DAY))[0]
+    correction_notice = notice(
+        tmp_path,
+        f"ABH{RICD}-20261201-00000001",
+        f"<BSIF><RICD>{RICD}</RICD><TMLM>20261210</TMLM><RQDS>请核实交易对手信息</RQDS>"
+        '<RQNM>1</RQNM></BSIF><TSDTs><TSDT seqno="1">'
+        f"<OCNM>{key[0]}</OCNM><OTDT>{key[1]}</OTDT><OTCD>{key[2]}</OTCD><OTIC>{key[3]}</OTIC>"
+        '<ITEMS><ITEM seqno="1">TCNM</ITEM></ITEMS></TSDT></TSDTs>',
+    )
+    answer = jobs.answer_notice(correction_notice, db, reports)
+    [name] = answer.files
+    assert MessageName.parse(name).family == "CBH"
+    [xml] = (reports / "notices").rglob(f"{name}.XML")
+    data = check(xml.read_bytes())
+    assert data["RBIF"]["MIRS"] == f"ABH{RICD}-20261201-00000001"
+    assert data["TSDTs"][0]["OTIC"] == key[3]
+
+    with Warehouse.open(db, read_only=True) as wh:
+        id_type, id_number, count = wh.rows(
+            """SELECT c.id_type, c.id_number, count(*) FROM transactions t
+               JOIN customers c USING (customer_id) WHERE t.customer_id = ?
+                AND t.trade_date BETWEEN '2026-10-01' AND '2026-10-21'
+               GROUP BY 1, 2""",
+            [key[0]],
+        )[0]
+    supplement = notice(
+        tmp_path,
+        f"SBT{RICD}-20261201-00000002",
+        f"<BSIF><RICD>{RICD}</RICD><TMLM>20261210</TMLM><RQDS>补充交易</RQDS></BSIF>"
+        f"<SPMT><BGDT>20261001</BGDT><EDDT>20261021</EDDT><CITP>{id_type}</CITP>"
+        f"<CTID>{id_number}</CTID><CTAC>@N</CTAC></SPMT>",
+    )
+    answer = jobs.answer_notice(supplement, db, reports)
+    [name] = answer.files
+    [xml] = (reports / "notices").rglob(f"{name}.XML")
+    data = check(xml.read_bytes())
+    basics = data["RBIF"]
+    assert basics["MIRS"] == f"SBT{RICD}-20261201-00000002" and basics["STNM"] == str(count)
+    assert (basics["TPTR"], basics["OTPR"], basics["STCRs"]) == ("99", "信息补充通知应答", ["@N"])
+
+    report = jobs.write_suspicious_submission(alert_ids(db)[0], db, reports)
+    [original] = report.files
+    about_report = notice(
+        tmp_path,
+        f"ABS{RICD}-20261202-00000001",
+        f"<BSIF><RICD>{RICD}</RICD><TMLM>20261210</TMLM><RQDS>请补充疑点分析</RQDS>"
+        f'<ORNM>{original}</ORNM><RQNM>1</RQNM></BSIF><REPTs><REPT seqno="1"><TSNO>1</TSNO>'
+        '<STDT>20261020</STDT><ITEMS><ITEM seqno="1">AOSP</ITEM></ITEMS></REPT></REPTs>',
+    )
+    answer = jobs.answer_notice(about_report, db, reports)
+    assert answer.files == ["C" + original[1:]]  # the report's own date and number
+    [xml] = (reports / "notices").rglob(f"C{original[1:]}.XML")
+    assert check(xml.read_bytes())["RBIF"]["MIRS"] == f"ABS{RICD}-20261202-00000001"
+    assert BSTR.tag == "BSTR"
