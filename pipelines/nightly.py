@@ -21,6 +21,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from amlwatch import jobs
 from amlwatch.jobs import LargeValuePart
@@ -204,14 +205,17 @@ def _patterns(
 def with_task_runner(
     runner: str = "threads", *, workers: int = 2, address: str | None = None
 ) -> Flow[..., NightlyReport]:
-    """The nightly flow on a chosen task runner: `threads` (this process) or `dask`.
+    """The nightly flow on a chosen task runner: `threads` (this process; `workers` buckets
+    at a time, so `--workers 1 --buckets 4` scans a night in four smaller passes) or `dask`.
 
     `dask` starts a LocalCluster of `workers` processes (one thread each) for the run, or
     connects to a running scheduler at `address` (its workers must see the warehouse file and
     the inbox at the same paths).
     """
-    if runner == "threads":
-        return nightly
+    if runner == "threads":  # bucket tasks in this process, `workers` at a time
+        return nightly.with_options(
+            task_runner=cast(Any, ThreadPoolTaskRunner(max_workers=workers))
+        )
     if runner != "dask":
         raise ValueError(f"unknown task runner {runner!r}: threads or dask")
     from prefect_dask import DaskTaskRunner

@@ -70,7 +70,12 @@ RunnerOpt = Annotated[
 ]
 WorkersOpt = Annotated[
     int,
-    typer.Option("--workers", min=1, help="本机 Dask 工作进程数 / LocalCluster worker processes"),
+    typer.Option(
+        "--workers",
+        min=1,
+        help="同时运行的桶任务数（threads）或本机 Dask 工作进程数 / buckets at a time "
+        "(threads) or LocalCluster worker processes (dask)",
+    ),
 ]
 AddressOpt = Annotated[
     str | None,
