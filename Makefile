@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_large_value.py --rows 20000000
 	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000
 	$(BIN)/python bench/quality_patterns.py --customers 100000 --days 40
+	$(BIN)/python bench/bench_nightly.py --modes threads:1 threads:4 dask:1:1 dask:2:2 dask:2:4
 
 sample: $(STAMP)
 	rm -rf data_samples/inbox data_samples/ground_truth.jsonl data_samples/manifest.json

@@ -157,6 +157,7 @@ HVTR_RULES = [
     ("transaction total", _set("CATIs/0/HTCRs/0/TTNM", "5"), "TTNM", "total does not match"),
     ("business key twice", _twice, "HVTR/CATIs", "CSNM+HTDT+CRCD+TICD"),
     ("empty list", _set("CATIs/0/CBIF/CCIF/CCTLs", []), "CCTLs", "empty"),
+    ("institution code", _set("RBIF/RICD", "C00000001"), "RBIF/RICD", "14 letters or digits"),
 ]
 
 

@@ -142,6 +142,8 @@ FIELDS: dict[str, Field] = {
     ]
 }
 
+_INSTITUTION = re.compile(r"^[0-9A-Z]{14}$")
+
 # fields that can never be @N: the keys and what makes a record a record
 NOT_NA = frozenset(
     """RICD CTTN TSTN SETN STNM CSNM OCNM HTDT OTDT CRCD OTCD TTNM OTIC TICD TSTM TSDR CRTP
@@ -149,6 +151,7 @@ NOT_NA = frozenset(
 )
 # code checks that are not a closed set
 PATTERNS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "RICD": (lambda v: bool(_INSTITUTION.match(v)), "14位金融机构编码 / 14 letters or digits"),
     "TSTP": (codes.is_tx_method, "10.3 交易方式"),
     "TRCD": (codes.is_region, "CHN/特殊经济区+6位行政区划代码，或国别+000000"),
     "CFRC": (codes.is_region, "CHN/特殊经济区+6位行政区划代码，或国别+000000"),

@@ -208,28 +208,40 @@ def alert_transaction_rows(
     warehouse: Warehouse, alert_ids: Sequence[str]
 ) -> list[dict[str, object]]:
     """The evidence transactions of those alerts with the report's STIF fields."""
+    first, last = warehouse.con.execute(
+        """SELECT min(window_start), max(window_end) FROM suspicious_alerts
+           WHERE list_contains(?::VARCHAR[], alert_id)""",
+        [list(alert_ids)],
+    ).fetchall()[0]
+    if first is None:
+        return []
+    # evidence lies inside its alert's window: constant bounds let the scan skip other days
     cursor = warehouse.con.execute(
-        """SELECT e.alert_id, e.leg, t.txn_id, t.booked_at, t.customer_id, c.name AS customer_name,
-                  c.id_type, c.id_number, t.account_id, ac.account_type,
+        """WITH e AS (SELECT * FROM suspicious_alert_transactions
+                      WHERE list_contains(?::VARCHAR[], alert_id)),
+                t AS (SELECT * FROM transactions WHERE trade_date BETWEEN ? AND ?
+                      AND txn_id IN (SELECT txn_id FROM e)),
+                c AS (SELECT * FROM customer_history
+                      WHERE customer_id IN (SELECT customer_id FROM t)
+                      QUALIFY row_number() OVER (PARTITION BY customer_id
+                                                 ORDER BY business_date DESC) = 1),
+                ac AS (SELECT * FROM account_history
+                       WHERE account_id IN (SELECT account_id FROM t)
+                       QUALIFY row_number() OVER (PARTITION BY account_id
+                                                  ORDER BY business_date DESC) = 1)
+           SELECT e.alert_id, e.leg, t.txn_id, t.booked_at, t.customer_id,
+                  c.name AS customer_name, c.id_type, c.id_number, t.account_id, ac.account_type,
                   coalesce(t.branch_code, c.branch_code) AS branch_code, t.location,
                   CASE t.direction WHEN 'in' THEN '01' ELSE '02' END AS direction_code,
                   t.tx_method, t.channel, t.purpose, t.currency, t.amount, t.amount_cny,
                   t.counterparty_name, t.counterparty_id_type, t.counterparty_id_number,
                   t.counterparty_account_type, t.counterparty_account, t.counterparty_bank_name,
                   t.counterparty_bank_code, t.counterparty_region
-           FROM suspicious_alert_transactions e
-           JOIN transactions t USING (txn_id)
-           LEFT JOIN customers c ON c.customer_id = t.customer_id
-           LEFT JOIN accounts ac ON ac.account_id = t.account_id
-           WHERE list_contains(?::VARCHAR[], e.alert_id)
-             -- evidence lies inside its alert's window: read only those days' row groups
-             AND t.trade_date BETWEEN
-                 (SELECT min(window_start) FROM suspicious_alerts
-                  WHERE list_contains(?::VARCHAR[], alert_id))
-             AND (SELECT max(window_end) FROM suspicious_alerts
-                  WHERE list_contains(?::VARCHAR[], alert_id))
+           FROM e JOIN t USING (txn_id)
+           LEFT JOIN c ON c.customer_id = t.customer_id
+           LEFT JOIN ac ON ac.account_id = t.account_id
            ORDER BY e.alert_id, t.booked_at, t.txn_id""",
-        [list(alert_ids)] * 3,
+        [list(alert_ids), first, last],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
