@@ -431,15 +431,10 @@ def submissions(
 ) -> None:
     """报送记录 / The recorded regulator files, newest first, and what needs doing."""
     from amlwatch import jobs
-    from amlwatch.cases import SubmissionLedger
     from amlwatch.submission.receipts import actions
 
-    store = jobs.case_store(db)
-    try:
-        ledger = SubmissionLedger(store)
+    with jobs.open_ledger(db) as ledger:
         records, todo = ledger.files(limit=limit), actions(ledger, dt.date.today())
-    finally:
-        store.close()
     table = Table(title=f"报送文件 Submission files ({len(records)})")
     for column in (
         "报文 file",

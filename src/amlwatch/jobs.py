@@ -395,6 +395,18 @@ def case_store(db: Path | None = None, settings: Settings | None = None) -> Case
     return CaseStore.sqlite(str(warehouse.with_name(f"{warehouse.stem}-cases.sqlite")))
 
 
+@contextmanager
+def open_ledger(
+    db: Path | None = None, settings: Settings | None = None
+) -> Iterator[SubmissionLedger]:
+    """The case store's record of regulator files, closed afterwards."""
+    store = case_store(db, settings)
+    try:
+        yield SubmissionLedger(store)
+    finally:
+        store.close()
+
+
 def institution(settings: Settings | None = None) -> Institution:
     """The reporting institution as the settings describe it."""
     settings = settings or get_settings()
@@ -422,16 +434,12 @@ def write_large_value_submission(
     with open_warehouse(db, settings, read_only=True) as warehouse:
         dates = lv_store.trade_dates_loaded(warehouse, run_date)
         rows = lv_store.large_value_submission_rows(warehouse, dates)
-    store = case_store(db, settings)
-    try:
-        folder = Path(reports_dir or settings.reports_dir) / run_date.isoformat() / "submission"
-        ledger = SubmissionLedger(store)
+    with open_ledger(db, settings) as ledger:
+        folder = _filing_folder(settings, reports_dir, run_date.isoformat(), "submission")
         day = today or _today()
         filing = file_large_value(rows, dates, institution(settings), ledger, folder, run_date, day)
         filing.actions = [f"{a.name} [{a.status}]: {a.what}" for a in receipts.actions(ledger, day)]
         return filing
-    finally:
-        store.close()
 
 
 def _today() -> dt.date:
@@ -446,12 +454,8 @@ def read_receipts(
     folder: Path, db: Path | None = None, today: dt.date | None = None
 ) -> tuple[ReceiptReading, list[Action]]:
     """Read the regulator's receipts in `folder` into the case store; the open actions."""
-    store = case_store(db)
-    try:
-        ledger = SubmissionLedger(store)
+    with open_ledger(db) as ledger:
         return receipts.read_receipts(folder, ledger), receipts.actions(ledger, today or _today())
-    finally:
-        store.close()
 
 
 def correct_from_receipt(
@@ -461,9 +465,7 @@ def correct_from_receipt(
     message with that message's date and number, of the records the receipt lists (all of the
     message's records when it lists none), as the warehouse holds them now."""
     settings = get_settings()
-    store = case_store(db, settings)
-    try:
-        ledger = SubmissionLedger(store)
+    with open_ledger(db, settings) as ledger:
         record = ledger.file(name)
         if record is None or record.status != "correction requested":
             raise SubmissionError(f"{name}: no system correction request recorded for it")
@@ -484,8 +486,6 @@ def correct_from_receipt(
             replaces=MessageName.parse(name),
             answers=name,
         )
-    finally:
-        store.close()
 
 
 def _require_all(wanted: Sequence[tuple[str, str, str, str]], rows: Sequence[dict]) -> None:
@@ -513,9 +513,7 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
     settings = get_settings()
     notice = receipts.parse_notice(path)
     stem = notice.name.stem
-    store = case_store(db, settings)
-    try:
-        ledger = SubmissionLedger(store)
+    with open_ledger(db, settings) as ledger:
         folder = _filing_folder(settings, reports_dir, "notices", stem)
         who = institution(settings)
         if notice.name.kind == "A" and notice.name.report == "BH":
@@ -558,8 +556,6 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
         return file_suspicious(
             data, who, ledger, folder, _today(), purpose="supplement", answers=stem
         )
-    finally:
-        store.close()
 
 
 def write_suspicious_submission(
@@ -588,18 +584,15 @@ def write_suspicious_submission(
     )
     who = institution(settings)
     data = suspicious_new(who, case, subjects, txns)
-    store = case_store(db, settings)
-    try:
+    with open_ledger(db, settings) as ledger:
         return file_suspicious(
             data,
             who,
-            SubmissionLedger(store),
+            ledger,
             _filing_folder(settings, reports_dir, "suspicious", alert_id),
             _today(),
             answers=alert_id,
         )
-    finally:
-        store.close()
 
 
 def peak_rss_mb() -> float:
