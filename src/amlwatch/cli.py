@@ -762,5 +762,6 @@ def _where(db: Path | None) -> None:
     console.print(
         f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, "
         "large_value_transactions, suspicious_alerts, …); report tables under "
-        f"[bold]{Path(get_settings().reports_dir).resolve()}/<date>/[/]"
+        f"[bold]{Path(get_settings().reports_dir).resolve()}/<date>/[/], the regulator's "
+        "packages to upload in its [bold]submission/[/] (amlwatch submissions)"
     )

@@ -115,6 +115,49 @@ def test_reruns_and_crashes_never_reuse_a_number(
     assert tomorrow.files == [f"NBH{RICD}-20261124-00000001"]  # numbers restart each day
 
 
+def test_a_large_submission_is_split_into_packages_under_the_limit(
+    bank: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amlwatch.submission import package
+    from amlwatch.submission.messages import large_value_new
+    from amlwatch.submission.structure import HVTR, to_xml
+    from amlwatch.warehouse.large_value import large_value_submission_rows
+
+    db, reports = bank
+    days = [dt.date(2026, 10, 16), dt.date(2026, 10, 19), DAY]
+    with Warehouse.open(db, read_only=True) as wh:
+        rows = large_value_submission_rows(wh, days)
+    who = jobs.institution()
+    customer_days = sorted({(r["customer_id"], r["trade_date"]) for r in rows})
+    largest = max(
+        package.compressed_size(
+            to_xml(
+                HVTR,
+                large_value_new(
+                    who, [r for r in rows if (r["customer_id"], r["trade_date"]) == cd]
+                ),
+            )
+        )
+        for cd in customer_days
+    )
+    limit = int(largest * 1.3)  # room for one message of each customer-day, not for three
+    monkeypatch.setattr(package, "MAX_PACKAGE_BYTES", limit)
+    folder = reports / "split"
+    filing = filing_module.file_large_value(
+        rows, days, who, ledger(db), folder, DAY, TODAY, max_records=1
+    )
+    assert len(filing.files) == len(customer_days)  # a customer's day is never split
+    assert len(filing.packages) > 1
+    sent: set[tuple[str, str, str, str]] = set()
+    for name in filing.packages:
+        assert (folder / name).stat().st_size <= limit
+        with zipfile.ZipFile(folder / name) as zf:
+            assert {MessageName.parse(n).family for n in zf.namelist()} == {"NBH"}
+            for member in zf.namelist():
+                sent |= reported(zf.read(member))
+    assert sent == set().union(*(hits(db, d) for d in days))
+
+
 def receipt_xml(name: str, sfid: str, body: str = "") -> bytes:
     """A receipt as chapter 8 draws it."""
     return (

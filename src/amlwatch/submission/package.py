@@ -18,8 +18,10 @@ def compressed_size(xml: bytes) -> int:
     return len(compressor.compress(xml) + compressor.flush()) + _ENTRY_OVERHEAD
 
 
-def bins(sizes: Sequence[int], limit: int = MAX_PACKAGE_BYTES) -> list[list[int]]:
-    """Indexes of messages grouped into packages in order, each group's total within limit."""
+def bins(sizes: Sequence[int], limit: int | None = None) -> list[list[int]]:
+    """Indexes of messages grouped into packages in order, each group's total within limit
+    (default: the 5 MB package limit)."""
+    limit = limit or MAX_PACKAGE_BYTES
     groups: list[list[int]] = []
     total = limit + 1
     for i, size in enumerate(sizes):
