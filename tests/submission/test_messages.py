@@ -113,10 +113,14 @@ def _tsdt(data: Data) -> Data:
 
 
 def _set(path: str, value: Any) -> Callable[[Data], None]:
+    """Set the field at a path (`TSDT/…` is the first large-value transaction)."""
+
     def mutate(data: Data) -> None:
         *parents, leaf = path.split("/")
-        target = _tsdt(data) if parents and parents[0] == "TSDT" else data
-        for part in parents[1:] if parents and parents[0] == "TSDT" else parents:
+        target: Any = data
+        if parents and parents[0] == "TSDT":
+            target, parents = _tsdt(data), parents[1:]
+        for part in parents:
             target = target[int(part)] if part.isdigit() else target[part]
         target[leaf] = value
 
@@ -161,57 +165,42 @@ HVTR_RULES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("what", "mutate", "where", "why"), HVTR_RULES, ids=[r[0] for r in HVTR_RULES]
-)
-def test_each_large_value_rule_rejects_its_counterexample(
-    what: str, mutate: Callable[[Data], None], where: str, why: str
-) -> None:
-    data = copy.deepcopy(hvtr())
-    mutate(data)
-    found = problems(HVTR, data)
-    assert any(where in p and why in p for p in found), found
-    with pytest.raises(InvalidMessage, match=re.escape(why)):
-        check(to_xml(HVTR, data), "test")
-
-
-def _bstr_set(path: str, value: Any) -> Callable[[Data], None]:
-    def mutate(data: Data) -> None:
-        *parents, leaf = path.split("/")
-        target: Any = data
-        for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        target[leaf] = value
-
-    return mutate
-
-
 BSTR_RULES = [
-    ("subject total", _bstr_set("RBIF/SETN", "2"), "RBIF/SETN", "total does not match"),
-    ("transaction total", _bstr_set("RBIF/STNM", "9"), "RBIF/STNM", "total does not match"),
-    ("urgency", _bstr_set("RBIF/DETR", "03"), "RBIF/DETR", "DETR"),
-    ("other direction", _bstr_set("RBIF/DORP", "99"), "RBIF/ODRP", "DORP is 99"),
-    ("other trigger", _bstr_set("RBIF/TPTR", "99"), "RBIF/OTPR", "TPTR is 99"),
-    ("follow-up without first report", _bstr_set("RBIF/TORP", "2"), "RBIF/ORXN", "ORXN vs TORP"),
-    ("times out of range", _bstr_set("RBIF/TORP", "10000"), "RBIF/TORP", "1–9999"),
-    ("crime code", _bstr_set("RBIF/TOSCs", ["9999"]), "TOSC[1]", "10.6"),
-    ("standards @N", _bstr_set("RBIF/STCRs", [NA]), "STCRs", "信息补充通知应答除外"),
-    ("legal rep other type", _bstr_set("SEIFs/0/SRIF/SRIT", "129999"), "SRIF/ORIT", "'other' type"),
-    ("subject name @N", _bstr_set("SEIFs/0/SIIFs/0/SENM", NA), "SENM", "must not be @N"),
-    ("narrative too long", _bstr_set("RBIF/AOSP", "疑" * 10001), "RBIF/AOSP", "longer than 10000"),
+    ("subject total", _set("RBIF/SETN", "2"), "RBIF/SETN", "total does not match"),
+    ("transaction total", _set("RBIF/STNM", "9"), "RBIF/STNM", "total does not match"),
+    ("urgency", _set("RBIF/DETR", "03"), "RBIF/DETR", "DETR"),
+    ("other direction", _set("RBIF/DORP", "99"), "RBIF/ODRP", "DORP is 99"),
+    ("other trigger", _set("RBIF/TPTR", "99"), "RBIF/OTPR", "TPTR is 99"),
+    ("follow-up without first report", _set("RBIF/TORP", "2"), "RBIF/ORXN", "ORXN vs TORP"),
+    ("times out of range", _set("RBIF/TORP", "10000"), "RBIF/TORP", "1–9999"),
+    ("crime code", _set("RBIF/TOSCs", ["9999"]), "TOSC[1]", "10.6"),
+    ("standards @N", _set("RBIF/STCRs", [NA]), "STCRs", "信息补充通知应答除外"),
+    ("legal rep other type", _set("SEIFs/0/SRIF/SRIT", "129999"), "SRIF/ORIT", "'other' type"),
+    ("subject name @N", _set("SEIFs/0/SIIFs/0/SENM", NA), "SENM", "must not be @N"),
+    ("narrative too long", _set("RBIF/AOSP", "疑" * 10001), "RBIF/AOSP", "longer than 10000"),
 ]
 
 
+RULES = [(HVTR, hvtr, *r) for r in HVTR_RULES] + [(BSTR, bstr, *r) for r in BSTR_RULES]
+
+
 @pytest.mark.parametrize(
-    ("what", "mutate", "where", "why"), BSTR_RULES, ids=[r[0] for r in BSTR_RULES]
+    ("template", "build", "what", "mutate", "where", "why"), RULES, ids=[r[2] for r in RULES]
 )
-def test_each_suspicious_rule_rejects_its_counterexample(
-    what: str, mutate: Callable[[Data], None], where: str, why: str
+def test_each_validator_rule_rejects_its_counterexample(
+    template: Any,
+    build: Callable[[], Data],
+    what: str,
+    mutate: Callable[[Data], None],
+    where: str,
+    why: str,
 ) -> None:
-    data = copy.deepcopy(bstr())
+    data = copy.deepcopy(build())
     mutate(data)
-    found = problems(BSTR, data)
+    found = problems(template, data)
     assert any(where in p and why in p for p in found), found
+    with pytest.raises(InvalidMessage, match=re.escape(why)):
+        check(to_xml(template, data), what)
 
 
 def test_deletion_rules() -> None:
