@@ -45,19 +45,21 @@ def retry_only_transient(task: Any, task_run: Any, state: Any) -> bool:
     return bool(getattr(error, "retryable", False))
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+# every task does I/O on the warehouse, the inbox or the reports folder
+RETRY_TRANSIENT: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": [5, 30, 120],
+    "retry_condition_fn": retry_only_transient,
+}
+
+
+@task(**RETRY_TRANSIENT)
 def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport:
     """Load the run date's inbox folder into the warehouse."""
     return jobs.ingest_day(run_date, inbox, db)
 
 
-@task(
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    retry_condition_fn=retry_only_transient,
-    cache_policy=NO_CACHE,
-    task_run_name="scan_large_value[{bucket}]",
-)
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_large_value[{bucket}]")
 def scan_large_value(
     run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
 ) -> LargeValuePart:
@@ -65,18 +67,13 @@ def scan_large_value(
     return jobs.scan_large_value_bucket(run_date, db, rule_pack, bucket)
 
 
-@task(
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    retry_condition_fn=retry_only_transient,
-    cache_policy=NO_CACHE,
-)
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
 def store_large_value(db: Path | None, parts: list[LargeValuePart]) -> LargeValueSummary:
     """Replace the trade dates' large-value hits with every bucket's, in one transaction."""
     return jobs.store_large_value(db, parts)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+@task(**RETRY_TRANSIENT)
 def write_large_value_report(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> ReportFiles:
@@ -84,13 +81,7 @@ def write_large_value_report(
     return jobs.write_large_value_report(run_date, db, reports_dir)
 
 
-@task(
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    retry_condition_fn=retry_only_transient,
-    cache_policy=NO_CACHE,
-    task_run_name="scan_patterns[{bucket}]",
-)
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_patterns[{bucket}]")
 def scan_patterns(
     run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
 ) -> PatternPart:
@@ -98,12 +89,7 @@ def scan_patterns(
     return jobs.scan_patterns_bucket(run_date, db, rule_pack, bucket)
 
 
-@task(
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-    retry_condition_fn=retry_only_transient,
-    cache_policy=NO_CACHE,
-)
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
 def store_patterns(
     run_date: dt.date, db: Path | None, rule_pack: str | None, parts: list[PatternPart]
 ) -> PatternSummary:
@@ -111,7 +97,7 @@ def store_patterns(
     return jobs.store_patterns(run_date, db, rule_pack, parts)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+@task(**RETRY_TRANSIENT)
 def write_suspicious_report(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> SuspiciousReportFiles:
@@ -119,7 +105,7 @@ def write_suspicious_report(
     return jobs.write_suspicious_report(run_date, db, reports_dir)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+@task(**RETRY_TRANSIENT)
 def write_large_value_submission(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> Filing:
@@ -127,7 +113,7 @@ def write_large_value_submission(
     return jobs.write_large_value_submission(run_date, db, reports_dir)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_only_transient)
+@task(**RETRY_TRANSIENT)
 def rescan_following(run_date: dt.date, db: Path | None, rule_pack: str | None) -> RescanSummary:
     """Re-scan the later nights whose windows hold a date whose input was replaced."""
     return jobs.rescan_following(run_date, db, rule_pack)
