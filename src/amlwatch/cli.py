@@ -416,13 +416,8 @@ def submit(
 ) -> None:
     """生成大额交易报送包 / Write a run date's large-value submission (XML + ZIP) again."""
     from amlwatch import jobs
-    from amlwatch.summary import submission_markdown
 
-    try:
-        filing = jobs.write_large_value_submission(_date(date), db, reports)
-    except Exception as error:
-        _fail(error)
-    console.print(Markdown(submission_markdown(filing)))
+    _filing(jobs.write_large_value_submission, _date(date), db, reports)
 
 
 @app.command()
@@ -451,6 +446,17 @@ def submissions(
         )
     (console if console.is_terminal else Console(width=160)).print(table)
     _print_actions(todo)
+
+
+def _filing(step: Any, *args: Any) -> None:
+    """Run a filing job and print what it wrote (or fail on one line)."""
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = step(*args)
+    except Exception as error:
+        _fail(error)
+    console.print(Markdown(submission_markdown(filing)))
 
 
 def _print_actions(todo: list[Any]) -> None:
@@ -495,13 +501,8 @@ def correct(
 ) -> None:
     """补正 / Answer a system correction receipt with a correction message."""
     from amlwatch import jobs
-    from amlwatch.summary import submission_markdown
 
-    try:
-        filing = jobs.correct_from_receipt(receipt_for.removesuffix(".XML"), db, reports)
-    except Exception as error:
-        _fail(error)
-    console.print(Markdown(submission_markdown(filing)))
+    _filing(jobs.correct_from_receipt, receipt_for.removesuffix(".XML"), db, reports)
 
 
 @app.command()
@@ -512,13 +513,8 @@ def answer(
 ) -> None:
     """应答人工补正通知 / Answer a manual correction or information-supplement notice."""
     from amlwatch import jobs
-    from amlwatch.summary import submission_markdown
 
-    try:
-        filing = jobs.answer_notice(notice, db, reports)
-    except Exception as error:
-        _fail(error)
-    console.print(Markdown(submission_markdown(filing)))
+    _filing(jobs.answer_notice, notice, db, reports)
 
 
 @app.command("report-alert")
@@ -533,15 +529,8 @@ def report_alert(
 ) -> None:
     """可疑交易报告 / Write the suspicious report (BSTR XML) of one alert."""
     from amlwatch import jobs
-    from amlwatch.summary import submission_markdown
 
-    try:
-        filing = jobs.write_suspicious_submission(
-            alert, db, reports, crime, "02" if urgent else "01"
-        )
-    except Exception as error:
-        _fail(error)
-    console.print(Markdown(submission_markdown(filing)))
+    _filing(jobs.write_suspicious_submission, alert, db, reports, crime, "02" if urgent else "01")
 
 
 @app.command()
