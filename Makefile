@@ -22,8 +22,10 @@ $(STAMP):
 demo: $(STAMP)
 	$(BIN)/amlwatch backfill --inbox data_samples/inbox --db amlwatch.duckdb
 
+# PostgreSQL and Chromium come from Debian packages (scripts/test-services installs and starts
+# them); the case store tests run against SQLite and that PostgreSQL.
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest
+	AMLWATCH_TEST_PG_URL="$$(scripts/test-services)" $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src pipelines tests bench

@@ -23,7 +23,8 @@ from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from amlwatch import jobs
+from amlwatch import casework, jobs
+from amlwatch.cases import Intake
 from amlwatch.jobs import LargeValuePart
 from amlwatch.models import (
     Filing,
@@ -114,6 +115,12 @@ def write_large_value_submission(
 
 
 @task(**RETRY_TRANSIENT)
+def open_cases(run_date: dt.date, db: Path | None, rescanned: list[dt.date]) -> Intake:
+    """Open or update the review cases of the run's alerts (idempotent)."""
+    return casework.open_cases_of_run(run_date, db, rescanned)
+
+
+@task(**RETRY_TRANSIENT)
 def rescan_following(run_date: dt.date, db: Path | None, rule_pack: str | None) -> RescanSummary:
     """Re-scan the later nights whose windows hold a date whose input was replaced."""
     return jobs.rescan_following(run_date, db, rule_pack)
@@ -159,6 +166,8 @@ def nightly(
         )
         if report.load.replaced_load_id is not None:  # a re-run: later windows hold this date
             report.rescan = timed("rescan_following", rescan_following, day, db, rule_pack)
+        rescanned = report.rescan.scan_dates if report.rescan else []
+        report.cases = timed("cases", open_cases, day, db, rescanned)
         report.submission = timed("submission", write_large_value_submission, day, db, reports_dir)
     except Exception as error:
         _record_failure(day, started_at, report, seconds, db, rule_pack, error)

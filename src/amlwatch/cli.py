@@ -216,6 +216,98 @@ def nightly(
     _where(db)
 
 
+users_app = typer.Typer(help="审查系统用户 / users of the review app", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / the audit trail", no_args_is_help=True)
+cases_app = typer.Typer(help="预警案件 / review cases", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(cases_app, name="cases")
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="监听地址 / bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="端口 / port")] = None,
+    db: DbOpt = None,
+) -> None:
+    """审查系统 / Start the case review web app (Ctrl-C stops).
+
+    Create the first administrator with `amlwatch users create-admin`; they add the other
+    users. Behind anything but loopback, put it behind HTTPS (a reverse proxy).
+    """
+    import uvicorn
+
+    from amlwatch import casework
+
+    settings = get_settings()
+    bind, listen = host or settings.web_host, port or settings.web_port
+    console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
+    uvicorn.run(casework.web_app(db, settings), host=bind, port=listen, log_level="warning")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="用户名 / user name (a-z0-9_.-)")],
+    name: Annotated[str, typer.Option("--name", help="姓名 / display name")],
+    db: DbOpt = None,
+) -> None:
+    """创建首个管理员 / Create the first administrator (refused once one exists).
+
+    The password is asked for twice and never echoed (or read from AMLWATCH_ADMIN_PASSWORD).
+    """
+    from amlwatch import casework
+
+    password = os.environ.get("AMLWATCH_ADMIN_PASSWORD") or typer.prompt(
+        "密码 / password (12+ characters, 3 kinds)", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        with casework.open_review(db) as review:
+            user = review.bootstrap_admin(username, name, password)
+    except Exception as error:
+        _fail(error)
+    console.print(f"administrator {user.username} created; start the app with `amlwatch web`")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """校验审计日志哈希链 / Check the audit log's hash chain; exit 1 if it is broken."""
+    from amlwatch import jobs
+    from amlwatch.cases.audit import verify
+
+    store = jobs.case_store(db)
+    try:
+        check = verify(store)
+    finally:
+        store.close()
+    if check.ok:
+        console.print(f"audit chain intact: {check.entries:,} entries")
+        return
+    err.print(
+        f"[red]audit chain broken at entry {check.broken_at}: {check.reason} "
+        f"({check.entries:,} entries read)[/]"
+    )
+    raise typer.Exit(1)
+
+
+@cases_app.command("open")
+def cases_open(
+    date: Annotated[str, typer.Option("--date", help="运行日期 / run date YYYY-MM-DD")],
+    db: DbOpt = None,
+) -> None:
+    """生成案件 / Open or update the review cases of a run date's alerts (idempotent; the
+    nightly run does this itself)."""
+    from amlwatch import casework
+
+    try:
+        intake = casework.open_cases_of_run(_date(date), db)
+    except Exception as error:
+        _fail(error)
+    console.print(
+        f"{len(intake.opened)} opened ({len(intake.snoozed)} snoozed), {len(intake.extended)} "
+        f"updated ({len(intake.reopened)} reopened), {intake.unchanged} unchanged"
+    )
+
+
 @app.command()
 def serve(
     cron: Annotated[
@@ -489,6 +581,10 @@ def receipts(
     for problem in reading.unreadable:
         console.print(f"[red]unreadable: {problem}[/]", soft_wrap=True)
     _print_actions(todo)
+    from amlwatch import casework
+
+    for case_id, state in casework.apply_receipts(db):
+        console.print(f"case #{case_id}: {state}")
 
 
 @app.command()

@@ -392,7 +392,7 @@ def case_store(db: Path | None = None, settings: Settings | None = None) -> Case
     if settings.case_db:
         return CaseStore(settings.case_db)
     warehouse = Path(db or settings.db)
-    return CaseStore.sqlite(str(warehouse.with_name(f"{warehouse.stem}-cases.sqlite")))
+    return CaseStore.sqlite_file(warehouse.with_name(f"{warehouse.stem}-cases.sqlite"))
 
 
 @contextmanager

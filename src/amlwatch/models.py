@@ -168,6 +168,129 @@ class NightlyReport:
     suspicious_report: Any = None
     rescan: RescanSummary | None = None
     submission: Filing | None = None
+    cases: Any = None  # what the intake into the case store did (amlwatch.cases.Intake)
     run_id: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float | None = None
+
+
+# --- case review -------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """What a user of the review app may do."""
+
+    LIAISON = "liaison"  # 反洗钱联络员: reviews the cases of the branches assigned to them
+    APPROVER = "approver"  # 复审 / 终审: approves or sends back proposed reports
+    ADMIN = "admin"  # users, branch assignments, dismissal reasons; sees no case
+    AUDITOR = "auditor"  # reads everything, changes nothing
+
+
+class CaseState(StrEnum):
+    """A case's place in the review workflow."""
+
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    PROPOSED = "proposed"  # proposed for report, waiting for the next approval level
+    DISMISSED = "dismissed"
+    APPROVED = "approved"
+    REPORT_GENERATED = "report_generated"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    CORRECTION_REQUESTED = "correction_requested"
+    REJECTED = "rejected"
+
+
+# the states a case can move to from each state (receipts drive the last three)
+TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    CaseState.NEW: frozenset({CaseState.IN_REVIEW}),
+    CaseState.IN_REVIEW: frozenset({CaseState.PROPOSED, CaseState.DISMISSED}),
+    CaseState.PROPOSED: frozenset({CaseState.PROPOSED, CaseState.APPROVED, CaseState.IN_REVIEW}),
+    CaseState.DISMISSED: frozenset({CaseState.NEW}),  # the pattern continued: reopened
+    CaseState.APPROVED: frozenset({CaseState.REPORT_GENERATED}),
+    CaseState.REPORT_GENERATED: frozenset({CaseState.SUBMITTED, CaseState.REPORT_GENERATED}),
+    CaseState.SUBMITTED: frozenset(
+        {CaseState.ACCEPTED, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED}
+    ),
+    CaseState.ACCEPTED: frozenset(),
+    CaseState.CORRECTION_REQUESTED: frozenset({CaseState.REPORT_GENERATED}),
+    CaseState.REJECTED: frozenset({CaseState.REPORT_GENERATED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person using the review app."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    branches: frozenset[str] = frozenset()
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One alert under review: what the lists and the case page show."""
+
+    id: int
+    alert_id: str
+    rule_code: str
+    rule_name: str
+    customer_id: str
+    customer_name: str
+    branch_code: str
+    window_start: dt.date
+    window_end: dt.date
+    first_scan_date: dt.date
+    last_scan_date: dt.date
+    score: float
+    in_total: str
+    out_total: str
+    evidence_count: int
+    state: CaseState
+    snapshot_version: int
+    snoozed: bool
+    level: int  # review levels passed: 1 once proposed (初审), 2 after 复审, …
+    stcb: str
+    aosp: str
+    crime_types: tuple[str, ...]
+    urgency: str
+    dismissal_reason: str | None
+    dismissal_text: str | None
+    review_version: int | None  # the snapshot version the proposal was made on
+    approved_on: dt.date | None
+    due_date: dt.date | None
+    report_name: str | None
+    submitted_on: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One entry of a case's history."""
+
+    at: dt.datetime
+    username: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    level: int | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """A subject's hits of one rule kept out of the review queue for a while."""
+
+    id: int
+    customer_id: str
+    rule_code: str
+    until: dt.date
+    reason: str
+    requested_by: str
+    approved_by: str | None
+    state: str  # requested | active | rejected
+    branch_code: str

@@ -55,6 +55,24 @@ class Settings(BaseSettings):
         description="TOML file mapping the bank's branch codes to the outlet codes filed with "
         'the regulator (FINC): [branches] B001 = "C0000000000001001"; default: as they are.',
     )
+    review_levels: int = Field(
+        2,
+        ge=2,
+        le=3,
+        description="Approval levels of a suspicious case before it is reported: 2 (liaison "
+        "proposes, approver confirms) or 3 (初审 / 复审 / 终审). An administrator's setting in "
+        "the review app wins.",
+    )
+    session_timeout_minutes: int = Field(
+        30, ge=1, description="Review app: a session unused this long ends (login again)."
+    )
+    web_host: str = Field("127.0.0.1", description="Review app: address `amlwatch web` binds.")
+    web_port: int = Field(8765, description="Review app: port `amlwatch web` listens on.")
+    web_secure_cookies: bool = Field(
+        True,
+        description="Review app: session cookies only over HTTPS (the browser also accepts "
+        "them from http://localhost). Turn off only behind nothing but loopback.",
+    )
 
 
 @lru_cache(maxsize=1)

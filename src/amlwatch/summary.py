@@ -106,6 +106,14 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"Suspicious report form: `{form.workbook}` ({form.alerts:,} alerts, "
             f"{form.transactions:,} transactions).",
         ]
+    intake = report.cases
+    if intake is not None:
+        parts += [
+            "",
+            f"Case review: {len(intake.opened):,} new cases ({len(intake.snoozed):,} snoozed), "
+            f"{len(intake.extended):,} updated with new evidence "
+            f"({len(intake.reopened):,} dismissed cases reopened), {intake.unchanged:,} unchanged.",
+        ]
     filing = report.submission
     if filing is not None:
         parts += ["", submission_markdown(filing)]

@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from amlwatch import jobs
+from amlwatch import casework, jobs
 
 
 def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
@@ -19,8 +19,10 @@ def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     jobs.write_large_value_report(day, db, reports)
     jobs.scan_patterns_day(day, db)
     jobs.write_suspicious_report(day, db, reports)
+    rescanned = []
     if load.replaced_load_id is not None:
-        jobs.rescan_following(day, db)
+        rescanned = jobs.rescan_following(day, db).scan_dates
+    casework.open_cases_of_run(day, db, rescanned)
     jobs.write_large_value_submission(day, db, reports)
 
 

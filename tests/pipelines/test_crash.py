@@ -14,9 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from amlwatch import jobs
 from amlwatch.cases import SubmissionLedger
+from amlwatch.cases.tables import case_snapshots, cases
 from amlwatch.ingest import inbox_dates
 from amlwatch.submission.messages import keys_of_new
 from amlwatch.submission.validate import check
@@ -63,6 +65,28 @@ def night(day: dt.date, inbox: Path, db: Path, reports: Path) -> subprocess.Pope
     )
 
 
+def case_rows(db: Path) -> list[tuple[object, ...]]:
+    """(alert, state, evidence versions with their digests) of every case."""
+    store = jobs.case_store(db)
+    try:
+        with store.read() as con:
+            return [
+                tuple(row)
+                for row in con.execute(
+                    select(
+                        cases.c.alert_id,
+                        cases.c.state,
+                        case_snapshots.c.version,
+                        case_snapshots.c.digest,
+                    )
+                    .join(case_snapshots, case_snapshots.c.case_id == cases.c.id)
+                    .order_by(cases.c.alert_id, case_snapshots.c.version)
+                )
+            ]
+    finally:
+        store.close()
+
+
 def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -> None:
     bank = tmp_path / "bank"
     generate_bank(bank, customers=700, days=6, start=START, fmt="mixed", corrupt_days=1, seed=9)
@@ -96,6 +120,9 @@ def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -
     for folder in reports.iterdir():
         assert not list(folder.glob("*.tmp")), "a half-written report file was left behind"
     # the regulator's files: each night's upload folder holds exactly its hits, once
+    # the case store: every alert a case once, with the same evidence versions
+    assert case_rows(db) == case_rows(reference)
+    assert len(case_rows(db)) == len(expected["suspicious_alerts"])
     ledger = SubmissionLedger(jobs.case_store(db))
     assert not [r for r in ledger.files() if r.status == "allocated"]
     for day in days:

@@ -1,7 +1,37 @@
 """The case store: review state and the record of regulatory submissions, in their own
-transactional database (SQLAlchemy; an SQLite file by default). Only this package talks to it."""
+transactional database (SQLAlchemy with Alembic migrations; an SQLite file by default,
+PostgreSQL for several reviewers). Only this package talks to it."""
 
+from amlwatch.cases import tables as tables  # registers the review tables on the metadata
+from amlwatch.cases.exceptions import (
+    CaseError,
+    Forbidden,
+    FourEyes,
+    InvalidInput,
+    LoginFailed,
+    NotFound,
+    WrongState,
+)
+from amlwatch.cases.intake import AlertEvidence, Intake, open_cases
+from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.store import CaseStore
 from amlwatch.cases.submissions import FileRecord, SubmissionLedger
+from amlwatch.cases.workflow import Review
 
-__all__ = ["CaseStore", "FileRecord", "SubmissionLedger"]
+__all__ = [
+    "AlertEvidence",
+    "CaseError",
+    "CaseFilter",
+    "CaseStore",
+    "FileRecord",
+    "Forbidden",
+    "FourEyes",
+    "Intake",
+    "InvalidInput",
+    "LoginFailed",
+    "NotFound",
+    "Review",
+    "SubmissionLedger",
+    "WrongState",
+    "open_cases",
+]

@@ -118,7 +118,7 @@ class SubmissionLedger:
     """The submission tables of the case store."""
 
     def __init__(self, store: CaseStore) -> None:
-        self.engine = store.engine
+        self.store = store
 
     def reserve(
         self, day: dt.date, institution: str, planned: Sequence[Planned], packages: int
@@ -126,7 +126,7 @@ class SubmissionLedger:
         """Number the planned files and `packages` ZIPs of `day` and record them, in one
         transaction. Returns the package numbers; planned files get their `name`."""
         now = dt.datetime.now()
-        with self.engine.begin() as con:
+        with self.store.write() as con:
             numbered = [p for p in planned if not p.name]
             first = _take(con, day, "message", len(numbered))
             for offset, plan in enumerate(numbered):
@@ -171,7 +171,7 @@ class SubmissionLedger:
 
     def supersede_pending(self, run_date: dt.date, purpose: str) -> list[str]:
         """Mark the unanswered files of an earlier run of `run_date` superseded."""
-        with self.engine.begin() as con:
+        with self.store.write() as con:
             names = [
                 r[0]
                 for r in con.execute(
@@ -202,7 +202,7 @@ class SubmissionLedger:
             .order_by(files.c.status_at, files.c.name)
         )
         held: dict[tuple[str, str, str, str], str] = {}
-        with self.engine.connect() as con:
+        with self.store.read() as con:
             for customer, day, code, txn_id, digest in con.execute(query):
                 key = (customer, day, code, txn_id)
                 if digest == "deleted":
@@ -212,7 +212,7 @@ class SubmissionLedger:
         return held
 
     def keys_of(self, name: str) -> list[tuple[str, str, str, str]]:
-        with self.engine.connect() as con:
+        with self.store.read() as con:
             rows = con.execute(
                 select(keys.c.customer, keys.c.day, keys.c.code, keys.c.txn_id).where(
                     keys.c.name == name
@@ -224,7 +224,7 @@ class SubmissionLedger:
         self, receipt: str, name: str, result: str, landed_at: dt.datetime, detail: Any
     ) -> bool:
         """Store a receipt and set its file's status; False when it was read before."""
-        with self.engine.begin() as con:
+        with self.store.write() as con:
             seen = con.execute(select(receipts.c.receipt).where(receipts.c.receipt == receipt))
             if seen.first() is not None:
                 return False
@@ -256,7 +256,7 @@ class SubmissionLedger:
             query = query.where(where)
         if limit:
             query = query.limit(limit)
-        with self.engine.connect() as con:
+        with self.store.read() as con:
             return [
                 FileRecord(
                     r.name,
@@ -279,7 +279,7 @@ class SubmissionLedger:
         return self.files(where=files.c.answers == answers)
 
     def _set(self, name: str, status: str, **values: Any) -> None:
-        with self.engine.begin() as con:
+        with self.store.write() as con:
             con.execute(
                 update(files)
                 .where(files.c.name == name)

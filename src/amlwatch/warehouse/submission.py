@@ -118,3 +118,27 @@ def supplement_rows(
     )
     subjects = customers_by_id(warehouse, list(dict.fromkeys(t["customer_id"] for t in txns)))
     return subjects, txns
+
+
+def alerts_detail_rows(warehouse: Warehouse, alert_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The evidence of many alerts as `alert_submission_rows` gives it, with `alert_id` and
+    `leg`, in one query."""
+    if not alert_ids:
+        return []
+    first, last = warehouse.con.execute(
+        """SELECT min(window_start), max(window_end) FROM suspicious_alerts
+           WHERE list_contains(?::VARCHAR[], alert_id)""",
+        [list(alert_ids)],
+    ).fetchall()[0]
+    if first is None:
+        return []
+    return _dicts(
+        warehouse,
+        f"""WITH e AS (SELECT alert_id, txn_id, leg FROM suspicious_alert_transactions
+                       WHERE list_contains(?::VARCHAR[], alert_id)),
+                 d AS ({_TXN_DETAIL}
+                       WHERE t.trade_date BETWEEN ? AND ? AND t.txn_id IN (SELECT txn_id FROM e))
+            SELECT e.alert_id, e.leg, d.* FROM e JOIN d USING (txn_id)
+            ORDER BY e.alert_id, d.booked_at, d.txn_id""",
+        [list(alert_ids), first, last],
+    )

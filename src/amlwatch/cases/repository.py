@@ -1,0 +1,419 @@
+"""The only code that reads and writes the review tables. Every function takes the
+connection (and so the transaction) it works in; access control is the use cases' job."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from amlwatch.cases.tables import (
+    case_events,
+    case_snapshots,
+    cases,
+    dismissal_reasons,
+    review_settings,
+    snoozes,
+    user_branches,
+    users,
+    web_sessions,
+)
+from amlwatch.models import Case, CaseEvent, CaseState, Role, Snooze, User
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What the flagged list asks for; None means any."""
+
+    rule_code: str | None = None
+    branch_code: str | None = None
+    states: tuple[CaseState, ...] = ()
+    due_by: dt.date | None = None  # cases due on or before this day
+    snoozed: bool | None = False  # snoozed cases are hidden unless asked for
+    customer_id: str | None = None
+    first_scan_from: dt.date | None = None
+    first_scan_to: dt.date | None = None
+
+
+def to_case(row: Any) -> Case:
+    return Case(
+        id=row.id,
+        alert_id=row.alert_id,
+        rule_code=row.rule_code,
+        rule_name=row.rule_name,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        branch_code=row.branch_code,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        first_scan_date=row.first_scan_date,
+        last_scan_date=row.last_scan_date,
+        score=row.score,
+        in_total=row.in_total,
+        out_total=row.out_total,
+        evidence_count=row.evidence_count,
+        state=CaseState(row.state),
+        snapshot_version=row.snapshot_version,
+        snoozed=bool(row.snoozed),
+        level=row.level,
+        stcb=row.stcb,
+        aosp=row.aosp,
+        crime_types=tuple(row.crime_types or ()),
+        urgency=row.urgency,
+        dismissal_reason=row.dismissal_reason,
+        dismissal_text=row.dismissal_text,
+        review_version=row.review_version,
+        approved_on=row.approved_on,
+        due_date=row.due_date,
+        report_name=row.report_name,
+        submitted_on=row.submitted_on,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def case_by_id(con: Connection, case_id: int) -> Case | None:
+    row = con.execute(select(cases).where(cases.c.id == case_id)).first()
+    return to_case(row) if row is not None else None
+
+
+def case_by_alert(con: Connection, alert_id: str) -> Case | None:
+    row = con.execute(select(cases).where(cases.c.alert_id == alert_id)).first()
+    return to_case(row) if row is not None else None
+
+
+def _where(flt: CaseFilter, branches: Collection[str] | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if branches is not None:
+        conditions.append(cases.c.branch_code.in_(sorted(branches)))
+    if flt.rule_code:
+        conditions.append(cases.c.rule_code == flt.rule_code)
+    if flt.branch_code:
+        conditions.append(cases.c.branch_code == flt.branch_code)
+    if flt.states:
+        conditions.append(cases.c.state.in_([str(s) for s in flt.states]))
+    if flt.due_by is not None:
+        conditions.append(and_(cases.c.due_date.is_not(None), cases.c.due_date <= flt.due_by))
+    if flt.snoozed is not None:
+        conditions.append(cases.c.snoozed == flt.snoozed)
+    if flt.customer_id:
+        conditions.append(cases.c.customer_id == flt.customer_id)
+    if flt.first_scan_from:
+        conditions.append(cases.c.first_scan_date >= flt.first_scan_from)
+    if flt.first_scan_to:
+        conditions.append(cases.c.first_scan_date <= flt.first_scan_to)
+    return conditions
+
+
+def find_cases(
+    con: Connection,
+    flt: CaseFilter,
+    branches: Collection[str] | None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """Cases matching the filter (deadline first, then newest), and how many match."""
+    conditions = _where(flt, branches)
+    total = con.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
+    rows = con.execute(
+        select(cases)
+        .where(*conditions)
+        .order_by(
+            cases.c.due_date.is_(None), cases.c.due_date, cases.c.last_scan_date.desc(), cases.c.id
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return [to_case(r) for r in rows], int(total)
+
+
+def count_by(
+    con: Connection, column: str, flt: CaseFilter, branches: Collection[str] | None
+) -> dict[str, int]:
+    """Matching cases per value of a column (state, rule_code or branch_code)."""
+    col = cases.c[column]
+    rows = con.execute(
+        select(col, func.count()).where(*_where(flt, branches)).group_by(col).order_by(col)
+    )
+    return {str(value): int(n) for value, n in rows}
+
+
+def insert_case(con: Connection, **values: Any) -> int:
+    return int(con.execute(insert(cases).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_case(con: Connection, case_id: int, **values: Any) -> None:
+    con.execute(update(cases).where(cases.c.id == case_id).values(**values))
+
+
+def cases_in_states(con: Connection, states: Sequence[CaseState]) -> list[Case]:
+    rows = con.execute(select(cases).where(cases.c.state.in_([str(s) for s in states])))
+    return [to_case(r) for r in rows]
+
+
+def add_event(
+    con: Connection,
+    case_id: int,
+    username: str,
+    action: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    level: int | None = None,
+    **detail: Any,
+) -> None:
+    con.execute(
+        insert(case_events).values(
+            case_id=case_id,
+            at=dt.datetime.now(),
+            username=username,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            level=level,
+            detail=detail,
+        )
+    )
+
+
+def case_history(con: Connection, case_id: int) -> list[CaseEvent]:
+    rows = con.execute(
+        select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
+    )
+    return [
+        CaseEvent(r.at, r.username, r.action, r.from_state, r.to_state, r.level, r.detail or {})
+        for r in rows
+    ]
+
+
+def all_events(con: Connection, actions: Sequence[str]) -> list[tuple[int, str, dt.datetime]]:
+    """(case id, action, time) of every event of those actions."""
+    rows = con.execute(
+        select(case_events.c.case_id, case_events.c.action, case_events.c.at).where(
+            case_events.c.action.in_(list(actions))
+        )
+    )
+    return [(int(c), str(a), at) for c, a, at in rows]
+
+
+def add_snapshot(
+    con: Connection, case_id: int, version: int, scan_date: dt.date, digest: str, content: Any
+) -> None:
+    con.execute(
+        insert(case_snapshots).values(
+            case_id=case_id,
+            version=version,
+            taken_at=dt.datetime.now(),
+            scan_date=scan_date,
+            digest=digest,
+            content=content,
+        )
+    )
+
+
+def snapshot(con: Connection, case_id: int, version: int) -> tuple[str, Any] | None:
+    """(digest, encoded content) of one version."""
+    row = con.execute(
+        select(case_snapshots.c.digest, case_snapshots.c.content).where(
+            and_(case_snapshots.c.case_id == case_id, case_snapshots.c.version == version)
+        )
+    ).first()
+    return (row.digest, row.content) if row is not None else None
+
+
+def snapshot_versions(con: Connection, case_id: int) -> list[tuple[int, dt.datetime, dt.date]]:
+    rows = con.execute(
+        select(case_snapshots.c.version, case_snapshots.c.taken_at, case_snapshots.c.scan_date)
+        .where(case_snapshots.c.case_id == case_id)
+        .order_by(case_snapshots.c.version)
+    )
+    return [(int(v), t, d) for v, t, d in rows]
+
+
+# --- users and sessions ----------------------------------------------------------------------
+
+
+def _user(con: Connection, row: Any) -> User:
+    branches = con.execute(
+        select(user_branches.c.branch_code).where(user_branches.c.user_id == row.id)
+    ).scalars()
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        branches=frozenset(branches),
+        active=bool(row.active),
+    )
+
+
+def user_row(con: Connection, username: str) -> Any:
+    return con.execute(select(users).where(users.c.username == username)).first()
+
+
+def user_by_id(con: Connection, user_id: int) -> User | None:
+    row = con.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(con, row) if row is not None else None
+
+
+def user_by_name(con: Connection, username: str) -> User | None:
+    row = user_row(con, username)
+    return _user(con, row) if row is not None else None
+
+
+def all_users(con: Connection) -> list[User]:
+    return [_user(con, r) for r in con.execute(select(users).order_by(users.c.username))]
+
+
+def count_users(con: Connection, role: Role | None = None) -> int:
+    query = select(func.count()).select_from(users)
+    if role is not None:
+        query = query.where(and_(users.c.role == str(role), users.c.active.is_(True)))
+    return int(con.execute(query).scalar_one())
+
+
+def insert_user(
+    con: Connection, username: str, display_name: str, role: Role, password_hash: str
+) -> int:
+    result = con.execute(
+        insert(users).values(
+            username=username,
+            display_name=display_name,
+            role=str(role),
+            password_hash=password_hash,
+            active=True,
+            failed_logins=0,
+            created_at=dt.datetime.now(),
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_user(con: Connection, user_id: int, **values: Any) -> None:
+    con.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+def set_branches(con: Connection, user_id: int, branches: Collection[str]) -> None:
+    con.execute(delete(user_branches).where(user_branches.c.user_id == user_id))
+    if branches:
+        con.execute(
+            insert(user_branches), [{"user_id": user_id, "branch_code": b} for b in branches]
+        )
+
+
+def insert_session(con: Connection, token_hash: str, user_id: int, csrf: str) -> None:
+    now = dt.datetime.now()
+    con.execute(
+        insert(web_sessions).values(
+            token_hash=token_hash, user_id=user_id, csrf=csrf, created_at=now, last_seen=now
+        )
+    )
+
+
+def session_row(con: Connection, token_hash: str) -> Any:
+    return con.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash)).first()
+
+
+def touch_session(con: Connection, token_hash: str, at: dt.datetime) -> None:
+    con.execute(
+        update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(last_seen=at)
+    )
+
+
+def delete_sessions(
+    con: Connection, token_hash: str | None = None, user_id: int | None = None
+) -> None:
+    conditions = []
+    if token_hash is not None:
+        conditions.append(web_sessions.c.token_hash == token_hash)
+    if user_id is not None:
+        conditions.append(web_sessions.c.user_id == user_id)
+    con.execute(delete(web_sessions).where(or_(*conditions)))
+
+
+# --- reasons, settings, snoozes --------------------------------------------------------------
+
+
+def reasons(con: Connection, active_only: bool = True) -> list[tuple[str, str, bool]]:
+    query = select(dismissal_reasons).order_by(dismissal_reasons.c.code)
+    if active_only:
+        query = query.where(dismissal_reasons.c.active.is_(True))
+    return [(r.code, r.label, bool(r.active)) for r in con.execute(query)]
+
+
+def put_reason(con: Connection, code: str, label: str, active: bool) -> None:
+    updated = con.execute(
+        update(dismissal_reasons)
+        .where(dismissal_reasons.c.code == code)
+        .values(label=label, active=active)
+    )
+    if updated.rowcount == 0:
+        con.execute(insert(dismissal_reasons).values(code=code, label=label, active=active))
+
+
+def setting(con: Connection, key: str) -> Any:
+    return con.execute(
+        select(review_settings.c.value).where(review_settings.c.key == key)
+    ).scalar_one_or_none()
+
+
+def put_setting(con: Connection, key: str, value: Any) -> None:
+    updated = con.execute(
+        update(review_settings).where(review_settings.c.key == key).values(value=value)
+    )
+    if updated.rowcount == 0:
+        con.execute(insert(review_settings).values(key=key, value=value))
+
+
+def to_snooze(row: Any) -> Snooze:
+    return Snooze(
+        id=row.id,
+        customer_id=row.customer_id,
+        rule_code=row.rule_code,
+        until=row.until,
+        reason=row.reason,
+        requested_by=row.requested_by,
+        approved_by=row.approved_by,
+        state=row.state,
+        branch_code=row.branch_code,
+    )
+
+
+def insert_snooze(con: Connection, **values: Any) -> int:
+    result = con.execute(insert(snoozes).values(created_at=dt.datetime.now(), **values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def snooze_by_id(con: Connection, snooze_id: int) -> Snooze | None:
+    row = con.execute(select(snoozes).where(snoozes.c.id == snooze_id)).first()
+    return to_snooze(row) if row is not None else None
+
+
+def update_snooze(con: Connection, snooze_id: int, **values: Any) -> None:
+    con.execute(update(snoozes).where(snoozes.c.id == snooze_id).values(**values))
+
+
+def find_snoozes(con: Connection, branches: Collection[str] | None) -> list[Snooze]:
+    query = select(snoozes).order_by(snoozes.c.id.desc())
+    if branches is not None:
+        query = query.where(snoozes.c.branch_code.in_(sorted(branches)))
+    return [to_snooze(r) for r in con.execute(query)]
+
+
+def active_snooze(con: Connection, customer_id: str, rule_code: str, day: dt.date) -> bool:
+    found = con.execute(
+        select(snoozes.c.id).where(
+            and_(
+                snoozes.c.customer_id == customer_id,
+                snoozes.c.rule_code == rule_code,
+                snoozes.c.state == "active",
+                snoozes.c.until >= day,
+            )
+        )
+    ).first()
+    return found is not None

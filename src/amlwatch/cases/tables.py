@@ -1,0 +1,156 @@
+"""The review tables of the case store (the migrations in `migrations/` create them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from amlwatch.cases.store import metadata
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+)
+user_branches = Table(
+    "user_branches",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("branch_code", String(32), primary_key=True),
+)
+dismissal_reasons = Table(
+    "dismissal_reasons",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("label", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+review_settings = Table(
+    "review_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(96), nullable=False, unique=True),
+    Column("rule_code", String(16), nullable=False, index=True),
+    Column("rule_name", String(128), nullable=False),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("customer_name", String(256), nullable=False),
+    Column("branch_code", String(32), nullable=False, index=True),
+    Column("window_start", Date, nullable=False),
+    Column("window_end", Date, nullable=False),
+    Column("first_scan_date", Date, nullable=False, index=True),
+    Column("last_scan_date", Date, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("in_total", String(32), nullable=False),
+    Column("out_total", String(32), nullable=False),
+    Column("evidence_count", Integer, nullable=False),
+    Column("state", String(24), nullable=False, index=True),
+    Column("snapshot_version", Integer, nullable=False),
+    Column("snoozed", Boolean, nullable=False, default=False),
+    Column("level", Integer, nullable=False, default=0),
+    Column("stcb", Text, nullable=False),
+    Column("aosp", Text, nullable=False),
+    Column("crime_types", JSON, nullable=False),
+    Column("urgency", String(2), nullable=False),
+    Column("dismissal_reason", String(16)),
+    Column("dismissal_text", Text),
+    Column("review_version", Integer),
+    Column("approved_on", Date),
+    Column("due_date", Date, index=True),
+    Column("report_name", String(35)),
+    Column("submitted_on", Date),
+    Column("decided_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+case_snapshots = Table(
+    "case_snapshots",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("taken_at", DateTime, nullable=False),
+    Column("scan_date", Date, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("content", JSON, nullable=False),
+)
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(24)),
+    Column("to_state", String(24)),
+    Column("level", Integer),
+    Column("detail", JSON, nullable=False),
+)
+snoozes = Table(
+    "snoozes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("rule_code", String(16), nullable=False),
+    Column("branch_code", String(32), nullable=False),
+    Column("until", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("approved_by", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("decided_at", DateTime),
+)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False, index=True),
+    Column("target", String(128), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+# the chain's head, one row: appends lock it, so concurrent appends queue
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+)

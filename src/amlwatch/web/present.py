@@ -1,0 +1,81 @@
+"""How the review app shows things: masked identifiers, money, dates, Chinese names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from amlwatch.cases.workflow import STATE_NAMES, URGENCY
+from amlwatch.models import CaseState, Role
+
+ROLE_NAMES = {
+    Role.LIAISON: "反洗钱联络员",
+    Role.APPROVER: "审批人",
+    Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "审计员",
+}
+DEADLINE_NAMES = {
+    "overdue": "已逾期",
+    "due_soon": "即将到期",
+    "ok": "未到期",
+    "met": "按期报送",
+    "missed": "逾期报送",
+    "none": "",
+}
+LEG_NAMES = {"scattered": "分散端", "concentrated": "集中端"}
+STATE_CHOICES = [(str(s), STATE_NAMES[s]) for s in CaseState]
+
+
+def mask(value: Any, keep_start: int = 3, keep_end: int = 4) -> str:
+    """An ID or account number with its middle hidden: 3501********1234."""
+    text = "" if value is None else str(value)
+    if len(text) <= keep_start + keep_end:
+        return "*" * len(text)
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]
+
+
+def money(value: Any) -> str:
+    """12,345.67 (two decimals; amounts are kept to three)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{number:,.2f}"
+
+
+def day(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f} 小时" if value < 48 else f"{value / 24:.1f} 天"
+
+
+FILTERS = {
+    "mask": mask,
+    "money": money,
+    "day": day,
+    "percent": percent,
+    "hours": hours,
+}
+GLOBALS = {
+    "STATE_NAMES": {str(k): v for k, v in STATE_NAMES.items()},
+    "ROLE_NAMES": {str(k): v for k, v in ROLE_NAMES.items()},
+    "DEADLINE_NAMES": DEADLINE_NAMES,
+    "LEG_NAMES": LEG_NAMES,
+    "URGENCY": URGENCY,
+    "STATE_CHOICES": STATE_CHOICES,
+}

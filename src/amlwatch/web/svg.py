@@ -1,0 +1,151 @@
+"""Pictures drawn on the server as SVG: the money flow of a case and the dashboard's charts.
+Text goes through `escape`; nothing from the data reaches the markup unescaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from amlwatch.web.present import mask, money
+
+_SIDE = 8  # counterparties drawn per side; the rest are one "others" box
+_PALETTE = ("#2f6fb0", "#c0392b", "#16a085", "#8e44ad", "#d68910", "#566573")
+
+
+def _parties(
+    evidence: Sequence[Mapping[str, Any]], direction: str
+) -> list[tuple[str, Decimal, int]]:
+    """(label, total CNY, count) per counterparty of one direction, largest first."""
+    totals: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0])
+    for t in evidence:
+        if t.get("direction_code") != direction:
+            continue
+        name = str(t.get("counterparty_name") or "未知")
+        account = t.get("counterparty_account")
+        label = f"{name} {mask(account)}" if account else name
+        entry = totals[label]
+        entry[0] += Decimal(str(t.get("amount_cny") or 0))
+        entry[1] += 1
+    ranked = sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda x: (-x[1], x[0]))
+    if len(ranked) > _SIDE:
+        rest = ranked[_SIDE - 1 :]
+        ranked = [
+            *ranked[: _SIDE - 1],
+            (
+                f"其他 {len(rest)} 个交易对手",
+                sum((r[1] for r in rest), Decimal(0)),
+                sum(r[2] for r in rest),
+            ),
+        ]
+    return ranked
+
+
+def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
+    """Counterparties paying in (left) → the subject (middle) → counterparties paid (right);
+    line widths follow the amounts."""
+    ins, outs = _parties(evidence, "01"), _parties(evidence, "02")
+    rows = max(len(ins), len(outs), 1)
+    height = max(rows * 46 + 40, 140)
+    width = 960
+    biggest = max([p[1] for p in ins + outs] or [Decimal(1)]) or Decimal(1)
+    cx, cy = width / 2, height / 2
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="flow" role="img" aria-label="资金流向图 money flow">',
+        "<title>资金流向：转入方 → 客户 → 转出方</title>",
+    ]
+
+    def side(parties: list[tuple[str, Decimal, int]], x: float, anchor: str, colour: str) -> None:
+        step = (height - 40) / max(len(parties), 1)
+        for i, (label, total, count) in enumerate(parties):
+            y = 20 + step * (i + 0.5)
+            stroke = 1.5 + 14 * float(total / biggest)
+            box_x = x - 280 if anchor == "end" else x
+            line_x = x
+            parts.append(
+                f'<path d="M{line_x:.0f},{y:.0f} C{(line_x + cx) / 2:.0f},{y:.0f} '
+                f'{(line_x + cx) / 2:.0f},{cy:.0f} {cx:.0f},{cy:.0f}" fill="none" '
+                f'stroke="{colour}" stroke-opacity="0.55" stroke-width="{stroke:.1f}"/>'
+            )
+            parts.append(
+                f'<rect x="{box_x:.0f}" y="{y - 17:.0f}" width="280" height="34" rx="4" '
+                f'fill="#fff" stroke="{colour}"/>'
+            )
+            parts.append(
+                f'<text x="{box_x + 8:.0f}" y="{y - 2:.0f}" font-size="12">{escape(label[:30])}</text>'
+            )
+            parts.append(
+                f'<text x="{box_x + 8:.0f}" y="{y + 12:.0f}" font-size="11" fill="#555">'
+                f"¥{escape(money(total))}，{count} 笔</text>"
+            )
+
+    side(ins, 290, "end", "#2f6fb0")
+    side(outs, width - 290, "start", "#c0392b")
+    parts.append(
+        f'<rect x="{cx - 90:.0f}" y="{cy - 24:.0f}" width="180" height="48" rx="6" '
+        f'fill="#fdf2e9" stroke="#935116" stroke-width="2"/>'
+    )
+    parts.append(
+        f'<text x="{cx:.0f}" y="{cy + 5:.0f}" font-size="13" text-anchor="middle" '
+        f'font-weight="bold">{escape(subject[:14])}</text>'
+    )
+    parts.append(
+        f'<text x="10" y="14" font-size="11" fill="#2f6fb0">转入 {len(ins)} 方</text>'
+        f'<text x="{width - 10}" y="14" font-size="11" fill="#c0392b" text-anchor="end">'
+        f"转出 {len(outs)} 方</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_by_day(per_day: Sequence[tuple[dt.date, int]]) -> str:
+    """Alerts opened per day, one bar a day."""
+    width, height, pad = 900, 200, 30
+    top = max([n for _, n in per_day] or [1]) or 1
+    step = (width - 2 * pad) / max(len(per_day), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
+        f'role="img" aria-label="每日预警数 alerts per day">'
+    ]
+    for i, (day, n) in enumerate(per_day):
+        h = (height - 2 * pad) * n / top
+        x = pad + i * step
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{height - pad - h:.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{h:.1f}" fill="#2f6fb0"><title>{day.isoformat()}：{n}</title></rect>'
+        )
+        if i % 5 == 0:
+            parts.append(f'<text x="{x:.1f}" y="{height - 10}" font-size="10">{day:%m-%d}</text>')
+    parts.append(
+        f'<text x="{pad}" y="16" font-size="11">最多 {top} 条/日</text>'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
+        "</svg>"
+    )
+    return "".join(parts)
+
+
+def bars_by_rule(per_rule: Mapping[str, int]) -> str:
+    """Alerts per monitoring standard, horizontal bars."""
+    items = sorted(per_rule.items())
+    width, row = 600, 28
+    height = row * max(len(items), 1) + 10
+    top = max([n for _, n in items] or [1]) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
+        f'role="img" aria-label="按监测标准的预警数 alerts per rule">'
+    ]
+    for i, (code, n) in enumerate(items):
+        w = (width - 160) * n / top
+        y = 5 + i * row
+        colour = _PALETTE[i % len(_PALETTE)]
+        parts.append(f'<text x="0" y="{y + 17}" font-size="12">{escape(code)}</text>')
+        parts.append(
+            f'<rect x="80" y="{y}" width="{w:.1f}" height="{row - 8}" fill="{colour}"/>'
+            f'<text x="{86 + w:.1f}" y="{y + 15}" font-size="12">{n}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
