@@ -77,4 +77,17 @@ def alert_evidence(
         "id_number": "350102199001011234",
         "branch_code": branch,
     }
-    return AlertEvidence(alert, [subject], evidence, evidence, "特征描述草稿", "疑点分析草稿")
+    # the BSTR's shape: the transaction with its account and customer
+    detail = [
+        {
+            **e,
+            "direction": "in" if e["direction_code"] == "01" else "out",
+            "amount_usd": (e["amount_cny"] / Decimal("7.1")).quantize(Decimal("0.001")),
+            "counterparty_bank_code_type": None,
+            "account_type": "120001",
+            "report_branch": branch,
+            "trade_date": e["booked_at"].date(),
+        }
+        for e in evidence
+    ]
+    return AlertEvidence(alert, [subject], evidence, detail, "特征描述草稿", "疑点分析草稿")

@@ -1,0 +1,184 @@
+"""A real browser (Debian's Chromium, driven by Playwright) through the review of real
+alerts: the committed sample bank goes through the nightly stages, its alerts become cases,
+a liaison dismisses one and proposes another, an approver approves it, and the report files
+and the audit trail show each step. Screenshots are kept in test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from amlwatch.cases import CaseFilter, CaseStore
+from amlwatch.cases.audit import entries, verify
+from amlwatch.casework import generate_case_report, review_for
+from amlwatch.ingest import inbox_dates
+from amlwatch.models import CaseState, Role
+from amlwatch.web import create_app
+from tests.pipelines.night_runner import run_night
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Browser-Pass-2026!"
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, CaseStore]]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs the browser test: Debian's chromium is missing")
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    folder = tmp_path_factory.mktemp("browser")
+    inbox, db, reports = ROOT / "data_samples" / "inbox", folder / "wh.duckdb", folder / "reports"
+    for day in inbox_dates(inbox):
+        run_night(day, inbox, db, reports)
+    store = CaseStore.sqlite_file(folder / "wh-cases.sqlite")
+    review = review_for(store)
+    admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
+    review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, ["B001"])
+    review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
+    review.create_user(admin, "auditor1", "赵审计", Role.AUDITOR, PASSWORD)
+    app = create_app(review, reports, lambda r, u, c: generate_case_report(r, u, c, reports))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://localhost:{port}", reports, store
+    server.should_exit = True
+    thread.join(10)
+    store.close()
+
+
+def test_liaison_and_approver_review_in_a_real_browser(
+    served: tuple[str, Path, CaseStore],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, reports, store = served
+    review = review_for(store)
+    auditor = review.users(review.login("auditor1", PASSWORD)[0])  # a check of the store
+    del auditor
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+
+        def shot(name: str) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+        def login(user: str) -> None:
+            page.goto(f"{base}/login")
+            page.get_by_label("用户名").fill(user)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{base}/cases")
+
+        # the liaison of B001: filters the list, opens a case, dismisses it with a reason
+        login("liaison1")
+        shot("01-list")
+        page.get_by_label("状态").select_option("new")
+        page.get_by_label("机构").fill("B001")
+        page.get_by_role("button", name="筛选").click()
+        expect(page.locator("table.list tbody tr")).to_have_count(2)
+        links = page.locator("table.list tbody a")
+        first, second = (
+            int(href.split("/")[-1])
+            for href in (links.nth(0).get_attribute("href"), links.nth(1).get_attribute("href"))
+        )
+        shot("02-filtered")
+        links.nth(0).click()
+        expect(page.locator("svg.flow")).to_be_visible()
+        shot("03-case")
+        page.locator("#start").click()
+        page.get_by_label("排除原因").select_option("R01")
+        page.get_by_label("说明", exact=True).fill("经核实为客户正常经营的货款收付，有合同与发票佐证。")
+        page.locator("#dismiss").click()
+        expect(page.locator("h1 .state")).to_have_text("已排除")
+        shot("04-dismissed")
+
+        # the second case: proposed for a report with an edited narrative
+        page.goto(f"{base}/cases/{second}")
+        page.locator("#start").click()
+        page.get_by_label("可疑交易特征描述 STCB").fill(
+            "客户账户短期内分散转入、集中转出，资金快进快出。"
+        )
+        page.get_by_label("疑点分析 AOSP").fill(
+            "交易与客户身份、经营规模不符，疑似为他人转移资金。"
+        )
+        page.locator("select[name='crime_types[]']").select_option(["1201", "1402"])
+        page.locator("#propose").click()
+        expect(page.locator("h1 .state")).to_have_text("已提交审批")
+        shot("05-proposed")
+        page.get_by_role("button", name="退出").click()
+
+        # the approver approves: the report is generated and offered for download
+        login("approver1")
+        page.goto(f"{base}/cases/{second}")
+        page.get_by_label("意见").fill("同意上报")
+        page.locator("#approve").click()
+        expect(page.locator("h1 .state")).to_have_text("报告已生成")
+        expect(page.locator("h1 .due")).to_contain_text("报告期限")
+        shot("06-approved")
+        with page.expect_download() as download:
+            page.locator("ul.files a", has_text=".XML").click()
+        assert download.value.suggested_filename.startswith("NBSC")
+        page.goto(f"{base}/dashboard")
+        expect(page.locator("#effectiveness tbody tr")).not_to_have_count(0)
+        shot("07-dashboard")
+        page.get_by_role("button", name="退出").click()
+
+        # the auditor sees every step and an intact chain
+        login("auditor1")
+        page.goto(f"{base}/audit?verify=1")
+        expect(page.locator("#chain")).to_contain_text("哈希链完整")
+        shot("08-audit")
+        browser.close()
+
+    folder = reports / "cases" / f"case-{second}"
+    assert list((folder / "submission").glob("NBSC*.XML")) and list(folder.glob("*.xlsx"))
+    assert list(folder.glob("*_transactions.csv"))
+    actions = [(e.username, e.action, e.target) for e in reversed(entries(review.store, 500))]
+    for step in [
+        ("liaison1", "login", ""),
+        ("liaison1", "case viewed", f"case:{first}"),
+        ("liaison1", "dismissed", f"case:{first}"),
+        ("liaison1", "proposed", f"case:{second}"),
+        ("approver1", "approved", f"case:{second}"),
+        ("approver1", "report generated", f"case:{second}"),
+        ("approver1", "download", f"case:{second}/"),
+    ]:
+        assert any(a[:2] == step[:2] and a[2].startswith(step[2]) for a in actions), step
+    assert verify(review.store).ok
+    assert (
+        review.list_cases(
+            review.login("auditor1", PASSWORD)[0], CaseFilter(states=(CaseState.DISMISSED,))
+        ).total
+        == 1
+    )
