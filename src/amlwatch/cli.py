@@ -228,6 +228,7 @@ app.add_typer(cases_app, name="cases")
 def web(
     host: Annotated[str | None, typer.Option(help="监听地址 / bind address")] = None,
     port: Annotated[int | None, typer.Option(help="端口 / port")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="进程数 / app processes")] = 1,
     db: DbOpt = None,
 ) -> None:
     """审查系统 / Start the case review web app (Ctrl-C stops).
@@ -242,7 +243,19 @@ def web(
     settings = get_settings()
     bind, listen = host or settings.web_host, port or settings.web_port
     console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
-    uvicorn.run(casework.web_app(db, settings), host=bind, port=listen, log_level="warning")
+    if workers == 1:
+        uvicorn.run(casework.web_app(db, settings), host=bind, port=listen, log_level="warning")
+        return
+    if db is not None:
+        os.environ["AMLWATCH_DB"] = str(db)  # the worker processes read their settings
+    uvicorn.run(
+        "amlwatch.casework:web_app",
+        factory=True,
+        host=bind,
+        port=listen,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 @users_app.command("create-admin")

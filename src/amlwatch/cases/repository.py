@@ -117,10 +117,9 @@ def find_cases(
     branches: Collection[str] | None,
     limit: int,
     offset: int = 0,
-) -> tuple[list[Case], int]:
-    """Cases matching the filter (deadline first, then newest), and how many match."""
+) -> list[Case]:
+    """Cases matching the filter, deadline first, then newest."""
     conditions = _where(flt, branches)
-    total = con.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = con.execute(
         select(cases)
         .where(*conditions)
@@ -130,18 +129,19 @@ def find_cases(
         .limit(limit)
         .offset(offset)
     )
-    return [to_case(r) for r in rows], int(total)
+    return [to_case(r) for r in rows]
 
 
-def count_by(
-    con: Connection, column: str, flt: CaseFilter, branches: Collection[str] | None
-) -> dict[str, int]:
-    """Matching cases per value of a column (state, rule_code or branch_code)."""
-    col = cases.c[column]
+def count_by_state_and_rule(
+    con: Connection, flt: CaseFilter, branches: Collection[str] | None
+) -> dict[tuple[str, str], int]:
+    """Matching cases per (state, rule code), in one pass."""
     rows = con.execute(
-        select(col, func.count()).where(*_where(flt, branches)).group_by(col).order_by(col)
+        select(cases.c.state, cases.c.rule_code, func.count())
+        .where(*_where(flt, branches))
+        .group_by(cases.c.state, cases.c.rule_code)
     )
-    return {str(value): int(n) for value, n in rows}
+    return {(str(state), str(rule)): int(n) for state, rule, n in rows}
 
 
 def insert_case(con: Connection, **values: Any) -> int:

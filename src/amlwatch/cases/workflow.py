@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
@@ -364,37 +364,46 @@ class Review:
         _require(actor, Role.LIAISON, Role.APPROVER, Role.AUDITOR)
         branches = _visible_branches(actor)
         with self.store.read() as con:
-            found, total = repo.find_cases(con, flt, branches, limit, offset)
-            by_state = repo.count_by(
-                con,
-                "state",
-                CaseFilter(
-                    rule_code=flt.rule_code, branch_code=flt.branch_code, snoozed=flt.snoozed
-                ),
-                branches,
+            found = repo.find_cases(con, flt, branches, limit, offset)
+            # the counts beside the list: per state under the other filters, per rule under
+            # the state filter too
+            counts = repo.count_by_state_and_rule(
+                con, replace(flt, states=(), due_by=None), branches
             )
-            by_rule = repo.count_by(
-                con,
-                "rule_code",
-                CaseFilter(branch_code=flt.branch_code, states=flt.states, snoozed=flt.snoozed),
-                branches,
-            )
+        wanted = {str(s) for s in flt.states}
+        by_state: Counter[str] = Counter()
+        by_rule: Counter[str] = Counter()
+        for (state, rule), n in counts.items():
+            by_state[state] += n
+            if not wanted or state in wanted:
+                by_rule[rule] += n
+        if flt.due_by is None:
+            total = sum(by_rule.values())
+        else:
+            with self.store.read() as con:
+                total = sum(repo.count_by_state_and_rule(con, flt, branches).values())
         today = self.today()
         return CasePage(
-            found, total, by_state, by_rule, {c.id: self.deadline(c, today) for c in found}
+            found,
+            total,
+            dict(sorted(by_state.items())),
+            dict(sorted(by_rule.items())),
+            {c.id: self.deadline(c, today) for c in found},
         )
 
     def view_case(self, actor: User, case_id: int, version: int | None = None) -> CaseView:
         """The case page's content; the view is audited."""
-        with self.store.write() as con:
+        with self.store.read() as con:
             case = self._visible_case(con, actor, case_id)
             shown = version or case.snapshot_version
             snap = repo.snapshot(con, case.id, shown)
             if snap is None:
                 raise NotFound("无此证据版本 / no such evidence version")
-            audit(con, actor.username, "case viewed", f"case:{case.id}", version=shown)
             versions = repo.snapshot_versions(con, case.id)
             history = repo.case_history(con, case.id)
+        # the write lock is held only for the audit entry
+        with self.store.write() as con:
+            audit(con, actor.username, "case viewed", f"case:{case.id}", version=shown)
         return CaseView(
             case=case,
             evidence=decode(snap[1]),
@@ -745,7 +754,7 @@ class Review:
                     ),
                     None,
                     10_000,
-                )[0]:
+                ):
                     repo.update_case(con, case.id, snoozed=True, updated_at=dt.datetime.now())
                     repo.add_event(
                         con,
@@ -786,7 +795,7 @@ class Review:
         _require(actor, Role.APPROVER, Role.AUDITOR, Role.LIAISON)
         branches = _visible_branches(actor)
         with self.store.read() as con:
-            everything, _ = repo.find_cases(con, CaseFilter(snoozed=None), branches, 10**9)
+            everything = repo.find_cases(con, CaseFilter(snoozed=None), branches, 10**9)
             events = repo.all_events(con, ("opened", "dismissed", "approved", "submitted"))
         ids = {c.id for c in everything}
         first_event: dict[tuple[int, str], dt.datetime] = {}

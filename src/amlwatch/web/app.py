@@ -21,6 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from amlwatch.cases import CaseError, CaseFilter, Review
 from amlwatch.cases.audit import entries as audit_entries
@@ -42,6 +44,7 @@ SESSION_COOKIE = "amlw_session"
 LOGIN_CSRF_COOKIE = "amlw_login"
 PAGE_SIZE = 50
 ReportMaker = Callable[[Review, User, int], Any]
+PostBody = Callable[..., Response]
 
 _STATUS = {
     NotFound: 404,
@@ -102,12 +105,25 @@ def create_app(
             raise NotLoggedIn
         return found
 
-    async def form_of(request: Request, csrf: str) -> dict[str, Any]:
-        form = await request.form()
+    def form_of(form: FormData, csrf: str) -> dict[str, Any]:
         sent = str(form.get("csrf", ""))
         if not secrets.compare_digest(sent, csrf):
             raise Forbidden("表单已失效，请刷新页面后重试 / CSRF token missing or wrong")
         return {k: form.getlist(k) if k.endswith("[]") else form.get(k) for k in form}
+
+    def posted(path: str) -> Callable[[PostBody], PostBody]:
+        """Register a POST handler whose body runs in the thread pool (it hashes passwords and
+        talks to the database: it must not stall the event loop), after the form is read."""
+
+        def register(body: PostBody) -> PostBody:
+            async def handler(request: Request) -> Response:
+                form = await request.form()
+                return await run_in_threadpool(body, request, form, **request.path_params)
+
+            app.post(path)(handler)
+            return body
+
+        return register
 
     def render(
         request: Request,
@@ -142,7 +158,7 @@ def create_app(
         status = _STATUS.get(type(error), 400)
         user = None
         try:
-            user, csrf = current(request)
+            user, csrf = await run_in_threadpool(current, request)
         except NotLoggedIn:
             csrf = ""
         return render(request, "error.html", user, csrf, status=status, message=str(error))
@@ -163,10 +179,9 @@ def create_app(
         )
         return response
 
-    @app.post("/login")
-    async def login(request: Request) -> Response:
+    @posted("/login")
+    def login(request: Request, form: FormData) -> Response:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        form = await request.form()
         sent = str(form.get("csrf", ""))
         if not expected or not secrets.compare_digest(sent, expected):
             raise Forbidden("登录页已失效，请刷新 / reload the login page")
@@ -191,10 +206,10 @@ def create_app(
         response.delete_cookie(LOGIN_CSRF_COOKIE)
         return response
 
-    @app.post("/logout")
-    async def logout(request: Request) -> Response:
+    @posted("/logout")
+    def logout(request: Request, form: FormData) -> Response:
         _, csrf = current(request)
-        await form_of(request, csrf)
+        form_of(form, csrf)
         review.logout(request.cookies.get(SESSION_COOKIE, ""))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(SESSION_COOKIE)
@@ -281,13 +296,12 @@ def create_app(
         )
 
     def decide(path: str, action: Callable[[User, int, dict[str, Any]], Any]) -> None:
-        async def handler(request: Request, case_id: int) -> Response:
+        def body(request: Request, form: FormData, case_id: int) -> Response:
             user, csrf = current(request)
-            form = await form_of(request, csrf)
-            action(user, case_id, form)
+            action(user, case_id, form_of(form, csrf))
             return RedirectResponse(f"/cases/{case_id}?done={path}", 303)
 
-        app.post(f"/cases/{{case_id}}/{path}")(handler)
+        posted(f"/cases/{{case_id:int}}/{path}")(body)
 
     decide("start", lambda u, c, f: review.start_review(u, c))
     decide(
@@ -406,10 +420,10 @@ def create_app(
         user, csrf = current(request)
         return render(request, "snoozes.html", user, csrf, snoozes=review.snoozes(user))
 
-    @app.post("/snoozes/{snooze_id}/{verdict}")
-    async def decide_snooze(request: Request, snooze_id: int, verdict: str) -> Response:
+    @posted("/snoozes/{snooze_id:int}/{verdict}")
+    def decide_snooze(request: Request, form: FormData, snooze_id: int, verdict: str) -> Response:
         user, csrf = current(request)
-        await form_of(request, csrf)
+        form_of(form, csrf)
         if verdict not in ("approve", "reject"):
             raise NotFound("无此操作 / no such action")
         review.decide_snooze(user, snooze_id, verdict == "approve")
@@ -450,10 +464,10 @@ def create_app(
             reasons=review.dismissal_reasons(active_only=False),
         )
 
-    @app.post("/admin/users")
-    async def create_user(request: Request) -> Response:
+    @posted("/admin/users")
+    def create_user(request: Request, raw: FormData) -> Response:
         user, csrf = current(request)
-        form = await form_of(request, csrf)
+        form = form_of(raw, csrf)
         try:
             role = Role(str(form.get("role") or ""))
         except ValueError:
@@ -468,10 +482,10 @@ def create_app(
         )
         return RedirectResponse("/admin/users?done=created", 303)
 
-    @app.post("/admin/users/{user_id}/{what}")
-    async def change_user(request: Request, user_id: int, what: str) -> Response:
+    @posted("/admin/users/{user_id:int}/{what}")
+    def change_user(request: Request, raw: FormData, user_id: int, what: str) -> Response:
         user, csrf = current(request)
-        form = await form_of(request, csrf)
+        form = form_of(raw, csrf)
         if what == "branches":
             review.set_branches(
                 user, user_id, str(form.get("branches") or "").replace("，", ",").split(",")
@@ -484,10 +498,10 @@ def create_app(
             raise NotFound("无此操作 / no such action")
         return RedirectResponse(f"/admin/users?done={what}", 303)
 
-    @app.post("/admin/reasons")
-    async def put_reason(request: Request) -> Response:
+    @posted("/admin/reasons")
+    def put_reason(request: Request, raw: FormData) -> Response:
         user, csrf = current(request)
-        form = await form_of(request, csrf)
+        form = form_of(raw, csrf)
         review.put_reason(
             user,
             str(form.get("code") or ""),
@@ -496,10 +510,10 @@ def create_app(
         )
         return RedirectResponse("/admin/users?done=reason", 303)
 
-    @app.post("/admin/settings")
-    async def put_settings(request: Request) -> Response:
+    @posted("/admin/settings")
+    def put_settings(request: Request, raw: FormData) -> Response:
         user, csrf = current(request)
-        form = await form_of(request, csrf)
+        form = form_of(raw, csrf)
         try:
             levels = int(str(form.get("review_levels") or "0"))
         except ValueError:
@@ -512,10 +526,10 @@ def create_app(
         user, csrf = current(request)
         return render(request, "account.html", user, csrf)
 
-    @app.post("/account/password")
-    async def own_password(request: Request) -> Response:
+    @posted("/account/password")
+    def own_password(request: Request, raw: FormData) -> Response:
         user, csrf = current(request)
-        form = await form_of(request, csrf)
+        form = form_of(raw, csrf)
         review.reset_password(user, user.id, str(form.get("password") or ""))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(SESSION_COOKIE)
