@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from amlwatch.cli import app
@@ -160,3 +161,30 @@ def test_receipts_and_submissions_on_an_empty_case_store(tmp_path: Path) -> None
     assert result.exit_code == 0 and "no such file was submitted from here" in result.output
     result = runner.invoke(app, ["submissions", *db])
     assert result.exit_code == 0 and "nothing" in result.output
+
+
+def test_first_administrator_and_audit_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("AMLWATCH_ADMIN_PASSWORD", "Admin-Pass-2026!")
+    created = runner.invoke(
+        app, ["users", "create-admin", "--username", "admin", "--name", "管理员", "--db", str(db)]
+    )
+    assert created.exit_code == 0, created.output
+    again = runner.invoke(
+        app, ["users", "create-admin", "--username", "admin2", "--name", "二", "--db", str(db)]
+    )
+    assert again.exit_code == 2 and "已有管理员" in again.output
+    intact = runner.invoke(app, ["audit", "verify", "--db", str(db)])
+    assert intact.exit_code == 0 and "intact: 1 entries" in intact.output
+    # tamper with the entry behind the database's back (drop its guard first)
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "wh-cases.sqlite")
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET username = 'someone' WHERE seq = 1")
+    con.commit()
+    con.close()
+    broken = runner.invoke(app, ["audit", "verify", "--db", str(db)])
+    assert broken.exit_code == 1 and "broken at entry 1" in broken.output

@@ -12,11 +12,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from amlwatch.cases import CaseStore, SubmissionLedger
+from amlwatch.cases import CaseStore, SubmissionLedger, open_cases
 from amlwatch.cases.audit import append, verify
 from amlwatch.cases.store import metadata, upgrade
 from amlwatch.cases.submissions import counters, files, keys, receipts
-from amlwatch.cases.tables import audit_log
+from amlwatch.cases.tables import audit_log, case_snapshots
+from tests.cases.factory import alert_evidence
 
 
 def test_migrations_build_exactly_the_tables_the_code_uses(store: CaseStore) -> None:
@@ -103,3 +104,13 @@ def _drop_guard(store: CaseStore) -> None:
             con.execute(text("DROP TRIGGER audit_log_no_delete"))
         else:
             con.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+
+
+def test_evidence_snapshots_cannot_be_changed(store: CaseStore) -> None:
+    open_cases(store, [alert_evidence("AMLW-SP-0101-20260929-aaaa0001")], dt.date(2026, 9, 29))
+    with pytest.raises(DBAPIError), store.write() as con:
+        con.execute(update(case_snapshots).values(content={}))
+    with pytest.raises(DBAPIError), store.write() as con:
+        con.execute(case_snapshots.delete())
+    with store.read() as con:
+        assert con.execute(select(case_snapshots.c.content)).scalar_one()["alert"]

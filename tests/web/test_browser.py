@@ -118,7 +118,9 @@ def test_liaison_and_approver_review_in_a_real_browser(
         shot("03-case")
         page.locator("#start").click()
         page.get_by_label("排除原因").select_option("R01")
-        page.get_by_label("说明", exact=True).fill("经核实为客户正常经营的货款收付，有合同与发票佐证。")
+        page.get_by_label("说明", exact=True).fill(
+            "经核实为客户正常经营的货款收付，有合同与发票佐证。"
+        )
         page.locator("#dismiss").click()
         expect(page.locator("h1 .state")).to_have_text("已排除")
         shot("04-dismissed")

@@ -14,18 +14,23 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# the audit log refuses UPDATE and DELETE in the database itself, not only in amlwatch
+# the audit log and the evidence snapshots refuse UPDATE and DELETE in the database itself,
+# not only in amlwatch
+_APPEND_ONLY = ("audit_log", "case_snapshots")
 _SQLITE_GUARDS = [
-    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
+    for table in _APPEND_ONLY
+    for verb in ("UPDATE", "DELETE")
 ]
 _POSTGRES_GUARDS = [
-    """CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$""",
-    """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+    """CREATE FUNCTION amlwatch_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$""",
+    *(
+        f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION amlwatch_append_only()"""
+        for table in _APPEND_ONLY
+    ),
 ]
 
 
@@ -174,8 +179,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
-        op.execute("DROP FUNCTION audit_log_append_only()")
+        for table in _APPEND_ONLY:
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION amlwatch_append_only()")
     for table in (
         "web_sessions",
         "audit_head",
