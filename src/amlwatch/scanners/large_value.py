@@ -197,23 +197,51 @@ def _kernel(
     found = 0
     start = 0
     while start < n:
-        # one pass finds the group's end and, for a cumulating pack, its sums
-        end = start
-        any_mask = 0
-        if cumulate:
-            sums[:] = 0
+        end = start + 1
         while end < n and customer[end] == customer[start] and day[end] == day[start]:
-            mask = row_mask[end]
+            end += 1
+        if end - start == 1 or not cumulate:
+            # most customer-days hold one transaction: its own amount is its day's total, so
+            # neither the sums nor a second pass are needed
+            for t in range(start, end):
+                mask = row_mask[t]
+                if mask == 0:
+                    continue
+                for k in range(k_count):
+                    if not mask & (1 << k):
+                        continue
+                    if rmb[t]:
+                        amount = cny[t]
+                        threshold = threshold_cny[k]
+                    else:
+                        amount = usd[t]
+                        threshold = threshold_usd[k]
+                        if threshold == -1:
+                            continue
+                    if amount >= threshold:
+                        if found == capacity:
+                            capacity *= 2
+                            hit_row = _grow(hit_row, capacity)
+                            hit_k = _grow(hit_k, capacity)
+                            hit_total = _grow(hit_total, capacity)
+                        hit_row[found] = t
+                        hit_k[found] = k
+                        hit_total[found] = amount
+                        found += 1
+            start = end
+            continue
+        any_mask = 0
+        sums[:] = 0
+        for t in range(start, end):
+            mask = row_mask[t]
             if mask != 0:
                 any_mask = 1
-                if cumulate:
-                    d = 1 if out[end] else 0
-                    c = 0 if rmb[end] else 1
-                    amount = cny[end] if rmb[end] else usd[end]
-                    for k in range(k_count):
-                        if mask & (1 << k):
-                            sums[d, k, c] += amount
-            end += 1
+                d = 1 if out[t] else 0
+                c = 0 if rmb[t] else 1
+                amount = cny[t] if rmb[t] else usd[t]
+                for k in range(k_count):
+                    if mask & (1 << k):
+                        sums[d, k, c] += amount
         if any_mask == 0:
             start = end
             continue
@@ -226,10 +254,10 @@ def _kernel(
                 if not mask & (1 << k):
                     continue
                 if rmb[t]:
-                    amount = sums[d, k, 0] if cumulate else cny[t]
+                    amount = sums[d, k, 0]
                     threshold = threshold_cny[k]
                 else:
-                    amount = sums[d, k, 1] if cumulate else usd[t]
+                    amount = sums[d, k, 1]
                     threshold = threshold_usd[k]
                     if threshold == -1:
                         continue
