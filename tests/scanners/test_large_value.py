@@ -323,6 +323,36 @@ def test_the_wrapper_refuses_wrong_dtypes_and_lengths() -> None:
         scan_large_value(_input(day=np.zeros(3, np.int32)), PBOC_2016)
 
 
+def test_the_wrapper_refuses_negative_amounts() -> None:
+    with pytest.raises(ScannerInputError, match="negative"):
+        scan_large_value(_input(cny=np.array([5, -1], np.int64)), PBOC_2016)
+    with pytest.raises(ScannerInputError, match="negative"):
+        scan_large_value(_input(usd=np.array([0, -7], np.int64)), PBOC_2016)
+
+
+def test_a_day_of_amounts_each_below_every_threshold_still_cumulates() -> None:
+    # the early exits must not skip a customer-day whose parts add up to a threshold
+    parts = np.full(5, 10_000_000, np.int64)  # five cash deposits of 10,000.000 yuan
+    n = parts.shape[0]
+    hits = scan_large_value(
+        _input(
+            customer=np.zeros(n, np.int64),
+            day=np.zeros(n, np.int32),
+            out=np.zeros(n, bool),
+            entity=np.zeros(n, bool),
+            cash=np.ones(n, bool),
+            cross_border=np.zeros(n, bool),
+            rmb=np.ones(n, bool),
+            counted=np.ones(n, bool),
+            cny=parts,
+            usd=np.zeros(n, np.int64),
+        ),
+        PBOC_2016,
+    )
+    assert hits.row.tolist() == [0, 1, 2, 3, 4]
+    assert hits.total.tolist() == [50_000_000] * 5
+
+
 def test_the_wrapper_reports_the_cumulative_total() -> None:
     hits = scan_large_value(_input(), PBOC_2016)
     assert hits.row.tolist() == [0, 1]

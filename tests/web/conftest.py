@@ -85,7 +85,7 @@ def write_large_value_csv(reports: Path) -> None:
     path.with_suffix(".xlsx").write_bytes(b"PK")  # stands in for the workbook: only served
 
 
-def build_site(tmp_path: Path) -> Site:
+def build_site(tmp_path: Path, secure_cookies: bool = True) -> Site:
     store = CaseStore.sqlite_file(tmp_path / "cases.sqlite")
     review = review_for(store)
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
@@ -96,7 +96,10 @@ def build_site(tmp_path: Path) -> Site:
     reports = tmp_path / "reports"
     write_large_value_csv(reports)
     app = create_app(
-        review, reports, lambda r, u, c: generate_case_report(r, u, c, reports), secure_cookies=True
+        review,
+        reports,
+        lambda r, u, c: generate_case_report(r, u, c, reports),
+        secure_cookies=secure_cookies,
     )
     return Site(app, review, people, reports)
 

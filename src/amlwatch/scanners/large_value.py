@@ -98,6 +98,9 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
     n = check_columns(data, _DTYPES)
     if n > 1 and not _is_sorted(data.customer, data.day):
         raise ScannerInputError("rows must be sorted by (customer, day)")
+    # amounts are magnitudes (direction is its own column): the kernel's early exits rely on it
+    if n and (data.cny.min() < 0 or data.usd.min() < 0):
+        raise ScannerInputError("amounts must not be negative")
     rule = pack.large_value
     scope = np.array([SCOPES[c.scope] for c in rule.characteristics], dtype=np.int8)
     individual = np.array(["individual" in c.customer_types for c in rule.characteristics])
@@ -195,6 +198,11 @@ def _kernel(
     hit_k = np.empty(capacity, dtype=np.int64)
     hit_total = np.empty(capacity, dtype=np.int64)
     found = 0
+    lowest_cny = threshold_cny.min() if k_count else 0
+    lowest_usd = np.iinfo(np.int64).max
+    for k in range(k_count):
+        if threshold_usd[k] != -1 and threshold_usd[k] < lowest_usd:
+            lowest_usd = threshold_usd[k]
     start = 0
     while start < n:
         end = start + 1
@@ -202,10 +210,13 @@ def _kernel(
             end += 1
         if end - start == 1 or not cumulate:
             # most customer-days hold one transaction: its own amount is its day's total, so
-            # neither the sums nor a second pass are needed
+            # neither the sums nor a second pass are needed; and most amounts are below every
+            # threshold, which one comparison tells
             for t in range(start, end):
                 mask = row_mask[t]
                 if mask == 0:
+                    continue
+                if (cny[t] < lowest_cny) if rmb[t] else (usd[t] < lowest_usd):
                     continue
                 for k in range(k_count):
                     if not mask & (1 << k):
@@ -228,6 +239,18 @@ def _kernel(
                         hit_k[found] = k
                         hit_total[found] = amount
                         found += 1
+            start = end
+            continue
+        # the day's totals per currency class bound every characteristic's sum from above
+        top_cny = 0
+        top_usd = 0
+        for t in range(start, end):
+            if row_mask[t] != 0:
+                if rmb[t]:
+                    top_cny += cny[t]
+                else:
+                    top_usd += usd[t]
+        if top_cny < lowest_cny and top_usd < lowest_usd:
             start = end
             continue
         any_mask = 0
