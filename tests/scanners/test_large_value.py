@@ -357,3 +357,82 @@ def test_the_wrapper_reports_the_cumulative_total() -> None:
     hits = scan_large_value(_input(), PBOC_2016)
     assert hits.row.tolist() == [0, 1]
     assert hits.total.tolist() == [60_000_000, 60_000_000]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),  # customer
+            st.integers(0, 2),  # day
+            st.booleans(),  # counted
+            st.booleans(),  # rmb
+            st.sampled_from([0, 1, 9_999_999, 10_000_000, 49_999_999, 50_000_000, 7_000_000]),
+        ),
+        max_size=40,
+    )
+)
+def test_candidate_rows_keep_exactly_the_days_that_may_hit(rows: list) -> None:
+    from amlwatch.scanners.large_value import candidate_rows, lowest_thresholds
+
+    n = len(rows)
+    customer = np.array([r[0] for r in rows], np.int64)
+    day = np.array([20_000 + r[1] for r in rows], np.int64)
+    counted = np.array([r[2] for r in rows], np.bool_)
+    rmb = np.array([r[3] for r in rows], np.bool_)
+    amount = np.array([r[4] for r in rows], np.int64)
+    keep = candidate_rows(customer, day, counted, rmb, amount, amount, PBOC_2016)
+    assert keep is not None
+    # the obvious reference: a customer-day's counted totals per currency class
+    lowest_cny, lowest_usd = lowest_thresholds(PBOC_2016)
+    totals: dict[tuple[int, int, bool], int] = {}
+    for i in range(n):
+        if counted[i]:
+            key = (int(customer[i]), int(day[i]), bool(rmb[i]))
+            totals[key] = totals.get(key, 0) + int(amount[i])
+    expected = [
+        i
+        for i in range(n)
+        if counted[i]
+        and (
+            totals.get((int(customer[i]), int(day[i]), True), 0) >= lowest_cny
+            or totals.get((int(customer[i]), int(day[i]), False), 0) >= lowest_usd
+        )
+    ]
+    assert keep.tolist() == expected
+    # and scanning only them finds every hit of scanning everything
+    order = np.lexsort((day, customer))
+    everything = LargeValueInput(
+        customer=customer[order],
+        day=day[order].astype(np.int32),
+        out=np.zeros(n, bool),
+        entity=np.zeros(n, bool),
+        cash=np.ones(n, bool),
+        cross_border=np.zeros(n, bool),
+        rmb=rmb[order],
+        counted=counted[order],
+        cny=amount[order],
+        usd=amount[order],
+    )
+    full = scan_large_value(everything, PBOC_2016)
+    full_hits = sorted(
+        (int(order[r]), int(k)) for r, k in zip(full.row, full.characteristic, strict=True)
+    )
+    sub = keep[np.lexsort((day[keep], customer[keep]))]
+    only = LargeValueInput(
+        customer=customer[sub],
+        day=day[sub].astype(np.int32),
+        out=np.zeros(len(sub), bool),
+        entity=np.zeros(len(sub), bool),
+        cash=np.ones(len(sub), bool),
+        cross_border=np.zeros(len(sub), bool),
+        rmb=rmb[sub],
+        counted=counted[sub],
+        cny=amount[sub],
+        usd=amount[sub],
+    )
+    part = scan_large_value(only, PBOC_2016)
+    assert (
+        sorted((int(sub[r]), int(k)) for r, k in zip(part.row, part.characteristic, strict=True))
+        == full_hits
+    )

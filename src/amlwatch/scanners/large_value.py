@@ -137,6 +137,102 @@ def scan_large_value(data: LargeValueInput, pack: RulePack) -> LargeValueHits:
     return LargeValueHits(row=rows, characteristic=characteristics.astype(np.int16), total=totals)
 
 
+def lowest_thresholds(pack: RulePack) -> tuple[int, int]:
+    """The lowest RMB (fen-thousandths) and USD thresholds of any characteristic of the pack;
+    an amount below both can reach no threshold."""
+    rule = pack.large_value
+    cny = [int(c.threshold_cny * MILLI) for c in rule.characteristics]
+    usd = [
+        int(c.threshold_usd * MILLI) for c in rule.characteristics if c.threshold_usd is not None
+    ]
+    never = int(np.iinfo(np.int64).max)
+    return (min(cny) if cny else never), (min(usd) if usd else never)
+
+
+def candidate_rows(
+    customer: np.ndarray,
+    day: np.ndarray,
+    counted: np.ndarray,
+    rmb: np.ndarray,
+    cny: np.ndarray,
+    usd: np.ndarray,
+    pack: RulePack,
+) -> np.ndarray | None:
+    """The rows, in any order, of the customer-days that may hold a hit: counted rows of a
+    customer-day whose counted RMB total or foreign-currency USD total reaches the pack's
+    lowest threshold. Every other row is below every threshold alone and summed with its day
+    (amounts are magnitudes), so scanning only these finds exactly the same hits.
+
+    Args:
+        customer: dense customer codes (0 … m-1), unsorted.
+        day: trade dates as day numbers.
+        counted, rmb, cny, usd: as in `LargeValueInput`.
+        pack: the rule pack.
+
+    Returns:
+        The candidate row indices, ascending; None when the customer × day table would be too
+        large to count in memory (scan every row then).
+    """
+    n = customer.shape[0]
+    if n == 0:
+        return np.empty(0, np.int64)
+    first, last = int(day.min()), int(day.max())
+    span = last - first + 1
+    customers = int(customer.max()) + 1
+    if customers * span > _MAX_CELLS:
+        return None
+    lowest_cny, lowest_usd = lowest_thresholds(pack)
+    return _candidates(
+        np.ascontiguousarray(customer, np.int64),
+        np.ascontiguousarray(day, np.int64) - first,
+        span,
+        customers,
+        counted,
+        rmb,
+        cny,
+        usd,
+        lowest_cny,
+        lowest_usd,
+    )
+
+
+_MAX_CELLS = 100_000_000  # customer × day cells: 1.6 GB of totals at most
+
+
+@njit(**JIT)
+def _candidates(
+    customer: np.ndarray,
+    day: np.ndarray,
+    span: int,
+    customers: int,
+    counted: np.ndarray,
+    rmb: np.ndarray,
+    cny: np.ndarray,
+    usd: np.ndarray,
+    lowest_cny: int,
+    lowest_usd: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    n = customer.shape[0]
+    # one cache line holds a cell's two totals (RMB, foreign): one miss per row and pass
+    top = np.zeros(2 * customers * span, np.int64)
+    for i in range(n):
+        if counted[i]:
+            cell = 2 * (customer[i] * span + day[i])
+            if rmb[i]:
+                top[cell] += cny[i]
+            else:
+                top[cell + 1] += usd[i]
+    keep = np.empty(n, np.int64)
+    found = 0
+    for i in range(n):
+        if counted[i]:
+            cell = 2 * (customer[i] * span + day[i])
+            if top[cell] >= lowest_cny or top[cell + 1] >= lowest_usd:
+                keep[found] = i
+                found += 1
+    return keep[:found].copy()
+
+
 def _eligible(scope: int, cash: bool, cross_border: bool) -> bool:
     if scope == 0:
         return cash
