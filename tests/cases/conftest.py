@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,6 +95,3 @@ def people(review: Review) -> dict[str, User]:
     ):
         made[name] = review.create_user(admin, name, name.upper(), role, PASSWORD, branches)
     return made
-
-
-MakeAlerts = Callable[..., list]

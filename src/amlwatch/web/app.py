@@ -35,7 +35,7 @@ from amlwatch.cases.exceptions import (
     NotFound,
     WrongState,
 )
-from amlwatch.cases.workflow import STATE_NAMES, TO_REPORT
+from amlwatch.cases.workflow import TO_REPORT
 from amlwatch.models import CaseState, Role, User
 from amlwatch.web import present, svg
 
@@ -536,7 +536,6 @@ def create_app(
         return response
 
     app.state.review = review
-    app.state.state_names = STATE_NAMES
     return app
 
 
