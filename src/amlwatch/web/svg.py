@@ -131,7 +131,7 @@ def bars_by_day(per_day: Sequence[tuple[dt.date, int]]) -> str:
 def bars_by_rule(per_rule: Mapping[str, int]) -> str:
     """Alerts per monitoring standard, horizontal bars."""
     items = sorted(per_rule.items())
-    width, row = 600, 28
+    width, row, label = 900, 30, 240  # rule codes such as AMLW-SP-0101 fit the label column
     height = row * max(len(items), 1) + 10
     top = max([n for _, n in items] or [1]) or 1
     parts = [
@@ -139,13 +139,13 @@ def bars_by_rule(per_rule: Mapping[str, int]) -> str:
         f'role="img" aria-label="按监测标准的预警数 alerts per rule">'
     ]
     for i, (code, n) in enumerate(items):
-        w = (width - 160) * n / top
+        w = (width - label - 60) * n / top
         y = 5 + i * row
         colour = _PALETTE[i % len(_PALETTE)]
-        parts.append(f'<text x="0" y="{y + 17}" font-size="12">{escape(code)}</text>')
+        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{escape(code)}</text>')
         parts.append(
-            f'<rect x="80" y="{y}" width="{w:.1f}" height="{row - 8}" fill="{colour}"/>'
-            f'<text x="{86 + w:.1f}" y="{y + 15}" font-size="12">{n}</text>'
+            f'<rect x="{label}" y="{y}" width="{w:.1f}" height="{row - 10}" fill="{colour}"/>'
+            f'<text x="{label + 6 + w:.1f}" y="{y + 15}" font-size="13">{n}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
