@@ -304,79 +304,48 @@ def _kernel(
         end = start + 1
         while end < n and customer[end] == customer[start] and day[end] == day[start]:
             end += 1
-        if end - start == 1 or not cumulate:
-            # most customer-days hold one transaction: its own amount is its day's total, so
-            # neither the sums nor a second pass are needed; and most amounts are below every
-            # threshold, which one comparison tells
+        # most customer-days hold one transaction: its own amount is its day's total, so no
+        # sums are needed; without cumulation every row stands alone
+        alone = end - start == 1 or not cumulate
+        if not alone:
+            # the day's totals per currency class bound every characteristic's sum from above
+            top_cny = 0
+            top_usd = 0
+            for t in range(start, end):
+                if row_mask[t] != 0:
+                    if rmb[t]:
+                        top_cny += cny[t]
+                    else:
+                        top_usd += usd[t]
+            if top_cny < lowest_cny and top_usd < lowest_usd:
+                start = end
+                continue
+            sums[:] = 0
             for t in range(start, end):
                 mask = row_mask[t]
-                if mask == 0:
-                    continue
-                if (cny[t] < lowest_cny) if rmb[t] else (usd[t] < lowest_usd):
-                    continue
-                for k in range(k_count):
-                    if not mask & (1 << k):
-                        continue
-                    if rmb[t]:
-                        amount = cny[t]
-                        threshold = threshold_cny[k]
-                    else:
-                        amount = usd[t]
-                        threshold = threshold_usd[k]
-                        if threshold == -1:
-                            continue
-                    if amount >= threshold:
-                        if found == capacity:
-                            capacity *= 2
-                            hit_row = _grow(hit_row, capacity)
-                            hit_k = _grow(hit_k, capacity)
-                            hit_total = _grow(hit_total, capacity)
-                        hit_row[found] = t
-                        hit_k[found] = k
-                        hit_total[found] = amount
-                        found += 1
-            start = end
-            continue
-        # the day's totals per currency class bound every characteristic's sum from above
-        top_cny = 0
-        top_usd = 0
-        for t in range(start, end):
-            if row_mask[t] != 0:
-                if rmb[t]:
-                    top_cny += cny[t]
-                else:
-                    top_usd += usd[t]
-        if top_cny < lowest_cny and top_usd < lowest_usd:
-            start = end
-            continue
-        any_mask = 0
-        sums[:] = 0
-        for t in range(start, end):
-            mask = row_mask[t]
-            if mask != 0:
-                any_mask = 1
-                d = 1 if out[t] else 0
-                c = 0 if rmb[t] else 1
-                amount = cny[t] if rmb[t] else usd[t]
-                for k in range(k_count):
-                    if mask & (1 << k):
-                        sums[d, k, c] += amount
-        if any_mask == 0:
-            start = end
-            continue
+                if mask != 0:
+                    d = 1 if out[t] else 0
+                    c = 0 if rmb[t] else 1
+                    amount = cny[t] if rmb[t] else usd[t]
+                    for k in range(k_count):
+                        if mask & (1 << k):
+                            sums[d, k, c] += amount
         for t in range(start, end):
             mask = row_mask[t]
             if mask == 0:
+                continue
+            # one comparison rejects most rows: below every threshold alone
+            if alone and ((cny[t] < lowest_cny) if rmb[t] else (usd[t] < lowest_usd)):
                 continue
             d = 1 if out[t] else 0
             for k in range(k_count):
                 if not mask & (1 << k):
                     continue
                 if rmb[t]:
-                    amount = sums[d, k, 0]
+                    amount = cny[t] if alone else sums[d, k, 0]
                     threshold = threshold_cny[k]
                 else:
-                    amount = sums[d, k, 1]
+                    amount = usd[t] if alone else sums[d, k, 1]
                     threshold = threshold_usd[k]
                     if threshold == -1:
                         continue
