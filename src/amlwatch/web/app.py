@@ -478,7 +478,7 @@ def create_app(
             str(form.get("display_name") or ""),
             role,
             str(form.get("password") or ""),
-            str(form.get("branches") or "").replace("，", ",").split(","),
+            _branch_list(form.get("branches")),
         )
         return RedirectResponse("/admin/users?done=created", 303)
 
@@ -487,9 +487,7 @@ def create_app(
         user, csrf = current(request)
         form = form_of(raw, csrf)
         if what == "branches":
-            review.set_branches(
-                user, user_id, str(form.get("branches") or "").replace("，", ",").split(",")
-            )
+            review.set_branches(user, user_id, _branch_list(form.get("branches")))
         elif what == "active":
             review.set_active(user, user_id, form.get("active") == "1")
         elif what == "password":
@@ -542,6 +540,11 @@ def create_app(
 def _local(target: str) -> str:
     """Only paths of this app after login: no open redirect."""
     return target if target.startswith("/") and not target.startswith("//") else "/cases"
+
+
+def _branch_list(value: Any) -> list[str]:
+    """Branch codes typed with ASCII or full-width commas."""
+    return str(value or "").replace("，", ",").split(",")
 
 
 def _date(value: Any) -> dt.date:
