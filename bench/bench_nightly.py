@@ -68,6 +68,11 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
             day += dt.timedelta(days=1)
         print(f"history loaded in {time.perf_counter() - started:.0f} s", flush=True)
         (bank / "history.done").touch()
+    if not (bank / "runs.done").exists():  # history loaded before loads cut day runs
+        started = time.perf_counter()
+        cut = jobs.cut_day_runs(history)
+        print(f"day runs of {len(cut)} dates cut in {time.perf_counter() - started:.0f} s")
+        (bank / "runs.done").touch()
     return bank / "inbox", history
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ from amlwatch.warehouse import large_value as lv_store
 from amlwatch.warehouse import patterns as sp_store
 from amlwatch.warehouse import runs as runs_store
 from amlwatch.warehouse import submission as sub_store
+from amlwatch.warehouse.store import Derivation
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -83,25 +85,72 @@ def previous_day_in_china(now: dt.datetime | None = None) -> dt.date:
 
 @contextmanager
 def open_warehouse(
-    db: Path | None = None, settings: Settings | None = None, *, read_only: bool = False
+    db: Path | None = None,
+    settings: Settings | None = None,
+    *,
+    read_only: bool = False,
+    scanning: bool = False,
 ) -> Iterator[Warehouse]:
-    """The warehouse named by `db` or the settings, opened for writing unless `read_only`."""
+    """The warehouse named by `db` or the settings, opened for writing unless `read_only`;
+    `scanning`: read only, for a scanner (DuckDB's memory limited to the scan setting)."""
     settings = settings or get_settings()
     with Warehouse.open(
         Path(db or settings.db),
-        memory_limit=settings.duckdb_memory_limit,
+        memory_limit=(
+            settings.duckdb_scan_memory_limit if scanning else settings.duckdb_memory_limit
+        ),
         threads=settings.duckdb_threads,
         lock_timeout_s=settings.lock_timeout_s,
-        read_only=read_only,
+        read_only=read_only or scanning,
     ) as warehouse:
         yield warehouse
 
 
 def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = None) -> LoadReport:
-    """Load one business date from the inbox into the warehouse, replacing it exactly."""
+    """Load one business date from the inbox into the warehouse, replacing it exactly, with
+    the pattern scanner's day run for the rule pack in force."""
     settings = get_settings()
     with open_warehouse(db, settings) as warehouse:
-        return ingest_business_date(warehouse, Path(inbox or settings.inbox), run_date)
+        return ingest_business_date(
+            warehouse, Path(inbox or settings.inbox), run_date, day_run_steps(run_date)
+        )
+
+
+def day_run_steps(business_date: dt.date) -> list[Derivation]:
+    """What a load derives for the pattern scanner: the day run under the pack in force (a
+    scan under another pack cuts its runs on the fly)."""
+    rule = pack_for(business_date).suspicious
+    if rule is None or rule.subject != "customer":
+        return []
+    return [partial(sp_store.store_day_run, rule=rule)]
+
+
+def cut_day_runs(db: Path | None = None) -> list[dt.date]:
+    """Cut the pattern scanner's day run of every loaded business date that lacks a valid one
+    (a warehouse loaded before day runs existed, or after the pack's exclusions changed), one
+    date per transaction; returns the dates cut. Scans are right without them, only slower."""
+    cut = []
+    with open_warehouse(db) as warehouse:
+        for day, load_id in warehouse.rows(
+            "SELECT business_date, load_id FROM load_log WHERE status = 'loaded' ORDER BY 1"
+        ):
+            rule = pack_for(day).suspicious
+            if (
+                rule is None
+                or rule.subject != "customer"
+                or sp_store.has_day_run(warehouse, day, rule)
+            ):
+                continue
+            warehouse.con.execute("BEGIN TRANSACTION").fetchall()
+            try:
+                sp_store.drop_day_run(warehouse, day)
+                sp_store.store_day_run(warehouse, day, str(load_id), rule)
+                warehouse.con.execute("COMMIT").fetchall()
+            except BaseException:
+                warehouse.con.execute("ROLLBACK").fetchall()
+                raise
+            cut.append(day)
+    return cut
 
 
 def scan_large_value_day(
@@ -125,7 +174,7 @@ def scan_large_value_bucket(
     Opens the warehouse read-only, so that the buckets of a night can run side by side in
     several processes; `store_large_value` then replaces the hits of all buckets at once.
     """
-    with open_warehouse(db, read_only=True) as warehouse:
+    with open_warehouse(db, scanning=True) as warehouse:
         dates = lv_store.trade_dates_loaded(warehouse, run_date)
         return large_value_part(warehouse, dates, rule_pack, bucket)
 
@@ -365,7 +414,7 @@ def scan_patterns_bucket(
     """One bucket's hits of the windows ending on the run date, stored nowhere yet (read-only)."""
     settings = get_settings()
     calendar = BusinessCalendar.load(settings.calendar_file)
-    with open_warehouse(db, settings, read_only=True) as warehouse:
+    with open_warehouse(db, settings, scanning=True) as warehouse:
         return scan_pattern_part(warehouse, [run_date], calendar, rule_pack, bucket)
 
 

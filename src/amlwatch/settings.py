@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         "4GB", description="DuckDB memory limit; it spills to disk beyond it."
     )
+    duckdb_scan_memory_limit: str = Field(
+        "1GB",
+        description="DuckDB memory limit of a scanner's read-only connection: the scan's arrays "
+        "need the memory, not DuckDB's cache of what it already read.",
+    )
     duckdb_threads: int = Field(0, description="DuckDB worker threads; 0 means one per core.")
     calendar_file: Path | None = Field(
         None,

@@ -34,6 +34,7 @@ from amlwatch.scanners import (
     sorted_input,
 )
 from amlwatch.scanners.encode import dense_codes
+from amlwatch.scanners.runs import DayRuns, MergedWindow, merge_runs
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import patterns as store
 
@@ -124,18 +125,19 @@ def window_days(
 
 def hits_table(
     found: PatternWindows,
-    prepared: PreparedWindow,
-    names: dict[int, tuple[str, str]],
+    entity: np.ndarray,
+    names: Sequence[tuple[str, str | None]],
     ends: Sequence[dt.date],
     starts: Sequence[dt.date],
     pack: RulePack,
     rule: SuspiciousRule,
 ) -> pa.Table:
-    """One row per (window, standard) matched, in the `suspicious_hits` layout."""
+    """One row per (window, standard) matched, in the `suspicious_hits` layout; `entity` and
+    `names` (customer id, account id) are the subject's of each found window."""
     records: dict[str, list[Any]] = {name: [] for name, _ in HIT_SCHEMA}
     now = dt.datetime.now()
     for i in range(len(found)):
-        customer_id, account = names[int(prepared.rid[found.lo[i]])]
+        customer_id, account = names[i]
         account_id = account if rule.subject == "account" else None
         for standard in rule.standards:
             if not found.flags[i] & FLAGS[standard.scattered]:
@@ -146,7 +148,7 @@ def hits_table(
                 "rule_code": standard.code,
                 "customer_id": customer_id,
                 "account_id": account_id,
-                "customer_type": "entity" if prepared.data.entity[found.lo[i]] else "individual",
+                "customer_type": "entity" if entity[i] else "individual",
                 "window_start": starts[e],
                 "window_end": ends[e],
                 "in_total": int(found.in_total[i]) * MILLI,
@@ -285,15 +287,78 @@ def scan_hits(
     days = sorted(days)
     end_days, start_days = window_days(calendar, days, rule)
     starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
-    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
-    prepared = prepare(
-        table, store.customer_types(warehouse, bucket) if types is None else types, rule.subject
+    types = store.customer_types(warehouse, bucket) if types is None else types
+    params = PatternParams.from_rule(rule)
+    names: list[tuple[str, str | None]]
+    if rule.subject == "customer":  # merged from the day runs
+        merged = merge_window(
+            store.window_runs(warehouse, min(starts), max(days), rule, bucket), types
+        )
+        rows = len(merged.data.subject)
+        found = scan_patterns(merged.data, end_days, start_days, params)
+        entity = merged.data.entity[found.lo]
+        known = merged.customer_row[found.subject]
+        if np.any(known < 0):
+            raise ValueError("a customer with transactions is missing from customer_history")
+        names = [(c, None) for c in pc.take(types["customer_id"], pa.array(known)).to_pylist()]
+    else:  # per account: the window sorted here
+        table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
+        prepared = prepare(table, types, rule.subject)
+        rows = table.num_rows
+        del table  # the arrays are in `prepared` now
+        found = scan_patterns(prepared.data, end_days, start_days, params)
+        entity = prepared.data.entity[found.lo]
+        rids = [int(r) for r in prepared.rid[found.lo]]
+        by_rid = store.subject_ids(warehouse, rids)
+        names = [by_rid[r] for r in rids]
+    return hits_table(found, entity, names, days, starts, pack, rule), rows
+
+
+def merge_window(parts: list[pa.Table], types: pa.Table) -> MergedWindow:
+    """The kernel's input from day runs (`warehouse.patterns.window_runs`): each part holds
+    whole runs in run order; a run ends where the business date changes. Empties `parts`
+    column by column, so that the window is never held twice."""
+    edges = {0}
+    offset = 0
+    for i, part in enumerate(parts):
+        day = part["epoch_day"].to_numpy()
+        parts[i] = part.drop_columns(["epoch_day"])
+        edges.update((offset + np.flatnonzero(np.diff(day)) + 1).tolist())
+        offset += len(day)
+        edges.add(offset)
+    columns: dict[str, np.ndarray] = {}
+    for name, dtype in (
+        ("customer_1", np.uint64),
+        ("customer_2", np.uint64),
+        ("ts", np.int64),
+        ("out", np.bool_),
+        ("amount", np.int64),
+        ("party", np.uint64),
+    ):
+        pieces = []
+        for i, part in enumerate(parts):  # taken out column by column: never held twice
+            pieces.append(np.asarray(part[name].to_numpy(zero_copy_only=False), dtype))
+            parts[i] = part.drop_columns([name])
+        columns[name] = (
+            pieces[0] if len(pieces) == 1 else np.concatenate(pieces or [np.empty(0, dtype)])
+        )
+        del pieces
+    parts.clear()
+    runs = DayRuns(
+        key_1=columns["customer_1"],
+        key_2=columns["customer_2"],
+        ts=columns["ts"],
+        out=columns["out"],
+        amount=columns["amount"],
+        party=columns["party"],
+        starts=np.array(sorted(edges), np.int64),
     )
-    rows = table.num_rows
-    del table  # the arrays are in `prepared` now
-    found = scan_patterns(prepared.data, end_days, start_days, PatternParams.from_rule(rule))
-    names = store.subject_ids(warehouse, [int(r) for r in prepared.rid[found.lo]])
-    return hits_table(found, prepared, names, days, starts, pack, rule), rows
+    return merge_runs(
+        runs,
+        _u64(types, "customer_id_1"),
+        _u64(types, "customer_id_2"),
+        np.asarray(pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_),
+    )
 
 
 @dataclass(slots=True)

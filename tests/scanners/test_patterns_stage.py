@@ -131,6 +131,8 @@ def test_a_night_rescanned_without_its_hit_narrows_the_alert(
         wh.con.execute(
             "UPDATE transactions SET purpose = '工资' WHERE customer_id = ?", [alert["customer_id"]]
         ).fetchall()
+        # the day runs are derived at load; a change by hand must drop them (a re-load does)
+        wh.con.execute("DELETE FROM pattern_runs").fetchall()
     jobs.scan_patterns_day(last, copy)
     after = {a["alert_id"]: a for a in alerts(copy, f"customer_id = '{alert['customer_id']}'")}
     assert after[alert["alert_id"]]["nights"] == alert["nights"] - 1
@@ -274,3 +276,30 @@ def test_a_bucket_exists_only_within_its_split() -> None:
     for index, count in ((4, 4), (-1, 2), (0, 0)):
         with pytest.raises(ValueError, match="does not exist"):
             Bucket(index, count)
+
+
+def test_stored_day_runs_and_runs_cut_on_the_fly_give_the_same_alerts(
+    bank: tuple[Path, Path, list[dict]], tmp_path: Path
+) -> None:
+    out, db, _ = bank
+    days = inbox_dates(out / "inbox")
+    with Warehouse.open(db, read_only=True) as wh:  # every load cut its run
+        assert wh.scalar("SELECT count(*) FROM pattern_runs") == len(days)
+        assert wh.scalar("SELECT sum(rows) FROM pattern_runs") == wh.scalar(
+            "SELECT count(*) FROM pattern_rows"
+        )
+    stored, cut = tmp_path / "stored.duckdb", tmp_path / "cut.duckdb"
+    shutil.copy(db, stored)
+    shutil.copy(db, cut)
+    with Warehouse.open(cut) as wh:  # as a warehouse loaded before day runs existed
+        wh.con.execute("DELETE FROM pattern_runs").fetchall()
+        wh.con.execute("DELETE FROM pattern_rows").fetchall()
+    by_stored = jobs.scan_patterns_range(days, stored)
+    by_cut = jobs.scan_patterns_range(days, cut)
+    assert by_stored.hits_by_code == by_cut.hits_by_code and by_stored.hits_by_code
+    assert by_stored.transactions_scanned == by_cut.transactions_scanned
+    assert snapshot(stored) == snapshot(cut)
+    assert jobs.cut_day_runs(cut) == days  # and the runs can be cut afterwards
+    assert jobs.cut_day_runs(cut) == []
+    jobs.scan_patterns_range(days, cut)
+    assert snapshot(stored) == snapshot(cut)

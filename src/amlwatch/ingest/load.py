@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from amlwatch.ingest.schema import KEYS, SPECS
 from amlwatch.ingest.validate import LINE, compile_row_checks
 from amlwatch.models import InputFile, InputKind, LoadReport
 from amlwatch.warehouse import LoadBatch, Warehouse
+from amlwatch.warehouse.store import Derivation
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,9 @@ def discover(inbox: Path, business_date: dt.date) -> dict[InputKind, Path]:
     return found
 
 
-def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.date) -> LoadReport:
+def ingest_business_date(
+    warehouse: Warehouse, inbox: Path, business_date: dt.date, derive: Sequence[Derivation] = ()
+) -> LoadReport:
     """Load one business date from the inbox, replacing whatever was loaded for it before.
 
     Files are streamed into the warehouse batch by batch. A CSV that turns out not to be one
@@ -81,6 +85,7 @@ def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.da
         warehouse: the open warehouse.
         inbox: the inbox root (one folder per business date).
         business_date: the date to load.
+        derive: what the load also derives from the rows, in its transaction.
 
     Returns:
         Rows loaded and quarantined per file.
@@ -100,7 +105,7 @@ def ingest_business_date(warehouse: Warehouse, inbox: Path, business_date: dt.da
                 kind: _batch(kind, path, kind in exact, sources, streams)
                 for kind, path in paths.items()
             }
-            report = warehouse.load_business_date(business_date, batches, started)
+            report = warehouse.load_business_date(business_date, batches, started, derive)
         except FileRejected as exc:
             warehouse.record_failed_load(business_date, sources, str(exc), started)
             log.error("business date %s not loaded: %s", business_date, exc)
@@ -135,7 +140,7 @@ def _batch(
     """One file as a load batch: streamed, or read whole with exact line numbers."""
     spec = SPECS[kind]
     required = [c.name for c in spec if c.required]
-    rows: pa.Table | pa.RecordBatchReader
+    rows: pa.Table | pa.RecordBatchReader | str
     streamed = None
     if not record_by_record:
         try:
@@ -145,7 +150,8 @@ def _batch(
     if streamed is not None:
         streams[kind] = streamed
         sources.append(streamed.source)
-        source, rows, types, malformed = streamed.source, streamed.reader, streamed.types, []
+        source, types, malformed = streamed.source, streamed.types, []
+        rows = streamed.query or streamed.reader
     else:
         # after a failed stream the fast reader would fail the same way: go record by record
         parsed = read_input(path, kind, required, record_by_record=record_by_record)

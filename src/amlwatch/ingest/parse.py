@@ -24,12 +24,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from amlwatch.ingest.exceptions import FileRejected, NeedsExactRead
+from amlwatch.ingest.validate import quote_ident, quote_text
 from amlwatch.models import InputFile, InputKind, RejectedRow
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 16 << 20
 _SLOW_PATH_BATCH = 200_000
 _STREAM_BATCH = 256_000
+_ROW_NUMBER = "file_row_number"  # DuckDB's row number of a Parquet file, from 0
 
 
 @dataclass(slots=True)
@@ -74,7 +76,8 @@ def _fingerprint(path: Path, out: _Fingerprint) -> None:
 class StreamedFile:
     """A file read batch by batch straight into the warehouse, never held whole in memory.
 
-    `reader` yields the file's columns plus `_line`. If the file turns out not to be one
+    `reader` yields the file's columns plus `_line`; for Parquet, `query` instead reads the
+    file in DuckDB itself (in parallel, no Python in between). If the file turns out not to be one
     record per line, or not UTF-8, the stream fails and `needs_exact` is set: the load is
     rolled back and the file read again with `read_input`.
     """
@@ -83,6 +86,7 @@ class StreamedFile:
     reader: pa.RecordBatchReader
     types: dict[str, pa.DataType]
     needs_exact: bool = False
+    query: str | None = None
 
 
 def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> StreamedFile:
@@ -112,6 +116,21 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
             [f.with_name(n) for f, n in zip(parquet.schema_arrow, names, strict=True)]
         )
         first_line = 1
+        if _ROW_NUMBER not in parquet.schema_arrow.names:
+            hasher.join()
+            _check_header(path, schema.names, required)
+            source.sha256, source.size_bytes = fingerprint.sha256, fingerprint.size
+            columns = ", ".join(
+                f"{quote_ident(o)} AS {quote_ident(n)}"
+                for o, n in zip(parquet.schema_arrow.names, names, strict=True)
+            )
+            return StreamedFile(
+                source=source,
+                reader=pa.RecordBatchReader.from_batches(schema, iter(())),
+                types=dict(zip(schema.names, schema.types, strict=True)),
+                query=f"""SELECT {columns}, {_ROW_NUMBER} + 1 AS _line
+                          FROM read_parquet({quote_text(str(path))}, {_ROW_NUMBER} = true)""",
+            )
     else:
         encoding, head = _detect_encoding(path)
         source.encoding = encoding

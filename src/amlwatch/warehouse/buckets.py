@@ -35,6 +35,12 @@ class Bucket:
             return "true"
         return f"hash({column}) % {self.count} = {self.index}"
 
+    def where_hashed(self, column: str) -> str:
+        """The same condition on a column that holds `hash(customer_id)` already."""
+        if self.count == 1:
+            return "true"
+        return f"{column} % {self.count} = {self.index}"
+
     def __str__(self) -> str:
         return f"{self.index + 1}/{self.count}"
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
+from amlwatch.warehouse.picks import picked_transactions, sql_text_list
 from amlwatch.warehouse.store import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
@@ -61,11 +65,140 @@ def pattern_window_rows(
     ).to_arrow_table()
 
 
+# ---------------------------------------------------------------- day runs
+# Each business date's scanner rows, stored at ingest sorted by (customer key, time, receipts
+# first) so that a window is merged from runs instead of sorted (`scanners.runs`). A run is
+# valid for the exclusions it was cut with and for the hash function that keyed it (a DuckDB
+# upgrade may change `hash`); any other day is cut from `transactions` on the fly, the same way.
+_RUN_COLUMNS = f"""t.business_date, t.trade_date, hash(t.customer_id) AS customer_1,
+    hash(t.customer_id, 'amlwatch') AS customer_2, epoch_us(t.booked_at) // 1000000 AS ts,
+    t.direction = 'out' AS out, CAST(t.amount_cny * 1000 AS BIGINT) AS amount,
+    CASE WHEN {PARTY_KEY} IS NULL THEN 0::UBIGINT ELSE greatest(hash({PARTY_KEY}), 1) END
+        AS party, t.line"""
+_RUN_ORDER = "ORDER BY customer_1, customer_2, ts, out"
+_HASH_CHECK = "hash('amlwatch day runs')"
+# what a scan reads of a run (the business date as days since 1970)
+_RUN_FIELDS = """business_date - DATE '1970-01-01' AS epoch_day, customer_1, customer_2, ts, out,
+    amount, party"""
+
+
+def exclusions_digest(rule: SuspiciousRule) -> str:
+    """What a run's rows depend on in the rule: its exclusions."""
+    text = json.dumps(exclusion_params(rule), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def store_day_run(
+    warehouse: Warehouse, business_date: dt.date, load_id: str, rule: SuspiciousRule
+) -> int:
+    """Cut the business date's run (inside the load's transaction); returns its rows."""
+    con = warehouse.con
+    with warehouse.in_insertion_order():
+        con.execute(
+            f"""INSERT INTO pattern_rows BY NAME SELECT {_RUN_COLUMNS} FROM transactions t
+                WHERE t.business_date = ? AND {NOT_EXCLUDED} {_RUN_ORDER}""",
+            [business_date, *exclusion_params(rule)],
+        ).fetchall()
+    rows = int(
+        warehouse.scalar(
+            "SELECT count(*) FROM pattern_rows WHERE business_date = ?", [business_date]
+        )
+    )
+    con.execute(
+        f"INSERT INTO pattern_runs VALUES (?, ?, ?, {_HASH_CHECK}, ?)",
+        [business_date, load_id, exclusions_digest(rule), rows],
+    ).fetchall()
+    return rows
+
+
+def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRule) -> bool:
+    """Whether the date has a run valid for the rule."""
+    return bool(
+        warehouse.scalar(
+            f"""SELECT count(*) FROM pattern_runs WHERE business_date = ? AND exclusions = ?
+                AND hash_check = {_HASH_CHECK}""",
+            [business_date, exclusions_digest(rule)],
+        )
+    )
+
+
+def drop_day_run(warehouse: Warehouse, business_date: dt.date) -> None:
+    """Delete the date's run (whatever it was cut for)."""
+    for table in ("pattern_rows", "pattern_runs"):
+        warehouse.con.execute(
+            f"DELETE FROM {table} WHERE business_date = ?", [business_date]
+        ).fetchall()
+
+
+def window_runs(
+    warehouse: Warehouse,
+    first_day: dt.date,
+    last_day: dt.date,
+    rule: SuspiciousRule,
+    bucket: Bucket = WHOLE,
+) -> list[pa.Table]:
+    """The runs of every business date holding trades from first_day to last_day (of the
+    bucket's customers) as tables of `_RUN_FIELDS` (business dates as days since 1970): each
+    run's rows in run order, the stored ones in one part, each day cut on the fly in its own."""
+    dates = [
+        d
+        for (d,) in warehouse.rows(
+            """SELECT DISTINCT business_date FROM transactions
+               WHERE trade_date BETWEEN ? AND ? ORDER BY 1""",
+            [first_day, last_day],
+        )
+    ]
+    stored = {
+        d
+        for (d,) in warehouse.rows(
+            f"""SELECT business_date FROM pattern_runs
+                WHERE exclusions = ? AND hash_check = {_HASH_CHECK}""",
+            [exclusions_digest(rule)],
+        )
+    }
+    fields = _RUN_FIELDS
+    kept = [d for d in dates if d in stored]
+    parts = []
+    with warehouse.in_insertion_order():
+        parts.extend(_stored_runs(warehouse, fields, kept, first_day, last_day, bucket))
+    for day in (d for d in dates if d not in stored):
+        parts.append(
+            warehouse.con.sql(
+                f"""SELECT {fields} FROM (SELECT {_RUN_COLUMNS} FROM transactions t
+                        WHERE t.business_date = ? AND t.trade_date BETWEEN ? AND ?
+                          AND {bucket.where("t.customer_id")} AND {NOT_EXCLUDED})
+                    {_RUN_ORDER}""",
+                params=[day, first_day, last_day, *exclusion_params(rule)],
+            ).to_arrow_table()
+        )
+    return parts
+
+
+def _stored_runs(
+    warehouse: Warehouse,
+    fields: str,
+    dates: list[dt.date],
+    first_day: dt.date,
+    last_day: dt.date,
+    bucket: Bucket,
+) -> list[pa.Table]:
+    if not dates:
+        return []
+    return [
+        warehouse.con.sql(
+            f"""SELECT {fields} FROM pattern_rows
+                WHERE business_date BETWEEN ? AND ? AND list_contains(?::DATE[], business_date)
+                  AND trade_date BETWEEN ? AND ? AND {bucket.where_hashed("customer_1")}""",
+            params=[dates[0], dates[-1], dates, first_day, last_day],
+        ).to_arrow_table()
+    ]
+
+
 def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
-    """`customer_id_1/_2` (hash key), `entity` for every customer of the bucket (latest
-    version)."""
+    """`customer_id`, its hash key `customer_id_1/_2` and `entity` for every customer of the
+    bucket (latest version)."""
     return warehouse.con.sql(
-        f"""SELECT {_key("customer_id")}, entity FROM (
+        f"""SELECT customer_id, {_key("customer_id")}, entity FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id)"""
     ).to_arrow_table()
@@ -115,26 +248,45 @@ def hits_of(warehouse: Warehouse, subjects: pa.Table) -> pa.Table:
         warehouse.con.unregister("_subjects")
 
 
+_EVIDENCE_COLUMNS = (
+    "txn_id", "customer_id", "account_id", "trade_date", "direction", "booked_at", "amount_cny",
+    "counterparty_account", "counterparty_id_number", "counterparty_name", "purpose",
+    "tx_method",
+)  # fmt: skip
+
+
 def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) -> pa.Table:
     """The transactions of each alert's subject over its whole span (what the rule looked at)."""
-    warehouse.con.register("_alerts", alerts)
-    try:
+    if not alerts.num_rows:
         return warehouse.con.sql(
-            f"""SELECT a.alert_id, t.txn_id, t.direction, t.booked_at, t.amount_cny,
-                       {PARTY_KEY} AS party, t.counterparty_name
-                FROM _alerts a JOIN transactions t
-                  ON t.customer_id = a.customer_id
-                 AND (a.account_id IS NULL OR t.account_id = a.account_id)
-                 AND t.trade_date BETWEEN a.window_start AND a.window_end
-                WHERE t.trade_date BETWEEN (SELECT min(window_start) FROM _alerts)
-                                       AND (SELECT max(window_end) FROM _alerts)
-                  AND t.customer_id IN (SELECT customer_id FROM _alerts)
-                  AND {NOT_EXCLUDED}
-                ORDER BY a.alert_id, t.booked_at, t.txn_id""",
-            params=exclusion_params(rule),
+            f"SELECT NULL::VARCHAR AS alert_id, t.txn_id, t.direction, t.booked_at, "
+            f"t.amount_cny, {PARTY_KEY} AS party, t.counterparty_name FROM transactions t "
+            "WHERE false"
         ).to_arrow_table()
-    finally:
-        warehouse.con.unregister("_alerts")
+    first, last = pc.min(alerts["window_start"]).as_py(), pc.max(alerts["window_end"]).as_py()
+    customers = sorted(set(alerts["customer_id"].to_pylist()))
+    with picked_transactions(
+        warehouse,
+        first,
+        last,
+        f"t.customer_id IN ({sql_text_list(customers)})",
+        columns=_EVIDENCE_COLUMNS,
+    ) as picked:
+        warehouse.con.register("_alerts", alerts)
+        try:
+            return warehouse.con.sql(
+                f"""SELECT a.alert_id, t.txn_id, t.direction, t.booked_at, t.amount_cny,
+                           {PARTY_KEY} AS party, t.counterparty_name
+                    FROM _alerts a JOIN {picked} t
+                      ON t.customer_id = a.customer_id
+                     AND (a.account_id IS NULL OR t.account_id = a.account_id)
+                     AND t.trade_date BETWEEN a.window_start AND a.window_end
+                    WHERE {NOT_EXCLUDED}
+                    ORDER BY a.alert_id, t.booked_at, t.txn_id""",
+                params=exclusion_params(rule),
+            ).to_arrow_table()
+        finally:
+            warehouse.con.unregister("_alerts")
 
 
 def replace_patterns(
@@ -216,32 +368,35 @@ def alert_transaction_rows(
     if first is None:
         return []
     # evidence lies inside its alert's window: constant bounds let the scan skip other days
-    cursor = warehouse.con.execute(
-        """WITH e AS (SELECT * FROM suspicious_alert_transactions
-                      WHERE list_contains(?::VARCHAR[], alert_id)),
-                t AS (SELECT * FROM transactions WHERE trade_date BETWEEN ? AND ?
-                      AND txn_id IN (SELECT txn_id FROM e)),
-                c AS (SELECT * FROM customer_history
-                      WHERE customer_id IN (SELECT customer_id FROM t)
-                      QUALIFY row_number() OVER (PARTITION BY customer_id
-                                                 ORDER BY business_date DESC) = 1),
-                ac AS (SELECT * FROM account_history
-                       WHERE account_id IN (SELECT account_id FROM t)
-                       QUALIFY row_number() OVER (PARTITION BY account_id
-                                                  ORDER BY business_date DESC) = 1)
-           SELECT e.alert_id, e.leg, t.txn_id, t.booked_at, t.customer_id,
-                  c.name AS customer_name, c.id_type, c.id_number, t.account_id, ac.account_type,
-                  coalesce(t.branch_code, c.branch_code) AS branch_code, t.location,
-                  CASE t.direction WHEN 'in' THEN '01' ELSE '02' END AS direction_code,
-                  t.tx_method, t.channel, t.purpose, t.currency, t.amount, t.amount_cny,
-                  t.counterparty_name, t.counterparty_id_type, t.counterparty_id_number,
-                  t.counterparty_account_type, t.counterparty_account, t.counterparty_bank_name,
-                  t.counterparty_bank_code, t.counterparty_region
-           FROM e JOIN t USING (txn_id)
-           LEFT JOIN c ON c.customer_id = t.customer_id
-           LEFT JOIN ac ON ac.account_id = t.account_id
-           ORDER BY e.alert_id, t.booked_at, t.txn_id""",
-        [list(alert_ids), first, last],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
+                                 WHERE list_contains(?::VARCHAR[], alert_id))"""
+    with picked_transactions(warehouse, first, last, evidence, [list(alert_ids)]) as picked:
+        cursor = warehouse.con.execute(
+            f"""WITH e AS (SELECT * FROM suspicious_alert_transactions
+                          WHERE list_contains(?::VARCHAR[], alert_id)),
+                    t AS (SELECT * FROM {picked}),
+                    c AS (SELECT * FROM customer_history
+                          WHERE customer_id IN (SELECT customer_id FROM t)
+                          QUALIFY row_number() OVER (PARTITION BY customer_id
+                                                     ORDER BY business_date DESC) = 1),
+                    ac AS (SELECT * FROM account_history
+                           WHERE account_id IN (SELECT account_id FROM t)
+                           QUALIFY row_number() OVER (PARTITION BY account_id
+                                                      ORDER BY business_date DESC) = 1)
+               SELECT e.alert_id, e.leg, t.txn_id, t.booked_at, t.customer_id,
+                      c.name AS customer_name, c.id_type, c.id_number, t.account_id,
+                      ac.account_type, coalesce(t.branch_code, c.branch_code) AS branch_code,
+                      t.location, CASE t.direction WHEN 'in' THEN '01' ELSE '02' END
+                      AS direction_code, t.tx_method, t.channel, t.purpose, t.currency,
+                      t.amount, t.amount_cny, t.counterparty_name, t.counterparty_id_type,
+                      t.counterparty_id_number, t.counterparty_account_type,
+                      t.counterparty_account, t.counterparty_bank_name,
+                      t.counterparty_bank_code, t.counterparty_region
+               FROM e JOIN t USING (txn_id)
+               LEFT JOIN c ON c.customer_id = t.customer_id
+               LEFT JOIN ac ON ac.account_id = t.account_id
+               ORDER BY e.alert_id, t.booked_at, t.txn_id""",
+            [list(alert_ids)],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

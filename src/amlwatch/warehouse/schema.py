@@ -85,6 +85,15 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS suspicious_alert_transactions (
         alert_id VARCHAR NOT NULL, txn_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
         leg VARCHAR NOT NULL)""",
+    # the scatter / concentrate scanner's rows of each business date, sorted (a "day run",
+    # see warehouse.patterns): derived at ingest, replaced with the date, read by the scans
+    """CREATE TABLE IF NOT EXISTS pattern_rows (
+        business_date DATE NOT NULL, trade_date DATE NOT NULL, customer_1 UBIGINT NOT NULL,
+        customer_2 UBIGINT NOT NULL, ts BIGINT NOT NULL, out BOOLEAN NOT NULL,
+        amount BIGINT NOT NULL, party UBIGINT NOT NULL, line BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS pattern_runs (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, exclusions VARCHAR NOT NULL,
+        hash_check UBIGINT NOT NULL, rows BIGINT NOT NULL)""",
     # one row per nightly run (success or failure): what operators look at each morning
     """CREATE TABLE IF NOT EXISTS run_log (
         run_id VARCHAR PRIMARY KEY, run_date DATE NOT NULL, flow_run_id VARCHAR,

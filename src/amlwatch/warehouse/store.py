@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,8 @@ from amlwatch.warehouse.exceptions import WarehouseLocked, WarehouseUnavailable
 from amlwatch.warehouse.schema import DDL, SCHEMA_VERSION
 
 LINE = "_line"
+# tables derived from a business date's rows at load time, replaced with them
+_DERIVED = ("pattern_rows", "pattern_runs")
 _TABLE_OF = {
     InputKind.CUSTOMERS: "customer_history",
     InputKind.ACCOUNTS: "account_history",
@@ -40,18 +42,21 @@ _TABLE_OF = {
 class LoadBatch:
     """One parsed input file, ready to check and load.
 
-    `rows` are the file's rows as parsed, with `_line`: a table, or a stream of record batches
-    read once. `typed_select` and `duplicate_update` are the ingest stage's row checks
-    compiled to SQL (see `amlwatch.ingest.validate`); `rejects` are rows that could not even
-    be split into fields.
+    `rows` are the file's rows as parsed, with `_line`: a table, a stream of record batches
+    read once, or a query that reads the file in DuckDB. `typed_select` and
+    `duplicate_update` are the ingest stage's row checks compiled to SQL (see
+    `amlwatch.ingest.validate`); `rejects` are rows that could not even be split into fields.
     """
 
     source: InputFile
-    rows: pa.Table | pa.RecordBatchReader
+    rows: pa.Table | pa.RecordBatchReader | str
     typed_select: str
     duplicate_update: str
     extra_columns: tuple[str, ...] = ()
     rejects: list[RejectedRow] = field(default_factory=list)
+
+
+Derivation = Callable[["Warehouse", dt.date, str], object]
 
 
 class Warehouse:
@@ -90,6 +95,7 @@ class Warehouse:
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
             con.execute("SET preserve_insertion_order = false")
+            con.execute("SET enable_progress_bar = false")  # a batch job's log is no terminal
             warehouse = cls(con, path)
             if not read_only:
                 warehouse.ensure_schema()
@@ -104,10 +110,24 @@ class Warehouse:
         if self.scalar("SELECT max(version) FROM schema_info") is None:
             self.con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
 
+    @contextmanager
+    def in_insertion_order(self) -> Iterator[None]:
+        """Statements in the block keep rows in the order they were inserted or selected
+        (the connection otherwise lets DuckDB reorder results for speed)."""
+        self.con.execute("SET preserve_insertion_order = true").fetchall()
+        try:
+            yield
+        finally:
+            self.con.execute("SET preserve_insertion_order = false").fetchall()
+
     # ---------------------------------------------------------------- loading
 
     def load_business_date(
-        self, business_date: dt.date, batches: Mapping[InputKind, LoadBatch], started: float
+        self,
+        business_date: dt.date,
+        batches: Mapping[InputKind, LoadBatch],
+        started: float,
+        derive: Sequence[Derivation] = (),
     ) -> LoadReport:
         """Replace everything of `business_date` with `batches`, atomically.
 
@@ -115,6 +135,8 @@ class Warehouse:
             business_date: the inbox folder's accounting date.
             batches: the validated files of that folder, by input kind.
             started: `time.monotonic()` when the load began (for the recorded duration).
+            derive: called with (warehouse, business date, load id) after the rows are in,
+                inside the same transaction (e.g. the pattern scanner's day run).
 
         Returns:
             What was loaded and quarantined, per file.
@@ -139,6 +161,8 @@ class Warehouse:
                 report.rows_loaded[name] = report.rows_in[name] - report.rows_quarantined[name]
                 if kind is InputKind.TRANSACTIONS:
                     report.quiet_day = report.rows_in[name] == 0
+            for step in derive:
+                step(self, business_date, load_id)
             report.duration_s = time.monotonic() - started
             self._record_load(report, started_at, "loaded", None)
             con.execute("COMMIT")
@@ -167,7 +191,7 @@ class Warehouse:
             "UPDATE load_log SET status = 'replaced' WHERE business_date = ? AND status = 'loaded'",
             [business_date],
         )
-        for table in (*_TABLE_OF.values(), "quarantine"):
+        for table in (*_TABLE_OF.values(), "quarantine", *_DERIVED):
             self.con.execute(f"DELETE FROM {table} WHERE business_date = ?", [business_date])
         return None if previous is None else str(previous)
 
@@ -180,13 +204,19 @@ class Warehouse:
         try:
             # 1. type and check every row, reading the file's rows once (a stream is consumed
             #    here and never held whole; DuckDB works in parallel and spills if it must)
-            con.register("_raw", batch.rows)
+            if isinstance(batch.rows, str):  # a query DuckDB reads the file with
+                con.execute(f"CREATE OR REPLACE TEMP VIEW _raw AS {batch.rows}").fetchall()
+            else:
+                con.register("_raw", batch.rows)
             try:
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE _typed AS {batch.typed_select}"
                 ).fetchall()
             finally:
-                con.unregister("_raw")
+                if isinstance(batch.rows, str):
+                    con.execute("DROP VIEW IF EXISTS _raw").fetchall()
+                else:
+                    con.unregister("_raw")
             parsed = int(self.scalar("SELECT count(*) FROM _typed"))
             con.execute(batch.duplicate_update).fetchall()
             rejected = self._quarantine_rows(
@@ -370,7 +400,7 @@ _ACCOUNT_OWNERS = """(SELECT account_id, arg_max(customer_id, business_date) AS 
 # The rate in force per currency and day (that day's, else the latest earlier one), picked
 # for the few distinct (currency, day) pairs of the file rather than row by row.
 _RATES = """
-stage AS (SELECT *, CAST(booked_at AS DATE) AS trade_date FROM {stage}),
+stage AS {how}(SELECT *, CAST(booked_at AS DATE) AS trade_date FROM {stage}),
 rate_pick AS (
     SELECT d.currency, d.trade_date, r.rate_date AS rate_date_, r.cny_per_unit AS rate_
     FROM (SELECT DISTINCT currency, trade_date FROM stage) d
@@ -392,12 +422,13 @@ priced AS (
     LEFT JOIN usd_pick u ON u.trade_date = s.trade_date)"""
 
 # Transactions failing a check against the stored state, read through a narrow projection
-# (only the columns the checks need).
+# (only the columns the checks need, kept once rather than read three times).
 _TXN_REJECTS = f"""
 WITH {
     _RATES.format(
+        how="MATERIALIZED ",
         stage='''(SELECT _line, txn_id, booked_at, customer_id, account_id,
-                                     currency, amount_cny, amount_usd FROM _stage)'''
+                                     currency, amount_cny, amount_usd FROM _stage)''',
     )
 },
 earlier AS (
@@ -448,7 +479,7 @@ SELECT * FROM verdict WHERE _reject_reason IS NOT NULL
 
 # The transactions to insert, with their CNY and USD equivalents.
 _TXN_ROWS = f"""
-WITH {_RATES.format(stage="_stage")}
+WITH {_RATES.format(how="NOT MATERIALIZED ", stage="_stage")}  -- wide: read, never copied
 SELECT * EXCLUDE (fx_rate_date_, rate_, usd_rate_date, usd_rate_, needs_rate, needs_usd,
                   amount_cny, amount_usd),
     coalesce(amount_cny, CASE WHEN currency = 'CNY' THEN amount

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from amlwatch.warehouse.picks import picked_transactions
 from amlwatch.warehouse.store import Warehouse
 
 # a transaction with its account and customer, as the STIF / TSDT groups need it
@@ -15,7 +16,7 @@ _TXN_DETAIL = """
     SELECT t.*, a.account_type, a.opened_at, a.closed_at, a.card_type, a.card_number,
            c.name AS customer_name, c.id_type, c.id_number,
            coalesce(t.branch_code, c.branch_code) AS report_branch
-    FROM transactions t
+    FROM {source} t
     JOIN customers c ON c.customer_id = t.customer_id
     LEFT JOIN accounts a ON a.account_id = t.account_id"""
 
@@ -78,15 +79,16 @@ def alert_submission_rows(
     alerts = _dicts(warehouse, "SELECT * FROM suspicious_alerts WHERE alert_id = ?", [alert_id])
     if not alerts:
         return None, []
-    txns = _dicts(
-        warehouse,
-        f"""{_TXN_DETAIL}
-            WHERE t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
-                               WHERE alert_id = ?)
-              AND t.trade_date BETWEEN ? AND ?  -- the evidence lies in the alert's window
-            ORDER BY t.booked_at, t.txn_id""",
-        [alert_id, alerts[0]["window_start"], alerts[0]["window_end"]],
-    )
+    evidence = "t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions WHERE alert_id = ?)"
+    alert = alerts[0]  # the evidence lies in the alert's window
+    with picked_transactions(
+        warehouse, alert["window_start"], alert["window_end"], evidence, [alert_id]
+    ) as picked:
+        txns = _dicts(
+            warehouse,
+            f"{_TXN_DETAIL.format(source=picked)} ORDER BY t.booked_at, t.txn_id",
+            [],
+        )
     return alerts[0], txns
 
 
@@ -111,7 +113,7 @@ def supplement_rows(
         return [], []
     txns = _dicts(
         warehouse,
-        f"""{_TXN_DETAIL}
+        f"""{_TXN_DETAIL.format(source="transactions")}
             WHERE t.trade_date BETWEEN ? AND ? AND {" AND ".join(conditions)}
             ORDER BY t.booked_at, t.txn_id""",
         [first, last, *params],
@@ -132,13 +134,15 @@ def alerts_detail_rows(warehouse: Warehouse, alert_ids: Sequence[str]) -> list[d
     ).fetchall()[0]
     if first is None:
         return []
-    return _dicts(
-        warehouse,
-        f"""WITH e AS (SELECT alert_id, txn_id, leg FROM suspicious_alert_transactions
-                       WHERE list_contains(?::VARCHAR[], alert_id)),
-                 d AS ({_TXN_DETAIL}
-                       WHERE t.trade_date BETWEEN ? AND ? AND t.txn_id IN (SELECT txn_id FROM e))
-            SELECT e.alert_id, e.leg, d.* FROM e JOIN d USING (txn_id)
-            ORDER BY e.alert_id, d.booked_at, d.txn_id""",
-        [list(alert_ids), first, last],
-    )
+    evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
+                                 WHERE list_contains(?::VARCHAR[], alert_id))"""
+    with picked_transactions(warehouse, first, last, evidence, [list(alert_ids)]) as picked:
+        return _dicts(
+            warehouse,
+            f"""WITH e AS (SELECT alert_id, txn_id, leg FROM suspicious_alert_transactions
+                           WHERE list_contains(?::VARCHAR[], alert_id)),
+                     d AS ({_TXN_DETAIL.format(source=picked)})
+                SELECT e.alert_id, e.leg, d.* FROM e JOIN d USING (txn_id)
+                ORDER BY e.alert_id, d.booked_at, d.txn_id""",
+            [list(alert_ids)],
+        )

@@ -1,0 +1,58 @@
+"""A few transactions out of a window of tens of millions, fetched in two narrow steps.
+
+A query that joins `transactions` with a short list (an alert's evidence, a subject's
+window) makes DuckDB read every projected column of every row in the date range before the
+join throws almost all of them away: 10 s for a night's evidence at 5 million transactions
+a day. Picking the rows instead costs about a second: first the row ids, from a scan of the
+one or two columns the condition needs, then the rows with those ids, whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from amlwatch.warehouse.store import Warehouse
+
+PICKED = "_picked"
+
+
+@contextmanager
+def picked_transactions(
+    warehouse: Warehouse,
+    first: dt.date,
+    last: dt.date,
+    condition: str,
+    params: Sequence[Any] = (),
+    columns: Sequence[str] = ("*",),
+) -> Iterator[str]:
+    """Register the transactions traded from `first` to `last` that meet `condition` (SQL
+    over `t`, the transactions table, with `params`) as a view named by the value yielded,
+    with `columns` of `transactions` (the fewer, the faster); unregistered afterwards.
+
+    Row ids are stable while nothing deletes from the table: callers pick before they write.
+    """
+    con = warehouse.con
+    ids = con.execute(
+        f"SELECT t.rowid FROM transactions t WHERE t.trade_date BETWEEN ? AND ? AND ({condition})",
+        [first, last, *params],
+    ).fetchall()
+    rows = con.sql(
+        f"SELECT {', '.join(columns)} FROM transactions t WHERE t.rowid = ANY(?::BIGINT[])",
+        params=[[int(i) for (i,) in ids]],
+    ).to_arrow_table()
+    con.register(PICKED, rows)
+    try:
+        yield PICKED
+    finally:
+        con.unregister(PICKED)
+
+
+def sql_text_list(values: Sequence[str]) -> str:
+    """`'a', 'b', …` as SQL literals (an IN list DuckDB can check inside the scan itself,
+    which it does not for a list parameter)."""
+    if not values:
+        return "NULL"
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
