@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -356,21 +357,32 @@ def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def alert_transaction_rows(
-    warehouse: Warehouse, alert_ids: Sequence[str]
-) -> list[dict[str, object]]:
-    """The evidence transactions of those alerts with the report's STIF fields."""
+@contextmanager
+def picked_evidence(warehouse: Warehouse, alert_ids: Sequence[str]) -> Iterator[str | None]:
+    """The evidence transactions of those alerts, every column, as a registered view (its
+    name yielded; None when none of the alerts exists)."""
     first, last = warehouse.con.execute(
         """SELECT min(window_start), max(window_end) FROM suspicious_alerts
            WHERE list_contains(?::VARCHAR[], alert_id)""",
         [list(alert_ids)],
     ).fetchall()[0]
     if first is None:
-        return []
+        yield None
+        return
     # evidence lies inside its alert's window: constant bounds let the scan skip other days
     evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
                                  WHERE list_contains(?::VARCHAR[], alert_id))"""
     with picked_transactions(warehouse, first, last, evidence, [list(alert_ids)]) as picked:
+        yield picked
+
+
+def alert_transaction_rows(
+    warehouse: Warehouse, alert_ids: Sequence[str]
+) -> list[dict[str, object]]:
+    """The evidence transactions of those alerts with the report's STIF fields."""
+    with picked_evidence(warehouse, alert_ids) as picked:
+        if picked is None:
+            return []
         cursor = warehouse.con.execute(
             f"""WITH e AS (SELECT * FROM suspicious_alert_transactions
                           WHERE list_contains(?::VARCHAR[], alert_id)),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from amlwatch.warehouse.patterns import picked_evidence
 from amlwatch.warehouse.picks import picked_transactions
 from amlwatch.warehouse.store import Warehouse
 
@@ -127,16 +128,9 @@ def alerts_detail_rows(warehouse: Warehouse, alert_ids: Sequence[str]) -> list[d
     `leg`, in one query."""
     if not alert_ids:
         return []
-    first, last = warehouse.con.execute(
-        """SELECT min(window_start), max(window_end) FROM suspicious_alerts
-           WHERE list_contains(?::VARCHAR[], alert_id)""",
-        [list(alert_ids)],
-    ).fetchall()[0]
-    if first is None:
-        return []
-    evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
-                                 WHERE list_contains(?::VARCHAR[], alert_id))"""
-    with picked_transactions(warehouse, first, last, evidence, [list(alert_ids)]) as picked:
+    with picked_evidence(warehouse, alert_ids) as picked:
+        if picked is None:
+            return []
         return _dicts(
             warehouse,
             f"""WITH e AS (SELECT alert_id, txn_id, leg FROM suspicious_alert_transactions
