@@ -34,7 +34,7 @@ from amlwatch.scanners import (
     sorted_input,
 )
 from amlwatch.scanners.encode import dense_codes
-from amlwatch.scanners.runs import DayRuns, MergedWindow, merge_runs
+from amlwatch.scanners.runs import DayRuns, MergedWindow, RunPiece, merge_runs
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import patterns as store
 
@@ -273,6 +273,11 @@ def _empty_hits() -> pa.Table:
     return pa.table({name: pa.array([], type) for name, type in HIT_SCHEMA})
 
 
+# the customer scan merges at most about this many rows at once (a few hundred MB of arrays):
+# a larger window is scanned in slices of customers, whose memory the next slice reuses
+SLICE_ROWS = 12_000_000
+
+
 def scan_hits(
     warehouse: Warehouse,
     days: Sequence[dt.date],
@@ -290,17 +295,25 @@ def scan_hits(
     types = store.customer_types(warehouse, bucket) if types is None else types
     params = PatternParams.from_rule(rule)
     names: list[tuple[str, str | None]]
-    if rule.subject == "customer":  # merged from the day runs
-        merged = merge_window(
-            store.window_runs(warehouse, min(starts), max(days), rule, bucket), types
-        )
-        rows = len(merged.data.subject)
-        found = scan_patterns(merged.data, end_days, start_days, params)
-        entity = merged.data.entity[found.lo]
-        known = merged.customer_row[found.subject]
-        if np.any(known < 0):
-            raise ValueError("a customer with transactions is missing from customer_history")
-        names = [(c, None) for c in pc.take(types["customer_id"], pa.array(known)).to_pylist()]
+    if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
+        rows = 0
+        tables = []
+        window = store.window_rows(warehouse, min(starts), max(days)) // bucket.count
+        for piece in bucket.split(max(1, -(-window // SLICE_ROWS))):
+            merged = merge_window(
+                store.window_runs(warehouse, min(starts), max(days), rule, piece), types
+            )
+            rows += len(merged.data.subject)
+            found = scan_patterns(merged.data, end_days, start_days, params)
+            entity = merged.data.entity[found.lo]
+            known = merged.customer_row[found.subject]
+            del merged
+            if np.any(known < 0):
+                raise ValueError("a customer with transactions is missing from customer_history")
+            taken = pc.take(types["customer_id"], pa.array(known)).to_pylist()
+            names = [(c, None) for c in taken]
+            tables.append(hits_table(found, entity, names, days, starts, pack, rule))
+        return pa.concat_tables(tables), rows
     else:  # per account: the window sorted here
         table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
         prepared = prepare(table, types, rule.subject)
@@ -315,50 +328,37 @@ def scan_hits(
 
 
 def merge_window(parts: list[pa.Table], types: pa.Table) -> MergedWindow:
-    """The kernel's input from day runs (`warehouse.patterns.window_runs`): each part holds
-    whole runs in run order; a run ends where the business date changes. Empties `parts`
-    column by column, so that the window is never held twice."""
-    edges = {0}
-    offset = 0
-    for i, part in enumerate(parts):
-        day = part["epoch_day"].to_numpy()
-        parts[i] = part.drop_columns(["epoch_day"])
-        edges.update((offset + np.flatnonzero(np.diff(day)) + 1).tolist())
-        offset += len(day)
-        edges.add(offset)
-    columns: dict[str, np.ndarray] = {}
-    for name, dtype in (
-        ("customer_1", np.uint64),
-        ("customer_2", np.uint64),
-        ("ts", np.int64),
-        ("out", np.bool_),
-        ("amount", np.int64),
-        ("party", np.uint64),
-    ):
-        pieces = []
-        for i, part in enumerate(parts):  # taken out column by column: never held twice
-            pieces.append(np.asarray(part[name].to_numpy(zero_copy_only=False), dtype))
-            parts[i] = part.drop_columns([name])
-        columns[name] = (
-            pieces[0] if len(pieces) == 1 else np.concatenate(pieces or [np.empty(0, dtype)])
-        )
-        del pieces
-    parts.clear()
+    """The kernel's input from day runs (`warehouse.patterns.window_runs`: one table per run,
+    in run order). The runs are read in place, batch by batch; `parts` is emptied after."""
     runs = DayRuns(
-        key_1=columns["customer_1"],
-        key_2=columns["customer_2"],
-        ts=columns["ts"],
-        out=columns["out"],
-        amount=columns["amount"],
-        party=columns["party"],
-        starts=np.array(sorted(edges), np.int64),
+        tuple(
+            tuple(
+                RunPiece(
+                    key_1=_values(batch, "customer_1"),
+                    key_2=_values(batch, "customer_2"),
+                    ts=_values(batch, "ts"),
+                    out=np.asarray(batch["out"].to_numpy(zero_copy_only=False), np.bool_),
+                    amount=_values(batch, "amount"),
+                    party=_values(batch, "party"),
+                )
+                for batch in part.to_batches()
+            )
+            for part in parts
+        )
     )
-    return merge_runs(
+    merged = merge_runs(
         runs,
         _u64(types, "customer_id_1"),
         _u64(types, "customer_id_2"),
         np.asarray(pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_),
     )
+    parts.clear()
+    return merged
+
+
+def _values(batch: pa.RecordBatch, name: str) -> np.ndarray:
+    """A column without nulls as the numpy view of its Arrow buffer."""
+    return batch[name].to_numpy(zero_copy_only=True)
 
 
 @dataclass(slots=True)
@@ -467,14 +467,17 @@ def _store(
             tally[alert["rule_code"]] = tally.get(alert["rule_code"], 0) + 1
     alert_table = pa.table(
         {
-            "alert_id": [a["alert_id"] for a in alerts],
-            "customer_id": [a["customer_id"] for a in alerts],
+            "alert_id": pa.array([a["alert_id"] for a in alerts], pa.string()),
+            "customer_id": pa.array([a["customer_id"] for a in alerts], pa.string()),
             "account_id": pa.array([a["account_id"] for a in alerts], pa.string()),
             "window_start": pa.array([a["window_start"] for a in alerts], pa.date32()),
             "window_end": pa.array([a["window_end"] for a in alerts], pa.date32()),
         }
     )
-    evidence = store.evidence_rows(warehouse, alert_table, rule).to_pylist()
+    detail = store.evidence_rows(warehouse, alert_table, rule)
+    evidence = detail.select(
+        ["alert_id", "txn_id", "direction", "amount_cny", "party", "counterparty_name"]
+    ).to_pylist()
     by_alert: dict[str, list[dict[str, Any]]] = {}
     for row in evidence:
         by_alert.setdefault(row["alert_id"], []).append(row)
@@ -508,6 +511,7 @@ def _store(
                 [(k, pa.string()) for k in ("alert_id", "txn_id", "direction", "leg")]
             ),
         ),
+        detail.drop_columns(["party"]),
     )
     return opened, extended
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +19,8 @@ from amlwatch.rules import BusinessCalendar, load_pack
 from amlwatch.suspicious import scan_pattern_part, store_pattern_parts
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Bucket, Warehouse
+from amlwatch.warehouse import patterns as sp_store
+from amlwatch.warehouse import submission as sub_store
 
 START = dt.date(2026, 9, 21)
 RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_out": "AMLW-SP-0102"}
@@ -213,6 +216,41 @@ def test_the_report_form_lists_the_nights_alerts_with_their_evidence(
     assert rows[1].startswith("-,-,FINC") and len(rows) - 2 == files.transactions
 
 
+def test_the_evidence_is_kept_whole_and_read_back_as_the_window_holds_it(
+    bank: tuple[Path, Path, list[dict]], tmp_path: Path
+) -> None:
+    """The report and case look-ups read the evidence stored with the alerts; a warehouse
+    whose alerts predate that table gets the same rows picked out of the window."""
+    _, db, _ = bank
+    ids = [a["alert_id"] for a in alerts(db)]
+    with Warehouse.open(db, read_only=True) as wh:
+        stored = wh.rows(
+            """SELECT * EXCLUDE (alert_id) FROM suspicious_evidence_detail
+               EXCEPT ALL
+               SELECT t.* FROM suspicious_alert_transactions e
+               JOIN transactions t USING (txn_id)"""
+        )
+        kept = wh.rows(
+            """SELECT alert_id, txn_id FROM suspicious_evidence_detail
+               EXCEPT ALL SELECT alert_id, txn_id FROM suspicious_alert_transactions"""
+        )
+        counted = wh.rows("SELECT count(*) FROM suspicious_evidence_detail")[0][0]
+        assert stored == [] and kept == [] and counted == sum(evidence_count(db)) > 0
+        report = sp_store.alert_transaction_rows(wh, ids)
+        detail = sub_store.alerts_detail_rows(wh, ids)
+    assert len(report) == len(detail) == counted
+    older = tmp_path / "older.duckdb"
+    shutil.copy(db, older)
+    with Warehouse.open(older) as wh:
+        wh.con.execute("DELETE FROM suspicious_evidence_detail").fetchall()
+        assert sp_store.alert_transaction_rows(wh, ids) == report
+        assert sub_store.alerts_detail_rows(wh, ids) == detail
+
+
+def evidence_count(db: Path) -> list[int]:
+    return [a["evidence_count"] for a in alerts(db)]
+
+
 def test_the_committed_sample_alerts_on_every_ring_and_no_decoy(tmp_path: Path) -> None:
     sample = Path(__file__).parents[2] / "data_samples"
     db = tmp_path / "sample.duckdb"
@@ -272,7 +310,18 @@ def test_any_bucket_split_finds_exactly_what_the_whole_scan_finds(
 def test_a_bucket_exists_only_within_its_split() -> None:
     assert [str(b) for b in Bucket.all_of(3)] == ["1/3", "2/3", "3/3"]
     assert Bucket().where("customer_id") == "true"
-    assert Bucket(1, 4).where("customer_id") == "hash(customer_id) % 4 = 1"
+    first, last = Bucket(1, 4).hashes
+    assert (first, last) == (2**62, 2**63 - 1)
+    assert Bucket(1, 4).where("customer_id") == (
+        f"hash(customer_id) BETWEEN {first}::UBIGINT AND {last}::UBIGINT"
+    )
+    for count in (1, 3, 7):  # the buckets of a split cover every hash once, and nest
+        buckets = Bucket.all_of(count)
+        assert buckets[0].hashes[0] == 0 and buckets[-1].hashes[1] == 2**64 - 1
+        assert all(a.hashes[1] + 1 == b.hashes[0] for a, b in pairwise(buckets))
+        for bucket in buckets:
+            pieces = bucket.split(3)
+            assert (pieces[0].hashes[0], pieces[-1].hashes[1]) == bucket.hashes
     for index, count in ((4, 4), (-1, 2), (0, 0)):
         with pytest.raises(ValueError, match="does not exist"):
             Bucket(index, count)

@@ -27,9 +27,12 @@ def _key(subject: str) -> tuple[int, int]:
     return (7 if number < 2 else 1000 + number * 13), 50 - number
 
 
-def runs_of(flows: list[NaiveFlow], late: list[int], shuffle: bool, seed: int) -> DayRuns:
+def runs_of(
+    flows: list[NaiveFlow], late: list[int], shuffle: bool, seed: int, piece_rows: int = 0
+) -> DayRuns:
     """Rows cut into day runs: each by its trade day, `late` ones into a later day's run; the
-    runs sorted like the warehouse stores them, or shuffled when `shuffle`."""
+    runs sorted like the warehouse stores them, or shuffled when `shuffle`; each run handed
+    over in pieces of `piece_rows` rows when given."""
     rng = np.random.default_rng(seed)
     day_of = {}
     for i, f in enumerate(flows):
@@ -54,7 +57,7 @@ def runs_of(flows: list[NaiveFlow], late: list[int], shuffle: bool, seed: int) -
     parties = {
         p: 1 + 977 * (n + 1) for n, p in enumerate(sorted({f.party for f in flows if f.party}))
     }
-    data = DayRuns(
+    data = DayRuns.from_arrays(
         key_1=np.array([_key(flows[i].subject)[0] for i in order], np.uint64),
         key_2=np.array([_key(flows[i].subject)[1] for i in order], np.uint64),
         ts=np.array(
@@ -65,11 +68,14 @@ def runs_of(flows: list[NaiveFlow], late: list[int], shuffle: bool, seed: int) -
         amount=np.array([int(flows[i].amount_cny * 1000) for i in order], np.int64),
         party=np.array([parties.get(flows[i].party, 0) for i in order], np.uint64),
         starts=starts.astype(np.int64),
+        piece_rows=piece_rows,
     )
     return data
 
 
-def merged_windows(flows: list[NaiveFlow], ends: list[dt.date], data: DayRuns) -> dict:
+def merged_windows(
+    flows: list[NaiveFlow], ends: list[dt.date], data: DayRuns, block_rows: int = 100_000
+) -> dict:
     subjects = sorted({f.subject for f in flows}, reverse=True)  # any order of the table
     entity = {f.subject: f.entity for f in flows}
     merged = merge_runs(
@@ -77,6 +83,7 @@ def merged_windows(flows: list[NaiveFlow], ends: list[dt.date], data: DayRuns) -
         np.array([_key(s)[0] for s in subjects], np.uint64),
         np.array([_key(s)[1] for s in subjects], np.uint64),
         np.array([entity[s] for s in subjects], np.bool_),
+        block_rows=block_rows,
     )
     found = scan_patterns(
         merged.data,
@@ -109,16 +116,25 @@ def merged_windows(flows: list[NaiveFlow], ends: list[dt.date], data: DayRuns) -
     st.lists(st.sampled_from([0, 0, 0, 1, 3]), max_size=5),
     st.booleans(),
     st.integers(0, 2**16),
+    st.sampled_from([0, 0, 1, 2, 3, 7]),
+    st.sampled_from([100_000, 1, 2, 5]),
 )
 def test_merged_runs_agree_with_reference(
-    rows: list[NaiveFlow], ends: list[dt.date], late: list[int], shuffle: bool, seed: int
+    rows: list[NaiveFlow],
+    ends: list[dt.date],
+    late: list[int],
+    shuffle: bool,
+    seed: int,
+    piece_rows: int,
+    block_rows: int,
 ) -> None:
     ends = sorted(ends)
     expected = {
         k: dataclasses.replace(w, txn_ids=frozenset())
         for k, w in pattern_windows(rows, ends, window_start, RULE).items()
     }
-    assert merged_windows(rows, ends, runs_of(rows, late, shuffle, seed)) == expected
+    data = runs_of(rows, late, shuffle, seed, piece_rows)
+    assert merged_windows(rows, ends, data, block_rows) == expected
 
 
 def test_a_late_record_is_merged_into_time_order() -> None:
@@ -128,17 +144,18 @@ def test_a_late_record_is_merged_into_time_order() -> None:
         NaiveFlow("T1", "S2", False, at + dt.timedelta(hours=1), "out", Decimal(400), "B"),
     ]
     data = runs_of(rows, [1, 0], shuffle=False, seed=0)
-    assert data.ts[0] > data.ts[1]  # the payment's run comes first
+    ts = [int(p.ts[0]) for run in data.runs for p in run]
+    assert ts[0] > ts[1]  # the payment's run comes first
     merged = merge_runs(
         data, np.array([1026], np.uint64), np.array([48], np.uint64), np.array([False])
     )
-    assert merged.data.ts.tolist() == sorted(data.ts.tolist())
+    assert merged.data.ts.tolist() == sorted(ts)
     assert merged.data.out.tolist() == [False, True]
     assert merged.customer_row.tolist() == [0]
 
 
 def test_counterparties_are_numbered_within_each_subject() -> None:
-    data = DayRuns(
+    data = DayRuns.from_arrays(
         key_1=np.array([1, 1, 1, 2, 2], np.uint64),
         key_2=np.array([0, 0, 0, 0, 0], np.uint64),
         ts=np.array([1, 2, 3, 1, 2], np.int64),
@@ -156,25 +173,28 @@ def test_counterparties_are_numbered_within_each_subject() -> None:
 
 
 def test_malformed_runs_are_refused() -> None:
-    good = DayRuns(
-        key_1=np.zeros(2, np.uint64),
-        key_2=np.zeros(2, np.uint64),
-        ts=np.array([1, 2], np.int64),
-        out=np.zeros(2, np.bool_),
-        amount=np.ones(2, np.int64),
-        party=np.zeros(2, np.uint64),
-        starts=np.array([0, 2], np.int64),
-    )
+    good = {
+        "key_1": np.zeros(2, np.uint64),
+        "key_2": np.zeros(2, np.uint64),
+        "ts": np.array([1, 2], np.int64),
+        "out": np.zeros(2, np.bool_),
+        "amount": np.ones(2, np.int64),
+        "party": np.zeros(2, np.uint64),
+        "starts": np.array([0, 2], np.int64),
+    }
     no_types = (np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, np.bool_))
     for bad in (
-        dataclasses.replace(good, starts=np.array([0, 1], np.int64)),
-        dataclasses.replace(good, starts=np.array([0, 2, 1, 2], np.int64)),
-        dataclasses.replace(good, amount=np.array([1, -1], np.int64)),
-        dataclasses.replace(good, ts=np.array([1, 2], np.int32)),
+        {"starts": np.array([0, 1], np.int64)},
+        {"starts": np.array([0, 2, 1, 2], np.int64)},
+        {"amount": np.array([1, -1], np.int64)},
+        {"ts": np.array([1, 2], np.int32)},
+        {"ts": np.array([1, 2, 3], np.int64)[::2]},
     ):
         with pytest.raises(ScannerInputError):
-            merge_runs(bad, *no_types)
-    before = good.ts.copy()
-    unsorted = dataclasses.replace(good, ts=np.array([2, 1], np.int64))
-    assert merge_runs(unsorted, *no_types).data.ts.tolist() == [1, 2]
-    assert unsorted.ts.tolist() == [2, 1] and good.ts.tolist() == before.tolist()
+            merge_runs(DayRuns.from_arrays(**{**good, **bad}), *no_types)
+    before = good["ts"].copy()
+    unsorted = {**good, "ts": np.array([2, 1], np.int64)}
+    for piece_rows in (0, 1):
+        runs = DayRuns.from_arrays(**unsorted, piece_rows=piece_rows)
+        assert merge_runs(runs, *no_types).data.ts.tolist() == [1, 2]
+    assert unsorted["ts"].tolist() == [2, 1] and good["ts"].tolist() == before.tolist()

@@ -1,9 +1,10 @@
 """The pattern scanner's input merged from day runs instead of sorted from scratch.
 
 The ingest stage stores each business date's rows sorted by (customer key, time, receipts
-first): a *run*. A window of N days is then N runs, and merging them customer by customer
-is one pass that reads every run in order — where sorting the whole window (tens of millions
-of rows) costs most of a night on a small machine.
+first): a *run*. A window of N days is then N runs, and merging them is two passes that read
+every run in order (count each customer's rows, then place them) — where sorting the whole
+window (tens of millions of rows) costs most of a night on a small machine. The runs are read
+where the warehouse handed them over, in its pieces: the window is never copied whole.
 
 A customer is a 128-bit key (two independent 64-bit hashes of its id, see
 `scanners.encode`). Counterparties are 64-bit hashes (0 for none); the merge numbers them
@@ -26,8 +27,8 @@ from amlwatch.scanners.patterns import PatternInput
 
 
 @dataclass(frozen=True, slots=True)
-class DayRuns:
-    """Rows of consecutive runs; run r is rows `starts[r]:starts[r + 1]`.
+class RunPiece:
+    """Consecutive rows of one run, as the warehouse hands them over (never copied).
 
     Attributes:
         key_1, key_2: uint64 halves of the customer's key.
@@ -35,7 +36,6 @@ class DayRuns:
         out: bool, a payment (else a receipt).
         amount: int64 CNY equivalent in thousandths, >= 0.
         party: uint64 counterparty hash, 0 when the record has no counterparty identity.
-        starts: int64 run boundaries, from 0 to the number of rows.
     """
 
     key_1: np.ndarray
@@ -44,7 +44,6 @@ class DayRuns:
     out: np.ndarray
     amount: np.ndarray
     party: np.ndarray
-    starts: np.ndarray
 
 
 _DTYPES = {
@@ -58,6 +57,41 @@ _DTYPES = {
 
 
 @dataclass(frozen=True, slots=True)
+class DayRuns:
+    """The window's runs in run order, each in one or more consecutive pieces."""
+
+    runs: tuple[tuple[RunPiece, ...], ...]
+
+    @classmethod
+    def from_arrays(
+        cls,
+        key_1: np.ndarray,
+        key_2: np.ndarray,
+        ts: np.ndarray,
+        out: np.ndarray,
+        amount: np.ndarray,
+        party: np.ndarray,
+        starts: np.ndarray,
+        piece_rows: int = 0,
+    ) -> DayRuns:
+        """Runs of whole arrays: run r is rows `starts[r]:starts[r + 1]`, cut into pieces of
+        `piece_rows` rows when given (views, not copies)."""
+        n = len(key_1)
+        starts = np.asarray(starts, dtype=np.int64)
+        if starts.ndim != 1 or len(starts) < 1 or starts[0] != 0 or starts[-1] != n:
+            raise ScannerInputError("run starts must go from 0 to the number of rows")
+        if np.any(np.diff(starts) < 0):
+            raise ScannerInputError("run starts must not decrease")
+        columns = (key_1, key_2, ts, out, amount, party)
+        runs = []
+        for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+            step = piece_rows or max(hi - lo, 1)
+            cuts = list(range(lo, hi, step)) or [lo]
+            runs.append(tuple(RunPiece(*(c[a : min(a + step, hi)] for c in columns)) for a in cuts))
+        return cls(tuple(runs))
+
+
+@dataclass(frozen=True, slots=True)
 class MergedWindow:
     """The kernel's input, and per subject (its code) the row of the customer table."""
 
@@ -65,59 +99,97 @@ class MergedWindow:
     customer_row: np.ndarray  # int64, -1 for a customer the table does not have
 
 
+_BLOCK_ROWS = 100_000  # rows placed per block of keys (a few MB of output)
+
+
 def merge_runs(
-    runs: DayRuns, type_key_1: np.ndarray, type_key_2: np.ndarray, type_entity: np.ndarray
+    runs: DayRuns,
+    type_key_1: np.ndarray,
+    type_key_2: np.ndarray,
+    type_entity: np.ndarray,
+    block_rows: int = _BLOCK_ROWS,
 ) -> MergedWindow:
     """Merge the runs into the pattern kernel's input, sorted by `pattern_order`'s rules
     (subjects in key order, coded 0, 1, …; each subject's rows by time, receipts first).
 
-    A run that is not sorted is sorted first, and a subject whose rows interleave between
-    runs (a late record) is sorted on its own, so the result never depends on the order
-    runs are given in; in-order runs are only read.
+    Every subject's rows are counted, then placed run by run into its slot of the output,
+    then put in time order where a late record (a row in a later day's run but earlier in
+    time) broke it. A run that is not sorted is sorted first (a copy), so the result never
+    depends on the order runs are given in; in-order runs are only read.
 
     Args:
         runs: the window's rows.
         type_key_1, type_key_2, type_entity: the customer table (keys and the entity flag),
             in any order; a subject's customer type comes from it.
+        block_rows: about how many rows are placed per block of keys.
     """
-    n = check_columns(runs, _DTYPES)
-    starts = np.ascontiguousarray(runs.starts, dtype=np.int64)
-    if starts.ndim != 1 or len(starts) < 1 or starts[0] != 0 or starts[-1] != n:
-        raise ScannerInputError("run starts must go from 0 to the number of rows")
-    if np.any(np.diff(starts) < 0):
-        raise ScannerInputError("run starts must not decrease")
-    if n and runs.amount.min() < 0:
-        raise ScannerInputError("amounts must be >= 0")
-    k1, k2, ts, out, amount, party = (
-        runs.key_1, runs.key_2, runs.ts, runs.out, runs.amount, runs.party
-    )  # fmt: skip
-    for r in range(len(starts) - 1):
-        lo, hi = int(starts[r]), int(starts[r + 1])
-        if not _run_sorted(k1, k2, ts, out, lo, hi):
-            order = lo + np.lexsort((out[lo:hi], ts[lo:hi], k2[lo:hi], k1[lo:hi]))
-            if k1 is runs.key_1:  # never reorder the caller's arrays
-                k1, k2, ts, out, amount, party = (
-                    a.copy() for a in (k1, k2, ts, out, amount, party)
-                )
-            for array in (k1, k2, ts, out, amount, party):
-                array[lo:hi] = array[order]
+    pieces = [piece for run in map(_sorted_run, runs.runs) for piece in run if len(piece.ts)]
     order = np.lexsort((type_key_2, type_key_1))
-    subject, sts, sout, samount, sparty, entity, rows, n_parties = _merge(
-        k1,
-        k2,
-        ts,
-        out,
-        amount,
-        party,
-        starts,
-        np.ascontiguousarray(type_key_1[order], dtype=np.uint64),
-        np.ascontiguousarray(type_key_2[order], dtype=np.uint64),
-        np.ascontiguousarray(type_entity[order], dtype=np.bool_),
-    )
-    customer_row = np.full(len(rows), -1, np.int64)
-    customer_row[rows >= 0] = order[rows[rows >= 0]]
-    data = PatternInput(subject, sts, sout, samount, sparty, entity, int(n_parties))
-    return MergedWindow(data, customer_row)
+    keys_1 = np.ascontiguousarray(type_key_1[order], dtype=np.uint64)
+    keys_2 = np.ascontiguousarray(type_key_2[order], dtype=np.uint64)
+    entity = np.ascontiguousarray(type_entity[order], dtype=np.bool_)
+    table_row = order.astype(np.int64)
+    counts = np.zeros(len(keys_1), np.int64)
+    missing = sum(_count(p.key_1, p.key_2, keys_1, keys_2, counts) for p in pieces)
+    if missing:  # keys the customer table lacks: subjects of their own, in key order
+        lacking = [_lacking(p.key_1, p.key_2, keys_1, keys_2) for p in pieces]
+        new_1 = np.concatenate([p.key_1[m] for p, m in zip(pieces, lacking, strict=True)])
+        new_2 = np.concatenate([p.key_2[m] for p, m in zip(pieces, lacking, strict=True)])
+        new = np.unique(np.stack([new_1, new_2], axis=1), axis=0)
+        keys_1 = np.concatenate([keys_1, new[:, 0]])
+        keys_2 = np.concatenate([keys_2, new[:, 1]])
+        merged = np.lexsort((keys_2, keys_1))
+        keys_1, keys_2 = keys_1[merged], keys_2[merged]
+        entity = np.concatenate([entity, np.zeros(len(new), np.bool_)])[merged]
+        table_row = np.concatenate([table_row, np.full(len(new), -1, np.int64)])[merged]
+        counts = np.zeros(len(keys_1), np.int64)
+        for p in pieces:
+            _count(p.key_1, p.key_2, keys_1, keys_2, counts)
+    present = counts > 0
+    code = np.cumsum(present) - 1
+    fill = np.cumsum(counts) - counts  # where each key's next row goes
+    bounds = np.concatenate([fill[present], [int(counts.sum())]]).astype(np.int64)
+    n = int(bounds[-1])
+    subject = np.empty(n, np.int64)
+    sts = np.empty(n, np.int64)
+    sout = np.empty(n, np.bool_)
+    samount = np.empty(n, np.int64)
+    sparty = np.empty(n, np.int64)
+    sentity = np.empty(n, np.bool_)
+    # a block of keys at a time, its rows from every piece in run order (a subject's rows
+    # land day after day): the block's part of the output stays in cache while it fills
+    blocks = max(1, n // max(1, block_rows))
+    low = min((int(p.key_1[0]) for p in pieces), default=0)
+    high = max((int(p.key_1[-1]) for p in pieces), default=0)
+    edges = np.array([low + (high - low) * b // blocks for b in range(1, blocks)], np.uint64)
+    cuts = [[0, *np.searchsorted(p.key_1, edges).tolist(), len(p.key_1)] for p in pieces]
+    for b in range(blocks):
+        for p, cut in zip(pieces, cuts, strict=True):
+            lo, hi = cut[b], cut[b + 1]
+            if lo < hi:
+                _place(
+                    p.key_1[lo:hi], p.key_2[lo:hi], p.ts[lo:hi], p.out[lo:hi],
+                    p.amount[lo:hi], p.party[lo:hi], keys_1, keys_2, fill, code, entity,
+                    subject, sts, sout, samount, sparty, sentity,
+                )  # fmt: skip
+    n_parties = _finish(sts, sout, samount, sparty, bounds)
+    data = PatternInput(subject, sts, sout, samount, sparty, sentity, int(n_parties))
+    return MergedWindow(data, np.ascontiguousarray(table_row[present]))
+
+
+def _sorted_run(run: tuple[RunPiece, ...]) -> tuple[RunPiece, ...]:
+    """The run's pieces checked; a run with a piece out of order comes back sorted, as one
+    new piece. (Pieces need not be in order between them: each is placed on its own, and
+    `_finish` restores time order within a subject.)"""
+    for piece in run:
+        check_columns(piece, _DTYPES)
+        if len(piece.amount) and piece.amount.min() < 0:
+            raise ScannerInputError("amounts must be >= 0")
+    if all(_run_sorted(p.key_1, p.key_2, p.ts, p.out, 0, len(p.ts)) for p in run):
+        return run
+    whole = {c: np.concatenate([getattr(p, c) for p in run]) for c in _DTYPES}
+    order = np.lexsort((whole["out"], whole["ts"], whole["key_2"], whole["key_1"]))
+    return (RunPiece(**{c: np.ascontiguousarray(a[order]) for c, a in whole.items()}),)
 
 
 @njit(**JIT)
@@ -139,66 +211,117 @@ def _run_sorted(
 
 
 @njit(**JIT)
-def _merge(
+def _first_at_or_after(
+    e1: np.ndarray, e2: np.ndarray, a: np.uint64, b: np.uint64
+) -> int:  # pragma: no cover - compiled
+    lo = 0
+    hi = e1.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _before(e1[mid], e2[mid], a, b):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(**JIT)
+def _count(
+    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray, counts: np.ndarray
+) -> int:  # pragma: no cover - compiled
+    """Add each row (keys in order) to its key's count in the sorted table (e1, e2); returns
+    how many rows have a key the table lacks."""
+    missing = 0
+    j = 0
+    for i in range(k1.shape[0]):
+        a = k1[i]
+        b = k2[i]
+        if i == 0:
+            j = _first_at_or_after(e1, e2, a, b)
+        elif a != k1[i - 1] or b != k2[i - 1]:
+            while j < e1.shape[0] and _before(e1[j], e2[j], a, b):
+                j += 1
+        if j < e1.shape[0] and e1[j] == a and e2[j] == b:
+            counts[j] += 1
+        else:
+            missing += 1
+    return missing
+
+
+@njit(**JIT)
+def _lacking(
+    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Rows (keys in order) whose key the sorted table (e1, e2) lacks."""
+    lacks = np.zeros(k1.shape[0], np.bool_)
+    j = 0
+    for i in range(k1.shape[0]):
+        a = k1[i]
+        b = k2[i]
+        if i == 0:
+            j = _first_at_or_after(e1, e2, a, b)
+        elif a != k1[i - 1] or b != k2[i - 1]:
+            while j < e1.shape[0] and _before(e1[j], e2[j], a, b):
+                j += 1
+        lacks[i] = not (j < e1.shape[0] and e1[j] == a and e2[j] == b)
+    return lacks
+
+
+@njit(**JIT)
+def _place(
     k1: np.ndarray,
     k2: np.ndarray,
     ts: np.ndarray,
     out: np.ndarray,
     amount: np.ndarray,
     party: np.ndarray,
-    starts: np.ndarray,
-    t1: np.ndarray,
-    t2: np.ndarray,
-    t_entity: np.ndarray,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int
-]:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
-    n = k1.shape[0]
-    k = starts.shape[0] - 1
-    head = starts[:k].copy()
-    stop = starts[1:].copy()
-    subject = np.empty(n, np.int64)
-    sts = np.empty(n, np.int64)
-    sout = np.empty(n, np.bool_)
-    samount = np.empty(n, np.int64)
-    sparty = np.empty(n, np.int64)
-    entity = np.empty(n, np.bool_)
-    rows = np.empty(1024, np.int64)
+    e1: np.ndarray,
+    e2: np.ndarray,
+    fill: np.ndarray,
+    code: np.ndarray,
+    e_entity: np.ndarray,
+    subject: np.ndarray,
+    sts: np.ndarray,
+    sout: np.ndarray,
+    samount: np.ndarray,
+    sparty: np.ndarray,
+    sentity: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Each row (keys in order, every key in the table) to the next free place of its key."""
+    j = 0
+    for i in range(k1.shape[0]):
+        a = k1[i]
+        b = k2[i]
+        if i == 0:
+            j = _first_at_or_after(e1, e2, a, b)
+        elif a != k1[i - 1] or b != k2[i - 1]:
+            while _before(e1[j], e2[j], a, b):
+                j += 1
+        w = fill[j]
+        fill[j] = w + 1
+        subject[w] = code[j]
+        sts[w] = ts[i]
+        sout[w] = out[i]
+        samount[w] = amount[i]
+        sparty[w] = np.int64(party[i])  # the hash for now; coded in _finish
+        sentity[w] = e_entity[j]
+
+
+@njit(**JIT)
+def _finish(
+    sts: np.ndarray, sout: np.ndarray, samount: np.ndarray, sparty: np.ndarray, bounds: np.ndarray
+) -> int:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
+    """Per subject (rows `bounds[s]:bounds[s + 1]`): time order where late records broke it,
+    counterparty hashes numbered 0, 1, … (-1 for none); returns the most codes of a subject."""
     # open addressing: counterparty hash -> code within the subject
     size = 16
     slot_key = np.zeros(size, np.uint64)
     slot_code = np.full(size, -1, np.int64)
     used = np.empty(size, np.int64)
     n_parties = 0
-    w = 0
-    s = 0
-    t = 0
-    while True:
-        found = False
-        b1 = np.uint64(0)
-        b2 = np.uint64(0)
-        for r in range(k):
-            if head[r] < stop[r]:
-                i = head[r]
-                if not found or _before(k1[i], k2[i], b1, b2):
-                    b1 = k1[i]
-                    b2 = k2[i]
-                    found = True
-        if not found:
-            break
-        first = w
-        for r in range(k):
-            i = head[r]
-            while i < stop[r] and k1[i] == b1 and k2[i] == b2:
-                sts[w] = ts[i]
-                sout[w] = out[i]
-                samount[w] = amount[i]
-                sparty[w] = np.int64(party[i])  # the hash for now; coded below
-                w += 1
-                i += 1
-            head[r] = i
-        last = w
-        # rows of one subject from several runs interleave only for late records
+    for s in range(bounds.shape[0] - 1):
+        first = bounds[s]
+        last = bounds[s + 1]
         ordered = True
         for i in range(first + 1, last):
             if sts[i] < sts[i - 1] or (sts[i] == sts[i - 1] and sout[i - 1] and not sout[i]):
@@ -211,16 +334,6 @@ def _merge(
             sout[first:last] = sout[perm]
             samount[first:last] = samount[perm]
             sparty[first:last] = sparty[perm]
-        # the customer table, walked in the same key order
-        while t < t1.shape[0] and _before(t1[t], t2[t], b1, b2):
-            t += 1
-        known = t < t1.shape[0] and t1[t] == b1 and t2[t] == b2
-        if s == rows.shape[0]:
-            grown = np.empty(2 * s, np.int64)
-            grown[:s] = rows
-            rows = grown
-        rows[s] = t if known else -1
-        is_entity = t_entity[t] if known else False
         # counterparty codes within the subject, in a table of the subject's size (in cache)
         span = 16
         while span < 2 * (last - first):
@@ -233,8 +346,6 @@ def _merge(
         n_used = 0
         codes = 0
         for i in range(first, last):
-            subject[i] = s
-            entity[i] = is_entity
             h = np.uint64(sparty[i])
             if h == 0:
                 sparty[i] = -1
@@ -256,5 +367,4 @@ def _merge(
         for u in range(n_used):
             slot_code[used[u]] = -1
         n_parties = max(n_parties, codes)
-        s += 1
-    return subject, sts, sout, samount, sparty, entity, rows[:s].copy(), n_parties
+    return n_parties

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
-from amlwatch.warehouse.picks import picked_transactions, sql_text_list
+from amlwatch.warehouse.picks import PICKED, picked_transactions, sql_text_list
 from amlwatch.warehouse.store import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
@@ -78,9 +78,8 @@ _RUN_COLUMNS = f"""t.business_date, t.trade_date, hash(t.customer_id) AS custome
         AS party, t.line"""
 _RUN_ORDER = "ORDER BY customer_1, customer_2, ts, out"
 _HASH_CHECK = "hash('amlwatch day runs')"
-# what a scan reads of a run (the business date as days since 1970)
-_RUN_FIELDS = """business_date - DATE '1970-01-01' AS epoch_day, customer_1, customer_2, ts, out,
-    amount, party"""
+# what a scan reads of a run
+_RUN_FIELDS = "customer_1, customer_2, ts, out, amount, party"
 
 
 def exclusions_digest(rule: SuspiciousRule) -> str:
@@ -139,8 +138,8 @@ def window_runs(
     bucket: Bucket = WHOLE,
 ) -> list[pa.Table]:
     """The runs of every business date holding trades from first_day to last_day (of the
-    bucket's customers) as tables of `_RUN_FIELDS` (business dates as days since 1970): each
-    run's rows in run order, the stored ones in one part, each day cut on the fly in its own."""
+    bucket's customers), one table of `_RUN_FIELDS` per date in date order, each in run order:
+    stored, or cut from `transactions` on the fly when not (or no longer) valid."""
     dates = [
         d
         for (d,) in warehouse.rows(
@@ -157,42 +156,37 @@ def window_runs(
             [exclusions_digest(rule)],
         )
     }
-    fields = _RUN_FIELDS
-    kept = [d for d in dates if d in stored]
     parts = []
-    with warehouse.in_insertion_order():
-        parts.extend(_stored_runs(warehouse, fields, kept, first_day, last_day, bucket))
-    for day in (d for d in dates if d not in stored):
-        parts.append(
-            warehouse.con.sql(
-                f"""SELECT {fields} FROM (SELECT {_RUN_COLUMNS} FROM transactions t
+    for day in dates:
+        if day in stored:
+            with warehouse.in_insertion_order():
+                run = warehouse.con.sql(
+                    f"""SELECT {_RUN_FIELDS} FROM pattern_rows
+                        WHERE business_date = ? AND trade_date BETWEEN ? AND ?
+                          AND {bucket.where_hashed("customer_1")}""",
+                    params=[day, first_day, last_day],
+                ).to_arrow_table()
+        else:
+            run = warehouse.con.sql(
+                f"""SELECT {_RUN_FIELDS} FROM (SELECT {_RUN_COLUMNS} FROM transactions t
                         WHERE t.business_date = ? AND t.trade_date BETWEEN ? AND ?
                           AND {bucket.where("t.customer_id")} AND {NOT_EXCLUDED})
                     {_RUN_ORDER}""",
                 params=[day, first_day, last_day, *exclusion_params(rule)],
             ).to_arrow_table()
-        )
+        parts.append(run)
     return parts
 
 
-def _stored_runs(
-    warehouse: Warehouse,
-    fields: str,
-    dates: list[dt.date],
-    first_day: dt.date,
-    last_day: dt.date,
-    bucket: Bucket,
-) -> list[pa.Table]:
-    if not dates:
-        return []
-    return [
-        warehouse.con.sql(
-            f"""SELECT {fields} FROM pattern_rows
-                WHERE business_date BETWEEN ? AND ? AND list_contains(?::DATE[], business_date)
-                  AND trade_date BETWEEN ? AND ? AND {bucket.where_hashed("customer_1")}""",
-            params=[dates[0], dates[-1], dates, first_day, last_day],
-        ).to_arrow_table()
-    ]
+def window_rows(warehouse: Warehouse, first_day: dt.date, last_day: dt.date) -> int:
+    """About how many rows the day runs of a window hold (every row of the business dates
+    from first_day to last_day: what sizes a scan's slices)."""
+    return int(
+        warehouse.con.execute(
+            "SELECT count(*) FROM transactions WHERE business_date BETWEEN ? AND ?",
+            [first_day, last_day],
+        ).fetchall()[0][0]
+    )
 
 
 def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
@@ -249,35 +243,21 @@ def hits_of(warehouse: Warehouse, subjects: pa.Table) -> pa.Table:
         warehouse.con.unregister("_subjects")
 
 
-_EVIDENCE_COLUMNS = (
-    "txn_id", "customer_id", "account_id", "trade_date", "direction", "booked_at", "amount_cny",
-    "counterparty_account", "counterparty_id_number", "counterparty_name", "purpose",
-    "tx_method",
-)  # fmt: skip
-
-
 def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) -> pa.Table:
-    """The transactions of each alert's subject over its whole span (what the rule looked at)."""
-    if not alerts.num_rows:
-        return warehouse.con.sql(
-            f"SELECT NULL::VARCHAR AS alert_id, t.txn_id, t.direction, t.booked_at, "
-            f"t.amount_cny, {PARTY_KEY} AS party, t.counterparty_name FROM transactions t "
-            "WHERE false"
-        ).to_arrow_table()
-    first, last = pc.min(alerts["window_start"]).as_py(), pc.max(alerts["window_end"]).as_py()
+    """The transactions of each alert's subject over its whole span (what the rule looked at):
+    `alert_id`, `party` and every column of `transactions`."""
     customers = sorted(set(alerts["customer_id"].to_pylist()))
-    with picked_transactions(
-        warehouse,
-        first,
-        last,
-        f"t.customer_id IN ({sql_text_list(customers)})",
-        columns=_EVIDENCE_COLUMNS,
-    ) as picked:
+    if customers:
+        first, last = pc.min(alerts["window_start"]).as_py(), pc.max(alerts["window_end"]).as_py()
+        condition = f"t.customer_id IN ({sql_text_list(customers)})"
+    else:  # no alerts: an empty pick, the same columns
+        first = last = dt.date.min
+        condition = "false"
+    with picked_transactions(warehouse, first, last, condition) as picked:
         warehouse.con.register("_alerts", alerts)
         try:
             return warehouse.con.sql(
-                f"""SELECT a.alert_id, t.txn_id, t.direction, t.booked_at, t.amount_cny,
-                           {PARTY_KEY} AS party, t.counterparty_name
+                f"""SELECT a.alert_id, {PARTY_KEY} AS party, t.*
                     FROM _alerts a JOIN {picked} t
                       ON t.customer_id = a.customer_id
                      AND (a.account_id IS NULL OR t.account_id = a.account_id)
@@ -297,9 +277,11 @@ def replace_patterns(
     subjects: pa.Table,
     alerts: pa.Table,
     evidence: pa.Table,
+    detail: pa.Table,
 ) -> None:
     """In one transaction: the hits of `scan_dates` become `hits`, and the alerts (and their
-    evidence) of the affected `subjects` become `alerts` / `evidence`."""
+    evidence) of the affected `subjects` become `alerts` / `evidence` (with the evidence
+    transactions whole in `detail`)."""
     con = warehouse.con
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
@@ -308,6 +290,7 @@ def replace_patterns(
             ("_subjects", subjects),
             ("_alerts", alerts),
             ("_evidence", evidence),
+            ("_detail", detail),
         ):
             con.register(name, table)
         con.execute(
@@ -315,12 +298,13 @@ def replace_patterns(
             [list(scan_dates)],
         ).fetchall()
         con.execute("INSERT INTO suspicious_hits BY NAME SELECT * FROM _hits").fetchall()
-        con.execute(
-            """DELETE FROM suspicious_alert_transactions WHERE alert_id IN (
-                   SELECT a.alert_id FROM suspicious_alerts a SEMI JOIN _subjects s
-                     ON a.rule_code = s.rule_code AND a.customer_id = s.customer_id
-                    AND a.account_id IS NOT DISTINCT FROM s.account_id)"""
-        ).fetchall()
+        for table in ("suspicious_alert_transactions", "suspicious_evidence_detail"):
+            con.execute(
+                f"""DELETE FROM {table} WHERE alert_id IN (
+                       SELECT a.alert_id FROM suspicious_alerts a SEMI JOIN _subjects s
+                         ON a.rule_code = s.rule_code AND a.customer_id = s.customer_id
+                        AND a.account_id IS NOT DISTINCT FROM s.account_id)"""
+            ).fetchall()
         con.execute(
             """DELETE FROM suspicious_alerts a WHERE EXISTS (
                    SELECT 1 FROM _subjects s WHERE a.rule_code = s.rule_code
@@ -332,24 +316,32 @@ def replace_patterns(
             """INSERT INTO suspicious_alert_transactions BY NAME
                SELECT alert_id, txn_id, direction, leg FROM _evidence"""
         ).fetchall()
+        con.execute(
+            "INSERT INTO suspicious_evidence_detail BY NAME SELECT * FROM _detail"
+        ).fetchall()
         con.execute("COMMIT").fetchall()
     except BaseException:
         con.execute("ROLLBACK").fetchall()
         raise
     finally:
-        for name in ("_hits", "_subjects", "_alerts", "_evidence"):
+        for name in ("_hits", "_subjects", "_alerts", "_evidence", "_detail"):
             con.unregister(name)
 
 
 def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[dict[str, object]]:
     """Alerts opened or extended by scans of those dates, with their subject's details."""
     cursor = warehouse.con.execute(
-        """SELECT a.*, c.name AS customer_name, c.id_type, c.id_number, c.nationality,
+        """WITH a AS (SELECT * FROM suspicious_alerts
+                      WHERE list_contains(?::DATE[], last_scan_date)),
+                c AS (SELECT * FROM customer_history  -- the current version, of these only
+                      WHERE customer_id IN (SELECT customer_id FROM a)
+                      QUALIFY row_number() OVER (PARTITION BY customer_id
+                                                 ORDER BY business_date DESC) = 1)
+           SELECT a.*, c.name AS customer_name, c.id_type, c.id_number, c.nationality,
                   c.occupation_or_industry, c.address, c.phone, c.other_contact,
                   c.legal_rep_name, c.legal_rep_id_type, c.legal_rep_id_number,
                   c.controller_name, c.controller_id_type, c.controller_id_number, c.branch_code
-           FROM suspicious_alerts a LEFT JOIN customers c USING (customer_id)
-           WHERE list_contains(?::DATE[], a.last_scan_date)
+           FROM a LEFT JOIN c USING (customer_id)
            ORDER BY a.rule_code, a.alert_id""",
         [list(scan_dates)],
     )
@@ -360,20 +352,40 @@ def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[d
 @contextmanager
 def picked_evidence(warehouse: Warehouse, alert_ids: Sequence[str]) -> Iterator[str | None]:
     """The evidence transactions of those alerts, every column, as a registered view (its
-    name yielded; None when none of the alerts exists)."""
-    first, last = warehouse.con.execute(
-        """SELECT min(window_start), max(window_end) FROM suspicious_alerts
-           WHERE list_contains(?::VARCHAR[], alert_id)""",
-        [list(alert_ids)],
+    name yielded; None when none of the alerts exists).
+
+    They are read from the rows the alerts were built with (`suspicious_evidence_detail`);
+    only alerts stored before that table existed are picked out of the window again.
+    """
+    con = warehouse.con
+    ids = list(alert_ids)
+    first, last, without_detail = con.execute(
+        """SELECT min(window_start), max(window_end),
+                  count(*) FILTER (alert_id IN (SELECT alert_id FROM suspicious_alert_transactions)
+                                   AND alert_id NOT IN (SELECT alert_id
+                                                        FROM suspicious_evidence_detail))
+           FROM suspicious_alerts WHERE list_contains(?::VARCHAR[], alert_id)""",
+        [ids],
     ).fetchall()[0]
     if first is None:
         yield None
-        return
-    # evidence lies inside its alert's window: constant bounds let the scan skip other days
-    evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
-                                 WHERE list_contains(?::VARCHAR[], alert_id))"""
-    with picked_transactions(warehouse, first, last, evidence, [list(alert_ids)]) as picked:
-        yield picked
+    elif not without_detail:
+        rows = con.sql(
+            """SELECT DISTINCT ON (txn_id) * EXCLUDE (alert_id) FROM suspicious_evidence_detail
+               WHERE list_contains(?::VARCHAR[], alert_id)""",
+            params=[ids],
+        ).to_arrow_table()
+        con.register(PICKED, rows)
+        try:
+            yield PICKED
+        finally:
+            con.unregister(PICKED)
+    else:
+        # evidence lies inside its alert's window: constant bounds let the scan skip other days
+        evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions
+                                     WHERE list_contains(?::VARCHAR[], alert_id))"""
+        with picked_transactions(warehouse, first, last, evidence, [ids]) as picked:
+            yield picked
 
 
 def alert_transaction_rows(

@@ -15,6 +15,16 @@ _TXN_OPTIONAL = """
     agent_id_type VARCHAR, agent_id_number VARCHAR, agent_nationality VARCHAR
 """
 
+_TXN_COLUMNS = f"""
+    business_date DATE NOT NULL, load_id VARCHAR NOT NULL, line BIGINT NOT NULL,
+    txn_id VARCHAR NOT NULL, booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL,
+    customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
+    amount DECIMAL(20,3) NOT NULL, currency VARCHAR NOT NULL, is_cash BOOLEAN NOT NULL,
+    is_cross_border BOOLEAN NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
+    amount_usd DECIMAL(20,3) NOT NULL, fx_rate_date DATE, fx_stale BOOLEAN NOT NULL,
+    {_TXN_OPTIONAL}, extra JSON
+"""
+
 _CUSTOMER_COLUMNS = """
     customer_id VARCHAR NOT NULL, name VARCHAR NOT NULL, customer_type VARCHAR NOT NULL,
     id_type VARCHAR NOT NULL, id_number VARCHAR NOT NULL, nationality VARCHAR,
@@ -31,14 +41,7 @@ _ACCOUNT_COLUMNS = """
 
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
-    f"""CREATE TABLE IF NOT EXISTS transactions (
-        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, line BIGINT NOT NULL,
-        txn_id VARCHAR NOT NULL, booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL,
-        customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
-        amount DECIMAL(20,3) NOT NULL, currency VARCHAR NOT NULL, is_cash BOOLEAN NOT NULL,
-        is_cross_border BOOLEAN NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
-        amount_usd DECIMAL(20,3) NOT NULL, fx_rate_date DATE, fx_stale BOOLEAN NOT NULL,
-        {_TXN_OPTIONAL}, extra JSON)""",
+    f"CREATE TABLE IF NOT EXISTS transactions ({_TXN_COLUMNS})",
     f"""CREATE TABLE IF NOT EXISTS customer_history (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_CUSTOMER_COLUMNS}, extra JSON)""",
     f"""CREATE TABLE IF NOT EXISTS account_history (
@@ -85,6 +88,10 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS suspicious_alert_transactions (
         alert_id VARCHAR NOT NULL, txn_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
         leg VARCHAR NOT NULL)""",
+    # each evidence transaction whole, as the alert was (re)built from it: the report tables
+    # and the case snapshots read it here instead of picking it out of the window again
+    f"""CREATE TABLE IF NOT EXISTS suspicious_evidence_detail (
+        alert_id VARCHAR NOT NULL, {_TXN_COLUMNS})""",
     # the scatter / concentrate scanner's rows of each business date, sorted (a "day run",
     # see warehouse.patterns): derived at ingest, replaced with the date, read by the scans
     """CREATE TABLE IF NOT EXISTS pattern_rows (

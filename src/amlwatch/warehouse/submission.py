@@ -9,7 +9,6 @@ from typing import Any
 import pyarrow as pa
 
 from amlwatch.warehouse.patterns import picked_evidence
-from amlwatch.warehouse.picks import picked_transactions
 from amlwatch.warehouse.store import Warehouse
 
 # a transaction with its account and customer, as the STIF / TSDT groups need it
@@ -18,8 +17,20 @@ _TXN_DETAIL = """
            c.name AS customer_name, c.id_type, c.id_number,
            coalesce(t.branch_code, c.branch_code) AS report_branch
     FROM {source} t
-    JOIN customers c ON c.customer_id = t.customer_id
-    LEFT JOIN accounts a ON a.account_id = t.account_id"""
+    JOIN {customers} c ON c.customer_id = t.customer_id
+    LEFT JOIN {accounts} a ON a.account_id = t.account_id"""
+
+
+def _detail_of(picked: str) -> str:
+    """`_TXN_DETAIL` of a few picked transactions: the current versions of only their
+    customers and accounts are looked up (not of every customer, as the views would)."""
+    current = """(SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM {picked})
+                  QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY business_date DESC) = 1)"""
+    return _TXN_DETAIL.format(
+        source=picked,
+        customers=current.format(table="customer_history", key="customer_id", picked=picked),
+        accounts=current.format(table="account_history", key="account_id", picked=picked),
+    )
 
 
 def _dicts(warehouse: Warehouse, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -80,14 +91,11 @@ def alert_submission_rows(
     alerts = _dicts(warehouse, "SELECT * FROM suspicious_alerts WHERE alert_id = ?", [alert_id])
     if not alerts:
         return None, []
-    evidence = "t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions WHERE alert_id = ?)"
-    alert = alerts[0]  # the evidence lies in the alert's window
-    with picked_transactions(
-        warehouse, alert["window_start"], alert["window_end"], evidence, [alert_id]
-    ) as picked:
+    with picked_evidence(warehouse, [alert_id]) as picked:
+        assert picked is not None  # the alert exists
         txns = _dicts(
             warehouse,
-            f"{_TXN_DETAIL.format(source=picked)} ORDER BY t.booked_at, t.txn_id",
+            f"{_detail_of(picked)} ORDER BY t.booked_at, t.txn_id",
             [],
         )
     return alerts[0], txns
@@ -114,7 +122,7 @@ def supplement_rows(
         return [], []
     txns = _dicts(
         warehouse,
-        f"""{_TXN_DETAIL.format(source="transactions")}
+        f"""{_TXN_DETAIL.format(source="transactions", customers="customers", accounts="accounts")}
             WHERE t.trade_date BETWEEN ? AND ? AND {" AND ".join(conditions)}
             ORDER BY t.booked_at, t.txn_id""",
         [first, last, *params],
@@ -135,7 +143,7 @@ def alerts_detail_rows(warehouse: Warehouse, alert_ids: Sequence[str]) -> list[d
             warehouse,
             f"""WITH e AS (SELECT alert_id, txn_id, leg FROM suspicious_alert_transactions
                            WHERE list_contains(?::VARCHAR[], alert_id)),
-                     d AS ({_TXN_DETAIL.format(source=picked)})
+                     d AS ({_detail_of(picked)})
                 SELECT e.alert_id, e.leg, d.* FROM e JOIN d USING (txn_id)
                 ORDER BY e.alert_id, d.booked_at, d.txn_id""",
             [list(alert_ids)],
