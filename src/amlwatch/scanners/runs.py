@@ -130,11 +130,14 @@ def merge_runs(
     entity = np.ascontiguousarray(type_entity[order], dtype=np.bool_)
     table_row = order.astype(np.int64)
     counts = np.zeros(len(keys_1), np.int64)
-    missing = sum(_count(p.key_1, p.key_2, keys_1, keys_2, counts) for p in pieces)
-    if missing:  # keys the customer table lacks: subjects of their own, in key order
-        lacking = [_lacking(p.key_1, p.key_2, keys_1, keys_2) for p in pieces]
-        new_1 = np.concatenate([p.key_1[m] for p, m in zip(pieces, lacking, strict=True)])
-        new_2 = np.concatenate([p.key_2[m] for p, m in zip(pieces, lacking, strict=True)])
+    lacking = []
+    for p in pieces:
+        found = _locate(p.key_1, p.key_2, keys_1, keys_2)
+        if _tally(found, counts):
+            lacking.append((p, found < 0))
+    if lacking:  # keys the customer table lacks: subjects of their own, in key order
+        new_1 = np.concatenate([p.key_1[m] for p, m in lacking])
+        new_2 = np.concatenate([p.key_2[m] for p, m in lacking])
         new = np.unique(np.stack([new_1, new_2], axis=1), axis=0)
         keys_1 = np.concatenate([keys_1, new[:, 0]])
         keys_2 = np.concatenate([keys_2, new[:, 1]])
@@ -144,7 +147,7 @@ def merge_runs(
         table_row = np.concatenate([table_row, np.full(len(new), -1, np.int64)])[merged]
         counts = np.zeros(len(keys_1), np.int64)
         for p in pieces:
-            _count(p.key_1, p.key_2, keys_1, keys_2, counts)
+            _tally(_locate(p.key_1, p.key_2, keys_1, keys_2), counts)
     present = counts > 0
     code = np.cumsum(present) - 1
     fill = np.cumsum(counts) - counts  # where each key's next row goes
@@ -168,8 +171,8 @@ def merge_runs(
             lo, hi = cut[b], cut[b + 1]
             if lo < hi:
                 _place(
-                    p.key_1[lo:hi], p.key_2[lo:hi], p.ts[lo:hi], p.out[lo:hi],
-                    p.amount[lo:hi], p.party[lo:hi], keys_1, keys_2, fill, code, entity,
+                    _locate(p.key_1[lo:hi], p.key_2[lo:hi], keys_1, keys_2), p.ts[lo:hi],
+                    p.out[lo:hi], p.amount[lo:hi], p.party[lo:hi], fill, code, entity,
                     subject, sts, sout, samount, sparty, sentity,
                 )  # fmt: skip
     n_parties = _finish(sts, sout, samount, sparty, bounds)
@@ -226,12 +229,12 @@ def _first_at_or_after(
 
 
 @njit(**JIT)
-def _count(
-    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray, counts: np.ndarray
-) -> int:  # pragma: no cover - compiled
-    """Add each row (keys in order) to its key's count in the sorted table (e1, e2); returns
-    how many rows have a key the table lacks."""
-    missing = 0
+def _locate(
+    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Per row (keys in order): the index of its key in the sorted table (e1, e2), or -1
+    when the table lacks it."""
+    found = np.empty(k1.shape[0], np.int64)
     j = 0
     for i in range(k1.shape[0]):
         a = k1[i]
@@ -241,42 +244,29 @@ def _count(
         elif a != k1[i - 1] or b != k2[i - 1]:
             while j < e1.shape[0] and _before(e1[j], e2[j], a, b):
                 j += 1
-        if j < e1.shape[0] and e1[j] == a and e2[j] == b:
-            counts[j] += 1
-        else:
+        found[i] = j if j < e1.shape[0] and e1[j] == a and e2[j] == b else -1
+    return found
+
+
+@njit(**JIT)
+def _tally(found: np.ndarray, counts: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Count each located row for its key; returns how many rows have no key."""
+    missing = 0
+    for j in found:
+        if j < 0:
             missing += 1
+        else:
+            counts[j] += 1
     return missing
 
 
 @njit(**JIT)
-def _lacking(
-    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Rows (keys in order) whose key the sorted table (e1, e2) lacks."""
-    lacks = np.zeros(k1.shape[0], np.bool_)
-    j = 0
-    for i in range(k1.shape[0]):
-        a = k1[i]
-        b = k2[i]
-        if i == 0:
-            j = _first_at_or_after(e1, e2, a, b)
-        elif a != k1[i - 1] or b != k2[i - 1]:
-            while j < e1.shape[0] and _before(e1[j], e2[j], a, b):
-                j += 1
-        lacks[i] = not (j < e1.shape[0] and e1[j] == a and e2[j] == b)
-    return lacks
-
-
-@njit(**JIT)
 def _place(
-    k1: np.ndarray,
-    k2: np.ndarray,
+    found: np.ndarray,
     ts: np.ndarray,
     out: np.ndarray,
     amount: np.ndarray,
     party: np.ndarray,
-    e1: np.ndarray,
-    e2: np.ndarray,
     fill: np.ndarray,
     code: np.ndarray,
     e_entity: np.ndarray,
@@ -287,16 +277,9 @@ def _place(
     sparty: np.ndarray,
     sentity: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Each row (keys in order, every key in the table) to the next free place of its key."""
-    j = 0
-    for i in range(k1.shape[0]):
-        a = k1[i]
-        b = k2[i]
-        if i == 0:
-            j = _first_at_or_after(e1, e2, a, b)
-        elif a != k1[i - 1] or b != k2[i - 1]:
-            while _before(e1[j], e2[j], a, b):
-                j += 1
+    """Each located row to the next free place of its key."""
+    for i in range(found.shape[0]):
+        j = found[i]
         w = fill[j]
         fill[j] = w + 1
         subject[w] = code[j]

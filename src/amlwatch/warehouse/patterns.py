@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
-from amlwatch.warehouse.picks import PICKED, picked_transactions, sql_text_list
+from amlwatch.warehouse.picks import picked_transactions, registered, sql_text_list
 from amlwatch.warehouse.store import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
@@ -375,11 +375,8 @@ def picked_evidence(warehouse: Warehouse, alert_ids: Sequence[str]) -> Iterator[
                WHERE list_contains(?::VARCHAR[], alert_id)""",
             params=[ids],
         ).to_arrow_table()
-        con.register(PICKED, rows)
-        try:
-            yield PICKED
-        finally:
-            con.unregister(PICKED)
+        with registered(warehouse, rows) as picked:
+            yield picked
     else:
         # evidence lies inside its alert's window: constant bounds let the scan skip other days
         evidence = """t.txn_id IN (SELECT txn_id FROM suspicious_alert_transactions

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pyarrow as pa
+
 from amlwatch.warehouse.store import Warehouse
 
 PICKED = "_picked"
@@ -43,11 +45,18 @@ def picked_transactions(
         f"SELECT {', '.join(columns)} FROM transactions t WHERE t.rowid = ANY(?::BIGINT[])",
         params=[[int(i) for (i,) in ids]],
     ).to_arrow_table()
-    con.register(PICKED, rows)
+    with registered(warehouse, rows) as picked:
+        yield picked
+
+
+@contextmanager
+def registered(warehouse: Warehouse, rows: pa.Table) -> Iterator[str]:
+    """Rows already picked, registered as the view named by the value yielded."""
+    warehouse.con.register(PICKED, rows)
     try:
         yield PICKED
     finally:
-        con.unregister(PICKED)
+        warehouse.con.unregister(PICKED)
 
 
 def sql_text_list(values: Sequence[str]) -> str:
