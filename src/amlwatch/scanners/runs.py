@@ -112,10 +112,11 @@ def merge_runs(
     """Merge the runs into the pattern kernel's input, sorted by `pattern_order`'s rules
     (subjects in key order, coded 0, 1, …; each subject's rows by time, receipts first).
 
-    Every subject's rows are counted, then placed run by run into its slot of the output,
-    then put in time order where a late record (a row in a later day's run but earlier in
-    time) broke it. A run that is not sorted is sorted first (a copy), so the result never
-    depends on the order runs are given in; in-order runs are only read.
+    Every subject's rows are counted, then placed into its slot of the output in run order
+    (a block of keys at a time), then put in time order where a late record (a row in a
+    later day's run but earlier in time) broke it. A run that is not sorted is sorted first
+    (a copy), so the result never depends on the order runs are given in; in-order runs are
+    only read.
 
     Args:
         runs: the window's rows.
