@@ -298,10 +298,11 @@ def scan_hits(
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         rows = 0
         tables = []
-        window = store.window_rows(warehouse, min(starts), max(days)) // bucket.count
+        dates = store.window_dates(warehouse, min(starts), max(days), rule)
+        window = sum(dates.rows.values()) // bucket.count
         for piece in bucket.split(max(1, -(-window // SLICE_ROWS))):
             merged = merge_window(
-                store.window_runs(warehouse, min(starts), max(days), rule, piece), types
+                store.window_runs(warehouse, dates, min(starts), max(days), rule, piece), types
             )
             rows += len(merged.data.subject)
             found = scan_patterns(merged.data, end_days, start_days, params)

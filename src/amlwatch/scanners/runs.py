@@ -189,7 +189,7 @@ def _sorted_run(run: tuple[RunPiece, ...]) -> tuple[RunPiece, ...]:
         check_columns(piece, _DTYPES)
         if len(piece.amount) and piece.amount.min() < 0:
             raise ScannerInputError("amounts must be >= 0")
-    if all(_run_sorted(p.key_1, p.key_2, p.ts, p.out, 0, len(p.ts)) for p in run):
+    if all(_run_sorted(p.key_1, p.key_2, p.ts, p.out) for p in run):
         return run
     whole = {c: np.concatenate([getattr(p, c) for p in run]) for c in _DTYPES}
     order = np.lexsort((whole["out"], whole["ts"], whole["key_2"], whole["key_1"]))
@@ -203,9 +203,9 @@ def _before(a1: np.uint64, a2: np.uint64, b1: np.uint64, b2: np.uint64) -> bool:
 
 @njit(**JIT)
 def _run_sorted(
-    k1: np.ndarray, k2: np.ndarray, ts: np.ndarray, out: np.ndarray, lo: int, hi: int
+    k1: np.ndarray, k2: np.ndarray, ts: np.ndarray, out: np.ndarray
 ) -> bool:  # pragma: no cover - compiled
-    for i in range(lo + 1, hi):
+    for i in range(1, k1.shape[0]):
         if k1[i] != k1[i - 1] or k2[i] != k2[i - 1]:
             if _before(k1[i], k2[i], k1[i - 1], k2[i - 1]):
                 return False

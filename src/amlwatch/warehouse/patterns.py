@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,35 +131,48 @@ def drop_day_run(warehouse: Warehouse, business_date: dt.date) -> None:
         ).fetchall()
 
 
+@dataclass(frozen=True, slots=True)
+class WindowDates:
+    """The business dates holding a window's trades, in date order, with how many of those
+    trades each holds, and which of them have a valid stored run."""
+
+    rows: dict[dt.date, int]
+    stored: frozenset[dt.date]
+
+
+def window_dates(
+    warehouse: Warehouse, first_day: dt.date, last_day: dt.date, rule: SuspiciousRule
+) -> WindowDates:
+    """What `window_runs` reads for trades from first_day to last_day (looked up once for
+    every slice of a scan)."""
+    rows = warehouse.rows(
+        """SELECT business_date, count(*) FROM transactions
+           WHERE trade_date BETWEEN ? AND ? GROUP BY business_date ORDER BY business_date""",
+        [first_day, last_day],
+    )
+    stored = warehouse.rows(
+        f"""SELECT business_date FROM pattern_runs
+            WHERE exclusions = ? AND hash_check = {_HASH_CHECK}""",
+        [exclusions_digest(rule)],
+    )
+    return WindowDates({d: int(n) for d, n in rows}, frozenset(d for (d,) in stored))
+
+
 def window_runs(
     warehouse: Warehouse,
+    dates: WindowDates,
     first_day: dt.date,
     last_day: dt.date,
     rule: SuspiciousRule,
     bucket: Bucket = WHOLE,
 ) -> list[pa.Table]:
-    """The runs of every business date holding trades from first_day to last_day (of the
-    bucket's customers), one table of `_RUN_FIELDS` per date in date order, each in run order:
-    stored, or cut from `transactions` on the fly when not (or no longer) valid."""
-    dates = [
-        d
-        for (d,) in warehouse.rows(
-            """SELECT DISTINCT business_date FROM transactions
-               WHERE trade_date BETWEEN ? AND ? ORDER BY 1""",
-            [first_day, last_day],
-        )
-    ]
-    stored = {
-        d
-        for (d,) in warehouse.rows(
-            f"""SELECT business_date FROM pattern_runs
-                WHERE exclusions = ? AND hash_check = {_HASH_CHECK}""",
-            [exclusions_digest(rule)],
-        )
-    }
+    """The runs of the window's business dates (`window_dates`), trades from first_day to
+    last_day of the bucket's customers: one table of `_RUN_FIELDS` per date in date order,
+    each in run order; stored, or cut from `transactions` on the fly when not (or no longer)
+    valid."""
     parts = []
-    for day in dates:
-        if day in stored:
+    for day in dates.rows:
+        if day in dates.stored:
             with warehouse.in_insertion_order():
                 run = warehouse.con.sql(
                     f"""SELECT {_RUN_FIELDS} FROM pattern_rows
@@ -176,17 +190,6 @@ def window_runs(
             ).to_arrow_table()
         parts.append(run)
     return parts
-
-
-def window_rows(warehouse: Warehouse, first_day: dt.date, last_day: dt.date) -> int:
-    """About how many rows the day runs of a window hold (every row of the business dates
-    from first_day to last_day: what sizes a scan's slices)."""
-    return int(
-        warehouse.con.execute(
-            "SELECT count(*) FROM transactions WHERE business_date BETWEEN ? AND ?",
-            [first_day, last_day],
-        ).fetchall()[0][0]
-    )
 
 
 def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
