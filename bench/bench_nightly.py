@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import resource
@@ -37,6 +38,7 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
     """Generate the bank once; load the history days once into history.duckdb."""
     from amlwatch import jobs
     from amlwatch.synth import generate_bank
+    from amlwatch.warehouse.schema import DDL
 
     bank = out / f"bank-{per_day}-{customers}"
     marker = bank / "generated.done"
@@ -58,8 +60,11 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
         )
         marker.touch()
     history = bank / "history.duckdb"
-    if not (bank / "history.done").exists():
+    done = bank / "history.done"  # holds the schema it was loaded under
+    schema = hashlib.sha256("\n".join(DDL).encode()).hexdigest()[:16]
+    if not done.exists() or done.read_text() != schema:
         history.unlink(missing_ok=True)
+        (bank / "runs.done").unlink(missing_ok=True)
         started = time.perf_counter()
         day = FIRST
         while day < RUN_DATE:
@@ -67,7 +72,7 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
             print(f"  history {day}: {load.total_loaded:,} rows", flush=True)
             day += dt.timedelta(days=1)
         print(f"history loaded in {time.perf_counter() - started:.0f} s", flush=True)
-        (bank / "history.done").touch()
+        done.write_text(schema)
     if not (bank / "runs.done").exists():  # history loaded before loads cut day runs
         started = time.perf_counter()
         cut = jobs.cut_day_runs(history)
@@ -132,6 +137,7 @@ def main() -> None:
     for mode in args.modes:
         db = args.out / "run.duckdb"
         shutil.copy(history, db)
+        os.sync()  # the copy's writeback is not the night's work: let it finish first
         child = subprocess.run(
             [
                 sys.executable,

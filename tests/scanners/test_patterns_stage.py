@@ -13,7 +13,7 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from amlwatch import jobs
+from amlwatch import jobs, suspicious
 from amlwatch.ingest import inbox_dates
 from amlwatch.rules import BusinessCalendar, load_pack
 from amlwatch.suspicious import scan_pattern_part, store_pattern_parts
@@ -307,6 +307,28 @@ def test_any_bucket_split_finds_exactly_what_the_whole_scan_finds(
     assert snapshot(copy) == before  # alerts rebuilt from split scans are the same alerts
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_window_scanned_in_slices_finds_what_one_pass_finds(
+    bank: tuple[Path, Path, list[dict]], monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    out, db, _ = bank
+    calendar = BusinessCalendar.load(None)
+    days = inbox_dates(out / "inbox")[-8:]
+    with Warehouse.open(db, read_only=True) as wh:
+        whole = [scan_pattern_part(wh, [day], calendar) for day in days]
+        smallest = min(part.transactions_scanned for part in whole)
+        monkeypatch.setattr(suspicious, "SLICE_ROWS", smallest // 5)  # 5 to 6 slices a window
+        monkeypatch.setattr(suspicious, "SLICE_THREADS", threads)
+        sliced = [scan_pattern_part(wh, [day], calendar) for day in days]
+    found = 0
+    for one, many in zip(whole, sliced, strict=True):
+        [label] = one.hits
+        assert many.transactions_scanned == one.transactions_scanned
+        assert result_rows(many.hits[label]) == result_rows(one.hits[label])
+        found += one.hits[label].num_rows
+    assert found  # the compared windows hold hits
+
+
 def test_a_bucket_exists_only_within_its_split() -> None:
     assert [str(b) for b in Bucket.all_of(3)] == ["1/3", "2/3", "3/3"]
     assert Bucket().where("customer_id") == "true"
@@ -348,7 +370,41 @@ def test_stored_day_runs_and_runs_cut_on_the_fly_give_the_same_alerts(
     assert by_stored.hits_by_code == by_cut.hits_by_code and by_stored.hits_by_code
     assert by_stored.transactions_scanned == by_cut.transactions_scanned
     assert snapshot(stored) == snapshot(cut)
+    assert evidence_detail(stored) == evidence_detail(cut)
     assert jobs.cut_day_runs(cut) == days  # and the runs can be cut afterwards
     assert jobs.cut_day_runs(cut) == []
     jobs.scan_patterns_range(days, cut)
     assert snapshot(stored) == snapshot(cut)
+
+
+def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
+    bank: tuple[Path, Path, list[dict]], tmp_path: Path
+) -> None:
+    """The evidence pick looks customers up in the day runs where they are valid and scans
+    the other dates: a run gone, or cut under other exclusions and pointing at the wrong
+    lines, changes nothing."""
+    out, db, _ = bank
+    days = inbox_dates(out / "inbox")
+    expected = evidence_detail(db)
+    assert expected
+    mixed = tmp_path / "mixed.duckdb"
+    shutil.copy(db, mixed)
+    with Warehouse.open(mixed) as wh:
+        wh.con.execute(
+            "UPDATE pattern_runs SET exclusions = 'other' WHERE business_date IN (?, ?)",
+            [days[-3], days[-8]],
+        ).fetchall()
+        wh.con.execute(
+            "UPDATE pattern_rows SET line = line + 7 WHERE business_date = ?", [days[-3]]
+        ).fetchall()
+        for table in ("pattern_runs", "pattern_rows"):
+            wh.con.execute(f"DELETE FROM {table} WHERE business_date = ?", [days[-5]]).fetchall()
+        wh.con.execute("DELETE FROM suspicious_evidence_detail").fetchall()
+    jobs.scan_patterns_range(days, mixed)
+    assert evidence_detail(mixed) == expected
+    assert snapshot(mixed) == snapshot(db)
+
+
+def evidence_detail(db: Path) -> list[tuple]:
+    with Warehouse.open(db, read_only=True) as wh:
+        return sorted(wh.rows("SELECT * FROM suspicious_evidence_detail"), key=str)

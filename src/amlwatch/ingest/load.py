@@ -166,5 +166,6 @@ def _batch(
         typed_select=checks.typed_select,
         duplicate_update=checks.duplicate_update,
         extra_columns=checks.extra_columns,
+        absent=checks.absent,
         rejects=malformed,
     )

@@ -35,8 +35,11 @@ class RowChecks:
 
     typed_select: str  # SELECT … FROM _raw: typed columns, extras, _line, _row_column,
     # _row_reason, and _raw_json (the row as given, for rejected rows only)
-    duplicate_update: str  # UPDATE _typed …: marks later copies of a key as duplicates
+    duplicate_update: str  # UPDATE _typed …: marks later copies of a key as duplicates (or "")
     extra_columns: tuple[str, ...]
+    absent: tuple[str, ...]  # `NULL::<type> AS <name>` for each contract column not in the
+    # file: never stored in _typed (5M rows of a NULL column are ~100 MB of memory), added
+    # back where the checked rows are read
 
 
 def sql_type(column: Column) -> str:
@@ -76,16 +79,21 @@ def compile_row_checks(
     # values (and the raw text kept for reasons) -> problem flags -> row verdict
     values: list[str] = []
     problems: list[tuple[str, str, str]] = []  # (column, condition, reason expression)
+    absent: list[str] = []
     for column in spec:
         value, column_problems = _column(column, source.get(column.name))
-        values.append(f"{value} AS {quote_ident(column.name)}")
+        if column.name in source:
+            values.append(f"{value} AS {quote_ident(column.name)}")
+        else:
+            absent.append(f"{value} AS {quote_ident(column.name)}")
         problems.extend((column.name, cond, reason) for cond, reason in column_problems)
     known = {column.name for column in spec}
     extras = tuple(name for name in source if name not in known and name != LINE)
     values.extend(f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n)}" for n in extras)
     raw_kept = [f"{quote_ident(n)} AS {quote_ident('_src_' + n)}" for n in source if n != LINE]
     flags = [f"coalesce({cond}, false) AS _p{i}" for i, (_, cond, _) in enumerate(problems)]
-    outputs = [quote_ident(c.name) for c in spec] + [quote_ident(n) for n in extras]
+    present = [c.name for c in spec if c.name in source]
+    outputs = [quote_ident(n) for n in present] + [quote_ident(n) for n in extras]
     if problems:
         first = " ".join(
             f"WHEN _p{i} THEN {quote_text(col)}" for i, (col, _, _) in enumerate(problems)
@@ -111,7 +119,10 @@ def compile_row_checks(
     layer1 = f"SELECT {LINE}, {', '.join(values + raw_kept)} FROM {RAW}"
     layer2 = f"SELECT *{''.join(', ' + f for f in flags)} FROM ({layer1})"
     typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer2})"
-    return RowChecks(typed, _duplicate_update(key, [c.name for c in spec] + list(extras)), extras)
+    # a key column not in the file is missing on every row: nothing left to be a duplicate
+    keyed = all(k in source for k in key)
+    duplicates = _duplicate_update(key, present + list(extras)) if keyed else ""
+    return RowChecks(typed, duplicates, extras, tuple(absent))
 
 
 def _duplicate_update(key: Sequence[str], columns: Sequence[str]) -> str:

@@ -8,13 +8,20 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
-from amlwatch.warehouse.picks import picked_transactions, registered, sql_text_list
+from amlwatch.warehouse.picks import (
+    picked_rows,
+    picked_transactions,
+    registered,
+    sql_date_list,
+    sql_text_list,
+)
 from amlwatch.warehouse.store import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
@@ -252,11 +259,10 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
     customers = sorted(set(alerts["customer_id"].to_pylist()))
     if customers:
         first, last = pc.min(alerts["window_start"]).as_py(), pc.max(alerts["window_end"]).as_py()
-        condition = f"t.customer_id IN ({sql_text_list(customers)})"
+        rowids = _customer_rowids(warehouse, first, last, customers, rule)
     else:  # no alerts: an empty pick, the same columns
-        first = last = dt.date.min
-        condition = "false"
-    with picked_transactions(warehouse, first, last, condition) as picked:
+        rowids = []
+    with picked_rows(warehouse, rowids) as picked:
         warehouse.con.register("_alerts", alerts)
         try:
             return warehouse.con.sql(
@@ -271,6 +277,49 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
             ).to_arrow_table()
         finally:
             warehouse.con.unregister("_alerts")
+
+
+def _customer_rowids(
+    warehouse: Warehouse,
+    first: dt.date,
+    last: dt.date,
+    customers: Sequence[str],
+    rule: SuspiciousRule,
+) -> list[int]:
+    """Row ids of (at least) the customers' transactions traded from first to last that the
+    rule does not exclude. Dates with a valid day run are looked up there (its customer key
+    and `line`, then `transactions` by date and line: 0.3 s at 5 million rows a day, against
+    2 s for a scan of the window's `customer_id`); other dates are scanned by `customer_id`.
+    A key that two customers share only adds rows that the caller's join on `customer_id`
+    drops."""
+    dates = window_dates(warehouse, first, last, rule)
+    runs = sorted(dates.stored.intersection(dates.rows))
+    others = sorted(set(dates.rows) - dates.stored)
+    ids: list[tuple[Any, ...]] = []
+    if runs and rule.subject == "customer":
+        # a date range, not a list, lets DuckDB skip the other dates' row groups (0.3 against
+        # 4 s); a date inside it without a valid run adds only rows the caller drops, and is
+        # scanned by customer below anyway
+        ids += warehouse.rows(
+            """SELECT t.rowid FROM transactions t
+               SEMI JOIN (SELECT business_date, line FROM pattern_rows
+                          WHERE business_date BETWEEN ? AND ? AND trade_date BETWEEN ? AND ?
+                            AND customer_1 IN (SELECT hash(unnest(?::VARCHAR[])))) r
+                 ON t.business_date = r.business_date AND t.line = r.line
+               WHERE t.business_date BETWEEN ? AND ?""",
+            [runs[0], runs[-1], first, last, list(customers), runs[0], runs[-1]],
+        )
+    else:
+        others = sorted(dates.rows)
+    if others:
+        ids += warehouse.rows(
+            f"""SELECT t.rowid FROM transactions t
+                WHERE t.business_date IN ({sql_date_list(others)})
+                  AND t.trade_date BETWEEN ? AND ?
+                  AND t.customer_id IN ({sql_text_list(customers)})""",
+            [first, last],
+        )
+    return [int(i) for (i,) in ids]
 
 
 def replace_patterns(

@@ -36,14 +36,23 @@ def picked_transactions(
 
     Row ids are stable while nothing deletes from the table: callers pick before they write.
     """
-    con = warehouse.con
-    ids = con.execute(
+    ids = warehouse.con.execute(
         f"SELECT t.rowid FROM transactions t WHERE t.trade_date BETWEEN ? AND ? AND ({condition})",
         [first, last, *params],
     ).fetchall()
-    rows = con.sql(
+    with picked_rows(warehouse, [int(i) for (i,) in ids], columns) as picked:
+        yield picked
+
+
+@contextmanager
+def picked_rows(
+    warehouse: Warehouse, rowids: Sequence[int], columns: Sequence[str] = ("*",)
+) -> Iterator[str]:
+    """The transactions with those row ids (found by the caller), registered as the view
+    named by the value yielded, with `columns` of `transactions`."""
+    rows = warehouse.con.sql(
         f"SELECT {', '.join(columns)} FROM transactions t WHERE t.rowid = ANY(?::BIGINT[])",
-        params=[[int(i) for (i,) in ids]],
+        params=[list(rowids)],
     ).to_arrow_table()
     with registered(warehouse, rows) as picked:
         yield picked
@@ -65,3 +74,10 @@ def sql_text_list(values: Sequence[str]) -> str:
     if not values:
         return "NULL"
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def sql_date_list(days: Sequence[dt.date]) -> str:
+    """`DATE '2026-11-20', …` as SQL literals (see `sql_text_list`)."""
+    if not days:
+        return "NULL"
+    return ", ".join(f"DATE '{day.isoformat()}'" for day in days)

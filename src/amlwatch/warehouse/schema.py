@@ -4,8 +4,14 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
-_TXN_OPTIONAL = """
-    tx_method VARCHAR, counterparty_name VARCHAR, counterparty_account VARCHAR,
+# Identifiers and names nearly unique within a row group are stored zstd-compressed: a
+# dictionary of ~100K distinct values per row group costs more to build at load (0.8 against
+# 0.45 s a column for 5M rows) and to decode when a few rows are fetched (the evidence pick),
+# for ~20% less space on these columns; the other text columns keep DuckDB's own choice.
+_ID = "VARCHAR USING COMPRESSION zstd"
+
+_TXN_OPTIONAL = f"""
+    tx_method VARCHAR, counterparty_name {_ID}, counterparty_account {_ID},
     counterparty_account_type VARCHAR, counterparty_id_type VARCHAR,
     counterparty_id_number VARCHAR, counterparty_bank_name VARCHAR,
     counterparty_bank_code VARCHAR, counterparty_bank_code_type VARCHAR,
@@ -17,8 +23,8 @@ _TXN_OPTIONAL = """
 
 _TXN_COLUMNS = f"""
     business_date DATE NOT NULL, load_id VARCHAR NOT NULL, line BIGINT NOT NULL,
-    txn_id VARCHAR NOT NULL, booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL,
-    customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
+    txn_id {_ID} NOT NULL, booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL,
+    customer_id {_ID} NOT NULL, account_id {_ID} NOT NULL, direction VARCHAR NOT NULL,
     amount DECIMAL(20,3) NOT NULL, currency VARCHAR NOT NULL, is_cash BOOLEAN NOT NULL,
     is_cross_border BOOLEAN NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
     amount_usd DECIMAL(20,3) NOT NULL, fx_rate_date DATE, fx_stale BOOLEAN NOT NULL,

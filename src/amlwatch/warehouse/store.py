@@ -45,7 +45,8 @@ class LoadBatch:
     `rows` are the file's rows as parsed, with `_line`: a table, a stream of record batches
     read once, or a query that reads the file in DuckDB. `typed_select` and
     `duplicate_update` are the ingest stage's row checks compiled to SQL (see
-    `amlwatch.ingest.validate`); `rejects` are rows that could not even be split into fields.
+    `amlwatch.ingest.validate`), `absent` the contract's columns the file lacks (as NULL
+    select items); `rejects` are rows that could not even be split into fields.
     """
 
     source: InputFile
@@ -53,6 +54,7 @@ class LoadBatch:
     typed_select: str
     duplicate_update: str
     extra_columns: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
     rejects: list[RejectedRow] = field(default_factory=list)
 
 
@@ -100,6 +102,16 @@ class Warehouse:
             if not read_only:
                 warehouse.ensure_schema()
             yield warehouse
+        finally:
+            con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[Warehouse]:
+        """The same warehouse through another connection of the same database (and its
+        settings), for a thread of its own; closed after the block."""
+        con = self.con.cursor()
+        try:
+            yield Warehouse(con, self.path)
         finally:
             con.close()
 
@@ -218,7 +230,8 @@ class Warehouse:
                 else:
                     con.unregister("_raw")
             parsed = int(self.scalar("SELECT count(*) FROM _typed"))
-            con.execute(batch.duplicate_update).fetchall()
+            if batch.duplicate_update:
+                con.execute(batch.duplicate_update).fetchall()
             rejected = self._quarantine_rows(
                 f"SELECT {LINE}, _row_column, _row_reason, _raw_json FROM _typed "
                 "WHERE _row_reason IS NOT NULL",
@@ -229,9 +242,11 @@ class Warehouse:
             )
             # 2. the rows that passed, checked against what is stored; rejects are marked in
             #    _typed, so that the insert is one scan of what is left
+            absent = "".join(", " + column for column in batch.absent)
             con.execute(
                 "CREATE OR REPLACE TEMP VIEW _stage AS SELECT * EXCLUDE "
-                "(_row_column, _row_reason, _raw_json) FROM _typed WHERE _row_reason IS NULL"
+                f"(_row_column, _row_reason, _raw_json){absent} FROM _typed "
+                "WHERE _row_reason IS NULL"
             ).fetchall()
             rejects_sql, rows_sql = _CHECKS[kind]
             stored = self._quarantine_rows(
