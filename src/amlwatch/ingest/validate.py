@@ -105,12 +105,15 @@ def compile_row_checks(
         as_given = ", ".join(
             f"{quote_ident(n)} := {quote_ident('_src_' + n)}" for n in source if n != LINE
         )
+        # the good rows (nearly all) are told apart once; only the bad ones get a verdict
+        layer3 = f"SELECT *, {any_problem} AS _bad FROM ({{}})"
         verdict = [
-            f"CASE {first} END AS _row_column",
-            f"CASE WHEN {any_problem} THEN concat_ws('; ', {every}) END AS _row_reason",
-            f"CASE WHEN {any_problem} THEN to_json(struct_pack({as_given}))::VARCHAR END AS _raw_json",
+            f"CASE WHEN _bad THEN CASE {first} END END AS _row_column",
+            f"CASE WHEN _bad THEN concat_ws('; ', {every}) END AS _row_reason",
+            f"CASE WHEN _bad THEN to_json(struct_pack({as_given}))::VARCHAR END AS _raw_json",
         ]
     else:
+        layer3 = "{}"
         verdict = [
             "NULL::VARCHAR AS _row_column",
             "NULL::VARCHAR AS _row_reason",
@@ -118,7 +121,7 @@ def compile_row_checks(
         ]
     layer1 = f"SELECT {LINE}, {', '.join(values + raw_kept)} FROM {RAW}"
     layer2 = f"SELECT *{''.join(', ' + f for f in flags)} FROM ({layer1})"
-    typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer2})"
+    typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer3.format(layer2)})"
     # a key column not in the file is missing on every row: nothing left to be a duplicate
     keyed = all(k in source for k in key)
     duplicates = _duplicate_update(key, present + list(extras)) if keyed else ""
@@ -130,13 +133,18 @@ def _duplicate_update(key: Sequence[str], columns: Sequence[str]) -> str:
     row = ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}" for c in columns)
     match = " AND ".join(f"t.{quote_ident(k)} = d.{quote_ident(k)}" for k in key)
     label = quote_text(f"duplicate {'+'.join(key)}: line ")
+    # keys are grouped by their 64-bit hash first (a number groups faster than text); only the
+    # few rows whose hash repeats are grouped by the key itself
     return f"""
         UPDATE _typed AS t
         SET _row_column = {quote_text(key[0])},
             _row_reason = {label} || d.first_line || ' of this file has it already',
             _raw_json = to_json(struct_pack({row}))::VARCHAR
         FROM (SELECT {cols}, min({LINE}) AS first_line FROM _typed
-              WHERE _row_reason IS NULL GROUP BY {cols} HAVING count(*) > 1) AS d
+              WHERE _row_reason IS NULL AND hash({cols}) IN (
+                  SELECT hash({cols}) FROM _typed WHERE _row_reason IS NULL
+                  GROUP BY 1 HAVING count(*) > 1)
+              GROUP BY {cols} HAVING count(*) > 1) AS d
         WHERE t._row_reason IS NULL AND {match} AND t.{LINE} <> d.first_line"""
 
 
