@@ -321,7 +321,11 @@ def scan_hits(
         if len(pieces) == 1:
             results = [scan_slice(pieces[0])]
         else:  # in slice order whatever finishes first: the same hits for any thread count
-            with ThreadPoolExecutor(min(SLICE_THREADS, len(pieces))) as pool:
+            # (runs are read in stored order: set once for all threads, it is the database's)
+            with (
+                warehouse.in_insertion_order(),
+                ThreadPoolExecutor(min(SLICE_THREADS, len(pieces))) as pool,
+            ):
                 results = list(pool.map(scan_slice, pieces))
         return pa.concat_tables([t for t, _ in results]), sum(n for _, n in results)
 

@@ -315,3 +315,20 @@ def test_a_file_that_is_not_one_record_per_line_is_reread_exactly(
     ]
     assert [(r.line, r.column) for r in report.sample_rejects] == [(5, "amount"), (6, None)]
     assert report.rows_in["transactions.csv"] == 4
+
+
+def test_insertion_order_is_kept_for_a_block_and_its_threads_cursors(tmp_path: Path) -> None:
+    """The setting is the database's: a cursor's block inside an outer block must not turn it
+    off for the threads still reading in order."""
+
+    def kept(wh: Warehouse) -> bool:
+        return bool(wh.scalar("SELECT current_setting('preserve_insertion_order')"))
+
+    with Warehouse.open(tmp_path / "wh.duckdb") as wh:
+        assert not kept(wh)
+        with wh.in_insertion_order():
+            with wh.cursor() as reader:
+                with reader.in_insertion_order():
+                    assert kept(reader)
+                assert kept(reader) and kept(wh)  # still on for the other threads
+        assert not kept(wh)

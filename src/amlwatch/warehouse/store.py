@@ -125,7 +125,15 @@ class Warehouse:
     @contextmanager
     def in_insertion_order(self) -> Iterator[None]:
         """Statements in the block keep rows in the order they were inserted or selected
-        (the connection otherwise lets DuckDB reorder results for speed)."""
+        (the connection otherwise lets DuckDB reorder results for speed).
+
+        The setting is the database's, shared by every cursor: inside a block that already
+        set it (e.g. around threads that each read in order) this leaves it alone, so that no
+        thread turns it off under another.
+        """
+        if self.scalar("SELECT current_setting('preserve_insertion_order')"):
+            yield
+            return
         self.con.execute("SET preserve_insertion_order = true").fetchall()
         try:
             yield
