@@ -326,9 +326,8 @@ def test_insertion_order_is_kept_for_a_block_and_its_threads_cursors(tmp_path: P
 
     with Warehouse.open(tmp_path / "wh.duckdb") as wh:
         assert not kept(wh)
-        with wh.in_insertion_order():
-            with wh.cursor() as reader:
-                with reader.in_insertion_order():
-                    assert kept(reader)
-                assert kept(reader) and kept(wh)  # still on for the other threads
+        with wh.in_insertion_order(), wh.cursor() as reader:
+            with reader.in_insertion_order():
+                assert kept(reader)
+            assert kept(reader) and kept(wh)  # still on for the other threads
         assert not kept(wh)
