@@ -101,19 +101,15 @@ def compile_row_checks(
         every = ", ".join(
             f"CASE WHEN _p{i} THEN {reason} END" for i, (_, _, reason) in enumerate(problems)
         )
-        any_problem = " OR ".join(f"_p{i}" for i in range(len(problems)))
         as_given = ", ".join(
             f"{quote_ident(n)} := {quote_ident('_src_' + n)}" for n in source if n != LINE
         )
-        # the good rows (nearly all) are told apart once; only the bad ones get a verdict
-        layer3 = f"SELECT *, {any_problem} AS _bad FROM ({{}})"
         verdict = [
             f"CASE WHEN _bad THEN CASE {first} END END AS _row_column",
             f"CASE WHEN _bad THEN concat_ws('; ', {every}) END AS _row_reason",
             f"CASE WHEN _bad THEN to_json(struct_pack({as_given}))::VARCHAR END AS _raw_json",
         ]
     else:
-        layer3 = "{}"
         verdict = [
             "NULL::VARCHAR AS _row_column",
             "NULL::VARCHAR AS _row_reason",
@@ -121,7 +117,9 @@ def compile_row_checks(
         ]
     layer1 = f"SELECT {LINE}, {', '.join(values + raw_kept)} FROM {RAW}"
     layer2 = f"SELECT *{''.join(', ' + f for f in flags)} FROM ({layer1})"
-    typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer3.format(layer2)})"
+    if problems:  # the good rows (nearly all) are told apart once; only bad ones get a verdict
+        layer2 = f"SELECT *, {' OR '.join(f'_p{i}' for i in range(len(problems)))} AS _bad FROM ({layer2})"
+    typed = f"SELECT {LINE}, {', '.join(outputs + verdict)} FROM ({layer2})"
     # a key column not in the file is missing on every row: nothing left to be a duplicate
     keyed = all(k in source for k in key)
     duplicates = _duplicate_update(key, present + list(extras)) if keyed else ""
