@@ -54,6 +54,32 @@ def test_generate_ingest_and_inspect(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "2026-11-05" in result.output
 
 
+def test_cut_runs_stores_the_missing_day_runs(tmp_path: Path) -> None:
+    out, db = tmp_path / "bank", tmp_path / "wh.duckdb"
+    args = ["--customers", "200", "--days", "3", "--start", "2026-11-02"]
+    assert runner.invoke(app, ["generate", "--out", str(out), *args]).exit_code == 0
+    for day in ("2026-11-02", "2026-11-03", "2026-11-04"):
+        result = runner.invoke(
+            app, ["ingest", "--inbox", str(out / "inbox"), "--db", str(db), "--date", day]
+        )
+        assert result.exit_code == 0, result.output
+    with Warehouse.open(db) as wh:  # as loaded before day runs existed, the middle date
+        stored = wh.rows("SELECT * FROM pattern_rows ORDER BY ALL")
+        wh.con.execute("DELETE FROM pattern_runs WHERE business_date = '2026-11-03'").fetchall()
+        wh.con.execute("DELETE FROM pattern_rows WHERE business_date = '2026-11-03'").fetchall()
+    result = runner.invoke(app, ["cut-runs", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-03" in result.output and "2026-11-02" not in result.output
+    with Warehouse.open(db, read_only=True) as wh:
+        assert wh.rows("SELECT * FROM pattern_rows ORDER BY ALL") == stored
+        assert wh.scalar("SELECT count(*) FROM pattern_runs") == 3
+    again = runner.invoke(app, ["cut-runs", "--db", str(db)])
+    assert again.exit_code == 0 and "already" in again.output
+    missing = runner.invoke(app, ["cut-runs", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no warehouse" in missing.output
+    assert not (tmp_path / "none.duckdb").exists()
+
+
 def test_missing_inbox_is_a_clear_error_on_one_line(tmp_path: Path) -> None:
     missing = tmp_path / ("an-inbox-folder-with-a-long-name-" * 3)
     result = runner.invoke(

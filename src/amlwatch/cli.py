@@ -752,6 +752,29 @@ def loads(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / ro
     console.print(table)
 
 
+@app.command("cut-runs")
+def cut_runs(db: DbOpt = None) -> None:
+    """切分日序列 / Store the pattern scanner's day run of every loaded date that lacks a valid
+    one (a warehouse loaded before day runs existed, or after a pack's exclusions changed).
+    Scans are right without them, only slower; run it once after such an upgrade."""
+    from amlwatch import jobs
+
+    path = Path(db or get_settings().db)
+    if not path.is_file():
+        _fail(FileNotFoundError(f"no warehouse at {path}"))
+    try:
+        cut = jobs.cut_day_runs(path)
+    except Exception as error:
+        _fail(error)
+    if not cut:
+        console.print("每个营业日已有有效日序列 / every loaded date already has a valid day run")
+        return
+    dates = f"{cut[0]} … {cut[-1]}" if len(cut) > 3 else ", ".join(map(str, cut))
+    console.print(
+        f"已切分 {len(cut)} 个营业日的日序列 / cut the day runs of {len(cut)} dates: {dates}"
+    )
+
+
 @app.command()
 def quarantine(
     date: Annotated[str, typer.Option("--date", help="营业日 / business date")],
