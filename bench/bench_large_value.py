@@ -68,7 +68,7 @@ def build(db: Path, rows: int, seed: int = 7) -> None:
         }
     )
     with Warehouse.open(db, memory_limit="8GB") as wh:
-        con = wh.con
+        con = wh._con
         con.register("_c", pa.table({"i": np.arange(customers), "entity": entity}))
         con.execute("""INSERT INTO customer_history BY NAME
             SELECT DATE '2026-11-01' AS business_date, 'bench' AS load_id,
@@ -136,10 +136,10 @@ WHERE t.trade_date BETWEEN ? AND ?
 
 def measure(mode: str, db: Path) -> dict[str, object]:
     """One measurement in this process."""
-    from amlwatch import jobs
     from amlwatch.rules import load_pack
     from amlwatch.scanners import scan_large_value
     from amlwatch.scanners.large_value import SCOPES
+    from amlwatch.stages.large_value import _kernel_input, scan_large_value_dates
     from amlwatch.warehouse import Warehouse
     from amlwatch.warehouse import large_value as lv_store
 
@@ -151,7 +151,7 @@ def measure(mode: str, db: Path) -> dict[str, object]:
             from amlwatch.warehouse import patterns as sp_store
 
             table = lv_store.large_value_input(wh, DAYS, sorted(rule.exemption_codes), True, False)
-            data = jobs._kernel_input(table, sp_store.customer_types(wh)).data
+            data = _kernel_input(table, sp_store.customer_types(wh)).data
             scan_large_value(data, pack)  # compile (cached) and warm up
             started = time.perf_counter()
             hits = scan_large_value(data, pack)
@@ -163,7 +163,7 @@ def measure(mode: str, db: Path) -> dict[str, object]:
             _warm_up(pack)  # loading the cached machine code: once per process
             out["jit_load_seconds"] = time.perf_counter() - started
             started = time.perf_counter()
-            summary = jobs.scan_large_value_dates(wh, DAYS, "pboc-2016")
+            summary = scan_large_value_dates(wh, DAYS, "pboc-2016")
             out["seconds"] = time.perf_counter() - started
             out["rows"] = summary.transactions_scanned
             out["hits"] = summary.hits
@@ -179,15 +179,13 @@ def measure(mode: str, db: Path) -> dict[str, object]:
             )
             exempt = "[" + ", ".join(f"'{e}'" for e in sorted(rule.exemption_codes)) + "]"
             started = time.perf_counter()
-            wh.con.execute(
-                SQL_PEER.format(chars=chars, exempt=exempt), [DAYS[0], DAYS[-1]]
-            ).fetchall()
+            wh.execute(SQL_PEER.format(chars=chars, exempt=exempt), [DAYS[0], DAYS[-1]]).fetchall()
             out["seconds"] = time.perf_counter() - started
             out["rows"] = wh.scalar("SELECT count(*) FROM transactions")
             out["hits"] = wh.scalar("SELECT count(*) FROM lv_sql")
             out["answer"] = _answer(wh, "SELECT txn_id, code FROM lv_sql")
         elif mode == "pandas":
-            frame = wh.con.sql(
+            frame = wh._con.sql(
                 PANDAS_FRAME, params=[sorted(rule.exemption_codes), DAYS[0], DAYS[-1]]
             ).df()
             started = time.perf_counter()

@@ -36,7 +36,7 @@ TARGET_SECONDS, TARGET_RSS_MB = 60, 8_192
 
 def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
     """Generate the bank once; load the history days once into history.duckdb."""
-    from amlwatch import jobs
+    from amlwatch.stages.ingest import cut_day_runs, ingest_day
     from amlwatch.synth import generate_bank
     from amlwatch.warehouse.schema import DDL
 
@@ -68,14 +68,14 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
         started = time.perf_counter()
         day = FIRST
         while day < RUN_DATE:
-            load = jobs.ingest_day(day, bank / "inbox", history)  # loaded; scans not needed
+            load = ingest_day(day, bank / "inbox", history)  # loaded; scans not needed
             print(f"  history {day}: {load.total_loaded:,} rows", flush=True)
             day += dt.timedelta(days=1)
         print(f"history loaded in {time.perf_counter() - started:.0f} s", flush=True)
         done.write_text(schema)
     if not (bank / "runs.done").exists():  # history loaded before loads cut day runs
         started = time.perf_counter()
-        cut = jobs.cut_day_runs(history)
+        cut = cut_day_runs(history)
         print(f"day runs of {len(cut)} dates cut in {time.perf_counter() - started:.0f} s")
         (bank / "runs.done").touch()
     return bank / "inbox", history
@@ -85,7 +85,7 @@ def measure(mode: str, inbox: Path, db: Path, reports: Path) -> dict[str, object
     """One nightly run of RUN_DATE in this process (after a warm-up flow)."""
     from prefect import flow
 
-    from amlwatch.jobs import peak_rss_mb
+    from amlwatch.stages.run_log import peak_rss_mb
     from pipelines.nightly import nightly_on
 
     @flow

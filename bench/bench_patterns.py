@@ -136,7 +136,7 @@ def build(db: Path, rows: int, workload: str, seed: int = 11) -> None:
         }
     )
     with Warehouse.open(db, memory_limit="8GB") as wh:
-        con = wh.con
+        con = wh._con
         con.register("_c", pa.table({"i": np.arange(customers), "entity": entity}))
         con.execute("""INSERT INTO customer_history BY NAME
             SELECT DATE '2026-08-01' AS business_date, 'bench' AS load_id,
@@ -298,7 +298,8 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     """One measurement in this process."""
     from amlwatch.rules import BusinessCalendar, load_pack
     from amlwatch.scanners import PatternParams, scan_patterns
-    from amlwatch.suspicious import prepare, scan_hits, scan_pattern_days, window_days
+    from amlwatch.stages.arrays import prepare
+    from amlwatch.stages.patterns import scan_hits, scan_pattern_days, window_days
     from amlwatch.warehouse import Warehouse
     from amlwatch.warehouse import patterns as store
 
@@ -324,7 +325,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             out["hits"] = int(sum(bin(int(f)).count("1") for f in found.flags))
         elif mode == "stage":
             scan_hits(wh, ends[:1], calendar, pack, rule)  # load the cached code once
-            wh.con.execute("DELETE FROM suspicious_hits").fetchall()
+            wh.execute("DELETE FROM suspicious_hits").fetchall()
             started = time.perf_counter()
             summary = scan_pattern_days(wh, ends, calendar)
             out["seconds"] = time.perf_counter() - started
@@ -343,7 +344,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
                 )
             sql = (SQL_NIGHT if workload == "a" else SQL_BACKTEST).format(**fmt)
             started = time.perf_counter()
-            wh.con.execute(sql, [first, last, sorted(rule.exclude_purposes)]).fetchall()
+            wh.execute(sql, [first, last, sorted(rule.exclude_purposes)]).fetchall()
             out["seconds"] = time.perf_counter() - started
             out["rows"] = wh.scalar(
                 "SELECT count(*) FROM transactions WHERE trade_date BETWEEN ? AND ?", [first, last]
@@ -351,7 +352,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             out["hits"] = wh.scalar("SELECT count(*) FROM sp_sql")
             out["answer"] = _digest(wh.rows("SELECT e, customer_id, code FROM sp_sql"))
         elif mode == "pandas":
-            frame = wh.con.sql(_ROWS, params=[first, last, sorted(rule.exclude_purposes)]).df()
+            frame = wh._con.sql(_ROWS, params=[first, last, sorted(rule.exclude_purposes)]).df()
             types = dict(
                 wh.rows(
                     """SELECT customer_id, arg_max(customer_type, business_date) = 'entity'

@@ -35,8 +35,8 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 from amlwatch.cases import CaseStore, open_cases  # noqa: E402
-from amlwatch.casework import review_for  # noqa: E402
 from amlwatch.models import Role  # noqa: E402
+from amlwatch.wiring import review_for  # noqa: E402
 from tests.cases.factory import alert_evidence  # noqa: E402
 
 PASSWORD = "Bench-Pass-2026!"

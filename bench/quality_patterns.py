@@ -19,8 +19,9 @@ RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_o
 
 
 def main() -> None:
-    from amlwatch import jobs
     from amlwatch.ingest import inbox_dates
+    from amlwatch.stages.ingest import ingest_day
+    from amlwatch.stages.patterns import scan_patterns_day
     from amlwatch.synth import generate_bank
     from amlwatch.warehouse import Warehouse
 
@@ -52,11 +53,11 @@ def main() -> None:
     days = inbox_dates(out / "inbox")
     started = time.perf_counter()
     for day in days:
-        jobs.ingest_day(day, out / "inbox", db)
+        ingest_day(day, out / "inbox", db)
     print(f"loaded {len(days)} days in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     for day in days:
-        jobs.scan_patterns_day(day, db, args.rule_pack)
+        scan_patterns_day(day, db, args.rule_pack)
     scan_s = time.perf_counter() - started
     cases = [
         json.loads(line)

@@ -1,7 +1,7 @@
 """The nightly flow: ingest the run date, find large-value transactions, scan the
 scatter / concentrate windows ending on it, and write the report tables.
 
-Flows only orchestrate; each task wraps one library call of `amlwatch.jobs`.
+Flows only orchestrate; each task wraps one call of a stage of `amlwatch.stages`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from amlwatch import casework, jobs
+from amlwatch import wiring
 from amlwatch.cases import Intake
-from amlwatch.jobs import LargeValuePart
 from amlwatch.models import (
     Filing,
     LargeValueSummary,
@@ -35,8 +34,11 @@ from amlwatch.models import (
     RescanSummary,
 )
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
+from amlwatch.stages import cases, filings, large_value, patterns, rescan, run_log
+from amlwatch.stages import ingest as ingest_stage
+from amlwatch.stages.large_value import LargeValuePart
+from amlwatch.stages.patterns import PatternPart
 from amlwatch.summary import nightly_markdown
-from amlwatch.suspicious import PatternPart
 from amlwatch.warehouse import Bucket
 
 
@@ -57,7 +59,7 @@ RETRY_TRANSIENT: dict[str, Any] = {
 @task(**RETRY_TRANSIENT)
 def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport:
     """Load the run date's inbox folder into the warehouse."""
-    return jobs.ingest_day(run_date, inbox, db)
+    return ingest_stage.ingest_day(run_date, inbox, db)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_large_value[{bucket}]")
@@ -65,13 +67,13 @@ def scan_large_value(
     run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
 ) -> LargeValuePart:
     """One customer bucket's large-value hits of the trade dates the run date brought."""
-    return jobs.scan_large_value_bucket(run_date, db, rule_pack, bucket)
+    return large_value.scan_large_value_bucket(run_date, db, rule_pack, bucket)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
 def store_large_value(db: Path | None, parts: list[LargeValuePart]) -> LargeValueSummary:
     """Replace the trade dates' large-value hits with every bucket's, in one transaction."""
-    return jobs.store_large_value(db, parts)
+    return large_value.store_large_value(db, parts)
 
 
 @task(**RETRY_TRANSIENT)
@@ -79,7 +81,7 @@ def write_large_value_report(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> ReportFiles:
     """Write the large-value report tables of the run to reports/<run_date>/."""
-    return jobs.write_large_value_report(run_date, db, reports_dir)
+    return large_value.write_large_value_report(run_date, db, reports_dir)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_patterns[{bucket}]")
@@ -87,7 +89,7 @@ def scan_patterns(
     run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
 ) -> PatternPart:
     """One customer bucket's hits of the 10-business-day windows ending on the run date."""
-    return jobs.scan_patterns_bucket(run_date, db, rule_pack, bucket)
+    return patterns.scan_patterns_bucket(run_date, db, rule_pack, bucket)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
@@ -95,7 +97,7 @@ def store_patterns(
     run_date: dt.date, db: Path | None, rule_pack: str | None, parts: list[PatternPart]
 ) -> PatternSummary:
     """Replace the run date's hits with every bucket's; open or extend the alerts."""
-    return jobs.store_patterns(run_date, db, rule_pack, parts)
+    return patterns.store_patterns(run_date, db, rule_pack, parts)
 
 
 @task(**RETRY_TRANSIENT)
@@ -103,7 +105,7 @@ def write_suspicious_report(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> SuspiciousReportFiles:
     """Write the suspicious report form of the run's alerts to reports/<run_date>/."""
-    return jobs.write_suspicious_report(run_date, db, reports_dir)
+    return patterns.write_suspicious_report(run_date, db, reports_dir)
 
 
 @task(**RETRY_TRANSIENT)
@@ -111,19 +113,19 @@ def write_large_value_submission(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> Filing:
     """Write the run's large-value submission package (validated, numbered, recorded)."""
-    return jobs.write_large_value_submission(run_date, db, reports_dir)
+    return filings.write_large_value_submission(run_date, db, reports_dir)
 
 
 @task(**RETRY_TRANSIENT)
 def open_cases(run_date: dt.date, db: Path | None, rescanned: list[dt.date]) -> Intake:
     """Open or update the review cases of the run's alerts (idempotent)."""
-    return casework.open_cases_of_run(run_date, db, rescanned)
+    return cases.open_cases_of_run(run_date, db, rescanned)
 
 
 @task(**RETRY_TRANSIENT)
 def rescan_following(run_date: dt.date, db: Path | None, rule_pack: str | None) -> RescanSummary:
     """Re-scan the later nights whose windows hold a date whose input was replaced."""
-    return jobs.rescan_following(run_date, db, rule_pack)
+    return rescan.rescan_following(run_date, db, rule_pack)
 
 
 @flow(name="nightly", log_prints=True)
@@ -141,7 +143,7 @@ def nightly(
     on it) on the flow's task runner, e.g. a Dask cluster (`with_task_runner`); each result is
     then stored by one task, in one transaction.
     """
-    day = run_date or jobs.previous_day_in_china()
+    day = run_date or wiring.previous_day_in_china()
     split = Bucket.all_of(buckets)
     started_at = dt.datetime.now()
     seconds: dict[str, float] = {}
@@ -172,7 +174,7 @@ def nightly(
     except Exception as error:
         _record_failure(day, started_at, report, seconds, db, rule_pack, error)
         raise
-    jobs.record_run(
+    run_log.record_run(
         day, started_at, report, seconds, db=db, rule_pack=rule_pack, flow_run_id=_flow_run_id()
     )
     create_markdown_artifact(
@@ -259,7 +261,8 @@ def nightly_on(
 
 
 def _import_stages() -> None:
-    import amlwatch.jobs  # noqa: F401  (pyarrow, numba, the scanners)
+    import amlwatch.stages.large_value
+    import amlwatch.stages.patterns  # noqa: F401
 
 
 def _flow_run_id() -> str | None:
@@ -281,7 +284,7 @@ def _record_failure(
 ) -> None:
     """Best effort: a run that failed is recorded too (unless the warehouse is the problem)."""
     try:
-        jobs.record_run(
+        run_log.record_run(
             day,
             started_at,
             report,

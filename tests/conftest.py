@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from amlwatch.settings import get_settings
 from amlwatch.warehouse import Warehouse
 
 DAY = dt.date(2026, 11, 20)
@@ -100,6 +101,21 @@ def write_day(
     if fx is not None:
         write_csv(folder / "fx_rates.csv", fx, encoding)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _settings_outside_the_checkout(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every test's default warehouse, reports and case store are in a temporary folder
+    (never the checkout's `reports/`), and settings are read afresh for it."""
+    root = tmp_path_factory.mktemp("defaults")
+    monkeypatch.setenv("AMLWATCH_REPORTS_DIR", str(root / "reports"))
+    monkeypatch.setenv("AMLWATCH_DB", str(root / "amlwatch.duckdb"))
+    monkeypatch.delenv("AMLWATCH_CASE_DB", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -65,8 +65,8 @@ def test_cut_runs_stores_the_missing_day_runs(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     with Warehouse.open(db) as wh:  # as loaded before day runs existed, the middle date
         stored = wh.rows("SELECT * FROM pattern_rows ORDER BY ALL")
-        wh.con.execute("DELETE FROM pattern_runs WHERE business_date = '2026-11-03'").fetchall()
-        wh.con.execute("DELETE FROM pattern_rows WHERE business_date = '2026-11-03'").fetchall()
+        wh.execute("DELETE FROM pattern_runs WHERE business_date = '2026-11-03'")
+        wh.execute("DELETE FROM pattern_rows WHERE business_date = '2026-11-03'")
     result = runner.invoke(app, ["cut-runs", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "2026-11-03" in result.output and "2026-11-02" not in result.output
@@ -114,14 +114,15 @@ def test_calendar_refuses_an_unknown_year() -> None:
 
 
 def test_replay_shows_what_changed_parameters_change_and_alerts_lists_them(tmp_path: Path) -> None:
-    from amlwatch import jobs
     from amlwatch.ingest import inbox_dates
+    from amlwatch.stages.ingest import ingest_day
+    from amlwatch.stages.patterns import scan_patterns_day
 
     sample = Path(__file__).parents[1] / "data_samples" / "inbox"
     db = tmp_path / "wh.duckdb"
     days = inbox_dates(sample)
     for day in days:
-        jobs.ingest_day(day, sample, db)
+        ingest_day(day, sample, db)
     looser = tmp_path / "looser.toml"
     looser.write_text(
         'extends = "pboc-2016"\n[suspicious.thresholds.individual]\n'
@@ -139,7 +140,7 @@ def test_replay_shows_what_changed_parameters_change_and_alerts_lists_them(tmp_p
     with Warehouse.open(db, read_only=True) as wh:  # a replay stores nothing
         assert wh.scalar("SELECT count(*) FROM suspicious_hits") == 0
     for day in days:
-        jobs.scan_patterns_day(day, db)
+        scan_patterns_day(day, db)
     listed = runner.invoke(app, ["alerts", "--db", str(db)])
     assert listed.exit_code == 0, listed.output
     assert "(4)" in listed.output and listed.output.count("AMLW-SP-01") == 4

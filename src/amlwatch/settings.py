@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """How the scans divide their work (never what they find: any values give the same hits).
+
+    Passed into the stages (`Settings.scan`), so tests and benchmarks set them per call.
+    """
+
+    # the customer scan merges at most about this many rows at once (a few hundred MB of
+    # arrays): a larger window is scanned in slices of customers, whose memory the next reuses
+    slice_rows: int = 12_000_000
+    # slices merged side by side: the merge and the kernel are one thread each, so two slices
+    # keep two cores busy; more would only add memory on the machines this runs on
+    slice_threads: int = 2
+    # the day-run merge places about this many rows per block of keys (a few MB of output)
+    block_rows: int = 100_000
+    # the large-value pre-filter counts customer x day totals up to this many cells (1.6 GB);
+    # beyond, every row is scanned
+    max_cells: int = 100_000_000
 
 
 class Settings(BaseSettings):
@@ -73,11 +94,46 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Review app: address `amlwatch web` binds.")
     web_port: int = Field(8765, description="Review app: port `amlwatch web` listens on.")
+    admin_password: SecretStr | None = Field(
+        None,
+        description="`amlwatch users create-admin`: the first administrator's password, for "
+        "unattended installs (otherwise asked for twice, never echoed). Unset it afterwards.",
+    )
+    scan_slice_rows: int = Field(
+        ScanSettings.slice_rows,
+        ge=1,
+        description="Pattern scan: at most about this many window rows are merged at once; a "
+        "larger window is scanned in slices of customers (memory, not results).",
+    )
+    scan_slice_threads: int = Field(
+        ScanSettings.slice_threads, ge=1, description="Pattern scan: slices merged side by side."
+    )
+    scan_block_rows: int = Field(
+        ScanSettings.block_rows,
+        ge=1,
+        description="Pattern scan: rows placed per block of keys when the day runs are merged.",
+    )
+    scan_max_cells: int = Field(
+        ScanSettings.max_cells,
+        ge=1,
+        description="Large-value scan: customer x day totals counted to pre-select the rows that "
+        "may reach a threshold; beyond this many cells every row is scanned.",
+    )
     web_secure_cookies: bool = Field(
         True,
         description="Review app: session cookies only over HTTPS (the browser also accepts "
         "them from http://localhost). Turn off only behind nothing but loopback.",
     )
+
+    @property
+    def scan(self) -> ScanSettings:
+        """The scan configuration the stages are given."""
+        return ScanSettings(
+            slice_rows=self.scan_slice_rows,
+            slice_threads=self.scan_slice_threads,
+            block_rows=self.scan_block_rows,
+            max_cells=self.scan_max_cells,
+        )
 
 
 @lru_cache(maxsize=1)

@@ -9,21 +9,26 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from amlwatch import casework, jobs
+from amlwatch.stages.cases import open_cases_of_run
+from amlwatch.stages.filings import write_large_value_submission
+from amlwatch.stages.ingest import ingest_day
+from amlwatch.stages.large_value import scan_large_value_day, write_large_value_report
+from amlwatch.stages.patterns import scan_patterns_day, write_suspicious_report
+from amlwatch.stages.rescan import rescan_following
 
 
 def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     """The nightly flow's stages without Prefect (the flow is a thin wrapper of these)."""
-    load = jobs.ingest_day(day, inbox, db)
-    jobs.scan_large_value_day(day, db)
-    jobs.write_large_value_report(day, db, reports)
-    jobs.scan_patterns_day(day, db)
-    jobs.write_suspicious_report(day, db, reports)
+    load = ingest_day(day, inbox, db)
+    scan_large_value_day(day, db)
+    write_large_value_report(day, db, reports)
+    scan_patterns_day(day, db)
+    write_suspicious_report(day, db, reports)
     rescanned = []
     if load.replaced_load_id is not None:
-        rescanned = jobs.rescan_following(day, db).scan_dates
-    casework.open_cases_of_run(day, db, rescanned)
-    jobs.write_large_value_submission(day, db, reports)
+        rescanned = rescan_following(day, db).scan_dates
+    open_cases_of_run(day, db, rescanned)
+    write_large_value_submission(day, db, reports)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from amlwatch import jobs
 from amlwatch.cases import SubmissionLedger
 from amlwatch.cases.tables import case_snapshots, cases
 from amlwatch.ingest import inbox_dates
@@ -24,6 +23,7 @@ from amlwatch.submission.messages import keys_of_new
 from amlwatch.submission.validate import check
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
+from amlwatch.wiring import case_store
 from tests.pipelines.night_runner import run_night
 
 pytestmark = pytest.mark.integration
@@ -67,7 +67,7 @@ def night(day: dt.date, inbox: Path, db: Path, reports: Path) -> subprocess.Pope
 
 def case_rows(db: Path) -> list[tuple[object, ...]]:
     """(alert, state, evidence versions with their digests) of every case."""
-    store = jobs.case_store(db)
+    store = case_store(db)
     try:
         with store.read() as con:
             return [
@@ -123,7 +123,7 @@ def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -
     # the case store: every alert a case once, with the same evidence versions
     assert case_rows(db) == case_rows(reference)
     assert len(case_rows(db)) == len(expected["suspicious_alerts"])
-    ledger = SubmissionLedger(jobs.case_store(db))
+    ledger = SubmissionLedger(case_store(db))
     assert not [r for r in ledger.files() if r.status == "allocated"]
     for day in days:
         with Warehouse.open(db, read_only=True) as wh:

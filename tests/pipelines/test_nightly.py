@@ -95,7 +95,7 @@ def test_only_transient_errors_are_retried(error: Exception, retried: bool) -> N
 
 
 def test_default_run_date_is_yesterday_in_shanghai() -> None:
-    from amlwatch.jobs import previous_day_in_china
+    from amlwatch.wiring import previous_day_in_china
 
     utc_evening = dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC)  # 02:30 on the 21st in Shanghai
     assert previous_day_in_china(utc_evening) == dt.date(2026, 11, 20)
@@ -164,9 +164,7 @@ def test_nightly_alerts_on_a_scatter_in_concentrate_out_day(tmp_path: Path) -> N
 
 def run_log(db: Path) -> list[dict]:
     with Warehouse.open(db, read_only=True) as wh:
-        cursor = wh.con.execute("SELECT * FROM run_log ORDER BY finished_at")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return wh.records("SELECT * FROM run_log ORDER BY finished_at")
 
 
 def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
@@ -310,17 +308,19 @@ def test_the_flow_on_a_two_worker_dask_cluster_equals_the_single_process_run(
 ) -> None:
     from distributed import LocalCluster
 
-    from amlwatch import jobs
     from amlwatch.ingest import inbox_dates
+    from amlwatch.stages.ingest import ingest_day
+    from amlwatch.stages.large_value import scan_large_value_day
+    from amlwatch.stages.patterns import scan_patterns_day
     from pipelines.nightly import with_task_runner
 
     days = inbox_dates(SAMPLE_INBOX)
     history, nights = days[:-8], days[-8:-4]  # large-value hits and ring alerts on these
     single, spread = tmp_path / "single.duckdb", tmp_path / "dask.duckdb"
     for day in history:
-        jobs.ingest_day(day, SAMPLE_INBOX, single)
-        jobs.scan_large_value_day(day, single)
-        jobs.scan_patterns_day(day, single)
+        ingest_day(day, SAMPLE_INBOX, single)
+        scan_large_value_day(day, single)
+        scan_patterns_day(day, single)
     shutil.copy(single, spread)
 
     expected = [

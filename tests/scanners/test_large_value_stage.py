@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from amlwatch import jobs
 from amlwatch.ingest import inbox_dates
 from amlwatch.rules import load_pack
+from amlwatch.stages.ingest import ingest_day
+from amlwatch.stages.large_value import scan_large_value_day, write_large_value_report
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
 from tests.naive import NaiveTxn, large_value_hits
@@ -24,8 +25,8 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     generate_bank(out, customers=900, days=24, start=START, fmt="mixed", corrupt_days=1, seed=3)
     db = out / "wh.duckdb"
     for day in inbox_dates(out / "inbox"):
-        jobs.ingest_day(day, out / "inbox", db)
-        jobs.scan_large_value_day(day, db)
+        ingest_day(day, out / "inbox", db)
+        scan_large_value_day(day, db)
     return out, db
 
 
@@ -57,7 +58,7 @@ def test_rescanning_a_date_gives_the_same_table(scanned: tuple[Path, Path]) -> N
     with Warehouse.open(db, read_only=True) as wh:
         before = sorted(wh.rows("SELECT * EXCLUDE (scanned_at) FROM large_value_transactions"))
     for day in (START + dt.timedelta(days=3), START + dt.timedelta(days=17)):
-        jobs.scan_large_value_day(day, db)
+        scan_large_value_day(day, db)
     with Warehouse.open(db, read_only=True) as wh:
         assert (
             sorted(wh.rows("SELECT * EXCLUDE (scanned_at) FROM large_value_transactions")) == before
@@ -71,7 +72,7 @@ def test_a_forced_legacy_pack_finds_what_the_reference_finds(
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(db.read_bytes())
     for day in inbox_dates(out / "inbox"):
-        summary = jobs.scan_large_value_day(day, copy, rule_pack="pboc-2003")
+        summary = scan_large_value_day(day, copy, rule_pack="pboc-2003")
         assert summary.rule_packs == ["pboc-2003@2003.1"]
     with Warehouse.open(copy, read_only=True) as wh:
         rows = wh.rows(
@@ -97,7 +98,7 @@ def test_report_tables_list_every_hit_grouped_with_headers_and_due_dates(
     out, db = scanned
     total_rows = 0
     for day in inbox_dates(out / "inbox"):
-        files = jobs.write_large_value_report(day, db, tmp_path / "reports")
+        files = write_large_value_report(day, db, tmp_path / "reports")
         total_rows += files.rows
         with files.csv.open(encoding="utf-8-sig") as fh:
             lines = list(csv.reader(fh))

@@ -13,10 +13,18 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from amlwatch import jobs, suspicious
 from amlwatch.ingest import inbox_dates
 from amlwatch.rules import BusinessCalendar, load_pack
-from amlwatch.suspicious import scan_pattern_part, store_pattern_parts
+from amlwatch.settings import ScanSettings
+from amlwatch.stages.ingest import cut_day_runs, ingest_day
+from amlwatch.stages.large_value import large_value_part
+from amlwatch.stages.patterns import (
+    scan_pattern_part,
+    scan_patterns_day,
+    scan_patterns_range,
+    store_pattern_parts,
+    write_suspicious_report,
+)
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Bucket, Warehouse
 from amlwatch.warehouse import patterns as sp_store
@@ -32,8 +40,8 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dic
     generate_bank(out, customers=900, days=24, start=START, fmt="csv", corrupt_days=0, seed=5)
     db = out / "wh.duckdb"
     for day in inbox_dates(out / "inbox"):
-        jobs.ingest_day(day, out / "inbox", db)
-        jobs.scan_patterns_day(day, db)
+        ingest_day(day, out / "inbox", db)
+        scan_patterns_day(day, db)
     cases = [
         json.loads(line)
         for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()
@@ -51,9 +59,7 @@ def snapshot(db: Path) -> tuple[list, list]:
 
 def alerts(db: Path, where: str = "true") -> list[dict]:
     with Warehouse.open(db, read_only=True) as wh:
-        cursor = wh.con.execute(f"SELECT * FROM suspicious_alerts WHERE {where}")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return wh.records(f"SELECT * FROM suspicious_alerts WHERE {where}")
 
 
 def evidence(db: Path, alert_id: str) -> set[str]:
@@ -116,9 +122,9 @@ def test_rerunning_nights_gives_the_same_alerts(
     before = snapshot(copy)
     days = inbox_dates(out / "inbox")
     for day in (days[-1], days[12], days[5]):  # out of order on purpose
-        jobs.scan_patterns_day(day, copy)
+        scan_patterns_day(day, copy)
     assert snapshot(copy) == before
-    jobs.scan_patterns_range(days, copy)  # a whole backtest in one pass
+    scan_patterns_range(days, copy)  # a whole backtest in one pass
     assert snapshot(copy) == before
 
 
@@ -131,12 +137,12 @@ def test_a_night_rescanned_without_its_hit_narrows_the_alert(
     alert = max(alerts(copy), key=lambda a: a["nights"])
     last = alert["last_scan_date"]
     with Warehouse.open(copy) as wh:  # the last night's evidence turns out to be excluded
-        wh.con.execute(
+        wh.execute(
             "UPDATE transactions SET purpose = '工资' WHERE customer_id = ?", [alert["customer_id"]]
-        ).fetchall()
+        )
         # the day runs are derived at load; a change by hand must drop them (a re-load does)
-        wh.con.execute("DELETE FROM pattern_runs").fetchall()
-    jobs.scan_patterns_day(last, copy)
+        wh.execute("DELETE FROM pattern_runs")
+    scan_patterns_day(last, copy)
     after = {a["alert_id"]: a for a in alerts(copy, f"customer_id = '{alert['customer_id']}'")}
     assert after[alert["alert_id"]]["nights"] == alert["nights"] - 1
     assert after[alert["alert_id"]]["last_scan_date"] < last
@@ -155,7 +161,7 @@ def test_lifting_exclusions_and_minimums_raises_the_alert_volume(
         encoding="utf-8",
     )
     assert load_pack(pack).label.startswith("pboc-2016+no-exclusions@")
-    summary = jobs.scan_patterns_range(inbox_dates(out / "inbox"), copy, str(pack))
+    summary = scan_patterns_range(inbox_dates(out / "inbox"), copy, str(pack))
     rings = {c["customer_id"] for c in cases if c["kind"] in RINGS}
     flagged = {a["customer_id"] for a in alerts(copy)}
     # without exclusions and amount minimums ordinary business starts to alert: the defaults
@@ -173,13 +179,11 @@ def test_account_subjects_and_structure_only_thresholds(
     pack = tmp_path / "by-account.toml"
     pack.write_text('extends = "pboc-2016"\n[suspicious]\nsubject = "account"\n', encoding="utf-8")
     with Warehouse.open(copy) as wh:  # amounts no longer in CNY scale: a thousandth of them
-        wh.con.execute(
-            "UPDATE transactions SET amount_cny = amount_cny / 1000, amount = amount / 1000"
-        ).fetchall()
-        wh.con.execute("DELETE FROM suspicious_hits").fetchall()
-        wh.con.execute("DELETE FROM suspicious_alerts").fetchall()
+        wh.execute("UPDATE transactions SET amount_cny = amount_cny / 1000, amount = amount / 1000")
+        wh.execute("DELETE FROM suspicious_hits")
+        wh.execute("DELETE FROM suspicious_alerts")
     days = inbox_dates(out / "inbox")
-    jobs.scan_patterns_range(days, copy, str(pack))
+    scan_patterns_range(days, copy, str(pack))
     assert alerts(copy) == []  # the amount minimums now stop everything
     structure = Path(__file__).parents[2] / "examples" / "structure-only.toml"
     both = tmp_path / "structure-by-account.toml"
@@ -187,7 +191,7 @@ def test_account_subjects_and_structure_only_thresholds(
         structure.read_text(encoding="utf-8") + '\n[suspicious]\nsubject = "account"\n',
         encoding="utf-8",
     )
-    jobs.scan_patterns_range(days, copy, str(both))
+    scan_patterns_range(days, copy, str(both))
     found = alerts(copy)
     rings = {c["customer_id"] for c in cases if c["kind"] in RINGS}
     assert rings <= {a["customer_id"] for a in found}
@@ -199,7 +203,7 @@ def test_the_report_form_lists_the_nights_alerts_with_their_evidence(
 ) -> None:
     _, db, _ = bank
     alert = max(alerts(db), key=lambda a: a["evidence_count"])
-    files = jobs.write_suspicious_report(alert["last_scan_date"], db, tmp_path)
+    files = write_suspicious_report(alert["last_scan_date"], db, tmp_path)
     assert files.workbook.parent == tmp_path / alert["last_scan_date"].isoformat()
     book = openpyxl.load_workbook(files.workbook, read_only=True)
     listing = list(book["预警列表"].iter_rows(values_only=True))
@@ -242,7 +246,7 @@ def test_the_evidence_is_kept_whole_and_read_back_as_the_window_holds_it(
     older = tmp_path / "older.duckdb"
     shutil.copy(db, older)
     with Warehouse.open(older) as wh:
-        wh.con.execute("DELETE FROM suspicious_evidence_detail").fetchall()
+        wh.execute("DELETE FROM suspicious_evidence_detail")
         assert sp_store.alert_transaction_rows(wh, ids) == report
         assert sub_store.alerts_detail_rows(wh, ids) == detail
 
@@ -256,9 +260,9 @@ def test_the_committed_sample_alerts_on_every_ring_and_no_decoy(tmp_path: Path) 
     db = tmp_path / "sample.duckdb"
     days = inbox_dates(sample / "inbox")
     for day in days:
-        jobs.ingest_day(day, sample / "inbox", db)
+        ingest_day(day, sample / "inbox", db)
     for day in days:
-        jobs.scan_patterns_day(day, db)
+        scan_patterns_day(day, db)
     cases = [
         json.loads(line)
         for line in (sample / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()
@@ -297,8 +301,8 @@ def test_any_bucket_split_finds_exactly_what_the_whole_scan_finds(
             store_pattern_parts(wh, [day], None, parts)
             pattern_hits += whole.hits[label].num_rows
 
-            lv_parts = [jobs.large_value_part(wh, [day], None, b) for b in split]
-            lv_whole = jobs.large_value_part(wh, [day])
+            lv_parts = [large_value_part(wh, [day], None, b) for b in split]
+            lv_whole = large_value_part(wh, [day])
             assert result_rows(pa.concat_tables(p.hits for p in lv_parts)) == result_rows(
                 lv_whole.hits
             )
@@ -309,7 +313,7 @@ def test_any_bucket_split_finds_exactly_what_the_whole_scan_finds(
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_window_scanned_in_slices_finds_what_one_pass_finds(
-    bank: tuple[Path, Path, list[dict]], monkeypatch: pytest.MonkeyPatch, threads: int
+    bank: tuple[Path, Path, list[dict]], threads: int
 ) -> None:
     out, db, _ = bank
     calendar = BusinessCalendar.load(None)
@@ -317,9 +321,9 @@ def test_a_window_scanned_in_slices_finds_what_one_pass_finds(
     with Warehouse.open(db, read_only=True) as wh:
         whole = [scan_pattern_part(wh, [day], calendar) for day in days]
         smallest = min(part.transactions_scanned for part in whole)
-        monkeypatch.setattr(suspicious, "SLICE_ROWS", smallest // 5)  # 5 to 6 slices a window
-        monkeypatch.setattr(suspicious, "SLICE_THREADS", threads)
-        sliced = [scan_pattern_part(wh, [day], calendar) for day in days]
+        # 5 to 6 slices a window
+        scan = ScanSettings(slice_rows=smallest // 5, slice_threads=threads)
+        sliced = [scan_pattern_part(wh, [day], calendar, scan=scan) for day in days]
     found = 0
     for one, many in zip(whole, sliced, strict=True):
         [label] = one.hits
@@ -363,17 +367,17 @@ def test_stored_day_runs_and_runs_cut_on_the_fly_give_the_same_alerts(
     shutil.copy(db, stored)
     shutil.copy(db, cut)
     with Warehouse.open(cut) as wh:  # as a warehouse loaded before day runs existed
-        wh.con.execute("DELETE FROM pattern_runs").fetchall()
-        wh.con.execute("DELETE FROM pattern_rows").fetchall()
-    by_stored = jobs.scan_patterns_range(days, stored)
-    by_cut = jobs.scan_patterns_range(days, cut)
+        wh.execute("DELETE FROM pattern_runs")
+        wh.execute("DELETE FROM pattern_rows")
+    by_stored = scan_patterns_range(days, stored)
+    by_cut = scan_patterns_range(days, cut)
     assert by_stored.hits_by_code == by_cut.hits_by_code and by_stored.hits_by_code
     assert by_stored.transactions_scanned == by_cut.transactions_scanned
     assert snapshot(stored) == snapshot(cut)
     assert evidence_detail(stored) == evidence_detail(cut)
-    assert jobs.cut_day_runs(cut) == days  # and the runs can be cut afterwards
-    assert jobs.cut_day_runs(cut) == []
-    jobs.scan_patterns_range(days, cut)
+    assert cut_day_runs(cut) == days  # and the runs can be cut afterwards
+    assert cut_day_runs(cut) == []
+    scan_patterns_range(days, cut)
     assert snapshot(stored) == snapshot(cut)
 
 
@@ -390,17 +394,15 @@ def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
     mixed = tmp_path / "mixed.duckdb"
     shutil.copy(db, mixed)
     with Warehouse.open(mixed) as wh:
-        wh.con.execute(
+        wh.execute(
             "UPDATE pattern_runs SET exclusions = 'other' WHERE business_date IN (?, ?)",
             [days[-3], days[-8]],
-        ).fetchall()
-        wh.con.execute(
-            "UPDATE pattern_rows SET line = line + 7 WHERE business_date = ?", [days[-3]]
-        ).fetchall()
+        )
+        wh.execute("UPDATE pattern_rows SET line = line + 7 WHERE business_date = ?", [days[-3]])
         for table in ("pattern_runs", "pattern_rows"):
-            wh.con.execute(f"DELETE FROM {table} WHERE business_date = ?", [days[-5]]).fetchall()
-        wh.con.execute("DELETE FROM suspicious_evidence_detail").fetchall()
-    jobs.scan_patterns_range(days, mixed)
+            wh.execute(f"DELETE FROM {table} WHERE business_date = ?", [days[-5]])
+        wh.execute("DELETE FROM suspicious_evidence_detail")
+    scan_patterns_range(days, mixed)
     assert evidence_detail(mixed) == expected
     assert snapshot(mixed) == snapshot(db)
 

@@ -11,15 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from amlwatch import jobs
 from amlwatch.cases import SubmissionLedger
 from amlwatch.ingest import inbox_dates
+from amlwatch.stages.filings import (
+    answer_notice,
+    correct_from_receipt,
+    read_receipts,
+    write_large_value_submission,
+    write_suspicious_submission,
+)
+from amlwatch.stages.ingest import ingest_day
+from amlwatch.stages.large_value import scan_large_value_day
+from amlwatch.stages.patterns import scan_patterns_day
 from amlwatch.submission import filing as filing_module
 from amlwatch.submission.names import MessageName
 from amlwatch.submission.structure import BSTR
 from amlwatch.submission.validate import check, validate
 from amlwatch.summary import submission_markdown
 from amlwatch.warehouse import Warehouse
+from amlwatch.wiring import case_store, institution
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
 TODAY = dt.date(2026, 11, 23)
@@ -31,9 +41,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample bank up to 2026-10-26, scanned (large-value hits on most days, alerts)."""
     db = tmp_path_factory.mktemp("bank") / "wh.duckdb"
     for day in inbox_dates(SAMPLE)[:26]:
-        jobs.ingest_day(day, SAMPLE, db)
-        jobs.scan_large_value_day(day, db)
-        jobs.scan_patterns_day(day, db)
+        ingest_day(day, SAMPLE, db)
+        scan_large_value_day(day, db)
+        scan_patterns_day(day, db)
     return db
 
 
@@ -45,7 +55,7 @@ def bank(loaded: Path, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 
 
 def ledger(db: Path) -> SubmissionLedger:
-    return SubmissionLedger(jobs.case_store(db))
+    return SubmissionLedger(case_store(db))
 
 
 def hits(db: Path, day: dt.date) -> set[tuple[str, str, str, str]]:
@@ -76,7 +86,7 @@ DAY = dt.date(2026, 10, 21)
 
 def test_a_run_date_files_exactly_its_hits_numbered_from_one(bank: tuple[Path, Path]) -> None:
     db, reports = bank
-    filing = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    filing = write_large_value_submission(DAY, db, reports, today=TODAY)
     stem = f"NBH{RICD}-20261123-00000001"
     assert filing.files == [stem] and filing.packages == [f"{stem}.ZIP"]
     folder = reports / "2026-10-21" / "submission"
@@ -93,8 +103,8 @@ def test_reruns_and_crashes_never_reuse_a_number(
 ) -> None:
     db, reports = bank
     folder = reports / "2026-10-21" / "submission"
-    first = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
-    second = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    first = write_large_value_submission(DAY, db, reports, today=TODAY)
+    second = write_large_value_submission(DAY, db, reports, today=TODAY)
     assert second.superseded == first.files
     assert second.files == [f"NBH{RICD}-20261123-00000002"]
     assert sorted(p.name for p in folder.glob("*.ZIP")) == [f"{second.files[0]}.ZIP"]
@@ -105,13 +115,13 @@ def test_reruns_and_crashes_never_reuse_a_number(
 
     monkeypatch.setattr(filing_module, "write_file", crash)
     with pytest.raises(OSError, match="disk full"):
-        jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+        write_large_value_submission(DAY, db, reports, today=TODAY)
     monkeypatch.undo()
-    third = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    third = write_large_value_submission(DAY, db, reports, today=TODAY)
     assert third.files == [f"NBH{RICD}-20261123-00000004"]  # number 3 died with the crash
     statuses = {r.name[-1]: r.status for r in ledger(db).files()}
     assert statuses == {"1": "superseded", "2": "superseded", "3": "superseded", "4": "written"}
-    tomorrow = jobs.write_large_value_submission(DAY, db, reports, today=TODAY + dt.timedelta(1))
+    tomorrow = write_large_value_submission(DAY, db, reports, today=TODAY + dt.timedelta(1))
     assert tomorrow.files == [f"NBH{RICD}-20261124-00000001"]  # numbers restart each day
 
 
@@ -127,7 +137,7 @@ def test_a_large_submission_is_split_into_packages_under_the_limit(
     days = [dt.date(2026, 10, 16), dt.date(2026, 10, 19), DAY]
     with Warehouse.open(db, read_only=True) as wh:
         rows = large_value_submission_rows(wh, days)
-    who = jobs.institution()
+    who = institution()
     customer_days = sorted({(r["customer_id"], r["trade_date"]) for r in rows})
     largest = max(
         package.compressed_size(
@@ -177,24 +187,24 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
     bank: tuple[Path, Path], tmp_path: Path
 ) -> None:
     db, reports = bank
-    first = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    first = write_large_value_submission(DAY, db, reports, today=TODAY)
     inbox = tmp_path / "receipts"
     put_receipt(inbox, "FDSC", first.files[0], "SUCC", "<FDSI><CTTN>1</CTTN></FDSI>")
-    reading, todo = jobs.read_receipts(inbox, db, TODAY)
+    reading, todo = read_receipts(inbox, db, TODAY)
     assert [r.result for r in reading.recorded] == ["accepted"] and todo == []
 
     keys = sorted(hits(db, DAY))
     gone, changed = keys[0], keys[-1]
     with Warehouse.open(db) as wh:  # the bank's corrected data: one hit less, a new address
-        wh.con.execute(
+        wh.execute(
             "DELETE FROM large_value_transactions WHERE txn_id = ? AND characteristic_code = ?",
             [gone[3], gone[2]],
         )
-        wh.con.execute(
+        wh.execute(
             "UPDATE customer_history SET address = '上海市新地址8号' WHERE customer_id = ?",
             [changed[0]],
         )
-    again = jobs.write_large_value_submission(DAY, db, reports, today=TODAY)
+    again = write_large_value_submission(DAY, db, reports, today=TODAY)
     assert again.new_records == 0 and again.deleted_records == 1
     same_customer = [k for k in keys if k[0] == changed[0] and k != gone]
     assert again.corrected_records == len(same_customer)
@@ -210,7 +220,7 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
 def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_path: Path) -> None:
     db, reports = bank
     days = [dt.date(2026, 10, 8), dt.date(2026, 10, 16), dt.date(2026, 10, 21)]
-    names = [jobs.write_large_value_submission(d, db, reports, today=TODAY).files[0] for d in days]
+    names = [write_large_value_submission(d, db, reports, today=TODAY).files[0] for d in days]
     ok, fix, bad = names
     key = sorted(hits(db, days[1]))[0]
     inbox = tmp_path / "receipts"
@@ -235,7 +245,7 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     )
     put_receipt(inbox, "FDSC", f"NBH{RICD}-20200101-00000001", "SUCC")  # not ours
     (inbox / "FDSC[broken]1.XML").write_text("<FDBK>")
-    reading, todo = jobs.read_receipts(inbox, db, TODAY)
+    reading, todo = read_receipts(inbox, db, TODAY)
     assert {r.name.message.stem: r.result for r in reading.recorded} == {
         ok: "accepted",
         fix: "correction requested",
@@ -247,20 +257,20 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     assert set(what) == {fix, bad}
     assert f"amlwatch correct --receipt-for {fix}" in what[fix] and "交易发生地缺失" in what[fix]
     assert "amlwatch submit --date 2026-10-21" in what[bad] and "报告机构编码错误" in what[bad]
-    assert jobs.read_receipts(inbox, db, TODAY)[0].already_read  # reading twice changes nothing
+    assert read_receipts(inbox, db, TODAY)[0].already_read  # reading twice changes nothing
 
-    correction = jobs.correct_from_receipt(fix, db, reports)
+    correction = correct_from_receipt(fix, db, reports)
     expected = "C" + fix[1:]  # a system correction keeps the new message's date and number
     assert correction.files == [expected]
     [xml] = (reports / "corrections").rglob(f"{expected}.XML")
     data = check(xml.read_bytes())
     assert [(t["OCNM"], t["OTIC"]) for t in data["TSDTs"]] == [(key[0], key[3])]
     put_receipt(inbox, "FDSC", expected, "SUCC")
-    _, todo = jobs.read_receipts(inbox, db, TODAY)
+    _, todo = read_receipts(inbox, db, TODAY)
     assert {a.name for a in todo} == {bad}  # the request is settled by the accepted correction
     record = ledger(db).file(fix)
     assert record is not None and record.status == "accepted"
-    later = jobs.write_large_value_submission(dt.date(2026, 10, 26), db, reports, today=TODAY)
+    later = write_large_value_submission(dt.date(2026, 10, 26), db, reports, today=TODAY)
     assert [a.split(" ")[0] for a in later.actions] == [bad]  # and the run summary says so
     assert bad in submission_markdown(later)
 
@@ -273,7 +283,7 @@ def alert_ids(db: Path) -> list[str]:
 def test_an_alert_becomes_a_valid_suspicious_report(bank: tuple[Path, Path]) -> None:
     db, reports = bank
     alert_id = alert_ids(db)[0]
-    filing = jobs.write_suspicious_submission(alert_id, db, reports, ["1201", "0801"], "02")
+    filing = write_suspicious_submission(alert_id, db, reports, ["1201", "0801"], "02")
     [name] = filing.files
     assert MessageName.parse(name).family == "NBS"
     root, data, problems = validate(
@@ -314,7 +324,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
         f"<OCNM>{key[0]}</OCNM><OTDT>{key[1]}</OTDT><OTCD>{key[2]}</OTCD><OTIC>{key[3]}</OTIC>"
         '<ITEMS><ITEM seqno="1">TCNM</ITEM></ITEMS></TSDT></TSDTs>',
     )
-    answer = jobs.answer_notice(correction_notice, db, reports)
+    answer = answer_notice(correction_notice, db, reports)
     [name] = answer.files
     assert MessageName.parse(name).family == "CBH"
     [xml] = (reports / "notices").rglob(f"{name}.XML")
@@ -337,7 +347,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
         f"<SPMT><BGDT>20261001</BGDT><EDDT>20261021</EDDT><CITP>{id_type}</CITP>"
         f"<CTID>{id_number}</CTID><CTAC>@N</CTAC></SPMT>",
     )
-    answer = jobs.answer_notice(supplement, db, reports)
+    answer = answer_notice(supplement, db, reports)
     [name] = answer.files
     [xml] = (reports / "notices").rglob(f"{name}.XML")
     data = check(xml.read_bytes())
@@ -345,7 +355,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
     assert basics["MIRS"] == f"SBT{RICD}-20261201-00000002" and basics["STNM"] == str(count)
     assert (basics["TPTR"], basics["OTPR"], basics["STCRs"]) == ("99", "信息补充通知应答", ["@N"])
 
-    report = jobs.write_suspicious_submission(alert_ids(db)[0], db, reports)
+    report = write_suspicious_submission(alert_ids(db)[0], db, reports)
     [original] = report.files
     about_report = notice(
         tmp_path,
@@ -354,7 +364,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
         f'<ORNM>{original}</ORNM><RQNM>1</RQNM></BSIF><REPTs><REPT seqno="1"><TSNO>1</TSNO>'
         '<STDT>20261020</STDT><ITEMS><ITEM seqno="1">AOSP</ITEM></ITEMS></REPT></REPTs>',
     )
-    answer = jobs.answer_notice(about_report, db, reports)
+    answer = answer_notice(about_report, db, reports)
     assert answer.files == ["C" + original[1:]]  # the report's own date and number
     [xml] = (reports / "notices").rglob(f"C{original[1:]}.XML")
     assert check(xml.read_bytes())["RBIF"]["MIRS"] == f"ABS{RICD}-20261202-00000001"

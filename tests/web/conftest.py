@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from amlwatch.cases import CaseStore, Review, open_cases
-from amlwatch.casework import generate_case_report, review_for
 from amlwatch.models import Role, User
+from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
+from amlwatch.wiring import review_for
 from tests.cases.factory import alert_evidence
 
 PASSWORD = "Test-Pass-2026!"

@@ -134,7 +134,7 @@ def _other(site: Site):  # a liaison of B002, made once
 
 
 def _generate(site: Site, case_id: int) -> object:
-    from amlwatch.casework import generate_case_report
+    from amlwatch.stages.cases import generate_case_report
 
     return generate_case_report(site.review, site.people["approver2"], case_id, site.folder)
 

@@ -18,10 +18,11 @@ import uvicorn
 
 from amlwatch.cases import CaseFilter, CaseStore
 from amlwatch.cases.audit import entries, verify
-from amlwatch.casework import generate_case_report, review_for
 from amlwatch.ingest import inbox_dates
 from amlwatch.models import CaseState, Role
+from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
+from amlwatch.wiring import review_for
 from tests.pipelines.night_runner import run_night
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -157,6 +157,7 @@ def candidate_rows(
     cny: np.ndarray,
     usd: np.ndarray,
     pack: RulePack,
+    max_cells: int = 100_000_000,
 ) -> np.ndarray | None:
     """The rows, in any order, of the customer-days that may hold a hit: counted rows of a
     customer-day whose counted RMB total or foreign-currency USD total reaches the pack's
@@ -168,6 +169,7 @@ def candidate_rows(
         day: trade dates as day numbers.
         counted, rmb, cny, usd: as in `LargeValueInput`.
         pack: the rule pack.
+        max_cells: the largest customer × day table counted (16 bytes a cell).
 
     Returns:
         The candidate row indices, ascending; None when the customer × day table would be too
@@ -179,7 +181,7 @@ def candidate_rows(
     first, last = int(day.min()), int(day.max())
     span = last - first + 1
     customers = int(customer.max()) + 1
-    if customers * span > _MAX_CELLS:
+    if customers * span > max_cells:
         return None
     lowest_cny, lowest_usd = lowest_thresholds(pack)
     return _candidates(
@@ -194,9 +196,6 @@ def candidate_rows(
         lowest_cny,
         lowest_usd,
     )
-
-
-_MAX_CELLS = 100_000_000  # customer × day cells: 1.6 GB of totals at most
 
 
 @njit(**JIT)

@@ -99,15 +99,12 @@ class MergedWindow:
     customer_row: np.ndarray  # int64, -1 for a customer the table does not have
 
 
-_BLOCK_ROWS = 100_000  # rows placed per block of keys (a few MB of output)
-
-
 def merge_runs(
     runs: DayRuns,
     type_key_1: np.ndarray,
     type_key_2: np.ndarray,
     type_entity: np.ndarray,
-    block_rows: int = _BLOCK_ROWS,
+    block_rows: int = 100_000,
 ) -> MergedWindow:
     """Merge the runs into the pattern kernel's input, sorted by `pattern_order`'s rules
     (subjects in key order, coded 0, 1, …; each subject's rows by time, receipts first).

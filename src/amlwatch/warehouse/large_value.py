@@ -37,7 +37,7 @@ def large_value_input(
     the pack, or a state-organ counterparty where the pack exempts those) and, for an
     RMB-only pack, for foreign currency. Sorting and integer conversion happen in NumPy.
     """
-    return warehouse.con.sql(
+    return warehouse._con.sql(
         f"""SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
                   hash(t.customer_id, 'amlwatch') AS customer_id_2, t.trade_date,
                   t.direction = 'out' AS out, t.is_cash, t.is_cross_border,
@@ -53,22 +53,22 @@ def large_value_input(
 
 def transactions_by_rowid(warehouse: Warehouse, rids: pa.Array) -> pa.Table:
     """The report columns of the transactions with those row ids, with `rid`."""
-    warehouse.con.register("_rids", pa.table({"rid": rids}))
+    warehouse._con.register("_rids", pa.table({"rid": rids}))
     try:
-        return warehouse.con.sql(
+        return warehouse._con.sql(
             """SELECT t.rowid AS rid, t.txn_id, t.customer_id, t.account_id, t.trade_date,
                       t.direction, t.currency, t.amount, t.amount_cny, t.amount_usd
                FROM transactions t SEMI JOIN _rids r ON t.rowid = r.rid"""
         ).to_arrow_table()
     finally:
-        warehouse.con.unregister("_rids")
+        warehouse._con.unregister("_rids")
 
 
 def replace_large_value_hits(
     warehouse: Warehouse, trade_dates: Sequence[dt.date], hits: pa.Table
 ) -> None:
     """Replace the hits of exactly those trade dates, atomically."""
-    con = warehouse.con
+    con = warehouse._con
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         con.execute(
@@ -94,7 +94,7 @@ def large_value_report_rows(
 ) -> list[dict[str, object]]:
     """The large-value report's rows for those trade dates: hits joined with their customer
     and transaction details (full identifiers: the report is for the liaisons who file it)."""
-    cursor = warehouse.con.execute(
+    cursor = warehouse._con.execute(
         """SELECT h.customer_id, c.name AS customer_name, c.id_type, c.id_number, h.account_id,
                   h.trade_date, h.characteristic_code, h.txn_id, t.booked_at,
                   CASE h.direction WHEN 'in' THEN '01' ELSE '02' END AS direction_code,
@@ -116,7 +116,7 @@ def large_value_submission_rows(
 ) -> list[dict[str, object]]:
     """Every field the regulator's large-value message needs, one row per hit (transaction ×
     characteristic): the hit, its transaction, the account and the customer's current data."""
-    cursor = warehouse.con.execute(
+    cursor = warehouse._con.execute(
         """SELECT h.characteristic_code, t.*,
                   a.account_type, a.opened_at, a.card_type, a.card_number,
                   c.name AS customer_name, c.id_type, c.id_number, c.nationality,

@@ -62,7 +62,7 @@ def pattern_window_rows(
     `out`, `amount_cny` (decimal CNY equivalent), `party_1/_2` and `has_party`.
     """
     accounts = f"{_key('t.account_id')}," if rule.subject == "account" else ""
-    return warehouse.con.sql(
+    return warehouse._con.sql(
         f"""SELECT rid, {_key("customer_id")}, {accounts.replace("t.", "")}
                    booked_at, out, amount_cny, {_key("party")}, party IS NOT NULL AS has_party
             FROM (SELECT t.rowid AS rid, t.customer_id, t.account_id, t.booked_at,
@@ -100,7 +100,7 @@ def store_day_run(
     warehouse: Warehouse, business_date: dt.date, load_id: str, rule: SuspiciousRule
 ) -> int:
     """Cut the business date's run (inside the load's transaction); returns its rows."""
-    con = warehouse.con
+    con = warehouse._con
     with warehouse.in_insertion_order():
         con.execute(
             f"""INSERT INTO pattern_rows BY NAME SELECT {_RUN_COLUMNS} FROM transactions t
@@ -133,7 +133,7 @@ def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRu
 def drop_day_run(warehouse: Warehouse, business_date: dt.date) -> None:
     """Delete the date's run (whatever it was cut for)."""
     for table in ("pattern_rows", "pattern_runs"):
-        warehouse.con.execute(
+        warehouse._con.execute(
             f"DELETE FROM {table} WHERE business_date = ?", [business_date]
         ).fetchall()
 
@@ -145,6 +145,28 @@ class WindowDates:
 
     rows: dict[dt.date, int]
     stored: frozenset[dt.date]
+
+
+def recut_day_run(
+    warehouse: Warehouse, business_date: dt.date, load_id: str, rule: SuspiciousRule
+) -> bool:
+    """Cut the date's day run again, in one transaction, unless a valid one is stored;
+    whether it was cut."""
+    if has_day_run(warehouse, business_date, rule):
+        return False
+    with warehouse.transaction():
+        drop_day_run(warehouse, business_date)
+        store_day_run(warehouse, business_date, load_id, rule)
+    return True
+
+
+def alert_state(warehouse: Warehouse) -> dict[str, tuple[object, ...]]:
+    """Every alert's window and metrics, by id (to tell what a rescan changed)."""
+    rows = warehouse.rows(
+        """SELECT alert_id, window_start, window_end, nights, in_total, out_total, in_parties,
+                  out_parties, evidence_count FROM suspicious_alerts"""
+    )
+    return {str(r[0]): tuple(r[1:]) for r in rows}
 
 
 def window_dates(
@@ -181,14 +203,14 @@ def window_runs(
     for day in dates.rows:
         if day in dates.stored:
             with warehouse.in_insertion_order():
-                run = warehouse.con.sql(
+                run = warehouse._con.sql(
                     f"""SELECT {_RUN_FIELDS} FROM pattern_rows
                         WHERE business_date = ? AND trade_date BETWEEN ? AND ?
                           AND {bucket.where_hashed("customer_1")}""",
                     params=[day, first_day, last_day],
                 ).to_arrow_table()
         else:
-            run = warehouse.con.sql(
+            run = warehouse._con.sql(
                 f"""SELECT {_RUN_FIELDS} FROM (SELECT {_RUN_COLUMNS} FROM transactions t
                         WHERE t.business_date = ? AND t.trade_date BETWEEN ? AND ?
                           AND {bucket.where("t.customer_id")} AND {NOT_EXCLUDED})
@@ -202,7 +224,7 @@ def window_runs(
 def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2` and `entity` for every customer of the
     bucket (latest version)."""
-    return warehouse.con.sql(
+    return warehouse._con.sql(
         f"""SELECT customer_id, {_key("customer_id")}, entity FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id)"""
@@ -211,14 +233,14 @@ def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
 
 def subject_ids(warehouse: Warehouse, rids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(customer_id, account_id) of the transactions with those row ids."""
-    warehouse.con.register("_rids", pa.table({"rid": pa.array(list(rids), pa.int64())}))
+    warehouse._con.register("_rids", pa.table({"rid": pa.array(list(rids), pa.int64())}))
     try:
         rows = warehouse.rows(
             """SELECT t.rowid, t.customer_id, t.account_id FROM transactions t
                SEMI JOIN _rids r ON t.rowid = r.rid"""
         )
     finally:
-        warehouse.con.unregister("_rids")
+        warehouse._con.unregister("_rids")
     return {rid: (customer, account) for rid, customer, account in rows}
 
 
@@ -226,9 +248,9 @@ def affected_subjects(
     warehouse: Warehouse, scan_dates: Sequence[dt.date], hits: pa.Table
 ) -> pa.Table:
     """(rule_code, customer_id, account_id) with hits stored for those dates or in `hits`."""
-    warehouse.con.register("_new_hits", hits)
+    warehouse._con.register("_new_hits", hits)
     try:
-        return warehouse.con.sql(
+        return warehouse._con.sql(
             """SELECT DISTINCT rule_code, customer_id, account_id FROM (
                    SELECT rule_code, customer_id, account_id FROM suspicious_hits
                    WHERE list_contains(?::DATE[], scan_date)
@@ -236,21 +258,21 @@ def affected_subjects(
             params=[list(scan_dates)],
         ).to_arrow_table()
     finally:
-        warehouse.con.unregister("_new_hits")
+        warehouse._con.unregister("_new_hits")
 
 
 def hits_of(warehouse: Warehouse, subjects: pa.Table) -> pa.Table:
     """Every stored hit of those (rule, customer, account) subjects, in scan order."""
-    warehouse.con.register("_subjects", subjects)
+    warehouse._con.register("_subjects", subjects)
     try:
-        return warehouse.con.sql(
+        return warehouse._con.sql(
             """SELECT h.* FROM suspicious_hits h SEMI JOIN _subjects s
                  ON h.rule_code = s.rule_code AND h.customer_id = s.customer_id
                 AND h.account_id IS NOT DISTINCT FROM s.account_id
                ORDER BY h.rule_code, h.customer_id, h.account_id, h.scan_date"""
         ).to_arrow_table()
     finally:
-        warehouse.con.unregister("_subjects")
+        warehouse._con.unregister("_subjects")
 
 
 def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) -> pa.Table:
@@ -263,9 +285,9 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
     else:  # no alerts: an empty pick, the same columns
         rowids = []
     with picked_rows(warehouse, rowids) as picked:
-        warehouse.con.register("_alerts", alerts)
+        warehouse._con.register("_alerts", alerts)
         try:
-            return warehouse.con.sql(
+            return warehouse._con.sql(
                 f"""SELECT a.alert_id, {PARTY_KEY} AS party, t.*
                     FROM _alerts a JOIN {picked} t
                       ON t.customer_id = a.customer_id
@@ -276,7 +298,7 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
                 params=exclusion_params(rule),
             ).to_arrow_table()
         finally:
-            warehouse.con.unregister("_alerts")
+            warehouse._con.unregister("_alerts")
 
 
 def _customer_rowids(
@@ -334,7 +356,7 @@ def replace_patterns(
     """In one transaction: the hits of `scan_dates` become `hits`, and the alerts (and their
     evidence) of the affected `subjects` become `alerts` / `evidence` (with the evidence
     transactions whole in `detail`)."""
-    con = warehouse.con
+    con = warehouse._con
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         for name, table in (
@@ -382,7 +404,7 @@ def replace_patterns(
 
 def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[dict[str, object]]:
     """Alerts opened or extended by scans of those dates, with their subject's details."""
-    cursor = warehouse.con.execute(
+    cursor = warehouse._con.execute(
         """WITH a AS (SELECT * FROM suspicious_alerts
                       WHERE list_contains(?::DATE[], last_scan_date)),
                 c AS (SELECT * FROM customer_history  -- the current version, of these only
@@ -409,7 +431,7 @@ def picked_evidence(warehouse: Warehouse, alert_ids: Sequence[str]) -> Iterator[
     They are read from the rows the alerts were built with (`suspicious_evidence_detail`);
     only alerts stored before that table existed are picked out of the window again.
     """
-    con = warehouse.con
+    con = warehouse._con
     ids = list(alert_ids)
     first, last, without_detail = con.execute(
         """SELECT min(window_start), max(window_end),
@@ -444,7 +466,7 @@ def alert_transaction_rows(
     with picked_evidence(warehouse, alert_ids) as picked:
         if picked is None:
             return []
-        cursor = warehouse.con.execute(
+        cursor = warehouse._con.execute(
             f"""WITH e AS (SELECT * FROM suspicious_alert_transactions
                           WHERE list_contains(?::VARCHAR[], alert_id)),
                     t AS (SELECT * FROM {picked}),

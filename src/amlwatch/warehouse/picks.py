@@ -36,7 +36,7 @@ def picked_transactions(
 
     Row ids are stable while nothing deletes from the table: callers pick before they write.
     """
-    ids = warehouse.con.execute(
+    ids = warehouse._con.execute(
         f"SELECT t.rowid FROM transactions t WHERE t.trade_date BETWEEN ? AND ? AND ({condition})",
         [first, last, *params],
     ).fetchall()
@@ -50,7 +50,7 @@ def picked_rows(
 ) -> Iterator[str]:
     """The transactions with those row ids (found by the caller), registered as the view
     named by the value yielded, with `columns` of `transactions`."""
-    rows = warehouse.con.sql(
+    rows = warehouse._con.sql(
         f"SELECT {', '.join(columns)} FROM transactions t WHERE t.rowid = ANY(?::BIGINT[])",
         params=[list(rowids)],
     ).to_arrow_table()
@@ -61,11 +61,11 @@ def picked_rows(
 @contextmanager
 def registered(warehouse: Warehouse, rows: pa.Table) -> Iterator[str]:
     """Rows already picked, registered as the view named by the value yielded."""
-    warehouse.con.register(PICKED, rows)
+    warehouse._con.register(PICKED, rows)
     try:
         yield PICKED
     finally:
-        warehouse.con.unregister(PICKED)
+        warehouse._con.unregister(PICKED)
 
 
 def sql_text_list(values: Sequence[str]) -> str:

@@ -34,7 +34,7 @@ _JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds"}
 def record_run(warehouse: Warehouse, run: dict[str, Any]) -> None:
     """Append one run (dict keys: the run_log columns; JSON columns as Python values)."""
     values = [json.dumps(run.get(c)) if c in _JSON else run.get(c) for c in _COLUMNS]
-    warehouse.con.execute(
+    warehouse._con.execute(
         f"INSERT INTO run_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
         values,
     ).fetchall()

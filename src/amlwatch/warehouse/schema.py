@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from amlwatch.warehouse.tables import RESULT_TABLES
+
 SCHEMA_VERSION = 1
 
 # Identifiers and names nearly unique within a row group are stored zstd-compressed: a
@@ -63,37 +65,7 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,
         line BIGINT NOT NULL, "column" VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR)""",
-    # one row per transaction x large-value characteristic it meets (data contract)
-    """CREATE TABLE IF NOT EXISTS large_value_transactions (
-        txn_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL,
-        trade_date DATE NOT NULL, characteristic_code VARCHAR NOT NULL,
-        direction VARCHAR NOT NULL, currency VARCHAR NOT NULL, amount DECIMAL(20,3) NOT NULL,
-        amount_cny DECIMAL(20,3) NOT NULL, amount_usd DECIMAL(20,3) NOT NULL,
-        day_total DECIMAL(20,3) NOT NULL, day_total_currency VARCHAR NOT NULL,
-        cumulative BOOLEAN NOT NULL, rule_pack VARCHAR NOT NULL, scanned_at TIMESTAMP NOT NULL)""",
-    # scatter / concentrate patterns: one row per (scanned end day, standard, subject) matched
-    """CREATE TABLE IF NOT EXISTS suspicious_hits (
-        scan_date DATE NOT NULL, rule_code VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
-        account_id VARCHAR, customer_type VARCHAR NOT NULL,
-        window_start DATE NOT NULL, window_end DATE NOT NULL,
-        in_total DECIMAL(20,3) NOT NULL, in_count BIGINT NOT NULL, in_parties BIGINT NOT NULL,
-        out_total DECIMAL(20,3) NOT NULL, out_count BIGINT NOT NULL, out_parties BIGINT NOT NULL,
-        out_after_first_in DECIMAL(20,3) NOT NULL, rule_pack VARCHAR NOT NULL,
-        scanned_at TIMESTAMP NOT NULL)""",
-    # an alert: consecutive overlapping hits of one standard and subject, extended night by night
-    """CREATE TABLE IF NOT EXISTS suspicious_alerts (
-        alert_id VARCHAR PRIMARY KEY, rule_code VARCHAR NOT NULL, rule_name VARCHAR NOT NULL,
-        customer_id VARCHAR NOT NULL, account_id VARCHAR, customer_type VARCHAR NOT NULL,
-        window_start DATE NOT NULL, window_end DATE NOT NULL,
-        first_scan_date DATE NOT NULL, last_scan_date DATE NOT NULL, nights BIGINT NOT NULL,
-        in_total DECIMAL(20,3) NOT NULL, in_count BIGINT NOT NULL, in_parties BIGINT NOT NULL,
-        out_total DECIMAL(20,3) NOT NULL, out_count BIGINT NOT NULL, out_parties BIGINT NOT NULL,
-        through_flow DECIMAL(12,4), follow_share DECIMAL(12,4), score DOUBLE NOT NULL,
-        top_in JSON, top_out JSON, narrative VARCHAR NOT NULL,
-        evidence_count BIGINT NOT NULL, status VARCHAR NOT NULL, rule_pack VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS suspicious_alert_transactions (
-        alert_id VARCHAR NOT NULL, txn_id VARCHAR NOT NULL, direction VARCHAR NOT NULL,
-        leg VARCHAR NOT NULL)""",
+    *(table.ddl() for table in RESULT_TABLES),
     # each evidence transaction whole, as the alert was (re)built from it: the report tables
     # and the case snapshots read it here instead of picking it out of the window again
     f"""CREATE TABLE IF NOT EXISTS suspicious_evidence_detail (

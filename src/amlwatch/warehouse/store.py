@@ -65,7 +65,9 @@ class Warehouse:
     """The only holder of a DuckDB connection in amlwatch."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
-        self.con = con
+        # the connection is the warehouse package's own: code elsewhere calls its functions
+        # (tests may use `rows`, `scalar` and `execute` to look and to set up)
+        self._con = con
         self.path = path
 
     @classmethod
@@ -109,7 +111,7 @@ class Warehouse:
     def cursor(self) -> Iterator[Warehouse]:
         """The same warehouse through another connection of the same database (and its
         settings), for a thread of its own; closed after the block."""
-        con = self.con.cursor()
+        con = self._con.cursor()
         try:
             yield Warehouse(con, self.path)
         finally:
@@ -118,9 +120,9 @@ class Warehouse:
     def ensure_schema(self) -> None:
         """Create missing tables and views."""
         for statement in DDL:
-            self.con.execute(statement)
+            self._con.execute(statement)
         if self.scalar("SELECT max(version) FROM schema_info") is None:
-            self.con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
+            self._con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
 
     @contextmanager
     def in_insertion_order(self) -> Iterator[None]:
@@ -134,11 +136,11 @@ class Warehouse:
         if self.scalar("SELECT current_setting('preserve_insertion_order')"):
             yield
             return
-        self.con.execute("SET preserve_insertion_order = true").fetchall()
+        self._con.execute("SET preserve_insertion_order = true").fetchall()
         try:
             yield
         finally:
-            self.con.execute("SET preserve_insertion_order = false").fetchall()
+            self._con.execute("SET preserve_insertion_order = false").fetchall()
 
     # ---------------------------------------------------------------- loading
 
@@ -164,7 +166,7 @@ class Warehouse:
         load_id = f"{business_date:%Y%m%d}-{uuid.uuid4().hex[:12]}"
         report = LoadReport(load_id=load_id, business_date=business_date)
         started_at = dt.datetime.now()
-        con = self.con
+        con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
             report.replaced_load_id = self._retire_date(business_date)
@@ -207,19 +209,19 @@ class Warehouse:
             "SELECT load_id FROM load_log WHERE business_date = ? AND status = 'loaded'",
             [business_date],
         )
-        self.con.execute(
+        self._con.execute(
             "UPDATE load_log SET status = 'replaced' WHERE business_date = ? AND status = 'loaded'",
             [business_date],
         )
         for table in (*_TABLE_OF.values(), "quarantine", *_DERIVED):
-            self.con.execute(f"DELETE FROM {table} WHERE business_date = ?", [business_date])
+            self._con.execute(f"DELETE FROM {table} WHERE business_date = ?", [business_date])
         return None if previous is None else str(previous)
 
     def _load_batch(
         self, kind: InputKind, batch: LoadBatch, business_date: dt.date, load_id: str
     ) -> tuple[int, int]:
         """Check and insert one file's rows; returns (rows parsed, rows quarantined)."""
-        con = self.con
+        con = self._con
         file = Path(batch.source.path).name
         try:
             # 1. type and check every row, reading the file's rows once (a stream is consumed
@@ -290,7 +292,7 @@ class Warehouse:
         self, rejects_sql: str, params: list[Any], load_id: str, business_date: dt.date, file: str
     ) -> int:
         """Quarantine the rows `rejects_sql` yields as (line, column, reason, raw JSON)."""
-        inserted = self.con.execute(
+        inserted = self._con.execute(
             f"INSERT INTO quarantine SELECT ?, ?, ?, * FROM ({rejects_sql})",
             [load_id, business_date, file, *params],
         ).fetchall()
@@ -310,11 +312,11 @@ class Warehouse:
                 "raw": [r.raw for r in rejects],
             }
         )
-        self.con.register("_rejects", rows)
+        self._con.register("_rejects", rows)
         try:
-            self.con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _rejects")
+            self._con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _rejects")
         finally:
-            self.con.unregister("_rejects")
+            self._con.unregister("_rejects")
 
     def _record_load(
         self, report: LoadReport, started_at: dt.datetime, status: str, error: str | None
@@ -338,7 +340,7 @@ class Warehouse:
             }
             for name in report.rows_in
         }
-        self.con.execute(
+        self._con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 report.load_id,
@@ -361,7 +363,7 @@ class Warehouse:
 
     def quarantine_sample(self, load_id: str, limit: int = 10) -> list[RejectedRow]:
         """The first quarantined rows of a load, by file and line."""
-        rows = self.con.execute(
+        rows = self._con.execute(
             """SELECT file, line, "column", reason, raw FROM quarantine WHERE load_id = ?
                ORDER BY file, line LIMIT ?""",
             [load_id, limit],
@@ -372,20 +374,42 @@ class Warehouse:
 
     def loaded_dates(self) -> list[dt.date]:
         """Business dates with a current load, oldest first."""
-        rows = self.con.execute(
+        rows = self._con.execute(
             "SELECT business_date FROM load_log WHERE status = 'loaded' ORDER BY 1"
         ).fetchall()
         return [r[0] for r in rows]
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The block's statements in one transaction: committed at its end, rolled back if
+        it raises (the previous state stays whole)."""
+        self._con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK").fetchall()
+            raise
+        self._con.execute("COMMIT").fetchall()
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> None:
+        """Run one statement to its end (tests set up and damage warehouses with it)."""
+        self._con.execute(sql, params or []).fetchall()
+
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         """The first value of a query's first row (the whole result is consumed: DuckDB 2.0
         refuses further work on a connection with an unfinished result)."""
-        rows = self.con.execute(sql, params or []).fetchall()
+        rows = self._con.execute(sql, params or []).fetchall()
         return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read-only query."""
-        return self.con.execute(sql, params or []).fetchall()
+        return self._con.execute(sql, params or []).fetchall()
+
+    def records(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """All rows of a read-only query, as dicts by column name."""
+        cursor = self._con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _extra_json(columns: Sequence[str]) -> str:

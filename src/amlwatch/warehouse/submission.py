@@ -34,9 +34,7 @@ def _detail_of(picked: str) -> str:
 
 
 def _dicts(warehouse: Warehouse, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    cursor = warehouse.con.execute(sql, list(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse.records(sql, list(params))
 
 
 def large_value_rows_for_keys(
@@ -50,7 +48,7 @@ def large_value_rows_for_keys(
             for i, name in enumerate(("customer_id", "day", "code", "txn_id"))
         }
     )
-    warehouse.con.register("_keys", table)
+    warehouse._con.register("_keys", table)
     try:
         return _dicts(
             warehouse,
@@ -70,7 +68,7 @@ def large_value_rows_for_keys(
             [],
         )
     finally:
-        warehouse.con.unregister("_keys")
+        warehouse._con.unregister("_keys")
 
 
 def customers_by_id(warehouse: Warehouse, customer_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -1,56 +1,23 @@
-"""Glue between the nightly results and the review: tonight's alerts become cases, an
-approved case becomes its suspicious report (tables and BSTR XML), receipts move cases on.
-
-The web app and the CLI get their `Review` from here, so both use the same calendar, code
-tables and settings.
-"""
+"""The case stage: tonight's alerts become review cases, an approved case becomes its
+suspicious report (tables and BSTR XML), the regulator's receipts move cases on."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amlwatch.cases import AlertEvidence, CaseStore, Intake, Review, SubmissionLedger, open_cases
-from amlwatch.jobs import _today, case_store, institution, open_warehouse
+from amlwatch import wiring
+from amlwatch.cases import AlertEvidence, Intake, Review, SubmissionLedger, open_cases
 from amlwatch.models import User
 from amlwatch.reports import write_suspicious_tables
-from amlwatch.rules import BusinessCalendar
-from amlwatch.settings import Settings, get_settings
-from amlwatch.submission.codes import CRIME_TYPE_NAMES
-from amlwatch.submission.filing import file_suspicious
-from amlwatch.submission.messages import SuspiciousCase, split_narrative, suspicious_new
+from amlwatch.stages.filings import file_suspicious_case
+from amlwatch.submission.messages import SuspiciousCase, split_narrative
 from amlwatch.warehouse import patterns as sp_store
 from amlwatch.warehouse import submission as sub_store
-
-
-def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
-    """The review use cases over a store, with the business-day calendar and code tables."""
-    settings = settings or get_settings()
-    calendar = BusinessCalendar.load(settings.calendar_file)
-    return Review(
-        store,
-        add_working_days=calendar.add_business_days,
-        crime_types=CRIME_TYPE_NAMES,
-        review_levels=settings.review_levels,
-        session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
-        today=_today,
-    )
-
-
-@contextmanager
-def open_review(db: Path | None = None, settings: Settings | None = None) -> Iterator[Review]:
-    """The review over the case store the settings name, closed afterwards."""
-    settings = settings or get_settings()
-    store = case_store(db, settings)
-    try:
-        yield review_for(store, settings)
-    finally:
-        store.close()
 
 
 def open_cases_of_run(
@@ -58,8 +25,8 @@ def open_cases_of_run(
 ) -> Intake:
     """Open or update the cases of the alerts the run of `run_date` (and the later nights it
     re-scanned) opened or extended."""
-    settings = get_settings()
-    with open_warehouse(db, settings, read_only=True) as warehouse:
+    settings = wiring.settings()
+    with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
         alerts = sp_store.alerts_of_run(warehouse, [run_date, *rescanned])
         ids = [str(a["alert_id"]) for a in alerts]
         # one probe of the window for the evidence (the slow part at a large bank): the
@@ -97,7 +64,7 @@ def open_cases_of_run(
                 aosp=aosp,
             )
         )
-    store = case_store(db, settings)
+    store = wiring.case_store(db, settings)
     try:
         return open_cases(store, items, run_date)
     finally:
@@ -140,36 +107,31 @@ def generate_case_report(
     """Write an approved case's suspicious report — the report tables (xlsx, csv) and the
     validated BSTR XML in its ZIP — from the evidence version it was approved on, and record
     the report on the case."""
-    settings = get_settings()
+    settings = wiring.settings()
     case, content = review.report_material(actor, case_id)
     alert = content["alert"]
-    folder = Path(reports_dir or settings.reports_dir) / "cases" / f"case-{case.id}"
+    folder = wiring.reports_folder(settings, reports_dir, "cases", f"case-{case.id}")
     tables = write_suspicious_tables(
         [{**alert, "status": "confirmed"}],
         content["evidence"],
         folder,
-        case.approved_on or _today(),
+        case.approved_on or wiring.today(),
     )
-    who = institution(settings)
-    data = suspicious_new(
-        who,
-        SuspiciousCase(
-            stcb=case.stcb,
-            aosp=case.aosp,
-            monitoring_codes=(case.rule_code,),
-            crime_types=case.crime_types,
-            urgency=case.urgency,
-        ),
+    reviewed = SuspiciousCase(
+        stcb=case.stcb,
+        aosp=case.aosp,
+        monitoring_codes=(case.rule_code,),
+        crime_types=case.crime_types,
+        urgency=case.urgency,
+    )
+    filing = file_suspicious_case(
+        reviewed,
         content["subjects"],
         content["detail"],
-    )
-    filing = file_suspicious(
-        data,
-        who,
         SubmissionLedger(review.store),
         folder / "submission",
-        _today(),
-        answers=case.alert_id,
+        case.alert_id,
+        settings,
     )
     written = [tables.workbook, tables.alerts_csv, tables.transactions_csv]
     written += [filing.folder / f"{stem}.XML" for stem in filing.files]
@@ -180,21 +142,7 @@ def generate_case_report(
 
 def apply_receipts(db: Path | None = None) -> list[tuple[int, str]]:
     """Move submitted cases on by what the regulator's receipts said of their reports."""
-    with open_review(db) as review:
+    with wiring.open_review(db) as review:
         ledger = SubmissionLedger(review.store)
         statuses = {r.name: r.status for r in ledger.files() if r.family in ("NBS", "CBS")}
         return [(case_id, str(state)) for case_id, state in review.apply_receipts(statuses)]
-
-
-def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
-    """The review web app over the configured case store and reports folder."""
-    from amlwatch.web import create_app
-
-    settings = settings or get_settings()
-    review = review_for(case_store(db, settings), settings)
-    return create_app(
-        review,
-        Path(settings.reports_dir),
-        lambda r, user, case_id: generate_case_report(r, user, case_id),
-        secure_cookies=settings.web_secure_cookies,
-    )

@@ -1,0 +1,11 @@
+"""The `amlwatch` command. 反洗钱交易监测 / anti-money-laundering transaction monitoring.
+
+One module per area — `run` (nightly, backfill, serve), `inspect` (what the nights did),
+`filing` (the regulator's files), `review` (the web app, users, audit) and `tools` — each
+registering its commands on the one Typer app of `common`.
+"""
+
+from amlwatch.cli import filing, inspect, review, run, tools
+from amlwatch.cli.common import app
+
+__all__ = ["app", "filing", "inspect", "review", "run", "tools"]

@@ -1,0 +1,198 @@
+"""What every command of the `amlwatch` CLI shares: the Typer app, the consoles, the common
+options, and one way to fail (one line, exit 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from amlwatch import __version__
+from amlwatch.settings import get_settings
+
+app = typer.Typer(
+    name="amlwatch",
+    help="amlwatch — 反洗钱交易监测（大额交易、可疑交易）。"
+    "Anti-money-laundering transaction monitoring for Chinese banks: large-value and "
+    "suspicious transaction reporting.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+)
+
+
+console = Console()
+
+
+err = Console(stderr=True)
+
+
+InboxOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--inbox",
+        help="收件目录，每个营业日一个子目录 / inbox folder, one sub-folder per date "
+        "[default: AMLWATCH_INBOX or data_samples/inbox]",
+    ),
+]
+
+
+RulePackOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rule-pack",
+        help="强制规则包 / force a rule pack (name or .toml) "
+        "[default: the pack in force on each trade date]",
+    ),
+]
+
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB 数据仓库文件 / DuckDB warehouse file "
+        "[default: AMLWATCH_DB or ./amlwatch.duckdb]",
+    ),
+]
+
+
+BucketsOpt = Annotated[
+    int,
+    typer.Option(
+        "--buckets", min=1, help="客户哈希分桶数 / customer hash buckets (one scan task each)"
+    ),
+]
+
+
+RunnerOpt = Annotated[
+    str,
+    typer.Option(
+        "--task-runner",
+        help="threads（本进程）| dask（本机 LocalCluster 或 --dask-address）/ where bucket tasks run",
+    ),
+]
+
+
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="同时运行的桶任务数（threads）或本机 Dask 工作进程数 / buckets at a time "
+        "(threads) or LocalCluster worker processes (dask)",
+    ),
+]
+
+
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--dask-address", help="Dask 调度器地址 / a running scheduler, tcp://host:8786"),
+]
+
+
+ReportsOpt = Annotated[
+    Path | None,
+    typer.Option("--reports", help="报告目录 / reports folder [default: AMLWATCH_REPORTS_DIR]"),
+]
+
+
+def parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-20") from exc
+
+
+def quiet_prefect(verbose: bool) -> None:
+    """Keep Prefect's console chatter down unless asked (set before Prefect is imported)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "amlwatch")
+    # the ephemeral API server needs more than Prefect's default 30 s on a small machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+
+def fail(error: Exception) -> NoReturn:
+    err.print(f"[bold red]失败 failed:[/] {error}", soft_wrap=True)  # one line, greppable
+    raise typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"amlwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="版本 / show version"),
+    ] = False,
+) -> None:
+    """amlwatch — 反洗钱交易监测 / AML transaction monitoring."""
+
+
+users_app = typer.Typer(help="审查系统用户 / users of the review app", no_args_is_help=True)
+
+
+audit_app = typer.Typer(help="审计日志 / the audit trail", no_args_is_help=True)
+
+
+cases_app = typer.Typer(help="预警案件 / review cases", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(cases_app, name="cases")
+
+
+def run_filing(step: Any, *args: Any) -> None:
+    """Run a filing job and print what it wrote (or fail on one line)."""
+    from amlwatch.summary import submission_markdown
+
+    try:
+        filing = step(*args)
+    except Exception as error:
+        fail(error)
+    console.print(Markdown(submission_markdown(filing)))
+
+
+def print_actions(todo: list[Any]) -> None:
+    if not todo:
+        console.print("待办 to do: nothing")
+        return
+    console.print(f"[bold]待办 to do ({len(todo)}):[/]")
+    for action in todo:
+        console.print(f"  {action.name} [{action.status}]: {action.what}", soft_wrap=True)
+
+
+def mask(account: str) -> str:
+    """An account number as logs may show it: the last four digits."""
+    return f"****{account[-4:]}" if len(account) > 4 else "****"
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not sys.stdout.isatty(),
+    )
+
+
+def say_where(db: Path | None) -> None:
+    path = Path(db or get_settings().db).resolve()
+    console.print(
+        f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, "
+        "large_value_transactions, suspicious_alerts, …); report tables under "
+        f"[bold]{Path(get_settings().reports_dir).resolve()}/<date>/[/], the regulator's "
+        "packages to upload in its [bold]submission/[/] (amlwatch submissions)"
+    )

@@ -1,0 +1,152 @@
+"""The regulator's files: writing them again, the ledger, receipts, corrections, notice
+answers, an alert's report and the validator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from amlwatch import wiring
+from amlwatch.cli.common import (
+    DbOpt,
+    ReportsOpt,
+    app,
+    console,
+    fail,
+    parse_date,
+    print_actions,
+    run_filing,
+)
+
+
+@app.command()
+def submit(
+    date: Annotated[str, typer.Option("--date", help="运行日期 / run date")],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """生成大额交易报送包 / Write a run date's large-value submission (XML + ZIP) again."""
+    from amlwatch.stages import filings
+
+    run_filing(filings.write_large_value_submission, parse_date(date), db, reports)
+
+
+@app.command()
+def submissions(
+    db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 40
+) -> None:
+    """报送记录 / The recorded regulator files, newest first, and what needs doing."""
+    from amlwatch.submission.receipts import actions
+
+    with wiring.open_ledger(db) as ledger:
+        records, todo = ledger.files(limit=limit), actions(ledger, wiring.today())
+    table = Table(title=f"报送文件 Submission files ({len(records)})")
+    for column in (
+        "报文 file",
+        "用途 purpose",
+        "运行日 run",
+        "记录 records",
+        "包 package",
+        "状态 status",
+    ):
+        table.add_column(column, no_wrap=column.startswith(("报文", "包")))
+    for r in records:
+        table.add_row(
+            r.name, r.purpose, str(r.run_date or ""), str(r.records), r.package or "", r.status
+        )
+    (console if console.is_terminal else Console(width=160)).print(table)
+    print_actions(todo)
+
+
+@app.command()
+def receipts(
+    folder: Annotated[Path, typer.Option("--folder", help="回执目录 / folder of receipt files")],
+    db: DbOpt = None,
+) -> None:
+    """读取回执 / Read the regulator's receipts, record each file's status, list what to do."""
+    from amlwatch.stages import filings
+
+    try:
+        reading, todo = filings.read_receipts(folder, db)
+    except Exception as error:
+        fail(error)
+    for receipt in reading.recorded:
+        console.print(f"{receipt.name.message.stem}: {receipt.result} ({receipt.file})")
+    for name in reading.already_read:
+        console.print(f"{name}: read before")
+    for name in reading.unmatched:
+        console.print(f"[yellow]{name}: no such file was submitted from here[/]", soft_wrap=True)
+    for problem in reading.unreadable:
+        console.print(f"[red]unreadable: {problem}[/]", soft_wrap=True)
+    print_actions(todo)
+    from amlwatch.stages.cases import apply_receipts
+
+    for case_id, state in apply_receipts(db):
+        console.print(f"case #{case_id}: {state}")
+
+
+@app.command()
+def correct(
+    receipt_for: Annotated[
+        str, typer.Option("--receipt-for", help="收到补正回执的报文名 / the message to correct")
+    ],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """补正 / Answer a system correction receipt with a correction message."""
+    from amlwatch.stages import filings
+
+    run_filing(filings.correct_from_receipt, receipt_for.removesuffix(".XML"), db, reports)
+
+
+@app.command()
+def answer(
+    notice: Annotated[Path, typer.Option("--notice", help="人工补正通知文件 / notice file")],
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """应答人工补正通知 / Answer a manual correction or information-supplement notice."""
+    from amlwatch.stages import filings
+
+    run_filing(filings.answer_notice, notice, db, reports)
+
+
+@app.command("report-alert")
+def report_alert(
+    alert: Annotated[str, typer.Option("--alert", help="预警编号 / alert id")],
+    crime: Annotated[
+        list[str], typer.Option("--crime", help="疑似涉罪类型 / suspected-crime code (10.6)")
+    ] = ["1402"],  # noqa: B006 (typer reads the default)
+    urgent: Annotated[bool, typer.Option(help="特别紧急 / DETR 02")] = False,
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """可疑交易报告 / Write the suspicious report (BSTR XML) of one alert."""
+    from amlwatch.stages import filings
+
+    run_filing(
+        filings.write_suspicious_submission, alert, db, reports, crime, "02" if urgent else "01"
+    )
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="报文 / XML messages")]) -> None:
+    """校验报文 / Check XML messages against the spec's structure and data dictionary."""
+    from amlwatch.submission.validate import validate as check
+
+    bad = 0
+    for path in files:
+        root, _, problems = check(path.read_bytes())
+        if problems:
+            bad += 1
+            console.print(f"[red]{path.name}[/] ({root}): {len(problems)} problem(s)")
+            for problem in problems[:50]:
+                console.print(f"  {problem}", soft_wrap=True)
+        else:
+            console.print(f"{path.name} ({root}): ok")
+    if bad:
+        raise typer.Exit(code=2)

@@ -1,0 +1,129 @@
+"""Looking at what the nights did: alerts, the run log, the load log, quarantined rows and
+the business-day calendar. Read only: these work while a night is writing."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from amlwatch import wiring
+from amlwatch.cli.common import DbOpt, app, console, fail, mask, parse_date
+from amlwatch.warehouse import inspect
+
+
+@app.command()
+def alerts(
+    date: Annotated[
+        str | None, typer.Option("--date", help="命中日 / night that opened or extended them")
+    ] = None,
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
+) -> None:
+    """可疑交易预警 / List scatter / concentrate alerts (newest first), for review."""
+    with wiring.open_warehouse(db, read_only=True) as warehouse:
+        rows = inspect.alert_list(warehouse, parse_date(date) if date else None, limit)
+    table = Table(title=f"可疑交易预警 Alerts{f' {date}' if date else ''} ({len(rows)})")
+    table.add_column("预警编号", no_wrap=True)
+    table.add_column("客户号", no_wrap=True)
+    for column in ("窗口", "日数", "对手 入/出", "入/出 万元", "状态"):
+        table.add_column(column, justify="right" if column != "状态" else "left")
+    for alert_id, _, customer, _, account, start, end, nights, n_in, n_out, w_in, w_out, st in rows:
+        table.add_row(
+            alert_id,
+            customer + (f" {mask(account)}" if account else ""),
+            f"{start:%m-%d}~{end:%m-%d}",
+            str(nights),
+            f"{n_in}/{n_out}",
+            f"{w_in / 10_000:,.1f}/{w_out / 10_000:,.1f}",
+            {"new": "新", "extended": "延续"}.get(st, st),
+        )
+    # piped or logged: wide enough for whole ids rather than the 80-column default
+    (console if console.is_terminal else Console(width=120)).print(table)
+
+
+@app.command()
+def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 30) -> None:
+    """运行记录 / Show the run log: each nightly run's outcome, counts, durations, memory."""
+    from amlwatch.warehouse.runs import recent_runs
+
+    path = wiring.warehouse_path(db)
+    with wiring.open_warehouse(path, read_only=True) as warehouse:
+        rows = recent_runs(warehouse, limit)
+    table = Table(title=f"运行记录 Run log — {path}")
+    table.add_column("date", no_wrap=True, min_width=10)
+    for column in ("outcome", "pack", "loaded", "quar.", "大额", "预警 new", "ext.", "s", "MB"):
+        table.add_column(column)
+    table.add_column("error")
+    for day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error in rows:
+        table.add_row(
+            str(day),
+            outcome if outcome == "succeeded" else f"[red]{outcome}[/]",
+            pack or "",
+            "" if loaded is None else f"{loaded:,}",
+            "" if quarantined is None else f"{quarantined:,}",
+            str(sum(json.loads(hits).values())) if hits else "",
+            str(sum(json.loads(opened).values())) if opened else "",
+            str(sum(json.loads(extended).values())) if extended else "",
+            str(secs),
+            "" if mb is None else f"{mb:,.0f}",
+            error[:80],
+        )
+    console.print(table)
+
+
+@app.command()
+def calendar(
+    date_from: Annotated[str, typer.Option("--from", help="起始日 / first date")],
+    date_to: Annotated[str, typer.Option("--to", help="截止日 / last date")],
+) -> None:
+    """营业日历 / Show which days of a range are business days (PRC statutory schedule)."""
+    from amlwatch.rules import CalendarUnknown
+
+    cal = wiring.calendar()
+    table = Table(title="营业日 Business days")
+    for column in ("date", "weekday", "business day"):
+        table.add_column(column)
+    names = "一二三四五六日"
+    try:
+        for day, is_open in cal.days(parse_date(date_from), parse_date(date_to)):
+            table.add_row(
+                str(day), f"周{names[day.weekday()]}", "营业 yes" if is_open else "[dim]休 no[/]"
+            )
+    except CalendarUnknown as error:
+        fail(error)
+    console.print(table)
+
+
+@app.command()
+def loads(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 40) -> None:
+    """导入记录 / Show the load log: what was loaded when, from which files."""
+    path = wiring.warehouse_path(db)
+    with wiring.open_warehouse(path, read_only=True) as warehouse:
+        rows = inspect.load_log(warehouse, limit)
+    table = Table(title=f"导入记录 Load log — {path}")
+    for column in ("date", "load", "status", "in", "loaded", "quarantined", "s", "error"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    date: Annotated[str, typer.Option("--date", help="营业日 / business date")],
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
+) -> None:
+    """隔离数据 / Show rows quarantined for a date, with file, line, column and reason."""
+    with wiring.open_warehouse(db, read_only=True) as warehouse:
+        rows = inspect.quarantined(warehouse, parse_date(date), limit)
+    table = Table(title=f"隔离 Quarantine {date}")
+    for column in ("file", "line", "column", "reason"):
+        table.add_column(column)
+    for file, line, column, reason in rows:
+        table.add_row(file, str(line), column or "", reason)
+    console.print(table)

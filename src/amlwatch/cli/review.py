@@ -1,0 +1,132 @@
+"""The case review: the web app, its first administrator, the audit trail, case intake."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from amlwatch import wiring
+from amlwatch.cli.common import (
+    DbOpt,
+    app,
+    audit_app,
+    cases_app,
+    console,
+    err,
+    fail,
+    parse_date,
+    users_app,
+)
+from amlwatch.settings import Settings, get_settings
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="监听地址 / bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="端口 / port")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="进程数 / app processes")] = 1,
+    db: DbOpt = None,
+) -> None:
+    """审查系统 / Start the case review web app (Ctrl-C stops).
+
+    Create the first administrator with `amlwatch users create-admin`; they add the other
+    users. Behind anything but loopback, put it behind HTTPS (a reverse proxy).
+    """
+    import uvicorn
+
+    settings = get_settings()
+    bind, listen = host or settings.web_host, port or settings.web_port
+    console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
+    if workers == 1:
+        uvicorn.run(web_app(db, settings), host=bind, port=listen, log_level="warning")
+        return
+    if db is not None:
+        os.environ["AMLWATCH_DB"] = str(db)  # the worker processes read their settings
+    uvicorn.run(
+        "amlwatch.cli.review:web_app",
+        factory=True,
+        host=bind,
+        port=listen,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="用户名 / user name (a-z0-9_.-)")],
+    name: Annotated[str, typer.Option("--name", help="姓名 / display name")],
+    db: DbOpt = None,
+) -> None:
+    """创建首个管理员 / Create the first administrator (refused once one exists).
+
+    The password is asked for twice and never echoed (or read from AMLWATCH_ADMIN_PASSWORD).
+    """
+    secret = get_settings().admin_password
+    password = (secret.get_secret_value() if secret else "") or typer.prompt(
+        "密码 / password (12+ characters, 3 kinds)", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        with wiring.open_review(db) as review:
+            user = review.bootstrap_admin(username, name, password)
+    except Exception as error:
+        fail(error)
+    console.print(f"administrator {user.username} created; start the app with `amlwatch web`")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """校验审计日志哈希链 / Check the audit log's hash chain; exit 1 if it is broken."""
+    from amlwatch.cases.audit import verify
+
+    store = wiring.case_store(db)
+    try:
+        check = verify(store)
+    finally:
+        store.close()
+    if check.ok:
+        console.print(f"audit chain intact: {check.entries:,} entries")
+        return
+    err.print(
+        f"[red]audit chain broken at entry {check.broken_at}: {check.reason} "
+        f"({check.entries:,} entries read)[/]"
+    )
+    raise typer.Exit(1)
+
+
+@cases_app.command("open")
+def cases_open(
+    date: Annotated[str, typer.Option("--date", help="运行日期 / run date YYYY-MM-DD")],
+    db: DbOpt = None,
+) -> None:
+    """生成案件 / Open or update the review cases of a run date's alerts (idempotent; the
+    nightly run does this itself)."""
+    from amlwatch.stages.cases import open_cases_of_run
+
+    try:
+        intake = open_cases_of_run(parse_date(date), db)
+    except Exception as error:
+        fail(error)
+    console.print(
+        f"{len(intake.opened)} opened ({len(intake.snoozed)} snoozed), {len(intake.extended)} "
+        f"updated ({len(intake.reopened)} reopened), {intake.unchanged} unchanged"
+    )
+
+
+def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
+    """The review web app over the configured case store and reports folder (also uvicorn's
+    factory when `amlwatch web --workers N` starts several processes)."""
+    from amlwatch.stages.cases import generate_case_report
+    from amlwatch.web import create_app
+
+    settings = settings or get_settings()
+    review = wiring.review_for(wiring.case_store(db, settings), settings)
+    return create_app(
+        review,
+        Path(settings.reports_dir),
+        lambda r, user, case_id: generate_case_report(r, user, case_id),
+        secure_cookies=settings.web_secure_cookies,
+    )

@@ -1,0 +1,51 @@
+"""The draft narrative of an alert: the report's STCB / AOSP fields
+(资金交易及客户行为情况 / 疑点分析), written from the alert's metrics for a liaison to edit."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:,.2f}元"
+
+
+def narrative(alert: dict[str, Any], scattered: str) -> str:
+    """A draft for the report's STCB / AOSP fields (资金交易及客户行为情况 / 疑点分析)."""
+    subject = "账户" if alert["account_id"] else "客户"
+    who = "对公客户" if alert["customer_type"] == "entity" else "个人客户"
+    span = f"{alert['window_start']:%Y年%m月%d日}至{alert['window_end']:%Y年%m月%d日}"
+    days = alert["window_business_days"]
+    tops_in = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_in"])[:3])
+    tops_out = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_out"])[:3])
+    flow = alert["through_flow"]
+    ratio = f"{flow * 100:.1f}%" if flow is not None else "—"
+    if scattered == "in":
+        movement = (
+            f"自{alert['in_parties']}个不同交易对手分散转入资金{alert['in_count']}笔，"
+            f"合计{_yuan(alert['in_total'])}（主要来源：{tops_in}）；"
+            f"随后集中转出至{alert['out_parties']}个交易对手{alert['out_count']}笔，"
+            f"合计{_yuan(alert['out_total'])}（主要去向：{tops_out}）"
+        )
+        point = "资金分散转入、集中转出"
+    else:
+        movement = (
+            f"自{alert['in_parties']}个交易对手集中转入资金{alert['in_count']}笔，"
+            f"合计{_yuan(alert['in_total'])}（主要来源：{tops_in}）；"
+            f"随后分散转出至{alert['out_parties']}个不同交易对手{alert['out_count']}笔，"
+            f"合计{_yuan(alert['out_total'])}（主要去向：{tops_out}）"
+        )
+        point = "资金集中转入、分散转出"
+    follow = alert["follow_share"]
+    after = f"{follow * 100:.0f}%" if follow is not None else "—"
+    return (
+        f"【资金交易及客户行为情况】该{who}（客户号{alert['customer_id']}）在{span}期间"
+        f"（以{days}个工作日为监测窗口），{movement}。转出金额占转入金额的{ratio}，"
+        f"其中{after}的转出发生在窗口内首笔转入之后，资金快进快出、过渡性特征明显。"
+        f"【疑点分析】短期内{point}，交易对手数量与资金规模与{subject}的一般交易习惯不符，"
+        f"疑似利用{subject}过渡资金，需结合客户身份、职业或经营范围及资金来源进一步核实。"
+        f"（系统生成初稿，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
+        f"连续{alert['nights']}个监测日命中）"
+    )

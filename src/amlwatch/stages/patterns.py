@@ -1,0 +1,298 @@
+"""The scatter / concentrate stage: window rows → kernel → hits → alerts with evidence.
+
+A hit is one standard matched by one subject's window ending on one scanned day; the alerts
+they form are `stages.alerts`'. Per customer, the window is merged from the day runs cut at
+ingest, a slice of customers at a time (`ScanSettings.slice_rows`), two slices side by side
+(`slice_threads`); per account, the window is read and sorted here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from amlwatch import wiring
+from amlwatch.models import PatternSummary
+from amlwatch.reports import SuspiciousReportFiles, write_suspicious_tables
+from amlwatch.rules import BusinessCalendar, RulePack, SuspiciousRule, load_pack, pack_for
+from amlwatch.scanners import (
+    FLAG_SCATTER_IN,
+    FLAG_SCATTER_OUT,
+    PatternParams,
+    PatternWindows,
+    scan_patterns,
+)
+from amlwatch.settings import ScanSettings
+from amlwatch.stages.alerts import store_alerts
+from amlwatch.stages.arrays import merge_window, prepare
+from amlwatch.warehouse import WHOLE, Bucket, Warehouse
+from amlwatch.warehouse import patterns as store
+from amlwatch.warehouse.tables import SUSPICIOUS_HITS
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+MILLI = Decimal("0.001")
+
+
+FLAGS = {"in": FLAG_SCATTER_IN, "out": FLAG_SCATTER_OUT}
+
+
+def window_days(
+    calendar: BusinessCalendar, ends: Sequence[dt.date], rule: SuspiciousRule
+) -> tuple[np.ndarray, np.ndarray]:
+    """(end days, start days) as int32 days since 1970-01-01."""
+    starts = [calendar.window_start(e, rule.window_business_days) for e in ends]
+    return (
+        np.array([(e - EPOCH).days for e in ends], np.int32),
+        np.array([(s - EPOCH).days for s in starts], np.int32),
+    )
+
+
+def hits_table(
+    found: PatternWindows,
+    entity: np.ndarray,
+    names: Sequence[tuple[str, str | None]],
+    ends: Sequence[dt.date],
+    starts: Sequence[dt.date],
+    pack: RulePack,
+    rule: SuspiciousRule,
+) -> pa.Table:
+    """One row per (window, standard) matched, in the `suspicious_hits` layout; `entity` and
+    `names` (customer id, account id) are the subject's of each found window."""
+    records: dict[str, list[object]] = {name: [] for name in SUSPICIOUS_HITS.names}
+    now = dt.datetime.now()
+    for i in range(len(found)):
+        customer_id, account = names[i]
+        account_id = account if rule.subject == "account" else None
+        for standard in rule.standards:
+            if not found.flags[i] & FLAGS[standard.scattered]:
+                continue
+            e = int(found.end[i])
+            values = {
+                "scan_date": ends[e],
+                "rule_code": standard.code,
+                "customer_id": customer_id,
+                "account_id": account_id,
+                "customer_type": "entity" if entity[i] else "individual",
+                "window_start": starts[e],
+                "window_end": ends[e],
+                "in_total": int(found.in_total[i]) * MILLI,
+                "in_count": int(found.in_count[i]),
+                "in_parties": int(found.in_parties[i]),
+                "out_total": int(found.out_total[i]) * MILLI,
+                "out_count": int(found.out_count[i]),
+                "out_parties": int(found.out_parties[i]),
+                "out_after_first_in": int(found.out_after_first_in[i]) * MILLI,
+                "rule_pack": pack.label,
+                "scanned_at": now,
+            }
+            for name, value in values.items():
+                records[name].append(value)
+    return pa.table(records, SUSPICIOUS_HITS.schema())
+
+
+@dataclass(slots=True)
+class PatternPart:
+    """What one bucket's scan found: hits per rule pack label (empty tables included, so that
+    storing replaces those days' hits), the rows it read and its seconds."""
+
+    hits: dict[str, pa.Table] = field(default_factory=dict)
+    transactions_scanned: int = 0
+    duration_s: float = 0.0
+
+
+def packs_by_day(
+    ends: Sequence[dt.date], rule_pack: str | None
+) -> dict[str, tuple[RulePack, list[dt.date]]]:
+    """The scanned days grouped by the pack in force on each (or the one forced)."""
+    by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
+    for day in sorted(ends):
+        pack = load_pack(rule_pack) if rule_pack else pack_for(day)
+        by_pack.setdefault(pack.label, (pack, []))[1].append(day)
+    return by_pack
+
+
+def scan_pattern_part(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+    bucket: Bucket = WHOLE,
+    scan: ScanSettings | None = None,
+) -> PatternPart:
+    """The hits of the windows ending on each of `ends` for one bucket's customers (read only)."""
+    started = time.monotonic()
+    part = PatternPart()
+    types = store.customer_types(warehouse, bucket)
+    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
+        if pack.suspicious is not None:
+            hits, scanned = scan_hits(
+                warehouse, days, calendar, pack, pack.suspicious, types, bucket, scan
+            )
+            part.hits[label] = hits
+            part.transactions_scanned += scanned
+    part.duration_s = time.monotonic() - started
+    return part
+
+
+def store_pattern_parts(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    rule_pack: str | None,
+    parts: Sequence[PatternPart],
+) -> PatternSummary:
+    """Replace the days' hits with the parts' (every bucket of one split) and rebuild alerts."""
+    started = time.monotonic()
+    summary = PatternSummary(scan_dates=sorted(ends))
+    summary.transactions_scanned = sum(p.transactions_scanned for p in parts)
+    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
+        rule = pack.suspicious
+        if rule is None:
+            summary.skipped.extend(days)
+            continue
+        tables = [p.hits[label] for p in parts if label in p.hits]
+        hits = pa.concat_tables(tables) if tables else SUSPICIOUS_HITS.empty()
+        summary.rule_packs.append(label)
+        opened, extended = store_alerts(warehouse, days, hits, pack, rule)
+        for code, n in opened.items():
+            summary.alerts_opened[code] = summary.alerts_opened.get(code, 0) + n
+        for code, n in extended.items():
+            summary.alerts_extended[code] = summary.alerts_extended.get(code, 0) + n
+        for code in hits["rule_code"].to_pylist():
+            summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + 1
+    summary.duration_s = time.monotonic() - started + sum(p.duration_s for p in parts)
+    return summary
+
+
+def scan_pattern_days(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+    scan: ScanSettings | None = None,
+) -> PatternSummary:
+    """Scan the windows ending on each of `ends` and replace those days' hits and alerts."""
+    part = scan_pattern_part(warehouse, ends, calendar, rule_pack, scan=scan)
+    return store_pattern_parts(warehouse, ends, rule_pack, [part])
+
+
+def scan_hits(
+    warehouse: Warehouse,
+    days: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    pack: RulePack,
+    rule: SuspiciousRule,
+    types: pa.Table | None = None,
+    bucket: Bucket = WHOLE,
+    scan: ScanSettings | None = None,
+) -> tuple[pa.Table, int]:
+    """The hits of the windows ending on `days` under one pack (of the bucket's customers),
+    without storing anything; with the number of transactions read."""
+    scan = scan or ScanSettings()
+    days = sorted(days)
+    end_days, start_days = window_days(calendar, days, rule)
+    starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
+    types = store.customer_types(warehouse, bucket) if types is None else types
+    params = PatternParams.from_rule(rule)
+    if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
+        dates = store.window_dates(warehouse, min(starts), max(days), rule)
+        window = sum(dates.rows.values()) // bucket.count
+        pieces = bucket.split(max(1, -(-window // scan.slice_rows)))
+
+        def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
+            with warehouse.cursor() as reader:  # a connection per thread
+                runs = store.window_runs(reader, dates, min(starts), max(days), rule, piece)
+            merged = merge_window(runs, types, scan.block_rows)
+            rows = len(merged.data.subject)
+            found = scan_patterns(merged.data, end_days, start_days, params)
+            entity = merged.data.entity[found.lo]
+            known = merged.customer_row[found.subject]
+            del merged
+            if np.any(known < 0):
+                raise ValueError("a customer with transactions is missing from customer_history")
+            taken = pc.take(types["customer_id"], pa.array(known)).to_pylist()
+            names = [(c, None) for c in taken]
+            return hits_table(found, entity, names, days, starts, pack, rule), rows
+
+        if len(pieces) == 1:
+            results = [scan_slice(pieces[0])]
+        else:  # in slice order whatever finishes first: the same hits for any thread count
+            # (runs are read in stored order: set once for all threads, it is the database's)
+            with (
+                warehouse.in_insertion_order(),
+                ThreadPoolExecutor(min(scan.slice_threads, len(pieces))) as pool,
+            ):
+                results = list(pool.map(scan_slice, pieces))
+        return pa.concat_tables([t for t, _ in results]), sum(n for _, n in results)
+
+    # per account: the window sorted here
+    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
+    prepared = prepare(table, types, rule.subject)
+    rows = table.num_rows
+    del table  # the arrays are in `prepared` now
+    found = scan_patterns(prepared.data, end_days, start_days, params)
+    entity = prepared.data.entity[found.lo]
+    rids = [int(r) for r in prepared.rid[found.lo]]
+    by_rid = store.subject_ids(warehouse, rids)
+    names = [by_rid[r] for r in rids]
+    return hits_table(found, entity, names, days, starts, pack, rule), rows
+
+
+def scan_patterns_day(
+    run_date: dt.date, db: Path | None = None, rule_pack: str | None = None
+) -> PatternSummary:
+    """Scan the scatter / concentrate windows ending on the run date; extend or open alerts."""
+    return scan_patterns_range([run_date], db, rule_pack)
+
+
+def scan_patterns_bucket(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
+) -> PatternPart:
+    """One bucket's hits of the windows ending on the run date, stored nowhere yet (read-only)."""
+    settings = wiring.settings()
+    with wiring.open_warehouse(db, settings, scanning=True) as warehouse:
+        return scan_pattern_part(
+            warehouse, [run_date], wiring.calendar(settings), rule_pack, bucket, settings.scan
+        )
+
+
+def store_patterns(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, parts: Sequence[PatternPart]
+) -> PatternSummary:
+    """Replace the run date's hits with every bucket's and rebuild the alerts they touch."""
+    with wiring.open_warehouse(db) as warehouse:
+        return store_pattern_parts(warehouse, [run_date], rule_pack, parts)
+
+
+def scan_patterns_range(
+    ends: list[dt.date], db: Path | None = None, rule_pack: str | None = None
+) -> PatternSummary:
+    """Scan the windows ending on each of `ends` (a backtest or a replay) and store them."""
+    settings = wiring.settings()
+    with wiring.open_warehouse(db, settings) as warehouse:
+        return scan_pattern_days(
+            warehouse, ends, wiring.calendar(settings), rule_pack, settings.scan
+        )
+
+
+def write_suspicious_report(
+    run_date: dt.date, db: Path | None = None, reports_dir: Path | None = None
+) -> SuspiciousReportFiles:
+    """Write `reports/<run_date>/` suspicious report form for the alerts the run opened or
+    extended."""
+    settings = wiring.settings()
+    with wiring.open_warehouse(db, settings) as warehouse:
+        alerts = store.alerts_of_run(warehouse, [run_date])
+        txns = store.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
+    folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat())
+    return write_suspicious_tables(alerts, txns, folder, run_date)

@@ -1,0 +1,101 @@
+"""The run log: one row per nightly run, succeeded or failed, for the operators' morning look
+(`amlwatch runs`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from amlwatch import wiring
+from amlwatch.ingest import inbox_dates
+from amlwatch.models import NightlyReport
+from amlwatch.warehouse import runs as runs_store
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux `VmHWM`), in MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def record_run(
+    run_date: dt.date,
+    started_at: dt.datetime,
+    report: NightlyReport | None,
+    stage_seconds: dict[str, float],
+    *,
+    db: Path | None = None,
+    rule_pack: str | None = None,
+    error: str | None = None,
+    flow_run_id: str | None = None,
+) -> str:
+    """Append the run to `run_log` (a failed run too); returns the run id."""
+    run_id = f"{run_date:%Y%m%d}-{uuid.uuid4().hex[:12]}"
+    load = report.load if report else None
+    lv = report.large_value if report else None
+    sp = report.patterns if report else None
+    packs = sorted({*(lv.rule_packs if lv else []), *(sp.rule_packs if sp else [])})
+    peak = round(peak_rss_mb(), 1)
+    run: dict[str, object] = {
+        "run_id": run_id,
+        "run_date": run_date,
+        "flow_run_id": flow_run_id,
+        "started_at": started_at,
+        "finished_at": dt.datetime.now(),
+        "outcome": "failed" if error else "succeeded",
+        "rule_pack": ", ".join(packs) or rule_pack,
+        "load_id": load.load_id if load else None,
+        "rows_in": load.total_in if load else None,
+        "rows_loaded": load.total_loaded if load else None,
+        "rows_quarantined": load.total_quarantined if load else None,
+        "hits_by_code": lv.hits_by_code if lv else None,
+        "alerts_opened": sp.alerts_opened if sp else None,
+        "alerts_extended": sp.alerts_extended if sp else None,
+        "stage_seconds": {k: round(v, 3) for k, v in stage_seconds.items()},
+        "peak_rss_mb": peak,
+        "error": error,
+    }
+    with wiring.open_warehouse(db) as warehouse:
+        runs_store.record_run(warehouse, run)
+    if report is not None:
+        report.run_id = run_id
+        report.stage_seconds = dict(stage_seconds)
+        report.peak_rss_mb = peak
+    return run_id
+
+
+def backfill_dates(
+    inbox: Path, first: dt.date | None = None, last: dt.date | None = None
+) -> list[dt.date]:
+    """Every calendar date from `first` to `last` (default: the inbox's first and last
+    folder), in order: a backfill runs them all, a missing folder failing its night loudly.
+
+    Raises:
+        ValueError: no such dates.
+    """
+    available = inbox_dates(inbox)
+    start = first or (available[0] if available else None)
+    end = last or (available[-1] if available else None)
+    if start is None or end is None or start > end:
+        raise ValueError(f"no dates to run in {inbox} between {first} and {last}")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def not_completed(dates: list[dt.date], db: Path | None = None) -> list[dt.date]:
+    """`dates` from the first one whose latest run did not succeed (`--resume`)."""
+    path = wiring.warehouse_path(db)
+    if not path.exists():
+        return dates
+    with wiring.open_warehouse(path, read_only=True) as warehouse:
+        done = runs_store.completed_dates(warehouse, dates)
+    for i, day in enumerate(dates):
+        if day not in done:
+            return dates[i:]
+    return []

@@ -1,0 +1,136 @@
+"""The one place that turns settings into objects: the warehouse, the case store, the
+submission ledger, the business-day calendar, the reporting institution, the review use
+cases and the clock. Stages, the CLI and the flows get them here, never build them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from amlwatch.cases import CaseStore, Review, SubmissionLedger
+from amlwatch.rules import BusinessCalendar
+from amlwatch.settings import Settings, get_settings
+from amlwatch.submission.codes import CRIME_TYPE_NAMES
+from amlwatch.submission.messages import Institution
+from amlwatch.warehouse import Warehouse
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def settings() -> Settings:
+    """The process-wide settings."""
+    return get_settings()
+
+
+def today() -> dt.date:
+    """Today in Asia/Shanghai: the day deadlines and filings are dated by."""
+    return dt.datetime.now(CHINA).date()
+
+
+def previous_day_in_china(now: dt.datetime | None = None) -> dt.date:
+    """The calendar day before today in Asia/Shanghai (the nightly run's default date)."""
+    now = now or dt.datetime.now(CHINA)
+    return now.astimezone(CHINA).date() - dt.timedelta(days=1)
+
+
+def calendar(settings: Settings | None = None) -> BusinessCalendar:
+    """The business-day calendar: the statutory schedule plus the operator's override file."""
+    return BusinessCalendar.load((settings or get_settings()).calendar_file)
+
+
+def warehouse_path(db: Path | None = None, settings: Settings | None = None) -> Path:
+    """The warehouse file named by `db` or the settings."""
+    return Path(db or (settings or get_settings()).db)
+
+
+def reports_folder(settings: Settings, reports_dir: Path | None, *parts: str) -> Path:
+    """A folder under the reports folder named by `reports_dir` or the settings."""
+    return Path(reports_dir or settings.reports_dir).joinpath(*parts)
+
+
+@contextmanager
+def open_warehouse(
+    db: Path | None = None,
+    settings: Settings | None = None,
+    *,
+    read_only: bool = False,
+    scanning: bool = False,
+) -> Iterator[Warehouse]:
+    """The warehouse named by `db` or the settings, opened for writing unless `read_only`;
+    `scanning`: read only, for a scanner (DuckDB's memory limited to the scan setting)."""
+    settings = settings or get_settings()
+    with Warehouse.open(
+        warehouse_path(db, settings),
+        memory_limit=(
+            settings.duckdb_scan_memory_limit if scanning else settings.duckdb_memory_limit
+        ),
+        threads=settings.duckdb_threads,
+        lock_timeout_s=settings.lock_timeout_s,
+        read_only=read_only or scanning,
+    ) as warehouse:
+        yield warehouse
+
+
+def case_store(db: Path | None = None, settings: Settings | None = None) -> CaseStore:
+    """The case store the settings name, or the SQLite file beside the warehouse."""
+    settings = settings or get_settings()
+    if settings.case_db:
+        return CaseStore(settings.case_db)
+    warehouse = warehouse_path(db, settings)
+    return CaseStore.sqlite_file(warehouse.with_name(f"{warehouse.stem}-cases.sqlite"))
+
+
+@contextmanager
+def open_ledger(
+    db: Path | None = None, settings: Settings | None = None
+) -> Iterator[SubmissionLedger]:
+    """The case store's record of regulator files, closed afterwards."""
+    store = case_store(db, settings)
+    try:
+        yield SubmissionLedger(store)
+    finally:
+        store.close()
+
+
+def institution(settings: Settings | None = None) -> Institution:
+    """The reporting institution as the settings describe it."""
+    settings = settings or get_settings()
+    branches: dict[str, str] = {}
+    if settings.branch_codes_file:
+        with open(settings.branch_codes_file, "rb") as handle:
+            branches = {str(k): str(v) for k, v in tomllib.load(handle)["branches"].items()}
+    return Institution(
+        code=settings.institution_code,
+        reporting_branch=settings.reporting_branch or settings.institution_code,
+        filer=settings.report_filer,
+        branches=branches,
+    )
+
+
+def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
+    """The review use cases over a store, with the business-day calendar and code tables."""
+    settings = settings or get_settings()
+    return Review(
+        store,
+        add_working_days=calendar(settings).add_business_days,
+        crime_types=CRIME_TYPE_NAMES,
+        review_levels=settings.review_levels,
+        session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
+        today=today,
+    )
+
+
+@contextmanager
+def open_review(db: Path | None = None, settings: Settings | None = None) -> Iterator[Review]:
+    """The review over the case store the settings name, closed afterwards."""
+    settings = settings or get_settings()
+    store = case_store(db, settings)
+    try:
+        yield review_for(store, settings)
+    finally:
+        store.close()
