@@ -27,9 +27,11 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck
 	AMLWATCH_TEST_PG_URL="$$(scripts/test-services)" $(BIN)/python -m pytest
 
+# ruff, and the layer contracts of pyproject.toml's [tool.importlinter] (docs/architecture.md)
 lint: $(STAMP)
 	$(BIN)/ruff check src pipelines tests bench
 	$(BIN)/ruff format --check src pipelines tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -13,9 +13,9 @@ import pyarrow as pa
 from amlwatch.ingest.exceptions import FileRejected, InboxMissing, NeedsExactRead
 from amlwatch.ingest.parse import StreamedFile, read_input, stream_input
 from amlwatch.ingest.schema import KEYS, SPECS
-from amlwatch.ingest.validate import LINE, compile_row_checks
 from amlwatch.models import InputFile, InputKind, LoadReport
 from amlwatch.warehouse import LoadBatch, Warehouse
+from amlwatch.warehouse.row_checks import LINE, compile_row_checks
 from amlwatch.warehouse.store import Derivation
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from amlwatch.ingest.exceptions import FileRejected, NeedsExactRead
-from amlwatch.ingest.validate import quote_ident, quote_text
 from amlwatch.models import InputFile, InputKind, RejectedRow
+from amlwatch.warehouse.row_checks import parquet_rows_query
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 16 << 20
@@ -120,16 +120,15 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
             hasher.join()
             _check_header(path, schema.names, required)
             source.sha256, source.size_bytes = fingerprint.sha256, fingerprint.size
-            columns = ", ".join(
-                f"{quote_ident(o)} AS {quote_ident(n)}"
-                for o, n in zip(parquet.schema_arrow.names, names, strict=True)
-            )
             return StreamedFile(
                 source=source,
                 reader=pa.RecordBatchReader.from_batches(schema, iter(())),
                 types=dict(zip(schema.names, schema.types, strict=True)),
-                query=f"""SELECT {columns}, {_ROW_NUMBER} + 1 AS _line
-                          FROM read_parquet({quote_text(str(path))}, {_ROW_NUMBER} = true)""",
+                query=parquet_rows_query(
+                    str(path),
+                    list(zip(parquet.schema_arrow.names, names, strict=True)),
+                    _ROW_NUMBER,
+                ),
             )
     else:
         encoding, head = _detect_encoding(path)

@@ -45,7 +45,7 @@ class LoadBatch:
     `rows` are the file's rows as parsed, with `_line`: a table, a stream of record batches
     read once, or a query that reads the file in DuckDB. `typed_select` and
     `duplicate_update` are the ingest stage's row checks compiled to SQL (see
-    `amlwatch.ingest.validate`), `absent` the contract's columns the file lacks (as NULL
+    `amlwatch.warehouse.row_checks`), `absent` the contract's columns the file lacks (as NULL
     select items); `rejects` are rows that could not even be split into fields.
     """
 

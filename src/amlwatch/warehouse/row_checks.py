@@ -1,4 +1,5 @@
-"""Row-level validation rules, compiled to SQL that the warehouse runs inside the load.
+"""The ingest stage's row-level validation rules, compiled to the SQL the warehouse runs
+inside the load (here, because SQL lives in the warehouse package only).
 
 The rules are amlwatch's (what a valid value is, how a reason reads); only their execution is
 DuckDB's, which is multi-threaded, vectorised and spills to disk instead of running out of
@@ -261,3 +262,11 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
     )
     bad(f"{present} AND {value_ref} IS NULL", quote_text(expected))
     return value, problems
+
+
+def parquet_rows_query(path: str, columns: Sequence[tuple[str, str]], row_number: str) -> str:
+    """The query DuckDB reads a Parquet file's rows with: `columns` as (name in the file,
+    contract name), and `_line` (the row's number from 1, as a CSV's data line would be)."""
+    select = ", ".join(f"{quote_ident(o)} AS {quote_ident(n)}" for o, n in columns)
+    return f"""SELECT {select}, {row_number} + 1 AS _line
+               FROM read_parquet({quote_text(path)}, {row_number} = true)"""
