@@ -16,7 +16,7 @@ from amlwatch.cases.intake import AlertEvidence, Intake, open_cases
 from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.store import CaseStore
 from amlwatch.cases.submissions import FileRecord, SubmissionLedger
-from amlwatch.cases.workflow import Review
+from amlwatch.cases.usecases import Review
 
 __all__ = [
     "AlertEvidence",

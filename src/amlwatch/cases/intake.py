@@ -17,7 +17,7 @@ from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.snapshot import digest, encode
 from amlwatch.cases.store import CaseStore
-from amlwatch.cases.workflow import SYSTEM
+from amlwatch.cases.usecases.base import SYSTEM
 from amlwatch.models import CaseState
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from amlwatch.cases.workflow import STATE_NAMES, URGENCY
+from amlwatch.cases.usecases import STATE_NAMES, URGENCY
 from amlwatch.models import CaseState, Role
 
 ROLE_NAMES = {

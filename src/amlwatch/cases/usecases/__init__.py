@@ -1,0 +1,41 @@
+"""The review use cases, one module per area: sessions, users (administration), decisions
+(the list, the case page, each state change), snoozes and oversight (dashboard, audit,
+large-value reports).
+
+Every use case takes the acting `User` first and checks access through `cases.security`
+(role, branches, state, four eyes) before it touches anything; every change and every view
+is written to the audit log in the same transaction as the change. The web app and the CLI
+only call these, through the one `Review` that combines the areas.
+"""
+
+from amlwatch.cases.usecases.base import (
+    OPEN_STATES,
+    STATE_NAMES,
+    SYSTEM,
+    TO_REPORT,
+    URGENCY,
+    Deadline,
+)
+from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
+from amlwatch.cases.usecases.oversight import Dashboard, Oversight
+from amlwatch.cases.usecases.sessions import Sessions
+from amlwatch.cases.usecases.snoozes import Snoozes
+from amlwatch.cases.usecases.users import Users
+
+
+class Review(Sessions, Users, Decisions, Snoozes, Oversight):
+    """Every review use case over one case store (see `ReviewBase` for its arguments)."""
+
+
+__all__ = [
+    "OPEN_STATES",
+    "STATE_NAMES",
+    "SYSTEM",
+    "TO_REPORT",
+    "URGENCY",
+    "CasePage",
+    "CaseView",
+    "Dashboard",
+    "Deadline",
+    "Review",
+]

@@ -1,0 +1,152 @@
+"""What every area of the review shares: the store, the calendar, the clock, the deadline
+rule, and the one way a case changes state (checked, evented and audited in one
+transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from amlwatch.cases import repository as repo
+from amlwatch.cases.audit import append as audit
+from amlwatch.cases.exceptions import WrongState
+from amlwatch.cases.security import visible_case
+from amlwatch.cases.store import CaseStore
+from amlwatch.models import TRANSITIONS, Case, CaseState, User
+
+SYSTEM = "system"
+REPORT_DUE_WORKING_DAYS = 5  # a confirmed case is reported within 5 working days
+DUE_SOON_WORKING_DAYS = 2
+MIN_TEXT = 10  # a dismissal's or send-back's explanation, in characters
+URGENCY = {"01": "非特别紧急", "02": "特别紧急"}
+# the states still waiting on somebody, and when each counts as decided
+OPEN_STATES = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
+TO_REPORT = (CaseState.APPROVED, CaseState.REPORT_GENERATED)
+STATE_NAMES = {
+    CaseState.NEW: "新预警",
+    CaseState.IN_REVIEW: "审查中",
+    CaseState.PROPOSED: "已提交审批",
+    CaseState.DISMISSED: "已排除",
+    CaseState.APPROVED: "已批准待报告",
+    CaseState.REPORT_GENERATED: "报告已生成",
+    CaseState.SUBMITTED: "已报送",
+    CaseState.ACCEPTED: "已接收",
+    CaseState.CORRECTION_REQUESTED: "需补正",
+    CaseState.REJECTED: "被拒收",
+}
+
+AddWorkingDays = Callable[[dt.date, int], dt.date]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """Where a case stands against its reporting deadline."""
+
+    due: dt.date | None
+    status: str  # none | ok | due_soon | overdue | met | missed
+    working_days_left: int | None = None
+
+
+class ReviewBase:
+    """The review use cases over one case store (the areas extend it).
+
+    Args:
+        store: the case store.
+        add_working_days: the business-day calendar's `add_business_days`.
+        crime_types: the suspected-crime codes (spec 10.6) a proposal may use, with names.
+        review_levels: approval levels (2: liaison + approver; 3: 初审 / 复审 / 终审); the
+            store's own setting, once an administrator has set one, wins.
+        session_timeout: idle time after which a session ends.
+        today: the clock (tests move it).
+    """
+
+    def __init__(
+        self,
+        store: CaseStore,
+        add_working_days: AddWorkingDays,
+        crime_types: Mapping[str, str],
+        review_levels: int = 2,
+        session_timeout: dt.timedelta = dt.timedelta(minutes=30),
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.store = store
+        self.add_working_days = add_working_days
+        self.crime_types = dict(crime_types)
+        self.default_levels = review_levels
+        self.session_timeout = session_timeout
+        self.today = today
+
+    def review_levels(self) -> int:
+        with self.store.read() as con:
+            stored = repo.setting(con, "review_levels")
+        return int(stored) if stored is not None else self.default_levels
+
+    def deadline(self, case: Case, today: dt.date) -> Deadline:
+        if case.due_date is None:
+            return Deadline(None, "none")
+        if case.state in TO_REPORT or case.state in (
+            CaseState.CORRECTION_REQUESTED,
+            CaseState.REJECTED,
+        ):
+            if today > case.due_date:
+                return Deadline(case.due_date, "overdue", 0)
+            left = self._working_days_between(today, case.due_date)
+            status = "due_soon" if left <= DUE_SOON_WORKING_DAYS else "ok"
+            return Deadline(case.due_date, status, left)
+        met = case.submitted_on is not None and case.submitted_on <= case.due_date
+        return Deadline(case.due_date, "met" if met else "missed")
+
+    def _working_days_between(self, start: dt.date, end: dt.date) -> int:
+        count, day = 0, start
+        while True:
+            nxt = self.add_working_days(day, 1)
+            if nxt > end:
+                return count
+            count, day = count + 1, nxt
+
+    def _move(
+        self,
+        actor: User,
+        case_id: int,
+        source: CaseState,
+        target: CaseState,
+        action: str,
+        values: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Case:
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            return self._transition(con, actor, case, source, target, action, values, detail)
+
+    def _transition(
+        self,
+        con: Connection,
+        actor: User,
+        case: Case,
+        source: CaseState,
+        target: CaseState,
+        action: str,
+        values: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+        level: int | None = None,
+    ) -> Case:
+        if case.state is not source or target not in TRANSITIONS[case.state]:
+            raise WrongState(wrong_state(case, action))
+        repo.update_case(
+            con, case.id, state=str(target), updated_at=dt.datetime.now(), **(values or {})
+        )
+        repo.add_event(
+            con, case.id, actor.username, action, str(source), str(target), level, **(detail or {})
+        )
+        audit(con, actor.username, action, f"case:{case.id}", state=str(target), **(detail or {}))
+        updated = repo.case_by_id(con, case.id)
+        assert updated is not None
+        return updated
+
+
+def wrong_state(case: Case, what: str) -> str:
+    return f"案件当前状态（{STATE_NAMES[case.state]}）不允许此操作 / cannot {what} a case in state {case.state}"

@@ -1,0 +1,360 @@
+"""The case work: the flagged list, the case page, and the decisions a case goes through —
+review, dismissal, proposal, approval at each level (four eyes), send-back, the report and
+its submission, the regulator's receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from amlwatch.cases import repository as repo
+from amlwatch.cases.audit import append as audit
+from amlwatch.cases.exceptions import FourEyes, InvalidInput, NotFound, WrongState
+from amlwatch.cases.repository import CaseFilter
+from amlwatch.cases.security import (
+    enforce_case_reader,
+    require,
+    round_actors,
+    visible_branches,
+    visible_case,
+)
+from amlwatch.cases.snapshot import decode
+from amlwatch.cases.usecases.base import (
+    MIN_TEXT,
+    OPEN_STATES,
+    REPORT_DUE_WORKING_DAYS,
+    SYSTEM,
+    URGENCY,
+    Deadline,
+    ReviewBase,
+    wrong_state,
+)
+from amlwatch.models import Case, CaseEvent, CaseState, Role, User
+
+RECEIPT_STATES = {
+    "accepted": CaseState.ACCEPTED,
+    "correction requested": CaseState.CORRECTION_REQUESTED,
+    "error": CaseState.REJECTED,
+}
+
+
+@dataclass(slots=True)
+class CasePage:
+    cases: list[Case]
+    total: int
+    by_state: dict[str, int]
+    by_rule: dict[str, int]
+    deadlines: dict[int, Deadline]
+
+
+@dataclass(slots=True)
+class CaseView:
+    case: Case
+    evidence: dict[str, Any]  # the decoded snapshot the page shows
+    version: int
+    versions: list[tuple[int, dt.datetime, dt.date]]
+    history: list[CaseEvent]
+    deadline: Deadline
+    allowed: set[str]  # the actions this user may take now
+
+
+class Decisions(ReviewBase):
+    """What liaisons and approvers do to cases."""
+
+    def list_cases(
+        self, actor: User, flt: CaseFilter, limit: int = 50, offset: int = 0
+    ) -> CasePage:
+        enforce_case_reader(actor)
+        branches = visible_branches(actor)
+        with self.store.read() as con:
+            found = repo.find_cases(con, flt, branches, limit, offset)
+            # the counts beside the list: per state under the other filters, per rule under
+            # the state filter too
+            counts = repo.count_by_state_and_rule(
+                con, replace(flt, states=(), due_by=None), branches
+            )
+        wanted = {str(s) for s in flt.states}
+        by_state: Counter[str] = Counter()
+        by_rule: Counter[str] = Counter()
+        for (state, rule), n in counts.items():
+            by_state[state] += n
+            if not wanted or state in wanted:
+                by_rule[rule] += n
+        if flt.due_by is None:
+            total = sum(by_rule.values())
+        else:
+            with self.store.read() as con:
+                total = sum(repo.count_by_state_and_rule(con, flt, branches).values())
+        today = self.today()
+        return CasePage(
+            found,
+            total,
+            dict(sorted(by_state.items())),
+            dict(sorted(by_rule.items())),
+            {c.id: self.deadline(c, today) for c in found},
+        )
+
+    def view_case(self, actor: User, case_id: int, version: int | None = None) -> CaseView:
+        """The case page's content; the view is audited."""
+        with self.store.read() as con:
+            case = visible_case(con, actor, case_id)
+            shown = version or case.snapshot_version
+            snap = repo.snapshot(con, case.id, shown)
+            if snap is None:
+                raise NotFound("无此证据版本 / no such evidence version")
+            versions = repo.snapshot_versions(con, case.id)
+            history = repo.case_history(con, case.id)
+        # the write lock is held only for the audit entry
+        with self.store.write() as con:
+            audit(con, actor.username, "case viewed", f"case:{case.id}", version=shown)
+        return CaseView(
+            case=case,
+            evidence=decode(snap[1]),
+            version=shown,
+            versions=versions,
+            history=history,
+            deadline=self.deadline(case, self.today()),
+            allowed=self.allowed_actions(actor, case, history),
+        )
+
+    def allowed_actions(self, actor: User, case: Case, history: Sequence[CaseEvent]) -> set[str]:
+        allowed: set[str] = set()
+        state = case.state
+        if actor.role is Role.LIAISON:
+            if state is CaseState.NEW:
+                allowed.add("start")
+            if state is CaseState.IN_REVIEW:
+                allowed |= {"dismiss", "propose"}
+            if state in OPEN_STATES:
+                allowed.add("snooze")
+        if actor.role is Role.APPROVER:
+            if state is CaseState.PROPOSED and actor.username not in round_actors(history):
+                allowed |= {"approve", "send_back"}
+            elif state is CaseState.PROPOSED:
+                allowed.add("send_back")
+            if state in (CaseState.APPROVED, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED):
+                allowed.add("generate")
+            if state is CaseState.REPORT_GENERATED:
+                allowed |= {"submitted", "generate"}
+        if actor.role in (Role.LIAISON, Role.APPROVER, Role.AUDITOR) and case.report_name:
+            allowed.add("download")
+        return allowed
+
+    def start_review(self, actor: User, case_id: int) -> Case:
+        require(actor, Role.LIAISON)
+        return self._move(actor, case_id, CaseState.NEW, CaseState.IN_REVIEW, "review started")
+
+    def dismiss(self, actor: User, case_id: int, reason: str, text: str) -> Case:
+        """Dismiss with a reason from the maintained list and an explanation."""
+        require(actor, Role.LIAISON)
+        text = text.strip()
+        with self.store.read() as con:
+            codes = {code for code, _, _ in repo.reasons(con)}
+        if reason not in codes:
+            raise InvalidInput("请选择排除原因 / choose a dismissal reason from the list")
+        if len(text) < MIN_TEXT:
+            raise InvalidInput(f"排除说明至少 {MIN_TEXT} 字 / explain in {MIN_TEXT}+ characters")
+        return self._move(
+            actor,
+            case_id,
+            CaseState.IN_REVIEW,
+            CaseState.DISMISSED,
+            "dismissed",
+            values={
+                "dismissal_reason": reason,
+                "dismissal_text": text,
+                "decided_at": dt.datetime.now(),
+            },
+            detail={"reason": reason, "text": text},
+        )
+
+    def propose(
+        self,
+        actor: User,
+        case_id: int,
+        stcb: str,
+        aosp: str,
+        crime_types: Sequence[str],
+        urgency: str,
+    ) -> Case:
+        """Propose the case for a report (初审): the narrative, crime types and urgency."""
+        require(actor, Role.LIAISON)
+        stcb, aosp = stcb.strip(), aosp.strip()
+        if not stcb or not aosp:
+            raise InvalidInput(
+                "须填写可疑交易特征描述(STCB)和疑点分析(AOSP) / STCB and AOSP needed"
+            )
+        if len(stcb) > 4000 or len(aosp) > 4000:
+            raise InvalidInput("描述过长（每项不超过 4000 字）/ at most 4000 characters each")
+        chosen = sorted(set(crime_types))
+        if not chosen or any(c not in self.crime_types for c in chosen):
+            raise InvalidInput("请选择疑似涉罪类型 / choose suspected-crime types (spec 10.6)")
+        if urgency not in URGENCY:
+            raise InvalidInput("报告紧急程度为 01 或 02 / urgency 01 or 02")
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            return self._transition(
+                con,
+                actor,
+                case,
+                CaseState.IN_REVIEW,
+                CaseState.PROPOSED,
+                "proposed",
+                values={
+                    "stcb": stcb,
+                    "aosp": aosp,
+                    "crime_types": chosen,
+                    "urgency": urgency,
+                    "level": 1,
+                    "review_version": case.snapshot_version,
+                },
+                detail={
+                    "crime_types": chosen,
+                    "urgency": urgency,
+                    "version": case.snapshot_version,
+                },
+                level=1,
+            )
+
+    def approve(self, actor: User, case_id: int, note: str = "") -> Case:
+        """One approval level (复审, 终审); the last one confirms the case and sets its due
+        date. Each level must be a different person from every earlier level."""
+        require(actor, Role.APPROVER)
+        levels = self.review_levels()
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            if case.state is not CaseState.PROPOSED:
+                raise WrongState(wrong_state(case, "approve"))
+            if actor.username in round_actors(repo.case_history(con, case.id)):
+                raise FourEyes(
+                    "同一人不能在同一案件中审批两级 / four eyes: another person must approve"
+                )
+            level = case.level + 1
+            if level < levels:
+                return self._transition(
+                    con,
+                    actor,
+                    case,
+                    CaseState.PROPOSED,
+                    CaseState.PROPOSED,
+                    "approved level",
+                    values={"level": level},
+                    detail={"note": note.strip()},
+                    level=level,
+                )
+            today = self.today()
+            due = self.add_working_days(today, REPORT_DUE_WORKING_DAYS)
+            return self._transition(
+                con,
+                actor,
+                case,
+                CaseState.PROPOSED,
+                CaseState.APPROVED,
+                "approved",
+                values={
+                    "level": level,
+                    "approved_on": today,
+                    "due_date": due,
+                    "decided_at": dt.datetime.now(),
+                },
+                detail={"note": note.strip(), "due": due.isoformat()},
+                level=level,
+            )
+
+    def send_back(self, actor: User, case_id: int, reason: str) -> Case:
+        require(actor, Role.APPROVER)
+        if len(reason.strip()) < MIN_TEXT:
+            raise InvalidInput(f"退回原因至少 {MIN_TEXT} 字 / explain in {MIN_TEXT}+ characters")
+        return self._move(
+            actor,
+            case_id,
+            CaseState.PROPOSED,
+            CaseState.IN_REVIEW,
+            "sent back",
+            values={"level": 0},
+            detail={"reason": reason.strip()},
+        )
+
+    def report_material(self, actor: User, case_id: int) -> tuple[Case, dict[str, Any]]:
+        """An approved case and the evidence version it was approved on, for its report."""
+        require(actor, Role.APPROVER)
+        with self.store.read() as con:
+            case = visible_case(con, actor, case_id)
+            if case.state not in (
+                CaseState.APPROVED,
+                CaseState.REPORT_GENERATED,
+                CaseState.CORRECTION_REQUESTED,
+                CaseState.REJECTED,
+            ):
+                raise WrongState(wrong_state(case, "generate its report"))
+            snap = repo.snapshot(con, case.id, case.review_version or case.snapshot_version)
+            assert snap is not None
+        return case, decode(snap[1])
+
+    def report_generated(
+        self, actor: User, case_id: int, report_name: str, files: Sequence[str]
+    ) -> Case:
+        require(actor, Role.APPROVER)
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            return self._transition(
+                con,
+                actor,
+                case,
+                case.state,
+                CaseState.REPORT_GENERATED,
+                "report generated",
+                values={"report_name": report_name},
+                detail={"report": report_name, "files": list(files)},
+            )
+
+    def mark_submitted(self, actor: User, case_id: int) -> Case:
+        require(actor, Role.APPROVER)
+        return self._move(
+            actor,
+            case_id,
+            CaseState.REPORT_GENERATED,
+            CaseState.SUBMITTED,
+            "submitted",
+            values={"submitted_on": self.today()},
+        )
+
+    def apply_receipts(self, statuses: Mapping[str, str]) -> list[tuple[int, CaseState]]:
+        """Move submitted cases by their report file's receipt result (name → result)."""
+        moved = []
+        with self.store.write() as con:
+            for case in repo.cases_in_states(con, [CaseState.SUBMITTED]):
+                result = statuses.get(case.report_name or "")
+                target = RECEIPT_STATES.get(result or "")
+                if target is None:
+                    continue
+                repo.update_case(con, case.id, state=str(target), updated_at=dt.datetime.now())
+                repo.add_event(
+                    con,
+                    case.id,
+                    SYSTEM,
+                    "receipt",
+                    str(case.state),
+                    str(target),
+                    report=case.report_name,
+                    result=result,
+                )
+                audit(con, SYSTEM, "receipt applied", f"case:{case.id}", result=result)
+                moved.append((case.id, target))
+        return moved
+
+    def record_download(self, actor: User, what: str, target: str) -> None:
+        with self.store.write() as con:
+            audit(con, actor.username, "download", target, what=what)
+
+    def case_for_download(self, actor: User, case_id: int) -> Case:
+        """A case whose report this user may download."""
+        enforce_case_reader(actor)
+        with self.store.read() as con:
+            case = visible_case(con, actor, case_id)
+        if not case.report_name:
+            raise NotFound("尚未生成报告 / no report yet")
+        return case

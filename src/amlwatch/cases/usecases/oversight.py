@@ -1,0 +1,137 @@
+"""Oversight: the dashboard of every monitoring standard's effectiveness, the audit trail,
+and who opens which large-value report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from amlwatch.cases import repository as repo
+from amlwatch.cases.audit import AuditEntry, ChainCheck, entries, verify
+from amlwatch.cases.audit import append as audit
+from amlwatch.cases.repository import CaseFilter
+from amlwatch.cases.security import (
+    enforce_audit_reader,
+    enforce_large_value_reader,
+    large_value_rows,
+    require,
+    visible_branches,
+)
+from amlwatch.cases.usecases.base import OPEN_STATES, ReviewBase
+from amlwatch.models import Case, CaseState, Role, User
+
+
+@dataclass(slots=True)
+class Dashboard:
+    per_day: list[tuple[dt.date, int]]
+    per_rule: dict[str, int]
+    rules: list[dict[str, Any]] = field(default_factory=list)  # effectiveness per standard
+
+
+class Oversight(ReviewBase):
+    """What auditors, approvers and the leading group look at."""
+
+    def large_value_days(self, actor: User) -> None:
+        """Who may list the days with a large-value report."""
+        enforce_large_value_reader(actor)
+
+    def open_large_value_report(
+        self,
+        actor: User,
+        day: dt.date,
+        tags: Sequence[str],
+        rows: list[list[str]],
+        download: str = "",
+    ) -> tuple[list[list[str]], bool]:
+        """The rows of a day's large-value report this user may see (or download as
+        `download`: csv, xlsx), and whether they are limited to the user's branches; the
+        opening or the download is audited."""
+        branches = enforce_large_value_reader(actor, download)
+        with self.store.write() as con:
+            if download:
+                what = f"large-value {download}"
+                audit(con, actor.username, "download", f"large-value:{day}", what=what)
+            else:
+                audit(con, actor.username, "large-value viewed", f"large-value:{day.isoformat()}")
+        return large_value_rows(branches, tags, rows), branches is not None
+
+    def audit_trail(
+        self,
+        actor: User,
+        limit: int = 200,
+        before: int | None = None,
+        action: str | None = None,
+        username: str | None = None,
+        check: bool = False,
+    ) -> tuple[list[AuditEntry], ChainCheck | None]:
+        """The audit entries (newest first, filtered) and, when asked, the chain's check;
+        the reading is itself audited."""
+        enforce_audit_reader(actor)
+        rows = entries(self.store, limit, before, action, username)
+        checked = verify(self.store) if check else None
+        with self.store.write() as con:
+            audit(con, actor.username, "download", "audit", what="audit log view")
+        return rows, checked
+
+    def dashboard(self, actor: User, days: int = 30) -> Dashboard:
+        """Alerts per day and per rule, and per monitoring standard the effectiveness figures
+        the regulation asks banks to assess."""
+        require(actor, Role.APPROVER, Role.AUDITOR, Role.LIAISON)
+        branches = visible_branches(actor)
+        with self.store.read() as con:
+            everything = repo.find_cases(con, CaseFilter(snoozed=None), branches, 10**9)
+            events = repo.all_events(con, ("opened", "dismissed", "approved", "submitted"))
+        ids = {c.id for c in everything}
+        first_event: dict[tuple[int, str], dt.datetime] = {}
+        for case_id, action, at in events:
+            if case_id in ids:
+                first_event.setdefault((case_id, action), at)
+                first_event[(case_id, action)] = min(first_event[(case_id, action)], at)
+        today = self.today()
+        start = today - dt.timedelta(days=days - 1)
+        per_day_counter = Counter(
+            c.first_scan_date for c in everything if c.first_scan_date >= start
+        )
+        per_day = [
+            (start + dt.timedelta(days=i), per_day_counter.get(start + dt.timedelta(days=i), 0))
+            for i in range(days)
+        ]
+        by_rule: dict[str, list[Case]] = defaultdict(list)
+        for c in everything:
+            by_rule[c.rule_code].append(c)
+        rules = []
+        for code, group in sorted(by_rule.items()):
+            decided = [c for c in group if c.state not in OPEN_STATES]
+            dismissed = [c for c in group if c.state is CaseState.DISMISSED]
+            confirmed = [c for c in group if c.approved_on is not None]
+            hours = []
+            for c in decided:
+                opened = first_event.get((c.id, "opened"))
+                closed = first_event.get((c.id, "dismissed")) or first_event.get((c.id, "approved"))
+                if opened and closed:
+                    hours.append((closed - opened).total_seconds() / 3600)
+            with_deadline = [c for c in confirmed if c.due_date is not None]
+            met = sum(self.deadline(c, today).status == "met" for c in with_deadline)
+            overdue = sum(1 for c in with_deadline if self.deadline(c, today).status == "overdue")
+            rules.append(
+                {
+                    "rule_code": code,
+                    "rule_name": group[0].rule_name,
+                    "alerts": len(group),
+                    "open": len(group) - len(decided),
+                    "snoozed": sum(c.snoozed for c in group),
+                    "dismissed": len(dismissed),
+                    "dismissal_rate": len(dismissed) / len(decided) if decided else None,
+                    "reported": len(confirmed),
+                    "conversion": len(confirmed) / len(decided) if decided else None,
+                    "median_hours_to_decision": median(hours) if hours else None,
+                    "deadline_cases": len(with_deadline),
+                    "deadlines_met": met,
+                    "overdue": overdue,
+                }
+            )
+        return Dashboard(per_day, {k: len(v) for k, v in by_rule.items()}, rules)

@@ -1,0 +1,165 @@
+"""Administration: users, their roles and branches, passwords, the dismissal reasons and the
+review levels. Every change is audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from sqlalchemy import Connection
+
+from amlwatch.cases import repository as repo
+from amlwatch.cases.audit import append as audit
+from amlwatch.cases.auth import hash_password, password_problem
+from amlwatch.cases.exceptions import InvalidInput, NotFound
+from amlwatch.cases.security import enforce_admin, enforce_password_change, enforce_user_reader
+from amlwatch.cases.usecases.base import ReviewBase
+from amlwatch.models import Role, User
+
+DEFAULT_REASONS = (
+    ("R01", "交易有合理经济背景（经营性收付）"),
+    ("R02", "客户身份、职业与交易相符"),
+    ("R03", "已核实为家庭成员间正常资金往来"),
+    ("R04", "代发工资、报销等批量业务"),
+    ("R05", "系统误报：数据错误或规则参数不适用"),
+    ("R99", "其他（须在说明中写明）"),
+)
+_USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+_BRANCH = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class Users(ReviewBase):
+    """The administrator's work."""
+
+    def users(self, actor: User) -> list[User]:
+        enforce_user_reader(actor)
+        with self.store.read() as con:
+            return repo.all_users(con)
+
+    def create_user(
+        self,
+        actor: User,
+        username: str,
+        display_name: str,
+        role: Role,
+        password: str,
+        branches: Collection[str] = (),
+    ) -> User:
+        enforce_admin(actor)
+        with self.store.write() as con:
+            user = create_user_row(con, actor.username, username, display_name, role, password)
+            if branches:
+                self._set_branches(con, actor, user, branches)
+            found = repo.user_by_id(con, user.id)
+            assert found is not None
+            return found
+
+    def set_branches(self, actor: User, user_id: int, branches: Collection[str]) -> None:
+        enforce_admin(actor)
+        with self.store.write() as con:
+            user = repo.user_by_id(con, user_id)
+            if user is None:
+                raise NotFound("无此用户 / no such user")
+            self._set_branches(con, actor, user, branches)
+
+    def _set_branches(
+        self, con: Connection, actor: User, user: User, branches: Collection[str]
+    ) -> None:
+        clean = sorted({b.strip() for b in branches if b.strip()})
+        bad = [b for b in clean if not _BRANCH.match(b)]
+        if bad:
+            raise InvalidInput(f"机构代码无效 / bad branch codes: {', '.join(bad)}")
+        repo.set_branches(con, user.id, clean)
+        audit(
+            con,
+            actor.username,
+            "branches set",
+            f"user:{user.username}",
+            branches=clean,
+            before=sorted(user.branches),
+        )
+
+    def set_active(self, actor: User, user_id: int, active: bool) -> None:
+        enforce_admin(actor)
+        if user_id == actor.id and not active:
+            raise InvalidInput("不能停用自己 / you cannot deactivate yourself")
+        with self.store.write() as con:
+            user = repo.user_by_id(con, user_id)
+            if user is None:
+                raise NotFound("无此用户 / no such user")
+            repo.update_user(con, user_id, active=active)
+            if not active:
+                repo.delete_sessions(con, user_id=user_id)
+            audit(
+                con,
+                actor.username,
+                "user activated" if active else "user deactivated",
+                f"user:{user.username}",
+            )
+
+    def reset_password(self, actor: User, user_id: int, password: str) -> None:
+        enforce_password_change(actor, user_id)
+        problem = password_problem(password)
+        if problem:
+            raise InvalidInput(problem)
+        with self.store.write() as con:
+            user = repo.user_by_id(con, user_id)
+            if user is None:
+                raise NotFound("无此用户 / no such user")
+            repo.update_user(
+                con,
+                user_id,
+                password_hash=hash_password(password),
+                failed_logins=0,
+                locked_until=None,
+            )
+            repo.delete_sessions(con, user_id=user_id)
+            audit(con, actor.username, "password set", f"user:{user.username}")
+
+    def dismissal_reasons(self, active_only: bool = True) -> list[tuple[str, str, bool]]:
+        with self.store.read() as con:
+            return repo.reasons(con, active_only)
+
+    def put_reason(self, actor: User, code: str, label: str, active: bool = True) -> None:
+        enforce_admin(actor)
+        code, label = code.strip().upper(), label.strip()
+        if not re.match(r"^[A-Z0-9]{1,16}$", code) or not label:
+            raise InvalidInput("原因代码为 1–16 位字母数字，且须有说明 / code A-Z0-9 and a label")
+        with self.store.write() as con:
+            repo.put_reason(con, code, label, active)
+            audit(con, actor.username, "reason set", f"reason:{code}", label=label, active=active)
+
+    def set_review_levels(self, actor: User, levels: int) -> None:
+        enforce_admin(actor)
+        if levels not in (2, 3):
+            raise InvalidInput("审核级数为 2 或 3 / review levels: 2 or 3")
+        with self.store.write() as con:
+            before = repo.setting(con, "review_levels")
+            repo.put_setting(con, "review_levels", levels)
+            audit(
+                con, actor.username, "setting changed", "review_levels", before=before, after=levels
+            )
+
+
+def create_user_row(
+    con: Connection,
+    by: str,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+) -> User:
+    if not _USERNAME.match(username):
+        raise InvalidInput("用户名须为小写字母开头的 3–64 位字母数字 / user name: a-z0-9_.-")
+    if not display_name.strip():
+        raise InvalidInput("请填写姓名 / a display name is needed")
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(problem)
+    if repo.user_row(con, username) is not None:
+        raise InvalidInput(f"用户 {username} 已存在 / user exists")
+    user_id = repo.insert_user(con, username, display_name.strip(), role, hash_password(password))
+    audit(con, by, "user created", f"user:{username}", role=str(role))
+    user = repo.user_by_id(con, user_id)
+    assert user is not None
+    return user

@@ -1,0 +1,163 @@
+"""The flagged list, the case page, its decisions and its report files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from amlwatch.cases import CaseFilter
+from amlwatch.cases.exceptions import InvalidInput, NotFound
+from amlwatch.cases.usecases import TO_REPORT
+from amlwatch.models import CaseState, User
+from amlwatch.web import svg
+from amlwatch.web.site import Site, parse_date
+
+PAGE_SIZE = 50
+
+
+def register(site: Site) -> None:
+    """Add these routes to the site's app."""
+    app, review = site.app, site.review
+    current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
+
+    @app.get("/cases")
+    def case_list(
+        request: Request,
+        rule: str = "",
+        branch: str = "",
+        state: str = "",
+        due: str = "",
+        snoozed: str = "0",
+        page: int = 1,
+    ) -> Response:
+        user, csrf = current(request)
+        today = review.today()
+        states: tuple[CaseState, ...] = ()
+        if state == "open":
+            states = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
+        elif state:
+            try:
+                states = (CaseState(state),)
+            except ValueError:
+                raise InvalidInput("无此状态 / unknown state") from None
+        due_by = None
+        if due in ("overdue", "soon"):
+            states = states or (*TO_REPORT, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED)
+            due_by = (
+                today - dt.timedelta(days=1)
+                if due == "overdue"
+                else review.add_working_days(today, 2)
+            )
+        flt = CaseFilter(
+            rule_code=rule or None,
+            branch_code=branch or None,
+            states=states,
+            due_by=due_by,
+            snoozed={"0": False, "1": True}.get(snoozed),
+        )
+        page = max(page, 1)
+        found = review.list_cases(user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        query = {"rule": rule, "branch": branch, "state": state, "due": due, "snoozed": snoozed}
+        return render(
+            request,
+            "cases.html",
+            user,
+            csrf,
+            page=found,
+            filters=query,
+            number=page,
+            pages=max(1, -(-found.total // PAGE_SIZE)),
+            query=urlencode({k: v for k, v in query.items() if v}),
+        )
+
+    @app.get("/cases/{case_id}")
+    def case_page(request: Request, case_id: int, version: int | None = None) -> Response:
+        user, csrf = current(request)
+        view = review.view_case(user, case_id, version)
+        evidence = view.evidence.get("evidence", [])
+        subject = (view.evidence.get("subjects") or [{}])[0]
+        return render(
+            request,
+            "case.html",
+            user,
+            csrf,
+            view=view,
+            case=view.case,
+            alert=view.evidence.get("alert", {}),
+            subject=subject,
+            evidence=evidence,
+            flow=svg.money_flow(view.case.customer_name, evidence),
+            reasons=review.dismissal_reasons(),
+            crime_types=review.crime_types,
+            levels=review.review_levels(),
+            files=_case_files(site.reports_dir, view.case.id) if "download" in view.allowed else [],
+        )
+
+    def decide(path: str, action: Callable[[User, int, dict[str, Any]], Any]) -> None:
+        def body(request: Request, form: FormData, case_id: int) -> Response:
+            user, csrf = current(request)
+            action(user, case_id, form_of(form, csrf))
+            return RedirectResponse(f"/cases/{case_id}?done={path}", 303)
+
+        posted(f"/cases/{{case_id:int}}/{path}")(body)
+
+    decide("start", lambda u, c, f: review.start_review(u, c))
+    decide(
+        "dismiss",
+        lambda u, c, f: review.dismiss(u, c, str(f.get("reason") or ""), str(f.get("text") or "")),
+    )
+    decide(
+        "propose",
+        lambda u, c, f: review.propose(
+            u,
+            c,
+            str(f.get("stcb") or ""),
+            str(f.get("aosp") or ""),
+            [str(x) for x in f.get("crime_types[]") or []],
+            str(f.get("urgency") or ""),
+        ),
+    )
+
+    def approve(user: User, case_id: int, form: dict[str, Any]) -> None:
+        case = review.approve(user, case_id, str(form.get("note") or ""))
+        if case.state is CaseState.APPROVED:
+            site.make_report(review, user, case_id)
+
+    decide("approve", approve)
+    decide("send-back", lambda u, c, f: review.send_back(u, c, str(f.get("reason") or "")))
+    decide("generate", lambda u, c, f: site.make_report(review, u, c))
+    decide("submitted", lambda u, c, f: review.mark_submitted(u, c))
+    decide(
+        "snooze",
+        lambda u, c, f: review.request_snooze(
+            u, c, parse_date(f.get("until")), str(f.get("reason") or "")
+        ),
+    )
+
+    @app.get("/cases/{case_id}/files/{name}")
+    def case_file(request: Request, case_id: int, name: str) -> Response:
+        user, _ = current(request)
+        review.case_for_download(user, case_id)
+        files = {p.name: p for p in _case_files(site.reports_dir, case_id)}
+        if name not in files:
+            raise NotFound("无此文件 / no such file")
+        review.record_download(user, "case report", f"case:{case_id}/{name}")
+        return FileResponse(files[name], filename=name)
+
+
+def _case_files(reports_dir: Path, case_id: int) -> list[Path]:
+    folder = reports_dir / "cases" / f"case-{case_id}"
+    if not folder.exists():
+        return []
+    found = [p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".tmp")]
+    submission = folder / "submission"
+    if submission.exists():
+        found += [p for p in submission.iterdir() if p.is_file() and p.suffix in (".XML", ".ZIP")]
+    return sorted(found)

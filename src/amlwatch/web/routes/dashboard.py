@@ -1,0 +1,45 @@
+"""The dashboard of alerts and standards, and snooze requests."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from amlwatch.cases.exceptions import NotFound
+from amlwatch.web import svg
+from amlwatch.web.site import Site
+
+
+def register(site: Site) -> None:
+    """Add these routes to the site's app."""
+    app, review = site.app, site.review
+    current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
+
+    @app.get("/dashboard")
+    def dashboard(request: Request, days: int = 30) -> Response:
+        user, csrf = current(request)
+        board = review.dashboard(user, min(max(days, 7), 366))
+        return render(
+            request,
+            "dashboard.html",
+            user,
+            csrf,
+            board=board,
+            per_day=svg.bars_by_day(board.per_day),
+            per_rule=svg.bars_by_rule(board.per_rule),
+        )
+
+    @app.get("/snoozes")
+    def snoozes(request: Request) -> Response:
+        user, csrf = current(request)
+        return render(request, "snoozes.html", user, csrf, snoozes=review.snoozes(user))
+
+    @posted("/snoozes/{snooze_id:int}/{verdict}")
+    def decide_snooze(request: Request, form: FormData, snooze_id: int, verdict: str) -> Response:
+        user, csrf = current(request)
+        form_of(form, csrf)
+        if verdict not in ("approve", "reject"):
+            raise NotFound("无此操作 / no such action")
+        review.decide_snooze(user, snooze_id, verdict == "approve")
+        return RedirectResponse(f"/snoozes?done={verdict}", 303)

@@ -1,0 +1,107 @@
+"""What every route of the review app shares: the use cases, the templates, the session and
+CSRF checks, the thread-pool POST bodies and rendering. Routes read the form, call one
+`Review` use case (which checks access and writes the audit log) and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from amlwatch.cases import Review
+from amlwatch.cases.exceptions import Forbidden, InvalidInput
+from amlwatch.models import User
+
+SESSION_COOKIE = "amlw_session"
+LOGIN_CSRF_COOKIE = "amlw_login"
+ReportMaker = Callable[[Review, User, int], Any]
+PostBody = Callable[..., Response]
+
+
+class NotLoggedIn(Exception):
+    """No live session."""
+
+
+@dataclass(slots=True)
+class Site:
+    """The app, its use cases and where the nightly run writes its reports."""
+
+    app: FastAPI
+    review: Review
+    reports_dir: Path
+    make_report: ReportMaker
+    templates: Jinja2Templates
+    secure_cookies: bool = True
+
+    def current(self, request: Request) -> tuple[User, str]:
+        """The logged-in user and the session's CSRF token."""
+        token = request.cookies.get(SESSION_COOKIE)
+        found = self.review.session(token) if token else None
+        if found is None:
+            raise NotLoggedIn
+        return found
+
+    @staticmethod
+    def form_of(form: FormData, csrf: str) -> dict[str, Any]:
+        """The posted fields, once the form's CSRF token matches the session's."""
+        sent = str(form.get("csrf", ""))
+        if not secrets.compare_digest(sent, csrf):
+            raise Forbidden("表单已失效，请刷新页面后重试 / CSRF token missing or wrong")
+        return {k: form.getlist(k) if k.endswith("[]") else form.get(k) for k in form}
+
+    def posted(self, path: str) -> Callable[[PostBody], PostBody]:
+        """Register a POST handler whose body runs in the thread pool (it hashes passwords and
+        talks to the database: it must not stall the event loop), after the form is read."""
+
+        def register(body: PostBody) -> PostBody:
+            async def handler(request: Request) -> Response:
+                form = await request.form()
+                return await run_in_threadpool(body, request, form, **request.path_params)
+
+            self.app.post(path)(handler)
+            return body
+
+        return register
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        user: User | None,
+        csrf: str = "",
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        return self.templates.TemplateResponse(
+            request,
+            name,
+            {
+                "user": user,
+                "csrf": csrf,
+                "today": self.review.today(),
+                "flash": request.query_params.get("done"),
+                **context,
+            },
+            status_code=status,
+        )
+
+
+def local(target: str) -> str:
+    """Only paths of this app after login: no open redirect."""
+    return target if target.startswith("/") and not target.startswith("//") else "/cases"
+
+
+def parse_date(value: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("日期格式应为 YYYY-MM-DD / date as YYYY-MM-DD") from None
