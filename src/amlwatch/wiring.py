@@ -80,9 +80,10 @@ def case_store(db: Path | None = None, settings: Settings | None = None) -> Case
     """The case store the settings name, or the SQLite file beside the warehouse."""
     settings = settings or get_settings()
     if settings.case_db:
-        return CaseStore(settings.case_db)
+        return CaseStore(settings.case_db, lock_timeout_s=settings.lock_timeout_s)
     warehouse = warehouse_path(db, settings)
-    return CaseStore.sqlite_file(warehouse.with_name(f"{warehouse.stem}-cases.sqlite"))
+    sqlite = warehouse.with_name(f"{warehouse.stem}-cases.sqlite")
+    return CaseStore(f"sqlite:///{sqlite}", lock_timeout_s=settings.lock_timeout_s)
 
 
 @contextmanager

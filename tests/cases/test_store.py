@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from amlwatch.cases import CaseStore, SubmissionLedger, open_cases
 from amlwatch.cases.audit import append, verify
+from amlwatch.cases.exceptions import CaseStoreLocked, CaseStoreUnavailable
 from amlwatch.cases.store import metadata, upgrade
 from amlwatch.cases.submissions import counters, files, keys, receipts
 from amlwatch.cases.tables import audit_log, case_snapshots
@@ -114,3 +115,40 @@ def test_evidence_snapshots_cannot_be_changed(store: CaseStore) -> None:
         con.execute(case_snapshots.delete())
     with store.read() as con:
         assert con.execute(select(case_snapshots.c.content)).scalar_one()["alert"]
+
+
+def test_a_store_locked_past_the_wait_is_a_transient_error(tmp_path: Path) -> None:
+    path = tmp_path / "cases.sqlite"
+    holder = CaseStore.sqlite_file(path)
+    waiter = CaseStore(f"sqlite:///{path}", lock_timeout_s=0.2)
+    try:
+        with holder.write() as con:
+            append(con, "nightly", "holding", "")
+            with pytest.raises(CaseStoreLocked) as locked, waiter.write() as other:
+                append(other, "web", "waiting", "")
+        assert locked.value.retryable
+        with waiter.write() as other:  # once the holder commits, the waiter gets through
+            append(other, "web", "waiting", "")
+        assert verify(waiter).entries == 2
+    finally:
+        holder.close()
+        waiter.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/no-such-folder/cases.sqlite",  # cannot be opened
+        "postgresql+psycopg://nobody:x@127.0.0.1:1/cases",  # nothing listens on port 1
+    ],
+)
+def test_a_store_that_cannot_be_reached_is_a_transient_error(tmp_path: Path, url: str) -> None:
+    with pytest.raises(CaseStoreUnavailable) as down:
+        CaseStore(url.format(tmp=tmp_path))
+    assert down.value.retryable
+
+
+def test_a_bad_statement_stays_terminal(store: CaseStore) -> None:
+    with pytest.raises(DBAPIError) as bad, store.read() as con:
+        con.execute(text("SELECT * FROM no_such_table"))
+    assert not getattr(bad.value, "retryable", False)

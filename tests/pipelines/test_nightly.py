@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from amlwatch.cases.exceptions import CaseStoreLocked, CaseStoreUnavailable, NotFound
 from amlwatch.ingest import FileRejected
 from amlwatch.warehouse import Warehouse, WarehouseLocked
 from pipelines.nightly import nightly, retry_only_transient
@@ -85,6 +86,9 @@ def test_nightly_writes_a_summary_artifact(tmp_path: Path) -> None:
     ("error", "retried"),
     [
         (WarehouseLocked("held"), True),
+        (CaseStoreLocked("held"), True),
+        (CaseStoreUnavailable("down"), True),
+        (NotFound("no such case"), False),
         (FileRejected("t.csv", "broken"), False),
         (ValueError("x"), False),
     ],

@@ -1,10 +1,33 @@
-"""Errors of the review workflow. The web layer maps each to one HTTP answer."""
+"""Errors of the case store and the review. The web layer maps each review error to one
+HTTP answer; a locked or unreachable store is transient (the flow retries it), the rest is
+terminal."""
 
 from __future__ import annotations
 
 
 class CaseError(Exception):
     """Base of review errors; the message is shown to the user (Chinese first)."""
+
+    retryable = False
+
+
+class CaseStoreError(Exception):
+    """The case store itself could not be used."""
+
+    retryable = False
+
+
+class CaseStoreLocked(CaseStoreError):
+    """Another writer holds the store (SQLite's write lock) past the wait; try again later."""
+
+    retryable = True
+
+
+class CaseStoreUnavailable(CaseStoreError):
+    """The store cannot be reached or opened (server down, file not openable, disk I/O);
+    try again later."""
+
+    retryable = True
 
 
 class NotFound(CaseError):

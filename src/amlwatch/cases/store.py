@@ -10,6 +10,9 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from amlwatch.cases.exceptions import CaseStoreLocked, CaseStoreUnavailable
 
 metadata = MetaData()
 
@@ -22,17 +25,21 @@ class CaseStore:
 
     Writes go through `write()`: on SQLite it takes the write lock when the transaction
     starts (`BEGIN IMMEDIATE`), so two writers queue instead of failing on a lock upgrade.
+    A writer that still finds the store locked after `lock_timeout_s`, or a store that cannot
+    be reached, raises a transient error (`CaseStoreLocked`, `CaseStoreUnavailable`).
     """
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(self, url: str, migrate: bool = True, lock_timeout_s: float = 30.0) -> None:
         self.url = url
         self.engine: Engine = create_engine(url)
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
-            event.listen(self.engine, "connect", _sqlite_connect)
+            busy_ms = int(lock_timeout_s * 1000)
+            event.listen(self.engine, "connect", lambda c, r: _sqlite_connect(c, r, busy_ms))
             event.listen(self.engine, "begin", _sqlite_begin)
         if migrate:
-            upgrade(self.engine)
+            with transient_errors():
+                upgrade(self.engine)
 
     @classmethod
     def sqlite_file(cls, path: str | Path) -> CaseStore:
@@ -41,12 +48,12 @@ class CaseStore:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction, committed on leaving, rolled back on an exception."""
-        with self.engine.execution_options(amlwatch_write=True).begin() as con:
+        with transient_errors(), self.engine.execution_options(amlwatch_write=True).begin() as con:
             yield con
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as con:
+        with transient_errors(), self.engine.connect() as con:
             yield con
 
     def close(self) -> None:
@@ -70,11 +77,51 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def _sqlite_connect(dbapi_connection: Any, _: object) -> None:
+# what a driver says when the store is busy, or cannot be reached or opened: worth a retry
+_LOCKED = (
+    "database is locked",
+    "database table is locked",
+    "lock timeout",
+    "could not obtain lock",
+)
+_UNAVAILABLE = (
+    "unable to open database file",
+    "disk i/o error",
+    "connection refused",
+    "could not connect",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "too many connections",
+)
+
+
+@contextmanager
+def transient_errors() -> Iterator[None]:
+    """Driver errors of a busy or unreachable store as the transient errors the flow retries;
+    every other error (a bug, a bad statement) passes unchanged."""
+    try:
+        yield
+    except DBAPIError as error:
+        text = str(error.orig).lower()
+        if isinstance(error, OperationalError) and any(w in text for w in _LOCKED):
+            raise CaseStoreLocked(
+                f"案件库被占用 / the case store is locked: {error.orig}"
+            ) from error
+        if error.connection_invalidated or any(w in text for w in _UNAVAILABLE):
+            raise CaseStoreUnavailable(
+                f"案件库不可用 / the case store is unavailable: {error.orig}"
+            ) from error
+        raise
+
+
+def _sqlite_connect(dbapi_connection: Any, _: object, busy_ms: int = 30_000) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event opens transactions
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
