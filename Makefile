@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck bench sample clean help
+.PHONY: demo test lint typecheck coverage bench sample clean help
 
 help:
 	@echo "make demo   - install, then run the nightly job over the bundled sample bank"
 	@echo "make test   - install, then lint, type-check and run the test suite"
+	@echo "make coverage - the scanners' kernel line coverage with the JIT off (>= 95%)"
 	@echo "make bench  - ingest (5M-row day), large-value and pattern (20M-row window, 60-day backtest) benchmarks"
 	@echo "make sample - regenerate data_samples/ (deterministic)"
 
@@ -24,7 +25,7 @@ demo: $(STAMP)
 
 # PostgreSQL and Chromium come from Debian packages (scripts/test-services installs and starts
 # them); the case store tests run against SQLite and that PostgreSQL.
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck coverage
 	AMLWATCH_TEST_PG_URL="$$(scripts/test-services)" $(BIN)/python -m pytest
 
 # ruff, and the layer contracts of pyproject.toml's [tool.importlinter] (docs/architecture.md)
@@ -35,6 +36,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# the kernels' own lines, measured with the JIT off (numba would hide them from coverage)
+coverage: $(STAMP)
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider -W ignore::RuntimeWarning \
+		tests/scanners/test_large_value.py tests/scanners/test_patterns.py tests/scanners/test_runs.py \
+		--cov=amlwatch.scanners --cov-report=term-missing --cov-fail-under=95
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --rows 5000000

@@ -161,3 +161,52 @@ def pattern_windows(
                 txn_ids=frozenset(f.txn_id for f in inside),
             )
     return found
+
+
+def large_value_candidates(
+    customer: Iterable[int],
+    day: Iterable[int],
+    counted: Iterable[bool],
+    rmb: Iterable[bool],
+    cny: Iterable[int],
+    usd: Iterable[int],
+    lowest_cny: int,
+    lowest_usd: int,
+) -> list[int]:
+    """`scanners.large_value.candidate_rows`: the counted rows of every customer-day whose
+    counted RMB total (in CNY) or foreign-currency total (in USD) reaches the lowest
+    threshold of its class, ascending."""
+    rows = list(zip(customer, day, counted, rmb, cny, usd, strict=True))
+    totals: dict[tuple[int, int, bool], int] = defaultdict(int)
+    for c, d, k, r, a_cny, a_usd in rows:
+        if k:
+            totals[(int(c), int(d), bool(r))] += int(a_cny if r else a_usd)
+    return [
+        i
+        for i, (c, d, k, _, _, _) in enumerate(rows)
+        if k
+        and (
+            totals.get((int(c), int(d), True), 0) >= lowest_cny
+            or totals.get((int(c), int(d), False), 0) >= lowest_usd
+        )
+    ]
+
+
+def row_order(subject: Iterable[int], ts: Iterable[int], out: Iterable[bool]) -> list[int]:
+    """`scanners.patterns.pattern_order`: rows by subject, then time, receipts before
+    payments at the same second; ties keep their given order."""
+    keyed = list(zip(subject, ts, out, strict=True))
+    return sorted(
+        range(len(keyed)), key=lambda i: (int(keyed[i][0]), int(keyed[i][1]), bool(keyed[i][2]))
+    )
+
+
+def dense_codes(keys: Iterable[tuple[int, int] | None]) -> tuple[list[int], int]:
+    """`scanners.encode.dense_codes` up to renumbering: equal keys share a code, distinct keys
+    have distinct codes 0 .. n-1, a missing key (None) is -1. Here codes follow first
+    appearance; the kernel's follow its partitions, so compare the partitions they induce."""
+    seen: dict[tuple[int, int], int] = {}
+    codes = []
+    for key in keys:
+        codes.append(-1 if key is None else seen.setdefault(key, len(seen)))
+    return codes, len(seen)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from amlwatch.rules import RulePack, load_pack
 from amlwatch.scanners import LargeValueInput, scan_large_value
 from amlwatch.scanners.exceptions import ScannerInputError
+from tests import naive
 from tests.naive import NaiveTxn, large_value_hits
 
 PBOC_2016 = load_pack("pboc-2016")
@@ -383,22 +384,10 @@ def test_candidate_rows_keep_exactly_the_days_that_may_hit(rows: list) -> None:
     amount = np.array([r[4] for r in rows], np.int64)
     keep = candidate_rows(customer, day, counted, rmb, amount, amount, PBOC_2016)
     assert keep is not None
-    # the obvious reference: a customer-day's counted totals per currency class
     lowest_cny, lowest_usd = lowest_thresholds(PBOC_2016)
-    totals: dict[tuple[int, int, bool], int] = {}
-    for i in range(n):
-        if counted[i]:
-            key = (int(customer[i]), int(day[i]), bool(rmb[i]))
-            totals[key] = totals.get(key, 0) + int(amount[i])
-    expected = [
-        i
-        for i in range(n)
-        if counted[i]
-        and (
-            totals.get((int(customer[i]), int(day[i]), True), 0) >= lowest_cny
-            or totals.get((int(customer[i]), int(day[i]), False), 0) >= lowest_usd
-        )
-    ]
+    expected = naive.large_value_candidates(
+        customer, day, counted, rmb, amount, amount, lowest_cny, lowest_usd
+    )
     assert keep.tolist() == expected
     # and scanning only them finds every hit of scanning everything
     order = np.lexsort((day, customer))
@@ -436,3 +425,26 @@ def test_candidate_rows_keep_exactly_the_days_that_may_hit(rows: list) -> None:
         sorted((int(sub[r]), int(k)) for r, k in zip(part.row, part.characteristic, strict=True))
         == full_hits
     )
+
+
+def test_candidate_rows_give_way_to_a_full_scan_past_the_cell_limit() -> None:
+    from amlwatch.scanners.large_value import candidate_rows
+
+    customer = np.array([0, 1, 2], np.int64)
+    day = np.array([20_000, 20_001, 20_002], np.int64)
+    flags = np.ones(3, np.bool_)
+    amount = np.array([1, 2, 3], np.int64)
+    # 3 customers x 3 days = 9 cells: counted at 9, too many at 8 (every row is scanned)
+    assert candidate_rows(customer, day, flags, flags, amount, amount, PBOC_2016, 9) is not None
+    assert candidate_rows(customer, day, flags, flags, amount, amount, PBOC_2016, 8) is None
+
+
+def test_more_hits_than_the_first_buffer_holds_are_all_reported() -> None:
+    # the kernel starts with room for 1,024 hits and doubles it as it finds more
+    txns = [
+        t(f"T{i}", customer_id=f"C{i}", is_cash=True, amount_cny=Decimal(50_000))
+        for i in range(3_000)
+    ]
+    expected = large_value_hits(txns, PBOC_2016)
+    assert len(expected) >= 3_000
+    assert kernel_hits(txns, PBOC_2016) == expected

@@ -25,9 +25,11 @@ from amlwatch.scanners import (
     PatternParams,
     pattern_order,
     scan_patterns,
+    sorted_input,
 )
 from amlwatch.scanners.encode import dense_codes
 from amlwatch.scanners.exceptions import ScannerInputError
+from tests import naive
 from tests.naive import NaiveFlow, NaiveWindow, pattern_windows
 
 CALENDAR = BusinessCalendar.load()
@@ -396,14 +398,18 @@ def test_dense_codes_number_distinct_keys(rows: list[tuple[int, int, bool]]) -> 
     low = np.array([r[1] for r in rows], np.uint64)
     valid = np.array([r[2] for r in rows], bool)
     codes, count = dense_codes(high, low, valid)
-    keys = {(h, lo) for h, lo, v in rows if v}
-    assert count == len(keys)
-    assert all(codes[i] == -1 for i, r in enumerate(rows) if not r[2])
-    seen: dict[tuple[int, int], int] = {}
-    for (h, lo, v), code in zip(rows, codes.tolist(), strict=True):
-        if v:
-            assert seen.setdefault((h, lo), code) == code  # same key, same code
-    assert sorted(seen.values()) == list(range(count))  # distinct keys, distinct codes 0..n-1
+    expected, expected_count = naive.dense_codes([(h, lo) if v else None for h, lo, v in rows])
+    assert count == expected_count
+    # the same partition of the rows into keys (the numbering itself may differ)
+    assert _partition(codes.tolist()) == _partition(expected)
+    assert sorted(set(codes.tolist()) - {-1}) == list(range(count))
+
+
+def _partition(codes: list[int]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i, code in enumerate(codes):
+        groups.setdefault(code, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
 
 
 def test_dense_codes_scale_past_the_first_table() -> None:
@@ -413,3 +419,76 @@ def test_dense_codes_scale_past_the_first_table() -> None:
     codes, count = dense_codes(high, np.zeros_like(high))
     assert count == len(np.unique(high))
     assert len(np.unique(codes)) == count and codes.max() == count - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(-(10**6), 10**6), st.booleans()), max_size=300
+    ),
+    st.booleans(),
+)
+def test_row_order_and_sorted_input_agree_with_reference(rows: list, wide: bool) -> None:
+    subject = np.array([r[0] for r in rows], np.int64)
+    # wide: times too far apart for one 63-bit radix key (the comparison sort's path)
+    ts = np.array([r[1] * (10**12 if wide else 1) for r in rows], np.int64)
+    out = np.array([r[2] for r in rows], np.bool_)
+    expected = naive.row_order(subject.tolist(), ts.tolist(), out.tolist())
+    assert pattern_order(subject, ts, out).tolist() == expected
+    amount = np.arange(len(rows), dtype=np.int64)
+    data, order = sorted_input(subject, ts, out, amount, amount % 7, out.copy(), 7)
+    assert order.tolist() == expected
+    assert data.amount.tolist() == [int(amount[i]) for i in expected]
+    assert data.subject.tolist() == [int(subject[i]) for i in expected]
+
+
+def test_more_windows_than_the_first_buffer_holds_are_all_reported() -> None:
+    n = 1_500  # the kernel starts with room for 1,024 windows and doubles it
+    subject = np.repeat(np.arange(n, dtype=np.int64), 2)
+    ts = np.tile(np.array([0, 1], np.int64), n)
+    out = np.tile(np.array([False, True]), n)
+    data = PatternInput(
+        subject,
+        ts,
+        out,
+        np.ones(2 * n, np.int64),
+        np.zeros(2 * n, np.int64),
+        np.zeros(2 * n, np.bool_),
+        1,
+    )
+    found = scan_patterns(
+        data,
+        np.array([0], np.int32),
+        np.array([0], np.int32),
+        PatternParams.from_rule(RULE),
+        emit_all=True,
+    )
+    assert sorted(found.subject.tolist()) == list(range(n))
+
+
+def test_malformed_keys_and_codes_are_refused() -> None:
+    with pytest.raises(ScannerInputError, match="same length"):
+        dense_codes(np.zeros(2, np.uint64), np.zeros(3, np.uint64))
+    with pytest.raises(ScannerInputError, match="same length"):
+        pattern_order(np.zeros(2, np.int64), np.zeros(3, np.int64), np.zeros(2, bool))
+    with pytest.raises(ScannerInputError, match=">= 0"):
+        pattern_order(np.array([-1], np.int64), np.zeros(1, np.int64), np.zeros(1, bool))
+    good = PatternInput(
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        np.zeros(1, bool),
+        np.array([-5], np.int64),
+        np.zeros(1, np.int64),
+        np.zeros(1, bool),
+        1,
+    )
+    day = np.array([0], np.int32)
+    with pytest.raises(ScannerInputError, match="amounts"):
+        scan_patterns(good, day, day, PatternParams.from_rule(RULE))
+    with pytest.raises(ScannerInputError, match="1-d"):
+        scan_patterns(good, np.array([0, 1], np.int32), day, PatternParams.from_rule(RULE))
+    bad_params = dataclasses.replace(
+        PatternParams.from_rule(RULE), table=np.zeros((3, 6), np.int64)
+    )
+    with pytest.raises(ScannerInputError, match=r"\(2, 6\)"):
+        scan_patterns(dataclasses.replace(good, amount=np.ones(1, np.int64)), day, day, bad_params)

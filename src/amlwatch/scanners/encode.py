@@ -49,16 +49,8 @@ def dense_codes(
     return codes, int(count)
 
 
-def _as_int64(array: np.ndarray) -> np.ndarray:
-    """The same 64 bits as int64 (no copy for contiguous uint64 / int64)."""
-    array = np.ascontiguousarray(array)
-    if array.dtype in (np.uint64, np.int64):
-        return array.view(np.int64)
-    return array.astype(np.int64)
-
-
 @njit(**JIT)
-def _mix(a: np.int64, b: np.int64) -> np.uint64:  # pragma: no cover - compiled
+def _mix(a: np.int64, b: np.int64) -> np.uint64:
     x = np.uint64(a) ^ (np.uint64(b) * np.uint64(0x9E3779B97F4A7C15))
     x ^= x >> np.uint64(29)
     return x
@@ -68,9 +60,7 @@ _PARTITION_BITS = 10
 
 
 @njit(**JIT)
-def _dense(
-    high: np.ndarray, low: np.ndarray, valid: np.ndarray
-) -> tuple[np.ndarray, int]:  # pragma: no cover
+def _dense(high: np.ndarray, low: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, int]:
     """Partition the rows by the key's top bits (one pass), then number each partition's keys
     with a small hash table that stays in cache. Codes follow partition order, then first
     appearance within the partition: deterministic for the same input."""

@@ -210,7 +210,7 @@ def _candidates(
     usd: np.ndarray,
     lowest_cny: int,
     lowest_usd: int,
-) -> np.ndarray:  # pragma: no cover - compiled
+) -> np.ndarray:
     n = customer.shape[0]
     # one cache line holds a cell's two totals (RMB, foreign): one miss per row and pass
     top = np.zeros(2 * customers * span, np.int64)
@@ -243,7 +243,7 @@ def _eligible(scope: int, cash: bool, cross_border: bool) -> bool:
 
 
 @njit(**JIT)
-def _is_sorted(customer: np.ndarray, day: np.ndarray) -> bool:  # pragma: no cover - compiled
+def _is_sorted(customer: np.ndarray, day: np.ndarray) -> bool:
     for i in range(1, customer.shape[0]):
         if customer[i] < customer[i - 1] or (
             customer[i] == customer[i - 1] and day[i] < day[i - 1]
@@ -259,7 +259,7 @@ def _row_masks(
     cross_border: np.ndarray,
     counted: np.ndarray,
     masks: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
+) -> np.ndarray:
     result = np.zeros(entity.shape[0], dtype=np.uint8)
     for i in range(entity.shape[0]):
         if counted[i]:
@@ -281,9 +281,24 @@ def _kernel(
     threshold_cny: np.ndarray,
     threshold_usd: np.ndarray,
     cumulate: bool,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray
-]:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, characteristic) whose amount — alone, or summed over its customer-day —
+    reaches that characteristic's threshold.
+
+    Precondition: rows sorted by (customer, day) (`_is_sorted`), so each customer-day is one
+    contiguous run; `row_mask[t]` has bit k set where row t counts towards characteristic k
+    (0: the row counts towards none: exempt, out of scope or not counted).
+
+    Units: `cny` and `usd` are int64 thousandths of a yuan / dollar (厘), magnitudes >= 0;
+    `threshold_cny[k]` / `threshold_usd[k]` in the same units, -1 where characteristic k has
+    no foreign-currency threshold. RMB rows (`rmb`) are tested in CNY, the others in USD;
+    receipts and payments (`out`) are summed apart. `cumulate` false: every row stands alone.
+
+    Returns:
+        (row, k, total): int64 arrays of equal length, in row order then k — the hit row's
+        index in the sorted input, the characteristic's index in the pack, and the amount
+        that reached the threshold (the row's own amount, or its customer-day's sum).
+    """
     n = customer.shape[0]
     k_count = threshold_cny.shape[0]
     # sums[direction, characteristic, currency class (0 RMB in CNY, 1 foreign in USD)]
@@ -363,7 +378,7 @@ def _kernel(
 
 
 @njit(**JIT)
-def _grow(array: np.ndarray, capacity: int) -> np.ndarray:  # pragma: no cover - compiled
+def _grow(array: np.ndarray, capacity: int) -> np.ndarray:
     grown = np.empty(capacity, dtype=array.dtype)
     grown[: array.shape[0]] = array
     return grown

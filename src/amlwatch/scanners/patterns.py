@@ -169,7 +169,7 @@ def pattern_order(subject: np.ndarray, ts: np.ndarray, out: np.ndarray) -> np.nd
 @njit(**JIT)
 def _keys(
     subject: np.ndarray, ts: np.ndarray, out: np.ndarray, base: int, time_bits: int
-) -> np.ndarray:  # pragma: no cover
+) -> np.ndarray:
     keys = np.empty(subject.shape[0], dtype=np.int64)
     for i in range(subject.shape[0]):
         keys[i] = (subject[i] << time_bits) | ((ts[i] - base) * 2 + (1 if out[i] else 0))
@@ -177,7 +177,7 @@ def _keys(
 
 
 @njit(**JIT)
-def _radix_order(keys: np.ndarray, bits: int) -> np.ndarray:  # pragma: no cover
+def _radix_order(keys: np.ndarray, bits: int) -> np.ndarray:
     """Row numbers sorted stably by non-negative keys of `bits` bits."""
     n = keys.shape[0]
     order = np.arange(n)
@@ -240,9 +240,7 @@ def _gather(
     amount: np.ndarray,
     party: np.ndarray,
     entity: np.ndarray,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
-]:  # pragma: no cover
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = order.shape[0]
     s = np.empty(n, np.int64)
     t = np.empty(n, np.int64)
@@ -343,7 +341,7 @@ def scan_patterns(
 
 
 @njit(**JIT)
-def _is_sorted(subject: np.ndarray, ts: np.ndarray, out: np.ndarray) -> bool:  # pragma: no cover
+def _is_sorted(subject: np.ndarray, ts: np.ndarray, out: np.ndarray) -> bool:
     for i in range(1, subject.shape[0]):
         if subject[i] != subject[i - 1]:
             if subject[i] < subject[i - 1]:
@@ -361,7 +359,7 @@ def _matches(
     out_total: int,
     out_after: int,
     p: np.ndarray,
-) -> bool:  # pragma: no cover - compiled
+) -> bool:
     return (
         scattered_parties >= p[P_MIN_SCATTERED]
         and 1 <= concentrated_parties <= p[P_MAX_CONCENTRATED]
@@ -388,7 +386,28 @@ def _kernel(
     starts: np.ndarray,
     params: np.ndarray,
     emit_all: bool,
-) -> np.ndarray:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
+) -> np.ndarray:
+    """Every subject's window metrics for each window [starts[e], ends[e]] and whether they
+    match the scatter / concentrate standards, in one pass over each subject's rows.
+
+    Precondition: rows sorted by (subject, ts, receipts before payments) (`_is_sorted`);
+    `ends` increasing and `starts` non-decreasing, as int64 day numbers since 1970-01-01, so
+    each subject's window slides forward: rows enter at its right edge and leave at its left.
+    A row's day is `ts // 86400` (`ts` in seconds, China local time).
+
+    Units: `amount` int64 thousandths of a yuan (厘), >= 0; `party` a dense code in
+    0 .. n_parties-1 or -1 (unknown: counted in totals, not in parties). `params` is the
+    (2, 6) integer table of `PatternParams` (row 0 individuals, row 1 entities), ratios in
+    basis points.
+
+    Returns:
+        An int64 array of shape (found, 11), one row per (subject, window) that matched (or
+        every non-empty window with `emit_all`), by subject then window; its columns are
+        the `R_*` indices: window index, first and one-past-last row of the window, match
+        flags (`FLAG_SCATTER_IN` | `FLAG_SCATTER_OUT`), then receipts' total, count and
+        distinct parties, payments' total, count and distinct parties, and the payments made
+        after the window's first receipt.
+    """
     n = subject.shape[0]
     seen_in = np.zeros(n_parties, dtype=np.int32)  # rows per party in the window, receipts
     seen_out = np.zeros(n_parties, dtype=np.int32)

@@ -194,14 +194,12 @@ def _sorted_run(run: tuple[RunPiece, ...]) -> tuple[RunPiece, ...]:
 
 
 @njit(**JIT)
-def _before(a1: np.uint64, a2: np.uint64, b1: np.uint64, b2: np.uint64) -> bool:  # pragma: no cover
+def _before(a1: np.uint64, a2: np.uint64, b1: np.uint64, b2: np.uint64) -> bool:
     return bool(a1 < b1 or (a1 == b1 and a2 < b2))
 
 
 @njit(**JIT)
-def _run_sorted(
-    k1: np.ndarray, k2: np.ndarray, ts: np.ndarray, out: np.ndarray
-) -> bool:  # pragma: no cover - compiled
+def _run_sorted(k1: np.ndarray, k2: np.ndarray, ts: np.ndarray, out: np.ndarray) -> bool:
     for i in range(1, k1.shape[0]):
         if k1[i] != k1[i - 1] or k2[i] != k2[i - 1]:
             if _before(k1[i], k2[i], k1[i - 1], k2[i - 1]):
@@ -212,9 +210,7 @@ def _run_sorted(
 
 
 @njit(**JIT)
-def _first_at_or_after(
-    e1: np.ndarray, e2: np.ndarray, a: np.uint64, b: np.uint64
-) -> int:  # pragma: no cover - compiled
+def _first_at_or_after(e1: np.ndarray, e2: np.ndarray, a: np.uint64, b: np.uint64) -> int:
     lo = 0
     hi = e1.shape[0]
     while lo < hi:
@@ -227,9 +223,7 @@ def _first_at_or_after(
 
 
 @njit(**JIT)
-def _locate(
-    k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled
+def _locate(k1: np.ndarray, k2: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
     """Per row (keys in order): the index of its key in the sorted table (e1, e2), or -1
     when the table lacks it."""
     found = np.empty(k1.shape[0], np.int64)
@@ -247,7 +241,7 @@ def _locate(
 
 
 @njit(**JIT)
-def _tally(found: np.ndarray, counts: np.ndarray) -> int:  # pragma: no cover - compiled
+def _tally(found: np.ndarray, counts: np.ndarray) -> int:
     """Count each located row for its key; returns how many rows have no key."""
     missing = 0
     for j in found:
@@ -274,7 +268,7 @@ def _place(
     samount: np.ndarray,
     sparty: np.ndarray,
     sentity: np.ndarray,
-) -> None:  # pragma: no cover - compiled
+) -> None:
     """Each located row to the next free place of its key."""
     for i in range(found.shape[0]):
         j = found[i]
@@ -291,7 +285,7 @@ def _place(
 @njit(**JIT)
 def _finish(
     sts: np.ndarray, sout: np.ndarray, samount: np.ndarray, sparty: np.ndarray, bounds: np.ndarray
-) -> int:  # pragma: no cover - compiled; NUMBA_DISABLE_JIT covers it
+) -> int:
     """Per subject (rows `bounds[s]:bounds[s + 1]`): time order where late records broke it,
     counterparty hashes numbered 0, 1, … (-1 for none); returns the most codes of a subject."""
     # open addressing: counterparty hash -> code within the subject
