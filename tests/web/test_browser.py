@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from amlwatch.cases import CaseFilter, CaseStore
 from amlwatch.cases.audit import entries, verify
@@ -24,6 +20,7 @@ from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
 from amlwatch.wiring import review_for
 from tests.pipelines.night_runner import run_night
+from tests.web.server import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).parents[2]
@@ -40,12 +37,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +56,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
     review.create_user(admin, "auditor1", "赵审计", Role.AUDITOR, PASSWORD)
     app = create_app(review, reports, lambda r, u, c: generate_case_report(r, u, c, reports))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://localhost:{port}", reports, store
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as port:
+        yield f"http://localhost:{port}", reports, store
     store.close()
 
 

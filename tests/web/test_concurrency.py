@@ -4,18 +4,18 @@ the audit chain stays one chain. Latency is the benchmark's business (bench/benc
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from amlwatch.cases.audit import verify
 from amlwatch.models import Role
 from tests.web.conftest import PASSWORD, build_site
+from tests.web.server import serving
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +30,11 @@ def test_ten_reviewers_at_once_get_no_errors_and_one_audit_chain(tmp_path: Path)
         role = Role.APPROVER if n % 3 == 0 else Role.LIAISON
         site.review.create_user(site.people["admin"], name, name, role, PASSWORD, ["B001"])
         names.append(name)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    with serving(site.app) as port:
+        _review_side_by_side(site, names, port)
+
+
+def _review_side_by_side(site: Any, names: list[str], port: int) -> None:
     errors: list[str] = []
     views = [0]
     until = time.monotonic() + 5
@@ -62,15 +57,11 @@ def test_ten_reviewers_at_once_get_no_errors_and_one_audit_chain(tmp_path: Path)
                         errors.append(f"{name} case {page.status_code}")
                     views[0] += 1
 
-    try:
-        threads = [threading.Thread(target=reviewer, args=(n,)) for n in names]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    threads = [threading.Thread(target=reviewer, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert errors == []
     assert views[0] > 20
     check = verify(site.review.store)
