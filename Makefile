@@ -25,13 +25,17 @@ demo: $(STAMP)
 
 # PostgreSQL and Chromium come from Debian packages (scripts/test-services installs and starts
 # them); the case store tests run against SQLite and that PostgreSQL.
+# Tests write only to temporary folders: the checkout's git status must be the same after.
 test: $(STAMP) lint typecheck coverage
+	@git status --porcelain --untracked-files=all > $(VENV)/.status-before 2>/dev/null || true
 	AMLWATCH_TEST_PG_URL="$$(scripts/test-services)" $(BIN)/python -m pytest
+	@git status --porcelain --untracked-files=all 2>/dev/null | diff $(VENV)/.status-before - \
+		|| { echo "make test changed the checkout (above): tests must write to tmp paths"; exit 1; }
 
 # ruff, and the layer contracts of pyproject.toml's [tool.importlinter] (docs/architecture.md)
 lint: $(STAMP)
-	$(BIN)/ruff check src pipelines tests bench
-	$(BIN)/ruff format --check src pipelines tests bench
+	$(BIN)/ruff check src pipelines tests bench scripts
+	$(BIN)/ruff format --check src pipelines tests bench scripts
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)

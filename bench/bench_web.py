@@ -85,7 +85,7 @@ def serve(url: str, reports: str, port: int, workers: int) -> None:
         AMLWATCH_CASE_DB=url, AMLWATCH_REPORTS_DIR=reports, AMLWATCH_WEB_SECURE_COOKIES="false"
     )
     uvicorn.run(
-        "amlwatch.casework:web_app",
+        "amlwatch.cli.review:web_app",
         factory=True,
         host="127.0.0.1",
         port=port,

@@ -1,15 +1,14 @@
 """numba scanners: private kernels on arrays, typed public wrappers. No I/O."""
 
 from amlwatch.scanners.large_value import LargeValueHits, LargeValueInput, scan_large_value
+from amlwatch.scanners.order import pattern_order, sorted_input
 from amlwatch.scanners.patterns import (
     FLAG_SCATTER_IN,
     FLAG_SCATTER_OUT,
     PatternInput,
     PatternParams,
     PatternWindows,
-    pattern_order,
     scan_patterns,
-    sorted_input,
 )
 
 __all__ = [

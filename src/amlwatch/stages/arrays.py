@@ -87,7 +87,7 @@ def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
 
 
 def merge_window(parts: list[pa.Table], types: pa.Table, block_rows: int = 100_000) -> MergedWindow:
-    """The kernel's input from day runs (`warehouse.patterns.window_runs`: one table per run,
+    """The kernel's input from day runs (`warehouse.day_runs.window_runs`: one table per run,
     in run order). The runs are read in place, batch by batch; `parts` is emptied after."""
     runs = DayRuns(
         tuple(

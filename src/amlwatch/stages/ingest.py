@@ -11,8 +11,7 @@ from amlwatch import wiring
 from amlwatch.ingest import ingest_business_date
 from amlwatch.models import LoadReport
 from amlwatch.rules import pack_for
-from amlwatch.warehouse import inspect
-from amlwatch.warehouse import patterns as sp_store
+from amlwatch.warehouse import day_runs, inspect
 from amlwatch.warehouse.store import Derivation
 
 
@@ -32,7 +31,7 @@ def day_run_steps(business_date: dt.date) -> list[Derivation]:
     rule = pack_for(business_date).suspicious
     if rule is None or rule.subject != "customer":
         return []
-    return [partial(sp_store.store_day_run, rule=rule)]
+    return [partial(day_runs.store_day_run, rule=rule)]
 
 
 def cut_day_runs(db: Path | None = None) -> list[dt.date]:
@@ -45,6 +44,6 @@ def cut_day_runs(db: Path | None = None) -> list[dt.date]:
             rule = pack_for(day).suspicious
             if rule is None or rule.subject != "customer":
                 continue
-            if sp_store.recut_day_run(warehouse, day, load_id, rule):
+            if day_runs.recut_day_run(warehouse, day, load_id, rule):
                 cut.append(day)
     return cut

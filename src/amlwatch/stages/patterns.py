@@ -34,7 +34,7 @@ from amlwatch.scanners import (
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
-from amlwatch.warehouse import WHOLE, Bucket, Warehouse
+from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
 from amlwatch.warehouse import patterns as store
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
 
@@ -205,13 +205,13 @@ def scan_hits(
     types = store.customer_types(warehouse, bucket) if types is None else types
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
-        dates = store.window_dates(warehouse, min(starts), max(days), rule)
+        dates = day_runs.window_dates(warehouse, min(starts), max(days), rule)
         window = sum(dates.rows.values()) // bucket.count
         pieces = bucket.split(max(1, -(-window // scan.slice_rows)))
 
         def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
             with warehouse.cursor() as reader:  # a connection per thread
-                runs = store.window_runs(reader, dates, min(starts), max(days), rule, piece)
+                runs = day_runs.window_runs(reader, dates, min(starts), max(days), rule, piece)
             merged = merge_window(runs, types, scan.block_rows)
             rows = len(merged.data.subject)
             found = scan_patterns(merged.data, end_days, start_days, params)

@@ -8,19 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from amlwatch.rules import BusinessCalendar, CalendarUnknown, RulePack, pack_for
 from amlwatch.synth.activity import (
     CHANNELS,
     CURRENCIES,
-    EXEMPTIONS,
     METHODS,
     PURPOSES,
     Rows,
@@ -34,21 +29,12 @@ from amlwatch.synth.cases import (
     PlantedCase,
     Planter,
 )
+from amlwatch.synth.files import address_changes, corrupt, to_table, write_ground_truth, write_table
 from amlwatch.synth.population import Population, build_population, fx_rates
 
 FORMATS = ("csv", "parquet", "mixed")
 # In a "mixed" inbox, these day numbers are written in another encoding or format.
 _MIXED = {2: "utf-8-sig", 4: "gb18030", 6: "parquet"}
-_CORRUPTIONS = (
-    ("amount", "negative amount", lambda v: "-" + v),
-    ("currency", "RMB instead of CNY", lambda v: "RMB"),
-    ("booked_at", "impossible time", lambda v: v[:11] + "25:61:00"),
-    ("direction", "unknown direction", lambda v: "both"),
-    ("account_id", "account not on file", lambda v: "6222999999999999999"),
-    ("customer_id", "customer not on file", lambda v: "C999999999"),
-    ("is_cash", "not a boolean", lambda v: "maybe"),
-    ("amount", "missing amount", lambda v: ""),
-)
 
 
 @dataclass(slots=True)
@@ -152,7 +138,7 @@ def generate_bank(
         planted = planter.rows_for(day)
         if planted is not None:
             rows = Rows.concat([rows, planted])
-        table, tags = _to_table(rows, pop, day)
+        table, tags = to_table(rows, pop, day)
         tag_to_txn.update(tags)
         style = (
             _MIXED.get(i, "utf-8")
@@ -160,22 +146,22 @@ def generate_bank(
             else ("parquet" if fmt == "parquet" else "utf-8")
         )
         if i in corrupt_at and style != "parquet":
-            table = _corrupt(rng, table, planter, day)
+            table = corrupt(rng, table, planter, day)
         folder = inbox / day.isoformat()
         folder.mkdir(exist_ok=True)
-        _write(table, folder / "transactions", style)
+        write_table(table, folder / "transactions", style)
         if i == 0:
-            _write(pop.customers, folder / "customers", style)
-            _write(pop.accounts, folder / "accounts", style)
+            write_table(pop.customers, folder / "customers", style)
+            write_table(pop.accounts, folder / "accounts", style)
         elif i % 7 == 0:
-            changed = _address_changes(rng, pop, day)
-            _write(changed, folder / "customers", style)
+            changed = address_changes(rng, pop, day)
+            write_table(changed, folder / "customers", style)
         published = rates.get(day)
         rate_date = day
         if published is None and i == 0:  # the first folder brings the rate last published
             published, rate_date = rate_on(day), day - dt.timedelta(days=1)
         if published is not None:
-            _write(
+            write_table(
                 pa.table(
                     {
                         "rate_date": pa.array([rate_date] * len(published), pa.date32()),
@@ -193,7 +179,7 @@ def generate_bank(
 
     _record_decoys(planter, pop, merchants, paydays, business_days)
     summary.cases = len(planter.cases)
-    _write_ground_truth(out, planter.cases, pop, tag_to_txn)
+    write_ground_truth(out, planter.cases, pop, tag_to_txn)
     summary.seconds = time.monotonic() - began
     manifest = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
     manifest.update(
@@ -312,144 +298,3 @@ def _record_decoys(
                     window=(business_days[0], business_days[-1]),
                 )
             )
-
-
-def _to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict[int, str]]:
-    order = np.argsort(rows.ts, kind="stable")
-    rows = rows.take(order)
-    n = len(rows)
-    numbers = pa.array(np.arange(1, n + 1, dtype=np.int64)).cast(pa.string())
-    txn_id = pc.binary_join_element_wise(f"T{day:%Y%m%d}", pc.utf8_lpad(numbers, 9, "0"), "")
-    units = pa.array(rows.fen // 100).cast(pa.string())
-    cents = pc.utf8_lpad(pa.array(rows.fen % 100).cast(pa.string()), 2, "0")
-    cp = pop.counterparties.take(pa.array(rows.cp))
-    vocab = lambda values, idx: pc.take(pa.array(values), pa.array(idx))  # noqa: E731
-    table = pa.table(
-        {
-            "txn_id": txn_id,
-            "booked_at": pa.array(rows.ts.astype("datetime64[s]")),
-            "customer_id": pc.take(pop.customers["customer_id"], pa.array(rows.cust)),
-            "account_id": pc.take(pop.accounts["account_id"], pa.array(rows.acct)),
-            "direction": vocab(["in", "out"], rows.out.astype(np.int64)),
-            "amount": pc.binary_join_element_wise(units, cents, "."),
-            "currency": vocab(CURRENCIES, rows.currency),
-            "is_cash": pa.array(rows.cash),
-            "is_cross_border": pa.array(rows.xb),
-            "tx_method": vocab(METHODS, rows.method),
-            "counterparty_name": cp["name"],
-            "counterparty_account": cp["account"],
-            "counterparty_bank_name": cp["bank_name"],
-            "counterparty_bank_code": cp["bank_code"],
-            "counterparty_region": cp["region"],
-            "counterparty_is_government": cp["is_government"],
-            "exemption_code": vocab(EXEMPTIONS, rows.exempt),
-            "branch_code": pc.take(pop.customers["branch_code"], pa.array(rows.cust)),
-            "channel": vocab(CHANNELS, rows.channel),
-            "purpose": vocab(PURPOSES, rows.purpose),
-        }
-    )
-    planted = np.flatnonzero(rows.tag >= 0)
-    ids = txn_id.take(pa.array(planted)).to_pylist()
-    return table, dict(zip(rows.tag[planted].tolist(), ids, strict=True))
-
-
-def _corrupt(rng: np.random.Generator, table: pa.Table, planter: Planter, day: dt.date) -> pa.Table:
-    """Append corrupted copies of a few rows (new ids), and one exact duplicate."""
-    text = pa.table(
-        {
-            name: pc.cast(col, pa.string())
-            for name, col in zip(table.column_names, table.columns, strict=True)
-        }
-    )
-    picks = rng.choice(table.num_rows, len(_CORRUPTIONS), replace=False)
-    bad = text.take(pa.array(picks)).to_pylist()
-    for k, ((column, what, broken), row) in enumerate(zip(_CORRUPTIONS, bad, strict=True)):
-        row["txn_id"] = f"X{day:%Y%m%d}{k:04d}"
-        row[column] = broken(row[column])
-        planter.cases.append(
-            PlantedCase(
-                f"bad_input-{row['txn_id']}",
-                "bad_input",
-                "quarantine",
-                -1,
-                what,
-                column=column,
-                txn_ids=[row["txn_id"]],
-            )
-        )
-    duplicate = text.take(pa.array([int(picks[0])])).to_pylist()
-    planter.cases.append(
-        PlantedCase(
-            f"bad_input-dup-{day:%Y%m%d}",
-            "bad_input",
-            "quarantine",
-            -1,
-            "exact duplicate of an earlier line",
-            column="txn_id",
-            txn_ids=[duplicate[0]["txn_id"]],
-        )
-    )
-    extra = pa.Table.from_pylist(bad + duplicate, schema=text.schema)
-    return pa.concat_tables([text, extra])
-
-
-def _address_changes(rng: np.random.Generator, pop: Population, day: dt.date) -> pa.Table:
-    k = max(1, pop.customers.num_rows // 100)
-    pick = np.sort(rng.choice(pop.customers.num_rows - len(pop.reserved), k, replace=False))
-    changed = pop.customers.take(pa.array(pick))
-    address = pc.binary_join_element_wise(changed["address"], f"（{day:%Y年%m月}迁入新址）", "")
-    return changed.set_column(changed.schema.get_field_index("address"), "address", address)
-
-
-def _write(table: pa.Table, stem: Path, style: str) -> None:
-    if style == "parquet":
-        if "amount" in table.column_names and pa.types.is_string(table.schema.field("amount").type):
-            table = table.set_column(
-                table.schema.get_field_index("amount"),
-                "amount",
-                pc.cast(table["amount"], pa.decimal128(20, 2)),
-            )
-        pq.write_table(table, stem.with_suffix(".parquet"))
-        return
-    path = stem.with_suffix(".csv")
-    if style == "utf-8":
-        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
-        return
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
-    data = sink.getvalue().to_pybytes()
-    path.write_bytes(
-        b"\xef\xbb\xbf" + data if style == "utf-8-sig" else data.decode("utf-8").encode("gb18030")
-    )
-
-
-def _write_ground_truth(
-    out: Path, cases: list[PlantedCase], pop: Population, tag_to_txn: dict[int, str]
-) -> None:
-    customer_ids = pop.customers["customer_id"].to_pylist()
-    with (out / "ground_truth.jsonl").open("w", encoding="utf-8") as fh:
-        for case in cases:
-            record: dict[str, Any] = {
-                "case_id": case.case_id,
-                "kind": case.kind,
-                "expect": case.expect,
-                "customer_id": customer_ids[case.customer] if case.customer >= 0 else None,
-                "note": case.note,
-                "txn_ids": case.txn_ids + [tag_to_txn[t] for t in case.tags],
-                "window": None
-                if case.window is None
-                else [case.window[0].isoformat(), case.window[1].isoformat()],
-            }
-            if case.kind == "bad_input":
-                record["column"] = case.column
-            else:
-                record["large_value"] = [
-                    {
-                        "characteristic_code": e["characteristic_code"],
-                        "trade_date": e["trade_date"].isoformat(),
-                        "direction": e["direction"],
-                        "txn_ids": [tag_to_txn[t] for t in e["tags"]],
-                    }
-                    for e in case.large_value
-                ]
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
