@@ -94,6 +94,16 @@ def _when(name: str) -> Column:
     return Column(name, "TIMESTAMP", pa.timestamp("us"))
 
 
+# a window's receipts and payments: total, count, distinct counterparties (hits and alerts)
+_WINDOW_LEGS = (
+    _money("in_total"),
+    _count("in_count"),
+    _count("in_parties"),
+    _money("out_total"),
+    _count("out_count"),
+    _count("out_parties"),
+)
+
 # one row per transaction x large-value characteristic it meets (data contract)
 LARGE_VALUE_TRANSACTIONS = ResultTable(
     "large_value_transactions",
@@ -127,12 +137,7 @@ SUSPICIOUS_HITS = ResultTable(
         _text("customer_type"),
         _date("window_start"),
         _date("window_end"),
-        _money("in_total"),
-        _count("in_count"),
-        _count("in_parties"),
-        _money("out_total"),
-        _count("out_count"),
-        _count("out_parties"),
+        *_WINDOW_LEGS,
         _money("out_after_first_in"),
         _text("rule_pack"),
         _when("scanned_at"),
@@ -154,12 +159,7 @@ SUSPICIOUS_ALERTS = ResultTable(
         _date("first_scan_date"),
         _date("last_scan_date"),
         _count("nights"),
-        _money("in_total"),
-        _count("in_count"),
-        _count("in_parties"),
-        _money("out_total"),
-        _count("out_count"),
-        _count("out_parties"),
+        *_WINDOW_LEGS,
         _ratio("through_flow"),
         _ratio("follow_share"),
         Column("score", "DOUBLE", pa.float64()),
