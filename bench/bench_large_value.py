@@ -141,17 +141,18 @@ def measure(mode: str, db: Path) -> dict[str, object]:
     from amlwatch.scanners.large_value import SCOPES
     from amlwatch.stages.large_value import _kernel_input, scan_large_value_dates
     from amlwatch.warehouse import Warehouse
-    from amlwatch.warehouse import large_value as lv_store
+    from amlwatch.warehouse import large_value as wh_large_value
+    from amlwatch.warehouse import patterns as wh_patterns
 
     pack = load_pack("pboc-2016")
     rule = pack.large_value
     out: dict[str, object] = {"mode": mode}
     with Warehouse.open(db, memory_limit="5GB") as wh:
         if mode == "kernel":
-            from amlwatch.warehouse import patterns as sp_store
-
-            table = lv_store.large_value_input(wh, DAYS, sorted(rule.exemption_codes), True, False)
-            data = _kernel_input(table, sp_store.customer_types(wh)).data
+            table = wh_large_value.large_value_input(
+                wh, DAYS, sorted(rule.exemption_codes), True, False
+            )
+            data = _kernel_input(table, wh_patterns.customer_types(wh)).data
             scan_large_value(data, pack)  # compile (cached) and warm up
             started = time.perf_counter()
             hits = scan_large_value(data, pack)

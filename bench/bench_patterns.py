@@ -301,7 +301,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     from amlwatch.stages.arrays import prepare
     from amlwatch.stages.patterns import scan_hits, scan_pattern_days, window_days
     from amlwatch.warehouse import Warehouse
-    from amlwatch.warehouse import patterns as store
+    from amlwatch.warehouse import patterns as wh_patterns
 
     pack = load_pack("pboc-2016")
     rule = pack.suspicious
@@ -313,8 +313,8 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     out: dict[str, object] = {"mode": mode}
     with Warehouse.open(db, memory_limit="5GB") as wh:
         if mode == "kernel":
-            table = store.pattern_window_rows(wh, first, last, rule)
-            prepared = prepare(table, store.customer_types(wh), rule.subject)
+            table = wh_patterns.pattern_window_rows(wh, first, last, rule)
+            prepared = prepare(table, wh_patterns.customer_types(wh), rule.subject)
             end_days, start_days = window_days(calendar, ends, rule)
             params = PatternParams.from_rule(rule)
             scan_patterns(prepared.data, end_days, start_days, params)  # load the cached code

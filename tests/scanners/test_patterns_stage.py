@@ -27,8 +27,8 @@ from amlwatch.stages.patterns import (
 )
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Bucket, Warehouse
-from amlwatch.warehouse import patterns as sp_store
-from amlwatch.warehouse import submission as sub_store
+from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.warehouse import submission as wh_submission
 
 START = dt.date(2026, 9, 21)
 RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_out": "AMLW-SP-0102"}
@@ -240,15 +240,15 @@ def test_the_evidence_is_kept_whole_and_read_back_as_the_window_holds_it(
         )
         counted = wh.rows("SELECT count(*) FROM suspicious_evidence_detail")[0][0]
         assert stored == [] and kept == [] and counted == sum(evidence_count(db)) > 0
-        report = sp_store.alert_transaction_rows(wh, ids)
-        detail = sub_store.alerts_detail_rows(wh, ids)
+        report = wh_patterns.alert_transaction_rows(wh, ids)
+        detail = wh_submission.alerts_detail_rows(wh, ids)
     assert len(report) == len(detail) == counted
     older = tmp_path / "older.duckdb"
     shutil.copy(db, older)
     with Warehouse.open(older) as wh:
         wh.execute("DELETE FROM suspicious_evidence_detail")
-        assert sp_store.alert_transaction_rows(wh, ids) == report
-        assert sub_store.alerts_detail_rows(wh, ids) == detail
+        assert wh_patterns.alert_transaction_rows(wh, ids) == report
+        assert wh_submission.alerts_detail_rows(wh, ids) == detail
 
 
 def evidence_count(db: Path) -> list[int]:

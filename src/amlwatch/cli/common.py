@@ -14,8 +14,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from amlwatch import __version__
-from amlwatch.settings import get_settings
+from amlwatch import __version__, wiring
 
 app = typer.Typer(
     name="amlwatch",
@@ -189,10 +188,10 @@ def progress_bar() -> Progress:
 
 
 def say_where(db: Path | None) -> None:
-    path = Path(db or get_settings().db).resolve()
+    path = Path(db or wiring.settings().db).resolve()
     console.print(
         f"结果 results: warehouse [bold]{path}[/] (tables transactions, quarantine, load_log, "
         "large_value_transactions, suspicious_alerts, …); report tables under "
-        f"[bold]{Path(get_settings().reports_dir).resolve()}/<date>/[/], the regulator's "
+        f"[bold]{Path(wiring.settings().reports_dir).resolve()}/<date>/[/], the regulator's "
         "packages to upload in its [bold]submission/[/] (amlwatch submissions)"
     )

@@ -48,7 +48,7 @@ def alerts(
 @app.command()
 def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 30) -> None:
     """运行记录 / Show the run log: each nightly run's outcome, counts, durations, memory."""
-    from amlwatch.warehouse.runs import recent_runs
+    from amlwatch.warehouse.run_log import recent_runs
 
     path = wiring.warehouse_path(db)
     with wiring.open_warehouse(path, read_only=True) as warehouse:

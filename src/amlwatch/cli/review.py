@@ -20,7 +20,7 @@ from amlwatch.cli.common import (
     parse_date,
     users_app,
 )
-from amlwatch.settings import Settings, get_settings
+from amlwatch.settings import Settings
 
 
 @app.command()
@@ -37,7 +37,7 @@ def web(
     """
     import uvicorn
 
-    settings = get_settings()
+    settings = wiring.settings()
     bind, listen = host or settings.web_host, port or settings.web_port
     console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
     if workers == 1:
@@ -65,7 +65,7 @@ def create_admin(
 
     The password is asked for twice and never echoed (or read from AMLWATCH_ADMIN_PASSWORD).
     """
-    secret = get_settings().admin_password
+    secret = wiring.settings().admin_password
     password = (secret.get_secret_value() if secret else "") or typer.prompt(
         "密码 / password (12+ characters, 3 kinds)", hide_input=True, confirmation_prompt=True
     )
@@ -122,7 +122,7 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
     from amlwatch.stages.cases import generate_case_report
     from amlwatch.web import create_app
 
-    settings = settings or get_settings()
+    settings = settings or wiring.settings()
     review = wiring.review_for(wiring.case_store(db, settings), settings)
     return create_app(
         review,

@@ -12,6 +12,7 @@ import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
+from amlwatch import wiring
 from amlwatch.cli.common import (
     AddressOpt,
     BucketsOpt,
@@ -28,7 +29,6 @@ from amlwatch.cli.common import (
     quiet_prefect,
     say_where,
 )
-from amlwatch.settings import get_settings
 
 
 @app.command()
@@ -115,7 +115,7 @@ def serve(
         timezone,
         dask_address,
         inbox=inbox,
-        db=db or get_settings().db,
+        db=db or wiring.settings().db,
         rule_pack=rule_pack,
         buckets=buckets if buckets > 1 else None,
     )
@@ -158,7 +158,7 @@ def backfill(
     from amlwatch.stages.run_log import backfill_dates, not_completed
     from pipelines.nightly import nightly_on
 
-    folder = Path(inbox or get_settings().inbox)
+    folder = Path(inbox or wiring.settings().inbox)
     try:
         dates = backfill_dates(
             folder,

@@ -15,8 +15,8 @@ from amlwatch.ingest.parse import StreamedFile, read_input, stream_input
 from amlwatch.ingest.schema import KEYS, SPECS
 from amlwatch.models import InputFile, InputKind, LoadReport
 from amlwatch.warehouse import LoadBatch, Warehouse
+from amlwatch.warehouse.database import Derivation
 from amlwatch.warehouse.row_checks import LINE, compile_row_checks
-from amlwatch.warehouse.store import Derivation
 
 log = logging.getLogger(__name__)
 

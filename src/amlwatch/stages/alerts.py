@@ -19,7 +19,7 @@ import pyarrow as pa
 from amlwatch.rules import RulePack, SuspiciousRule
 from amlwatch.stages.narrative import narrative
 from amlwatch.warehouse import Warehouse
-from amlwatch.warehouse import patterns as store
+from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_ALERT_TRANSACTIONS, SUSPICIOUS_ALERTS
 
 
@@ -34,8 +34,8 @@ def store_alerts(
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Replace the days' hits and rebuild the affected subjects' alerts; counts of alerts
     opened / extended by these nights, per standard."""
-    subjects = store.affected_subjects(warehouse, days, hits)
-    stored = store.hits_of(warehouse, subjects).to_pylist()
+    subjects = wh_patterns.affected_subjects(warehouse, days, hits)
+    stored = wh_patterns.hits_of(warehouse, subjects).to_pylist()
     scanned = set(days)
     merged = [h for h in stored if h["scan_date"] not in scanned] + hits.to_pylist()
     merged.sort(
@@ -69,7 +69,7 @@ def store_alerts(
             "window_end": pa.array([a["window_end"] for a in alerts], pa.date32()),
         }
     )
-    detail = store.evidence_rows(warehouse, alert_table, rule)
+    detail = wh_patterns.evidence_rows(warehouse, alert_table, rule)
     evidence = detail.select(
         ["alert_id", "txn_id", "direction", "amount_cny", "party", "counterparty_name"]
     ).to_pylist()
@@ -90,7 +90,7 @@ def store_alerts(
             _top(rows, "out", rule.top_counterparties), ensure_ascii=False
         )
         alert["narrative"] = narrative(alert, side)
-    store.replace_patterns(
+    wh_patterns.replace_patterns(
         warehouse,
         days,
         hits,

@@ -16,8 +16,8 @@ from amlwatch.models import User
 from amlwatch.reports import write_suspicious_tables
 from amlwatch.stages.filings import file_suspicious_case
 from amlwatch.submission.messages import SuspiciousCase, split_narrative
-from amlwatch.warehouse import patterns as sp_store
-from amlwatch.warehouse import submission as sub_store
+from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.warehouse import submission as wh_submission
 
 
 def open_cases_of_run(
@@ -27,14 +27,14 @@ def open_cases_of_run(
     re-scanned) opened or extended."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-        alerts = sp_store.alerts_of_run(warehouse, [run_date, *rescanned])
+        alerts = wh_patterns.alerts_of_run(warehouse, [run_date, *rescanned])
         ids = [str(a["alert_id"]) for a in alerts]
         # one probe of the window for the evidence (the slow part at a large bank): the
         # report tables' shape is derived from the message's
-        detail = sub_store.alerts_detail_rows(warehouse, ids)
+        detail = wh_submission.alerts_detail_rows(warehouse, ids)
         subjects = {
             str(c["customer_id"]): c
-            for c in sub_store.customers_by_id(
+            for c in wh_submission.customers_by_id(
                 warehouse, sorted({str(a["customer_id"]) for a in alerts})
             )
         }

@@ -33,8 +33,8 @@ from amlwatch.submission.messages import (
 from amlwatch.submission.names import MessageName
 from amlwatch.submission.receipts import Action, ReceiptReading
 from amlwatch.submission.validate import check
-from amlwatch.warehouse import large_value as lv_store
-from amlwatch.warehouse import submission as sub_store
+from amlwatch.warehouse import large_value as wh_large_value
+from amlwatch.warehouse import submission as wh_submission
 
 
 def file_suspicious_case(
@@ -64,8 +64,8 @@ def write_large_value_submission(
     `reports/<run_date>/submission/` and record every file in the case store."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-        dates = lv_store.trade_dates_loaded(warehouse, run_date)
-        rows = lv_store.large_value_submission_rows(warehouse, dates)
+        dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
+        rows = wh_large_value.large_value_submission_rows(warehouse, dates)
     with wiring.open_ledger(db, settings) as ledger:
         folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat(), "submission")
         day = today or wiring.today()
@@ -102,7 +102,7 @@ def correct_from_receipt(
         ]
         wanted = listed or ledger.keys_of(name)
         with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-            rows = sub_store.large_value_rows_for_keys(warehouse, wanted)
+            rows = wh_submission.large_value_rows_for_keys(warehouse, wanted)
         _require_all(wanted, rows)
         day = wiring.today()
         return file_large_value_correction(
@@ -148,7 +148,7 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
         if notice.name.kind == "A" and notice.name.report == "BH":
             wanted = [(r["customer"], r["day"], r["code"], r["txn_id"]) for r in notice.records]
             with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-                rows = sub_store.large_value_rows_for_keys(warehouse, wanted)
+                rows = wh_submission.large_value_rows_for_keys(warehouse, wanted)
             _require_all(wanted, rows)
             return file_large_value_correction(
                 rows, who, ledger, folder, day, notice=stem, answers=stem
@@ -171,7 +171,7 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
             )
         condition = {k: (None if v in (None, "", NA) else v) for k, v in notice.supplement.items()}
         with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-            subjects, txns = sub_store.supplement_rows(
+            subjects, txns = wh_submission.supplement_rows(
                 warehouse,
                 dt.datetime.strptime(str(condition["BGDT"]), "%Y%m%d").date(),
                 dt.datetime.strptime(str(condition["EDDT"]), "%Y%m%d").date(),
@@ -197,10 +197,10 @@ def write_suspicious_submission(
     cases, the alert stands in for the confirmed case."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-        alert, txns = sub_store.alert_submission_rows(warehouse, alert_id)
+        alert, txns = wh_submission.alert_submission_rows(warehouse, alert_id)
         if alert is None:
             raise SubmissionError(f"no alert {alert_id}")
-        subjects = sub_store.customers_by_id(warehouse, [alert["customer_id"]])
+        subjects = wh_submission.customers_by_id(warehouse, [alert["customer_id"]])
     stcb, aosp = split_narrative(str(alert["narrative"]))
     case = SuspiciousCase(
         stcb=stcb,

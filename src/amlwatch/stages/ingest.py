@@ -12,7 +12,7 @@ from amlwatch.ingest import ingest_business_date
 from amlwatch.models import LoadReport
 from amlwatch.rules import pack_for
 from amlwatch.warehouse import day_runs, inspect
-from amlwatch.warehouse.store import Derivation
+from amlwatch.warehouse.database import Derivation
 
 
 def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = None) -> LoadReport:

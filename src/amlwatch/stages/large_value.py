@@ -28,8 +28,8 @@ from amlwatch.scanners.large_value import candidate_rows
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.arrays import customer_codes, decimal_milli
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse
-from amlwatch.warehouse import large_value as lv_store
-from amlwatch.warehouse import patterns as sp_store
+from amlwatch.warehouse import large_value as wh_large_value
+from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import LARGE_VALUE_TRANSACTIONS
 
 
@@ -43,7 +43,7 @@ def scan_large_value_day(
     """
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings) as warehouse:
-        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
         return scan_large_value_dates(warehouse, dates, rule_pack, settings.scan)
 
 
@@ -57,7 +57,7 @@ def scan_large_value_bucket(
     """
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings, scanning=True) as warehouse:
-        dates = lv_store.trade_dates_loaded(warehouse, run_date)
+        dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
         return large_value_part(warehouse, dates, rule_pack, bucket, settings.scan)
 
 
@@ -104,10 +104,10 @@ def large_value_part(
         pack = load_pack(rule_pack) if rule_pack else pack_for(day)
         by_pack.setdefault(pack.label, (pack, []))[1].append(day)
     tables = []
-    types = sp_store.customer_types(warehouse, bucket)
+    types = wh_patterns.customer_types(warehouse, bucket)
     for pack, days in by_pack.values():
         rule = pack.large_value
-        table = lv_store.large_value_input(
+        table = wh_large_value.large_value_input(
             warehouse,
             days,
             sorted(rule.exemption_codes),
@@ -141,7 +141,7 @@ def store_large_value_parts(
         for code, n in part.summary.hits_by_code.items():
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + n
     hits = [p.hits for p in parts if p.hits.num_rows]
-    lv_store.replace_large_value_hits(
+    wh_large_value.replace_large_value_hits(
         warehouse, dates, pa.concat_tables(hits) if hits else LARGE_VALUE_TRANSACTIONS.empty()
     )
     summary.duration_s += time.monotonic() - started
@@ -224,7 +224,7 @@ def _hit_rows(
     )
     found = found.append_column("k", pa.array(hits.characteristic, pa.int16()))
     found = found.append_column("total", pa.array(hits.total, pa.int64()))
-    details = lv_store.transactions_by_rowid(warehouse, pc.unique(found["rid"]))
+    details = wh_large_value.transactions_by_rowid(warehouse, pc.unique(found["rid"]))
     rows = found.join(details, "rid", join_type="inner")
     codes = pa.array([c.code for c in pack.large_value.characteristics], pa.string())
     own = pc.if_else(rows["rmb"], rows["cny_milli"], rows["usd_milli"])
@@ -258,8 +258,8 @@ def write_large_value_report(
     settings = wiring.settings()
     calendar = wiring.calendar(settings)
     with wiring.open_warehouse(db, settings) as warehouse:
-        dates = lv_store.trade_dates_loaded(warehouse, run_date)
-        rows = lv_store.large_value_report_rows(warehouse, dates)
+        dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
+        rows = wh_large_value.large_value_report_rows(warehouse, dates)
     folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat())
     return write_large_value_tables(
         rows, folder, run_date, lambda day: calendar.add_business_days(day, 5)

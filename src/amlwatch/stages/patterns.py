@@ -35,7 +35,7 @@ from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
-from amlwatch.warehouse import patterns as store
+from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
 
 EPOCH = dt.date(1970, 1, 1)
@@ -133,7 +133,7 @@ def scan_pattern_part(
     """The hits of the windows ending on each of `ends` for one bucket's customers (read only)."""
     started = time.monotonic()
     part = PatternPart()
-    types = store.customer_types(warehouse, bucket)
+    types = wh_patterns.customer_types(warehouse, bucket)
     for label, (pack, days) in packs_by_day(ends, rule_pack).items():
         if pack.suspicious is not None:
             hits, scanned = scan_hits(
@@ -202,7 +202,7 @@ def scan_hits(
     days = sorted(days)
     end_days, start_days = window_days(calendar, days, rule)
     starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
-    types = store.customer_types(warehouse, bucket) if types is None else types
+    types = wh_patterns.customer_types(warehouse, bucket) if types is None else types
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         dates = day_runs.window_dates(warehouse, min(starts), max(days), rule)
@@ -236,14 +236,14 @@ def scan_hits(
         return pa.concat_tables([t for t, _ in results]), sum(n for _, n in results)
 
     # per account: the window sorted here
-    table = store.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
+    table = wh_patterns.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
     prepared = prepare(table, types, rule.subject)
     rows = table.num_rows
     del table  # the arrays are in `prepared` now
     found = scan_patterns(prepared.data, end_days, start_days, params)
     entity = prepared.data.entity[found.lo]
     rids = [int(r) for r in prepared.rid[found.lo]]
-    by_rid = store.subject_ids(warehouse, rids)
+    by_rid = wh_patterns.subject_ids(warehouse, rids)
     names = [by_rid[r] for r in rids]
     return hits_table(found, entity, names, days, starts, pack, rule), rows
 
@@ -292,7 +292,7 @@ def write_suspicious_report(
     extended."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings) as warehouse:
-        alerts = store.alerts_of_run(warehouse, [run_date])
-        txns = store.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
+        alerts = wh_patterns.alerts_of_run(warehouse, [run_date])
+        txns = wh_patterns.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
     folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat())
     return write_suspicious_tables(alerts, txns, folder, run_date)

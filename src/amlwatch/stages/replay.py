@@ -11,7 +11,7 @@ from amlwatch.rules import BusinessCalendar, RulePack
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.patterns import scan_hits
 from amlwatch.warehouse import Warehouse
-from amlwatch.warehouse import patterns as store
+from amlwatch.warehouse import patterns as wh_patterns
 
 
 @dataclass(slots=True)
@@ -58,7 +58,7 @@ def replay(
     scan: ScanSettings | None = None,
 ) -> ReplayResult:
     """Scan the windows ending on each of `ends` under both packs and compare (read only)."""
-    types = store.customer_types(warehouse)
+    types = wh_patterns.customer_types(warehouse)
     result = ReplayResult(
         scan_dates=sorted(ends),
         customers=types.num_rows,

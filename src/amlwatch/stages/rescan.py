@@ -10,8 +10,8 @@ from amlwatch import wiring
 from amlwatch.models import RescanSummary
 from amlwatch.rules import load_pack, pack_for
 from amlwatch.stages.patterns import scan_pattern_days
-from amlwatch.warehouse import patterns as sp_store
-from amlwatch.warehouse import runs as runs_store
+from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.warehouse import run_log as wh_run_log
 
 
 def rescan_following(
@@ -35,12 +35,12 @@ def rescan_following(
     candidates = [run_date + dt.timedelta(days=i) for i in range(1, (last - run_date).days + 1)]
     candidates = [e for e in candidates if calendar.window_start(e, days) <= run_date]
     with wiring.open_warehouse(db, settings) as warehouse:
-        ends = sorted(runs_store.completed_dates(warehouse, candidates))
+        ends = sorted(wh_run_log.completed_dates(warehouse, candidates))
         if not ends:
             return summary
-        before = sp_store.alert_state(warehouse)
+        before = wh_patterns.alert_state(warehouse)
         scan_pattern_days(warehouse, ends, calendar, rule_pack, settings.scan)
-        after = sp_store.alert_state(warehouse)
+        after = wh_patterns.alert_state(warehouse)
     summary.scan_dates = ends
     summary.opened = sorted(set(after) - set(before))
     summary.removed = sorted(set(before) - set(after))

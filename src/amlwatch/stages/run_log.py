@@ -10,7 +10,7 @@ from pathlib import Path
 from amlwatch import wiring
 from amlwatch.ingest import inbox_dates
 from amlwatch.models import NightlyReport
-from amlwatch.warehouse import runs as runs_store
+from amlwatch.warehouse import run_log as wh_run_log
 
 
 def peak_rss_mb() -> float:
@@ -63,7 +63,7 @@ def record_run(
         "error": error,
     }
     with wiring.open_warehouse(db) as warehouse:
-        runs_store.record_run(warehouse, run)
+        wh_run_log.record_run(warehouse, run)
     if report is not None:
         report.run_id = run_id
         report.stage_seconds = dict(stage_seconds)
@@ -94,7 +94,7 @@ def not_completed(dates: list[dt.date], db: Path | None = None) -> list[dt.date]
     if not path.exists():
         return dates
     with wiring.open_warehouse(path, read_only=True) as warehouse:
-        done = runs_store.completed_dates(warehouse, dates)
+        done = wh_run_log.completed_dates(warehouse, dates)
     for i, day in enumerate(dates):
         if day not in done:
             return dates[i:]

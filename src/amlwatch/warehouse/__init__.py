@@ -1,8 +1,8 @@
 """The only code that talks to DuckDB: schema, loads, window queries, result tables."""
 
 from amlwatch.warehouse.buckets import WHOLE, Bucket
+from amlwatch.warehouse.database import LoadBatch, Warehouse
 from amlwatch.warehouse.exceptions import WarehouseError, WarehouseLocked, WarehouseUnavailable
-from amlwatch.warehouse.store import LoadBatch, Warehouse
 
 __all__ = [
     "WHOLE",

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
-from amlwatch.warehouse.store import Warehouse
+from amlwatch.warehouse.database import Warehouse
 
 # the counterparty identity counted for "distinct parties" (data contract: the account first)
 PARTY_KEY = """coalesce(nullif(t.counterparty_account, ''), nullif(t.counterparty_id_number, ''),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from amlwatch.warehouse.store import Warehouse
+from amlwatch.warehouse.database import Warehouse
 
 
 def loaded_dates(warehouse: Warehouse) -> list[tuple[dt.date, str]]:

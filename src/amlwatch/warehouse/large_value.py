@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from amlwatch.warehouse.buckets import WHOLE, Bucket
-from amlwatch.warehouse.store import Warehouse
+from amlwatch.warehouse.database import Warehouse
 
 
 def trade_dates_loaded(warehouse: Warehouse, business_date: dt.date) -> list[dt.date]:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
+from amlwatch.warehouse.database import Warehouse
 from amlwatch.warehouse.day_runs import (
     NOT_EXCLUDED,
     PARTY_KEY,
@@ -26,7 +27,6 @@ from amlwatch.warehouse.picks import (
     sql_date_list,
     sql_text_list,
 )
-from amlwatch.warehouse.store import Warehouse
 
 
 def pattern_window_rows(

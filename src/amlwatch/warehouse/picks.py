@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from amlwatch.warehouse.store import Warehouse
+from amlwatch.warehouse.database import Warehouse
 
 PICKED = "_picked"
 

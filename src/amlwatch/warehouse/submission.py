@@ -8,8 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from amlwatch.warehouse.database import Warehouse
 from amlwatch.warehouse.patterns import picked_evidence
-from amlwatch.warehouse.store import Warehouse
 
 # a transaction with its account and customer, as the STIF / TSDT groups need it
 _TXN_DETAIL = """

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from amlwatch.warehouse.store import Warehouse
+from amlwatch.warehouse.database import Warehouse
 
 _COLUMNS = (
     "run_id",
