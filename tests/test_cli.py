@@ -113,6 +113,7 @@ def test_calendar_refuses_an_unknown_year() -> None:
     assert "does not know 2031" in result.output
 
 
+@pytest.mark.slow
 def test_replay_shows_what_changed_parameters_change_and_alerts_lists_them(tmp_path: Path) -> None:
     from amlwatch.ingest import inbox_dates
     from amlwatch.stages.ingest import ingest_day

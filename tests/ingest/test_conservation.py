@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def build(plan: list, first_line: int) -> tuple[list[dict[str, str]], dict[int, 
     return rows, expected
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=row_plan, encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "parquet"]))
 def test_loaded_plus_quarantined_equals_input(plan: list, encoding: str) -> None:

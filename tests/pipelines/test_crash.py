@@ -87,6 +87,7 @@ def case_rows(db: Path) -> list[tuple[object, ...]]:
         store.close()
 
 
+@pytest.mark.slow
 def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -> None:
     bank = tmp_path / "bank"
     generate_bank(bank, customers=700, days=6, start=START, fmt="mixed", corrupt_days=1, seed=9)

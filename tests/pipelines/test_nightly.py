@@ -307,6 +307,7 @@ def result_tables(db: Path) -> dict[str, list[tuple]]:
     return tables
 
 
+@pytest.mark.slow
 def test_the_flow_on_a_two_worker_dask_cluster_equals_the_single_process_run(
     tmp_path: Path,
 ) -> None:

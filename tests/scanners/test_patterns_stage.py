@@ -255,6 +255,7 @@ def evidence_count(db: Path) -> list[int]:
     return [a["evidence_count"] for a in alerts(db)]
 
 
+@pytest.mark.slow
 def test_the_committed_sample_alerts_on_every_ring_and_no_decoy(tmp_path: Path) -> None:
     sample = Path(__file__).parents[2] / "data_samples"
     db = tmp_path / "sample.duckdb"

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from amlwatch.ingest import FileRejected, InboxMissing, ingest_business_date
-from amlwatch.warehouse import Warehouse, WarehouseLocked
-from amlwatch.warehouse import store as store_module
+from amlwatch.warehouse import Warehouse, WarehouseLocked, database
 from tests.conftest import ACCOUNTS, CUSTOMERS, DAY, FX, txn, write_day
 
 NEXT = DAY + dt.timedelta(days=1)
@@ -57,7 +56,9 @@ def test_a_corrected_file_replaces_the_old_rows(warehouse: Warehouse, inbox: Pat
     assert warehouse.scalar("SELECT count(*) FROM quarantine") == 0
 
 
-@pytest.mark.parametrize("step", ["_quarantine_rows", "_quarantine", "_record_load"])
+@pytest.mark.parametrize(
+    "step", ["Warehouse._quarantine_rows", "Warehouse._quarantine", "record_load"]
+)
 def test_a_failure_mid_load_leaves_the_previous_state(
     warehouse: Warehouse, inbox: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
@@ -69,7 +70,8 @@ def test_a_failure_mid_load_leaves_the_previous_state(
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk vanished")
 
-    monkeypatch.setattr(store_module.Warehouse, step, explode)
+    owner, _, name = step.rpartition(".")
+    monkeypatch.setattr(getattr(database, owner) if owner else database, name, explode)
     with pytest.raises(RuntimeError, match="disk vanished"):
         ingest_business_date(warehouse, inbox, DAY)
     assert snapshot(warehouse) == before
@@ -85,11 +87,11 @@ def test_a_killed_process_leaves_the_previous_state(tmp_path: Path, inbox: Path)
     script = textwrap.dedent(f"""
         import os, datetime as dt
         from pathlib import Path
-        from amlwatch.warehouse import Warehouse, store
+        from amlwatch.warehouse import Warehouse, database
         from amlwatch.ingest import ingest_business_date
         def die(*a, **k):
             os._exit(9)  # no rollback, no close: as if the machine stopped
-        store.Warehouse._record_load = die
+        database.record_load = die
         with Warehouse.open(Path({str(db)!r})) as wh:
             ingest_business_date(wh, Path({str(inbox)!r}), dt.date.fromisoformat({DAY.isoformat()!r}))
     """)
