@@ -325,7 +325,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             out["hits"] = int(sum(bin(int(f)).count("1") for f in found.flags))
         elif mode == "stage":
             scan_hits(wh, ends[:1], calendar, pack, rule)  # load the cached code once
-            wh.execute("DELETE FROM suspicious_hits").fetchall()
+            wh.execute("DELETE FROM suspicious_hits")
             started = time.perf_counter()
             summary = scan_pattern_days(wh, ends, calendar)
             out["seconds"] = time.perf_counter() - started
@@ -344,7 +344,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
                 )
             sql = (SQL_NIGHT if workload == "a" else SQL_BACKTEST).format(**fmt)
             started = time.perf_counter()
-            wh.execute(sql, [first, last, sorted(rule.exclude_purposes)]).fetchall()
+            wh.execute(sql, [first, last, sorted(rule.exclude_purposes)])
             out["seconds"] = time.perf_counter() - started
             out["rows"] = wh.scalar(
                 "SELECT count(*) FROM transactions WHERE trade_date BETWEEN ? AND ?", [first, last]

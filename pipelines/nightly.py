@@ -26,6 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from amlwatch import wiring
 from amlwatch.cases import Intake
 from amlwatch.models import (
+    CalendarCheck,
     Filing,
     LargeValueSummary,
     LoadReport,
@@ -34,7 +35,7 @@ from amlwatch.models import (
     RescanSummary,
 )
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
-from amlwatch.stages import cases, filings, large_value, patterns, rescan, run_log
+from amlwatch.stages import calendar, cases, filings, large_value, patterns, rescan, run_log
 from amlwatch.stages import ingest as ingest_stage
 from amlwatch.stages.large_value import LargeValuePart
 from amlwatch.stages.patterns import PatternPart
@@ -60,6 +61,15 @@ RETRY_TRANSIENT: dict[str, Any] = {
 def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport:
     """Load the run date's inbox folder into the warehouse."""
     return ingest_stage.ingest_day(run_date, inbox, db)
+
+
+@task(**RETRY_TRANSIENT)
+def check_calendar(
+    run_date: dt.date, db: Path | None, reports_dir: Path | None, rule_pack: str | None
+) -> CalendarCheck:
+    """Tonight's calendar (provisional?), and earlier provisional nights re-done on an official
+    schedule that has arrived since."""
+    return calendar.check_calendar(run_date, db, reports_dir, rule_pack)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_large_value[{bucket}]")
@@ -158,6 +168,7 @@ def nightly(
 
     try:
         report = NightlyReport(load=timed("ingest", ingest, day, inbox, db))
+        report.calendar = timed("calendar", check_calendar, day, db, reports_dir, rule_pack)
         report.large_value = timed("large_value", _large_value, day, db, rule_pack, split)
         report.large_value_report = timed(
             "large_value_report", write_large_value_report, day, db, reports_dir

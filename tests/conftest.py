@@ -21,7 +21,7 @@ CUSTOMERS = [
         "name": "张三",
         "customer_type": "individual",
         "id_type": "110001",
-        "id_number": "110101199001011234",
+        "id_number": "110101199001011237",
         "branch_code": "B001",
     },
     {
@@ -29,7 +29,7 @@ CUSTOMERS = [
         "name": "北京华信贸易有限公司",
         "customer_type": "entity",
         "id_type": "610099",
-        "id_number": "91110105000000001X",
+        "id_number": "91110105000000001Y",
         "branch_code": "B002",
     },
 ]

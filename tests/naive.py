@@ -28,6 +28,33 @@ class NaiveTxn:
     amount_usd: Decimal
     exemption_code: str | None
     counterparty_is_government: bool | None
+    counter_currency: str | None = None
+    initiated_by: str | None = None
+    to_own_account: bool = False  # the counterparty account is another of the customer's here
+    customer_is_state_organ: bool = False
+
+
+def is_exempt(t: NaiveTxn, rule: Any) -> bool:
+    """Article 7 by its words: a state-organ party, or a claimed exemption whose conditions
+    all hold (an unknown code exempts nothing)."""
+    if rule.state_organ_party in ("either", "counterparty") and t.counterparty_is_government:
+        return True
+    if rule.state_organ_party == "either" and t.customer_is_state_organ:
+        return True
+    claimed = dict(rule.aliases).get(t.exemption_code or "", t.exemption_code)
+    for item in rule.exemptions:
+        if item.code != claimed or t.customer_type not in item.customer_types:
+            continue
+        if item.currencies == "foreign_to_foreign" and not (
+            t.currency != "CNY" and t.counter_currency not in (None, "", "CNY", t.currency)
+        ):
+            continue
+        if item.counterparty == "own_account" and not t.to_own_account:
+            continue
+        if item.initiated_by == "institution" and t.initiated_by != "institution":
+            continue
+        return True
+    return False
 
 
 def _in_scope(scope: str, t: NaiveTxn) -> bool:
@@ -46,11 +73,7 @@ def large_value_hits(txns: Iterable[NaiveTxn], pack: RulePack) -> set[tuple[str,
     """(txn_id, characteristic code) of every large-value hit, by the rule's plain words."""
     rule = pack.large_value
     counted = [
-        t
-        for t in txns
-        if not (t.exemption_code and t.exemption_code in rule.exemption_codes)
-        and not (rule.government_counterparty_exempt and t.counterparty_is_government)
-        and not (rule.rmb_only and t.currency != "CNY")
+        t for t in txns if not is_exempt(t, rule) and not (rule.rmb_only and t.currency != "CNY")
     ]
     hits: set[tuple[str, str]] = set()
     for c in rule.characteristics:

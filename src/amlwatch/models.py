@@ -81,6 +81,9 @@ class LoadReport:
     replaced_load_id: str | None = None
     quiet_day: bool = False
     sample_rejects: list[RejectedRow] = field(default_factory=list)
+    # coded values the product does not know (loaded, treated conservatively: an unknown
+    # exemption exempts nothing): table, column, value (masked if long), rows, first line
+    unknown_codes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total_in(self) -> int:
@@ -144,6 +147,21 @@ class RescanSummary:
 
 
 @dataclass(slots=True)
+class CalendarCheck:
+    """Tonight's calendar: whether it is provisional, the warnings for the operators, and the
+    earlier provisional nights re-done because their year's official schedule has arrived."""
+
+    provisional: bool = False  # tonight's window or deadline rests on a provisional year
+    notes: list[str] = field(default_factory=list)  # what the operators must read
+    rescanned: list[dt.date] = field(default_factory=list)  # nights whose window changed
+    reports_rewritten: list[dt.date] = field(default_factory=list)  # nights whose due changed
+    confirmed: list[dt.date] = field(default_factory=list)  # provisional nights now official
+    opened: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Filing:
     """What a regulatory filing wrote: message stems, ZIP packages, record counts."""
 
@@ -167,6 +185,7 @@ class NightlyReport:
     patterns: PatternSummary | None = None
     suspicious_report: Any = None
     rescan: RescanSummary | None = None
+    calendar: CalendarCheck | None = None
     submission: Filing | None = None
     cases: Any = None  # what the intake into the case store did (amlwatch.cases.Intake)
     run_id: str | None = None

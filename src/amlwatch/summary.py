@@ -38,12 +38,40 @@ def load_report_markdown(report: LoadReport) -> str:
         ]
         for r in report.sample_rejects:
             lines.append(f"| {r.file} | {r.line} | {r.column or ''} | {r.reason} |")
+    if report.unknown_codes:
+        lines += [
+            "",
+            "**未知代码 Unknown codes** (loaded as given; an unknown exemption exempts nothing — "
+            "map the bank's own names in its rule pack):",
+            "",
+            "| file | column | value | rows | first line |",
+            "|---|---|---|---:|---:|",
+        ]
+        for u in report.unknown_codes:
+            lines.append(
+                f"| {u['file']} | {u['column']} | `{u['value']}` | {u['rows']:,} | {u['line']} |"
+            )
     return "\n".join(lines)
 
 
 def nightly_markdown(report: NightlyReport) -> str:
     """A night's run as Markdown: the load, then what each scanner found."""
     parts = [load_report_markdown(report.load)]
+    calendar = report.calendar
+    if calendar is not None and calendar.notes:
+        parts += ["", "### 营业日历 Calendar", ""]
+        parts += [f"- **注意 / note:** {note}" for note in calendar.notes]
+        changes = calendar.opened + calendar.removed + calendar.changed
+        if calendar.rescanned:
+            nights = ", ".join(map(str, calendar.rescanned))
+            parts.append(
+                f"- Re-scanned on the official schedule: {nights}; alerts opened "
+                f"{len(calendar.opened)}, removed {len(calendar.removed)}, changed "
+                f"{len(calendar.changed)}" + (": " + ", ".join(changes) if changes else "")
+            )
+        if calendar.reports_rewritten:
+            nights = ", ".join(map(str, calendar.reports_rewritten))
+            parts.append(f"- Large-value reports rewritten with their new deadlines: {nights}")
     lv = report.large_value
     if lv is not None:
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(lv.hits_by_code.items())) or "none"

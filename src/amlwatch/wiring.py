@@ -116,13 +116,16 @@ def institution(settings: Settings | None = None) -> Institution:
 def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
     """The review use cases over a store, with the business-day calendar and code tables."""
     settings = settings or get_settings()
+    days = calendar(settings)
     return Review(
         store,
-        add_working_days=calendar(settings).add_business_days,
+        add_working_days=days.add_business_days,
         crime_types=CRIME_TYPE_NAMES,
         review_levels=settings.review_levels,
         session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
         today=today,
+        is_provisional=days.is_provisional,
+        calendar_notice=lambda: days.missing_schedule_for_reviewers(today()),
     )
 
 

@@ -31,7 +31,7 @@ def alert_evidence(
                 "customer_id": customer,
                 "customer_name": "张三",
                 "id_type": "110001",
-                "id_number": "350102199001011234",
+                "id_number": "350102199001011238",
                 "account_id": "6222020000001234",
                 "direction_code": direction,
                 "currency": "CNY",
@@ -74,7 +74,7 @@ def alert_evidence(
         "customer_id": customer,
         "name": "张三",
         "id_type": "110001",
-        "id_number": "350102199001011234",
+        "id_number": "350102199001011238",
         "branch_code": branch,
     }
     # the BSTR's shape: the transaction with its account and customer

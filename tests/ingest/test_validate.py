@@ -187,7 +187,7 @@ def test_identifiers_typed_as_integers_in_parquet_are_text(
             "name": "张三",
             "customer_type": "individual",
             "id_type": "110001",
-            "id_number": "110101199001011234",
+            "id_number": "110101199001011237",
         }
     ]
     folder = write_day(inbox, DAY, [txn("T0")], customers=customers, accounts=accounts)

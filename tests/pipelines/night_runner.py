@@ -9,6 +9,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from amlwatch.stages.calendar import check_calendar
 from amlwatch.stages.cases import open_cases_of_run
 from amlwatch.stages.filings import write_large_value_submission
 from amlwatch.stages.ingest import ingest_day
@@ -20,6 +21,7 @@ from amlwatch.stages.rescan import rescan_following
 def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     """The nightly flow's stages without Prefect (the flow is a thin wrapper of these)."""
     load = ingest_day(day, inbox, db)
+    check_calendar(day, db, reports)
     scan_large_value_day(day, db)
     write_large_value_report(day, db, reports)
     scan_patterns_day(day, db)

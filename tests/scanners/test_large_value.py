@@ -32,11 +32,6 @@ def kernel_hits(txns: list[NaiveTxn], pack: RulePack) -> set[tuple[str, str]]:
     )
     rows = [txns[i] for i in order]
 
-    def exempt(t: NaiveTxn) -> bool:
-        return bool(t.exemption_code and t.exemption_code in rule.exemption_codes) or bool(
-            rule.government_counterparty_exempt and t.counterparty_is_government
-        )
-
     data = LargeValueInput(
         customer=np.array([customers[t.customer_id] for t in rows], np.int64),
         day=np.array([(t.trade_date - dt.date(1970, 1, 1)).days for t in rows], np.int32),
@@ -46,7 +41,10 @@ def kernel_hits(txns: list[NaiveTxn], pack: RulePack) -> set[tuple[str, str]]:
         cross_border=np.array([t.is_cross_border for t in rows]),
         rmb=np.array([t.currency == "CNY" for t in rows]),
         counted=np.array(
-            [not exempt(t) and not (rule.rmb_only and t.currency != "CNY") for t in rows]
+            [
+                not naive.is_exempt(t, rule) and not (rule.rmb_only and t.currency != "CNY")
+                for t in rows
+            ]
         ),
         cny=np.array([int(t.amount_cny * 1000) for t in rows], np.int64),
         usd=np.array([int(t.amount_usd * 1000) for t in rows], np.int64),
@@ -230,7 +228,13 @@ def test_each_characteristic_scope(customer_type, cash, cross_border, amount, co
 
 def test_exempt_records_neither_count_nor_hit() -> None:
     txns = [
-        t("A", is_cash=True, amount_cny=Decimal("60000"), exemption_code="interest"),
+        t(
+            "A",
+            is_cash=True,
+            amount_cny=Decimal("60000"),
+            exemption_code="interest",
+            initiated_by="institution",
+        ),
         t("B", is_cash=True, amount_cny=Decimal("30000")),
         t("C", is_cash=True, amount_cny=Decimal("30000"), counterparty_is_government=True),
     ]

@@ -109,7 +109,7 @@ def test_an_alert_carries_metrics_parties_and_a_chinese_narrative(
         assert alert["customer_id"] in alert["narrative"]
         assert ("分散转入" if scattered_in else "分散转出") in alert["narrative"]
         assert f"{alert['in_total']:,.2f}元" in alert["narrative"]
-        assert alert["rule_pack"] == "pboc-2016@2016.1"
+        assert alert["rule_pack"] == "pboc-2016@2016.2"
         assert alert["evidence_count"] == len(evidence(db, alert["alert_id"]))
 
 

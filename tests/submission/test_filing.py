@@ -187,13 +187,14 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
     bank: tuple[Path, Path], tmp_path: Path
 ) -> None:
     db, reports = bank
-    first = write_large_value_submission(DAY, db, reports, today=TODAY)
+    day = dt.date(2026, 10, 19)  # hits of several customers, one of them with several
+    first = write_large_value_submission(day, db, reports, today=TODAY)
     inbox = tmp_path / "receipts"
     put_receipt(inbox, "FDSC", first.files[0], "SUCC", "<FDSI><CTTN>1</CTTN></FDSI>")
     reading, todo = read_receipts(inbox, db, TODAY)
     assert [r.result for r in reading.recorded] == ["accepted"] and todo == []
 
-    keys = sorted(hits(db, DAY))
+    keys = sorted(hits(db, day))
     gone, changed = keys[0], keys[-1]
     with Warehouse.open(db) as wh:  # the bank's corrected data: one hit less, a new address
         wh.execute(
@@ -204,11 +205,11 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
             "UPDATE customer_history SET address = '上海市新地址8号' WHERE customer_id = ?",
             [changed[0]],
         )
-    again = write_large_value_submission(DAY, db, reports, today=TODAY)
+    again = write_large_value_submission(day, db, reports, today=TODAY)
     assert again.new_records == 0 and again.deleted_records == 1
     same_customer = [k for k in keys if k[0] == changed[0] and k != gone]
     assert again.corrected_records == len(same_customer)
-    folder = reports / "2026-10-21" / "submission"
+    folder = reports / day.isoformat() / "submission"
     kinds = {MessageName.parse(n).family: n for n in again.files}
     correction = check((folder / f"{kinds['CBH']}.XML").read_bytes())
     assert {t["OTIC"] for t in correction["TSDTs"]} == {k[3] for k in same_customer}

@@ -47,10 +47,13 @@ def hvtr() -> Data:
     rows = [
         hit_row(txn_id="T1"),
         hit_row(txn_id="T2", booked_at=dt.datetime(2026, 11, 20, 15, 0)),
-        hit_row(txn_id="T3", characteristic_code="0503", direction="out", channel="ATM"),
-        hit_row(txn_id="T4", trade_date=dt.date(2026, 11, 21), currency="USD", amount=Decimal("10000")),
+        hit_row(txn_id="T3", characteristic_code="0503", direction="out", channel="ATM",
+                tx_method="000131"),
+        hit_row(txn_id="T4", trade_date=dt.date(2026, 11, 21),
+                booked_at=dt.datetime(2026, 11, 21, 9, 30), currency="USD",
+                amount=Decimal("10000"), tx_method="010001"),
         hit_row(txn_id="T5", customer_id="C2", customer_name="某某贸易有限公司", id_type="610099",
-                id_number="91110105000000001X", characteristic_code="0502"),
+                id_number="91110105000000001Y", characteristic_code="0502", tx_method="000131"),
     ]  # fmt: skip
     return large_value_new(INSTITUTION, rows)
 
@@ -162,7 +165,27 @@ HVTR_RULES = [
     ("business key twice", _twice, "HVTR/CATIs", "CSNM+HTDT+CRCD+TICD"),
     ("empty list", _set("CATIs/0/CBIF/CCIF/CCTLs", []), "CCTLs", "empty"),
     ("institution code", _set("RBIF/RICD", "C00000001"), "RBIF/RICD", "14 letters or digits"),
-]
+    # spec chapters 9–10 and the cross-field rules (issue 17's review)
+    ("time on another day", _set("TSDT/TSIF/TSTM", "20261121100005"), "TSIF/TSTM", "not on the record's date"),
+    ("hour 25 with unknown seconds", _set("TSDT/TSIF/TSTM", "202611202500tt"), "TSIF/TSTM", "yyyymmddhhmmss"),
+    ("month 13 with an unknown day", _set("CATIs/0/HTDT", "202613tt"), "HTDT", "yyyymmdd"),
+    ("province, not county", _set("TSDT/TCIF/CFRC", "CHN110000"), "TCIF/CFRC", "not a valid code"),
+    ("city, not county", _set("TSDT/TSIF/TRCD", "CHN110100"), "TSIF/TRCD", "not a valid code"),
+    ("17-character resident ID", _set("CATIs/0/HTCRs/0/CCIFs/0/CTID", "11010119900101123"), "CCIF[1]/CTID", "18 characters"),
+    ("resident ID check", _set("CATIs/0/HTCRs/0/CCIFs/0/CTID", "110101199001011234"), "CCIF[1]/CTID", "check character"),
+    ("resident ID birth date", _set("CATIs/0/HTCRs/0/CCIFs/0/CTID", "110101199013011230"), "CCIF[1]/CTID", "birth date"),
+    ("credit code check", _set("CATIs/2/HTCRs/0/CCIFs/0/CTID", "91110105000000001X"), "CCIF[1]/CTID", "check character"),
+    ("counterparty ID vs type", lambda d: (_set("TSDT/TCIF/TCIT", "110001")(d), _set("TSDT/TCIF/TCID", "1234")(d)), "TCIF/TCID", "18 characters"),
+    ("CRMB differs from CRAT in CNY", _set("TSDT/TSIF/CRMB", "59999.99"), "TSIF/CRMB", "CRMB ≠ CRAT"),
+    ("TSCT not numeric", _set("TSDT/TSIF/TSCT", "12A"), "TSIF/TSCT", "digits"),
+    ("no customer", lambda d: d.update(CATIs=[], RBIF={**d["RBIF"], "CTTN": "0"}), "HVTR/CATIs", "at least one customer"),
+    ("characteristic without transactions", _set("CATIs/0/HTCRs/0/CCIFs/0/TSDTs", []), "HTCR[1]", "no TSDT"),
+    ("blank name", _set("CATIs/0/HTCRs/0/CCIFs/0/CTNM", "   "), "CTNM", "blank"),
+    ("padded identifier", _set("TSDT/TSIF/TICD", " T1"), "TSIF/TICD", "padded"),
+    ("0501 with a non-cash method", _set("TSDT/TSIF/TSTP", "000131"), "TSIF/TSTP", "大额特征 0501"),
+    ("CNY with a foreign-currency method", _set("TSDT/TSIF/TSTP", "010104"), "TSIF/TSTP", "币种 CNY"),
+    ("transfer with a cash method", _set("CATIs/0/HTCRs/1/CCIFs/0/TSDTs/0/TSIF/TSTP", "000030"), "TSIF/TSTP", "大额特征 0503"),
+]  # fmt: skip
 
 
 BSTR_RULES = [
@@ -178,7 +201,11 @@ BSTR_RULES = [
     ("legal rep other type", _set("SEIFs/0/SRIF/SRIT", "129999"), "SRIF/ORIT", "'other' type"),
     ("subject name @N", _set("SEIFs/0/SIIFs/0/SENM", NA), "SENM", "must not be @N"),
     ("narrative too long", _set("RBIF/AOSP", "疑" * 10001), "RBIF/AOSP", "longer than 10000"),
-]
+    ("phone format", _set("SEIFs/0/SCIF/SCTLs", ["138-0000"]), "SCTL[1]", "mobile or area-fixed"),
+    ("a party who is no subject", _set("STIFs/0/CIIF/CSNM", "C999"), "CIIF/CSNM", "not one of the report's subjects"),
+    ("subject ID vs type", _set("SEIFs/0/SIIFs/0/SEID", "110101199001011234"), "SIIF[1]/SEID", "check character"),
+    ("party ID vs type", _set("STIFs/0/CIIF/CTID", "1101011990"), "CIIF/CTID", "18 characters"),
+]  # fmt: skip
 
 
 RULES = [(HVTR, hvtr, *r) for r in HVTR_RULES] + [(BSTR, bstr, *r) for r in BSTR_RULES]
@@ -225,8 +252,41 @@ def test_structure_problems_are_found() -> None:
         "unexpected ['XTRA']" in str(p)
         for p in validate(xml.replace("</RBIF>", "<XTRA>1</XTRA></RBIF>", 1).encode())[2]
     )
-    assert "not well-formed" in str(validate(b"<HVTR><RBIF></HVTR>")[2][0])
-    assert "unknown message" in str(validate(b"<FOO/>")[2][0])
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    assert "not well-formed" in str(validate(head + b"<HVTR><RBIF></HVTR>")[2][0])
+    assert "unknown message" in str(validate(head + b"<FOO/>")[2][0])
+    nested = xml.replace("<TICD>T1</TICD>", "<TICD><X>T1</X></TICD>", 1).encode()
+    assert any("text expected" in str(p) and "TSIF/TICD" in p.location for p in validate(nested)[2])
+
+
+def test_the_declaration_and_the_encoding_are_checked_never_crashed_on() -> None:
+    xml = to_xml(HVTR, hvtr())
+    body = xml.split(b"?>", 1)[1]
+    assert any("declaration" in str(p) for p in validate(body)[2])  # no XML declaration
+    assert any("byte-order mark" in str(p) for p in validate(b"\xef\xbb\xbf" + xml)[2])
+    gbk = xml.decode("utf-8").replace('encoding="utf-8"', 'encoding="GBK"').encode("gbk")
+    root, _, found = validate(gbk)  # reported, not raised
+    assert root == "?" and any("declaration" in str(p) for p in found)
+    latin = xml.replace(b"CNY", "\u00e9".encode("latin-1"), 1)  # bytes that are not UTF-8
+    assert any("not UTF-8" in str(p) for p in validate(latin)[2])
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("NBHC000000000000-20261120-00000001.XML", "not a message file name"),  # 13 characters
+        ("NBHC0000000000001-20261131-00000001.XML", "not a message file name"),  # no such day
+        ("nbhc0000000000001-20261120-00000001.xml", "the name must be"),
+        ("DBHC0000000000001-20261120-00000001.XML", "holds DHTR, not HVTR"),
+        ("NBSC0000000000001-20261120-00000001.XML", "holds BSTR, not HVTR"),
+        ("NBHC0000000000002-20261120-00000001.XML", "institution"),
+    ],
+)
+def test_the_file_name_fits_the_content(name: str, why: str) -> None:
+    xml = to_xml(HVTR, hvtr())
+    assert validate(xml, "NBHC0000000000001-20261120-00000001.XML")[2] == []
+    found = [str(p) for p in validate(xml, name)[2]]
+    assert any(why in p for p in found), found
 
 
 def test_file_names_follow_the_spec() -> None:
@@ -278,6 +338,16 @@ def hit_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
             draw(st.integers(0, 59)),
         )
         amount = Decimal(draw(st.integers(0, 10**12))) / 1000
+        characteristic = draw(st.sampled_from(sorted(codes.LARGE_VALUE_CHARACTERISTICS)))
+        currency = draw(st.sampled_from(["CNY", "USD", "EUR", "JPY"]))
+        # the bank's method, as a valid record has it: cash for 0501, RMB methods for CNY
+        method = {
+            (True, True): "000030", (True, False): "010001",
+            (False, True): "000131", (False, False): "010104",
+        }[(characteristic == "0501", currency == "CNY")]  # fmt: skip
+        id_type = draw(st.sampled_from(sorted(codes.ID_TYPES)))
+        id_number = {"110001": "110101199001011237", "110003": "11010519491231002X",
+                     "610099": "91350100M000100Y43"}.get(id_type, f"X{i}0001")  # fmt: skip
         rows.append(
             hit_row(
                 txn_id=f"T{i}",
@@ -285,15 +355,15 @@ def hit_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
                 customer_name=f"客户{customer}",
                 booked_at=moment,
                 trade_date=moment.date(),
-                characteristic_code=draw(
-                    st.sampled_from(sorted(codes.LARGE_VALUE_CHARACTERISTICS))
-                ),
+                characteristic_code=characteristic,
                 direction=draw(st.sampled_from(["in", "out"])),
                 amount=amount,
                 amount_cny=amount,
                 amount_usd=amount / 7,
-                currency=draw(st.sampled_from(["CNY", "USD", "EUR", "JPY"])),
-                id_type=draw(st.sampled_from(sorted(codes.ID_TYPES))),
+                currency=currency,
+                tx_method=method,
+                id_type=id_type,
+                id_number=id_number,
                 account_type=draw(st.none() | st.sampled_from(sorted(codes.ACCOUNT_TYPES))),
                 card_type=draw(st.none() | st.sampled_from(["10", "20", "30", "90", "联名卡"])),
                 channel=draw(st.none() | st.sampled_from(["POS", "ATM", "网银", "11", "kiosk"])),
@@ -320,5 +390,6 @@ def test_generated_records_always_validate_and_round_trip(rows: list[dict[str, A
     assert len(keys_of_new(data)) == len(rows)
     correction = large_value_correction(INSTITUTION, rows)
     assert check(to_xml(CHTR, correction)) == correction
-    report = suspicious_new(INSTITUTION, CASE, [customer_row()], rows)
+    subjects = [customer_row(customer_id=c) for c in sorted({r["customer_id"] for r in rows})]
+    report = suspicious_new(INSTITUTION, CASE, subjects, rows)
     assert check(to_xml(BSTR, report)) == report

@@ -95,7 +95,12 @@ def test_the_ground_truth_is_every_large_value_hit_and_nothing_else(
         rows = wh.rows(
             """SELECT t.txn_id, t.customer_id, c.customer_type, t.trade_date, t.direction,
                       t.currency, t.is_cash, t.is_cross_border, t.amount_cny, t.amount_usd,
-                      nullif(t.exemption_code, ''), t.counterparty_is_government
+                      nullif(t.exemption_code, ''), t.counterparty_is_government,
+                      nullif(t.counter_currency, ''), nullif(t.initiated_by, ''),
+                      t.counterparty_account <> t.account_id AND EXISTS (
+                          SELECT 1 FROM accounts a WHERE a.account_id = t.counterparty_account
+                             AND a.customer_id = t.customer_id),
+                      coalesce(c.is_state_organ, false)
                FROM transactions t JOIN customers c USING (customer_id)"""
         )
     actual = large_value_hits((NaiveTxn(*r) for r in rows), pack_for(START))

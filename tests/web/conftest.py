@@ -22,7 +22,7 @@ from tests.cases.factory import alert_evidence
 
 PASSWORD = "Test-Pass-2026!"
 LV_DAY = dt.date(2026, 10, 21)
-FULL_ID = "350102199001011234"  # the factory's subject's ID number
+FULL_ID = "350102199001011238"  # the factory's subject's ID number
 FULL_ACCOUNT = "6222020000001234"
 ROLES = {
     "liaison": ("liaison1", Role.LIAISON, ["B001"]),

@@ -140,7 +140,11 @@ def validate(files: Annotated[list[Path], typer.Argument(help="报文 / XML mess
 
     bad = 0
     for path in files:
-        root, _, problems = check(path.read_bytes())
+        try:
+            xml = path.read_bytes()
+        except OSError as error:
+            fail(ValueError(f"{path}: 无法读取 / cannot read: {error.strerror or error}"))
+        root, _, problems = check(xml, path.name)
         if problems:
             bad += 1
             console.print(f"[red]{path.name}[/] ({root}): {len(problems)} problem(s)")

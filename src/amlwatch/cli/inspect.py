@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from amlwatch import wiring
-from amlwatch.cli.common import DbOpt, app, console, fail, mask, parse_date
+from amlwatch.cli.common import DbOpt, app, console, err, fail, mask, parse_date
 from amlwatch.warehouse import inspect
 
 
@@ -57,8 +57,11 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
     table.add_column("date", no_wrap=True, min_width=10)
     for column in ("outcome", "pack", "loaded", "quar.", "大额", "预警 new", "ext.", "s", "MB"):
         table.add_column(column)
+    table.add_column("日历 calendar")
     table.add_column("error")
-    for day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error in rows:
+    for row in rows:
+        day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error = row[:11]
+        provisional = row[11]
         table.add_row(
             str(day),
             outcome if outcome == "succeeded" else f"[red]{outcome}[/]",
@@ -70,6 +73,7 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
             str(sum(json.loads(extended).values())) if extended else "",
             str(secs),
             "" if mb is None else f"{mb:,.0f}",
+            "[yellow]暂定 provisional[/]" if provisional else "",
             error[:80],
         )
     console.print(table)
@@ -85,17 +89,23 @@ def calendar(
 
     cal = wiring.calendar()
     table = Table(title="营业日 Business days")
-    for column in ("date", "weekday", "business day"):
+    for column in ("date", "weekday", "business day", "schedule"):
         table.add_column(column)
     names = "一二三四五六日"
     try:
         for day, is_open in cal.days(parse_date(date_from), parse_date(date_to)):
             table.add_row(
-                str(day), f"周{names[day.weekday()]}", "营业 yes" if is_open else "[dim]休 no[/]"
+                str(day),
+                f"周{names[day.weekday()]}",
+                "营业 yes" if is_open else "[dim]休 no[/]",
+                "[yellow]暂定 provisional[/]" if cal.is_provisional(day) else "国务院安排 official",
             )
     except CalendarUnknown as error:
         fail(error)
     console.print(table)
+    warning = cal.missing_schedule(wiring.today())
+    if warning:
+        err.print(f"[yellow]注意 note:[/] {warning}", soft_wrap=True)
 
 
 @app.command()
@@ -107,9 +117,15 @@ def loads(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / ro
     table = Table(title=f"导入记录 Load log — {path}")
     for column in ("date", "load", "status", "in", "loaded", "quarantined", "s", "error"):
         table.add_column(column)
-    for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
-    console.print(table)
+    table.add_column("未知代码 unknown codes")
+    for *row, unknown in rows:
+        found = json.loads(unknown) if unknown else []
+        codes = "; ".join(
+            f"{u['column']}={u['value']} ×{u['rows']:,} ({u['file']}:{u['line']})" for u in found
+        )
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row), codes)
+    # piped or logged: wide enough for whole dates and ids rather than 80 columns
+    (console if console.is_terminal else Console(width=200)).print(table)
 
 
 @app.command()

@@ -36,6 +36,9 @@ TRANSACTIONS: tuple[Column, ...] = (
     Column("amount_usd", D, non_negative=True),
     Column("counterparty_is_government", B),
     *(Column(name) for name in _OPTIONAL_TXN_STRINGS),
+    # article 7's conditions: the other leg's currency of a conversion, and who initiated it
+    Column("counter_currency", C),
+    Column("initiated_by", E, choices=("institution", "customer")),
 )
 
 CUSTOMERS: tuple[Column, ...] = (
@@ -52,6 +55,7 @@ CUSTOMERS: tuple[Column, ...] = (
             "controller_id_number branch_code"
         ).split()
     ),
+    Column("is_state_organ", B),  # a state organ (article 7 (三)): not its firms or institutions
 )
 
 ACCOUNTS: tuple[Column, ...] = (

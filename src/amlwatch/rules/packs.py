@@ -29,6 +29,47 @@ class LargeValueCharacteristic:
     threshold_usd: Decimal | None
 
 
+STATE_ORGAN_PARTIES = ("either", "counterparty", "none")
+CURRENCY_CONDITIONS = ("any", "foreign_to_foreign")
+COUNTERPARTY_CONDITIONS = ("any", "own_account")
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    """One exemption of the order (e.g. article 7 of the 2016 order), with the conditions
+    under which it applies; a record carrying its code is exempt only where they all hold.
+
+    Attributes:
+        code: the `exemption_code` value (data contract) that claims it.
+        article: where the order says it, e.g. 第七条（一）.
+        name: what it is, in the order's words.
+        customer_types: the customers it is for (individual, entity).
+        currencies: `foreign_to_foreign`: the record's currency and its counter-currency
+            (`counter_currency`) are two different foreign currencies; `any`.
+        counterparty: `own_account`: the counterparty account is another account of the same
+            customer at this bank (same name, same institution); `any`.
+        initiated_by: `institution`: the record must say the bank initiated it
+            (`initiated_by`); None: anyone.
+    """
+
+    code: str
+    article: str = ""
+    name: str = ""
+    customer_types: tuple[str, ...] = ("individual", "entity")
+    currencies: str = "any"
+    counterparty: str = "any"
+    initiated_by: str | None = None
+
+    @property
+    def unconditional(self) -> bool:
+        return (
+            set(self.customer_types) == {"individual", "entity"}
+            and self.currencies == "any"
+            and self.counterparty == "any"
+            and self.initiated_by is None
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class LargeValueRule:
     """The large-value part of a pack."""
@@ -36,8 +77,26 @@ class LargeValueRule:
     cumulate_same_day: bool
     rmb_only: bool
     characteristics: tuple[LargeValueCharacteristic, ...]
-    exemption_codes: frozenset[str]
-    government_counterparty_exempt: bool
+    exemptions: tuple[Exemption, ...] = ()
+    # 第七条（三）: a party that is a state organ exempts the record — either party (the
+    # customer's `is_state_organ` or the counterparty's flag), the counterparty only, or none
+    state_organ_party: str = "either"
+    # the bank's own names for exemption codes: name as exported -> the pack's code
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def exemption_codes(self) -> frozenset[str]:
+        """Every code of the pack's exemptions."""
+        return frozenset(e.code for e in self.exemptions)
+
+    def names_of(self, code: str) -> list[str]:
+        """The values that claim `code` in an export: the code and its aliases."""
+        return sorted({code, *(alias for alias, target in self.aliases if target == code)})
+
+    @property
+    def known_codes(self) -> frozenset[str]:
+        """Every exemption value this pack understands (codes and aliases)."""
+        return self.exemption_codes | {alias for alias, _ in self.aliases}
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +209,43 @@ def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
     )
 
 
+def _exemptions(pack: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The exemptions table: items with their conditions (or a legacy plain list of codes,
+    which apply unconditionally), the state-organ rule and the bank's aliases."""
+    items = [Exemption(code=str(c)) for c in data.get("codes", ())]
+    for item in data.get("items", ()):
+        exemption = Exemption(
+            code=str(item["code"]),
+            article=str(item.get("article", "")),
+            name=str(item.get("name", "")),
+            customer_types=tuple(item.get("customer_types", ("individual", "entity"))),
+            currencies=str(item.get("currencies", "any")),
+            counterparty=str(item.get("counterparty", "any")),
+            initiated_by=item.get("initiated_by"),
+        )
+        if exemption.currencies not in CURRENCY_CONDITIONS:
+            raise UnknownRulePack(f"{pack}: exemption {exemption.code}: currencies?")
+        if exemption.counterparty not in COUNTERPARTY_CONDITIONS:
+            raise UnknownRulePack(f"{pack}: exemption {exemption.code}: counterparty?")
+        if exemption.initiated_by not in (None, "institution"):
+            raise UnknownRulePack(f"{pack}: exemption {exemption.code}: initiated_by?")
+        if not set(exemption.customer_types) <= {"individual", "entity"}:
+            raise UnknownRulePack(f"{pack}: exemption {exemption.code}: customer_types?")
+        items = [i for i in items if i.code != exemption.code] + [exemption]
+    if "state_organ_party" in data:
+        state = str(data["state_organ_party"])
+    else:  # the legacy switch: a state-organ counterparty only
+        state = "counterparty" if data.get("government_counterparty", True) else "none"
+    if state not in STATE_ORGAN_PARTIES:
+        raise UnknownRulePack(f"{pack}: state_organ_party must be one of {STATE_ORGAN_PARTIES}")
+    codes = {i.code for i in items}
+    aliases = tuple(sorted((str(k), str(v)) for k, v in data.get("aliases", {}).items()))
+    unknown = sorted(v for _, v in aliases if v not in codes)
+    if unknown:
+        raise UnknownRulePack(f"{pack}: aliases name unknown exemption codes {unknown}")
+    return {"exemptions": tuple(items), "state_organ_party": state, "aliases": aliases}
+
+
 def _parse(data: dict[str, Any]) -> RulePack:
     lv = data["large_value"]
     characteristics = []
@@ -167,7 +263,6 @@ def _parse(data: dict[str, Any]) -> RulePack:
                 threshold_usd=None if usd is None else Decimal(usd),
             )
         )
-    exemptions = lv.get("exemptions", {})
     return RulePack(
         name=data["name"],
         version=str(data["version"]),
@@ -179,8 +274,7 @@ def _parse(data: dict[str, Any]) -> RulePack:
             cumulate_same_day=bool(lv["cumulate_same_day"]),
             rmb_only=bool(lv.get("rmb_only", False)),
             characteristics=tuple(characteristics),
-            exemption_codes=frozenset(exemptions.get("codes", ())),
-            government_counterparty_exempt=bool(exemptions.get("government_counterparty", True)),
+            **_exemptions(data["name"], lv.get("exemptions", {})),
         ),
         suspicious=_suspicious(data),
         raw=data,

@@ -48,24 +48,38 @@ def u64(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(table[name].to_numpy(), dtype=np.uint64)
 
 
-def customer_codes(table: pa.Table, types: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's customer as a dense code, and whether that customer is an entity.
+def customer_codes(
+    table: pa.Table, types: pa.Table, flag: str = "entity"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's customer as a dense code, and that customer's `flag` (a boolean column of
+    the customer table: `entity`, `state_organ`; false for a customer it lacks).
 
     `table` and `types` carry the customer's 128-bit hash key (`customer_id_1/_2`); the
     customer table's keys are numbered first, in the same numbering, so that the codes index
-    its `entity` flags.
+    its flags.
     """
+    customer, flags = customer_flags(table, types, (flag,))
+    return customer, flags[0]
+
+
+def customer_flags(
+    table: pa.Table, types: pa.Table, flags: tuple[str, ...]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each row's customer as a dense code, and per name in `flags` that customer's flag."""
     codes, _ = dense_codes(
         np.concatenate([u64(types, "customer_id_1"), u64(table, "customer_id_1")]),
         np.concatenate([u64(types, "customer_id_2"), u64(table, "customer_id_2")]),
     )
     known = types.num_rows
-    entity_of = np.zeros(int(codes.max()) + 1 if len(codes) else 0, np.bool_)
-    entity_of[codes[:known]] = np.asarray(
-        pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_
-    )
     customer = codes[known:]
-    return customer, entity_of[customer]
+    found = []
+    for name in flags:
+        flag_of = np.zeros(int(codes.max()) + 1 if len(codes) else 0, np.bool_)
+        flag_of[codes[:known]] = np.asarray(
+            pc.fill_null(types[name], False).to_numpy(zero_copy_only=False), np.bool_
+        )
+        found.append(flag_of[customer])
+    return customer, found
 
 
 def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:

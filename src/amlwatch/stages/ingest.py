@@ -4,15 +4,21 @@ exactly, with what the load derives for the scanners (the pattern scanner's day 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from amlwatch import wiring
 from amlwatch.ingest import ingest_business_date
 from amlwatch.models import LoadReport
-from amlwatch.rules import pack_for
+from amlwatch.rules import RulePack, pack_for
+from amlwatch.submission import codes
 from amlwatch.warehouse import day_runs, inspect
-from amlwatch.warehouse.database import Derivation
+from amlwatch.warehouse.database import Derivation, Warehouse
+
+log = logging.getLogger(__name__)
 
 
 def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = None) -> LoadReport:
@@ -20,9 +26,65 @@ def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = N
     the pattern scanner's day run for the rule pack in force."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings) as warehouse:
-        return ingest_business_date(
+        report = ingest_business_date(
             warehouse, Path(inbox or settings.inbox), run_date, day_run_steps(run_date)
         )
+        report.unknown_codes = unknown_codes(warehouse, report.load_id, pack_for(run_date))
+        if report.unknown_codes:
+            inspect.record_unknown_codes(warehouse, report.load_id, report.unknown_codes)
+    for item in report.unknown_codes:
+        log.warning(
+            "unknown %s %r in %s: %d rows (first line %d)",
+            item["column"],
+            item["value"],
+            item["file"],
+            item["rows"],
+            item["line"],
+        )
+    return report
+
+
+_KNOWN: dict[str, Callable[[str, RulePack], bool]] = {
+    "exemption_code": lambda v, pack: v in pack.large_value.known_codes,
+    "tx_method": lambda v, pack: codes.is_tx_method(v),
+    "counterparty_id_type": lambda v, pack: v in codes.ID_TYPES,
+    "counterparty_account_type": lambda v, pack: v in codes.ACCOUNT_TYPES,
+    "id_type": lambda v, pack: v in codes.ID_TYPES,
+    "account_type": lambda v, pack: v in codes.ACCOUNT_TYPES,
+}
+_FILE_OF = {
+    "transactions": "transactions",
+    "customer_history": "customers",
+    "account_history": "accounts",
+}
+
+
+def unknown_codes(warehouse: Warehouse, load_id: str, pack: RulePack) -> list[dict[str, Any]]:
+    """The coded values a load brought that the product does not know, each with its count
+    and first line: never silently mapped — an unknown exemption exempts nothing (the record
+    is reported), an unknown method or type is filed as given and the validator says so.
+    A bank maps its own names to the product's in its rule pack
+    (`[large_value.exemptions.aliases]`)."""
+    found = []
+    for table, column, value, rows, line in inspect.coded_values(warehouse, load_id):
+        if _KNOWN[column](value, pack):
+            continue
+        found.append(
+            {
+                "file": _FILE_OF[table],
+                "column": column,
+                "value": mask_value(value),
+                "rows": rows,
+                "line": line,
+            }
+        )
+    return found
+
+
+def mask_value(value: str) -> str:
+    """A value as output may quote it: one that looks like an account or ID number (eight
+    digits or more: an identifier in the wrong column, say) only by its last four."""
+    return f"****{value[-4:]}" if sum(c.isdigit() for c in value) >= 8 else value
 
 
 def day_run_steps(business_date: dt.date) -> list[Derivation]:

@@ -26,7 +26,7 @@ from amlwatch.rules import RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
 from amlwatch.scanners.large_value import candidate_rows
 from amlwatch.settings import ScanSettings
-from amlwatch.stages.arrays import customer_codes, decimal_milli
+from amlwatch.stages.arrays import customer_flags, decimal_milli
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import large_value as wh_large_value
 from amlwatch.warehouse import patterns as wh_patterns
@@ -107,14 +107,7 @@ def large_value_part(
     types = wh_patterns.customer_types(warehouse, bucket)
     for pack, days in by_pack.values():
         rule = pack.large_value
-        table = wh_large_value.large_value_input(
-            warehouse,
-            days,
-            sorted(rule.exemption_codes),
-            rule.government_counterparty_exempt,
-            rule.rmb_only,
-            bucket,
-        )
+        table = wh_large_value.large_value_input(warehouse, days, rule, bucket)
         sorted_window = _kernel_input(table, types, pack, scan.max_cells)
         hits = scan_large_value(sorted_window.data, pack)
         tables.append(_hit_rows(warehouse, sorted_window, hits, pack))
@@ -168,11 +161,18 @@ def _kernel_input(
     gathers touch few rows; without, every row (the benchmark's kernel measurement).
     """
     n = table.num_rows
-    customer, entity = customer_codes(table, types)
+    state_organ_customer = pack is None or pack.large_value.state_organ_party == "either"
+    customer, (entity, state_organ) = customer_flags(table, types, ("entity", "state_organ"))
     day = np.asarray(table["trade_date"].cast(pa.int32()).to_numpy(), np.int64)
     cny = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
     usd = decimal_milli(table["amount_usd"]) if n else np.empty(0, np.int64)
-    counted, rmb = _flags(table["counted"]), _flags(table["rmb"])
+    rmb = _flags(table["rmb"])
+    # article 7: the record's exemption holds for its customer's type; a state-organ
+    # customer exempts every record of it where the pack says either party does
+    exempt = np.where(entity, _flags(table["exempt_entity"]), _flags(table["exempt_individual"]))
+    if state_organ_customer:
+        exempt |= state_organ
+    counted = _flags(table["eligible"]) & ~exempt
     keep = None
     if pack is not None:
         keep = candidate_rows(customer, day, counted, rmb, cny, usd, pack, max_cells)

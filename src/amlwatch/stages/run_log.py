@@ -10,6 +10,8 @@ from pathlib import Path
 from amlwatch import wiring
 from amlwatch.ingest import inbox_dates
 from amlwatch.models import NightlyReport
+from amlwatch.rules import CalendarUnknown
+from amlwatch.stages.calendar import night_calendar
 from amlwatch.warehouse import run_log as wh_run_log
 
 
@@ -61,7 +63,17 @@ def record_run(
         "stage_seconds": {k: round(v, 3) for k, v in stage_seconds.items()},
         "peak_rss_mb": peak,
         "error": error,
+        "unknown_codes": load.unknown_codes if load else None,
     }
+    try:  # the calendar facts the night's results rest on (see stages.calendar)
+        night = night_calendar(run_date, wiring.calendar(), rule_pack)
+        run.update(
+            calendar_provisional=night.provisional,
+            window_start=night.window_start,
+            report_due=night.report_due,
+        )
+    except CalendarUnknown:
+        pass  # a failed run on a date no calendar covers: recorded without them
     with wiring.open_warehouse(db) as warehouse:
         wh_run_log.record_run(warehouse, run)
     if report is not None:

@@ -6,6 +6,15 @@ import re
 
 import pycountry
 
+from amlwatch.codes import (  # noqa: F401  (the code tables of the spec, in one place)
+    RESIDENT_ID_TYPES,
+    USCC_TYPES,
+    id_number_problem,
+    resident_id_problem,
+    uscc_check_character,
+    uscc_problem,
+)
+
 # 10.1 身份证件/证明文件类型
 ID_TYPES = frozenset(
     """110001 110003 110005 110007 110009 110011 110013 110015 110017 110019 110021 110023
@@ -108,6 +117,39 @@ REPORT_DIRECTIONS = frozenset({"01", "02", "03", "04", "99"})  # DORP
 TRIGGERS = frozenset({"01", "02", "03", "04", "05", "06", "99"})  # TPTR
 
 _REGION = re.compile(r"^([A-Z0-9]{3})(\d{6})$")
+
+
+# prefecture-level cities with no county-level division: their own code is the finest
+NO_COUNTY_LEVEL = frozenset({"441900", "442000", "460400", "620200"})  # 东莞 中山 儋州 嘉峪关
+
+
+def is_county_region(code: str) -> bool:
+    """A place code at the spec's granularity (TRCD, CFRC: 区、县级): for mainland China and
+    the special zones a district or county code, not a province's or a city's."""
+    if not is_region(code):
+        return False
+    prefix, digits = code[:3], code[3:]
+    if prefix != "CHN" and prefix not in SPECIAL_ZONES:
+        return True
+    return digits[4:] != "00" or digits in NO_COUNTY_LEVEL
+
+
+def is_tx_method_for(code: str, currency: str, cash: bool | None = None) -> bool:
+    """Whether a 10.3 method fits the record: RMB methods (00…) for CNY, foreign-currency and
+    agent-remittance methods (01…, 02…) for other currencies, cross-currency (03…) for both;
+    with `cash`, a cash method (现钞) exactly when the record is cash."""
+    family, rest = code[:2], code[2:]
+    if family == "00" and currency != "CNY":
+        return False
+    if family in ("01", "02") and currency == "CNY":
+        return False
+    if cash is None or family == "03":
+        return True
+    is_cash = {"00": rest[:2] == "00", "01": rest in _FOREIGN_CASH, "02": rest[:2] == "00"}
+    return is_cash.get(family, False) == cash
+
+
+_FOREIGN_CASH = frozenset({"0001", "0002", "0003", "0004", "0005", "0006", "0007"})
 
 
 def is_region(code: str) -> bool:

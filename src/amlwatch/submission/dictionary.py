@@ -150,11 +150,15 @@ NOT_NA = frozenset(
     CRAT CTNM CITP CTID DETR TORP DORP TPTR STCB AOSP RPNC SENM SETP SEID""".split()
 )
 # code checks that are not a closed set
+_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-\d{7,8}(-\d{1,6})?)$")  # mobile, or area-fixed(-ext)
+_REGION_RULE = "CHN/特殊经济区+区县级6位行政区划代码，或国别+000000"
 PATTERNS: dict[str, tuple[Callable[[str], bool], str]] = {
     "RICD": (lambda v: bool(_INSTITUTION.match(v)), "14位金融机构编码 / 14 letters or digits"),
     "TSTP": (codes.is_tx_method, "10.3 交易方式"),
-    "TRCD": (codes.is_region, "CHN/特殊经济区+6位行政区划代码，或国别+000000"),
-    "CFRC": (codes.is_region, "CHN/特殊经济区+6位行政区划代码，或国别+000000"),
+    "TRCD": (codes.is_county_region, _REGION_RULE),
+    "CFRC": (codes.is_county_region, _REGION_RULE),
+    "TSCT": (str.isdigit, "数值型 GB/T 19583 涉外收支交易分类与代码 / digits"),
+    "SCTL": (lambda v: bool(_PHONE.match(v)), "手机11位，或 区号-固定电话 / mobile or area-fixed"),
 }
 
 _COUNT = re.compile(r"^\d+$")
@@ -172,7 +176,11 @@ def problems_of(tag: str, value: str | None) -> list[str]:
         return ["必填字段为空（未知或不适用须填 @N） / empty: mandatory (use @N)"]
     if value == NA:
         return [f"{tag} 不能为 @N / must not be @N"] if tag in NOT_NA else []
+    if not value.strip():
+        return ["只有空白字符（未知或不适用须填 @N）/ blank: use @N"]
     found: list[str] = []
+    if value != value.strip():
+        found.append("首尾有空白字符 / padded with spaces")
     if len(value) > spec.length:
         found.append(f"超过最大长度 {spec.length} / longer than {spec.length} ({len(value)})")
     if spec.kind == "count" and not _COUNT.match(value):
@@ -192,7 +200,10 @@ def problems_of(tag: str, value: str | None) -> list[str]:
 
 def _valid_date(value: str) -> bool:
     if "t" in value:  # unknown parts are allowed; the known ones must still make sense
-        return True
+        month, day = value[4:6], value[6:8]
+        if "t" not in month and not 1 <= int(month) <= 12:
+            return False
+        return "t" in day or 1 <= int(day) <= 31
     try:
         dt.datetime.strptime(value, "%Y%m%d")
     except ValueError:
@@ -200,8 +211,15 @@ def _valid_date(value: str) -> bool:
     return True
 
 
+_PARTS = ((8, 10, 0, 23), (10, 12, 0, 59), (12, 14, 0, 59))  # hour, minute, second
+
+
 def _valid_datetime(value: str) -> bool:
-    if "t" in value:
+    if "t" in value:  # the known parts must still be a real time
+        for start, end, low, high in _PARTS:
+            part = value[start:end]
+            if "t" not in part and not low <= int(part) <= high:
+                return False
         return _valid_date(value[:8])
     try:
         dt.datetime.strptime(value, "%Y%m%d%H%M%S")

@@ -8,6 +8,7 @@ children by tag, a repeated leaf (`CTNTs/CTNT`) a list of strings, a repeated gr
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,10 +200,41 @@ class Problem:
         return f"{self.location}: {self.reason}"
 
 
+_DECLARATION = re.compile(rb'^<\?xml\s+version="1\.0"\s+encoding="(?i:UTF-8)"\s*\?>')
+
+
+def encoding_problems(xml: bytes) -> list[Problem]:
+    """The file must start with the XML declaration of UTF-8 (spec §5.1) and be UTF-8."""
+    if xml.startswith(b"\xef\xbb\xbf"):
+        return [Problem("/", "不能带 BOM / the file must not start with a byte-order mark")]
+    if not _DECLARATION.match(xml):
+        found = (
+            xml[:60].split(b"?>")[0].decode("ascii", "replace") if xml.startswith(b"<?xml") else ""
+        )
+        return [
+            Problem(
+                "/",
+                '应以 <?xml version="1.0" encoding="UTF-8"?> 开头 / the UTF-8 XML declaration '
+                f"is missing{f': {found}?>' if found else ''}",
+            )
+        ]
+    try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return [
+            Problem(
+                "/", f"不是 UTF-8 编码（第 {error.start} 字节）/ not UTF-8 at byte {error.start}"
+            )
+        ]
+    return []
+
+
 def from_xml(template: Group, xml: bytes) -> tuple[Data, list[Problem]]:
     """Read a message back into nested data; structural problems (missing, unexpected or
     misnumbered elements) are returned, not raised (missing leaves read as None)."""
-    problems: list[Problem] = []
+    problems = encoding_problems(xml)
+    if problems:
+        return {}, problems
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as error:
@@ -234,6 +266,10 @@ def _read(
         where = f"{path}/{_tag(node)}"
         if isinstance(node, str):
             data[node] = None if found is None else (found.text or "")
+            if found is not None and len(found):
+                problems.append(
+                    Problem(where, "应为文本，不能含子元素 / text expected, not elements")
+                )
         elif found is None:
             data[node.tag] = [] if isinstance(node, Leaves | Repeat) else {}
         elif isinstance(node, Group):
@@ -252,6 +288,14 @@ def _read(
                     )
             if isinstance(node, Leaves):
                 data[node.tag] = [item.text or "" for item in items]
+                for i, item in enumerate(items, 1):
+                    if len(item):
+                        problems.append(
+                            Problem(
+                                f"{where}/{node.item}[{i}]",
+                                "应为文本，不能含子元素 / text expected",
+                            )
+                        )
             else:
                 data[node.tag] = [
                     _read(item, node.children, f"{where}/{node.item}[{i}]", problems)

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from amlwatch.submission import codes
 from amlwatch.submission.dictionary import NA, problems_of
-from amlwatch.submission.exceptions import InvalidMessage
-from amlwatch.submission.structure import HVTR, MESSAGES, Data, Problem, from_xml, leaves
+from amlwatch.submission.exceptions import InvalidMessage, UnknownFileName
+from amlwatch.submission.names import MessageName
+from amlwatch.submission.structure import (
+    HVTR,
+    MESSAGES,
+    Data,
+    Problem,
+    encoding_problems,
+    from_xml,
+    leaves,
+)
 
 # a batch deletion names a date and leaves the rest as @N (spec §6.4)
 _NA_ALLOWED = {"DHTR": frozenset({"CSNM", "CRCD", "TICD", "DTTN"})}
@@ -23,8 +33,13 @@ _COMPANION = [("CBCT", "90", "OCBT"), ("OCTT", "99", "OOCT"), ("DORP", "99", "OD
               ("TPTR", "99", "OTPR")]  # fmt: skip
 
 
-def validate(xml: bytes) -> tuple[str, Data, list[Problem]]:
-    """Check one message; returns its root tag, its content and every problem found."""
+def validate(xml: bytes, name: str | None = None) -> tuple[str, Data, list[Problem]]:
+    """Check one message (and, given its file name, that the name fits it); returns its root
+    tag, its content and every problem found. Never raises on a bad file: a wrong encoding,
+    a missing declaration or broken XML is a problem like any other."""
+    early = encoding_problems(xml)
+    if early:
+        return "?", {}, early + (_name_problems(name, "?", {}) if name else [])
     root = _root_tag(xml)
     if root == "?":
         return root, {}, from_xml(HVTR, xml)[1]  # the parser's message says what is broken
@@ -42,6 +57,8 @@ def validate(xml: bytes) -> tuple[str, Data, list[Problem]]:
                 continue
             problems.append(Problem(location, reason))
     problems.extend(_rules(root, data))
+    if name is not None:
+        problems.extend(_name_problems(name, root, data))
     return root, data, problems
 
 
@@ -58,7 +75,7 @@ def _root_tag(xml: bytes) -> str:
 
     try:
         return ET.fromstring(xml).tag
-    except ET.ParseError:
+    except (ET.ParseError, ValueError, LookupError):
         return "?"
 
 
@@ -73,6 +90,7 @@ def _rules(root: str, data: Data) -> Iterator[Problem]:
         yield from _unique("CHTR/TSDTs", keys, "原业务主键 OCNM+OTDT+OTCD+OTIC")
         for i, txn in enumerate(txns, 1):
             yield from _conditionals(f"CHTR/TSDTs/TSDT[{i}]", txn)
+            yield from _transaction(f"CHTR/TSDTs/TSDT[{i}]", txn, txn.get("OTDT"), txn.get("OTCD"))
     elif root == "DHTR":
         rows = data.get("DTDTs", [])
         batch = any(NA in (r["CSNM"], r["CRCD"], r["TICD"]) for r in rows)
@@ -98,6 +116,10 @@ def _rules(root: str, data: Data) -> Iterator[Problem]:
 def _large_value_new(data: Data) -> Iterator[Problem]:
     catis = data.get("CATIs", [])
     yield from _total("HVTR/RBIF/CTTN", data.get("RBIF", {}).get("CTTN"), len(catis))
+    if not catis:
+        yield Problem(
+            "HVTR/CATIs", "报文至少应有一个 CATI / a message reports at least one customer"
+        )
     keys: list[tuple[Any, ...]] = []
     days = Counter((c.get("CBIF", {}).get("CSNM"), c.get("HTDT")) for c in catis)
     for (customer, day), n in days.items():
@@ -112,14 +134,21 @@ def _large_value_new(data: Data) -> Iterator[Problem]:
         for code, n in codes_seen.items():
             if n > 1:
                 yield Problem(f"{where}/HTCRs", f"特征 {code} 出现 {n} 次（同一特征应集中报送）")
+        if not cati.get("HTCRs"):
+            yield Problem(f"{where}/HTCRs", "至少应有一个大额交易特征 / at least one HTCR")
         for j, htcr in enumerate(cati.get("HTCRs", []), 1):
             txns = [t for ccif in htcr.get("CCIFs", []) for t in ccif.get("TSDTs", [])]
             yield from _total(f"{where}/HTCRs/HTCR[{j}]/TTNM", htcr.get("TTNM"), len(txns))
+            if not txns:
+                yield Problem(f"{where}/HTCRs/HTCR[{j}]", "特征下至少应有一笔交易 / no TSDT")
             for k, ccif in enumerate(htcr.get("CCIFs", []), 1):
                 identity = f"{where}/HTCRs/HTCR[{j}]/CCIFs/CCIF[{k}]"
                 yield from _other_type(identity, ccif, "CITP", "OITP")
+                yield from _id_numbers(identity, ccif)
                 for m, txn in enumerate(ccif.get("TSDTs", []), 1):
-                    yield from _conditionals(f"{identity}/TSDTs/TSDT[{m}]", txn)
+                    at = f"{identity}/TSDTs/TSDT[{m}]"
+                    yield from _conditionals(at, txn)
+                    yield from _transaction(at, txn, day, htcr.get("CRCD"))
                     keys.append((customer, day, htcr.get("CRCD"), txn["TSIF"]["TICD"]))
     yield from _unique("HVTR/CATIs", keys, "业务主键 CSNM+HTDT+CRCD+TICD")
 
@@ -148,8 +177,74 @@ def _suspicious(data: Data) -> Iterator[Problem]:
         srif = seif.get("SRIF", {})
         yield from _other_type(f"{where}/SRIF", srif, "SRIT", "ORIT")
         yield from _other_type(f"{where}/SRIF", srif, "SCIT", "OCIT")
+    subjects = {seif.get("CSNM") for seif in data.get("SEIFs", [])}
+    for i, seif in enumerate(data.get("SEIFs", []), 1):
+        for j, siif in enumerate(seif.get("SIIFs", []), 1):
+            yield from _id_numbers(f"BSTR/SEIFs/SEIF[{i}]/SIIFs/SIIF[{j}]", siif)
+        yield from _id_numbers(f"BSTR/SEIFs/SEIF[{i}]/SRIF", seif.get("SRIF", {}))
     for i, stif in enumerate(data.get("STIFs", []), 1):
-        yield from _conditionals(f"BSTR/STIFs/STIF[{i}]", stif)
+        where = f"BSTR/STIFs/STIF[{i}]"
+        yield from _conditionals(where, stif)
+        yield from _transaction(where, stif, None, None)  # its identities too (CIIF, TBIF…)
+        party = stif.get("CIIF", {}).get("CSNM")
+        if party not in subjects:
+            yield Problem(
+                f"{where}/CIIF/CSNM",
+                f"交易的客户 {party} 不是报告的可疑主体（SEIF）/ not one of the report's subjects",
+            )
+
+
+# (type field, number field) of one identity, in the same group
+_ID_PAIRS = [("CITP", "CTID"), ("TBIT", "TBID"), ("TCIT", "TCID"), ("SETP", "SEID"),
+             ("SRIT", "SRID"), ("SCIT", "SCID")]  # fmt: skip
+
+
+def _id_numbers(where: str, group: Data) -> Iterator[Problem]:
+    """ID numbers checked against their type (resident ID, unified social credit code)."""
+    groups = [("", group), *[(f"/{k}", v) for k, v in group.items() if isinstance(v, dict)]]
+    for sub, data in groups:
+        for kind, number in _ID_PAIRS:
+            value = data.get(number)
+            if kind not in data or not isinstance(value, str) or value in ("", NA):
+                continue
+            problem = codes.id_number_problem(str(data[kind]), value)
+            if problem:
+                yield Problem(f"{where}{sub}/{number}", f"{data[kind]} 证件号码: {problem}")
+
+
+def _transaction(where: str, txn: Data, day: Any, characteristic: Any) -> Iterator[Problem]:
+    """One transaction's cross-field rules: its time on the record's date, the RMB amount of a
+    CNY record, the method against currency and (for 0501) cash, the identities."""
+    tsif = txn.get("TSIF", {})
+    yield from _id_numbers(where, txn)
+    stamp, currency, method = tsif.get("TSTM"), tsif.get("CRTP"), tsif.get("TSTP")
+    known = isinstance(day, str) and isinstance(stamp, str) and "t" not in stamp[:8] + day
+    if known and stamp[:8] != day:  # type: ignore[index]
+        yield Problem(f"{where}/TSIF/TSTM", f"交易时间不在 {day} 当日 / not on the record's date")
+    if currency == "CNY" and "CRMB" in tsif and tsif.get("CRMB") not in (None, NA):
+        crat, crmb = tsif.get("CRAT"), tsif.get("CRMB")
+        if _number(crat) is not None and _number(crmb) != _number(crat):
+            yield Problem(
+                f"{where}/TSIF/CRMB", f"人民币交易 CRMB 应等于 CRAT（{crat}）/ CRMB ≠ CRAT"
+            )
+    if isinstance(method, str) and isinstance(currency, str) and codes.is_tx_method(method):
+        cash = None if characteristic in (None, NA) else characteristic == "0501"
+        if not codes.is_tx_method_for(method, currency, cash):
+            why = (
+                f"大额特征 {characteristic}（0501 现金，其余转账）"
+                if codes.is_tx_method_for(method, currency)
+                else f"币种 {currency}"
+            )
+            yield Problem(
+                f"{where}/TSIF/TSTP", f"交易方式 {method} 与{why}不符 / method does not fit"
+            )
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def _conditionals(where: str, group: Data) -> Iterator[Problem]:
@@ -187,3 +282,41 @@ def _unique(where: str, keys: list[tuple[Any, ...]], what: str) -> Iterator[Prob
     for key, n in Counter(keys).items():
         if n > 1:
             yield Problem(where, f"{what} 重复 {n} 次: {'+'.join(map(str, key))}")
+
+
+# the root element each file-name kind carries (spec §3.1: N new, C correction, D deletion)
+ROOT_OF = {("N", "BH"): "HVTR", ("C", "BH"): "CHTR", ("D", "BH"): "DHTR", ("N", "BS"): "BSTR",
+           ("C", "BS"): "BSTR"}  # fmt: skip
+
+
+def _name_problems(name: str, root: str, data: Data) -> list[Problem]:
+    """The file name ↔ content rules: a well-formed message name (`.XML`), whose message and
+    report kind fit the root element and whose institution is the content's."""
+    try:
+        parsed = MessageName.parse(name)
+    except UnknownFileName as error:
+        return [Problem("文件名", f"文件名不符合 §3.1 / not a message file name: {error}")]
+    problems = []
+    if name != parsed.xml:
+        problems.append(
+            Problem(
+                "文件名", f"文件名应为 {parsed.xml}（大写，.XML）/ the name must be {parsed.xml}"
+            )
+        )
+    expected = ROOT_OF.get((parsed.kind, parsed.report))
+    if root != "?" and expected != root:
+        problems.append(
+            Problem(
+                "文件名",
+                f"{parsed.kind}{parsed.report} 文件应为 {expected} 报文，实为 {root} / "
+                f"a {parsed.kind}{parsed.report} file holds {expected}, not {root}",
+            )
+        )
+    ricd = data.get("RBIF", {}).get("RICD")
+    if ricd and ricd != parsed.institution:
+        problems.append(
+            Problem(
+                "文件名", f"文件名中的机构 {parsed.institution} 与 RICD {ricd} 不符 / institution"
+            )
+        )
+    return problems

@@ -48,7 +48,9 @@ EXEMPTIONS = [
     "fx_conversion",
     "gold_exchange",
     "intl_loan",
+    "debt_swap",
 ]
+INITIATORS = ["", "institution", "customer"]  # who initiated a record (article 7 (九))
 _CAP_SHARE = 0.7
 _HOUR_WEIGHTS = np.array(
     [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 16, 18, 20, 20, 18, 18, 20, 18, 12, 6, 3], float
@@ -81,6 +83,14 @@ class Rows:
     channel: np.ndarray
     purpose: np.ndarray
     tag: np.ndarray  # planted-row tag, -1 for background
+    counter: np.ndarray | None = None  # the other leg's currency: 1 + CURRENCIES index, 0 none
+    initiator: np.ndarray | None = None  # INITIATORS index
+
+    def __post_init__(self) -> None:
+        if self.counter is None:
+            self.counter = np.zeros(len(self.cust), np.int64)
+        if self.initiator is None:
+            self.initiator = np.zeros(len(self.cust), np.int64)
 
     @classmethod
     def concat(cls, parts: list[Rows]) -> Rows:
@@ -232,6 +242,8 @@ def background_day(
                 channel=np.full(n, code(CHANNELS, activity.channel)),
                 purpose=np.full(n, code(PURPOSES, activity.purpose)),
                 tag=np.full(n, -1),
+                # the bank's own interest and tax postings: initiated by the bank
+                initiator=np.full(n, code(INITIATORS, "institution" if activity.exemption else "")),
             )
         )
     if payday:

@@ -15,7 +15,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from amlwatch.synth.activity import CHANNELS, CURRENCIES, EXEMPTIONS, METHODS, PURPOSES, Rows
+from amlwatch.synth.activity import (
+    CHANNELS,
+    CURRENCIES,
+    EXEMPTIONS,
+    INITIATORS,
+    METHODS,
+    PURPOSES,
+    Rows,
+)
 from amlwatch.synth.cases import PlantedCase, Planter
 from amlwatch.synth.population import Population
 
@@ -60,6 +68,8 @@ def to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict[
             "counterparty_region": cp["region"],
             "counterparty_is_government": cp["is_government"],
             "exemption_code": vocab(EXEMPTIONS, rows.exempt),
+            "counter_currency": vocab(["", *CURRENCIES], rows.counter),
+            "initiated_by": vocab(INITIATORS, rows.initiator),
             "branch_code": pc.take(pop.customers["branch_code"], pa.array(rows.cust)),
             "channel": vocab(CHANNELS, rows.channel),
             "purpose": vocab(PURPOSES, rows.purpose),

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from amlwatch.rules import LargeValueCharacteristic, RulePack
 from amlwatch.synth.activity import (
     CHANNELS,
     CURRENCIES,
     EXEMPTIONS,
+    INITIATORS,
     METHODS,
     PURPOSES,
     Rows,
@@ -87,6 +89,21 @@ class PlanterBase:
         free = self._free[entity]
         return free.pop(0) if free else None
 
+    def customer_with_accounts(self, entity: bool, accounts: int) -> int | None:
+        """A free reserved customer with at least `accounts` accounts, if there is one."""
+        free = self._free[entity]
+        for i, cust in enumerate(free):
+            if self.pop.n_accounts[cust] >= accounts:
+                return free.pop(i)
+        return None
+
+    def mark_state_organ(self, cust: int) -> None:
+        """Make a reserved customer a state organ (article 7 (三))."""
+        flags = self.pop.customers["is_state_organ"].to_numpy(zero_copy_only=False).copy()
+        flags[cust] = True
+        at = self.pop.customers.schema.get_field_index("is_state_organ")
+        self.pop.customers = self.pop.customers.set_column(at, "is_state_organ", pa.array(flags))
+
     def txn(
         self,
         cust: int,
@@ -103,6 +120,8 @@ class PlanterBase:
         exempt: str = "",
         purpose: str = "转账",
         account: int = 0,
+        counter: str = "",
+        initiator: str = "",
     ) -> int:
         """Add one planted transaction; returns its tag."""
         tag = self._next_tag
@@ -113,8 +132,10 @@ class PlanterBase:
         acct = int(self.pop.first_account[cust] + account % self.pop.n_accounts[cust])
         if cash:
             method, channel = ("010001" if currency != "CNY" else "000030"), "COUNTER"
-        elif xb or currency != "CNY":
+        elif currency != "CNY":  # 010104 电汇 is a foreign-currency method (spec 10.3)
             method, channel = "010104", "COUNTER"
+        elif xb:  # RMB sent abroad: 汇兑, a RMB method
+            method, channel = "000131", "COUNTER"
         else:
             method, channel = "000131", "ONLINE"
         fields = (
@@ -132,6 +153,8 @@ class PlanterBase:
             code(CHANNELS, channel),
             code(PURPOSES, purpose),
             tag,
+            0 if not counter else 1 + code(CURRENCIES, counter),
+            code(INITIATORS, initiator),
         )
         self.rows.setdefault(day, []).append(fields)
         return tag
@@ -156,6 +179,8 @@ class PlanterBase:
             np.int64,
             bool,
             bool,
+            np.int64,
+            np.int64,
             np.int64,
             np.int64,
             np.int64,

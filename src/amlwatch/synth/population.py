@@ -9,133 +9,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SURNAMES = list(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔"
+from amlwatch.codes import uscc_check_character
+from amlwatch.synth.vocabulary import (
+    BANKS,
+    CITIES,
+    FOREIGN,
+    GIVEN,
+    REGIONS,
+    SHOP_KINDS,
+    SURNAMES,
+    TRADES,
+    WORDS,
 )
-GIVEN = list(
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国斌宇浩凯健俊帆帅旭宁龙林欣怡晨阳思雨子涵梓轩一诺"
-)
-CITIES = [
-    "北京",
-    "上海",
-    "广州",
-    "深圳",
-    "杭州",
-    "南京",
-    "成都",
-    "武汉",
-    "西安",
-    "天津",
-    "苏州",
-    "郑州",
-    "长沙",
-    "青岛",
-    "宁波",
-    "厦门",
-    "合肥",
-    "福州",
-    "昆明",
-    "沈阳",
-]
-WORDS = [
-    "华信",
-    "鑫源",
-    "宏达",
-    "恒通",
-    "瑞丰",
-    "金盛",
-    "博远",
-    "诚泰",
-    "永安",
-    "天合",
-    "中联",
-    "佳和",
-    "新锐",
-    "汇通",
-    "嘉禾",
-    "盛世",
-    "东方",
-    "长城",
-    "明德",
-    "正大",
-    "创达",
-    "联合",
-    "腾飞",
-    "锦程",
-]
-TRADES = [
-    "贸易",
-    "科技",
-    "建材",
-    "物流",
-    "餐饮管理",
-    "电子",
-    "服装",
-    "食品",
-    "医药",
-    "文化传媒",
-    "机械设备",
-    "信息技术",
-    "房地产开发",
-    "装饰工程",
-    "农业发展",
-    "汽车销售",
-]
-SHOP_KINDS = [
-    "便利店",
-    "超市",
-    "餐厅",
-    "咖啡馆",
-    "药房",
-    "加油站",
-    "书店",
-    "水果店",
-    "面馆",
-    "服装店",
-    "电器商城",
-    "美容院",
-]
-BANKS = [
-    ("中国工商银行", "102"),
-    ("中国农业银行", "103"),
-    ("中国银行", "104"),
-    ("中国建设银行", "105"),
-    ("交通银行", "301"),
-    ("招商银行", "308"),
-    ("中国民生银行", "305"),
-    ("兴业银行", "309"),
-]
-# 6-digit administrative division codes (GB/T 2260) of the cities above, in the same order.
-REGIONS = [
-    "110105",
-    "310115",
-    "440106",
-    "440305",
-    "330106",
-    "320106",
-    "510107",
-    "420106",
-    "610113",
-    "120101",
-    "320505",
-    "410105",
-    "430104",
-    "370212",
-    "330203",
-    "350203",
-    "340104",
-    "350102",
-    "530102",
-    "210102",
-]
-FOREIGN = [
-    ("USA", "USD"),
-    ("HKG", "HKD"),
-    ("DEU", "EUR"),
-    ("JPN", "JPY"),
-    ("GBR", "GBP"),
-    ("SGP", "USD"),
-]
+
 BRANCHES = [f"B{n:03d}" for n in range(1, 9)]
 FX_BASE = {"USD": 7.10, "EUR": 7.72, "HKD": 0.912, "JPY": 0.0473, "GBP": 9.05}
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
@@ -174,6 +60,11 @@ def person_names(rng: np.random.Generator, n: int) -> pa.Array:
 def company_names(rng: np.random.Generator, n: int) -> pa.Array:
     """Company names: city, trade name, line of business, legal form."""
     return _join(_pick(rng, CITIES, n), _pick(rng, WORDS, n), _pick(rng, TRADES, n), "有限公司")
+
+
+def _with_uscc_check(first_17: pa.Array) -> pa.Array:
+    """Unified social credit codes: the 17 characters and their GB 32100 check character."""
+    return pa.array([b + uscc_check_character(b) for b in first_17.to_pylist()], pa.string())
 
 
 def resident_ids(rng: np.random.Generator, n: int) -> pa.Array:
@@ -222,7 +113,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     id_type = np.where(is_entity, "610099", np.where(foreigner, "110027", "110001"))
     id_number = pc.if_else(
         pa.array(is_entity),
-        _join("91", _pick(rng, REGIONS, n), _digits(rng, n, 9), "X"),
+        _with_uscc_check(_join("91", _pick(rng, REGIONS, n), _digits(rng, n, 9))),
         pc.if_else(pa.array(foreigner), _join("E", _digits(rng, n, 8)), resident_ids(rng, n)),
     )
     city = rng.integers(0, len(CITIES), n)
@@ -258,6 +149,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
             "legal_rep_id_type": np.where(is_entity, "110001", ""),
             "legal_rep_id_number": legal_rep_id,
             "branch_code": branch,
+            "is_state_organ": np.zeros(n, bool),  # planted cases mark a few (article 7 (三))
         }
     )
 
@@ -376,19 +268,27 @@ def _counterparties(
         ),
         _join(countries, "000000"),
     )
+    # state organs (article 7 (三) exempts them) and, apart, public institutions and state
+    # firms under them, which it does not: a provident fund centre is a 事业单位
     gov = [
         "国家税务总局",
         "市财政局",
         "市人力资源和社会保障局",
-        "市住房公积金管理中心",
         "区人民法院",
     ]
+    public = ["市住房公积金管理中心", "市第一人民医院", "市自来水集团有限公司"]
     k = len(gov) * len(CITIES)
     gov_names = _join(
         pa.array(np.repeat(np.asarray(CITIES), len(gov))),
         pa.array(np.tile(np.asarray(gov), len(CITIES))),
     )
     add("government", gov_names, domestic(k), government=True)
+    k = len(public) * len(CITIES)
+    public_names = _join(
+        pa.array(np.repeat(np.asarray(CITIES), len(public))),
+        pa.array(np.tile(np.asarray(public), len(CITIES))),
+    )
+    add("public", public_names, domestic(k))
     internal = pa.table(
         {
             "name": pc.take(customers["name"], pa.array(owner)),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from amlwatch.warehouse.database import Warehouse
@@ -36,7 +37,7 @@ def load_log(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
     error."""
     return warehouse.rows(
         """SELECT business_date, load_id, status, rows_in, rows_loaded, rows_quarantined,
-                  round(duration_s, 2), coalesce(error, '') FROM load_log
+                  round(duration_s, 2), coalesce(error, ''), unknown_codes FROM load_log
            ORDER BY started_at DESC LIMIT ?""",
         [limit],
     )
@@ -49,3 +50,44 @@ def quarantined(warehouse: Warehouse, business_date: dt.date, limit: int) -> lis
            ORDER BY file, line LIMIT ?""",
         [business_date, limit],
     )
+
+
+# the coded input columns whose values the product maps, per table
+CODED_COLUMNS = {
+    "transactions": (
+        "exemption_code",
+        "tx_method",
+        "counterparty_id_type",
+        "counterparty_account_type",
+    ),
+    "customer_history": ("id_type",),
+    "account_history": ("account_type",),
+}
+
+
+def coded_values(warehouse: Warehouse, load_id: str) -> list[tuple[str, str, str, int, int]]:
+    """Every distinct value of the coded columns a load brought: (table, column, value,
+    rows, first line), blanks left out."""
+    found: list[tuple[str, str, str, int, int]] = []
+    for table, columns in CODED_COLUMNS.items():
+        line = "min(line)" if table == "transactions" else "0"
+        for column in columns:
+            found += [
+                (table, column, str(value), int(n), int(first))
+                for value, n, first in warehouse.rows(
+                    f"""SELECT {column}, count(*), {line} FROM {table}
+                        WHERE load_id = ? AND nullif(trim({column}), '') IS NOT NULL
+                        GROUP BY 1 ORDER BY 1""",
+                    [load_id],
+                )
+            ]
+    return found
+
+
+def record_unknown_codes(
+    warehouse: Warehouse, load_id: str, unknown: list[dict[str, object]]
+) -> None:
+    """Keep a load's unknown coded values with its load-log row."""
+    warehouse._con.execute(
+        "UPDATE load_log SET unknown_codes = ? WHERE load_id = ?", [json.dumps(unknown), load_id]
+    ).fetchall()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from amlwatch.rules import LargeValueRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.database import Warehouse
 
@@ -23,9 +24,7 @@ def trade_dates_loaded(warehouse: Warehouse, business_date: dt.date) -> list[dt.
 def large_value_input(
     warehouse: Warehouse,
     trade_dates: Sequence[dt.date],
-    exemption_codes: Sequence[str],
-    government_exempt: bool,
-    rmb_only: bool,
+    rule: LargeValueRule,
     bucket: Bucket = WHOLE,
 ) -> pa.Table:
     """The kernel's columns for every transaction of those days (of the bucket's customers),
@@ -33,21 +32,51 @@ def large_value_input(
 
     `rid` (the row's id, to fetch its details for hits), `customer_id_1/_2` (a 128-bit hash
     key of the customer, see `scanners.encode`), `trade_date`, flags, `amount_cny` /
-    `amount_usd` (decimals), and `counted`: false for exempt records (an exemption code of
-    the pack, or a state-organ counterparty where the pack exempts those) and, for an
-    RMB-only pack, for foreign currency. Sorting and integer conversion happen in NumPy.
+    `amount_usd` (decimals); `eligible`: false for foreign currency under an RMB-only pack;
+    `exempt_individual` / `exempt_entity`: the record is exempt if its customer is a natural
+    person / is not — an exemption of the pack whose conditions hold, or a state-organ
+    counterparty where the pack exempts those (a state-organ *customer* is the customer
+    table's flag, `wh_patterns.customer_types`). Sorting and integer conversion happen in
+    NumPy.
     """
+    clauses: dict[str, list[str]] = {"individual": [], "entity": []}
+    values: dict[str, list[object]] = {"individual": [], "entity": []}
+    for item in rule.exemptions:
+        condition = "list_contains(?::VARCHAR[], t.exemption_code)"
+        if item.currencies == "foreign_to_foreign":
+            condition += (
+                " AND t.currency <> 'CNY' AND t.counter_currency IS NOT NULL"
+                " AND t.counter_currency NOT IN ('CNY', t.currency)"
+            )
+        if item.counterparty == "own_account":
+            condition += " AND t.rowid IN (SELECT rid FROM own)"
+        if item.initiated_by == "institution":
+            condition += " AND t.initiated_by = 'institution'"
+        for kind in item.customer_types:
+            clauses[kind].append(f"({condition})")
+            values[kind].append(rule.names_of(item.code))
+    if rule.state_organ_party in ("either", "counterparty"):
+        for kind in clauses:
+            clauses[kind].append("coalesce(t.counterparty_is_government, false)")
+    exempt = {kind: " OR ".join(parts) or "false" for kind, parts in clauses.items()}
+    ordered = [*values["individual"], *values["entity"]]  # as they appear in the query
     return warehouse._con.sql(
-        f"""SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
+        f"""WITH own AS (  -- records into another account of the customer's own at this bank
+                SELECT t.rowid AS rid FROM transactions t
+                SEMI JOIN account_history a
+                    ON a.account_id = t.counterparty_account AND a.customer_id = t.customer_id
+                WHERE list_contains(?::DATE[], t.trade_date) AND t.exemption_code IS NOT NULL
+                  AND t.counterparty_account <> t.account_id)
+           SELECT t.rowid AS rid, hash(t.customer_id) AS customer_id_1,
                   hash(t.customer_id, 'amlwatch') AS customer_id_2, t.trade_date,
                   t.direction = 'out' AS out, t.is_cash, t.is_cross_border,
                   t.currency = 'CNY' AS rmb, t.amount_cny, t.amount_usd,
-                  NOT (coalesce(list_contains(?::VARCHAR[], t.exemption_code), false)
-                       OR (? AND coalesce(t.counterparty_is_government, false)))
-                  AND (NOT ? OR t.currency = 'CNY') AS counted
+                  (NOT ? OR t.currency = 'CNY') AS eligible,
+                  coalesce({exempt["individual"]}, false) AS exempt_individual,
+                  coalesce({exempt["entity"]}, false) AS exempt_entity
            FROM transactions t
            WHERE list_contains(?::DATE[], t.trade_date) AND {bucket.where("t.customer_id")}""",
-        params=[list(exemption_codes), government_exempt, rmb_only, list(trade_dates)],
+        params=[list(trade_dates), rule.rmb_only, *ordered, list(trade_dates)],
     ).to_arrow_table()
 
 

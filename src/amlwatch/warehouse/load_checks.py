@@ -175,7 +175,9 @@ def record_load(
         for name in report.rows_in
     }
     con.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """INSERT INTO load_log (load_id, business_date, status, started_at, finished_at,
+               duration_s, files, rows_in, rows_loaded, rows_quarantined, rows_by_file,
+               replaced_load_id, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             report.load_id,
             report.business_date,

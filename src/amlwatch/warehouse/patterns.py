@@ -66,11 +66,12 @@ def alert_state(warehouse: Warehouse) -> dict[str, tuple[object, ...]]:
 
 
 def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
-    """`customer_id`, its hash key `customer_id_1/_2` and `entity` for every customer of the
-    bucket (latest version)."""
+    """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
+    (三)) for every customer of the bucket (latest version)."""
     return warehouse._con.sql(
-        f"""SELECT customer_id, {key_sql("customer_id")}, entity FROM (
-                SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
+        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ FROM (
+                SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
+                       coalesce(arg_max(is_state_organ, business_date), false) AS state_organ
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id)"""
     ).to_arrow_table()
 

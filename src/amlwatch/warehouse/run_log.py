@@ -27,8 +27,12 @@ _COLUMNS = (
     "stage_seconds",
     "peak_rss_mb",
     "error",
+    "calendar_provisional",
+    "window_start",
+    "report_due",
+    "unknown_codes",
 )
-_JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds"}
+_JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds", "unknown_codes"}
 
 
 def record_run(warehouse: Warehouse, run: dict[str, Any]) -> None:
@@ -56,7 +60,35 @@ def recent_runs(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
     return warehouse.rows(
         """SELECT run_date, outcome, rule_pack, rows_loaded, rows_quarantined, hits_by_code,
                   alerts_opened, alerts_extended, round(epoch(finished_at - started_at), 1),
-                  round(peak_rss_mb), coalesce(error, '')
+                  round(peak_rss_mb), coalesce(error, ''), coalesce(calendar_provisional, false)
            FROM run_log ORDER BY finished_at DESC LIMIT ?""",
         [limit],
     )
+
+
+def provisional_nights(warehouse: Warehouse) -> list[tuple[str, dt.date, Any, Any]]:
+    """The nights whose latest successful run was computed on a provisional calendar:
+    (run id, run date, window start, report due), oldest first."""
+    rows = warehouse.rows(
+        """SELECT run_id, run_date, window_start, report_due FROM run_log
+           WHERE outcome = 'succeeded'
+           QUALIFY row_number() OVER (PARTITION BY run_date ORDER BY finished_at DESC) = 1
+               AND coalesce(calendar_provisional, false)
+           ORDER BY run_date"""
+    )
+    return [(str(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def set_night_calendar(
+    warehouse: Warehouse,
+    run_id: str,
+    provisional: bool,
+    window_start: dt.date | None,
+    report_due: dt.date | None,
+) -> None:
+    """Record the calendar a night's results now rest on (after a re-check)."""
+    warehouse._con.execute(
+        """UPDATE run_log SET calendar_provisional = ?, window_start = ?, report_due = ?
+           WHERE run_id = ?""",
+        [provisional, window_start, report_due, run_id],
+    ).fetchall()

@@ -30,7 +30,7 @@ _TXN_COLUMNS = f"""
     amount DECIMAL(20,3) NOT NULL, currency VARCHAR NOT NULL, is_cash BOOLEAN NOT NULL,
     is_cross_border BOOLEAN NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
     amount_usd DECIMAL(20,3) NOT NULL, fx_rate_date DATE, fx_stale BOOLEAN NOT NULL,
-    {_TXN_OPTIONAL}, extra JSON
+    {_TXN_OPTIONAL}, extra JSON, counter_currency VARCHAR, initiated_by VARCHAR
 """
 
 _CUSTOMER_COLUMNS = """
@@ -51,14 +51,10 @@ DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS transactions ({_TXN_COLUMNS})",
     f"""CREATE TABLE IF NOT EXISTS customer_history (
-        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_CUSTOMER_COLUMNS}, extra JSON)""",
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_CUSTOMER_COLUMNS}, extra JSON,
+        is_state_organ BOOLEAN)""",
     f"""CREATE TABLE IF NOT EXISTS account_history (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_ACCOUNT_COLUMNS}, extra JSON)""",
-    # the current version of each customer / account: the latest business date that sent it
-    """CREATE OR REPLACE VIEW customers AS SELECT * FROM customer_history
-        QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY business_date DESC) = 1""",
-    """CREATE OR REPLACE VIEW accounts AS SELECT * FROM account_history
-        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY business_date DESC) = 1""",
     """CREATE TABLE IF NOT EXISTS fx_rates (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, rate_date DATE NOT NULL,
         currency VARCHAR NOT NULL, cny_per_unit DECIMAL(18,8) NOT NULL, extra JSON)""",
@@ -85,10 +81,28 @@ DDL: tuple[str, ...] = (
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, outcome VARCHAR NOT NULL,
         rule_pack VARCHAR, load_id VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, hits_by_code JSON, alerts_opened JSON, alerts_extended JSON,
-        stage_seconds JSON, peak_rss_mb DOUBLE, error VARCHAR)""",
+        stage_seconds JSON, peak_rss_mb DOUBLE, error VARCHAR, calendar_provisional BOOLEAN,
+        window_start DATE, report_due DATE, unknown_codes JSON)""",
+    # warehouses made before article 7's conditions were columns (appended, as here)
+    "ALTER TABLE transactions ADD COLUMN IF NOT EXISTS counter_currency VARCHAR",
+    "ALTER TABLE transactions ADD COLUMN IF NOT EXISTS initiated_by VARCHAR",
+    "ALTER TABLE suspicious_evidence_detail ADD COLUMN IF NOT EXISTS counter_currency VARCHAR",
+    "ALTER TABLE suspicious_evidence_detail ADD COLUMN IF NOT EXISTS initiated_by VARCHAR",
+    "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS is_state_organ BOOLEAN",
+    # run logs made before the calendar could be provisional: the night's calendar facts
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS calendar_provisional BOOLEAN",
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS report_due DATE",
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
     """CREATE TABLE IF NOT EXISTS load_log (
         load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,
         files JSON, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-        rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR)""",
+        rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR, unknown_codes JSON)""",
+    "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
+    # the current version of each customer / account: the latest business date that sent it
+    """CREATE OR REPLACE VIEW customers AS SELECT * FROM customer_history
+        QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY business_date DESC) = 1""",
+    """CREATE OR REPLACE VIEW accounts AS SELECT * FROM account_history
+        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY business_date DESC) = 1""",
 )

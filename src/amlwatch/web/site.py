@@ -89,6 +89,7 @@ class Site:
                 "csrf": csrf,
                 "today": self.review.today(),
                 "flash": request.query_params.get("done"),
+                "calendar_notice": self.review.calendar_notice() if user else None,
                 **context,
             },
             status_code=status,

@@ -49,6 +49,7 @@ class Deadline:
     due: dt.date | None
     status: str  # none | ok | due_soon | overdue | met | missed
     working_days_left: int | None = None
+    provisional: bool = False  # the due date rests on a provisional calendar (rules.calendar)
 
 
 class ReviewBase:
@@ -62,6 +63,8 @@ class ReviewBase:
             store's own setting, once an administrator has set one, wins.
         session_timeout: idle time after which a session ends.
         today: the clock (tests move it).
+        is_provisional: whether a day is judged by the provisional calendar.
+        calendar_notice: the warning that next year's schedule is not loaded (or None).
     """
 
     def __init__(
@@ -72,8 +75,12 @@ class ReviewBase:
         review_levels: int = 2,
         session_timeout: dt.timedelta = dt.timedelta(minutes=30),
         today: Callable[[], dt.date] = dt.date.today,
+        is_provisional: Callable[[dt.date], bool] = lambda day: False,
+        calendar_notice: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.store = store
+        self.is_provisional = is_provisional
+        self.calendar_notice = calendar_notice
         self.add_working_days = add_working_days
         self.crime_types = dict(crime_types)
         self.default_levels = review_levels
@@ -92,11 +99,12 @@ class ReviewBase:
             CaseState.CORRECTION_REQUESTED,
             CaseState.REJECTED,
         ):
+            provisional = self.is_provisional(case.due_date)
             if today > case.due_date:
-                return Deadline(case.due_date, "overdue", 0)
+                return Deadline(case.due_date, "overdue", 0, provisional)
             left = self._working_days_between(today, case.due_date)
             status = "due_soon" if left <= DUE_SOON_WORKING_DAYS else "ok"
-            return Deadline(case.due_date, status, left)
+            return Deadline(case.due_date, status, left, provisional)
         met = case.submitted_on is not None and case.submitted_on <= case.due_date
         return Deadline(case.due_date, "met" if met else "missed")
 
