@@ -85,11 +85,16 @@ class BusinessCalendar:
         """The years from `start` to `end` judged provisionally."""
         return [y for y in range(start.year, end.year + 1) if not self.is_official(y)]
 
+    def _missing_year(self, today: dt.date) -> int | None:
+        """Next year, from 1 November while its schedule is not loaded; else None."""
+        year = today.year + 1
+        return None if today.month < 11 or self.is_official(year) else year
+
     def missing_schedule(self, today: dt.date) -> str | None:
         """From 1 November, the warning that next year's schedule is not loaded yet (and how to
         add it); earlier, or once it is loaded, None."""
-        year = today.year + 1
-        if today.month < 11 or self.is_official(year):
+        year = self._missing_year(today)
+        if year is None:
             return None
         return (
             f"{year} 年节假日安排尚未载入，{year} 年的截止日与监测窗口将按法定节假日暂定计算；"
@@ -99,8 +104,8 @@ class BusinessCalendar:
 
     def missing_schedule_for_reviewers(self, today: dt.date) -> str | None:
         """The same warning in the review app's words (the operators hold the file)."""
-        year = today.year + 1
-        if today.month < 11 or self.is_official(year):
+        year = self._missing_year(today)
+        if year is None:
             return None
         return (
             f"{year} 年节假日安排尚未载入：{year} 年的报告期限按法定节假日暂定计算（标注“暂定”），"
