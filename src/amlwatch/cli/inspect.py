@@ -76,7 +76,7 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
             "[yellow]暂定 provisional[/]" if provisional else "",
             error[:80],
         )
-    console.print(table)
+    (console if console.is_terminal else Console(width=200)).print(table)
 
 
 @app.command()
