@@ -35,6 +35,16 @@ def harness() -> Iterator[None]:
         yield
 
 
+def _cells(workbook: Path) -> str:
+    """Every cell's text of a workbook."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    return " ".join(
+        str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v
+    )
+
+
 def _alerts(db: Path) -> list[tuple[object, ...]]:
     with Warehouse.open(db, read_only=True) as wh:
         return sorted(
@@ -68,8 +78,14 @@ def test_nights_across_the_year_run_provisionally_and_the_official_schedule_redo
     # a night is provisional when its deadline (5 working days on) or window reaches 2027
     assert logged == {n: n >= dt.date(2026, 12, 25) for n in nights}
     provisional = BusinessCalendar.load()
-    report_file = reports / "2026-12-28" / "large_value_report_20261228.xlsx"
-    assert report_file.exists()
+    with Warehouse.open(db, read_only=True) as wh:
+        hit_days = {r[0] for r in wh.rows("SELECT trade_date FROM large_value_transactions")}
+    marked = [n for n in nights if n >= dt.date(2026, 12, 25) and n in hit_days]
+    assert marked  # provisional nights with large-value rows, their deadlines marked 暂定
+    for night in marked:
+        assert "暂定" in _cells(
+            reports / night.isoformat() / f"large_value_report_{night:%Y%m%d}.xlsx"
+        )
 
     override = tmp_path / "holidays.toml"
     override.write_text(OFFICIAL_2027, encoding="utf-8")
@@ -96,6 +112,11 @@ def test_nights_across_the_year_run_provisionally_and_the_official_schedule_redo
     assert check.rescanned == [n for n in expected_rescan if n != extra]
     assert check.reports_rewritten == [n for n in expected_rewrite if n != extra]
     assert any("正式节假日安排已载入" in note for note in check.notes)
+    rewritten = [n for n in marked if n in check.reports_rewritten]
+    assert rewritten  # rewritten with their official deadlines, no longer provisional
+    for night in rewritten:
+        book = reports / night.isoformat() / f"large_value_report_{night:%Y%m%d}.xlsx"
+        assert "暂定" not in _cells(book)
     with Warehouse.open(db, read_only=True) as wh:
         assert (
             wh.scalar("SELECT count(*) FROM run_log WHERE coalesce(calendar_provisional, false)")

@@ -59,6 +59,7 @@ def write_large_value_tables(
     folder: Path,
     run_date: dt.date,
     due_date: Callable[[dt.date], dt.date],
+    provisional: Callable[[dt.date], bool] = lambda day: False,
 ) -> ReportFiles:
     """Write the report tables of a run.
 
@@ -68,6 +69,7 @@ def write_large_value_tables(
         folder: `reports/<run_date>/`.
         run_date: the nightly run's date (named in the titles).
         due_date: the report deadline of a trade date (5 working days later).
+        provisional: whether a deadline rests on a provisional calendar (marked 暂定).
 
     Returns:
         The workbook and CSV paths.
@@ -86,7 +88,7 @@ def write_large_value_tables(
     workbook_path = folder / f"large_value_report_{run_date:%Y%m%d}.xlsx"
     csv_path = folder / f"large_value_report_{run_date:%Y%m%d}.csv"
     write_csv(ordered, COLUMNS, csv_path)
-    _write_workbook(ordered, workbook_path, run_date, due_date)
+    _write_workbook(ordered, workbook_path, run_date, due_date, provisional)
     return ReportFiles(workbook=workbook_path, csv=csv_path, rows=len(ordered))
 
 
@@ -95,6 +97,7 @@ def _write_workbook(
     path: Path,
     run_date: dt.date,
     due_date: Callable[[dt.date], dt.date],
+    provisional: Callable[[dt.date], bool],
 ) -> None:
     tmp = path.with_suffix(".xlsx.tmp")
     book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True})
@@ -130,7 +133,8 @@ def _write_workbook(
                 line,
                 0,
                 f"{row['customer_id']} {row.get('customer_name') or ''} ｜ {row['trade_date']} ｜ "
-                f"{row['characteristic_code']} ｜ {sizes[key]} 笔 ｜ 报送截止 {due_date(row['trade_date'])}",
+                f"{row['characteristic_code']} ｜ {sizes[key]} 笔 ｜ 报送截止 "
+                + _due_label(due_date(row["trade_date"]), provisional),
                 group,
             )
             line += 1
@@ -153,7 +157,7 @@ def _write_workbook(
                 sheet.write_string(line, col, str(value), formats[kind])
         sheet.set_row(line, None, None, {"level": 1})
         line += 1
-    _summary(book, rows, run_date, due_date, head)
+    _summary(book, rows, run_date, due_date, provisional, head)
     book.close()
     tmp.replace(path)
 
@@ -163,6 +167,7 @@ def _summary(
     rows: Sequence[dict[str, Any]],
     run_date: dt.date,
     due_date: Callable[[dt.date], dt.date],
+    provisional: Callable[[dt.date], bool],
     head: Any,
 ) -> None:
     sheet = book.add_worksheet("汇总")
@@ -191,7 +196,7 @@ def _summary(
         line += 1
     line += 1
     sheet.write_row(
-        line, 0, ["大额交易发生日期", "客户数", "笔数", "报送截止日（5个工作日）"], head
+        line, 0, ["大额交易发生日期", "客户数", "笔数", "报送截止日（5个工作日）", "日历"], head
     )
     by_day: dict[dt.date, tuple[set[str], int]] = {}
     for row in rows:
@@ -203,7 +208,15 @@ def _summary(
         sheet.write_datetime(line, 0, dt.datetime.combine(day, dt.time()), date)
         sheet.write_number(line, 1, len(customers))
         sheet.write_number(line, 2, count)
-        sheet.write_datetime(line, 3, dt.datetime.combine(due_date(day), dt.time()), date)
+        due = due_date(day)
+        sheet.write_datetime(line, 3, dt.datetime.combine(due, dt.time()), date)
+        sheet.write_string(
+            line, 4, "暂定（节假日安排未载入）" if provisional(due) else "国务院安排"
+        )
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 4, 18)
     sheet.freeze_panes(3, 0)
+
+
+def _due_label(due: dt.date, provisional: Callable[[dt.date], bool]) -> str:
+    return f"{due}（暂定）" if provisional(due) else str(due)

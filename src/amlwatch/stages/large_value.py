@@ -262,5 +262,9 @@ def write_large_value_report(
         rows = wh_large_value.large_value_report_rows(warehouse, dates)
     folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat())
     return write_large_value_tables(
-        rows, folder, run_date, lambda day: calendar.add_business_days(day, 5)
+        rows,
+        folder,
+        run_date,
+        lambda day: calendar.add_business_days(day, 5),
+        lambda due: calendar.is_provisional(due),
     )
