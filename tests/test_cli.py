@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -216,3 +219,32 @@ def test_first_administrator_and_audit_verify(
     con.close()
     broken = runner.invoke(app, ["audit", "verify", "--db", str(db)])
     assert broken.exit_code == 1 and "broken at entry 1" in broken.output
+
+
+@pytest.mark.slow
+def test_a_night_makes_no_telemetry_call(tmp_path: Path) -> None:
+    """No phone-home: a whole night in a fresh process with the variables a machine may carry
+    cleared prints no telemetry attempt, and Prefect sees analytics off."""
+    from tests.conftest import DAY, txn, write_day
+
+    inbox = tmp_path / "inbox"
+    write_day(inbox, DAY, [txn("T1")])
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED")
+    }
+    env["AMLWATCH_REPORTS_DIR"] = str(tmp_path / "reports")
+    run = subprocess.run(
+        [sys.executable, "-m", "amlwatch.cli", "nightly", "--date", DAY.isoformat(),
+         "--inbox", str(inbox), "--db", str(tmp_path / "wh.duckdb"), "--verbose"],
+        capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "telemetry" not in (run.stdout + run.stderr).lower()
+    probe = subprocess.run(
+        [sys.executable, "-c", "import amlwatch, prefect.settings as s; "
+         "print(s.get_current_settings().server.analytics_enabled)"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert probe.stdout.strip() == "False", probe.stderr[-2000:]
