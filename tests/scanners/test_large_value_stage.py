@@ -129,3 +129,27 @@ def test_due_dates_skip_holidays() -> None:
     assert BusinessCalendar.load().add_business_days(dt.date(2026, 9, 30), 5) == dt.date(
         2026, 10, 13
     )
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(tmp_path: Path) -> None:
+    from amlwatch.reports.csv_tables import write_csv
+
+    columns = [("name", "名称", "TCNM", 10, "text"), ("id", "账号", "TCAC", 10, "text")]
+    rows = [
+        {"name": '=HYPERLINK("http://x","y")', "id": "6222000000000000011"},
+        {"name": "+1+2", "id": "-3"},
+        {"name": "@SUM(A1)", "id": "\tx"},
+        {"name": "北京华信", "id": "A-1"},
+    ]
+    path = tmp_path / "t.csv"
+    write_csv(rows, columns, path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    lines = raw.decode("utf-8-sig").splitlines()[2:]
+    import csv as _csv
+
+    cells = [row for row in _csv.reader(lines)]
+    assert cells[0] == ['\'=HYPERLINK("http://x","y")', "6222000000000000011"]
+    assert cells[1] == ["'+1+2", "'-3"]
+    assert cells[2][0] == "'@SUM(A1)" and cells[2][1].startswith("'")
+    assert cells[3] == ["北京华信", "A-1"]  # ordinary text unchanged

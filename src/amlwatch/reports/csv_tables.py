@@ -21,6 +21,17 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# a cell a spreadsheet would run as a formula (OWASP "CSV injection"): shown as text instead
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: report text, with a leading apostrophe where a spreadsheet would
+    otherwise read it as a formula (the file is for machines; the xlsx is for people)."""
+    text = cell_text(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column], path: Path) -> None:
     """Write rows under a Chinese header line and an XML-tag line, atomically."""
     tmp = path.with_suffix(".csv.tmp")
@@ -29,5 +40,5 @@ def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column], path: P
         writer.writerow([c[1] for c in columns])
         writer.writerow([c[2] for c in columns])
         for row in rows:
-            writer.writerow([cell_text(row.get(c[0])) for c in columns])
+            writer.writerow([csv_cell(row.get(c[0])) for c in columns])
     tmp.replace(path)  # never a half-written file under the final name

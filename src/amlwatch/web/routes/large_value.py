@@ -51,7 +51,10 @@ def register(site: Site) -> None:
         if download == "xlsx":
             return FileResponse(path.with_suffix(".xlsx"), filename=path.with_suffix(".xlsx").name)
         masked = {tags.index(t) for t in ("CTID", "CTAC", "TCAC") if t in tags}
-        shown = [[present.mask(v) if i in masked else v for i, v in enumerate(r)] for r in rows]
+        shown = [
+            [present.mask(v) if i in masked else _as_written(v) for i, v in enumerate(r)]
+            for r in rows
+        ]
         return render(
             request,
             "large_value.html",
@@ -72,3 +75,11 @@ def _read_report(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
     if len(lines) < 2:
         return [], [], []
     return lines[0], lines[1], lines[2:]
+
+
+def _as_written(cell: str) -> str:
+    """A CSV cell as the bank wrote it: without the apostrophe that keeps a formula-like value
+    from running in a spreadsheet (reports.csv_tables.csv_cell); the page escapes it anyway."""
+    return (
+        cell[1:] if cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@", "\t", "\r") else cell
+    )
