@@ -21,10 +21,12 @@ $(STAMP):
 	@touch $(STAMP)
 
 demo: $(STAMP)
+	scripts/system-packages
 	$(BIN)/amlwatch backfill --inbox data_samples/inbox --db amlwatch.duckdb
 
-# PostgreSQL and Chromium come from Debian packages (scripts/test-services installs and starts
-# them); the case store tests run against SQLite and that PostgreSQL.
+# PostgreSQL, Chromium, poppler and the forms' font come from Debian packages (scripts/
+# test-services installs them and starts PostgreSQL); the case store tests run against SQLite
+# and that PostgreSQL.
 # Tests write only to temporary folders: the checkout's git status must be the same after.
 test: $(STAMP) lint typecheck coverage
 	@git status --porcelain --untracked-files=all > $(VENV)/.status-before 2>/dev/null || true
@@ -53,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000
 	$(BIN)/python bench/quality_patterns.py --customers 100000 --days 40
 	$(BIN)/python bench/bench_nightly.py --modes threads:1 threads:4 dask:1:1 dask:2:2 dask:2:4
+	$(BIN)/python bench/bench_forms.py --rows 100 300 1000
 
 sample: $(STAMP)
 	rm -rf data_samples/inbox data_samples/ground_truth.jsonl data_samples/manifest.json

@@ -286,6 +286,11 @@ class Case:
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @property
+    def draft(self) -> bool:
+        """Whether the narrative is still the system's draft (marked so on the case page)."""
+        return any(m in self.stcb or m in self.aosp for m in DRAFT_MARKERS)
+
 
 @dataclass(frozen=True, slots=True)
 class CaseEvent:
@@ -313,3 +318,25 @@ class Snooze:
     approved_by: str | None
     state: str  # requested | active | rejected
     branch_code: str
+
+
+# the system's draft narrative says so; a report whose text still does is not filed
+DRAFT_MARKERS = ("系统生成初稿", "进一步核实")
+
+
+def split_narrative(narrative: str) -> tuple[str, str]:
+    """An alert's draft narrative as (STCB, AOSP): the text before and after 【疑点分析】."""
+    head, _, analysis = narrative.partition("【疑点分析】")
+    stcb = head.replace("【资金交易及客户行为情况】", "").strip()
+    return stcb or "@N", analysis.strip() or "@N"
+
+
+def draft_problem(stcb: str, aosp: str, draft: tuple[str, str] | None = None) -> str | None:
+    """Why a report's narrative is still the system's draft, or None when a person wrote it."""
+    for text in (stcb, aosp):
+        marker = next((m for m in DRAFT_MARKERS if m in text), None)
+        if marker is not None:
+            return f"叙述仍含系统初稿标记“{marker}”，请修改为人工分析后再提交 / still the draft"
+    if draft is not None and (stcb.strip(), aosp.strip()) == (draft[0].strip(), draft[1].strip()):
+        return "叙述与系统初稿相同，须经人工修改 / the draft has not been edited"
+    return None

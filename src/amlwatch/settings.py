@@ -75,7 +75,15 @@ class Settings(BaseSettings):
     reporting_branch: str | None = Field(
         None, description="Reporting outlet code of suspicious reports (RPNC); default RICD."
     )
-    report_filer: str = Field("@N", description="Filer of suspicious reports (RPNM).")
+    institution_name: str = Field(
+        "示例银行股份有限公司（请设置机构名称）",
+        description="The reporting institution's name, printed on every report form.",
+    )
+    report_filer: str | None = Field(
+        None,
+        description="Filer (RPNM) of a suspicious report no liaison proposed (the CLI's drafts); "
+        "an approved case's filer is the liaison who proposed it.",
+    )
     branch_codes_file: Path | None = Field(
         None,
         description="TOML file mapping the bank's branch codes to the outlet codes filed with "

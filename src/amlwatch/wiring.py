@@ -16,6 +16,7 @@ from amlwatch.cases import CaseStore, Review, SubmissionLedger
 from amlwatch.rules import BusinessCalendar
 from amlwatch.settings import Settings, get_settings
 from amlwatch.submission.codes import CRIME_TYPE_NAMES
+from amlwatch.submission.dictionary import NA
 from amlwatch.submission.messages import Institution
 from amlwatch.warehouse import Warehouse
 
@@ -108,7 +109,7 @@ def institution(settings: Settings | None = None) -> Institution:
     return Institution(
         code=settings.institution_code,
         reporting_branch=settings.reporting_branch or settings.institution_code,
-        filer=settings.report_filer,
+        filer=settings.report_filer or NA,
         branches=branches,
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from amlwatch.ingest import inbox_dates
+from amlwatch.labels import labelled
 from amlwatch.rules import load_pack
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day, write_large_value_report
@@ -102,15 +103,23 @@ def test_report_tables_list_every_hit_grouped_with_headers_and_due_dates(
         total_rows += files.rows
         with files.csv.open(encoding="utf-8-sig") as fh:
             lines = list(csv.reader(fh))
-        assert lines[0][:3] == ["客户号", "客户姓名/名称", "身份证件/证明文件类型"]
-        assert lines[1][:3] == ["CSNM", "CTNM", "CITP"]
+        assert lines[0][:4] == ["客户号", "客户姓名/名称", "客户类型", "身份证件/证明文件类型"]
+        assert lines[1][:4] == ["CSNM", "CTNM", "-", "CITP"]
+        ticd = lines[1].index("TICD")
         assert len(lines) == files.rows + 2
         book = load_workbook(files.workbook)
         detail, summary = book["大额交易明细"], book["汇总"]
         assert detail.freeze_panes == "C3"
         assert [detail.cell(1, 1).value, detail.cell(2, 1).value] == ["客户号", "CSNM"]
-        txn_ids = {r[7] for r in detail.iter_rows(min_row=3, values_only=True) if r[7]}
-        assert txn_ids == {line[7] for line in lines[2:]}
+        rows = list(detail.iter_rows(min_row=3, values_only=True))
+        txn_ids = {r[ticd] for r in rows if r[ticd]}
+        assert txn_ids == {line[ticd] for line in lines[2:]}
+        # codes beside their Chinese labels in the xlsx, bare in the CSV (for machines)
+        for tag, kind in (("CITP", "id_type"), ("TSTP", "tx_method"), ("CRCD", "characteristic")):
+            col = lines[1].index(tag)
+            shown = [r[col] for r in rows if r[ticd]]
+            assert shown == [labelled(kind, line[col]) for line in lines[2:]]
+            assert all("（未收录代码）" not in cell for cell in shown)
         if files.rows:
             counts = [
                 r[2]

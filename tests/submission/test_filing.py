@@ -16,19 +16,23 @@ from amlwatch.ingest import inbox_dates
 from amlwatch.stages.filings import (
     answer_notice,
     correct_from_receipt,
+    file_suspicious_case,
     read_receipts,
     write_large_value_submission,
-    write_suspicious_submission,
+    write_suspicious_draft,
 )
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day
 from amlwatch.stages.patterns import scan_patterns_day
 from amlwatch.submission import filing as filing_module
+from amlwatch.submission.exceptions import UnknownFileName
+from amlwatch.submission.messages import SuspiciousCase
 from amlwatch.submission.names import MessageName
 from amlwatch.submission.structure import BSTR
 from amlwatch.submission.validate import check, validate
 from amlwatch.summary import submission_markdown
 from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import submission as wh_submission
 from amlwatch.wiring import case_store, institution
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
@@ -281,11 +285,33 @@ def alert_ids(db: Path) -> list[str]:
         return [r[0] for r in wh.rows("SELECT alert_id FROM suspicious_alerts ORDER BY 1")]
 
 
-def test_an_alert_becomes_a_valid_suspicious_report(bank: tuple[Path, Path]) -> None:
+def file_reviewed(
+    db: Path, reports: Path, alert_id: str, crime: tuple[str, ...] = ("1402",), urgency: str = "01"
+) -> str:
+    """File an alert's report as a reviewed case would be: a person's narrative, a filer."""
+    with Warehouse.open(db, read_only=True) as wh:
+        alert, txns = wh_submission.alert_submission_rows(wh, alert_id)
+        assert alert is not None
+        subjects = wh_submission.customers_by_id(wh, [alert["customer_id"]])
+    reviewed = SuspiciousCase(
+        "客户短期内多笔分散转入后集中转出。",
+        "经核实，客户无合理经营背景。",
+        (str(alert["rule_code"]),),
+        crime,
+        urgency,
+    )
+    folder = reports / "suspicious" / alert_id
+    filing = file_suspicious_case(
+        reviewed, subjects, txns, ledger(db), folder, alert_id, filer="王敏"
+    )
+    [name] = filing.files
+    return name
+
+
+def test_a_reviewed_alert_becomes_a_valid_suspicious_report(bank: tuple[Path, Path]) -> None:
     db, reports = bank
     alert_id = alert_ids(db)[0]
-    filing = write_suspicious_submission(alert_id, db, reports, ["1201", "0801"], "02")
-    [name] = filing.files
+    name = file_reviewed(db, reports, alert_id, ("1201", "0801"), "02")
     assert MessageName.parse(name).family == "NBS"
     root, data, problems = validate(
         (reports / "suspicious" / alert_id / f"{name}.XML").read_bytes()
@@ -301,8 +327,27 @@ def test_an_alert_becomes_a_valid_suspicious_report(bank: tuple[Path, Path]) -> 
     basics = data["RBIF"]
     assert basics["STNM"] == str(evidence) and basics["SETN"] == "1"
     assert basics["STCRs"] == [rule] and basics["TOSCs"] == ["1201", "0801"]
-    assert basics["DETR"] == "02" and "疑点分析" not in basics["STCB"] and basics["AOSP"] != "@N"
+    assert basics["DETR"] == "02" and basics["RPNM"] == "王敏"
     assert data["SEIFs"][0]["CSNM"] == customer
+
+
+def test_report_alert_writes_a_draft_that_cannot_be_uploaded(bank: tuple[Path, Path]) -> None:
+    db, reports = bank
+    alert_id = alert_ids(db)[0]
+    draft = write_suspicious_draft(alert_id, db, reports)
+    xml, pdf, workbook = draft.files
+    assert xml.name.startswith("草稿-不得报送-DRAFT") and pdf.suffix == ".pdf"
+    from openpyxl import load_workbook
+
+    assert load_workbook(workbook)["报告表"]["A2"].value == "草稿 — 未经审批，不得报送"
+    with pytest.raises(UnknownFileName):
+        MessageName.parse(xml.stem)  # no upload takes a file of that name
+    _, data, problems = validate(xml.read_bytes())
+    # what only a person can add is what the validator says is missing — nothing else
+    assert {p.location for p in problems} == {"BSTR/RBIF/RPNM", "BSTR/RBIF/AOSP"}
+    assert "系统生成初稿" in data["RBIF"]["AOSP"]
+    assert ledger(db).files() == []  # no number taken, nothing recorded for upload
+    assert {p.name for p in (reports / "suspicious").rglob("*")} == set()
 
 
 def notice(folder: Path, stem: str, body: str) -> Path:
@@ -356,8 +401,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
     assert basics["MIRS"] == f"SBT{RICD}-20261201-00000002" and basics["STNM"] == str(count)
     assert (basics["TPTR"], basics["OTPR"], basics["STCRs"]) == ("99", "信息补充通知应答", ["@N"])
 
-    report = write_suspicious_submission(alert_ids(db)[0], db, reports)
-    [original] = report.files
+    original = file_reviewed(db, reports, alert_ids(db)[0])
     about_report = notice(
         tmp_path,
         f"ABS{RICD}-20261202-00000001",

@@ -211,6 +211,27 @@ class SubmissionLedger:
                     held[key] = digest
         return held
 
+    def first_filed(self, days: Iterable[str]) -> dict[tuple[str, str, str, str], dt.date]:
+        """When each large-value key of those days was first filed: the date of the first
+        new or correction file carrying it that was written and not superseded."""
+        query = (
+            select(keys.c.customer, keys.c.day, keys.c.code, keys.c.txn_id, files.c.day)
+            .join(files, files.c.name == keys.c.name)
+            .where(
+                and_(
+                    keys.c.day.in_(list(days)),
+                    files.c.family.in_(("NBH", "CBH")),
+                    files.c.status.not_in(("allocated", "superseded")),
+                )
+            )
+        )
+        first: dict[tuple[str, str, str, str], dt.date] = {}
+        with self.store.read() as con:
+            for customer, day, code, txn_id, filed in con.execute(query):
+                key = (customer, day, code, txn_id)
+                first[key] = min(first.get(key, filed), filed)
+        return first
+
     def keys_of(self, name: str) -> list[tuple[str, str, str, str]]:
         with self.store.read() as con:
             rows = con.execute(

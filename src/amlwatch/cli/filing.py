@@ -125,12 +125,43 @@ def report_alert(
     db: DbOpt = None,
     reports: ReportsOpt = None,
 ) -> None:
-    """可疑交易报告 / Write the suspicious report (BSTR XML) of one alert."""
+    """可疑交易报告草稿 / A draft suspicious report of one alert (XML and form, 不得报送).
+
+    The draft takes no message number and is not recorded for upload: a report is filed from
+    an approved case in the review app (生成报告)."""
     from amlwatch.stages import filings
 
-    run_filing(
-        filings.write_suspicious_submission, alert, db, reports, crime, "02" if urgent else "01"
+    try:
+        draft = filings.write_suspicious_draft(alert, db, reports, crime, "02" if urgent else "01")
+    except Exception as error:
+        fail(error)
+    console.print(
+        f"[yellow]草稿，不得报送 / DRAFT, not for upload[/]: {draft.folder}", soft_wrap=True
     )
+    for path in draft.files:
+        console.print(f"  {path.name}", soft_wrap=True)
+
+
+@app.command("work-report")
+def work_report(
+    month: Annotated[str | None, typer.Option("--month", help="月份 / month, e.g. 2026-10")] = None,
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="季度 / quarter, e.g. 2026Q4")
+    ] = None,
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """工作报告 / The leading group's work report of a month or quarter (PDF and xlsx)."""
+    from amlwatch.stages.work_report import Period, write_work_report
+
+    if (month is None) == (quarter is None):
+        fail(ValueError("请给出 --month 或 --quarter 之一 / give --month or --quarter"))
+    try:
+        files = write_work_report(Period.parse(str(month or quarter)), db, reports)
+    except Exception as error:
+        fail(error)
+    console.print(f"工作报告 work report: {files.pdf}", soft_wrap=True)
+    console.print(f"                      {files.workbook}", soft_wrap=True)
 
 
 @app.command()

@@ -119,14 +119,25 @@ def cases_open(
 def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
     """The review web app over the configured case store and reports folder (also uvicorn's
     factory when `amlwatch web --workers N` starts several processes)."""
+    from amlwatch.cases.exceptions import InvalidInput
     from amlwatch.stages.cases import generate_case_report
+    from amlwatch.stages.work_report import Period, write_work_report
     from amlwatch.web import create_app
 
     settings = settings or wiring.settings()
     review = wiring.review_for(wiring.case_store(db, settings), settings)
+
+    def work_report(r: Any, user: Any, text: str) -> Any:
+        try:
+            period = Period.parse(text)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+        return write_work_report(period, db, None, r, user)
+
     return create_app(
         review,
         Path(settings.reports_dir),
         lambda r, user, case_id: generate_case_report(r, user, case_id),
         secure_cookies=settings.web_secure_cookies,
+        make_work_report=work_report,
     )

@@ -18,30 +18,47 @@ from typing import Any
 
 import xlsxwriter
 
+from amlwatch.labels import labelled
 from amlwatch.reports.csv_tables import Column, write_csv
+from amlwatch.reports.page import PageHeader, print_setup
 
 # (column of the input rows, Chinese header, XML tag of the spec, Excel width, kind)
+# a kind "code:<table>" prints the code beside its Chinese label (amlwatch.labels); the CSV
+# keeps the bare codes
 COLUMNS: tuple[Column, ...] = (
-    ("customer_id", "客户号", "CSNM", 14, "text"),
-    ("customer_name", "客户姓名/名称", "CTNM", 24, "text"),
-    ("id_type", "身份证件/证明文件类型", "CITP", 10, "text"),
-    ("id_number", "身份证件/证明文件号码", "CTID", 21, "text"),
-    ("account_id", "客户账号", "CTAC", 21, "text"),
-    ("trade_date", "大额交易发生日期", "HTDT", 12, "date"),
-    ("characteristic_code", "大额交易特征代码", "CRCD", 8, "text"),
-    ("txn_id", "业务标识号", "TICD", 22, "text"),
-    ("booked_at", "交易时间", "TSTM", 19, "datetime"),
-    ("direction_code", "资金收付标志", "TSDR", 8, "text"),
-    ("currency", "交易币种", "CRTP", 8, "text"),
-    ("amount", "交易金额", "CRAT", 16, "money"),
-    ("amount_cny", "交易金额（折人民币）", "CRMB", 16, "money"),
-    ("amount_usd", "交易金额（折美元）", "CUSD", 16, "money"),
-    ("tx_method", "交易方式", "TSTP", 9, "text"),
-    ("counterparty_name", "交易对手姓名/名称", "TCNM", 24, "text"),
-    ("counterparty_account", "交易对手账号", "TCAC", 21, "text"),
+    ("customer_id", "客户号", "CSNM", 12, "text"),
+    ("customer_name", "客户姓名/名称", "CTNM", 18, "text"),
+    ("customer_type", "客户类型", "-", 7, "code:customer_type"),
+    ("id_type", "身份证件/证明文件类型", "CITP", 16, "code:id_type"),
+    ("id_number", "身份证件/证明文件号码", "CTID", 20, "text"),
+    ("nationality", "客户国籍", "CTNT", 9, "code:country"),
+    ("occupation_or_industry", "客户职业或行业", "CTVC", 18, "code:occupation"),
+    ("phone", "客户联系电话", "CCTL", 13, "text"),
+    ("address", "客户住址/经营地址", "CTAR", 20, "text"),
+    ("account_id", "客户账号", "CTAC", 20, "text"),
+    ("trade_date", "大额交易发生日期", "HTDT", 11, "date"),
+    ("characteristic_code", "大额交易特征代码", "CRCD", 14, "code:characteristic"),
+    ("txn_id", "业务标识号", "TICD", 20, "text"),
+    ("booked_at", "交易时间（北京时间）", "TSTM", 17, "datetime"),
+    ("location", "交易发生地", "TRCD", 16, "code:region"),
+    ("direction_code", "资金收付标志", "TSDR", 7, "code:direction"),
+    ("currency", "交易币种", "CRTP", 10, "code:currency"),
+    ("amount", "交易金额", "CRAT", 14, "money"),
+    ("amount_cny", "交易金额（折人民币）", "CRMB", 14, "money"),
+    ("amount_usd", "交易金额（折美元）", "CUSD", 14, "money"),
+    ("tx_method", "交易方式", "TSTP", 18, "code:tx_method"),
+    ("channel", "非柜台交易方式（行内）", "-", 9, "text"),
+    ("purpose", "资金用途", "CRPP", 10, "text"),
+    ("counterparty_bank_name", "对方金融机构网点名称", "CFIN", 18, "text"),
+    ("counterparty_bank_code", "对方金融机构网点代码", "CFIC", 14, "text"),
+    ("counterparty_region", "对方金融机构网点行政区划", "CFRC", 16, "code:region"),
+    ("counterparty_name", "交易对手姓名/名称", "TCNM", 18, "text"),
+    ("counterparty_id_type", "交易对手证件类型", "TCIT", 16, "code:id_type"),
+    ("counterparty_id_number", "交易对手证件号码", "TCID", 20, "text"),
+    ("counterparty_account", "交易对手账号", "TCAC", 20, "text"),
     ("branch_code", "金融机构网点代码", "FINC", 10, "text"),
-    ("day_total", "当日单边累计", "-", 16, "money"),
-    ("rule_pack", "规则包", "-", 16, "text"),
+    ("day_total", "当日单边累计", "-", 14, "money"),
+    ("rule_pack", "规则包", "-", 14, "text"),
 )
 
 
@@ -60,6 +77,7 @@ def write_large_value_tables(
     run_date: dt.date,
     due_date: Callable[[dt.date], dt.date],
     provisional: Callable[[dt.date], bool] = lambda day: False,
+    institution: str = "",
 ) -> ReportFiles:
     """Write the report tables of a run.
 
@@ -70,6 +88,7 @@ def write_large_value_tables(
         run_date: the nightly run's date (named in the titles).
         due_date: the report deadline of a trade date (5 working days later).
         provisional: whether a deadline rests on a provisional calendar (marked 暂定).
+        institution: the institution's name and code, in every printed page's header.
 
     Returns:
         The workbook and CSV paths.
@@ -88,7 +107,7 @@ def write_large_value_tables(
     workbook_path = folder / f"large_value_report_{run_date:%Y%m%d}.xlsx"
     csv_path = folder / f"large_value_report_{run_date:%Y%m%d}.csv"
     write_csv(ordered, COLUMNS, csv_path)
-    _write_workbook(ordered, workbook_path, run_date, due_date, provisional)
+    _write_workbook(ordered, workbook_path, run_date, due_date, provisional, institution)
     return ReportFiles(workbook=workbook_path, csv=csv_path, rows=len(ordered))
 
 
@@ -98,6 +117,7 @@ def _write_workbook(
     run_date: dt.date,
     due_date: Callable[[dt.date], dt.date],
     provisional: Callable[[dt.date], bool],
+    institution: str,
 ) -> None:
     tmp = path.with_suffix(".xlsx.tmp")
     book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True})
@@ -112,11 +132,12 @@ def _write_workbook(
         "text": book.add_format({"num_format": "@"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-        "money": book.add_format({"num_format": "#,##0.000"}),
+        "money": book.add_format({"num_format": "#,##0.00#"}),
+        "code": book.add_format({"num_format": "@", "text_wrap": True}),
     }
     sheet = book.add_worksheet("大额交易明细")
     for col, (_, chinese, xml_tag, width, kind) in enumerate(COLUMNS):
-        sheet.set_column(col, col, width, formats[kind])
+        sheet.set_column(col, col, width, formats[kind.split(":")[0]])
         sheet.write_string(0, col, chinese, head)
         sheet.write_string(1, col, xml_tag, tag)
     sheet.set_row(0, 32)
@@ -140,7 +161,9 @@ def _write_workbook(
             line += 1
         for col, (name, _, _, _, kind) in enumerate(COLUMNS):
             value = row.get(name)
-            if value is None:
+            if kind.startswith("code:"):
+                sheet.write_string(line, col, labelled(kind[5:], value), formats["code"])
+            elif value is None:
                 sheet.write_blank(line, col, None, formats[kind])
             elif kind == "money":
                 sheet.write_number(line, col, float(value), formats[kind])
@@ -157,7 +180,15 @@ def _write_workbook(
                 sheet.write_string(line, col, str(value), formats[kind])
         sheet.set_row(line, None, None, {"level": 1})
         line += 1
-    _summary(book, rows, run_date, due_date, provisional, head)
+    print_setup(
+        sheet,
+        PageHeader(institution, run_date, f"人民币大额交易数据报告 明细（运行日期 {run_date}）"),
+        landscape=True,
+        repeat=(0, 1),
+        last_row=line - 1,
+        last_col=len(COLUMNS) - 1,
+    )
+    _summary(book, rows, run_date, due_date, provisional, head, institution)
     book.close()
     tmp.replace(path)
 
@@ -169,9 +200,10 @@ def _summary(
     due_date: Callable[[dt.date], dt.date],
     provisional: Callable[[dt.date], bool],
     head: Any,
+    institution: str,
 ) -> None:
     sheet = book.add_worksheet("汇总")
-    money = book.add_format({"num_format": "#,##0.000"})
+    money = book.add_format({"num_format": "#,##0.00"})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     title = book.add_format({"bold": True, "font_size": 13})
     sheet.write_string(0, 0, f"人民币大额交易数据报告 汇总（运行日期 {run_date}）", title)
@@ -188,7 +220,7 @@ def _summary(
         entry[2] += Decimal(row["amount_usd"])
     line = 3
     for (code, branch), (count, cny, usd) in sorted(totals.items()):
-        sheet.write_string(line, 0, code)
+        sheet.write_string(line, 0, labelled("characteristic", code))
         sheet.write_string(line, 1, branch)
         sheet.write_number(line, 2, count)
         sheet.write_number(line, 3, float(cny), money)
@@ -213,9 +245,17 @@ def _summary(
         sheet.write_string(
             line, 4, "暂定（节假日安排未载入）" if provisional(due) else "国务院安排"
         )
-    sheet.set_column(0, 0, 18)
+    sheet.set_column(0, 0, 26)
     sheet.set_column(1, 4, 18)
     sheet.freeze_panes(3, 0)
+    print_setup(
+        sheet,
+        PageHeader(institution, run_date, f"人民币大额交易数据报告 汇总（运行日期 {run_date}）"),
+        landscape=False,
+        repeat=None,
+        last_row=line,
+        last_col=4,
+    )
 
 
 def _due_label(due: dt.date, provisional: Callable[[dt.date], bool]) -> str:

@@ -17,9 +17,12 @@ from typing import Any
 
 import xlsxwriter
 
+from amlwatch.labels import labelled
 from amlwatch.reports.csv_tables import Column, cell_text, write_csv
+from amlwatch.reports.page import PageHeader, print_setup
 
 PENDING_DUE = "确认后5个工作日内"
+DRAFT_NOTE = "系统初稿，须经人工修改，不得直接报送"
 MAX_ALERT_SHEETS = 200  # beyond this the alert sheets are left out; the CSVs hold everything
 
 # (key, Chinese header, XML tag, width, kind)
@@ -29,7 +32,7 @@ ALERT_COLUMNS: tuple[Column, ...] = (
     ("rule_name", "监测标准", "-", 26, "text"),
     ("customer_id", "客户号", "CSNM", 13, "text"),
     ("customer_name", "可疑主体姓名/名称", "SENM", 22, "text"),
-    ("id_type", "身份证件/证明文件类型", "SETP", 9, "text"),
+    ("id_type", "身份证件/证明文件类型", "SETP", 16, "code:id_type"),
     ("id_number", "身份证件/证明文件号码", "SEID", 21, "text"),
     ("account_id", "监测账户", "CTAC", 20, "text"),
     ("branch_code", "网点代码", "RPNC", 10, "text"),
@@ -46,7 +49,7 @@ ALERT_COLUMNS: tuple[Column, ...] = (
     ("out_parties", "转出交易对手数", "-", 9, "int"),
     ("through_flow", "转出/转入", "-", 9, "ratio"),
     ("evidence_count", "交易笔数", "STNM", 8, "int"),
-    ("status", "状态", "-", 9, "text"),
+    ("status", "状态", "-", 9, "code:alert_status"),
     ("due", "报送时限", "-", 16, "text"),
 )
 
@@ -72,35 +75,38 @@ SUBJECT_FIELDS: tuple[tuple[str, str, str], ...] = (
 # the evidence transactions (STIF)
 TXN_COLUMNS: tuple[Column, ...] = (
     ("alert_id", "预警编号", "-", 30, "text"),
-    ("leg", "分散端/集中端", "-", 9, "text"),
+    ("leg", "分散端/集中端", "-", 9, "code:leg"),
     ("branch_code", "金融机构网点代码", "FINC", 10, "text"),
     ("customer_name", "客户姓名/名称", "CTNM", 20, "text"),
-    ("id_type", "客户身份证件/证明文件类型", "CITP", 9, "text"),
+    ("id_type", "客户身份证件/证明文件类型", "CITP", 16, "code:id_type"),
     ("id_number", "客户身份证件/证明文件号码", "CTID", 21, "text"),
     ("customer_id", "客户号", "CSNM", 13, "text"),
-    ("account_type", "客户账户类型", "CATP", 8, "text"),
+    ("account_type", "客户账户类型", "CATP", 12, "code:account_type"),
     ("account_id", "客户账号", "CTAC", 21, "text"),
-    ("booked_at", "交易时间", "TSTM", 19, "datetime"),
-    ("location", "交易发生地", "TRCD", 12, "text"),
+    ("booked_at", "交易时间（北京时间）", "TSTM", 17, "datetime"),
+    ("location", "交易发生地", "TRCD", 16, "code:region"),
     ("txn_id", "业务标识号", "TICD", 21, "text"),
-    ("tx_method", "交易方式", "TSTP", 9, "text"),
+    ("tx_method", "交易方式", "TSTP", 18, "code:tx_method"),
     ("channel", "非柜台交易方式", "OCTT", 9, "text"),
-    ("direction_code", "资金收付标志", "TSDR", 8, "text"),
+    ("direction_code", "资金收付标志", "TSDR", 7, "code:direction"),
     ("purpose", "资金来源和用途", "CRSP", 12, "text"),
-    ("currency", "交易币种", "CRTP", 8, "text"),
+    ("currency", "交易币种", "CRTP", 10, "code:currency"),
     ("amount", "交易金额", "CRAT", 15, "money"),
     ("amount_cny", "折人民币", "-", 15, "money"),
     ("counterparty_bank_name", "对方金融机构网点名称", "CFIN", 20, "text"),
     ("counterparty_bank_code", "对方金融机构网点代码", "CFIC", 14, "text"),
-    ("counterparty_region", "对方金融机构网点行政区划代码", "CFRC", 11, "text"),
+    ("counterparty_region", "对方金融机构网点行政区划代码", "CFRC", 16, "code:region"),
     ("counterparty_name", "交易对手姓名/名称", "TCNM", 22, "text"),
-    ("counterparty_id_type", "交易对手身份证件/证明文件类型", "TCIT", 9, "text"),
+    ("counterparty_id_type", "交易对手身份证件/证明文件类型", "TCIT", 16, "code:id_type"),
     ("counterparty_id_number", "交易对手身份证件/证明文件号码", "TCID", 21, "text"),
-    ("counterparty_account_type", "交易对手账户类型", "TCAT", 8, "text"),
+    ("counterparty_account_type", "交易对手账户类型", "TCAT", 12, "code:account_type"),
     ("counterparty_account", "交易对手账号", "TCAC", 21, "text"),
 )
-LEGS = {"scattered": "分散端", "concentrated": "集中端"}
-STATUS = {"new": "新预警", "extended": "延续"}
+# subject fields printed with their labels
+SUBJECT_CODES = {
+    "id_type": "id_type", "legal_rep_id_type": "id_type", "controller_id_type": "id_type",
+    "nationality": "country", "occupation_or_industry": "occupation",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,8 @@ def write_suspicious_tables(
     transactions: Sequence[dict[str, Any]],
     folder: Path,
     run_date: dt.date,
+    workbook: bool = True,
+    institution: str = "",
 ) -> SuspiciousReportFiles:
     """Write the report form of a run's alerts.
 
@@ -127,16 +135,15 @@ def write_suspicious_tables(
         transactions: the alerts' evidence with the STIF fields (`alert_id`, `leg`, ...).
         folder: `reports/<run_date>/`.
         run_date: the nightly run's date.
+        workbook: also the xlsx (a case's report has its printed form instead).
+        institution: the institution's name and code, in every printed page's header.
 
     Returns:
         The paths written and the row counts.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {**a, "due": PENDING_DUE, "status": STATUS.get(str(a["status"]), a["status"])}
-        for a in alerts
-    ]
-    txns = [{**t, "leg": LEGS.get(str(t["leg"]), t["leg"])} for t in transactions]
+    rows = [{**a, "due": PENDING_DUE} for a in alerts]
+    txns = list(transactions)
     stem = f"suspicious_report_{run_date:%Y%m%d}"
     files = SuspiciousReportFiles(
         workbook=folder / f"{stem}.xlsx",
@@ -147,7 +154,8 @@ def write_suspicious_tables(
     )
     write_csv(rows, ALERT_COLUMNS, files.alerts_csv)
     write_csv(txns, TXN_COLUMNS, files.transactions_csv)
-    _write_workbook(rows, txns, files.workbook, run_date)
+    if workbook:
+        _write_workbook(rows, txns, files.workbook, PageHeader(institution, run_date, stem))
     return files
 
 
@@ -170,7 +178,8 @@ class _Sheet:
             "ratio": book.add_format({"num_format": "0.00%"}),
             "date": book.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-            "money": book.add_format({"num_format": "#,##0.000"}),
+            "money": book.add_format({"num_format": "#,##0.00#"}),
+            "code": book.add_format({"num_format": "@", "text_wrap": True}),
         }
 
     def header(self, sheet: Any, line: int, columns: Sequence[Column]) -> None:
@@ -189,8 +198,10 @@ class _Sheet:
     ) -> None:
         for col, (key, _, _, _, kind) in enumerate(columns):
             value = row.get(key)
-            fmt = self.formats[kind]
-            if value is None:
+            fmt = self.formats[kind.split(":")[0]]
+            if kind.startswith("code:"):
+                sheet.write_string(line, col, labelled(kind[5:], value), fmt)
+            elif value is None:
                 sheet.write_blank(line, col, None, fmt)
             elif kind in ("money", "int", "ratio"):
                 sheet.write_number(line, col, float(value), fmt)
@@ -209,8 +220,9 @@ def _write_workbook(
     alerts: Sequence[dict[str, Any]],
     transactions: Sequence[dict[str, Any]],
     path: Path,
-    run_date: dt.date,
+    page: PageHeader,
 ) -> None:
+    run_date = page.report_date
     tmp = path.with_suffix(".xlsx.tmp")
     book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True})
     cells = _Sheet(book)
@@ -227,17 +239,23 @@ def _write_workbook(
         cells.row(sheet, 3 + i, alert, ALERT_COLUMNS)
     if alerts:
         sheet.autofilter(1, 0, 2 + len(alerts), len(ALERT_COLUMNS) - 1)
+    last = len(ALERT_COLUMNS) - 1
+    print_setup(sheet, page, landscape=True, repeat=(1, 2), last_row=2 + len(alerts), last_col=last)
     by_alert: dict[str, list[dict[str, Any]]] = {}
     for txn in transactions:
         by_alert.setdefault(str(txn["alert_id"]), []).append(txn)
     for alert in alerts[:MAX_ALERT_SHEETS]:
-        _alert_sheet(book, cells, alert, by_alert.get(str(alert["alert_id"]), []))
+        _alert_sheet(book, cells, alert, by_alert.get(str(alert["alert_id"]), []), page)
     book.close()
     tmp.replace(path)
 
 
 def _alert_sheet(
-    book: xlsxwriter.Workbook, cells: _Sheet, alert: dict[str, Any], txns: list[dict[str, Any]]
+    book: xlsxwriter.Workbook,
+    cells: _Sheet,
+    alert: dict[str, Any],
+    txns: list[dict[str, Any]],
+    page: PageHeader,
 ) -> None:
     sheet = book.add_worksheet(str(alert["alert_id"])[:31])
     sheet.write_string(
@@ -250,10 +268,17 @@ def _alert_sheet(
     for key, chinese, xml_tag in SUBJECT_FIELDS:
         sheet.write_string(line, 0, chinese, cells.head)
         sheet.write_string(line, 1, xml_tag, cells.tag)
-        sheet.write_string(line, 2, cell_text(alert.get(key)), cells.formats["text"])
+        value = alert.get(key)
+        shown = labelled(SUBJECT_CODES[key], value) if key in SUBJECT_CODES else cell_text(value)
+        sheet.write_string(line, 2, shown, cells.formats["text"])
         line += 1
     line += 1
-    sheet.write_string(line, 0, "资金交易及客户行为情况 / 疑点分析（初稿）", cells.label)
+    sheet.write_string(
+        line,
+        0,
+        "资金交易及客户行为情况 / 疑点分析（系统初稿，须经人工修改，不得直接报送）",
+        cells.label,
+    )
     sheet.write_string(line, 1, "STCB / AOSP", cells.tag)
     sheet.merge_range(line + 1, 0, line + 1, 8, str(alert.get("narrative") or ""), cells.wrap)
     sheet.set_row(line + 1, 90)
@@ -281,3 +306,11 @@ def _alert_sheet(
     sheet.freeze_panes(line + 2, 0)
     for i, txn in enumerate(txns):
         cells.row(sheet, line + 2 + i, txn, columns)
+    print_setup(
+        sheet,
+        page,
+        landscape=True,
+        repeat=(line, line + 1),
+        last_row=line + 1 + len(txns),
+        last_col=len(columns) - 1,
+    )

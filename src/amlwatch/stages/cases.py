@@ -14,8 +14,11 @@ from amlwatch import wiring
 from amlwatch.cases import AlertEvidence, Intake, Review, SubmissionLedger, open_cases
 from amlwatch.models import User
 from amlwatch.reports import write_suspicious_tables
-from amlwatch.stages.filings import file_suspicious_case
+from amlwatch.reports.forms import write_form
+from amlwatch.stages.filings import file_suspicious_case, sha256_of
 from amlwatch.submission.messages import SuspiciousCase, split_narrative
+from amlwatch.submission.printed_forms import suspicious_form
+from amlwatch.submission.validate import check
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse import submission as wh_submission
 
@@ -104,19 +107,13 @@ class CaseReport:
 def generate_case_report(
     review: Review, actor: User, case_id: int, reports_dir: Path | None = None
 ) -> CaseReport:
-    """Write an approved case's suspicious report — the report tables (xlsx, csv) and the
-    validated BSTR XML in its ZIP — from the evidence version it was approved on, and record
-    the report on the case."""
+    """Write an approved case's suspicious report — the validated BSTR XML in its ZIP, then
+    the printed form (PDF and xlsx) read back from that very XML with the case's sign-off,
+    and the CSV tables for machines — from the evidence version it was approved on, and
+    record the report on the case."""
     settings = wiring.settings()
-    case, content = review.report_material(actor, case_id)
-    alert = content["alert"]
+    case, content, signoff = review.report_material(actor, case_id)
     folder = wiring.reports_folder(settings, reports_dir, "cases", f"case-{case.id}")
-    tables = write_suspicious_tables(
-        [{**alert, "status": "confirmed"}],
-        content["evidence"],
-        folder,
-        case.approved_on or wiring.today(),
-    )
     reviewed = SuspiciousCase(
         stcb=case.stcb,
         aosp=case.aosp,
@@ -132,12 +129,33 @@ def generate_case_report(
         folder / "submission",
         case.alert_id,
         settings,
+        filer=signoff[0].name if signoff else "",
     )
-    written = [tables.workbook, tables.alerts_csv, tables.transactions_csv]
-    written += [filing.folder / f"{stem}.XML" for stem in filing.files]
-    written += [filing.folder / p for p in filing.packages]
-    review.report_generated(actor, case.id, filing.files[0], [str(p.name) for p in written])
-    return CaseReport(filing.files[0], folder, written)
+    name = filing.files[0]
+    xml = filing.folder / f"{name}.XML"
+    form = suspicious_form(
+        check(xml.read_bytes(), name),
+        institution=f"{settings.institution_name}（{settings.institution_code}）",
+        report_name=f"{name}.XML（{'、'.join(filing.packages)}）",
+        period=f"{case.window_start:%Y-%m-%d} 至 {case.window_end:%Y-%m-%d}（案件 #{case.id}，"
+        f"预警 {case.alert_id}）",
+        report_date=case.approved_on or wiring.today(),
+        signoff=signoff,
+        standards={case.rule_code: case.rule_name},
+        files=[(xml.name, sha256_of(xml))],
+    )
+    printed = write_form(form, folder, f"{name}_form")
+    tables = write_suspicious_tables(
+        [{**content["alert"], "status": "confirmed"}],
+        content["evidence"],
+        folder,
+        case.approved_on or wiring.today(),
+        workbook=False,
+    )
+    written = [printed.pdf, printed.workbook, tables.alerts_csv, tables.transactions_csv]
+    written += [xml, *(filing.folder / p for p in filing.packages)]
+    review.report_generated(actor, case.id, name, [str(p.name) for p in written])
+    return CaseReport(name, folder, written)
 
 
 def apply_receipts(db: Path | None = None) -> list[tuple[int, str]]:

@@ -8,17 +8,21 @@ an alert and an approved case's report both go through it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from amlwatch import wiring
 from amlwatch.cases import SubmissionLedger
 from amlwatch.models import Filing
+from amlwatch.printed import PrintedForm, SignLine
+from amlwatch.reports.forms import write_form
 from amlwatch.settings import Settings
 from amlwatch.submission import receipts
 from amlwatch.submission.dictionary import NA
-from amlwatch.submission.exceptions import SubmissionError
+from amlwatch.submission.exceptions import InvalidMessage, SubmissionError
 from amlwatch.submission.filing import (
     file_large_value,
     file_large_value_correction,
@@ -26,13 +30,17 @@ from amlwatch.submission.filing import (
 )
 from amlwatch.submission.messages import (
     SuspiciousCase,
+    large_value_new,
     split_narrative,
     supplement_case,
     suspicious_new,
 )
 from amlwatch.submission.names import MessageName
+from amlwatch.submission.package import write_file
+from amlwatch.submission.printed_forms import large_value_form, suspicious_form
 from amlwatch.submission.receipts import Action, ReceiptReading
-from amlwatch.submission.validate import check
+from amlwatch.submission.structure import BSTR, to_xml
+from amlwatch.submission.validate import check, validate
 from amlwatch.warehouse import large_value as wh_large_value
 from amlwatch.warehouse import submission as wh_submission
 
@@ -45,13 +53,22 @@ def file_suspicious_case(
     folder: Path,
     answers: str,
     settings: Settings | None = None,
+    filer: str = "",
 ) -> Filing:
     """Write the suspicious report (BSTR) of one case — its narrative, standards, crime
-    types and urgency, its subjects and evidence transactions — validated, numbered and
-    recorded in the ledger as answering `answers` (the alert id)."""
+    types and urgency, its subjects and evidence transactions, its filer (RPNM: the liaison
+    who proposed it, else the settings') — validated, numbered and recorded in the ledger as
+    answering `answers` (the alert id)."""
     who = wiring.institution(settings)
+    if filer:
+        who = replace(who, filer=filer[:16])
     data = suspicious_new(who, case, subjects, transactions)
     return file_suspicious(data, who, ledger, folder, wiring.today(), answers=answers)
+
+
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, as the printed forms list it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_large_value_submission(
@@ -72,7 +89,43 @@ def write_large_value_submission(
         who = wiring.institution(settings)
         filing = file_large_value(rows, dates, who, ledger, folder, run_date, day)
         filing.actions = [f"{a.name} [{a.status}]: {a.what}" for a in receipts.actions(ledger, day)]
-        return filing
+    form = large_value_night_form(rows, dates, filing, run_date, settings)
+    write_form(form, folder.parent, f"large_value_form_{run_date:%Y%m%d}")
+    return filing
+
+
+def large_value_night_form(
+    rows: Sequence[dict[str, Any]],
+    dates: Sequence[dt.date],
+    filing: Filing,
+    run_date: dt.date,
+    settings: Settings,
+) -> PrintedForm:
+    """The printed 人民币大额交易数据报告 of a night: every record the regulator holds for its
+    trade dates after tonight's files, from the same builder as the XML (an empty night's
+    form says there was nothing to report, for the liaison to sign all the same)."""
+    days = wiring.calendar(settings)
+    due = "；".join(
+        f"{d:%Y-%m-%d} → {days.add_business_days(d, 5):%Y-%m-%d}"
+        + ("（暂定）" if days.is_provisional(days.add_business_days(d, 5)) else "")
+        for d in dates
+    )
+    filed = "、".join(f"{stem}.XML" for stem in filing.files) or "本次无新报文（已报送内容未变）"
+    xmls = [filing.folder / f"{stem}.XML" for stem in filing.files]
+    who = wiring.institution(settings)
+    form = large_value_form(
+        large_value_new(who, rows),
+        institution=f"{settings.institution_name}（{settings.institution_code}）",
+        outlet=who.reporting_branch,
+        reference=f"运行日 {run_date:%Y-%m-%d}：{filed}",
+        period="、".join(f"{d:%Y-%m-%d}" for d in dates) or f"{run_date:%Y-%m-%d}（无交易日数据）",
+        report_date=run_date,
+        due=due,
+        files=[(p.name, sha256_of(p)) for p in xmls],
+    )
+    if not rows:
+        form.notes.insert(0, "本期无符合大额交易报告标准的交易。")
+    return form
 
 
 def read_receipts(
@@ -185,30 +238,74 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
         return file_suspicious(data, who, ledger, folder, day, purpose="supplement", answers=stem)
 
 
-def write_suspicious_submission(
+@dataclass(frozen=True, slots=True)
+class DraftReport:
+    """A suspicious report draft of an alert: for reading, never for upload."""
+
+    alert_id: str
+    folder: Path
+    files: list[Path]
+
+
+DRAFT_PREFIX = "草稿-不得报送-DRAFT"
+# what a draft may still lack: a person's narrative and a filer (the validator's draft rules)
+_DRAFT_RULES = ("BSTR/RBIF/RPNM", "BSTR/RBIF/STCB", "BSTR/RBIF/AOSP")
+
+
+def write_suspicious_draft(
     alert_id: str,
     db: Path | None = None,
     reports_dir: Path | None = None,
     crime_types: Sequence[str] = ("1402",),
     urgency: str = "01",
-) -> Filing:
-    """A suspicious report (BSTR) of one alert: its subject, its evidence, its draft narrative
-    (STCB / AOSP) and its monitoring standard (STCR). Until the review workflow confirms
-    cases, the alert stands in for the confirmed case."""
+) -> DraftReport:
+    """The draft suspicious report of one alert — its subject, its evidence, the system's
+    draft narrative — as XML and printed form, both marked 草稿 and named so that no upload
+    takes them: no message number is taken and the ledger records nothing. A report is filed
+    only from an approved case (`amlwatch.stages.cases.generate_case_report`)."""
     settings = wiring.settings()
+    with wiring.open_review(db, settings) as review:
+        case = review.case_of_alert(alert_id)
+    if case is not None and case.report_name:
+        raise SubmissionError(
+            f"预警 {alert_id} 的案件 #{case.id} 已生成报告 {case.report_name}：请报送该报告 / "
+            "the case's report is the one to file"
+        )
     with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
         alert, txns = wh_submission.alert_submission_rows(warehouse, alert_id)
         if alert is None:
             raise SubmissionError(f"no alert {alert_id}")
         subjects = wh_submission.customers_by_id(warehouse, [alert["customer_id"]])
     stcb, aosp = split_narrative(str(alert["narrative"]))
-    case = SuspiciousCase(
+    draft = SuspiciousCase(
         stcb=stcb,
         aosp=aosp,
         monitoring_codes=(str(alert["rule_code"]),),
         crime_types=tuple(crime_types),
         urgency=urgency,
     )
-    with wiring.open_ledger(db, settings) as ledger:
-        folder = wiring.reports_folder(settings, reports_dir, "suspicious", alert_id)
-        return file_suspicious_case(case, subjects, txns, ledger, folder, alert_id, settings)
+    who = wiring.institution(settings)
+    data = suspicious_new(who, draft, subjects, txns)
+    xml = to_xml(BSTR, data)
+    _, _, problems = validate(xml)
+    problems = [p for p in problems if not p.location.startswith(_DRAFT_RULES)]
+    if problems:
+        raise InvalidMessage(f"draft of {alert_id}", problems)
+    folder = wiring.reports_folder(settings, reports_dir, "drafts", alert_id)
+    stem = f"{DRAFT_PREFIX}-{alert_id}"
+    path = folder / f"{stem}.XML"
+    write_file(path, xml)
+    form = suspicious_form(
+        data,
+        institution=f"{settings.institution_name}（{settings.institution_code}）",
+        report_name=f"{path.name}（草稿，不得报送）",
+        period=f"{alert['window_start']:%Y-%m-%d} 至 {alert['window_end']:%Y-%m-%d}（预警 "
+        f"{alert_id}）",
+        report_date=wiring.today(),
+        signoff=[SignLine("填报人"), SignLine("复核人"), SignLine("审批人")],
+        standards={str(alert["rule_code"]): str(alert.get("rule_name") or "")},
+        draft=True,
+        files=[(path.name, sha256_of(path))],
+    )
+    printed = write_form(form, folder, stem)
+    return DraftReport(alert_id, folder, [path, printed.pdf, printed.workbook])

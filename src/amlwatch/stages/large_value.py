@@ -267,4 +267,5 @@ def write_large_value_report(
         run_date,
         lambda day: calendar.add_business_days(day, 5),
         lambda due: calendar.is_provisional(due),
+        f"{settings.institution_name}（{settings.institution_code}）",
     )

@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from amlwatch.models import DRAFT_MARKERS
+
 
 def _yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}元"
@@ -45,7 +47,7 @@ def narrative(alert: dict[str, Any], scattered: str) -> str:
         f"（以{days}个工作日为监测窗口），{movement}。转出金额占转入金额的{ratio}，"
         f"其中{after}的转出发生在窗口内首笔转入之后，资金快进快出、过渡性特征明显。"
         f"【疑点分析】短期内{point}，交易对手数量与资金规模与{subject}的一般交易习惯不符，"
-        f"疑似利用{subject}过渡资金，需结合客户身份、职业或经营范围及资金来源进一步核实。"
-        f"（系统生成初稿，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
+        f"疑似利用{subject}过渡资金，需结合客户身份、职业或经营范围及资金来源{DRAFT_MARKERS[1]}。"
+        f"（{DRAFT_MARKERS[0]}，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
         f"连续{alert['nights']}个监测日命中）"
     )

@@ -295,4 +295,5 @@ def write_suspicious_report(
         alerts = wh_patterns.alerts_of_run(warehouse, [run_date])
         txns = wh_patterns.alert_transaction_rows(warehouse, [str(a["alert_id"]) for a in alerts])
     folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat())
-    return write_suspicious_tables(alerts, txns, folder, run_date)
+    institution = f"{settings.institution_name}（{settings.institution_code}）"
+    return write_suspicious_tables(alerts, txns, folder, run_date, institution=institution)

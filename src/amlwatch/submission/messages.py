@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
+from amlwatch.models import split_narrative  # noqa: F401  (re-exported)
 from amlwatch.submission import codes
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.structure import Data
@@ -365,13 +366,6 @@ def suspicious_new(
         "SEIFs": seifs,
         "STIFs": stifs,
     }
-
-
-def split_narrative(narrative: str) -> tuple[str, str]:
-    """An alert's draft narrative as (STCB, AOSP): the text before and after 【疑点分析】."""
-    head, _, analysis = narrative.partition("【疑点分析】")
-    stcb = head.replace("【资金交易及客户行为情况】", "").strip()
-    return stcb or NA, analysis.strip() or NA
 
 
 SUPPLEMENT_ANSWER = "信息补充通知应答"

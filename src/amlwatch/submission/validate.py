@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from amlwatch.models import DRAFT_MARKERS
 from amlwatch.submission import codes
 from amlwatch.submission.dictionary import NA, problems_of
 from amlwatch.submission.exceptions import InvalidMessage, UnknownFileName
@@ -170,6 +171,16 @@ def _suspicious(data: Data) -> Iterator[Problem]:
             yield Problem(f"BSTR/RBIF/{tag}s", f"{tag} 不能为 @N（信息补充通知应答除外）")
         if len(set(values)) != len(values):
             yield Problem(f"BSTR/RBIF/{tag}s", f"{tag} 有重复代码 / repeated codes")
+    if rbif.get("RPNM") in (None, "", NA) and not supplement:
+        yield Problem(
+            "BSTR/RBIF/RPNM", "须填写填报人员（信息补充通知应答除外）/ the filer is required"
+        )
+    for tag in ("STCB", "AOSP"):
+        marker = next((m for m in DRAFT_MARKERS if m in str(rbif.get(tag, ""))), None)
+        if marker is not None:
+            yield Problem(
+                f"BSTR/RBIF/{tag}", f"仍含系统初稿标记“{marker}”，须经人工修改 / still the draft"
+            )
     for i, seif in enumerate(data.get("SEIFs", []), 1):
         where = f"BSTR/SEIFs/SEIF[{i}]"
         for j, siif in enumerate(seif.get("SIIFs", []), 1):

@@ -129,7 +129,11 @@ def large_value_report_rows(
                   CASE h.direction WHEN 'in' THEN '01' ELSE '02' END AS direction_code,
                   h.currency, h.amount, h.amount_cny, h.amount_usd, t.tx_method,
                   t.counterparty_name, t.counterparty_account,
-                  coalesce(t.branch_code, c.branch_code) AS branch_code, h.day_total, h.rule_pack
+                  coalesce(t.branch_code, c.branch_code) AS branch_code, h.day_total, h.rule_pack,
+                  t.location, t.channel, t.purpose, c.customer_type, c.nationality,
+                  c.occupation_or_industry, c.phone, c.address, t.counterparty_bank_name,
+                  t.counterparty_bank_code, t.counterparty_region, t.counterparty_id_type,
+                  t.counterparty_id_number
            FROM large_value_transactions h
            JOIN transactions t USING (txn_id)
            JOIN customers c ON c.customer_id = h.customer_id
@@ -158,6 +162,26 @@ def large_value_submission_rows(
            WHERE list_contains(?::DATE[], h.trade_date)
            ORDER BY h.customer_id, h.trade_date, h.characteristic_code, t.booked_at, t.txn_id""",
         [list(trade_dates)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def large_value_period_rows(
+    warehouse: Warehouse, start: dt.date, end: dt.date
+) -> list[dict[str, object]]:
+    """The large-value records of trade dates `start`..`end` with their business key and
+    reporting branch (the work report's counts)."""
+    cursor = warehouse._con.execute(
+        """SELECT h.customer_id, strftime(h.trade_date, '%Y%m%d') AS day,
+                  h.characteristic_code, h.txn_id, h.trade_date,
+                  coalesce(t.branch_code, c.branch_code) AS branch_code
+           FROM large_value_transactions h
+           JOIN transactions t USING (txn_id)
+           JOIN customers c ON c.customer_id = h.customer_id
+           WHERE h.trade_date BETWEEN ? AND ?
+           ORDER BY branch_code, h.characteristic_code, h.trade_date""",
+        [start, end],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -29,7 +29,7 @@ from amlwatch.cases.exceptions import (
 )
 from amlwatch.web import present
 from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value
-from amlwatch.web.site import NotLoggedIn, ReportMaker, Site
+from amlwatch.web.site import NotLoggedIn, ReportMaker, Site, WorkReportMaker
 
 HERE = Path(__file__).parent
 
@@ -56,6 +56,7 @@ def create_app(
     reports_dir: Path,
     make_report: ReportMaker,
     secure_cookies: bool = True,
+    make_work_report: WorkReportMaker | None = None,
 ) -> FastAPI:
     """The review app over one `Review`.
 
@@ -65,13 +66,15 @@ def create_app(
         make_report: writes an approved case's report (tables + BSTR XML), e.g.
             `amlwatch.stages.cases.generate_case_report`.
         secure_cookies: cookies only over HTTPS (browsers accept them from localhost too).
+        make_work_report: writes the leading group's work report of a period (PDF, xlsx),
+            e.g. `amlwatch.stages.work_report.write_work_report`; without it, no download.
     """
     app = FastAPI(title="amlwatch 可疑交易审查", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters.update(present.FILTERS)
     templates.env.globals.update(present.GLOBALS)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    site = Site(app, review, reports_dir, make_report, templates, secure_cookies)
+    site = Site(app, review, reports_dir, make_report, templates, secure_cookies, make_work_report)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -24,6 +24,8 @@ from amlwatch.models import User
 SESSION_COOKIE = "amlw_session"
 LOGIN_CSRF_COOKIE = "amlw_login"
 ReportMaker = Callable[[Review, User, int], Any]
+# (review, user, period text) → the files written (`.pdf`, `.workbook`)
+WorkReportMaker = Callable[[Review, User, str], Any]
 PostBody = Callable[..., Response]
 
 
@@ -41,6 +43,7 @@ class Site:
     make_report: ReportMaker
     templates: Jinja2Templates
     secure_cookies: bool = True
+    make_work_report: WorkReportMaker | None = None
 
     def current(self, request: Request) -> tuple[User, str]:
         """The logged-in user and the session's CSRF token."""

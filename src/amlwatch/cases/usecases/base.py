@@ -87,6 +87,11 @@ class ReviewBase:
         self.session_timeout = session_timeout
         self.today = today
 
+    def case_of_alert(self, alert_id: str) -> Case | None:
+        """The case of an alert, for the operator's tools (no user: the CLI's own reads)."""
+        with self.store.read() as con:
+            return repo.case_by_alert(con, alert_id)
+
     def review_levels(self) -> int:
         with self.store.read() as con:
             stored = repo.setting(con, "review_levels")

@@ -32,7 +32,8 @@ from amlwatch.cases.usecases.base import (
     ReviewBase,
     wrong_state,
 )
-from amlwatch.models import Case, CaseEvent, CaseState, Role, User
+from amlwatch.models import Case, CaseEvent, CaseState, Role, User, draft_problem, split_narrative
+from amlwatch.printed import SignLine
 
 RECEIPT_STATES = {
     "accepted": CaseState.ACCEPTED,
@@ -196,6 +197,9 @@ class Decisions(ReviewBase):
             raise InvalidInput("报告紧急程度为 01 或 02 / urgency 01 or 02")
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
+            problem = draft_problem(stcb, aosp, _system_draft(con, case))
+            if problem is not None:
+                raise InvalidInput(problem)
             return self._transition(
                 con,
                 actor,
@@ -232,6 +236,9 @@ class Decisions(ReviewBase):
                 raise FourEyes(
                     "同一人不能在同一案件中审批两级 / four eyes: another person must approve"
                 )
+            problem = draft_problem(case.stcb, case.aosp, _system_draft(con, case))
+            if problem is not None:  # proposed before drafts were refused: send it back
+                raise InvalidInput(f"不能批准：{problem}")
             level = case.level + 1
             if level < levels:
                 return self._transition(
@@ -278,8 +285,12 @@ class Decisions(ReviewBase):
             detail={"reason": reason.strip()},
         )
 
-    def report_material(self, actor: User, case_id: int) -> tuple[Case, dict[str, Any]]:
-        """An approved case and the evidence version it was approved on, for its report."""
+    def report_material(
+        self, actor: User, case_id: int
+    ) -> tuple[Case, dict[str, Any], list[SignLine]]:
+        """An approved case, the evidence version it was approved on and its sign-off (the
+        liaison who proposed it, each approval level with name, date and note), for its
+        report."""
         require(actor, Role.APPROVER)
         with self.store.read() as con:
             case = visible_case(con, actor, case_id)
@@ -292,7 +303,8 @@ class Decisions(ReviewBase):
                 raise WrongState(wrong_state(case, "generate its report"))
             snap = repo.snapshot(con, case.id, case.review_version or case.snapshot_version)
             assert snap is not None
-        return case, decode(snap[1])
+            signoff = _signoff(con, repo.case_history(con, case.id))
+        return case, decode(snap[1]), signoff
 
     def report_generated(
         self, actor: User, case_id: int, report_name: str, files: Sequence[str]
@@ -358,3 +370,43 @@ class Decisions(ReviewBase):
         if not case.report_name:
             raise NotFound("尚未生成报告 / no report yet")
         return case
+
+
+def _system_draft(con: Any, case: Case) -> tuple[str, str] | None:
+    """The system's draft narrative of the evidence version under review."""
+    snap = repo.snapshot(con, case.id, case.snapshot_version)
+    if snap is None:
+        return None
+    narrative = decode(snap[1]).get("alert", {}).get("narrative")
+    return split_narrative(str(narrative)) if narrative else None
+
+
+def _signoff(con: Any, history: Sequence[CaseEvent]) -> list[SignLine]:
+    """The sign-off of the last round: the proposer, then every approval level."""
+    steps: list[CaseEvent] = []
+    for event in history:
+        if event.action == "proposed":
+            steps = [event]
+        elif event.action in ("approved level", "approved") and steps:
+            steps.append(event)
+        elif event.action == "sent back":
+            steps = []
+    lines = []
+    for i, event in enumerate(steps):
+        user = repo.user_by_name(con, event.username)
+        if i == 0:
+            role = "填报人（初审）"
+        elif event.action == "approved":
+            role = f"审批人（第 {i + 1} 级 终审）"
+        else:
+            role = f"复核人（第 {i + 1} 级 复审）"
+        lines.append(
+            SignLine(
+                role,
+                user.display_name if user else event.username,
+                event.username,
+                event.at.date(),
+                str(event.detail.get("note") or ""),
+            )
+        )
+    return lines

@@ -32,6 +32,15 @@ class Dashboard:
     rules: list[dict[str, Any]] = field(default_factory=list)  # effectiveness per standard
 
 
+@dataclass(slots=True)
+class PeriodCases:
+    """The cases a work report covers: opened in the period, or confirmed in it."""
+
+    opened: list[Case]
+    confirmed: list[Case]
+    reasons: dict[str, str]  # dismissal reason code → label
+
+
 class Oversight(ReviewBase):
     """What auditors, approvers and the leading group look at."""
 
@@ -135,3 +144,23 @@ class Oversight(ReviewBase):
                 }
             )
         return Dashboard(per_day, {k: len(v) for k, v in by_rule.items()}, rules)
+
+    def period_cases(self, actor: User | None, start: dt.date, end: dt.date) -> PeriodCases:
+        """The cases of a period for the leading group's work report: every case whose alert
+        first hit in it, and every case confirmed in it, within the user's branches (`None`:
+        the operator's command line, the whole bank). A download by a user is audited."""
+        branches = None
+        if actor is not None:
+            require(actor, Role.APPROVER, Role.AUDITOR)
+            branches = visible_branches(actor)
+        with self.store.read() as con:
+            everything = repo.find_cases(con, CaseFilter(snoozed=None), branches, 10**9)
+            reasons = {code: label for code, label, _ in repo.reasons(con, active_only=False)}
+        if actor is not None:
+            with self.store.write() as con:
+                audit(con, actor.username, "download", "work-report", period=f"{start}..{end}")
+        return PeriodCases(
+            [c for c in everything if start <= c.first_scan_date <= end],
+            [c for c in everything if c.approved_on and start <= c.approved_on <= end],
+            reasons,
+        )

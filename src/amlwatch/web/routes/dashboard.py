@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases.exceptions import NotFound
@@ -29,6 +29,18 @@ def register(site: Site) -> None:
             per_day=svg.bars_by_day(board.per_day),
             per_rule=svg.bars_by_rule(board.per_rule),
         )
+
+    @app.get("/work-report")
+    def work_report(request: Request, period: str = "", format: str = "pdf") -> Response:
+        """The leading group's work report of a month (2026-10) or quarter (2026Q4)."""
+        user, _ = current(request)
+        if site.make_work_report is None:
+            raise NotFound("未配置工作报告 / no work report here")
+        if format not in ("pdf", "xlsx"):
+            raise NotFound("格式为 pdf 或 xlsx / pdf or xlsx")
+        files = site.make_work_report(review, user, period)
+        path = files.pdf if format == "pdf" else files.workbook
+        return FileResponse(path, filename=path.name)
 
     @app.get("/snoozes")
     def snoozes(request: Request) -> Response:
