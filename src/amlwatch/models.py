@@ -172,7 +172,8 @@ class Filing:
     corrected_records: int = 0
     deleted_records: int = 0
     superseded: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)  # open items of all filings (receipts)
+    actions: list[str] = field(default_factory=list)  # open items of all filings, overdue first
+    overdue: int = 0  # files past their deadline and not yet uploaded (or to be sent again)
 
 
 @dataclass(slots=True)

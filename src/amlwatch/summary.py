@@ -161,7 +161,7 @@ def submission_markdown(filing: Filing) -> str:
             f"{len(filing.files)} message(s)."
         )
     if filing.actions:
-        text += "\n\n待办 To do (regulator receipts):\n" + "\n".join(
+        text += "\n\n待办 To do (uploads and receipts, overdue first):\n" + "\n".join(
             f"- {a}" for a in filing.actions
         )
     if filing.superseded:

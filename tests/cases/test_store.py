@@ -25,7 +25,7 @@ def test_migrations_build_exactly_the_tables_the_code_uses(store: CaseStore) -> 
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []
         version = con.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0002"
+    assert version == "0003"
     upgrade(store.engine)  # opening again changes nothing
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []
@@ -36,7 +36,9 @@ def test_a_store_made_before_migrations_is_adopted_with_its_records(tmp_path: Pa
     engine = create_engine(f"sqlite:///{path}")
     # the first version created the submission tables with create_all
     metadata.create_all(engine, tables=[counters, files, keys, receipts])
-    with engine.begin() as con:
+    with engine.begin() as con:  # without the columns later migrations added
+        for column in ("uploaded_at", "uploaded_by"):
+            con.execute(text(f"ALTER TABLE submission_files DROP COLUMN {column}"))
         con.execute(counters.insert().values(day=dt.date(2026, 11, 20), counter="message", last=7))
     engine.dispose()
     store = CaseStore.sqlite_file(path)

@@ -187,6 +187,14 @@ def put_receipt(folder: Path, kind: str, name: str, sfid: str, body: str = "") -
     return file
 
 
+def success(db: Path, name: str) -> str:
+    """A success receipt's summary with the file's own counts (CTTN, HTNM)."""
+    record = ledger(db).file(name)
+    assert record is not None and record.path is not None
+    data = check(Path(record.path).read_bytes())
+    return f"<FDSI><CTTN>{data['RBIF']['CTTN']}</CTTN><HTNM>{record.records}</HTNM></FDSI>"
+
+
 def test_held_records_are_corrected_or_deleted_when_the_data_changes(
     bank: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -194,7 +202,7 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
     day = dt.date(2026, 10, 19)  # hits of several customers, one of them with several
     first = write_large_value_submission(day, db, reports, today=TODAY)
     inbox = tmp_path / "receipts"
-    put_receipt(inbox, "FDSC", first.files[0], "SUCC", "<FDSI><CTTN>1</CTTN></FDSI>")
+    put_receipt(inbox, "FDSC", first.files[0], "SUCC", success(db, first.files[0]))
     reading, todo = read_receipts(inbox, db, TODAY)
     assert [r.result for r in reading.recorded] == ["accepted"] and todo == []
 
@@ -229,13 +237,14 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     ok, fix, bad = names
     key = sorted(hits(db, days[1]))[0]
     inbox = tmp_path / "receipts"
-    put_receipt(inbox, "FDSC", ok, "SUCC", "<FDSI><CTTN>2</CTTN><HTNM>4</HTNM></FDSI>")
+    put_receipt(inbox, "FDSC", ok, "SUCC", success(db, ok))
+    fix_records = ledger(db).file(fix).records  # type: ignore[union-attr]
     put_receipt(
         inbox,
         "FDRC",
         fix,
         "RQCR",
-        '<FDSI><HTNM>4</HTNM><ETTN>1</ETTN></FDSI><FCRCs><FCRC seqno="1">'
+        f'<FDSI><HTNM>{fix_records}</HTNM><ETTN>1</ETTN></FDSI><FCRCs><FCRC seqno="1">'
         f"<OCNM>{key[0]}</OCNM><OTDT>{key[1]}</OTDT><OTCD>{key[2]}</OTCD><OTIC>{key[3]}</OTIC>"
         '<FCERs><FCER seqno="1"><ERLC>TSIF/TRCD</ERLC><ERRS>交易发生地缺失</ERRS></FCER></FCERs>'
         "</FCRC></FCRCs>",
@@ -276,8 +285,131 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     record = ledger(db).file(fix)
     assert record is not None and record.status == "accepted"
     later = write_large_value_submission(dt.date(2026, 10, 26), db, reports, today=TODAY)
-    assert [a.split(" ")[0] for a in later.actions] == [bad]  # and the run summary says so
+    # and the run summary says so, beside tonight's own file to upload
+    assert {a.split(" ")[0] for a in later.actions} == {bad, *later.files}
     assert bad in submission_markdown(later)
+
+
+def test_an_uploaded_file_is_corrected_never_superseded_or_sent_again(
+    bank: tuple[Path, Path],
+) -> None:
+    from amlwatch.stages.uploads import mark_uploaded
+
+    db, reports = bank
+    day = dt.date(2026, 10, 19)
+    folder = reports / day.isoformat() / "submission"
+    first = write_large_value_submission(day, db, reports, today=TODAY)
+    [uploaded] = mark_uploaded(first.packages, "liaison1", db)
+    assert (uploaded.status, uploaded.uploaded_by) == ("uploaded", "liaison1")
+    assert sorted(p.name for p in folder.glob("*.ZIP")) == []  # nothing left to upload
+    assert (folder / "archive" / first.packages[0]).exists()
+    again = write_large_value_submission(day, db, reports, today=TODAY)  # a re-run, no change
+    assert (again.files, again.superseded) == ([], [])
+
+    keys = sorted(hits(db, day))
+    with Warehouse.open(db) as wh:  # the corrected input: one record gone, one changed
+        wh.execute("DELETE FROM large_value_transactions WHERE txn_id = ?", [keys[0][3]])
+        wh.execute(
+            "UPDATE customer_history SET phone = '13900000000' WHERE customer_id = ?",
+            [keys[-1][0]],
+        )
+    third = write_large_value_submission(day, db, reports, today=TODAY + dt.timedelta(1))
+    assert third.superseded == [] and third.new_records == 0
+    assert {MessageName.parse(n).family for n in third.files} == {"CBH", "DBH"}
+    # to upload: exactly tonight's correction and deletion packages
+    assert sorted(p.name for p in folder.glob("*.ZIP")) == sorted(third.packages)
+    # across every file of the day, each business key was sent new once
+    sent: list[tuple[str, str, str, str]] = []
+    for path in folder.rglob("NBH*.XML"):
+        sent += sorted(reported(path.read_bytes()))
+    assert len(sent) == len(set(sent)) == len(keys)
+
+
+def test_files_to_upload_are_listed_with_their_deadlines_overdue_first(
+    bank: tuple[Path, Path],
+) -> None:
+    from amlwatch.rules import BusinessCalendar
+    from amlwatch.stages.uploads import mark_uploaded, open_actions
+
+    db, reports = bank
+    days = [dt.date(2026, 10, 8), dt.date(2026, 10, 16), dt.date(2026, 10, 21)]
+    names = {
+        d: write_large_value_submission(d, db, reports, today=d + dt.timedelta(1)).files[0]
+        for d in days
+    }
+    mark_uploaded([names[days[0]]], "approver1", db)
+    today = dt.date(2026, 10, 26)  # a fixed "today"
+    calendar = BusinessCalendar.load()
+    expected = []
+    for d in days[1:]:
+        first = min(dt.datetime.strptime(k[1], "%Y%m%d").date() for k in hits(db, d))
+        due = calendar.add_business_days(first, 5)
+        expected.append((names[d], due, due < today))
+    expected.sort(key=lambda e: (not e[2], e[1]))
+    todo = open_actions(ledger(db), today, db=db)
+    assert [(a.name, a.due, a.overdue) for a in todo] == expected
+    assert any(overdue for *_, overdue in expected) and not all(o for *_, o in expected)
+    assert all(a.what.startswith("upload ") for a in todo)
+
+
+def test_marking_uploaded_is_audited_and_only_for_written_files(bank: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from amlwatch.cli import app
+
+    db, reports = bank
+    filing = write_large_value_submission(DAY, db, reports, today=TODAY)
+    runner = CliRunner()
+    args = ["submissions", "mark-uploaded", filing.files[0], "--by", "approver1", "--db", str(db)]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "uploaded by approver1" in done.output
+    again = runner.invoke(app, args)  # already uploaded: refused, one line, exit 2
+    assert again.exit_code == 2 and "only written files" in again.output
+    unknown = runner.invoke(app, ["submissions", "mark-uploaded", "NBHX", "--db", str(db)])
+    assert unknown.exit_code == 2 and "no such file" in unknown.output
+    from amlwatch.cases.audit import entries
+
+    store = case_store(db)
+    [entry] = [e for e in entries(store, 50, None, "files uploaded", None)]
+    assert entry.username == "approver1" and entry.detail["files"] == filing.files
+    listing = runner.invoke(app, ["submissions", "--db", str(db)])
+    assert "uploaded" in listing.output and "approver1" in listing.output
+    store.close()
+
+
+def test_a_receipt_that_disagrees_with_its_file_is_flagged(
+    bank: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, reports = bank
+    day = dt.date(2026, 10, 19)
+    [name] = write_large_value_submission(day, db, reports, today=TODAY).files
+    records = ledger(db).file(name).records  # type: ignore[union-attr]
+    inbox = tmp_path / "receipts"
+    put_receipt(
+        inbox, "FDSC", name, "SUCC", f"<FDSI><CTTN>@N</CTTN><HTNM>{records - 1}</HTNM></FDSI>"
+    )
+    reading, todo = read_receipts(inbox, db, TODAY)
+    assert [r.result for r in reading.recorded] == ["receipt mismatch"]
+    [action] = [a for a in todo if a.name == name]
+    assert f"HTNM {records - 1} ≠ {records}" in action.what
+    record = ledger(db).file(name)
+    assert record is not None and record.status == "receipt mismatch"
+    # a correction request naming a record the file never held
+    [other] = write_large_value_submission(DAY, db, reports, today=TODAY).files
+    n = ledger(db).file(other).records  # type: ignore[union-attr]
+    put_receipt(
+        inbox,
+        "FDRC",
+        other,
+        "RQCR",
+        f'<FDSI><HTNM>{n}</HTNM></FDSI><FCRCs><FCRC seqno="1"><OCNM>C9</OCNM><OTDT>20261021</OTDT>'
+        "<OTCD>0501</OTCD><OTIC>NOSUCH</OTIC></FCRC></FCRCs>",
+    )
+    reading, _ = read_receipts(inbox, db, TODAY)
+    [flagged] = reading.recorded
+    assert flagged.result == "receipt mismatch"
+    assert "C9+20261021+0501+NOSUCH is not a record of the file" in flagged.detail["mismatch"]
 
 
 def alert_ids(db: Path) -> list[str]:
@@ -406,7 +538,7 @@ def test_manual_correction_and_supplement_notices_are_answered(
         tmp_path,
         f"ABS{RICD}-20261202-00000001",
         f"<BSIF><RICD>{RICD}</RICD><TMLM>20261210</TMLM><RQDS>请补充疑点分析</RQDS>"
-        f'<ORNM>{original}</ORNM><RQNM>1</RQNM></BSIF><REPTs><REPT seqno="1"><TSNO>1</TSNO>'
+        f'<ORNM>{original}.XML</ORNM><RQNM>1</RQNM></BSIF><REPTs><REPT seqno="1"><TSNO>1</TSNO>'
         '<STDT>20261020</STDT><ITEMS><ITEM seqno="1">AOSP</ITEM></ITEMS></REPT></REPTs>',
     )
     answer = answer_notice(about_report, db, reports)

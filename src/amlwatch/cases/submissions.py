@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from amlwatch.cases.audit import append as audit
 from amlwatch.cases.store import CaseStore, metadata
 
 counters = Table(
@@ -56,6 +57,8 @@ files = Table(
     Column("status_at", DateTime, nullable=False),
     Column("detail", JSON),
     Column("created_at", DateTime, nullable=False),
+    Column("uploaded_at", DateTime),  # the upload register: who put it on the regulator's
+    Column("uploaded_by", String(64)),  # system, and when
 )
 keys = Table(
     "submission_keys",
@@ -78,10 +81,11 @@ receipts = Table(
     Column("read_at", DateTime, nullable=False),
 )
 
-# a file waiting for its receipt, or never finished; re-runs supersede these
+# a file never uploaded, or never finished; re-runs supersede these (never an uploaded one)
 PENDING = ("allocated", "written")
-# what the regulator holds (a correction request still holds the record, to be corrected)
-HELD = ("accepted", "correction requested")
+# what the regulator holds or may hold: an uploaded file waiting for its receipt, an accepted
+# one, one with a correction request (its records are corrected, not sent again)
+HELD = ("uploaded", "accepted", "correction requested", "receipt mismatch")
 
 
 @dataclass(slots=True)
@@ -112,6 +116,9 @@ class FileRecord:
     status: str
     status_at: dt.datetime
     detail: Any
+    uploaded_at: dt.datetime | None = None
+    uploaded_by: str | None = None
+    day: dt.date | None = None  # the message's date
 
 
 class SubmissionLedger:
@@ -168,6 +175,44 @@ class SubmissionLedger:
     def written(self, name: str, path: str, package: str) -> None:
         """The file exists at `path`, inside `package`."""
         self._set(name, "written", path=path, package=package)
+
+    def mark_uploaded(
+        self, names: Sequence[str], by: str, at: dt.datetime | None = None
+    ) -> list[FileRecord]:
+        """Record that the files — message stems or package names — were uploaded by `by`;
+        audited. Only written files can be; the files marked (a package's every message)."""
+        at = at or dt.datetime.now()
+        wanted = {n.upper().removesuffix(".XML").removesuffix(".ZIP") for n in names}
+        with self.store.write() as con:
+            rows = list(
+                con.execute(
+                    select(files.c.name, files.c.package, files.c.status).where(
+                        files.c.name.in_(wanted) | files.c.package.in_([f"{n}.ZIP" for n in wanted])
+                    )
+                )
+            )
+            found = {r.name for r in rows} | {str(r.package).removesuffix(".ZIP") for r in rows}
+            missing = sorted(wanted - found)
+            if missing:
+                raise LookupError(f"no such file or package: {', '.join(missing)}")
+            wrong = [f"{r.name} ({r.status})" for r in rows if r.status != "written"]
+            if wrong:
+                raise ValueError(
+                    f"只有已生成、未上报的文件可标记为已上报 / only written files: {', '.join(wrong)}"
+                )
+            marked = sorted(r.name for r in rows)
+            con.execute(
+                update(files)
+                .where(files.c.name.in_(marked))
+                .values(status="uploaded", status_at=at, uploaded_at=at, uploaded_by=by)
+            )
+            audit(con, by, "files uploaded", "submission", files=marked)
+        return [r for r in self.files(where=files.c.name.in_(marked))]
+
+    def moved(self, name: str, path: str) -> None:
+        """The file now lives at `path` (archived after upload)."""
+        with self.store.write() as con:
+            con.execute(update(files).where(files.c.name == name).values(path=path))
 
     def supersede_pending(self, run_date: dt.date, purpose: str) -> list[str]:
         """Mark the unanswered files of an earlier run of `run_date` superseded."""
@@ -291,6 +336,9 @@ class SubmissionLedger:
                     r.status,
                     r.status_at,
                     r.detail,
+                    r.uploaded_at,
+                    r.uploaded_by,
+                    r.day,
                 )
                 for r in con.execute(query)
             ]

@@ -146,6 +146,11 @@ audit_app = typer.Typer(help="审计日志 / the audit trail", no_args_is_help=T
 
 
 cases_app = typer.Typer(help="预警案件 / review cases", no_args_is_help=True)
+submissions_app = typer.Typer(
+    help="报送记录 / the regulator files: what to upload, by when, what was done",
+    invoke_without_command=True,
+)
+app.add_typer(submissions_app, name="submissions")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cases_app, name="cases")
@@ -166,9 +171,14 @@ def print_actions(todo: list[Any]) -> None:
     if not todo:
         console.print("待办 to do: nothing")
         return
-    console.print(f"[bold]待办 to do ({len(todo)}):[/]")
+    late = sum(bool(getattr(a, "overdue", False)) for a in todo)
+    console.print(f"[bold]待办 to do ({len(todo)}, {late} overdue 逾期):[/]")
     for action in todo:
-        console.print(f"  {action.name} [{action.status}]: {action.what}", soft_wrap=True)
+        due = getattr(action, "due", None)
+        when = ""
+        if due is not None:
+            when = f" — due {due}" + (" [red](overdue 逾期)[/]" if action.overdue else "")
+        console.print(f"  {action.name} [{action.status}]: {action.what}{when}", soft_wrap=True)
 
 
 def mask(account: str) -> str:

@@ -20,6 +20,7 @@ from amlwatch.cli.common import (
     parse_date,
     print_actions,
     run_filing,
+    submissions_app,
 )
 
 
@@ -35,15 +36,20 @@ def submit(
     run_filing(filings.write_large_value_submission, parse_date(date), db, reports)
 
 
-@app.command()
+@submissions_app.callback()
 def submissions(
-    db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / rows")] = 40
+    context: typer.Context,
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 40,
 ) -> None:
-    """报送记录 / The recorded regulator files, newest first, and what needs doing."""
-    from amlwatch.submission.receipts import actions
+    """报送记录 / The recorded regulator files, newest first, and what needs doing (what to
+    upload first, with deadlines and what is overdue)."""
+    if context.invoked_subcommand is not None:
+        return
+    from amlwatch.stages.uploads import open_actions
 
     with wiring.open_ledger(db) as ledger:
-        records, todo = ledger.files(limit=limit), actions(ledger, wiring.today())
+        records, todo = ledger.files(limit=limit), open_actions(ledger, wiring.today(), db=db)
     table = Table(title=f"报送文件 Submission files ({len(records)})")
     for column in (
         "报文 file",
@@ -55,11 +61,35 @@ def submissions(
     ):
         table.add_column(column, no_wrap=column.startswith(("报文", "包")))
     for r in records:
+        status = r.status
+        if r.uploaded_at is not None:
+            status += f" (uploaded {r.uploaded_at:%Y-%m-%d %H:%M} by {r.uploaded_by})"
         table.add_row(
-            r.name, r.purpose, str(r.run_date or ""), str(r.records), r.package or "", r.status
+            r.name, r.purpose, str(r.run_date or ""), str(r.records), r.package or "", status
         )
     (console if console.is_terminal else Console(width=160)).print(table)
     print_actions(todo)
+
+
+@submissions_app.command("mark-uploaded")
+def mark_uploaded(
+    names: Annotated[list[str], typer.Argument(help="报文或报送包名 / message or package names")],
+    by: Annotated[
+        str, typer.Option("--by", help="上报人 / who uploaded them [default: the OS user]")
+    ] = "",
+    db: DbOpt = None,
+) -> None:
+    """登记已上报 / Record files as uploaded (who, when; audited) and archive them."""
+    import getpass
+
+    from amlwatch.stages.uploads import mark_uploaded as mark
+
+    try:
+        marked = mark(names, by or getpass.getuser(), db)
+    except Exception as error:
+        fail(error)
+    for record in marked:
+        console.print(f"{record.name}: uploaded by {record.uploaded_by} → {record.path}")
 
 
 @app.command()

@@ -57,11 +57,12 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
     table.add_column("date", no_wrap=True, min_width=10)
     for column in ("outcome", "pack", "loaded", "quar.", "大额", "预警 new", "ext.", "s", "MB"):
         table.add_column(column)
+    table.add_column("逾期 overdue files")
     table.add_column("日历 calendar")
     table.add_column("error")
     for row in rows:
         day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error = row[:11]
-        provisional = row[11]
+        provisional, overdue = row[11], row[12]
         table.add_row(
             str(day),
             outcome if outcome == "succeeded" else f"[red]{outcome}[/]",
@@ -73,6 +74,7 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
             str(sum(json.loads(extended).values())) if extended else "",
             str(secs),
             "" if mb is None else f"{mb:,.0f}",
+            f"[red]{overdue}[/]" if overdue else "",
             "[yellow]暂定 provisional[/]" if provisional else "",
             error[:80],
         )

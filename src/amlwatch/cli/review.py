@@ -121,6 +121,7 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
     factory when `amlwatch web --workers N` starts several processes)."""
     from amlwatch.cases.exceptions import InvalidInput
     from amlwatch.stages.cases import generate_case_report
+    from amlwatch.stages.uploads import mark_uploaded
     from amlwatch.stages.work_report import Period, write_work_report
     from amlwatch.web import create_app
 
@@ -140,4 +141,5 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
         lambda r, user, case_id: generate_case_report(r, user, case_id),
         secure_cookies=settings.web_secure_cookies,
         make_work_report=work_report,
+        mark_uploaded=lambda user, names: mark_uploaded(names, user.username, db),
     )

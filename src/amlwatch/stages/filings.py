@@ -20,6 +20,7 @@ from amlwatch.models import Filing
 from amlwatch.printed import PrintedForm, SignLine
 from amlwatch.reports.forms import write_form
 from amlwatch.settings import Settings
+from amlwatch.stages.uploads import open_actions
 from amlwatch.submission import receipts
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.exceptions import InvalidMessage, SubmissionError
@@ -88,7 +89,12 @@ def write_large_value_submission(
         day = today or wiring.today()
         who = wiring.institution(settings)
         filing = file_large_value(rows, dates, who, ledger, folder, run_date, day)
-        filing.actions = [f"{a.name} [{a.status}]: {a.what}" for a in receipts.actions(ledger, day)]
+        filing.actions = [
+            f"{a.name} [{a.status}]: {a.what}"
+            + (f" — due {a.due}" if a.due else "")
+            + (" (overdue 逾期)" if a.overdue else "")
+            for a in open_actions(ledger, day, settings, db)
+        ]
     form = large_value_night_form(rows, dates, filing, run_date, settings)
     write_form(form, folder.parent, f"large_value_form_{run_date:%Y%m%d}")
     return filing
@@ -133,8 +139,8 @@ def read_receipts(
 ) -> tuple[ReceiptReading, list[Action]]:
     """Read the regulator's receipts in `folder` into the case store; the open actions."""
     with wiring.open_ledger(db) as ledger:
-        return receipts.read_receipts(folder, ledger), receipts.actions(
-            ledger, today or wiring.today()
+        return receipts.read_receipts(folder, ledger), open_actions(
+            ledger, today or wiring.today(), db=db
         )
 
 

@@ -64,6 +64,7 @@ def record_run(
         "peak_rss_mb": peak,
         "error": error,
         "unknown_codes": load.unknown_codes if load else None,
+        "overdue_files": report.submission.overdue if report and report.submission else None,
     }
     try:  # the calendar facts the night's results rest on (see stages.calendar)
         night = night_calendar(run_date, wiring.calendar(), rule_pack)

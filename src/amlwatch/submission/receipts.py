@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from amlwatch.cases.submissions import FileRecord, SubmissionLedger
+from amlwatch.submission.dictionary import NA
 from amlwatch.submission.exceptions import SubmissionError, UnknownFileName
 from amlwatch.submission.names import RECEIPT_KINDS, MessageName, NoticeName, ReceiptName
+from amlwatch.submission.validate import validate
 
 RESULTS = {"SUCC": "accepted", "RQCR": "correction requested", "CTFL": "error"}
 
@@ -124,9 +127,14 @@ def read_receipts(folder: Path, ledger: SubmissionLedger) -> ReceiptReading:
             reading.unreadable.append(f"{path.name}: {problem}")
             continue
         stem = receipt.name.message.stem
-        if ledger.file(stem) is None:
+        record = ledger.file(stem)
+        if record is None:
             reading.unmatched.append(path.name)
             continue
+        mismatch = receipt_problems(receipt, record, ledger)
+        if mismatch:  # flagged, never taken as the regulator's word on this file
+            receipt.result = "receipt mismatch"
+            receipt.detail["mismatch"] = mismatch
         if ledger.record_receipt(
             path.name, stem, receipt.result, receipt.name.landed_at, receipt.detail
         ):
@@ -135,6 +143,44 @@ def read_receipts(folder: Path, ledger: SubmissionLedger) -> ReceiptReading:
         else:
             reading.already_read.append(path.name)
     return reading
+
+
+_LARGE_VALUE = ("NBH", "CBH", "DBH")
+
+
+def receipt_problems(receipt: Receipt, record: FileRecord, ledger: SubmissionLedger) -> list[str]:
+    """Where a receipt disagrees with the file it answers: its counts (HTNM, CTTN; SETN,
+    STNM, TOSC, STCR) and the record keys it lists."""
+    problems: list[str] = []
+    summary = receipt.detail.get("summary") or {}
+    data: dict[str, Any] = {}
+    if record.path and Path(record.path).exists():
+        data = validate(Path(record.path).read_bytes())[1]
+    basics = data.get("RBIF", {})
+
+    def differs(tag: str, sent: Any) -> None:
+        said = summary.get(tag)
+        if said not in (None, "", NA) and sent is not None and str(said) != str(sent):
+            problems.append(f"{tag} {said} ≠ {sent} in the file")
+
+    if record.family in _LARGE_VALUE:
+        differs("HTNM", record.records)
+        if record.family == "NBH":
+            differs("CTTN", basics.get("CTTN"))
+        sent = {tuple(k) for k in ledger.keys_of(record.name)}
+        for group in ("records", "deleted"):
+            for key in receipt.detail.get(group, []):
+                listed = (key["customer"], key["day"], key["code"], key["txn_id"])
+                if listed not in sent:
+                    problems.append(f"{'+'.join(map(str, listed))} is not a record of the file")
+    elif basics:
+        differs("SETN", basics.get("SETN"))
+        differs("STNM", basics.get("STNM"))
+        for tag in ("TOSCs", "STCRs"):
+            said = summary.get(tag)
+            if said is not None and sorted(said) != sorted(basics.get(tag, [])):
+                problems.append(f"{tag} {said} ≠ {basics.get(tag)} in the file")
+    return problems
 
 
 def _close_answered_request(ledger: SubmissionLedger, receipt: Receipt) -> None:
@@ -157,30 +203,45 @@ def _close_answered_request(ledger: SubmissionLedger, receipt: Receipt) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """Something an operator must do about a file."""
+    """Something an operator must do about a file, by when."""
 
     name: str
     status: str
     what: str
+    due: dt.date | None = None
+    overdue: bool = False
 
 
-def actions(ledger: SubmissionLedger, today: dt.date, wait_days: int = 3) -> list[Action]:
-    """Open items: requests to correct, errors to fix and resend, files without receipts."""
+def actions(
+    ledger: SubmissionLedger,
+    today: dt.date,
+    wait_days: int = 3,
+    due: Callable[[FileRecord], dt.date | None] = lambda record: None,
+) -> list[Action]:
+    """Open items, overdue first: files to upload, requests to correct, errors to fix and
+    resend, receipts that do not match their file, uploads without a receipt. `due` gives a
+    file's deadline (its records' or its case's)."""
     todo: list[Action] = []
     for record in ledger.files():
-        if record.status == "correction requested":
-            todo.append(Action(record.name, record.status, _correction_hint(record)))
+        what = None
+        if record.status == "written":
+            what = f"upload {record.package} (上报)"
+        elif record.status == "correction requested":
+            what = _correction_hint(record)
         elif record.status == "error":
-            todo.append(Action(record.name, record.status, _error_hint(record)))
-        elif record.status == "written" and (today - record.status_at.date()).days > wait_days:
-            todo.append(
-                Action(
-                    record.name,
-                    record.status,
-                    f"no receipt after {wait_days} days: check it was uploaded ({record.package})",
-                )
+            what = _error_hint(record)
+        elif record.status == "receipt mismatch":
+            what = "the receipt does not match the file: " + "; ".join(
+                (record.detail or {}).get("mismatch", [])
             )
-    return todo
+        elif record.status == "uploaded" and (today - record.status_at.date()).days > wait_days:
+            what = f"no receipt {wait_days} days after the upload: ask for it ({record.package})"
+        if what is None:
+            continue
+        deadline = due(record) if record.status in ("written", "error") else None
+        overdue = deadline is not None and deadline < today
+        todo.append(Action(record.name, record.status, what, deadline, overdue))
+    return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
 
 
 def _first_errors(record: FileRecord, limit: int = 3) -> str:
@@ -245,7 +306,10 @@ def parse_notice(path: Path) -> Notice:
                 }
             )
     elif name.kind == "A":
-        notice.original_report = _text(basics, "ORNM")
+        ornm = _text(basics, "ORNM")  # the spec's own example carries .XML
+        notice.original_report = (
+            ornm.strip().removesuffix(".XML").removesuffix(".xml") if ornm else None
+        )
         for item in root.findall("REPTs/REPT"):
             notice.records.append(
                 {

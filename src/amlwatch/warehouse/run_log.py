@@ -31,6 +31,7 @@ _COLUMNS = (
     "window_start",
     "report_due",
     "unknown_codes",
+    "overdue_files",
 )
 _JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds", "unknown_codes"}
 
@@ -60,7 +61,8 @@ def recent_runs(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
     return warehouse.rows(
         """SELECT run_date, outcome, rule_pack, rows_loaded, rows_quarantined, hits_by_code,
                   alerts_opened, alerts_extended, round(epoch(finished_at - started_at), 1),
-                  round(peak_rss_mb), coalesce(error, ''), coalesce(calendar_provisional, false)
+                  round(peak_rss_mb), coalesce(error, ''), coalesce(calendar_provisional, false),
+                  overdue_files
            FROM run_log ORDER BY finished_at DESC LIMIT ?""",
         [limit],
     )

@@ -94,6 +94,8 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS report_due DATE",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
+    # the regulator files past their deadline and not yet uploaded, that night
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS overdue_files INTEGER",
     """CREATE TABLE IF NOT EXISTS load_log (
         load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,

@@ -28,8 +28,8 @@ from amlwatch.cases.exceptions import (
     WrongState,
 )
 from amlwatch.web import present
-from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value
-from amlwatch.web.site import NotLoggedIn, ReportMaker, Site, WorkReportMaker
+from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value, uploads
+from amlwatch.web.site import NotLoggedIn, ReportMaker, Site, UploadMarker, WorkReportMaker
 
 HERE = Path(__file__).parent
 
@@ -57,6 +57,7 @@ def create_app(
     make_report: ReportMaker,
     secure_cookies: bool = True,
     make_work_report: WorkReportMaker | None = None,
+    mark_uploaded: UploadMarker | None = None,
 ) -> FastAPI:
     """The review app over one `Review`.
 
@@ -68,13 +69,24 @@ def create_app(
         secure_cookies: cookies only over HTTPS (browsers accept them from localhost too).
         make_work_report: writes the leading group's work report of a period (PDF, xlsx),
             e.g. `amlwatch.stages.work_report.write_work_report`; without it, no download.
+        mark_uploaded: records files as uploaded and archives them
+            (`amlwatch.stages.uploads.mark_uploaded`); without it, the register is read-only.
     """
     app = FastAPI(title="amlwatch 可疑交易审查", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters.update(present.FILTERS)
     templates.env.globals.update(present.GLOBALS)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    site = Site(app, review, reports_dir, make_report, templates, secure_cookies, make_work_report)
+    site = Site(
+        app,
+        review,
+        reports_dir,
+        make_report,
+        templates,
+        secure_cookies,
+        make_work_report,
+        mark_uploaded,
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -99,7 +111,7 @@ def create_app(
             csrf = ""
         return site.render(request, "error.html", user, csrf, status=status, message=str(error))
 
-    for area in (auth, cases, large_value, dashboard, audit, admin):
+    for area in (auth, cases, large_value, dashboard, uploads, audit, admin):
         area.register(site)
     app.state.review = review
     return app

@@ -26,6 +26,8 @@ LOGIN_CSRF_COOKIE = "amlw_login"
 ReportMaker = Callable[[Review, User, int], Any]
 # (review, user, period text) → the files written (`.pdf`, `.workbook`)
 WorkReportMaker = Callable[[Review, User, str], Any]
+# (user, file or package names) → the records marked uploaded (and their files archived)
+UploadMarker = Callable[[User, list[str]], Any]
 PostBody = Callable[..., Response]
 
 
@@ -44,6 +46,7 @@ class Site:
     templates: Jinja2Templates
     secure_cookies: bool = True
     make_work_report: WorkReportMaker | None = None
+    mark_uploaded: UploadMarker | None = None
 
     def current(self, request: Request) -> tuple[User, str]:
         """The logged-in user and the session's CSRF token."""

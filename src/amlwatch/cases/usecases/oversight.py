@@ -21,6 +21,7 @@ from amlwatch.cases.security import (
     require,
     visible_branches,
 )
+from amlwatch.cases.submissions import FileRecord, SubmissionLedger
 from amlwatch.cases.usecases.base import OPEN_STATES, ReviewBase
 from amlwatch.models import Case, CaseState, Role, User
 
@@ -164,3 +165,16 @@ class Oversight(ReviewBase):
             [c for c in everything if c.approved_on and start <= c.approved_on <= end],
             reasons,
         )
+
+    def upload_register(self, actor: User) -> list[FileRecord]:
+        """The regulator files, newest first, for those who upload them (approvers) and
+        auditors; the reading is audited."""
+        require(actor, Role.APPROVER, Role.AUDITOR)
+        records = SubmissionLedger(self.store).files(limit=500)
+        with self.store.write() as con:
+            audit(con, actor.username, "upload register viewed", "submission")
+        return records
+
+    def may_mark_uploaded(self, actor: User) -> None:
+        """Only an approver records an upload (the mark itself is audited by the ledger)."""
+        require(actor, Role.APPROVER)

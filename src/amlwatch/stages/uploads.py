@@ -1,0 +1,78 @@
+"""The upload register: which regulator files still have to be uploaded and by when, who
+uploaded which, and the open actions of every file with its deadline.
+
+A file is `written` → `uploaded` (who, when; audited) → `accepted` / `correction requested`
+/ `error` / `receipt mismatch` (the receipts). Once uploaded it is moved from the submission
+folder to its `archive/`, so the folder holds exactly what still has to go; a re-run of a
+night never supersedes an uploaded file (its changes go out as corrections and deletions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from amlwatch import wiring
+from amlwatch.cases import SubmissionLedger
+from amlwatch.cases.submissions import FileRecord
+from amlwatch.settings import Settings
+from amlwatch.submission import receipts
+from amlwatch.submission.receipts import Action
+
+REPORT_DUE_WORKING_DAYS = 5
+_LARGE_VALUE = ("NBH", "CBH", "DBH")
+
+
+def deadlines(
+    ledger: SubmissionLedger, settings: Settings | None = None, db: Path | None = None
+) -> Callable[[FileRecord], dt.date | None]:
+    """A file's deadline: for a large-value file its earliest record's (trade date + 5 working
+    days), for a case's report the case's due date."""
+    settings = settings or wiring.settings()
+    days = wiring.calendar(settings)
+    cases: dict[str, dt.date | None] = {}
+
+    def due(record: FileRecord) -> dt.date | None:
+        if record.family in _LARGE_VALUE:
+            trade_days = [k[1] for k in ledger.keys_of(record.name)]
+            if not trade_days:
+                return None
+            first = dt.datetime.strptime(min(trade_days), "%Y%m%d").date()
+            return days.add_business_days(first, REPORT_DUE_WORKING_DAYS)
+        if record.answers and record.answers not in cases:
+            with wiring.open_review(db, settings) as review:
+                case = review.case_of_alert(record.answers)
+            cases[record.answers] = case.due_date if case else None
+        return cases.get(record.answers or "")
+
+    return due
+
+
+def open_actions(
+    ledger: SubmissionLedger,
+    today: dt.date,
+    settings: Settings | None = None,
+    db: Path | None = None,
+) -> list[Action]:
+    """Every open item of the regulator files, overdue first, with its deadline."""
+    return receipts.actions(ledger, today, due=deadlines(ledger, settings, db))
+
+
+def mark_uploaded(names: Sequence[str], by: str, db: Path | None = None) -> list[FileRecord]:
+    """Record the files (message stems or package names) as uploaded by `by` and move them
+    (XML and ZIP) into their folder's `archive/`."""
+    with wiring.open_ledger(db) as ledger:
+        marked = ledger.mark_uploaded(names, by)
+        for record in marked:
+            if record.path is None:
+                continue
+            xml = Path(record.path)
+            archive = xml.parent / "archive"
+            archive.mkdir(exist_ok=True)
+            for path in (xml, xml.parent / str(record.package)):
+                if path.exists():
+                    shutil.move(str(path), archive / path.name)
+            ledger.moved(record.name, str(archive / xml.name))
+        return [ledger.file(r.name) or r for r in marked]
