@@ -221,18 +221,27 @@ class CaseState(StrEnum):
     REJECTED = "rejected"
 
 
-# the states a case can move to from each state (receipts drive the last three)
+# a case whose report of this round exists; a continuing pattern opens the next round
+REPORTED = frozenset(
+    {CaseState.REPORT_GENERATED, CaseState.SUBMITTED, CaseState.ACCEPTED,
+     CaseState.CORRECTION_REQUESTED, CaseState.REJECTED}
+)  # fmt: skip
+
+# the states a case can move to from each state (receipts drive the last three; a pattern
+# that continues after a report opens a continuing round: back to NEW)
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.NEW: frozenset({CaseState.IN_REVIEW}),
     CaseState.IN_REVIEW: frozenset({CaseState.PROPOSED, CaseState.DISMISSED}),
     CaseState.PROPOSED: frozenset({CaseState.PROPOSED, CaseState.APPROVED, CaseState.IN_REVIEW}),
     CaseState.DISMISSED: frozenset({CaseState.NEW}),  # the pattern continued: reopened
     CaseState.APPROVED: frozenset({CaseState.REPORT_GENERATED}),
-    CaseState.REPORT_GENERATED: frozenset({CaseState.SUBMITTED, CaseState.REPORT_GENERATED}),
-    CaseState.SUBMITTED: frozenset(
-        {CaseState.ACCEPTED, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED}
+    CaseState.REPORT_GENERATED: frozenset(
+        {CaseState.SUBMITTED, CaseState.REPORT_GENERATED, CaseState.NEW}
     ),
-    CaseState.ACCEPTED: frozenset(),
+    CaseState.SUBMITTED: frozenset(
+        {CaseState.ACCEPTED, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED, CaseState.NEW}
+    ),
+    CaseState.ACCEPTED: frozenset({CaseState.NEW}),
     CaseState.CORRECTION_REQUESTED: frozenset({CaseState.REPORT_GENERATED}),
     CaseState.REJECTED: frozenset({CaseState.REPORT_GENERATED}),
 }
@@ -286,6 +295,13 @@ class Case:
     submitted_on: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    report_times: int = 0  # reports of earlier rounds (a continuing report is the next)
+    first_report: str | None = None  # the first report's message name (ORXN of the next)
+
+    @property
+    def continuing(self) -> bool:
+        """A round after a report: its report is a continuing one (续报, TORP ≥ 2)."""
+        return self.report_times > 0 and self.state not in REPORTED
 
     @property
     def draft(self) -> bool:

@@ -142,6 +142,11 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"{len(intake.extended):,} updated with new evidence "
             f"({len(intake.reopened):,} dismissed cases reopened), {intake.unchanged:,} unchanged.",
         ]
+        if intake.continuing:
+            parts.append(
+                f"续报 Continuing reports due: {len(intake.continuing):,} reported case(s) whose "
+                f"pattern went on are back in review (cases {', '.join(map(str, intake.continuing))})."
+            )
     filing = report.submission
     if filing is not None:
         parts += ["", submission_markdown(filing)]

@@ -206,6 +206,8 @@ BSTR_RULES = [
     ("subject ID vs type", _set("SEIFs/0/SIIFs/0/SEID", "110101199001011234"), "SIIF[1]/SEID", "check character"),
     ("party ID vs type", _set("STIFs/0/CIIF/CTID", "1101011990"), "CIIF/CTID", "18 characters"),
     ("no filer", _set("RBIF/RPNM", NA), "RBIF/RPNM", "须填写填报人员"),
+    ("continuing report naming a file", lambda d: d["RBIF"].update(TORP="2", ORXN="NBSC0000000000001-20261120-00000001.XML"), "RBIF/ORXN", "不加扩展名"),
+    ("continuing report naming a large-value file", lambda d: d["RBIF"].update(TORP="2", ORXN="NBHC0000000000001-20261120-00000001"), "RBIF/ORXN", "初次报送的可疑交易报告"),
     ("the draft's analysis", _set("RBIF/AOSP", "疑似过渡资金，需进一步核实。"), "RBIF/AOSP", "仍含系统初稿标记"),
     ("the draft's marker", _set("RBIF/STCB", "（系统生成初稿，监测标准0101）"), "RBIF/STCB", "须经人工修改"),
 ]  # fmt: skip

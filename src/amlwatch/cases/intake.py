@@ -48,8 +48,13 @@ class Intake:
     opened: list[int] = field(default_factory=list)
     extended: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
+    continuing: list[int] = field(default_factory=list)  # reported, and the pattern goes on
     unchanged: int = 0
     snoozed: list[int] = field(default_factory=list)
+
+
+# the report of the round has gone out: new evidence opens a continuing round
+CONTINUES = frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED})
 
 
 def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.date) -> Intake:
@@ -129,22 +134,36 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
             values: dict[str, Any] = {"snapshot_version": version, "updated_at": now, **metrics}
             if case.state is CaseState.NEW:  # nobody has edited the draft yet
                 values |= {"stcb": item.stcb, "aosp": item.aosp}
-            target = case.state
+            target, action = case.state, "extended"
             if case.state is CaseState.DISMISSED:
-                target = CaseState.NEW
+                target, action = CaseState.NEW, "reopened"
                 values |= {"state": str(target), "stcb": item.stcb, "aosp": item.aosp}
                 result.reopened.append(case.id)
+            elif case.state in CONTINUES:  # reported, and the pattern goes on: 续报
+                target, action = CaseState.NEW, "continuing"
+                values |= {
+                    "state": str(target),
+                    "stcb": item.stcb,
+                    "aosp": item.aosp,
+                    "level": 0,
+                    "approved_on": None,
+                    "due_date": None,
+                    "submitted_on": None,
+                    "decided_at": None,
+                }
+                result.continuing.append(case.id)
             repo.update_case(con, case.id, **values)
             repo.add_event(
                 con,
                 case.id,
                 SYSTEM,
-                "reopened" if target != case.state else "extended",
+                action,
                 str(case.state),
                 str(target),
                 version=version,
                 scan_date=scan_date.isoformat(),
             )
             audit(con, SYSTEM, "case extended", f"case:{case.id}", version=version)
-            result.extended.append(case.id)
+            if action != "continuing":
+                result.extended.append(case.id)
     return result

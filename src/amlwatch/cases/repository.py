@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -42,40 +42,19 @@ class CaseFilter:
 
 
 def to_case(row: Any) -> Case:
+    values = {name: getattr(row, name) for name in _CASE_FIELDS}
     return Case(
-        id=row.id,
-        alert_id=row.alert_id,
-        rule_code=row.rule_code,
-        rule_name=row.rule_name,
-        customer_id=row.customer_id,
-        customer_name=row.customer_name,
-        branch_code=row.branch_code,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        first_scan_date=row.first_scan_date,
-        last_scan_date=row.last_scan_date,
-        score=row.score,
-        in_total=row.in_total,
-        out_total=row.out_total,
-        evidence_count=row.evidence_count,
-        state=CaseState(row.state),
-        snapshot_version=row.snapshot_version,
-        snoozed=bool(row.snoozed),
-        level=row.level,
-        stcb=row.stcb,
-        aosp=row.aosp,
-        crime_types=tuple(row.crime_types or ()),
-        urgency=row.urgency,
-        dismissal_reason=row.dismissal_reason,
-        dismissal_text=row.dismissal_text,
-        review_version=row.review_version,
-        approved_on=row.approved_on,
-        due_date=row.due_date,
-        report_name=row.report_name,
-        submitted_on=row.submitted_on,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        **values
+        | {
+            "state": CaseState(row.state),
+            "snoozed": bool(row.snoozed),
+            "crime_types": tuple(row.crime_types or ()),
+            "report_times": row.report_times or 0,
+        }
     )
+
+
+_CASE_FIELDS = [f.name for f in fields(Case)]
 
 
 def case_by_id(con: Connection, case_id: int) -> Case | None:

@@ -83,6 +83,9 @@ cases = Table(
     Column("due_date", Date, index=True),
     Column("report_name", String(35)),
     Column("submitted_on", Date),
+    # continuing reports (续报): reports generated in earlier rounds, the first one's name
+    Column("report_times", Integer, nullable=False, default=0, server_default="0"),
+    Column("first_report", String(35)),
     Column("decided_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),

@@ -112,7 +112,8 @@ def cases_open(
         fail(error)
     console.print(
         f"{len(intake.opened)} opened ({len(intake.snoozed)} snoozed), {len(intake.extended)} "
-        f"updated ({len(intake.reopened)} reopened), {intake.unchanged} unchanged"
+        f"updated ({len(intake.reopened)} reopened), {len(intake.continuing)} continuing "
+        f"(续报), {intake.unchanged} unchanged"
     )
 
 

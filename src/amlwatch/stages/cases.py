@@ -12,10 +12,11 @@ from typing import Any
 
 from amlwatch import wiring
 from amlwatch.cases import AlertEvidence, Intake, Review, SubmissionLedger, open_cases
-from amlwatch.models import User
+from amlwatch.models import CaseState, User
 from amlwatch.reports import write_suspicious_tables
 from amlwatch.reports.forms import write_form
 from amlwatch.stages.filings import file_suspicious_case, sha256_of
+from amlwatch.submission.dictionary import NA
 from amlwatch.submission.messages import SuspiciousCase, split_narrative
 from amlwatch.submission.printed_forms import suspicious_form
 from amlwatch.submission.validate import check
@@ -114,12 +115,17 @@ def generate_case_report(
     settings = wiring.settings()
     case, content, signoff = review.report_material(actor, case_id)
     folder = wiring.reports_folder(settings, reports_dir, "cases", f"case-{case.id}")
+    # a continuing report (续报) counts the earlier rounds' reports and names the first (its
+    # message name without extension, spec ch. 9 ORXN)
+    times = case.report_times + (1 if case.state is CaseState.APPROVED else 0)
     reviewed = SuspiciousCase(
         stcb=case.stcb,
         aosp=case.aosp,
         monitoring_codes=(case.rule_code,),
         crime_types=case.crime_types,
         urgency=case.urgency,
+        times=max(times, 1),
+        first_report=case.first_report if times > 1 and case.first_report else NA,
     )
     filing = file_suspicious_case(
         reviewed,

@@ -164,6 +164,11 @@ def _suspicious(data: Data) -> Iterator[Problem]:
         yield Problem("BSTR/RBIF/TORP", "报送次数应为 1–9999（超过填 0000）")
     elif (torp == "1") != (rbif.get("ORXN") == NA):
         yield Problem("BSTR/RBIF/ORXN", "初次报送填 @N；续报须填初次报送的报文名 / ORXN vs TORP")
+    elif torp != "1" and not _first_report(str(rbif.get("ORXN"))):
+        yield Problem(
+            "BSTR/RBIF/ORXN",
+            "须为初次报送的可疑交易报告新增报文名（不加扩展名）/ the first report's name",
+        )
     supplement = str(rbif.get("MIRS", "")).startswith("S")  # answering an information request
     for tag in ("TOSC", "STCR"):
         values = rbif.get(f"{tag}s", [])
@@ -203,6 +208,17 @@ def _suspicious(data: Data) -> Iterator[Problem]:
                 f"{where}/CIIF/CSNM",
                 f"交易的客户 {party} 不是报告的可疑主体（SEIF）/ not one of the report's subjects",
             )
+
+
+def _first_report(name: str) -> bool:
+    """A new banking suspicious report's message name, without its extension."""
+    if name.upper().endswith(".XML"):
+        return False
+    try:
+        parsed = MessageName.parse(name)
+    except UnknownFileName:
+        return False
+    return (parsed.kind, parsed.report) == ("N", "BS")
 
 
 # (type field, number field) of one identity, in the same group

@@ -312,6 +312,12 @@ class Decisions(ReviewBase):
         require(actor, Role.APPROVER)
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
+            values: dict[str, Any] = {"report_name": report_name}
+            if case.state is CaseState.APPROVED:  # this round's first report
+                values |= {
+                    "report_times": case.report_times + 1,
+                    "first_report": case.first_report or report_name,
+                }
             return self._transition(
                 con,
                 actor,
@@ -319,7 +325,7 @@ class Decisions(ReviewBase):
                 case.state,
                 CaseState.REPORT_GENERATED,
                 "report generated",
-                values={"report_name": report_name},
+                values=values,
                 detail={"report": report_name, "files": list(files)},
             )
 
