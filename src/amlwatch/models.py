@@ -297,6 +297,8 @@ class Case:
     updated_at: dt.datetime
     report_times: int = 0  # reports of earlier rounds (a continuing report is the next)
     first_report: str | None = None  # the first report's message name (ORXN of the next)
+    direction: str = "01"  # DORP: to CAMLMAC, and for an urgent report the PBOC branch too
+    urgent_reason: str | None = None  # why the report is 特别紧急 (DETR 02)
 
     @property
     def continuing(self) -> bool:

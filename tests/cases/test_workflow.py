@@ -85,12 +85,13 @@ def test_the_whole_path_with_two_levels(
     case_id = new_case(store)
     liaison, approver = people["liaison1"], people["approver1"]
     assert review.start_review(liaison, case_id).state is CaseState.IN_REVIEW
-    case = review.propose(liaison, case_id, "描述", "分析", ["0606", "1402"], "02")
-    assert (case.state, case.level, case.crime_types, case.urgency) == (
+    case = review.propose(liaison, case_id, "描述", "分析", ["0606", "1402"], "01", "04")
+    assert (case.state, case.level, case.crime_types, case.urgency, case.direction) == (
         CaseState.PROPOSED,
         1,
         ("0606", "1402"),
-        "02",
+        "01",
+        "04",
     )
     case = review.approve(approver, case_id, "同意上报")
     assert case.state is CaseState.APPROVED and case.approved_on == clock.day

@@ -279,6 +279,8 @@ def test_every_approved_case_prints_what_its_xml_files(bank: tuple[Path, Path, R
             "经联络员核实：客户职业与资金规模不符，交易对手无合理关联，资金快进快出，符合可疑特征。",
             ["1402", "1201"],
             "02",
+            "02",
+            "资金来源涉嫌电信诈骗，须立即报告",
         )
         review.approve(who["reviewer"], case.id, "资金链条清晰，同意上报")
         review.approve(who["approver"], case.id, "同意")

@@ -172,6 +172,11 @@ def test_a_large_submission_is_split_into_packages_under_the_limit(
     assert sent == set().union(*(hits(db, d) for d in days))
 
 
+def of_files(todo: list) -> list:
+    """The to-dos about recorded files (without the hits no file carries yet)."""
+    return [a for a in todo if a.status != "not filed"]
+
+
 def receipt_xml(name: str, sfid: str, body: str = "") -> bytes:
     """A receipt as chapter 8 draws it."""
     return (
@@ -204,7 +209,7 @@ def test_held_records_are_corrected_or_deleted_when_the_data_changes(
     inbox = tmp_path / "receipts"
     put_receipt(inbox, "FDSC", first.files[0], "SUCC", success(db, first.files[0]))
     reading, todo = read_receipts(inbox, db, TODAY)
-    assert [r.result for r in reading.recorded] == ["accepted"] and todo == []
+    assert [r.result for r in reading.recorded] == ["accepted"] and of_files(todo) == []
 
     keys = sorted(hits(db, day))
     gone, changed = keys[0], keys[-1]
@@ -267,7 +272,7 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     }
     assert reading.unmatched == [f"FDSC[NBH{RICD}-20200101-00000001]20261124093000.XML"]
     assert len(reading.unreadable) == 1
-    what = {a.name: a.what for a in todo}
+    what = {a.name: a.what for a in of_files(todo)}
     assert set(what) == {fix, bad}
     assert f"amlwatch correct --receipt-for {fix}" in what[fix] and "交易发生地缺失" in what[fix]
     assert "amlwatch submit --date 2026-10-21" in what[bad] and "报告机构编码错误" in what[bad]
@@ -281,12 +286,15 @@ def test_receipts_set_statuses_and_say_what_to_do(bank: tuple[Path, Path], tmp_p
     assert [(t["OCNM"], t["OTIC"]) for t in data["TSDTs"]] == [(key[0], key[3])]
     put_receipt(inbox, "FDSC", expected, "SUCC")
     _, todo = read_receipts(inbox, db, TODAY)
-    assert {a.name for a in todo} == {bad}  # the request is settled by the accepted correction
+    assert {a.name for a in of_files(todo)} == {bad}  # settled by the accepted correction
     record = ledger(db).file(fix)
     assert record is not None and record.status == "accepted"
     later = write_large_value_submission(dt.date(2026, 10, 26), db, reports, today=TODAY)
     # and the run summary says so, beside tonight's own file to upload
-    assert {a.split(" ")[0] for a in later.actions} == {bad, *later.files}
+    assert {a.split(" ")[0] for a in later.actions if "[not filed]" not in a} == {
+        bad,
+        *later.files,
+    }
     assert bad in submission_markdown(later)
 
 
@@ -346,10 +354,29 @@ def test_files_to_upload_are_listed_with_their_deadlines_overdue_first(
         due = calendar.add_business_days(first, 5)
         expected.append((names[d], due, due < today))
     expected.sort(key=lambda e: (not e[2], e[1]))
-    todo = open_actions(ledger(db), today, db=db)
+    todo = of_files(open_actions(ledger(db), today, db=db))
     assert [(a.name, a.due, a.overdue) for a in todo] == expected
     assert any(overdue for *_, overdue in expected) and not all(o for *_, o in expected)
     assert all(a.what.startswith("upload ") for a in todo)
+
+
+def test_hits_no_file_carries_are_listed_to_be_filed_late(bank: tuple[Path, Path]) -> None:
+    from amlwatch.stages.uploads import open_actions
+
+    db, reports = bank
+    with Warehouse.open(db, read_only=True) as wh:
+        total = wh.scalar("SELECT count(*) FROM large_value_transactions")
+    write_large_value_submission(DAY, db, reports, today=TODAY)
+    todo = [a for a in open_actions(ledger(db), TODAY, db=db) if a.status == "not filed"]
+    counts = {a.name: int(a.what.split(" ")[0]) for a in todo}
+    assert sum(counts.values()) == total - len(hits(db, DAY)) > 0  # nothing missed
+    assert f"run {DAY}" not in counts
+    assert all(a.overdue and "补报" in a.what for a in todo)  # all past due by 11-23
+    late = dt.date(2026, 10, 16)
+    assert f"amlwatch submit --date {late}" in next(a.what for a in todo if a.name == f"run {late}")
+    write_large_value_submission(late, db, reports, today=TODAY)  # filed late, same keys
+    after = [a.name for a in open_actions(ledger(db), TODAY, db=db) if a.status == "not filed"]
+    assert f"run {late}" not in after and len(after) == len(todo) - 1
 
 
 def test_marking_uploaded_is_audited_and_only_for_written_files(bank: tuple[Path, Path]) -> None:

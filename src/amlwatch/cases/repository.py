@@ -50,6 +50,7 @@ def to_case(row: Any) -> Case:
             "snoozed": bool(row.snoozed),
             "crime_types": tuple(row.crime_types or ()),
             "report_times": row.report_times or 0,
+            "direction": row.direction or "01",
         }
     )
 
@@ -102,8 +103,12 @@ def find_cases(
     rows = con.execute(
         select(cases)
         .where(*conditions)
-        .order_by(
-            cases.c.due_date.is_(None), cases.c.due_date, cases.c.last_scan_date.desc(), cases.c.id
+        .order_by(  # urgent cases at the top of every queue, then by deadline
+            cases.c.urgency.desc(),
+            cases.c.due_date.is_(None),
+            cases.c.due_date,
+            cases.c.last_scan_date.desc(),
+            cases.c.id,
         )
         .limit(limit)
         .offset(offset)
@@ -121,6 +126,16 @@ def count_by_state_and_rule(
         .group_by(cases.c.state, cases.c.rule_code)
     )
     return {(str(state), str(rule)): int(n) for state, rule, n in rows}
+
+
+def count_urgent(con: Connection, branches: Collection[str] | None) -> int:
+    """Urgent cases (DETR 02) not yet reported, in those branches (None: all)."""
+    waiting = [str(s) for s in (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED,
+                                CaseState.APPROVED, CaseState.REPORT_GENERATED)]  # fmt: skip
+    query = select(func.count()).where(cases.c.urgency == "02", cases.c.state.in_(waiting))
+    if branches is not None:
+        query = query.where(cases.c.branch_code.in_(list(branches)))
+    return int(con.execute(query).scalar_one())
 
 
 def insert_case(con: Connection, **values: Any) -> int:

@@ -86,6 +86,9 @@ cases = Table(
     # continuing reports (续报): reports generated in earlier rounds, the first one's name
     Column("report_times", Integer, nullable=False, default=0, server_default="0"),
     Column("first_report", String(35)),
+    # where the report goes (DORP) and, for an urgent one (DETR 02), why
+    Column("direction", String(2), nullable=False, default="01", server_default="01"),
+    Column("urgent_reason", Text),
     Column("decided_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),

@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from amlwatch import __version__, wiring
@@ -178,7 +179,8 @@ def print_actions(todo: list[Any]) -> None:
         when = ""
         if due is not None:
             when = f" — due {due}" + (" [red](overdue 逾期)[/]" if action.overdue else "")
-        console.print(f"  {action.name} [{action.status}]: {action.what}{when}", soft_wrap=True)
+        status = escape(f"[{action.status}]")  # not rich markup
+        console.print(f"  {action.name} {status}: {escape(action.what)}{when}", soft_wrap=True)
 
 
 def mask(account: str) -> str:

@@ -124,6 +124,7 @@ def generate_case_report(
         monitoring_codes=(case.rule_code,),
         crime_types=case.crime_types,
         urgency=case.urgency,
+        direction=case.direction,
         times=max(times, 1),
         first_report=case.first_report if times > 1 and case.first_report else NA,
     )

@@ -20,6 +20,8 @@ from amlwatch.cases.submissions import FileRecord
 from amlwatch.settings import Settings
 from amlwatch.submission import receipts
 from amlwatch.submission.receipts import Action
+from amlwatch.warehouse import large_value as wh_large_value
+from amlwatch.warehouse.exceptions import WarehouseLocked, WarehouseUnavailable
 
 REPORT_DUE_WORKING_DAYS = 5
 _LARGE_VALUE = ("NBH", "CBH", "DBH")
@@ -50,14 +52,58 @@ def deadlines(
     return due
 
 
+UNFILED_LOOKBACK_DAYS = 60
+
+
 def open_actions(
     ledger: SubmissionLedger,
     today: dt.date,
     settings: Settings | None = None,
     db: Path | None = None,
 ) -> list[Action]:
-    """Every open item of the regulator files, overdue first, with its deadline."""
-    return receipts.actions(ledger, today, due=deadlines(ledger, settings, db))
+    """Every open item of the regulator files, overdue first, with its deadline — and the
+    large-value hits of the last 60 days that no file carries (a night whose filing failed
+    or never ran): to be filed, late if need be (补报), under their own business keys."""
+    settings = settings or wiring.settings()
+    todo = receipts.actions(ledger, today, due=deadlines(ledger, settings, db))
+    todo += unfiled(ledger, today, settings, db)
+    return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
+
+
+def unfiled(
+    ledger: SubmissionLedger, today: dt.date, settings: Settings, db: Path | None = None
+) -> list[Action]:
+    """Per run date, the hits no written, uploaded or answered file carries."""
+    path = wiring.warehouse_path(db, settings)
+    if not path.exists():
+        return []
+    since = today - dt.timedelta(days=UNFILED_LOOKBACK_DAYS)
+    try:
+        with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
+            hits = wh_large_value.hit_keys_since(warehouse, since)
+    except (WarehouseLocked, WarehouseUnavailable) as busy:  # the night holds it: say so
+        return [Action("warehouse", "unchecked", f"unfiled hits not checked: {busy}")]
+    filed = ledger.first_filed(sorted({h[1] for h in hits}))
+    days = wiring.calendar(settings)
+    missing: dict[dt.date, list[str]] = {}
+    for customer, day, code, txn_id, run_date in hits:
+        if (customer, day, code, txn_id) not in filed:
+            missing.setdefault(run_date, []).append(day)
+    out = []
+    for run_date, trade_days in sorted(missing.items()):
+        first = dt.datetime.strptime(min(trade_days), "%Y%m%d").date()
+        due = days.add_business_days(first, REPORT_DUE_WORKING_DAYS)
+        out.append(
+            Action(
+                f"run {run_date}",
+                "not filed",
+                f"{len(trade_days)} large-value record(s) in no file: "
+                f"`amlwatch submit --date {run_date}` (未报送{'，补报' if due < today else ''})",
+                due,
+                due < today,
+            )
+        )
+    return out
 
 
 def mark_uploaded(names: Sequence[str], by: str, db: Path | None = None) -> list[FileRecord]:

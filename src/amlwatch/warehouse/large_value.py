@@ -185,3 +185,21 @@ def large_value_period_rows(
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def hit_keys_since(
+    warehouse: Warehouse, first_day: dt.date
+) -> list[tuple[str, str, str, str, dt.date]]:
+    """The business keys of every large-value hit of trade dates from `first_day` on, with
+    the latest business date that brought each trade date (the run date to file it by)."""
+    return [
+        (str(c), str(d), str(k), str(t), b)
+        for c, d, k, t, b in warehouse.rows(
+            """SELECT h.customer_id, strftime(h.trade_date, '%Y%m%d'), h.characteristic_code,
+                      h.txn_id, max(t.business_date)
+               FROM large_value_transactions h JOIN transactions t USING (txn_id)
+               WHERE h.trade_date >= ?
+               GROUP BY ALL ORDER BY 2, 1, 3, 4""",
+            [first_day],
+        )
+    ]

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from amlwatch.cases.usecases import STATE_NAMES, URGENCY
+from amlwatch.cases.usecases import DIRECTIONS, STATE_NAMES, URGENCY
 from amlwatch.models import CaseState, Role
 
 ROLE_NAMES = {
@@ -77,5 +77,6 @@ GLOBALS = {
     "DEADLINE_NAMES": DEADLINE_NAMES,
     "LEG_NAMES": LEG_NAMES,
     "URGENCY": URGENCY,
+    "DIRECTIONS": DIRECTIONS,
     "STATE_CHOICES": STATE_CHOICES,
 }

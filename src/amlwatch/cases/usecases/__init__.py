@@ -9,6 +9,7 @@ only call these, through the one `Review` that combines the areas.
 """
 
 from amlwatch.cases.usecases.base import (
+    DIRECTIONS,
     OPEN_STATES,
     STATE_NAMES,
     SYSTEM,
@@ -28,6 +29,7 @@ class Review(Sessions, Users, Decisions, Snoozes, Oversight):
 
 
 __all__ = [
+    "DIRECTIONS",
     "OPEN_STATES",
     "STATE_NAMES",
     "SYSTEM",

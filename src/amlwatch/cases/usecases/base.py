@@ -23,6 +23,12 @@ REPORT_DUE_WORKING_DAYS = 5  # a confirmed case is reported within 5 working day
 DUE_SOON_WORKING_DAYS = 2
 MIN_TEXT = 10  # a dismissal's or send-back's explanation, in characters
 URGENCY = {"01": "非特别紧急", "02": "特别紧急"}
+DIRECTIONS = {  # DORP, spec ch. 9 (99, another authority named in ODRP, is not offered)
+    "01": "报告中国反洗钱监测分析中心",
+    "02": "报告中国反洗钱监测分析中心和人民银行当地分支机构",
+    "03": "报告中国反洗钱监测分析中心和当地公安机关",
+    "04": "报告中国反洗钱监测分析中心、人民银行当地分支机构和当地公安机关",
+}
 # the states still waiting on somebody, and when each counts as decided
 OPEN_STATES = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
 TO_REPORT = (CaseState.APPROVED, CaseState.REPORT_GENERATED)

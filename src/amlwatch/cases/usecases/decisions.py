@@ -23,6 +23,7 @@ from amlwatch.cases.security import (
 )
 from amlwatch.cases.snapshot import decode
 from amlwatch.cases.usecases.base import (
+    DIRECTIONS,
     MIN_TEXT,
     OPEN_STATES,
     REPORT_DUE_WORKING_DAYS,
@@ -32,7 +33,8 @@ from amlwatch.cases.usecases.base import (
     ReviewBase,
     wrong_state,
 )
-from amlwatch.models import Case, CaseEvent, CaseState, Role, User, draft_problem, split_narrative
+from amlwatch.cases.usecases.signoff import signoff_of, system_draft
+from amlwatch.models import Case, CaseEvent, CaseState, Role, User, draft_problem
 from amlwatch.printed import SignLine
 
 RECEIPT_STATES = {
@@ -49,6 +51,7 @@ class CasePage:
     by_state: dict[str, int]
     by_rule: dict[str, int]
     deadlines: dict[int, Deadline]
+    urgent: int = 0  # urgent cases not yet reported: every approver is told
 
 
 @dataclass(slots=True)
@@ -77,6 +80,7 @@ class Decisions(ReviewBase):
             counts = repo.count_by_state_and_rule(
                 con, replace(flt, states=(), due_by=None), branches
             )
+            urgent = repo.count_urgent(con, branches)
         wanted = {str(s) for s in flt.states}
         by_state: Counter[str] = Counter()
         by_rule: Counter[str] = Counter()
@@ -96,6 +100,7 @@ class Decisions(ReviewBase):
             dict(sorted(by_state.items())),
             dict(sorted(by_rule.items())),
             {c.id: self.deadline(c, today) for c in found},
+            urgent,
         )
 
     def view_case(self, actor: User, case_id: int, version: int | None = None) -> CaseView:
@@ -180,8 +185,12 @@ class Decisions(ReviewBase):
         aosp: str,
         crime_types: Sequence[str],
         urgency: str,
+        direction: str = "01",
+        urgent_reason: str = "",
     ) -> Case:
-        """Propose the case for a report (初审): the narrative, crime types and urgency."""
+        """Propose the case for a report (初审): the narrative, crime types, urgency and the
+        reporting direction (DORP). An urgent report (DETR 02) says why, goes to the PBOC
+        branch or the police too (DORP 02–04) and is due the day it is approved."""
         require(actor, Role.LIAISON)
         stcb, aosp = stcb.strip(), aosp.strip()
         if not stcb or not aosp:
@@ -195,9 +204,19 @@ class Decisions(ReviewBase):
             raise InvalidInput("请选择疑似涉罪类型 / choose suspected-crime types (spec 10.6)")
         if urgency not in URGENCY:
             raise InvalidInput("报告紧急程度为 01 或 02 / urgency 01 or 02")
+        if direction not in DIRECTIONS:
+            raise InvalidInput("报送方向为 01–04 / direction (DORP) 01-04")
+        urgent_reason = urgent_reason.strip()
+        if urgency == "02" and len(urgent_reason) < MIN_TEXT:
+            raise InvalidInput(f"特别紧急须说明理由（至少 {MIN_TEXT} 字）/ say why it is urgent")
+        if urgency == "02" and direction == "01":
+            raise InvalidInput(
+                "特别紧急的报告须同时报送人民银行当地分支机构或公安机关（报送方向 02–04）"
+                " / an urgent report goes to the PBOC branch or the police too"
+            )
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
-            problem = draft_problem(stcb, aosp, _system_draft(con, case))
+            problem = draft_problem(stcb, aosp, system_draft(con, case))
             if problem is not None:
                 raise InvalidInput(problem)
             return self._transition(
@@ -212,6 +231,8 @@ class Decisions(ReviewBase):
                     "aosp": aosp,
                     "crime_types": chosen,
                     "urgency": urgency,
+                    "direction": direction,
+                    "urgent_reason": urgent_reason if urgency == "02" else None,
                     "level": 1,
                     "review_version": case.snapshot_version,
                 },
@@ -236,7 +257,7 @@ class Decisions(ReviewBase):
                 raise FourEyes(
                     "同一人不能在同一案件中审批两级 / four eyes: another person must approve"
                 )
-            problem = draft_problem(case.stcb, case.aosp, _system_draft(con, case))
+            problem = draft_problem(case.stcb, case.aosp, system_draft(con, case))
             if problem is not None:  # proposed before drafts were refused: send it back
                 raise InvalidInput(f"不能批准：{problem}")
             level = case.level + 1
@@ -253,7 +274,9 @@ class Decisions(ReviewBase):
                     level=level,
                 )
             today = self.today()
-            due = self.add_working_days(today, REPORT_DUE_WORKING_DAYS)
+            # an urgent report is due at once (立即报送), the others in 5 working days
+            urgent = case.urgency == "02"
+            due = today if urgent else self.add_working_days(today, REPORT_DUE_WORKING_DAYS)
             return self._transition(
                 con,
                 actor,
@@ -303,7 +326,7 @@ class Decisions(ReviewBase):
                 raise WrongState(wrong_state(case, "generate its report"))
             snap = repo.snapshot(con, case.id, case.review_version or case.snapshot_version)
             assert snap is not None
-            signoff = _signoff(con, repo.case_history(con, case.id))
+            signoff = signoff_of(con, repo.case_history(con, case.id))
         return case, decode(snap[1]), signoff
 
     def report_generated(
@@ -376,43 +399,3 @@ class Decisions(ReviewBase):
         if not case.report_name:
             raise NotFound("尚未生成报告 / no report yet")
         return case
-
-
-def _system_draft(con: Any, case: Case) -> tuple[str, str] | None:
-    """The system's draft narrative of the evidence version under review."""
-    snap = repo.snapshot(con, case.id, case.snapshot_version)
-    if snap is None:
-        return None
-    narrative = decode(snap[1]).get("alert", {}).get("narrative")
-    return split_narrative(str(narrative)) if narrative else None
-
-
-def _signoff(con: Any, history: Sequence[CaseEvent]) -> list[SignLine]:
-    """The sign-off of the last round: the proposer, then every approval level."""
-    steps: list[CaseEvent] = []
-    for event in history:
-        if event.action == "proposed":
-            steps = [event]
-        elif event.action in ("approved level", "approved") and steps:
-            steps.append(event)
-        elif event.action == "sent back":
-            steps = []
-    lines = []
-    for i, event in enumerate(steps):
-        user = repo.user_by_name(con, event.username)
-        if i == 0:
-            role = "填报人（初审）"
-        elif event.action == "approved":
-            role = f"审批人（第 {i + 1} 级 终审）"
-        else:
-            role = f"复核人（第 {i + 1} 级 复审）"
-        lines.append(
-            SignLine(
-                role,
-                user.display_name if user else event.username,
-                event.username,
-                event.at.date(),
-                str(event.detail.get("note") or ""),
-            )
-        )
-    return lines

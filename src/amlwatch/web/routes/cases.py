@@ -122,6 +122,8 @@ def register(site: Site) -> None:
             str(f.get("aosp") or ""),
             [str(x) for x in f.get("crime_types[]") or []],
             str(f.get("urgency") or ""),
+            str(f.get("direction") or "01"),
+            str(f.get("urgent_reason") or ""),
         ),
     )
 
