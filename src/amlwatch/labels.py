@@ -163,9 +163,14 @@ OCCUPATIONS = {
 # amlwatch's own lists
 CUSTOMER_TYPES = {"individual": "个人", "entity": "单位", "merchant": "特约商户"}
 CASE_STATES = {
-    "new": "待审核", "in_review": "审核中", "proposed": "待审批", "dismissed": "已排除",
-    "approved": "已批准上报", "report_generated": "报告已生成", "submitted": "已报送",
-    "accepted": "已接收", "correction_requested": "须补正", "rejected": "被退回",
+    "new": "新预警", "in_review": "审查中", "proposed": "已提交审批", "dismissed": "已排除",
+    "approved": "已批准待报告", "report_generated": "报告已生成", "submitted": "已报送",
+    "accepted": "已接收", "correction_requested": "需补正", "rejected": "被拒收",
+}  # fmt: skip
+FILE_STATES = {  # a regulator file's place in the upload register
+    "allocated": "编号已分配（未写出）", "written": "待上报", "uploaded": "已上报，待回执",
+    "accepted": "已接收", "correction requested": "须补正", "error": "被拒收（错误回执）",
+    "receipt mismatch": "回执与文件不符", "superseded": "已作废（重新生成）",
 }  # fmt: skip
 ALERT_STATUS = {"new": "新预警", "extended": "延续", "confirmed": "已确认"}
 LEGS = {"scattered": "分散端", "concentrated": "集中端"}
@@ -237,6 +242,7 @@ _TABLES: Mapping[str, Mapping[str, str]] = {
     "characteristic": LARGE_VALUE_CHARACTERISTICS,
     "customer_type": CUSTOMER_TYPES,
     "case_state": CASE_STATES,
+    "file_state": FILE_STATES,
     "alert_status": ALERT_STATUS,
     "leg": LEGS,
     "side": SIDES,

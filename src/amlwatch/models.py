@@ -339,6 +339,9 @@ class Snooze:
     branch_code: str
 
 
+# large-value and confirmed suspicious reports alike are due 5 working days later
+REPORT_DUE_WORKING_DAYS = 5
+
 # the system's draft narrative says so; a report whose text still does is not filed
 DRAFT_MARKERS = ("系统生成初稿", "进一步核实")
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    func,
     insert,
     select,
     update,
@@ -80,6 +81,8 @@ receipts = Table(
     Column("detail", JSON),
     Column("read_at", DateTime, nullable=False),
 )
+
+LARGE_VALUE_FAMILIES = ("NBH", "CBH", "DBH")  # new, correction, deletion
 
 # a file never uploaded, or never finished; re-runs supersede these (never an uploaded one)
 PENDING = ("allocated", "written")
@@ -276,6 +279,12 @@ class SubmissionLedger:
                 key = (customer, day, code, txn_id)
                 first[key] = min(first.get(key, filed), filed)
         return first
+
+    def earliest_day(self, name: str) -> dt.date | None:
+        """The earliest trade date of a large-value file's records."""
+        with self.store.read() as con:
+            day = con.execute(select(func.min(keys.c.day)).where(keys.c.name == name)).scalar()
+        return dt.datetime.strptime(day, "%Y%m%d").date() if day else None
 
     def keys_of(self, name: str) -> list[tuple[str, str, str, str]]:
         with self.store.read() as con:

@@ -172,13 +172,12 @@ def print_actions(todo: list[Any]) -> None:
     if not todo:
         console.print("待办 to do: nothing")
         return
-    late = sum(bool(getattr(a, "overdue", False)) for a in todo)
+    late = sum(a.overdue for a in todo)
     console.print(f"[bold]待办 to do ({len(todo)}, {late} overdue 逾期):[/]")
     for action in todo:
-        due = getattr(action, "due", None)
         when = ""
-        if due is not None:
-            when = f" — due {due}" + (" [red](overdue 逾期)[/]" if action.overdue else "")
+        if action.due is not None:
+            when = f" — due {action.due}" + (" [red](overdue 逾期)[/]" if action.overdue else "")
         status = escape(f"[{action.status}]")  # not rich markup
         console.print(f"  {action.name} {status}: {escape(action.what)}{when}", soft_wrap=True)
 

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amlwatch import wiring
-from amlwatch.models import CalendarCheck
+from amlwatch.models import REPORT_DUE_WORKING_DAYS, CalendarCheck
 from amlwatch.rules import BusinessCalendar, load_pack, pack_for
 from amlwatch.stages.large_value import write_large_value_report
 from amlwatch.stages.patterns import scan_pattern_days
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse import run_log as wh_run_log
-
-REPORT_DUE_WORKING_DAYS = 5  # large-value and confirmed suspicious reports alike
 
 
 @dataclass(frozen=True, slots=True)

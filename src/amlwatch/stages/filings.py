@@ -16,7 +16,7 @@ from typing import Any
 
 from amlwatch import wiring
 from amlwatch.cases import SubmissionLedger
-from amlwatch.models import Filing
+from amlwatch.models import REPORT_DUE_WORKING_DAYS, Filing
 from amlwatch.printed import PrintedForm, SignLine
 from amlwatch.reports.forms import write_form
 from amlwatch.settings import Settings
@@ -111,10 +111,10 @@ def large_value_night_form(
     trade dates after tonight's files, from the same builder as the XML (an empty night's
     form says there was nothing to report, for the liaison to sign all the same)."""
     days = wiring.calendar(settings)
+    dues = [days.add_business_days(d, REPORT_DUE_WORKING_DAYS) for d in dates]
     due = "；".join(
-        f"{d:%Y-%m-%d} → {days.add_business_days(d, 5):%Y-%m-%d}"
-        + ("（暂定）" if days.is_provisional(days.add_business_days(d, 5)) else "")
-        for d in dates
+        f"{d:%Y-%m-%d} → {end:%Y-%m-%d}" + ("（暂定）" if days.is_provisional(end) else "")
+        for d, end in zip(dates, dues, strict=True)
     )
     filed = "、".join(f"{stem}.XML" for stem in filing.files) or "本次无新报文（已报送内容未变）"
     xmls = [filing.folder / f"{stem}.XML" for stem in filing.files]

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch import wiring
-from amlwatch.models import LargeValueSummary
+from amlwatch.models import REPORT_DUE_WORKING_DAYS, LargeValueSummary
 from amlwatch.reports import ReportFiles, write_large_value_tables
 from amlwatch.rules import RulePack, load_pack, pack_for
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
@@ -265,7 +265,7 @@ def write_large_value_report(
         rows,
         folder,
         run_date,
-        lambda day: calendar.add_business_days(day, 5),
+        lambda day: calendar.add_business_days(day, REPORT_DUE_WORKING_DAYS),
         lambda due: calendar.is_provisional(due),
         f"{settings.institution_name}（{settings.institution_code}）",
     )

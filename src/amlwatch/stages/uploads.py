@@ -16,15 +16,13 @@ from pathlib import Path
 
 from amlwatch import wiring
 from amlwatch.cases import SubmissionLedger
-from amlwatch.cases.submissions import FileRecord
+from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord
+from amlwatch.models import REPORT_DUE_WORKING_DAYS
 from amlwatch.settings import Settings
 from amlwatch.submission import receipts
 from amlwatch.submission.receipts import Action
 from amlwatch.warehouse import large_value as wh_large_value
 from amlwatch.warehouse.exceptions import WarehouseLocked, WarehouseUnavailable
-
-REPORT_DUE_WORKING_DAYS = 5
-_LARGE_VALUE = ("NBH", "CBH", "DBH")
 
 
 def deadlines(
@@ -34,20 +32,14 @@ def deadlines(
     days), for a case's report the case's due date."""
     settings = settings or wiring.settings()
     days = wiring.calendar(settings)
-    cases: dict[str, dt.date | None] = {}
+    review = wiring.review_for(ledger.store, settings)  # the same case store: no new engine
 
     def due(record: FileRecord) -> dt.date | None:
-        if record.family in _LARGE_VALUE:
-            trade_days = [k[1] for k in ledger.keys_of(record.name)]
-            if not trade_days:
-                return None
-            first = dt.datetime.strptime(min(trade_days), "%Y%m%d").date()
-            return days.add_business_days(first, REPORT_DUE_WORKING_DAYS)
-        if record.answers and record.answers not in cases:
-            with wiring.open_review(db, settings) as review:
-                case = review.case_of_alert(record.answers)
-            cases[record.answers] = case.due_date if case else None
-        return cases.get(record.answers or "")
+        if record.family in LARGE_VALUE_FAMILIES:
+            first = ledger.earliest_day(record.name)
+            return days.add_business_days(first, REPORT_DUE_WORKING_DAYS) if first else None
+        case = review.case_of_alert(record.answers) if record.answers else None
+        return case.due_date if case else None
 
     return due
 

@@ -16,7 +16,7 @@ from amlwatch import wiring
 from amlwatch.cases import Review, SubmissionLedger
 from amlwatch.cases.usecases.base import OPEN_STATES
 from amlwatch.labels import labelled
-from amlwatch.models import Case, CaseState, User
+from amlwatch.models import REPORT_DUE_WORKING_DAYS, Case, CaseState, User
 from amlwatch.printed import FormField, PrintedForm, Section, SignLine, SummaryTable
 from amlwatch.reports.forms import FormFiles, write_form
 from amlwatch.rules import BusinessCalendar
@@ -26,7 +26,6 @@ from amlwatch.warehouse import large_value as wh_large_value
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _QUARTER_NAMES = "一二三四"
-REPORT_DUE_WORKING_DAYS = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amlwatch.cases.submissions import FileRecord, SubmissionLedger
+from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord, SubmissionLedger
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.exceptions import SubmissionError, UnknownFileName
 from amlwatch.submission.names import RECEIPT_KINDS, MessageName, NoticeName, ReceiptName
@@ -145,9 +145,6 @@ def read_receipts(folder: Path, ledger: SubmissionLedger) -> ReceiptReading:
     return reading
 
 
-_LARGE_VALUE = ("NBH", "CBH", "DBH")
-
-
 def receipt_problems(receipt: Receipt, record: FileRecord, ledger: SubmissionLedger) -> list[str]:
     """Where a receipt disagrees with the file it answers: its counts (HTNM, CTTN; SETN,
     STNM, TOSC, STCR) and the record keys it lists."""
@@ -163,7 +160,7 @@ def receipt_problems(receipt: Receipt, record: FileRecord, ledger: SubmissionLed
         if said not in (None, "", NA) and sent is not None and str(said) != str(sent):
             problems.append(f"{tag} {said} ≠ {sent} in the file")
 
-    if record.family in _LARGE_VALUE:
+    if record.family in LARGE_VALUE_FAMILIES:
         differs("HTNM", record.records)
         if record.family == "NBH":
             differs("CTTN", basics.get("CTTN"))

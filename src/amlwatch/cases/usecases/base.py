@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from amlwatch import labels
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import WrongState
@@ -19,31 +20,15 @@ from amlwatch.cases.store import CaseStore
 from amlwatch.models import TRANSITIONS, Case, CaseState, User
 
 SYSTEM = "system"
-REPORT_DUE_WORKING_DAYS = 5  # a confirmed case is reported within 5 working days
 DUE_SOON_WORKING_DAYS = 2
 MIN_TEXT = 10  # a dismissal's or send-back's explanation, in characters
-URGENCY = {"01": "非特别紧急", "02": "特别紧急"}
-DIRECTIONS = {  # DORP, spec ch. 9 (99, another authority named in ODRP, is not offered)
-    "01": "报告中国反洗钱监测分析中心",
-    "02": "报告中国反洗钱监测分析中心和人民银行当地分支机构",
-    "03": "报告中国反洗钱监测分析中心和当地公安机关",
-    "04": "报告中国反洗钱监测分析中心、人民银行当地分支机构和当地公安机关",
-}
+URGENCY = dict(labels.URGENCY)
+# DORP (99, another authority named in ODRP, is not offered)
+DIRECTIONS = {k: v for k, v in labels.REPORT_DIRECTIONS.items() if k != "99"}
 # the states still waiting on somebody, and when each counts as decided
 OPEN_STATES = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
 TO_REPORT = (CaseState.APPROVED, CaseState.REPORT_GENERATED)
-STATE_NAMES = {
-    CaseState.NEW: "新预警",
-    CaseState.IN_REVIEW: "审查中",
-    CaseState.PROPOSED: "已提交审批",
-    CaseState.DISMISSED: "已排除",
-    CaseState.APPROVED: "已批准待报告",
-    CaseState.REPORT_GENERATED: "报告已生成",
-    CaseState.SUBMITTED: "已报送",
-    CaseState.ACCEPTED: "已接收",
-    CaseState.CORRECTION_REQUESTED: "需补正",
-    CaseState.REJECTED: "被拒收",
-}
+STATE_NAMES = {CaseState(code): name for code, name in labels.CASE_STATES.items()}
 
 AddWorkingDays = Callable[[dt.date, int], dt.date]
 

@@ -26,7 +26,6 @@ from amlwatch.cases.usecases.base import (
     DIRECTIONS,
     MIN_TEXT,
     OPEN_STATES,
-    REPORT_DUE_WORKING_DAYS,
     SYSTEM,
     URGENCY,
     Deadline,
@@ -34,7 +33,15 @@ from amlwatch.cases.usecases.base import (
     wrong_state,
 )
 from amlwatch.cases.usecases.signoff import signoff_of, system_draft
-from amlwatch.models import Case, CaseEvent, CaseState, Role, User, draft_problem
+from amlwatch.models import (
+    REPORT_DUE_WORKING_DAYS,
+    Case,
+    CaseEvent,
+    CaseState,
+    Role,
+    User,
+    draft_problem,
+)
 from amlwatch.printed import SignLine
 
 RECEIPT_STATES = {

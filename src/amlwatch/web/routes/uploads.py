@@ -7,13 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases.exceptions import InvalidInput, NotFound
+from amlwatch.labels import FILE_STATES
 from amlwatch.web.site import Site
-
-STATUS = {
-    "allocated": "编号已分配（未写出）", "written": "待上报", "uploaded": "已上报，待回执",
-    "accepted": "已接收", "correction requested": "须补正", "error": "被拒收（错误回执）",
-    "receipt mismatch": "回执与文件不符", "superseded": "已作废（重新生成）",
-}  # fmt: skip
 
 
 def register(site: Site) -> None:
@@ -33,7 +28,7 @@ def register(site: Site) -> None:
             csrf,
             waiting=waiting,
             records=records,
-            labels=STATUS,
+            labels=FILE_STATES,
             can_mark=site.mark_uploaded is not None and user.role.value == "approver",
         )
 
