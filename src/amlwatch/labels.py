@@ -167,6 +167,10 @@ CASE_STATES = {
     "approved": "已批准待报告", "report_generated": "报告已生成", "submitted": "已报送",
     "accepted": "已接收", "correction_requested": "需补正", "rejected": "被拒收",
 }  # fmt: skip
+FILE_PURPOSES = {  # why a regulator file was written
+    "nightly": "每日大额报送", "correction": "补正/修改", "suspicious": "可疑交易报告",
+    "notice answer": "人工补正通知应答", "supplement": "信息补充通知应答",
+}  # fmt: skip
 FILE_STATES = {  # a regulator file's place in the upload register
     "allocated": "编号已分配（未写出）", "written": "待上报", "uploaded": "已上报，待回执",
     "accepted": "已接收", "correction requested": "须补正", "error": "被拒收（错误回执）",
@@ -243,6 +247,7 @@ _TABLES: Mapping[str, Mapping[str, str]] = {
     "customer_type": CUSTOMER_TYPES,
     "case_state": CASE_STATES,
     "file_state": FILE_STATES,
+    "file_purpose": FILE_PURPOSES,
     "alert_status": ALERT_STATUS,
     "leg": LEGS,
     "side": SIDES,

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases.exceptions import InvalidInput, NotFound
-from amlwatch.labels import FILE_STATES
+from amlwatch.labels import FILE_PURPOSES, FILE_STATES
 from amlwatch.web.site import Site
 
 
@@ -29,6 +29,7 @@ def register(site: Site) -> None:
             waiting=waiting,
             records=records,
             labels=FILE_STATES,
+            purposes=FILE_PURPOSES,
             can_mark=site.mark_uploaded is not None and user.role.value == "approver",
         )
 
