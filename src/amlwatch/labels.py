@@ -176,6 +176,16 @@ FILE_STATES = {  # a regulator file's place in the upload register
     "accepted": "已接收", "correction requested": "须补正", "error": "被拒收（错误回执）",
     "receipt mismatch": "回执与文件不符", "superseded": "已作废（重新生成）",
 }  # fmt: skip
+RECORDS = {  # the kinds of record a retention purge counts, by their table
+    "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",
+    "account_history": "账户资料（各版本）", "fx_rates": "汇率", "quarantine": "隔离行",
+    "load_log": "装载日志", "run_log": "运行日志", "pattern_rows": "模式扫描日数据",
+    "pattern_runs": "模式扫描日索引", "large_value_transactions": "大额交易",
+    "suspicious_hits": "可疑模式命中", "suspicious_alerts": "可疑预警",
+    "suspicious_alert_transactions": "预警证据交易", "suspicious_evidence_detail": "预警证据明细",
+    "cases": "案件", "submission_files": "报送文件", "submission_notices": "人工补正通知",
+    "snoozes": "暂停监测", "audit_log": "审计日志", "folders": "报告目录",
+}  # fmt: skip
 ALERT_STATUS = {"new": "新预警", "extended": "延续", "confirmed": "已确认"}
 LEGS = {"scattered": "分散端", "concentrated": "集中端"}
 SIDES = {"in": "转入", "out": "转出"}
@@ -249,6 +259,7 @@ _TABLES: Mapping[str, Mapping[str, str]] = {
     "file_state": FILE_STATES,
     "file_purpose": FILE_PURPOSES,
     "alert_status": ALERT_STATUS,
+    "records": RECORDS,
     "leg": LEGS,
     "side": SIDES,
 }

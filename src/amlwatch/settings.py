@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         description="Large-value scan: customer x day totals counted to pre-select the rows that "
         "may reach a threshold; beyond this many cells every row is scanned.",
     )
+    retention_years: int = Field(
+        10,
+        ge=10,
+        description="Records are kept this many years (at least 10: the revised Anti-Money "
+        "Laundering Law and the PBOC customer due diligence measures); `amlwatch retention` "
+        "purges what is older, except what an open case or an unfinished filing needs.",
+    )
     web_secure_cookies: bool = Field(
         True,
         description="Review app: session cookies only over HTTPS (the browser also accepts "

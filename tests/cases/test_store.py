@@ -25,7 +25,7 @@ def test_migrations_build_exactly_the_tables_the_code_uses(store: CaseStore) -> 
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []
         version = con.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0005"
+    assert version == "0006"
     upgrade(store.engine)  # opening again changes nothing
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []
@@ -107,6 +107,7 @@ def _drop_guard(store: CaseStore) -> None:
             con.execute(text("DROP TRIGGER audit_log_no_delete"))
         else:
             con.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+            con.execute(text("DROP TRIGGER audit_log_retention ON audit_log"))
 
 
 def test_evidence_snapshots_cannot_be_changed(store: CaseStore) -> None:

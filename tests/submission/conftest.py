@@ -1,10 +1,15 @@
-"""Rows shaped like the warehouse's, for building messages without a warehouse."""
+"""Rows shaped like the warehouse's, for building messages without a warehouse; the sample bank, loaded once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from amlwatch.submission.messages import Institution
 
@@ -64,3 +69,30 @@ def customer_row(**overrides: Any) -> dict[str, Any]:
     }
     row.update(overrides)
     return row
+
+
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
+
+
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample bank up to 2026-10-26, scanned (large-value hits on most days, alerts)."""
+    from amlwatch.ingest import inbox_dates
+    from amlwatch.stages.ingest import ingest_day
+    from amlwatch.stages.large_value import scan_large_value_day
+    from amlwatch.stages.patterns import scan_patterns_day
+
+    db = tmp_path_factory.mktemp("bank") / "wh.duckdb"
+    for day in inbox_dates(SAMPLE)[:26]:
+        ingest_day(day, SAMPLE, db)
+        scan_large_value_day(day, db)
+        scan_patterns_day(day, db)
+    return db
+
+
+@pytest.fixture
+def bank(loaded: Path, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A copy of the loaded sample bank, and a reports folder."""
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(loaded, db)
+    yield db, tmp_path / "reports"

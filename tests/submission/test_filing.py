@@ -4,15 +4,12 @@ re-runs, crashes, corrections and deletions, receipts, notices and suspicious re
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from amlwatch.cases import SubmissionLedger
-from amlwatch.ingest import inbox_dates
 from amlwatch.stages.filings import (
     answer_notice,
     correct_from_receipt,
@@ -21,9 +18,6 @@ from amlwatch.stages.filings import (
     write_large_value_submission,
     write_suspicious_draft,
 )
-from amlwatch.stages.ingest import ingest_day
-from amlwatch.stages.large_value import scan_large_value_day
-from amlwatch.stages.patterns import scan_patterns_day
 from amlwatch.submission import filing as filing_module
 from amlwatch.submission.exceptions import UnknownFileName
 from amlwatch.submission.messages import SuspiciousCase
@@ -38,24 +32,6 @@ from amlwatch.wiring import case_store, institution
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
 TODAY = dt.date(2026, 11, 23)
 RICD = "C0000000000001"
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample bank up to 2026-10-26, scanned (large-value hits on most days, alerts)."""
-    db = tmp_path_factory.mktemp("bank") / "wh.duckdb"
-    for day in inbox_dates(SAMPLE)[:26]:
-        ingest_day(day, SAMPLE, db)
-        scan_large_value_day(day, db)
-        scan_patterns_day(day, db)
-    return db
-
-
-@pytest.fixture
-def bank(loaded: Path, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    db = tmp_path / "wh.duckdb"
-    shutil.copy(loaded, db)
-    yield db, tmp_path / "reports"
 
 
 def ledger(db: Path) -> SubmissionLedger:
@@ -573,3 +549,37 @@ def test_manual_correction_and_supplement_notices_are_answered(
     [xml] = (reports / "notices").rglob(f"C{original[1:]}.XML")
     assert check(xml.read_bytes())["RBIF"]["MIRS"] == f"ABS{RICD}-20261202-00000001"
     assert BSTR.tag == "BSTR"
+
+
+def test_notices_are_tracked_to_their_deadline_until_answered(
+    bank: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, reports = bank
+    key = sorted(hits(db, DAY))[0]
+    stem = f"ABH{RICD}-20261201-00000003"
+    inbox = tmp_path / "receipts"
+    notice(
+        inbox,
+        stem,
+        f"<BSIF><RICD>{RICD}</RICD><TMLM>20261208</TMLM><RQDS>请核实交易对手信息</RQDS>"
+        '<RQNM>1</RQNM></BSIF><TSDTs><TSDT seqno="1">'
+        f"<OCNM>{key[0]}</OCNM><OTDT>{key[1]}</OTDT><OTCD>{key[2]}</OTCD><OTIC>{key[3]}</OTIC>"
+        '<ITEMS><ITEM seqno="1">TCNM</ITEM></ITEMS></TSDT></TSDTs>',
+    )
+    reading, todo = read_receipts(inbox, db, today=dt.date(2026, 12, 7))
+    assert reading.notices == [stem]
+    [action] = [a for a in todo if a.name == stem]
+    assert (action.status, action.due, action.overdue) == ("notice", dt.date(2026, 12, 8), False)
+    assert "amlwatch answer --notice" in action.what
+    reading, todo = read_receipts(inbox, db, today=dt.date(2026, 12, 9))
+    assert reading.already_read == [f"{stem}.XML"]
+    assert [a.overdue for a in todo if a.name == stem] == [True]  # past TMLM: overdue
+    answer = answer_notice(inbox / f"{stem}.XML", db, reports)
+    _, todo = read_receipts(inbox, db, today=dt.date(2026, 12, 9))
+    assert stem not in {a.name for a in todo}  # answered: no longer an open item
+    from amlwatch.cases import notices
+
+    store = case_store(db)
+    recorded = notices.get(store, stem)
+    store.close()
+    assert recorded is not None and recorded.answered_by == answer.files[0]

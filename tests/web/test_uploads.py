@@ -17,7 +17,8 @@ from amlwatch.settings import get_settings
 from amlwatch.stages.filings import write_large_value_submission
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day
-from amlwatch.wiring import case_store, review_for
+from amlwatch.stages.uploads import open_actions
+from amlwatch.wiring import case_store, review_for, today
 from tests.web.conftest import PASSWORD, csrf_of, login
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
@@ -49,9 +50,18 @@ def test_approvers_record_uploads_auditors_read_liaisons_do_not_see(tmp_path: Pa
     approver = client("approver1")
     page = approver.get("/submissions")
     assert page.status_code == 200 and package in page.text and 'name="names[]"' in page.text
+    # the file is past its deadline (10-21 + 5 working days) and the earlier nights' hits
+    # are in no file: every page's header counts the overdue items, the register lists them
+    late = sum(a.overdue for a in open_actions(SubmissionLedger(store), today(), db=db))
+    assert late >= 2
+    assert f"报送逾期 {late} 项" in approver.get("/cases").text
+    assert "已逾期" in page.text and f"{filing.files[0]}</td>" in page.text
     auditor = client("auditor1").get("/submissions")
     assert auditor.status_code == 200 and 'name="names[]"' not in auditor.text
-    assert client("liaison1").get("/submissions").status_code == 403
+    assert f"报送逾期 {late} 项" in auditor.text
+    liaison = client("liaison1")
+    assert liaison.get("/submissions").status_code == 403
+    assert 'id="overdue"' not in liaison.get("/cases").text
     # no CSRF token, no upload recorded
     assert approver.post("/submissions/uploaded", data={"names[]": package}).status_code == 403
     done = approver.post(

@@ -2,6 +2,7 @@
 transactional database (SQLAlchemy with Alembic migrations; an SQLite file by default,
 PostgreSQL for several reviewers). Only this package talks to it."""
 
+from amlwatch.cases import notices as notices  # registers the notice table on the metadata
 from amlwatch.cases import tables as tables  # registers the review tables on the metadata
 from amlwatch.cases.exceptions import (
     CaseError,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from amlwatch.cases.store import CaseStore
-from amlwatch.cases.tables import audit_head, audit_log
+from amlwatch.cases.tables import audit_anchor, audit_head, audit_log
 
 GENESIS = "0" * 64
 
@@ -88,11 +88,15 @@ def append(con: Connection, username: str, action: str, target: str = "", **deta
 
 
 def verify(store: CaseStore, batch: int = 5000) -> ChainCheck:
-    """Recompute the chain from the first entry; the first entry that does not hold."""
+    """Recompute the chain from the first entry (after a retention purge, from the last
+    entry purged: the anchor); the first entry that does not hold."""
     previous, expected_seq, count = GENESIS, 1, 0
     with store.read() as con:
         head = con.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
-        last_seq = 0
+        anchor = con.execute(select(audit_anchor.c.seq, audit_anchor.c.hash)).first()
+        if anchor is not None:
+            previous, expected_seq = anchor.hash, anchor.seq + 1
+        last_seq = expected_seq - 1
         while True:
             rows = con.execute(
                 select(audit_log)

@@ -151,6 +151,22 @@ audit_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+# after a retention purge: the last entry removed, from which the chain is checked
+audit_anchor = Table(
+    "audit_anchor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("purged_at", DateTime, nullable=False),
+)
+# open only inside a retention purge: lets the append-only tables lose rows older than `before`
+retention_gate = Table(
+    "retention_gate",
+    metadata,
+    Column("table_name", String(32), primary_key=True),
+    Column("before", DateTime, nullable=False),
+)
 web_sessions = Table(
     "web_sessions",
     metadata,

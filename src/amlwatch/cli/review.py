@@ -122,7 +122,7 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
     factory when `amlwatch web --workers N` starts several processes)."""
     from amlwatch.cases.exceptions import InvalidInput
     from amlwatch.stages.cases import generate_case_report
-    from amlwatch.stages.uploads import mark_uploaded
+    from amlwatch.stages.uploads import mark_uploaded, open_actions
     from amlwatch.stages.work_report import Period, write_work_report
     from amlwatch.web import create_app
 
@@ -143,4 +143,13 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
         secure_cookies=settings.web_secure_cookies,
         make_work_report=work_report,
         mark_uploaded=lambda user, names: mark_uploaded(names, user.username, db),
+        open_actions=lambda: _open_actions(open_actions, db, settings),
     )
+
+
+def _open_actions(lister: Any, db: Path | None, settings: Settings) -> list[Any]:
+    # a page must not wait for the night's hold on the warehouse: the unfiled-hits check
+    # then says "unchecked" at once
+    quick = settings.model_copy(update={"lock_timeout_s": 0.5})
+    with wiring.open_ledger(db, quick) as ledger:
+        return list(lister(ledger, wiring.today(), quick, db))

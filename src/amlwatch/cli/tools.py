@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from amlwatch import wiring
 from amlwatch.cli.common import DbOpt, app, console, fail, mask, parse_date, progress_bar
+
+if TYPE_CHECKING:
+    from amlwatch.stages.retention import Retention
 
 
 @app.command()
@@ -146,3 +149,60 @@ def replay(
             for customer, account in sorted(subjects, key=str)[:show]:
                 where = f" {mask(account)}" if account else ""
                 console.print(f"  {sign} {code} {customer}{where}")
+
+
+@app.command()
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只列出 / list what would go, delete nothing")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="假定今天为 / as if today were (YYYY-MM-DD; dry run only)"),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="不再确认 / do not ask")] = False,
+    db: DbOpt = None,
+) -> None:
+    """保存期限清理 / Purge the records older than the retention period (default 10 years),
+    except those an open case or an unfinished filing needs (held, listed)."""
+    import getpass
+
+    from amlwatch.stages.retention import run_retention
+
+    if as_of is not None and not dry_run:
+        fail(ValueError("--as-of 只用于 --dry-run / --as-of is for a dry run only"))
+    today = parse_date(as_of) if as_of else None
+    try:
+        found = run_retention(True, db, today=today)
+        _print_retention(found)
+        if dry_run or not found.anything:
+            return
+        if not yes and not typer.confirm("删除以上记录？ / Delete the records above?"):
+            raise typer.Exit(code=1)
+        done = run_retention(False, db, by=getpass.getuser())
+    except typer.Exit:
+        raise
+    except Exception as error:
+        fail(error)
+    _print_retention(done)
+
+
+def _print_retention(found: Retention) -> None:
+    from amlwatch.labels import RECORDS
+
+    verb = "将删除 would go" if found.dry_run else "已删除 removed"
+    table = Table(
+        title=f"保存期限 {found.years} 年：{found.cutoff} 之前的记录 / before {found.cutoff}"
+    )
+    for column in ("存储 store", "表 table", verb, "保留 held"):
+        table.add_column(column, justify="right" if column != "表 table" else "left")
+    for name, n in found.case_store.counts().items():
+        table.add_row("案件库 case store", f"{RECORDS[name]} {name}", str(n), "")
+    for name, (gone, held) in found.warehouse.items():
+        table.add_row("数据仓库 warehouse", f"{RECORDS[name]} {name}", str(gone), str(held or ""))
+    held_folders = str(len(found.held_folders) or "")
+    table.add_row("报告 reports", "报告目录 folders", str(len(found.folders)), held_folders)
+    console.print(table)
+    for reason, what in found.held.items():
+        shown = ", ".join(what[:5]) + (f" … (+{len(what) - 5})" if len(what) > 5 else "")
+        console.print(f"保留 held — {reason}: {len(what)}: {shown}", soft_wrap=True)

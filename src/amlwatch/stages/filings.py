@@ -199,49 +199,62 @@ def answer_notice(path: Path, db: Path | None = None, reports_dir: Path | None =
     of every transaction the supplement condition names (S+BT)."""
     settings = wiring.settings()
     notice = receipts.parse_notice(path)
+    with wiring.open_ledger(db, settings) as ledger:
+        receipts.record_notice(notice, path, ledger)  # tracked from now, if read for the first time
+        filing = _answer(notice, ledger, settings, db, reports_dir)
+        receipts.notice_answered(ledger, notice.name.stem, filing.files[0])
+        return filing
+
+
+def _answer(
+    notice: receipts.Notice,
+    ledger: SubmissionLedger,
+    settings: Settings,
+    db: Path | None,
+    reports_dir: Path | None,
+) -> Filing:
     stem = notice.name.stem
     day = wiring.today()
-    with wiring.open_ledger(db, settings) as ledger:
-        folder = wiring.reports_folder(settings, reports_dir, "notices", stem)
-        who = wiring.institution(settings)
-        if notice.name.kind == "A" and notice.name.report == "BH":
-            wanted = [(r["customer"], r["day"], r["code"], r["txn_id"]) for r in notice.records]
-            with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-                rows = wh_submission.large_value_rows_for_keys(warehouse, wanted)
-            _require_all(wanted, rows)
-            return file_large_value_correction(
-                rows, who, ledger, folder, day, notice=stem, answers=stem
-            )
-        if notice.name.kind == "A":
-            original = ledger.file(str(notice.original_report))
-            if original is None or original.path is None:
-                raise SubmissionError(f"{stem}: original report {notice.original_report} unknown")
-            data = check(Path(original.path).read_bytes(), original.name)
-            data["RBIF"]["MIRS"] = stem
-            return file_suspicious(
-                data,
-                who,
-                ledger,
-                folder,
-                day,
-                purpose="notice answer",
-                replaces=MessageName.parse(original.name),
-                answers=stem,
-            )
-        condition = {k: (None if v in (None, "", NA) else v) for k, v in notice.supplement.items()}
+    folder = wiring.reports_folder(settings, reports_dir, "notices", stem)
+    who = wiring.institution(settings)
+    if notice.name.kind == "A" and notice.name.report == "BH":
+        wanted = [(r["customer"], r["day"], r["code"], r["txn_id"]) for r in notice.records]
         with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-            subjects, txns = wh_submission.supplement_rows(
-                warehouse,
-                dt.datetime.strptime(str(condition["BGDT"]), "%Y%m%d").date(),
-                dt.datetime.strptime(str(condition["EDDT"]), "%Y%m%d").date(),
-                condition.get("CITP"),
-                condition.get("CTID"),
-                condition.get("CTAC"),
-            )
-        if not subjects:
-            raise SubmissionError(f"{stem}: no customer or account matches the condition")
-        data = suspicious_new(who, supplement_case(stem), subjects[:1], txns)
-        return file_suspicious(data, who, ledger, folder, day, purpose="supplement", answers=stem)
+            rows = wh_submission.large_value_rows_for_keys(warehouse, wanted)
+        _require_all(wanted, rows)
+        return file_large_value_correction(
+            rows, who, ledger, folder, day, notice=stem, answers=stem
+        )
+    if notice.name.kind == "A":
+        original = ledger.file(str(notice.original_report))
+        if original is None or original.path is None:
+            raise SubmissionError(f"{stem}: original report {notice.original_report} unknown")
+        data = check(Path(original.path).read_bytes(), original.name)
+        data["RBIF"]["MIRS"] = stem
+        return file_suspicious(
+            data,
+            who,
+            ledger,
+            folder,
+            day,
+            purpose="notice answer",
+            replaces=MessageName.parse(original.name),
+            answers=stem,
+        )
+    condition = {k: (None if v in (None, "", NA) else v) for k, v in notice.supplement.items()}
+    with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
+        subjects, txns = wh_submission.supplement_rows(
+            warehouse,
+            dt.datetime.strptime(str(condition["BGDT"]), "%Y%m%d").date(),
+            dt.datetime.strptime(str(condition["EDDT"]), "%Y%m%d").date(),
+            condition.get("CITP"),
+            condition.get("CTID"),
+            condition.get("CTAC"),
+        )
+    if not subjects:
+        raise SubmissionError(f"{stem}: no customer or account matches the condition")
+    data = suspicious_new(who, supplement_case(stem), subjects[:1], txns)
+    return file_suspicious(data, who, ledger, folder, day, purpose="supplement", answers=stem)
 
 
 @dataclass(frozen=True, slots=True)

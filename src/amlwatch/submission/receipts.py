@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amlwatch.cases import notices as notice_register
 from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord, SubmissionLedger
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.exceptions import SubmissionError, UnknownFileName
@@ -40,6 +41,7 @@ class ReceiptReading:
     already_read: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # receipts for files we never made
     unreadable: list[str] = field(default_factory=list)  # with the reason
+    notices: list[str] = field(default_factory=list)  # notices found and recorded
 
 
 def _text(element: ET.Element | None, tag: str) -> str | None:
@@ -116,10 +118,16 @@ def parse_receipt(path: Path) -> Receipt:
 
 
 def read_receipts(folder: Path, ledger: SubmissionLedger) -> ReceiptReading:
-    """Read every receipt in `folder`, match it to a recorded file and record the result."""
+    """Read every receipt in `folder`, match it to a recorded file and record the result;
+    record the notices found there with their deadlines (TMLM)."""
     reading = ReceiptReading()
     for path in sorted(folder.glob("*")):
-        if not path.is_file() or not path.name.upper().startswith(("FDSC", "FDRC", "FDCF")):
+        if not path.is_file():
+            continue
+        if path.name.upper().startswith(("A", "S")) and path.suffix.upper() == ".XML":
+            _read_notice(path, ledger, reading)
+            continue
+        if not path.name.upper().startswith(("FDSC", "FDRC", "FDCF")):
             continue
         try:
             receipt = parse_receipt(path)
@@ -143,6 +151,38 @@ def read_receipts(folder: Path, ledger: SubmissionLedger) -> ReceiptReading:
         else:
             reading.already_read.append(path.name)
     return reading
+
+
+def _read_notice(path: Path, ledger: SubmissionLedger, reading: ReceiptReading) -> None:
+    try:
+        notice = parse_notice(path)
+    except (SubmissionError, UnknownFileName, ValueError) as problem:
+        reading.unreadable.append(f"{path.name}: {problem}")
+        return
+    if record_notice(notice, path, ledger):
+        reading.notices.append(notice.name.stem)
+    else:
+        reading.already_read.append(path.name)
+
+
+def record_notice(notice: Notice, path: Path, ledger: SubmissionLedger) -> bool:
+    """Track a notice to its deadline; False when it was recorded before."""
+    name = notice.name
+    return notice_register.record(
+        ledger.store,
+        name.stem,
+        name.kind,
+        name.report,
+        name.day,
+        notice.deadline,
+        notice.request,
+        str(path.resolve()),
+    )
+
+
+def notice_answered(ledger: SubmissionLedger, name: str, by_file: str) -> None:
+    """The notice `name` is answered by the message `by_file`: no longer an open action."""
+    notice_register.answered(ledger.store, name, by_file)
 
 
 def receipt_problems(receipt: Receipt, record: FileRecord, ledger: SubmissionLedger) -> list[str]:
@@ -238,6 +278,18 @@ def actions(
         deadline = due(record) if record.status in ("written", "error") else None
         overdue = deadline is not None and deadline < today
         todo.append(Action(record.name, record.status, what, deadline, overdue))
+    for notice in notice_register.open_notices(ledger.store):
+        late = notice.deadline is not None and notice.deadline < today
+        todo.append(
+            Action(
+                notice.name,
+                "notice",
+                f"answer the notice ({notice.request}): "
+                f"`amlwatch answer --notice {notice.path or notice.name + '.XML'}`",
+                notice.deadline,
+                late,
+            )
+        )
     return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
 
 

@@ -29,7 +29,14 @@ from amlwatch.cases.exceptions import (
 )
 from amlwatch.web import present
 from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value, uploads
-from amlwatch.web.site import NotLoggedIn, ReportMaker, Site, UploadMarker, WorkReportMaker
+from amlwatch.web.site import (
+    ActionLister,
+    NotLoggedIn,
+    ReportMaker,
+    Site,
+    UploadMarker,
+    WorkReportMaker,
+)
 
 HERE = Path(__file__).parent
 
@@ -58,6 +65,7 @@ def create_app(
     secure_cookies: bool = True,
     make_work_report: WorkReportMaker | None = None,
     mark_uploaded: UploadMarker | None = None,
+    open_actions: ActionLister | None = None,
 ) -> FastAPI:
     """The review app over one `Review`.
 
@@ -71,6 +79,9 @@ def create_app(
             e.g. `amlwatch.stages.work_report.write_work_report`; without it, no download.
         mark_uploaded: records files as uploaded and archives them
             (`amlwatch.stages.uploads.mark_uploaded`); without it, the register is read-only.
+        open_actions: lists the regulator files' open items with their deadlines
+            (`amlwatch.stages.uploads.open_actions`): the header counts the overdue ones, the
+            register lists them all.
     """
     app = FastAPI(title="amlwatch 可疑交易审查", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -86,6 +97,7 @@ def create_app(
         secure_cookies,
         make_work_report,
         mark_uploaded,
+        open_actions,
     )
 
     @app.middleware("http")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ ReportMaker = Callable[[Review, User, int], Any]
 WorkReportMaker = Callable[[Review, User, str], Any]
 # (user, file or package names) → the records marked uploaded (and their files archived)
 UploadMarker = Callable[[User, list[str]], Any]
+# the open items of the regulator files: `name`, `status`, `what`, `due`, `overdue` each
+ActionLister = Callable[[], Sequence[Any]]
+ACTIONS_MAX_AGE_S = 60.0
 PostBody = Callable[..., Response]
 
 
@@ -47,6 +51,19 @@ class Site:
     secure_cookies: bool = True
     make_work_report: WorkReportMaker | None = None
     mark_uploaded: UploadMarker | None = None
+    open_actions: ActionLister | None = None
+    _actions: tuple[float, list[Any]] = (0.0, [])  # the last listing and when it was made
+
+    def actions(self) -> list[Any]:
+        """The regulator files' open items, overdue first (at most a minute old: every page's
+        header counts the overdue ones)."""
+        if self.open_actions is None:
+            return []
+        made, listed = self._actions
+        if time.monotonic() - made > ACTIONS_MAX_AGE_S:
+            listed = list(self.open_actions())
+            self._actions = (time.monotonic(), listed)
+        return listed
 
     def current(self, request: Request) -> tuple[User, str]:
         """The logged-in user and the session's CSRF token."""
@@ -96,10 +113,18 @@ class Site:
                 "today": self.review.today(),
                 "flash": request.query_params.get("done"),
                 "calendar_notice": self.review.calendar_notice() if user else None,
+                "overdue": self._overdue(user),
                 **context,
             },
             status_code=status,
         )
+
+    def _overdue(self, user: User | None) -> int:
+        """How many regulator items are past their deadline, for those who file (approvers)
+        and oversee (auditors)."""
+        if user is None or user.role.value not in ("approver", "auditor"):
+            return 0
+        return sum(bool(a.overdue) for a in self.actions())
 
 
 def local(target: str) -> str:

@@ -28,6 +28,7 @@ def register(site: Site) -> None:
             csrf,
             waiting=waiting,
             records=records,
+            actions=site.actions(),
             labels=FILE_STATES,
             purposes=FILE_PURPOSES,
             can_mark=site.mark_uploaded is not None and user.role.value == "approver",
