@@ -35,7 +35,16 @@ from amlwatch.models import (
     RescanSummary,
 )
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
-from amlwatch.stages import calendar, cases, filings, large_value, patterns, rescan, run_log
+from amlwatch.stages import (
+    audit_trail,
+    calendar,
+    cases,
+    filings,
+    large_value,
+    patterns,
+    rescan,
+    run_log,
+)
 from amlwatch.stages import ingest as ingest_stage
 from amlwatch.stages.large_value import LargeValuePart
 from amlwatch.stages.patterns import PatternPart
@@ -153,6 +162,7 @@ def nightly(
     on it) on the flow's task runner, e.g. a Dask cluster (`with_task_runner`); each result is
     then stored by one task, in one transaction.
     """
+    wiring.owner_only()  # also when a worker, not the CLI, runs the flow
     day = run_date or wiring.previous_day_in_china()
     split = Bucket.all_of(buckets)
     started_at = dt.datetime.now()
@@ -188,12 +198,21 @@ def nightly(
     run_log.record_run(
         day, started_at, report, seconds, db=db, rule_pack=rule_pack, flow_run_id=_flow_run_id()
     )
+    _checkpoint_audit(db)
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
         markdown=nightly_markdown(report),
         description=f"amlwatch nightly run for {day}",
     )
     return report
+
+
+def _checkpoint_audit(db: Path | None) -> None:
+    """The audit chain's head into the checkpoint file after the night (with a key)."""
+    try:
+        audit_trail.take_checkpoint(db)
+    except Exception as error:  # the night's results stand; the operator is told
+        get_run_logger().warning("audit checkpoint not written: %s", error)
 
 
 def _large_value(

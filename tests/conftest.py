@@ -5,13 +5,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from amlwatch.cases.auth import set_cost
 from amlwatch.settings import get_settings
 from amlwatch.warehouse import Warehouse
+
+# the tests make hundreds of users: their passwords are hashed at scrypt's lowest sane cost
+# (the product's own cost, and the upgrade of a hash at login, have their own test), and
+# they are active at once: four eyes on access (a second administrator approving each) has
+# its own tests (tests/cases/test_access.py)
+set_cost(2**14, 8, 1)
+os.environ.setdefault("AMLWATCH_ACCESS_FOUR_EYES", "false")
 
 DAY = dt.date(2026, 11, 20)
 

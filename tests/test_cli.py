@@ -203,13 +203,23 @@ def test_first_administrator_and_audit_verify(
         app, ["users", "create-admin", "--username", "admin", "--name", "管理员", "--db", str(db)]
     )
     assert created.exit_code == 0, created.output
+    # the first administrator also made the audit key (owner-only) and its first checkpoint
+    key, marks = tmp_path / "wh-audit.key", tmp_path / "wh-audit-checkpoints.log"
+    assert "audit key created" in created.output and key.stat().st_mode & 0o777 == 0o600
+    assert marks.read_text().startswith("key-created\t")
+    for made in (tmp_path / "wh-cases.sqlite", marks):  # no other account reads them
+        assert made.stat().st_mode & 0o077 == 0, made
     again = runner.invoke(
         app, ["users", "create-admin", "--username", "admin2", "--name", "二", "--db", str(db)]
     )
     assert again.exit_code == 2 and "已有管理员" in again.output
+    refused = runner.invoke(app, ["audit", "init-key", "--db", str(db)])
+    assert refused.exit_code == 2 and "exists already" in refused.output
+    line = runner.invoke(app, ["audit", "checkpoint", "--db", str(db)])
+    assert line.exit_code == 0 and line.output.startswith("checkpoint\t")
     intact = runner.invoke(app, ["audit", "verify", "--db", str(db)])
-    assert intact.exit_code == 0 and "intact: 1 entries" in intact.output
-    # tamper with the entry behind the database's back (drop its guard first)
+    assert intact.exit_code == 0 and "intact: 3 entries (signed" in intact.output, intact.output
+    # tamper with an entry behind the database's back (drop its guard first)
     import sqlite3
 
     con = sqlite3.connect(tmp_path / "wh-cases.sqlite")
@@ -219,6 +229,37 @@ def test_first_administrator_and_audit_verify(
     con.close()
     broken = runner.invoke(app, ["audit", "verify", "--db", str(db)])
     assert broken.exit_code == 1 and "broken at entry 1" in broken.output
+
+
+_SOCKET_GUARD = """
+import ipaddress, pathlib, socket
+
+pathlib.Path({log!r}).with_name("guard-active").touch()
+_connect = socket.socket.connect
+
+
+def _local(address):
+    if not isinstance(address, tuple):
+        return True  # a Unix socket
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: resolving it would already be a lookup outside
+
+
+def _guarded(self, address):
+    if not _local(address):
+        with open({log!r}, "a") as out:
+            out.write(repr(address) + "\\n")
+        raise OSError("outbound connection refused by the test's guard")
+    return _connect(self, address)
+
+
+socket.socket.connect = _guarded
+"""
 
 
 @pytest.mark.slow
@@ -235,6 +276,12 @@ def test_a_night_makes_no_telemetry_call(tmp_path: Path) -> None:
         if k not in ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED")
     }
     env["AMLWATCH_REPORTS_DIR"] = str(tmp_path / "reports")
+    # a socket guard in every Python process of the night (the CLI, Prefect's server): any
+    # connection to anything but this machine is refused and written down
+    guard, attempts = tmp_path / "guard", tmp_path / "outbound.log"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(_SOCKET_GUARD.format(log=str(attempts)))
+    env["PYTHONPATH"] = os.pathsep.join([str(guard), env.get("PYTHONPATH", "")])
     run = subprocess.run(
         [sys.executable, "-m", "amlwatch.cli", "nightly", "--date", DAY.isoformat(),
          "--inbox", str(inbox), "--db", str(tmp_path / "wh.duckdb"), "--verbose"],
@@ -242,6 +289,8 @@ def test_a_night_makes_no_telemetry_call(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     assert "telemetry" not in (run.stdout + run.stderr).lower()
+    assert (guard / "sitecustomize.py").exists() and (tmp_path / "guard-active").exists()
+    assert not attempts.exists(), attempts.read_text()
     probe = subprocess.run(
         [sys.executable, "-c", "import amlwatch, prefect.settings as s; "
          "print(s.get_current_settings().server.analytics_enabled)"],

@@ -234,7 +234,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.IN_REVIEW: frozenset({CaseState.PROPOSED, CaseState.DISMISSED}),
     CaseState.PROPOSED: frozenset({CaseState.PROPOSED, CaseState.APPROVED, CaseState.IN_REVIEW}),
     CaseState.DISMISSED: frozenset({CaseState.NEW}),  # the pattern continued: reopened
-    CaseState.APPROVED: frozenset({CaseState.REPORT_GENERATED}),
+    # no report could be made of it: the approval is undone (the case is never left approved
+    # without its report)
+    CaseState.APPROVED: frozenset({CaseState.REPORT_GENERATED, CaseState.PROPOSED}),
     CaseState.REPORT_GENERATED: frozenset(
         {CaseState.SUBMITTED, CaseState.REPORT_GENERATED, CaseState.NEW}
     ),
@@ -257,6 +259,10 @@ class User:
     role: Role
     branches: frozenset[str] = frozenset()
     active: bool = True
+    # an administrator reset the password (who, when): it must be changed before anything else
+    must_change_password: bool = False
+    password_reset_by: str | None = None
+    password_reset_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,18 @@ class Settings(BaseSettings):
     session_timeout_minutes: int = Field(
         30, ge=1, description="Review app: a session unused this long ends (login again)."
     )
+    access_four_eyes: bool = Field(
+        True,
+        description="Review app: a change giving someone sight of cases (a new liaison, approver "
+        "or auditor, more branches, reactivation, a password reset) takes effect only when a "
+        "second administrator approves it.",
+    )
+    session_max_hours: float = Field(
+        12,
+        gt=0,
+        le=24,
+        description="Review app: a session ends this long after its login, however busy.",
+    )
     web_host: str = Field("127.0.0.1", description="Review app: address `amlwatch web` binds.")
     web_port: int = Field(8765, description="Review app: port `amlwatch web` listens on.")
     admin_password: SecretStr | None = Field(
@@ -126,6 +138,21 @@ class Settings(BaseSettings):
         ge=1,
         description="Large-value scan: customer x day totals counted to pre-select the rows that "
         "may reach a threshold; beyond this many cells every row is scanned.",
+    )
+    audit_key: SecretStr | None = Field(
+        None,
+        description="The audit key (64 hex digits) that MACs every audit entry, as a secret "
+        "instead of the key file; keep it outside the case store's database and its backups.",
+    )
+    audit_key_file: Path | None = Field(
+        None,
+        description="The audit key's file (mode 0600), made by `amlwatch audit init-key`; "
+        "default: <warehouse>-audit.key beside the warehouse.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="The append-only file of the audit chain's checkpoints (after every night "
+        "and `amlwatch audit checkpoint`); default: <warehouse>-audit-checkpoints.log.",
     )
     retention_years: int = Field(
         10,

@@ -6,13 +6,14 @@ cases and the clock. Stages, the CLI and the flows get them here, never build th
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from amlwatch.cases import CaseStore, Review, SubmissionLedger
+from amlwatch.cases import CaseStore, Review, SubmissionLedger, signing
 from amlwatch.rules import BusinessCalendar
 from amlwatch.settings import Settings, get_settings
 from amlwatch.submission.codes import CRIME_TYPE_NAMES
@@ -78,13 +79,48 @@ def open_warehouse(
 
 
 def case_store(db: Path | None = None, settings: Settings | None = None) -> CaseStore:
-    """The case store the settings name, or the SQLite file beside the warehouse."""
+    """The case store the settings name, or the SQLite file beside the warehouse, signing its
+    audit entries with the audit key when there is one."""
     settings = settings or get_settings()
+    key = audit_key(db, settings)
     if settings.case_db:
-        return CaseStore(settings.case_db, lock_timeout_s=settings.lock_timeout_s)
+        return CaseStore(settings.case_db, lock_timeout_s=settings.lock_timeout_s, audit_key=key)
     warehouse = warehouse_path(db, settings)
     sqlite = warehouse.with_name(f"{warehouse.stem}-cases.sqlite")
-    return CaseStore(f"sqlite:///{sqlite}", lock_timeout_s=settings.lock_timeout_s)
+    return CaseStore(f"sqlite:///{sqlite}", lock_timeout_s=settings.lock_timeout_s, audit_key=key)
+
+
+def owner_only() -> None:
+    """Files and folders this process creates from now on are its owner's only (umask 077):
+    the warehouse, the case store, the reports and the keys hold monitoring results that no
+    other account on the machine may read. Every entry point calls it first."""
+    os.umask(0o077)
+
+
+def audit_key_path(db: Path | None = None, settings: Settings | None = None) -> Path:
+    """Where the audit key is kept: the setting, or a file beside the warehouse."""
+    settings = settings or get_settings()
+    if settings.audit_key_file:
+        return Path(settings.audit_key_file)
+    warehouse = warehouse_path(db, settings)
+    return warehouse.with_name(f"{warehouse.stem}-audit.key")
+
+
+def audit_checkpoints_path(db: Path | None = None, settings: Settings | None = None) -> Path:
+    """The audit chain's checkpoint file: the setting, or a file beside the warehouse."""
+    settings = settings or get_settings()
+    if settings.audit_checkpoint_file:
+        return Path(settings.audit_checkpoint_file)
+    warehouse = warehouse_path(db, settings)
+    return warehouse.with_name(f"{warehouse.stem}-audit-checkpoints.log")
+
+
+def audit_key(db: Path | None = None, settings: Settings | None = None) -> bytes | None:
+    """The audit key: the AMLWATCH_AUDIT_KEY secret, or the key file's (None: no key yet)."""
+    settings = settings or get_settings()
+    if settings.audit_key is not None:
+        return bytes.fromhex(settings.audit_key.get_secret_value().strip())
+    return signing.read_key(audit_key_path(db, settings))
 
 
 @contextmanager
@@ -118,16 +154,19 @@ def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
     """The review use cases over a store, with the business-day calendar and code tables."""
     settings = settings or get_settings()
     days = calendar(settings)
-    return Review(
+    review = Review(
         store,
         add_working_days=days.add_business_days,
         crime_types=CRIME_TYPE_NAMES,
         review_levels=settings.review_levels,
         session_timeout=dt.timedelta(minutes=settings.session_timeout_minutes),
+        session_lifetime=dt.timedelta(hours=settings.session_max_hours),
         today=today,
         is_provisional=days.is_provisional,
         calendar_notice=lambda: days.missing_schedule_for_reviewers(today()),
     )
+    review.access_four_eyes = settings.access_four_eyes
+    return review
 
 
 @contextmanager

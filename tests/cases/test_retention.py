@@ -5,6 +5,7 @@ lose rows only through the purge's gate and only rows older than its cutoff."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from sqlalchemy import delete, func, insert, select
@@ -65,13 +66,20 @@ def test_finished_cases_and_old_audit_entries_go_and_open_cases_are_held(
             assert left == [under_review]
         assert con.execute(select(func.count()).select_from(retention_gate)).scalar_one() == 0
     # the chain holds from its anchor, with the purge's own entry and every one after it
-    [entry] = entries(store)
+    # (the case and the users kept are sealed again: their seals were among the entries gone)
+    entry, *resealed = entries(store)
+    kept_events = 2  # opened, review started
+    assert Counter(e.action for e in resealed) == {
+        "case sealed": kept_events,
+        "user sealed": len(people),
+    }
     assert entry.action == "retention purge" and entry.detail["removed"]["cases"] == 1
-    assert entry.detail["removed"]["audit_log"] == audited and entry.seq == audited + 1
+    assert entry.detail["removed"]["audit_log"] == audited
+    assert entry.detail["case_ids"] == [dismissed] and resealed[-1].seq == audited + 1
     with store.write() as con:
         append(con, "liaison1", "case viewed", f"case:{under_review}")
     check = verify(store)
-    assert check.ok and check.entries == 2
+    assert check.ok and check.entries == len(resealed) + 2, check
     # nothing left to purge; and a case reviewed again is held until it is finished
     assert case_retention.plan(store, TOMORROW).case_ids == []
 

@@ -20,6 +20,7 @@ from amlwatch.cases import (
     WrongState,
     open_cases,
 )
+from amlwatch.cases.audit import entries, verify
 from amlwatch.cases.snapshot import decode
 from amlwatch.models import TRANSITIONS, CaseState, User
 from tests.cases.conftest import PASSWORD, Clock
@@ -324,24 +325,91 @@ def test_snooze_needs_another_person_and_hides_but_keeps_hits(
 # --- users, login, sessions --------------------------------------------------------------
 
 
-def test_login_lockout_and_sessions(review: Review, people: dict[str, User]) -> None:
-    user, token, csrf = review.login("liaison1", PASSWORD)
+def test_one_answer_for_every_refused_login_and_a_throttle_per_address(
+    review: Review, people: dict[str, User], store: CaseStore
+) -> None:
+    user, token, csrf = review.login("liaison1", PASSWORD, "10.0.0.1")
     assert user.username == "liaison1" and len(token) > 30 and len(csrf) > 30
     found = review.session(token)
     assert found is not None and found[0].id == user.id and found[1] == csrf
     review.logout(token)
     assert review.session(token) is None
-    with pytest.raises(LoginFailed):
-        review.login("nobody", PASSWORD)
-    for _ in range(5):
+    review.set_active(people["admin"], people["liaison2"].id, False)
+    answers = set()
+    for name, password in (("nobody", PASSWORD), ("liaison2", PASSWORD), ("liaison1", "wrong!")):
+        with pytest.raises(LoginFailed) as refused:
+            review.login(name, password, "10.0.0.9")
+        answers.add(str(refused.value))
+    assert len(answers) == 1  # unknown, inactive, wrong: nothing tells them apart
+    for _ in range(4):  # five wrong passwords in a row from one address …
         with pytest.raises(LoginFailed):
-            review.login("liaison1", "wrong password!")
-    with pytest.raises(LoginFailed, match="锁定"):
-        review.login("liaison1", PASSWORD)  # locked now, even with the right password
-    # an idle session ends
-    _, token, _ = review.login("liaison2", PASSWORD)
+            review.login("liaison1", "wrong!", "10.0.0.9")
+    with pytest.raises(LoginFailed) as paused:  # … pause that address, with the same answer
+        review.login("liaison1", PASSWORD, "10.0.0.9")
+    assert str(paused.value) in answers
+    review.login("liaison1", PASSWORD, "10.0.0.1")  # the owner at their desk is not locked out
+    assert review.unlock(people["admin"], people["liaison1"].id) == 1
+    review.login("liaison1", PASSWORD, "10.0.0.9")
+    failed = [e for e in entries(store, action="login failed")]
+    assert {e.username for e in failed} == {"liaison1", "liaison2", "no***（6 字符）"}
+    assert {e.detail["reason"] for e in failed} == {
+        "unknown user",
+        "inactive",
+        "password",
+        "throttled",
+    }
+
+
+def test_sessions_end_when_idle_when_old_and_at_the_next_login(
+    review: Review, people: dict[str, User]
+) -> None:
+    _, first, _ = review.login("liaison1", PASSWORD)
+    _, second, _ = review.login("liaison1", PASSWORD)
+    assert review.session(first) is None and review.session(second) is not None
+    review.session_lifetime = dt.timedelta(seconds=0)  # however busy: over after its lifetime
+    assert review.session(second) is None
+    review.session_lifetime = dt.timedelta(hours=12)
+    _, third, _ = review.login("liaison1", PASSWORD)
     review.session_timeout = dt.timedelta(seconds=0)
-    assert review.session(token) is None
+    assert review.session(third) is None
+
+
+def test_a_password_change_needs_the_current_one_and_a_reset_must_be_changed(
+    review: Review, people: dict[str, User], store: CaseStore
+) -> None:
+    liaison, admin = people["liaison1"], people["admin"]
+    with pytest.raises(InvalidInput, match="当前密码"):
+        review.change_password(liaison, "not-the-password", "New-Pass-2026!x")
+    review.change_password(liaison, PASSWORD, "New-Pass-2026!x")
+    user, _, _ = review.login("liaison1", "New-Pass-2026!x")
+    assert not user.must_change_password
+    with pytest.raises(InvalidInput):  # an administrator's own password: with the current one
+        review.reset_password(admin, admin.id, "Temp-Pass-2026!")
+    review.reset_password(admin, liaison.id, "Temp-Pass-2026!")
+    user, _, _ = review.login("liaison1", "Temp-Pass-2026!")
+    assert user.must_change_password and user.password_reset_by == "admin"
+    review.change_password(user, "Temp-Pass-2026!", "Own-Pass-2026!y")
+    user, _, _ = review.login("liaison1", "Own-Pass-2026!y")
+    assert not user.must_change_password and user.password_reset_at is None
+
+
+def test_a_hash_of_a_lower_cost_is_upgraded_at_login(
+    review: Review, people: dict[str, User], store: CaseStore
+) -> None:
+    from amlwatch.cases import auth
+    from amlwatch.cases import repository as repo
+
+    low = dict(auth.COST)
+    try:
+        auth.set_cost(2**15, 8, 3)  # the product's cost
+        review.login("liaison1", PASSWORD)
+        with store.read() as con:
+            stored = repo.user_row(con, "liaison1").password_hash
+        assert stored.startswith("scrypt$32768$8$3$") and not auth.needs_rehash(stored)
+        review.login("liaison1", PASSWORD)  # and it still logs in
+    finally:
+        auth.set_cost(low["n"], low["r"], low["p"])
+    assert verify(store).ok  # the new hash is sealed like any change of the user
 
 
 def test_passwords_and_bootstrap(review: Review, people: dict[str, User]) -> None:

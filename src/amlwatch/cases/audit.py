@@ -3,20 +3,27 @@ decisions and setting changes.
 
 Each entry's hash covers its own content and the previous entry's hash, so changing,
 removing or reordering any entry breaks every hash after it: `verify` finds the first one.
-The chain's head row is locked by each append, so concurrent appends queue in one order.
+With the audit key (kept outside the database, `signing`) each hash is also MAC'd, so an
+entry changed and the chain recomputed does not verify either; the checkpoint file (outside
+the database too) catches the newest entries removed and the head reset; the seals (`seals`)
+tie the cases, their events and the users to the chain. The chain's head row is locked by
+each append, so concurrent appends queue in one order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from amlwatch.cases import signing
 from amlwatch.cases.store import CaseStore
 from amlwatch.cases.tables import audit_anchor, audit_head, audit_log
 
@@ -33,6 +40,7 @@ class AuditEntry:
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+    mac: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +50,12 @@ class ChainCheck:
     entries: int
     broken_at: int | None = None  # the first entry whose hash does not hold
     reason: str = ""
+    problems: tuple[str, ...] = ()  # checkpoints, seals
+    signed: bool = False  # whether the entries' MACs were checked with the key
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.problems
 
 
 def entry_hash(
@@ -71,6 +81,7 @@ def append(con: Connection, username: str, action: str, target: str = "", **deta
     at = dt.datetime.now().replace(tzinfo=None)
     clean = json.loads(json.dumps(detail, default=str))  # what the database will give back
     digest = entry_hash(seq, at, username, action, target, clean, head.hash)
+    key = con.get_execution_options().get("amlwatch_audit_key")
     con.execute(
         insert(audit_log).values(
             seq=seq,
@@ -81,15 +92,21 @@ def append(con: Connection, username: str, action: str, target: str = "", **deta
             detail=clean,
             prev_hash=head.hash,
             hash=digest,
+            mac=signing.mac(key, digest) if key else None,
         )
     )
     con.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
     return seq
 
 
-def verify(store: CaseStore, batch: int = 5000) -> ChainCheck:
+def verify(store: CaseStore, checkpoints: Path | None = None, batch: int = 5000) -> ChainCheck:
     """Recompute the chain from the first entry (after a retention purge, from the last
-    entry purged: the anchor); the first entry that does not hold."""
+    entry purged: the anchor), check each entry's MAC with the store's audit key, the chain's
+    head against every checkpoint of the `checkpoints` file and the seals of the cases, their
+    events and the users; the first entry that does not hold and every other problem."""
+    key = store.audit_key
+    marks, problems = signing.read_checkpoints(checkpoints) if checkpoints else ([], [])
+    signed_from = next((m.seq for m in marks if m.kind == signing.KEY_CREATED), None)
     previous, expected_seq, count = GENESIS, 1, 0
     with store.read() as con:
         head = con.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
@@ -97,6 +114,8 @@ def verify(store: CaseStore, batch: int = 5000) -> ChainCheck:
         if anchor is not None:
             previous, expected_seq = anchor.hash, anchor.seq + 1
         last_seq = expected_seq - 1
+        seen_signed = False
+        hashes = {m.seq: "" for m in marks}  # the hashes of the checkpointed entries
         while True:
             rows = con.execute(
                 select(audit_log)
@@ -108,19 +127,84 @@ def verify(store: CaseStore, batch: int = 5000) -> ChainCheck:
                 break
             for row in rows:
                 count += 1
-                if row.seq != expected_seq:
-                    return ChainCheck(count, expected_seq, f"entry {expected_seq} is missing")
-                if row.prev_hash != previous:
-                    return ChainCheck(count, row.seq, "does not follow the entry before it")
-                recomputed = entry_hash(
-                    row.seq, row.at, row.username, row.action, row.target, row.detail, previous
-                )
-                if recomputed != row.hash:
-                    return ChainCheck(count, row.seq, "its content does not match its hash")
+                broken = _broken(row, expected_seq, previous)
+                if broken is None and key is not None:
+                    broken = _unsigned(row, key, seen_signed, signed_from)
+                if broken is not None:
+                    at = (
+                        expected_seq if row.seq != expected_seq else row.seq
+                    )  # a gap: the first missing
+                    return ChainCheck(count, at, broken, tuple(problems), key is not None)
+                seen_signed = seen_signed or row.mac is not None
+                if row.seq in hashes:
+                    hashes[row.seq] = row.hash
                 previous, expected_seq, last_seq = row.hash, row.seq + 1, row.seq
-    if head.seq != expected_seq - 1 or head.hash != previous:
-        return ChainCheck(count, expected_seq, "entries after the last one were removed")
-    return ChainCheck(count)
+        if head.seq != expected_seq - 1 or head.hash != previous:
+            reason = "entries after the last one were removed"
+            return ChainCheck(count, expected_seq, reason, tuple(problems), key is not None)
+        if key is None and seen_signed:
+            problems.append("the entries are signed but no audit key is configured to check them")
+        floor = anchor.seq if anchor is not None else 0
+        for mark in marks:
+            problems += _checkpoint_problems(mark, key, head.seq, floor, hashes.get(mark.seq))
+        from amlwatch.cases import seals  # seals append entries: they import this module
+
+        purged = _purged_cases(con)
+        problems += seals.check(con, purged, required=signed_from is not None)
+    return ChainCheck(count, None, "", tuple(problems), key is not None)
+
+
+def _broken(row: Any, expected_seq: int, previous: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"entry {expected_seq} is missing"
+    if row.prev_hash != previous:
+        return "does not follow the entry before it"
+    recomputed = entry_hash(
+        row.seq, row.at, row.username, row.action, row.target, row.detail, previous
+    )
+    if recomputed != row.hash:
+        return "its content does not match its hash"
+    return None
+
+
+def _unsigned(row: Any, key: bytes, seen_signed: bool, signed_from: int | None) -> str | None:
+    if row.mac is None:
+        if seen_signed or (signed_from is not None and row.seq > signed_from):
+            return "it is not signed: its MAC was removed, or it was written without the key"
+        return None
+    if not hmac.compare_digest(signing.mac(key, row.hash), row.mac):
+        return "its MAC does not match: changed and re-chained, or forged"
+    return None
+
+
+def _checkpoint_problems(
+    mark: signing.Checkpoint, key: bytes | None, head_seq: int, floor: int, found: str | None
+) -> list[str]:
+    where = f"checkpoint of {mark.at} (line {mark.line}, entry {mark.seq})"
+    if key is not None and not mark.holds(key):
+        return [f"{where} is forged: its MAC does not match"]
+    if mark.seq > head_seq:
+        return [f"entries {head_seq + 1}–{mark.seq} were removed: the {where} saw them"]
+    if mark.seq > floor and found != mark.hash:
+        return [f"entry {mark.seq} is not the one the {where} recorded"]
+    return []
+
+
+def _purged_cases(con: Connection) -> set[int]:
+    """The cases a retention purge removed (their events and seals may be gone)."""
+    rows = con.execute(
+        select(audit_log.c.detail).where(audit_log.c.action == "retention purge")
+    ).scalars()
+    return {int(i) for detail in rows for i in (detail or {}).get("case_ids", [])}
+
+
+def checkpoint(store: CaseStore, path: Path, kind: str = signing.CHECKPOINT) -> str:
+    """Append the chain's head to the checkpoint file; the line (to print for the record)."""
+    if store.audit_key is None:
+        raise ValueError("no audit key: create it with `amlwatch audit init-key`")
+    with store.read() as con:
+        head = con.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
+    return signing.append_checkpoint(path, store.audit_key, int(head.seq), str(head.hash), kind)
 
 
 def entries(
@@ -129,9 +213,14 @@ def entries(
     before: int | None = None,
     action: str | None = None,
     username: str | None = None,
+    without_cases: bool = False,
 ) -> list[AuditEntry]:
-    """Newest entries first, optionally before a sequence number and of one action / user."""
+    """Newest entries first, optionally before a sequence number and of one action / user;
+    `without_cases`: none about a case or a snooze (what an administrator may read)."""
     query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if without_cases:
+        for prefix in ("case:", "snooze:"):
+            query = query.where(audit_log.c.target.not_like(f"{prefix}%"))
     if before is not None:
         query = query.where(audit_log.c.seq < before)
     if action:

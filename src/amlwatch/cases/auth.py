@@ -15,18 +15,38 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-# scrypt cost: 16 MiB and ~50 ms a hash here; raise N on faster machines
-_N, _R, _P, _LEN = 2**14, 8, 1, 32
+# scrypt cost: one of OWASP's equivalent settings (N=2^17 r=8 p=1 … N=2^15 r=8 p=3), this
+# one 32 MiB and ~0.5 s a hash here: a burst of logins cannot take the machine's memory.
+# A stored hash of a lower cost is upgraded at the next successful login.
+COST = {"n": 2**15, "r": 8, "p": 3}
+_LEN = 32
 MIN_PASSWORD = 12
-LOCK_AFTER = 5  # failed logins in a row
-LOCK_FOR = dt.timedelta(minutes=15)
+LOCK_AFTER = 5  # failed logins in a row from one address (per account), then a pause
+LOCK_FOR = dt.timedelta(minutes=15)  # the first pause; it doubles with every further one
+LOCK_MAX = dt.timedelta(hours=4)
+ADDRESS_LIMIT = 30  # failed logins from one address (any accounts) before it pauses
+
+
+def set_cost(n: int, r: int, p: int) -> None:
+    """The scrypt cost of new hashes (tests lower it to spare time; never in production)."""
+    COST.update(n=n, r=r, p=p)
 
 
 def hash_password(password: str) -> str:
     """`scrypt$N$r$p$salt$hash` of the password."""
+    n, r, p = COST["n"], COST["r"], COST["p"]
     salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_LEN)
-    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(key)])
+    key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=_LEN, maxmem=2**27)
+    return "$".join(["scrypt", str(n), str(r), str(p), _b64(salt), _b64(key)])
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a stored hash is of a lower cost than new hashes get."""
+    try:
+        _, n, r, p, _, _ = stored.split("$")
+        return int(n) * int(r) * int(p) < COST["n"] * COST["r"] * COST["p"]
+    except ValueError:
+        return True
 
 
 def check_password(password: str, stored: str) -> bool:
@@ -45,7 +65,7 @@ def check_password(password: str, stored: str) -> bool:
         r=int(r),
         p=int(p),
         dklen=len(expected),
-        maxmem=2**26,
+        maxmem=2**27,
     )
     return hmac.compare_digest(got, expected)
 

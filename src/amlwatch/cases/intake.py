@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amlwatch.cases import repository as repo
+from amlwatch.cases import snooze_rows
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.snapshot import digest, encode
 from amlwatch.cases.store import CaseStore
@@ -90,7 +91,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
             }
             case = repo.case_by_alert(con, str(a["alert_id"]))
             if case is None:
-                snoozed = repo.active_snooze(
+                snoozed = snooze_rows.active_snooze(
                     con, metrics["customer_id"], metrics["rule_code"], scan_date
                 )
                 case_id = repo.insert_case(

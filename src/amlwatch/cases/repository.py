@@ -11,18 +11,18 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from amlwatch.cases import seals
 from amlwatch.cases.tables import (
     case_events,
     case_snapshots,
     cases,
     dismissal_reasons,
     review_settings,
-    snoozes,
     user_branches,
     users,
     web_sessions,
 )
-from amlwatch.models import Case, CaseEvent, CaseState, Role, Snooze, User
+from amlwatch.models import Case, CaseEvent, CaseState, Role, User
 
 # --- cases ---------------------------------------------------------------------------------
 
@@ -58,7 +58,12 @@ def to_case(row: Any) -> Case:
 _CASE_FIELDS = [f.name for f in fields(Case)]
 
 
+MAX_ID = 2**31 - 1  # the id columns' range (PostgreSQL INTEGER): beyond it nothing exists
+
+
 def case_by_id(con: Connection, case_id: int) -> Case | None:
+    if not 0 < case_id <= MAX_ID:
+        return None
     row = con.execute(select(cases).where(cases.c.id == case_id)).first()
     return to_case(row) if row is not None else None
 
@@ -161,7 +166,7 @@ def add_event(
     level: int | None = None,
     **detail: Any,
 ) -> None:
-    con.execute(
+    inserted = con.execute(
         insert(case_events).values(
             case_id=case_id,
             at=dt.datetime.now(),
@@ -173,6 +178,7 @@ def add_event(
             detail=detail,
         )
     )
+    seals.seal_case_event(con, int(inserted.inserted_primary_key[0]), username)  # type: ignore[index]
 
 
 def case_history(con: Connection, case_id: int) -> list[CaseEvent]:
@@ -212,6 +218,8 @@ def add_snapshot(
 
 def snapshot(con: Connection, case_id: int, version: int) -> tuple[str, Any] | None:
     """(digest, encoded content) of one version."""
+    if not (0 < case_id <= MAX_ID and 0 < version <= MAX_ID):
+        return None
     row = con.execute(
         select(case_snapshots.c.digest, case_snapshots.c.content).where(
             and_(case_snapshots.c.case_id == case_id, case_snapshots.c.version == version)
@@ -243,6 +251,9 @@ def _user(con: Connection, row: Any) -> User:
         role=Role(row.role),
         branches=frozenset(branches),
         active=bool(row.active),
+        must_change_password=bool(row.must_change_password),
+        password_reset_by=row.password_reset_by,
+        password_reset_at=row.password_reset_at,
     )
 
 
@@ -251,6 +262,8 @@ def user_row(con: Connection, username: str) -> Any:
 
 
 def user_by_id(con: Connection, user_id: int) -> User | None:
+    if not 0 < user_id <= MAX_ID:
+        return None
     row = con.execute(select(users).where(users.c.id == user_id)).first()
     return _user(con, row) if row is not None else None
 
@@ -285,11 +298,15 @@ def insert_user(
             created_at=dt.datetime.now(),
         )
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    user_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    seals.seal_user(con, user_id)
+    return user_id
 
 
 def update_user(con: Connection, user_id: int, **values: Any) -> None:
     con.execute(update(users).where(users.c.id == user_id).values(**values))
+    if set(values) - set(seals.LOGIN_BOOKKEEPING):  # a decision about the user: sealed
+        seals.seal_user(con, user_id)
 
 
 def set_branches(con: Connection, user_id: int, branches: Collection[str]) -> None:
@@ -298,6 +315,7 @@ def set_branches(con: Connection, user_id: int, branches: Collection[str]) -> No
         con.execute(
             insert(user_branches), [{"user_id": user_id, "branch_code": b} for b in branches]
         )
+    seals.seal_user(con, user_id)
 
 
 def insert_session(con: Connection, token_hash: str, user_id: int, csrf: str) -> None:
@@ -362,52 +380,3 @@ def put_setting(con: Connection, key: str, value: Any) -> None:
     )
     if updated.rowcount == 0:
         con.execute(insert(review_settings).values(key=key, value=value))
-
-
-def to_snooze(row: Any) -> Snooze:
-    return Snooze(
-        id=row.id,
-        customer_id=row.customer_id,
-        rule_code=row.rule_code,
-        until=row.until,
-        reason=row.reason,
-        requested_by=row.requested_by,
-        approved_by=row.approved_by,
-        state=row.state,
-        branch_code=row.branch_code,
-    )
-
-
-def insert_snooze(con: Connection, **values: Any) -> int:
-    result = con.execute(insert(snoozes).values(created_at=dt.datetime.now(), **values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-
-def snooze_by_id(con: Connection, snooze_id: int) -> Snooze | None:
-    row = con.execute(select(snoozes).where(snoozes.c.id == snooze_id)).first()
-    return to_snooze(row) if row is not None else None
-
-
-def update_snooze(con: Connection, snooze_id: int, **values: Any) -> None:
-    con.execute(update(snoozes).where(snoozes.c.id == snooze_id).values(**values))
-
-
-def find_snoozes(con: Connection, branches: Collection[str] | None) -> list[Snooze]:
-    query = select(snoozes).order_by(snoozes.c.id.desc())
-    if branches is not None:
-        query = query.where(snoozes.c.branch_code.in_(sorted(branches)))
-    return [to_snooze(r) for r in con.execute(query)]
-
-
-def active_snooze(con: Connection, customer_id: str, rule_code: str, day: dt.date) -> bool:
-    found = con.execute(
-        select(snoozes.c.id).where(
-            and_(
-                snoozes.c.customer_id == customer_id,
-                snoozes.c.rule_code == rule_code,
-                snoozes.c.state == "active",
-                snoozes.c.until >= day,
-            )
-        )
-    ).first()
-    return found is not None

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, not_, or_, select
 
+from amlwatch.cases import seals
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.notices import notices
 from amlwatch.cases.store import CaseStore
@@ -195,6 +196,7 @@ def purge(store: CaseStore, cutoff: dt.date, by: str, **warehouse_counts: int) -
                 )
             )
         con.execute(delete(retention_gate))
+        resealed = seals.seal_missing(con, by)  # what kept records' purged seals covered
         audit(
             con,
             by,
@@ -202,6 +204,8 @@ def purge(store: CaseStore, cutoff: dt.date, by: str, **warehouse_counts: int) -
             "case store",
             cutoff=cutoff,
             removed=found.counts(),
+            case_ids=found.case_ids,
+            resealed=resealed,
             held={reason: len(what) for reason, what in found.held.items()},
             warehouse=warehouse_counts,
         )

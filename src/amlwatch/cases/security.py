@@ -64,6 +64,8 @@ def round_actors(history: Sequence[CaseEvent]) -> set[str]:
             actors = {event.username}
         elif event.action in ("approved level", "approved"):
             actors.add(event.username)
+        elif event.action == "report failed":  # that approval was undone: it may be retried
+            actors.discard(event.username)
         elif event.action == "sent back":
             actors = set()
     return actors
@@ -110,9 +112,3 @@ def enforce_user_reader(actor: User) -> None:
 
 def enforce_admin(actor: User) -> None:
     require(actor, Role.ADMIN)
-
-
-def enforce_password_change(actor: User, user_id: int) -> None:
-    """Users change their own password; administrators reset anyone's."""
-    if actor.role is not Role.ADMIN and actor.id != user_id:
-        raise Forbidden("无权修改他人密码 / not allowed")

@@ -27,10 +27,18 @@ class CaseStore:
     starts (`BEGIN IMMEDIATE`), so two writers queue instead of failing on a lock upgrade.
     A writer that still finds the store locked after `lock_timeout_s`, or a store that cannot
     be reached, raises a transient error (`CaseStoreLocked`, `CaseStoreUnavailable`).
+    `audit_key` (kept outside the store) MACs every audit entry its writes append.
     """
 
-    def __init__(self, url: str, migrate: bool = True, lock_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        migrate: bool = True,
+        lock_timeout_s: float = 30.0,
+        audit_key: bytes | None = None,
+    ) -> None:
         self.url = url
+        self.audit_key = audit_key  # MACs the audit entries this store's writes append
         self.engine: Engine = create_engine(url)
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
@@ -48,7 +56,10 @@ class CaseStore:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction, committed on leaving, rolled back on an exception."""
-        with transient_errors(), self.engine.execution_options(amlwatch_write=True).begin() as con:
+        options = self.engine.execution_options(
+            amlwatch_write=True, amlwatch_audit_key=self.audit_key
+        )
+        with transient_errors(), options.begin() as con:
             yield con
 
     @contextmanager

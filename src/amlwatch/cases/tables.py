@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from amlwatch.cases.store import metadata
@@ -30,6 +31,35 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", DateTime),
     Column("created_at", DateTime, nullable=False),
+    # an administrator reset the password: the user must change it at the next login
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
+    Column("password_reset_by", String(64)),
+    Column("password_reset_at", DateTime),
+)
+# four eyes on access: a change giving sight of cases waits for a second administrator
+user_changes = Table(
+    "user_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # create | branches | activate | password
+    Column("payload", JSON, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | approved | rejected
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+)
+# failed logins per account and client address ("u:<name>|<address>") and per address
+# ("a:<address>"): the throttle that slows guessing without locking the account for everyone
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locks", Integer, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("locked_until", DateTime),
 )
 user_branches = Table(
     "user_branches",
@@ -142,6 +172,7 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("mac", String(64)),  # HMAC of the hash with the audit key (outside the database)
 )
 # the chain's head, one row: appends lock it, so concurrent appends queue
 audit_head = Table(

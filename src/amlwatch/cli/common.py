@@ -138,6 +138,7 @@ def main(
     ] = False,
 ) -> None:
     """amlwatch — 反洗钱交易监测 / AML transaction monitoring."""
+    wiring.owner_only()  # what the commands create is the OS user's only
 
 
 users_app = typer.Typer(help="审查系统用户 / users of the review app", no_args_is_help=True)

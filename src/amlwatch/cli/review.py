@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from amlwatch import wiring
 from amlwatch.cli.common import (
@@ -41,7 +42,13 @@ def web(
     bind, listen = host or settings.web_host, port or settings.web_port
     console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
     if workers == 1:
-        uvicorn.run(web_app(db, settings), host=bind, port=listen, log_level="warning")
+        uvicorn.run(
+            web_app(db, settings),
+            host=bind,
+            port=listen,
+            log_level="warning",
+            server_header=False,  # no banner naming the server software
+        )
         return
     if db is not None:
         os.environ["AMLWATCH_DB"] = str(db)  # the worker processes read their settings
@@ -52,6 +59,7 @@ def web(
         port=listen,
         workers=workers,
         log_level="warning",
+        server_header=False,
     )
 
 
@@ -69,32 +77,73 @@ def create_admin(
     password = (secret.get_secret_value() if secret else "") or typer.prompt(
         "密码 / password (12+ characters, 3 kinds)", hide_input=True, confirmation_prompt=True
     )
+    from amlwatch.stages.audit_trail import init_key
+
     try:
+        # the key first: the trail is signed from its first entry (an existing key is kept)
+        key = None if wiring.audit_key(db) is not None else init_key(db, username)
         with wiring.open_review(db) as review:
             user = review.bootstrap_admin(username, name, password)
     except Exception as error:
         fail(error)
     console.print(f"administrator {user.username} created; start the app with `amlwatch web`")
+    if key is not None:
+        console.print(f"audit key created: {key} (keep it out of the database's backups)")
 
 
 @audit_app.command("verify")
 def audit_verify(db: DbOpt = None) -> None:
-    """校验审计日志哈希链 / Check the audit log's hash chain; exit 1 if it is broken."""
-    from amlwatch.cases.audit import verify
+    """校验审计日志 / Check the audit trail: hash chain, MACs, checkpoints and the seals of
+    cases, case events and users; exit 1 naming every problem found."""
+    from amlwatch.stages.audit_trail import check as verify
 
-    store = wiring.case_store(db)
     try:
-        check = verify(store)
-    finally:
-        store.close()
+        check = verify(db)
+    except Exception as error:
+        fail(error)
     if check.ok:
-        console.print(f"audit chain intact: {check.entries:,} entries")
+        how = "signed, MACs checked" if check.signed else "NOT signed: `amlwatch audit init-key`"
+        console.print(f"audit chain intact: {check.entries:,} entries ({how})")
         return
-    err.print(
-        f"[red]audit chain broken at entry {check.broken_at}: {check.reason} "
-        f"({check.entries:,} entries read)[/]"
-    )
+    if check.broken_at is not None:
+        err.print(
+            f"[red]audit chain broken at entry {check.broken_at}: {escape(check.reason)} "
+            f"({check.entries:,} entries read)[/]"
+        )
+    for problem in check.problems:
+        err.print(f"[red]{escape(problem)}[/]", soft_wrap=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("init-key")
+def audit_init_key(db: DbOpt = None) -> None:
+    """创建审计密钥 / Create the audit key (a file of mode 0600, outside the case store): every
+    audit entry from now on is MAC'd with it; seals what exists and takes the first checkpoint.
+    Keep the key file out of the database's backups and its host's other users' reach."""
+    import getpass
+
+    from amlwatch.stages.audit_trail import init_key
+
+    try:
+        path = init_key(db, getpass.getuser())
+    except Exception as error:
+        fail(error)
+    console.print(f"audit key created: {path}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(db: DbOpt = None) -> None:
+    """审计检查点 / Record the chain's head in the checkpoint file (the nightly run does it
+    after every night) and print it, for a paper record."""
+    from amlwatch.stages.audit_trail import take_checkpoint
+
+    try:
+        line = take_checkpoint(db)
+    except Exception as error:
+        fail(error)
+    if line is None:
+        fail(ValueError("没有审计密钥 / no audit key: `amlwatch audit init-key` first"))
+    typer.echo(line)  # as the file holds it (tabs), for a paper record
 
 
 @cases_app.command("open")
@@ -126,6 +175,7 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
     from amlwatch.stages.work_report import Period, write_work_report
     from amlwatch.web import create_app
 
+    wiring.owner_only()
     settings = settings or wiring.settings()
     review = wiring.review_for(wiring.case_store(db, settings), settings)
 

@@ -8,11 +8,13 @@ carries the session's CSRF token; cookies are HttpOnly, SameSite=Strict and Secu
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,6 +33,7 @@ from amlwatch.web import present
 from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value, uploads
 from amlwatch.web.site import (
     ActionLister,
+    MustChangePassword,
     NotLoggedIn,
     ReportMaker,
     Site,
@@ -40,6 +43,7 @@ from amlwatch.web.site import (
 
 HERE = Path(__file__).parent
 
+logger = logging.getLogger(__name__)
 _STATUS = {
     NotFound: 404,
     Forbidden: 403,
@@ -56,6 +60,18 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",  # monitoring results stay out of shared caches
 }
+
+
+def _secure(request: Request, response: Response) -> None:
+    """The security headers, on every answer; HSTS when the browser came over HTTPS (also
+    behind a proxy that says so)."""
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    if https:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "server" in response.headers:
+        del response.headers["server"]
 
 
 def create_app(
@@ -103,8 +119,7 @@ def create_app(
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        _secure(request, response)
         return response
 
     @app.exception_handler(NotLoggedIn)
@@ -113,15 +128,45 @@ def create_app(
             return RedirectResponse("/login?" + urlencode({"next": request.url.path}), 303)
         return HTMLResponse("请先登录 / log in first", 401)
 
+    @app.exception_handler(MustChangePassword)
+    async def _change_password_first(request: Request, _: MustChangePassword) -> Response:
+        if request.method == "GET":
+            return RedirectResponse("/account", 303)
+        return HTMLResponse("请先修改密码 / change your password first", 403)
+
     @app.exception_handler(CaseError)
     async def _case_error(request: Request, error: CaseError) -> Response:
         status = _STATUS.get(type(error), 400)
         user = None
         try:
             user, csrf = await run_in_threadpool(site.current, request)
-        except NotLoggedIn:
+        except (NotLoggedIn, MustChangePassword):
             csrf = ""
+        if user is not None and status in (403, 404):  # probes of what one may not see
+            await run_in_threadpool(
+                review.record_refused, user, request.method, request.url.path, status
+            )
         return site.render(request, "error.html", user, csrf, status=status, message=str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, error: RequestValidationError) -> Response:
+        return site.render(
+            request, "error.html", None, status=400, message="请求参数无效 / bad request"
+        )
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, error: Exception) -> Response:
+        # outside the middleware: the security headers are set here
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        response = site.render(
+            request,
+            "error.html",
+            None,
+            status=500,
+            message="系统内部错误，已记录；请稍后重试或联系系统管理员 / internal error",
+        )
+        _secure(request, response)
+        return response
 
     for area in (auth, cases, large_value, dashboard, uploads, audit, admin):
         area.register(site)

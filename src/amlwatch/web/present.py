@@ -71,6 +71,21 @@ FILTERS = {
     "percent": percent,
     "hours": hours,
 }
+# what `?done=` may say after a redirect: a known code's words, nothing else (no page
+# shows text a link carries)
+FLASH = {
+    "start": "已开始审查", "dismiss": "已排除", "propose": "已提交审批", "approve": "已批准",
+    "send-back": "已退回", "generate": "报告已生成", "submitted": "已登记报送",
+    "snooze": "已申请暂停监测", "created": "用户已创建", "reason": "排除原因已保存",
+    "settings": "设置已保存", "uploaded": "已登记上报",
+    "active": "已处理（启用须另一名管理员批准）",
+    "password": "已处理（用户须在下次登录时修改；涉及案件权限的须另一名管理员批准）",
+    "branches": "已处理（扩大查看范围须另一名管理员批准）",
+    "unlock": "登录暂停已解除", "reject": "已驳回",
+    "requested": "已提交，待另一名管理员批准后生效", "access-approve": "已批准，变更已生效",
+    "access-reject": "已驳回该变更",
+}  # fmt: skip
+
 GLOBALS = {
     "STATE_NAMES": {str(k): v for k, v in STATE_NAMES.items()},
     "ROLE_NAMES": {str(k): v for k, v in ROLE_NAMES.items()},

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from amlwatch.cases import Review
 from amlwatch.cases.exceptions import Forbidden, InvalidInput
 from amlwatch.models import User
+from amlwatch.web.present import FLASH
 
 SESSION_COOKIE = "amlw_session"
 LOGIN_CSRF_COOKIE = "amlw_login"
@@ -37,6 +38,13 @@ PostBody = Callable[..., Response]
 
 class NotLoggedIn(Exception):
     """No live session."""
+
+
+class MustChangePassword(Exception):
+    """The session's password was set by an administrator: nothing before it is changed."""
+
+
+PASSWORD_PATHS = frozenset({"/account", "/account/password", "/logout"})
 
 
 @dataclass(slots=True)
@@ -71,6 +79,8 @@ class Site:
         found = self.review.session(token) if token else None
         if found is None:
             raise NotLoggedIn
+        if found[0].must_change_password and request.url.path not in PASSWORD_PATHS:
+            raise MustChangePassword  # an administrator set it: only the owner may go on
         return found
 
     @staticmethod
@@ -111,7 +121,7 @@ class Site:
                 "user": user,
                 "csrf": csrf,
                 "today": self.review.today(),
-                "flash": request.query_params.get("done"),
+                "flash": FLASH.get(request.query_params.get("done", "")),
                 "calendar_notice": self.review.calendar_notice() if user else None,
                 "overdue": self._overdue(user),
                 **context,

@@ -19,12 +19,13 @@ from amlwatch.cases.usecases.base import (
 )
 from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
 from amlwatch.cases.usecases.oversight import Dashboard, Oversight
+from amlwatch.cases.usecases.reporting import Reporting
 from amlwatch.cases.usecases.sessions import Sessions
 from amlwatch.cases.usecases.snoozes import Snoozes
 from amlwatch.cases.usecases.users import Users
 
 
-class Review(Sessions, Users, Decisions, Snoozes, Oversight):
+class Review(Sessions, Users, Decisions, Reporting, Snoozes, Oversight):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
 
 

@@ -53,6 +53,7 @@ class ReviewBase:
         review_levels: approval levels (2: liaison + approver; 3: 初审 / 复审 / 终审); the
             store's own setting, once an administrator has set one, wins.
         session_timeout: idle time after which a session ends.
+        session_lifetime: time after login at which a session ends however busy.
         today: the clock (tests move it).
         is_provisional: whether a day is judged by the provisional calendar.
         calendar_notice: the warning that next year's schedule is not loaded (or None).
@@ -65,6 +66,7 @@ class ReviewBase:
         crime_types: Mapping[str, str],
         review_levels: int = 2,
         session_timeout: dt.timedelta = dt.timedelta(minutes=30),
+        session_lifetime: dt.timedelta = dt.timedelta(hours=12),
         today: Callable[[], dt.date] = dt.date.today,
         is_provisional: Callable[[dt.date], bool] = lambda day: False,
         calendar_notice: Callable[[], str | None] = lambda: None,
@@ -76,6 +78,7 @@ class ReviewBase:
         self.crime_types = dict(crime_types)
         self.default_levels = review_levels
         self.session_timeout = session_timeout
+        self.session_lifetime = session_lifetime
         self.today = today
 
     def case_of_alert(self, alert_id: str) -> Case | None:

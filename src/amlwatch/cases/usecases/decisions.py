@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,17 +22,17 @@ from amlwatch.cases.security import (
     visible_case,
 )
 from amlwatch.cases.snapshot import decode
+from amlwatch.cases.text import checked
 from amlwatch.cases.usecases.base import (
     DIRECTIONS,
     MIN_TEXT,
     OPEN_STATES,
-    SYSTEM,
     URGENCY,
     Deadline,
     ReviewBase,
     wrong_state,
 )
-from amlwatch.cases.usecases.signoff import signoff_of, system_draft
+from amlwatch.cases.usecases.signoff import system_draft
 from amlwatch.models import (
     REPORT_DUE_WORKING_DAYS,
     Case,
@@ -42,7 +42,6 @@ from amlwatch.models import (
     User,
     draft_problem,
 )
-from amlwatch.printed import SignLine
 
 RECEIPT_STATES = {
     "accepted": CaseState.ACCEPTED,
@@ -163,7 +162,7 @@ class Decisions(ReviewBase):
     def dismiss(self, actor: User, case_id: int, reason: str, text: str) -> Case:
         """Dismiss with a reason from the maintained list and an explanation."""
         require(actor, Role.LIAISON)
-        text = text.strip()
+        text = checked(text, "reason")
         with self.store.read() as con:
             codes = {code for code, _, _ in repo.reasons(con)}
         if reason not in codes:
@@ -199,13 +198,11 @@ class Decisions(ReviewBase):
         reporting direction (DORP). An urgent report (DETR 02) says why, goes to the PBOC
         branch or the police too (DORP 02–04) and is due the day it is approved."""
         require(actor, Role.LIAISON)
-        stcb, aosp = stcb.strip(), aosp.strip()
+        stcb, aosp = checked(stcb, "stcb"), checked(aosp, "aosp")
         if not stcb or not aosp:
             raise InvalidInput(
                 "须填写可疑交易特征描述(STCB)和疑点分析(AOSP) / STCB and AOSP needed"
             )
-        if len(stcb) > 4000 or len(aosp) > 4000:
-            raise InvalidInput("描述过长（每项不超过 4000 字）/ at most 4000 characters each")
         chosen = sorted(set(crime_types))
         if not chosen or any(c not in self.crime_types for c in chosen):
             raise InvalidInput("请选择疑似涉罪类型 / choose suspected-crime types (spec 10.6)")
@@ -213,7 +210,7 @@ class Decisions(ReviewBase):
             raise InvalidInput("报告紧急程度为 01 或 02 / urgency 01 or 02")
         if direction not in DIRECTIONS:
             raise InvalidInput("报送方向为 01–04 / direction (DORP) 01-04")
-        urgent_reason = urgent_reason.strip()
+        urgent_reason = checked(urgent_reason, "urgent_reason")
         if urgency == "02" and len(urgent_reason) < MIN_TEXT:
             raise InvalidInput(f"特别紧急须说明理由（至少 {MIN_TEXT} 字）/ say why it is urgent")
         if urgency == "02" and direction == "01":
@@ -255,6 +252,7 @@ class Decisions(ReviewBase):
         """One approval level (复审, 终审); the last one confirms the case and sets its due
         date. Each level must be a different person from every earlier level."""
         require(actor, Role.APPROVER)
+        note = checked(note, "note")
         levels = self.review_levels()
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
@@ -277,7 +275,7 @@ class Decisions(ReviewBase):
                     CaseState.PROPOSED,
                     "approved level",
                     values={"level": level},
-                    detail={"note": note.strip()},
+                    detail={"note": note},
                     level=level,
                 )
             today = self.today()
@@ -297,13 +295,14 @@ class Decisions(ReviewBase):
                     "due_date": due,
                     "decided_at": dt.datetime.now(),
                 },
-                detail={"note": note.strip(), "due": due.isoformat()},
+                detail={"note": note, "due": due.isoformat()},
                 level=level,
             )
 
     def send_back(self, actor: User, case_id: int, reason: str) -> Case:
         require(actor, Role.APPROVER)
-        if len(reason.strip()) < MIN_TEXT:
+        reason = checked(reason, "reason")
+        if len(reason) < MIN_TEXT:
             raise InvalidInput(f"退回原因至少 {MIN_TEXT} 字 / explain in {MIN_TEXT}+ characters")
         return self._move(
             actor,
@@ -312,97 +311,5 @@ class Decisions(ReviewBase):
             CaseState.IN_REVIEW,
             "sent back",
             values={"level": 0},
-            detail={"reason": reason.strip()},
+            detail={"reason": reason},
         )
-
-    def report_material(
-        self, actor: User, case_id: int
-    ) -> tuple[Case, dict[str, Any], list[SignLine]]:
-        """An approved case, the evidence version it was approved on and its sign-off (the
-        liaison who proposed it, each approval level with name, date and note), for its
-        report."""
-        require(actor, Role.APPROVER)
-        with self.store.read() as con:
-            case = visible_case(con, actor, case_id)
-            if case.state not in (
-                CaseState.APPROVED,
-                CaseState.REPORT_GENERATED,
-                CaseState.CORRECTION_REQUESTED,
-                CaseState.REJECTED,
-            ):
-                raise WrongState(wrong_state(case, "generate its report"))
-            snap = repo.snapshot(con, case.id, case.review_version or case.snapshot_version)
-            assert snap is not None
-            signoff = signoff_of(con, repo.case_history(con, case.id))
-        return case, decode(snap[1]), signoff
-
-    def report_generated(
-        self, actor: User, case_id: int, report_name: str, files: Sequence[str]
-    ) -> Case:
-        require(actor, Role.APPROVER)
-        with self.store.write() as con:
-            case = visible_case(con, actor, case_id)
-            values: dict[str, Any] = {"report_name": report_name}
-            if case.state is CaseState.APPROVED:  # this round's first report
-                values |= {
-                    "report_times": case.report_times + 1,
-                    "first_report": case.first_report or report_name,
-                }
-            return self._transition(
-                con,
-                actor,
-                case,
-                case.state,
-                CaseState.REPORT_GENERATED,
-                "report generated",
-                values=values,
-                detail={"report": report_name, "files": list(files)},
-            )
-
-    def mark_submitted(self, actor: User, case_id: int) -> Case:
-        require(actor, Role.APPROVER)
-        return self._move(
-            actor,
-            case_id,
-            CaseState.REPORT_GENERATED,
-            CaseState.SUBMITTED,
-            "submitted",
-            values={"submitted_on": self.today()},
-        )
-
-    def apply_receipts(self, statuses: Mapping[str, str]) -> list[tuple[int, CaseState]]:
-        """Move submitted cases by their report file's receipt result (name → result)."""
-        moved = []
-        with self.store.write() as con:
-            for case in repo.cases_in_states(con, [CaseState.SUBMITTED]):
-                result = statuses.get(case.report_name or "")
-                target = RECEIPT_STATES.get(result or "")
-                if target is None:
-                    continue
-                repo.update_case(con, case.id, state=str(target), updated_at=dt.datetime.now())
-                repo.add_event(
-                    con,
-                    case.id,
-                    SYSTEM,
-                    "receipt",
-                    str(case.state),
-                    str(target),
-                    report=case.report_name,
-                    result=result,
-                )
-                audit(con, SYSTEM, "receipt applied", f"case:{case.id}", result=result)
-                moved.append((case.id, target))
-        return moved
-
-    def record_download(self, actor: User, what: str, target: str) -> None:
-        with self.store.write() as con:
-            audit(con, actor.username, "download", target, what=what)
-
-    def case_for_download(self, actor: User, case_id: int) -> Case:
-        """A case whose report this user may download."""
-        enforce_case_reader(actor)
-        with self.store.read() as con:
-            case = visible_case(con, actor, case_id)
-        if not case.report_name:
-            raise NotFound("尚未生成报告 / no report yet")
-        return case

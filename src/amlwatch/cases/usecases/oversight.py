@@ -81,7 +81,9 @@ class Oversight(ReviewBase):
         """The audit entries (newest first, filtered) and, when asked, the chain's check;
         the reading is itself audited."""
         enforce_audit_reader(actor)
-        rows = entries(self.store, limit, before, action, username)
+        # administrators see no case content, not even in the log of the decisions
+        admin = actor.role is Role.ADMIN
+        rows = entries(self.store, limit, before, action, username, without_cases=admin)
         checked = verify(self.store) if check else None
         with self.store.write() as con:
             audit(con, actor.username, "download", "audit", what="audit log view")
@@ -165,6 +167,12 @@ class Oversight(ReviewBase):
             [c for c in everything if c.approved_on and start <= c.approved_on <= end],
             reasons,
         )
+
+    def record_refused(self, actor: User, method: str, path: str, status: int) -> None:
+        """A request refused (403) or answered "no such thing" (404): who probed what. Only
+        the path (its ids), never a query string, so nothing a person typed is kept."""
+        with self.store.write() as con:
+            audit(con, actor.username, "request refused", path[:128], method=method, status=status)
 
     def upload_register(self, actor: User) -> list[FileRecord]:
         """The regulator files, newest first, for those who upload them (approvers) and

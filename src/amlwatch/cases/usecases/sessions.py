@@ -4,14 +4,16 @@ attempt, lockout after repeated failures, sessions that end when idle."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from amlwatch.cases import repository as repo
+from amlwatch.cases import throttle
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.auth import (
-    LOCK_AFTER,
-    LOCK_FOR,
+    COST,
     check_password,
     hash_password,
+    needs_rehash,
     new_session,
     token_digest,
 )
@@ -20,7 +22,25 @@ from amlwatch.cases.usecases.base import SYSTEM, ReviewBase
 from amlwatch.cases.usecases.users import DEFAULT_REASONS, create_user_row
 from amlwatch.models import Role, User
 
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+REFUSED = (
+    "用户名或密码错误，或尝试过于频繁请稍后再试 / wrong user name or password, or too many tries"
+)
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash of the current cost that no password matches: the work an unknown name costs."""
+    cost = (COST["n"], COST["r"], COST["p"])
+    if cost not in _DUMMY:
+        _DUMMY[cost] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY[cost]
+
+
+def masked_name(username: str) -> str:
+    """A login name that is no account's, as the audit log keeps it: people type passwords
+    into the name field."""
+    clean = "".join(c for c in username if c.isprintable())
+    return f"{clean[:2]}***（{len(username)} 字符）" if clean else "（空）"
 
 
 class Sessions(ReviewBase):
@@ -38,41 +58,44 @@ class Sessions(ReviewBase):
                     repo.put_reason(con, code, label, True)
             return user
 
-    def login(self, username: str, password: str) -> tuple[User, str, str]:
-        """Check the password; a new session's (user, cookie token, CSRF token). Failures
-        are audited and counted (committed before the refusal is raised); five in a row lock
-        the account for a while."""
+    def login(self, username: str, password: str, client: str = "") -> tuple[User, str, str]:
+        """Check the password; a new session's (user, cookie token, CSRF token), the user's
+        earlier sessions ended. Every refusal gives the same answer after the same scrypt
+        work (unknown, inactive, paused or wrong: a name cannot be told to exist); failures
+        are audited (an unknown name masked) and throttled per account and `client` address
+        (committed before the refusal is raised)."""
         now = dt.datetime.now()
-        refused = "用户名或密码错误 / wrong user name or password"
         with self.store.write() as con:
             row = repo.user_row(con, username)
-            failure = None
-            if row is None:
-                check_password(password, _DUMMY_HASH)  # same time whether or not the user exists
-                audit(con, username[:64], "login failed", "", reason="unknown user")
-                failure = refused
-            elif not row.active:
-                audit(con, row.username, "login failed", "", reason="inactive")
-                failure = refused
-            elif row.locked_until is not None and row.locked_until > now:
-                audit(con, row.username, "login failed", "", reason="locked")
-                failure = "账户已锁定，请稍后再试 / account locked, try again later"
-            elif not check_password(password, row.password_hash):
-                failed = row.failed_logins + 1
-                locked = now + LOCK_FOR if failed >= LOCK_AFTER else None
-                repo.update_user(
-                    con, row.id, failed_logins=0 if locked else failed, locked_until=locked
-                )
-                audit(con, row.username, "login failed", "", reason="password", locked=bool(locked))
-                failure = refused
+            waiting = throttle.paused(con, username, client, now)
+            stored = row.password_hash if row is not None else dummy_hash()
+            matches = check_password(password, stored)  # always: one timing for every answer
+            reason = (
+                "unknown user"
+                if row is None
+                else "inactive"
+                if not row.active
+                else "throttled"
+                if waiting
+                else None
+                if matches
+                else "password"
+            )
+            if reason is not None:
+                paused = throttle.failed(con, username, client, now) if not waiting else True
+                who = row.username if row is not None else masked_name(username)
+                audit(con, who, "login failed", "", reason=reason, client=client, paused=paused)
             else:
-                repo.update_user(con, row.id, failed_logins=0, locked_until=None)
+                throttle.succeeded(con, username, client)
+                if needs_rehash(row.password_hash):  # the cost was raised: upgrade the hash
+                    repo.update_user(con, row.id, password_hash=hash_password(password))
+                repo.delete_sessions(con, user_id=row.id)  # one live session a person
                 session = new_session()
                 repo.insert_session(con, session.token_hash, row.id, session.csrf)
-                audit(con, row.username, "login", "")
+                audit(con, row.username, "login", "", client=client)
                 user = repo.user_by_id(con, row.id)
-        if failure is not None:
-            raise LoginFailed(failure)
+        if reason is not None:
+            raise LoginFailed(REFUSED)
         assert user is not None
         return user, session.token, session.csrf
 
@@ -85,7 +108,8 @@ class Sessions(ReviewBase):
             user = repo.user_by_id(con, row.user_id) if row is not None else None
         if row is None or user is None:
             return None
-        if now - row.last_seen > self.session_timeout or not user.active:
+        idle = now - row.last_seen > self.session_timeout
+        if idle or now - row.created_at > self.session_lifetime or not user.active:
             with self.store.write() as con:
                 repo.delete_sessions(con, token_hash=digest)
                 audit(con, user.username, "session expired", "")

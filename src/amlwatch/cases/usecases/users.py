@@ -3,17 +3,20 @@ review levels. Every change is audited."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection
 
 from sqlalchemy import Connection
 
 from amlwatch.cases import repository as repo
+from amlwatch.cases import throttle
 from amlwatch.cases.audit import append as audit
-from amlwatch.cases.auth import hash_password, password_problem
+from amlwatch.cases.auth import check_password, hash_password, password_problem
 from amlwatch.cases.exceptions import InvalidInput, NotFound
-from amlwatch.cases.security import enforce_admin, enforce_password_change, enforce_user_reader
-from amlwatch.cases.usecases.base import ReviewBase
+from amlwatch.cases.security import enforce_admin, enforce_user_reader
+from amlwatch.cases.text import checked
+from amlwatch.cases.usecases.access import Access
 from amlwatch.models import Role, User
 
 DEFAULT_REASONS = (
@@ -28,7 +31,7 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
-class Users(ReviewBase):
+class Users(Access):
     """The administrator's work."""
 
     def users(self, actor: User) -> list[User]:
@@ -45,11 +48,16 @@ class Users(ReviewBase):
         password: str,
         branches: Collection[str] = (),
     ) -> User:
+        """A new user; one who will see cases starts inactive, until a second administrator
+        approves the request (four eyes on access)."""
         enforce_admin(actor)
         with self.store.write() as con:
             user = create_user_row(con, actor.username, username, display_name, role, password)
             if branches:
-                self._set_branches(con, actor, user, branches)
+                self._set_branches(con, actor, user, branches, at_once=True)
+            if self.needs_second_admin(role):
+                repo.update_user(con, user.id, active=False)
+                self._request(con, actor, user, "create", role=str(role))
             found = repo.user_by_id(con, user.id)
             assert found is not None
             return found
@@ -63,12 +71,24 @@ class Users(ReviewBase):
             self._set_branches(con, actor, user, branches)
 
     def _set_branches(
-        self, con: Connection, actor: User, user: User, branches: Collection[str]
+        self,
+        con: Connection,
+        actor: User,
+        user: User,
+        branches: Collection[str],
+        at_once: bool = False,
     ) -> None:
+        """Set a user's branches; more sight of cases (a branch added, or none: every
+        branch) waits for a second administrator unless `at_once` (a user not active yet)."""
         clean = sorted({b.strip() for b in branches if b.strip()})
         bad = [b for b in clean if not _BRANCH.match(b)]
         if bad:
             raise InvalidInput(f"机构代码无效 / bad branch codes: {', '.join(bad)}")
+        before = set(user.branches)
+        wider = (not clean and bool(before)) or not set(clean) <= before
+        if wider and not at_once and self.needs_second_admin(user.role):
+            self._request(con, actor, user, "branches", branches=clean)
+            return
         repo.set_branches(con, user.id, clean)
         audit(
             con,
@@ -87,6 +107,9 @@ class Users(ReviewBase):
             user = repo.user_by_id(con, user_id)
             if user is None:
                 raise NotFound("无此用户 / no such user")
+            if active and not user.active and self.needs_second_admin(user.role):
+                self._request(con, actor, user, "activate")
+                return
             repo.update_user(con, user_id, active=active)
             if not active:
                 repo.delete_sessions(con, user_id=user_id)
@@ -98,7 +121,11 @@ class Users(ReviewBase):
             )
 
     def reset_password(self, actor: User, user_id: int, password: str) -> None:
-        enforce_password_change(actor, user_id)
+        """An administrator sets another user's password: it works once, to log in and set
+        their own (the user is told who reset it and when); their sessions end."""
+        enforce_admin(actor)
+        if user_id == actor.id:
+            raise InvalidInput("请在“我的账户”中修改自己的密码（须输入当前密码）")
         problem = password_problem(password)
         if problem:
             raise InvalidInput(problem)
@@ -106,15 +133,60 @@ class Users(ReviewBase):
             user = repo.user_by_id(con, user_id)
             if user is None:
                 raise NotFound("无此用户 / no such user")
+            if self.needs_second_admin(user.role):  # else the admin could log in as them
+                hashed = hash_password(password)
+                self._request(con, actor, user, "password", password_hash=hashed, by=actor.username)
+                return
             repo.update_user(
                 con,
                 user_id,
                 password_hash=hash_password(password),
-                failed_logins=0,
-                locked_until=None,
+                must_change_password=True,
+                password_reset_by=actor.username,
+                password_reset_at=dt.datetime.now(),
             )
+            throttle.clear_account(con, user.username)
             repo.delete_sessions(con, user_id=user_id)
-            audit(con, actor.username, "password set", f"user:{user.username}")
+            audit(con, actor.username, "password reset", f"user:{user.username}")
+
+    def change_password(self, actor: User, current: str, password: str) -> None:
+        """A user changes their own password: the current one first (a session left open
+        on a desk does not give the account away)."""
+        problem = password_problem(password)
+        if problem:
+            raise InvalidInput(problem)
+        with self.store.write() as con:
+            row = repo.user_row(con, actor.username)
+            if row is None or not check_password(current, row.password_hash):
+                audit(con, actor.username, "password change refused", f"user:{actor.username}")
+                refused = True
+            else:
+                refused = False
+                if check_password(password, row.password_hash):
+                    raise InvalidInput("新密码不能与当前密码相同 / choose a new password")
+                repo.update_user(
+                    con,
+                    actor.id,
+                    password_hash=hash_password(password),
+                    must_change_password=False,
+                    password_reset_by=None,
+                    password_reset_at=None,
+                )
+                repo.delete_sessions(con, user_id=actor.id)
+                audit(con, actor.username, "password set", f"user:{actor.username}")
+        if refused:
+            raise InvalidInput("当前密码不正确 / the current password is wrong")
+
+    def unlock(self, actor: User, user_id: int) -> int:
+        """Lift the login pauses of an account (from every address); how many there were."""
+        enforce_admin(actor)
+        with self.store.write() as con:
+            user = repo.user_by_id(con, user_id)
+            if user is None:
+                raise NotFound("无此用户 / no such user")
+            lifted = throttle.clear_account(con, user.username)
+            audit(con, actor.username, "login pauses lifted", f"user:{user.username}", n=lifted)
+            return lifted
 
     def dismissal_reasons(self, active_only: bool = True) -> list[tuple[str, str, bool]]:
         with self.store.read() as con:
@@ -122,7 +194,7 @@ class Users(ReviewBase):
 
     def put_reason(self, actor: User, code: str, label: str, active: bool = True) -> None:
         enforce_admin(actor)
-        code, label = code.strip().upper(), label.strip()
+        code, label = code.strip().upper(), checked(label, "label")
         if not re.match(r"^[A-Z0-9]{1,16}$", code) or not label:
             raise InvalidInput("原因代码为 1–16 位字母数字，且须有说明 / code A-Z0-9 and a label")
         with self.store.write() as con:
@@ -151,14 +223,15 @@ def create_user_row(
 ) -> User:
     if not _USERNAME.match(username):
         raise InvalidInput("用户名须为小写字母开头的 3–64 位字母数字 / user name: a-z0-9_.-")
-    if not display_name.strip():
+    display_name = checked(display_name, "display_name")
+    if not display_name:
         raise InvalidInput("请填写姓名 / a display name is needed")
     problem = password_problem(password)
     if problem:
         raise InvalidInput(problem)
     if repo.user_row(con, username) is not None:
         raise InvalidInput(f"用户 {username} 已存在 / user exists")
-    user_id = repo.insert_user(con, username, display_name.strip(), role, hash_password(password))
+    user_id = repo.insert_user(con, username, display_name, role, hash_password(password))
     audit(con, by, "user created", f"user:{username}", role=str(role))
     user = repo.user_by_id(con, user_id)
     assert user is not None

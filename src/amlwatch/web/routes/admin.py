@@ -30,7 +30,17 @@ def register(site: Site) -> None:
             roles=list(Role),
             levels=review.review_levels(),
             reasons=review.dismissal_reasons(active_only=False),
+            pending=review.pending_access(user) if user.role is Role.ADMIN else [],
         )
+
+    @posted("/admin/access/{change_id:int}/{verdict}")
+    def decide_access(request: Request, raw: FormData, change_id: int, verdict: str) -> Response:
+        user, csrf = current(request)
+        form_of(raw, csrf)
+        if verdict not in ("approve", "reject"):
+            raise NotFound("无此操作 / no such action")
+        review.decide_access(user, change_id, verdict == "approve")
+        return RedirectResponse(f"/admin/users?done=access-{verdict}", 303)
 
     @posted("/admin/users")
     def create_user(request: Request, raw: FormData) -> Response:
@@ -40,7 +50,7 @@ def register(site: Site) -> None:
             role = Role(str(form.get("role") or ""))
         except ValueError:
             raise InvalidInput("无此角色 / unknown role") from None
-        review.create_user(
+        created = review.create_user(
             user,
             str(form.get("username") or "").strip(),
             str(form.get("display_name") or ""),
@@ -48,7 +58,8 @@ def register(site: Site) -> None:
             str(form.get("password") or ""),
             _branch_list(form.get("branches")),
         )
-        return RedirectResponse("/admin/users?done=created", 303)
+        done = "created" if created.active else "requested"
+        return RedirectResponse(f"/admin/users?done={done}", 303)
 
     @posted("/admin/users/{user_id:int}/{what}")
     def change_user(request: Request, raw: FormData, user_id: int, what: str) -> Response:
@@ -60,6 +71,8 @@ def register(site: Site) -> None:
             review.set_active(user, user_id, form.get("active") == "1")
         elif what == "password":
             review.reset_password(user, user_id, str(form.get("password") or ""))
+        elif what == "unlock":
+            review.unlock(user, user_id)
         else:
             raise NotFound("无此操作 / no such action")
         return RedirectResponse(f"/admin/users?done={what}", 303)

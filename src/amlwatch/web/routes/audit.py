@@ -18,6 +18,8 @@ def register(site: Site) -> None:
         request: Request, action: str = "", username: str = "", before: int | None = None
     ) -> Response:
         user, csrf = current(request)
+        if before is not None and not 0 < before <= 2**62:  # past any entry: from the newest
+            before = None
         rows, check = review.audit_trail(
             user,
             200,

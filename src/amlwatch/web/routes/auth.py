@@ -40,7 +40,9 @@ def register(site: Site) -> None:
             raise Forbidden("登录页已失效，请刷新 / reload the login page")
         try:
             _, token, _ = review.login(
-                str(form.get("username", "")).strip(), str(form.get("password", ""))
+                str(form.get("username", "")).strip(),
+                str(form.get("password", "")),
+                request.client.host if request.client else "",
             )
         except LoginFailed as error:
             return render(
@@ -82,7 +84,9 @@ def register(site: Site) -> None:
     def own_password(request: Request, raw: FormData) -> Response:
         user, csrf = current(request)
         form = form_of(raw, csrf)
-        review.reset_password(user, user.id, str(form.get("password") or ""))
+        review.change_password(
+            user, str(form.get("current") or ""), str(form.get("password") or "")
+        )
         response = RedirectResponse("/login", 303)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,15 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases import CaseFilter
-from amlwatch.cases.exceptions import InvalidInput, NotFound
+from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
 from amlwatch.cases.usecases import TO_REPORT
 from amlwatch.models import CaseState, User
 from amlwatch.web import svg
 from amlwatch.web.site import Site, parse_date
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # beyond: an empty page, not a database error
+logger = logging.getLogger(__name__)
 
 
 def register(site: Site) -> None:
@@ -62,7 +65,7 @@ def register(site: Site) -> None:
             due_by=due_by,
             snoozed={"0": False, "1": True}.get(snoozed),
         )
-        page = max(page, 1)
+        page = min(max(page, 1), MAX_PAGE)
         found = review.list_cases(user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         query = {"rule": rule, "branch": branch, "state": state, "due": due, "snoozed": snoozed}
         return render(
@@ -127,14 +130,32 @@ def register(site: Site) -> None:
         ),
     )
 
+    def report(user: User, case_id: int) -> None:
+        """Make the report of a case just approved, or undo the approval if it cannot be
+        made (the error is shown; the case never stays approved without its report)."""
+        try:
+            site.make_report(review, user, case_id)
+        except CaseError:
+            raise  # refused before any report was made: nothing to undo
+        except Exception as error:
+            logger.exception("report of case %s failed", case_id)
+            undone = review.case_state(user, case_id) is CaseState.APPROVED
+            if undone:
+                review.report_failed(user, case_id, f"{type(error).__name__}: {error}")
+            raise InvalidInput(
+                f"报告生成失败，批准已撤回（案件退回待审批），请排除原因后重新批准：{error}"
+                if undone
+                else f"报告生成失败：{error}"
+            ) from None
+
     def approve(user: User, case_id: int, form: dict[str, Any]) -> None:
         case = review.approve(user, case_id, str(form.get("note") or ""))
         if case.state is CaseState.APPROVED:
-            site.make_report(review, user, case_id)
+            report(user, case_id)
 
     decide("approve", approve)
     decide("send-back", lambda u, c, f: review.send_back(u, c, str(f.get("reason") or "")))
-    decide("generate", lambda u, c, f: site.make_report(review, u, c))
+    decide("generate", lambda u, c, f: report(u, c))
     decide("submitted", lambda u, c, f: review.mark_submitted(u, c))
     decide(
         "snooze",
