@@ -48,6 +48,7 @@ def build(url: str, cases: int, reviewers: int) -> None:
     """A store with `cases` cases over 10 branches and two rules, and the reviewers."""
     store = CaseStore(url)
     review = review_for(store)
+    review.access_four_eyes = False  # the load test's reviewers are active at once
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
     rng = random.Random(7)
     night = dt.date(2026, 9, 1)

@@ -163,7 +163,8 @@ OCCUPATIONS = {
 # amlwatch's own lists
 CUSTOMER_TYPES = {"individual": "个人", "entity": "单位", "merchant": "特约商户"}
 CASE_STATES = {
-    "new": "新预警", "in_review": "审查中", "proposed": "已提交审批", "dismissed": "已排除",
+    "new": "新预警", "in_review": "审查中", "proposed": "已提交审批",
+    "dismissal_proposed": "拟排除待复核", "dismissed": "已排除",
     "approved": "已批准待报告", "report_generated": "报告已生成", "submitted": "已报送",
     "accepted": "已接收", "correction_requested": "需补正", "rejected": "被拒收",
 }  # fmt: skip

@@ -212,6 +212,7 @@ class CaseState(StrEnum):
     NEW = "new"
     IN_REVIEW = "in_review"
     PROPOSED = "proposed"  # proposed for report, waiting for the next approval level
+    DISMISSAL_PROPOSED = "dismissal_proposed"  # dismissal proposed, waiting for a second look
     DISMISSED = "dismissed"
     APPROVED = "approved"
     REPORT_GENERATED = "report_generated"
@@ -231,7 +232,11 @@ REPORTED = frozenset(
 # that continues after a report opens a continuing round: back to NEW)
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.NEW: frozenset({CaseState.IN_REVIEW}),
-    CaseState.IN_REVIEW: frozenset({CaseState.PROPOSED, CaseState.DISMISSED}),
+    CaseState.IN_REVIEW: frozenset(
+        {CaseState.PROPOSED, CaseState.DISMISSED, CaseState.DISMISSAL_PROPOSED}
+    ),
+    # a dismissal's second look: confirmed by an approver, or sent back
+    CaseState.DISMISSAL_PROPOSED: frozenset({CaseState.DISMISSED, CaseState.IN_REVIEW}),
     CaseState.PROPOSED: frozenset({CaseState.PROPOSED, CaseState.APPROVED, CaseState.IN_REVIEW}),
     CaseState.DISMISSED: frozenset({CaseState.NEW}),  # the pattern continued: reopened
     # no report could be made of it: the approval is undone (the case is never left approved

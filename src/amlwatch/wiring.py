@@ -150,8 +150,11 @@ def institution(settings: Settings | None = None) -> Institution:
     )
 
 
-def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
-    """The review use cases over a store, with the business-day calendar and code tables."""
+def review_for(
+    store: CaseStore, settings: Settings | None = None, db: Path | None = None
+) -> Review:
+    """The review use cases over a store, with the business-day calendar and code tables
+    (and the audit checkpoint file beside the warehouse `db` names)."""
     settings = settings or get_settings()
     days = calendar(settings)
     review = Review(
@@ -166,6 +169,7 @@ def review_for(store: CaseStore, settings: Settings | None = None) -> Review:
         calendar_notice=lambda: days.missing_schedule_for_reviewers(today()),
     )
     review.access_four_eyes = settings.access_four_eyes
+    review.audit_checkpoints = audit_checkpoints_path(db, settings)
     return review
 
 
@@ -175,6 +179,6 @@ def open_review(db: Path | None = None, settings: Settings | None = None) -> Ite
     settings = settings or get_settings()
     store = case_store(db, settings)
     try:
-        yield review_for(store, settings)
+        yield review_for(store, settings, db)
     finally:
         store.close()

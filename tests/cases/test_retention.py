@@ -48,6 +48,7 @@ def test_finished_cases_and_old_audit_entries_go_and_open_cases_are_held(
     dismissed, under_review = intake.opened
     review.start_review(people["liaison1"], dismissed)
     review.dismiss(people["liaison1"], dismissed, "R01", "经核实为正常经营收付款项")
+    review.confirm_dismissal(people["approver1"], dismissed)
     review.start_review(people["liaison1"], under_review)
     audited = verify(store).entries
 
@@ -90,6 +91,7 @@ def test_a_purge_that_fails_leaves_the_case_store_whole(
     [case_id] = open_cases(store, [alert_evidence("AMLW-SP-0101-20260929-aaaa0001")], NIGHT).opened
     review.start_review(people["liaison1"], case_id)
     review.dismiss(people["liaison1"], case_id, "R01", "经核实为正常经营收付款项")
+    review.confirm_dismissal(people["approver1"], case_id)
     audited = verify(store).entries
 
     def broken(*args: object, **kwargs: object) -> None:

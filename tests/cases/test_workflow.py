@@ -71,6 +71,7 @@ def test_a_dismissed_case_whose_pattern_continues_is_reopened(
     case_id = new_case(store)
     review.start_review(people["liaison1"], case_id)
     review.dismiss(people["liaison1"], case_id, "R01", "经核实为正常经营收付款项")
+    review.confirm_dismissal(people["approver1"], case_id)
     intake = open_cases(store, [alert_evidence("AMLW-SP-0101-20260929-aaaa0001", legs=6)], NIGHT)
     assert intake.reopened == [case_id]
     case = review.view_case(people["liaison1"], case_id).case
@@ -168,6 +169,7 @@ def test_send_back_starts_a_new_round(
 ACTIONS = {
     "start": lambda r, p, c: r.start_review(p["liaison1"], c),
     "dismiss": lambda r, p, c: r.dismiss(p["liaison1"], c, "R01", "经核实为正常经营收付款项"),
+    "confirm": lambda r, p, c: r.confirm_dismissal(p["approver1"], c),
     "propose": lambda r, p, c: r.propose(p["liaison1"], c, "描述", "分析", ["1402"], "01"),
     "approve": lambda r, p, c: r.approve(p["approver1"], c),
     "send_back": lambda r, p, c: r.send_back(p["approver1"], c, "请补充资金来源的核实情况"),
@@ -179,14 +181,16 @@ NEEDS = {
     "dismiss": CaseState.IN_REVIEW,
     "propose": CaseState.IN_REVIEW,
     "approve": CaseState.PROPOSED,
-    "send_back": CaseState.PROPOSED,
+    "send_back": (CaseState.PROPOSED, CaseState.DISMISSAL_PROPOSED),
+    "confirm": CaseState.DISMISSAL_PROPOSED,
     "submitted": CaseState.REPORT_GENERATED,
 }
 PATHS = {  # how to bring a fresh case to each state
     CaseState.NEW: [],
     CaseState.IN_REVIEW: ["start"],
     CaseState.PROPOSED: ["start", "propose"],
-    CaseState.DISMISSED: ["start", "dismiss"],
+    CaseState.DISMISSAL_PROPOSED: ["start", "dismiss"],
+    CaseState.DISMISSED: ["start", "dismiss", "confirm"],
     CaseState.APPROVED: ["start", "propose", "approve"],
     CaseState.REPORT_GENERATED: ["start", "propose", "approve", "generated"],
     CaseState.SUBMITTED: ["start", "propose", "approve", "generated", "submitted"],
@@ -200,7 +204,7 @@ def test_every_action_in_every_wrong_state_is_refused(
     counter = itertools.count()
     for state, path in PATHS.items():
         for action, needed in NEEDS.items():
-            if needed is state:
+            if state in (needed if isinstance(needed, tuple) else (needed,)):
                 continue
             case_id = new_case(store, f"AMLW-SP-0101-20260929-{next(counter):08x}")
             for step in path:
@@ -220,7 +224,8 @@ def test_the_transition_table_is_what_the_use_cases_do() -> None:
     # its pattern goes on (a continuing round)
     assert TRANSITIONS[CaseState.ACCEPTED] == frozenset({CaseState.NEW})
     for action, needed in NEEDS.items():
-        assert TRANSITIONS[needed], action
+        for state in needed if isinstance(needed, tuple) else (needed,):
+            assert TRANSITIONS[state], action
 
 
 # --- access ------------------------------------------------------------------------------
@@ -431,6 +436,7 @@ def test_dashboard_effectiveness(
     for case_id in ids[:2]:
         review.start_review(people["liaison1"], case_id)
         review.dismiss(people["liaison1"], case_id, "R02", "客户身份与交易相符，已核实")
+        review.confirm_dismissal(people["approver1"], case_id)
     proposed(review, people, ids[2])
     review.approve(people["approver1"], ids[2])
     board = review.dashboard(people["auditor1"])
@@ -441,3 +447,32 @@ def test_dashboard_effectiveness(
     assert rule["median_hours_to_decision"] is not None
     assert (rule["deadline_cases"], rule["deadlines_met"], rule["overdue"]) == (1, 0, 0)
     assert dict(board.per_day)[NIGHT] == 4
+
+
+def test_a_dismissal_gets_a_second_look_unless_one_person_is_chosen_for_its_standard(
+    review: Review, people: dict[str, User], store: CaseStore
+) -> None:
+    liaison, approver = people["liaison1"], people["approver1"]
+    first, second, third = (new_case(store, f"AMLW-SP-0101-20260929-{i:08x}") for i in (11, 12, 13))
+    for case_id in (first, second, third):
+        review.start_review(liaison, case_id)
+    proposed = review.dismiss(liaison, first, "R01", "经核实为正常经营收付款项")
+    assert proposed.state is CaseState.DISMISSAL_PROPOSED
+    with pytest.raises(Forbidden):
+        review.confirm_dismissal(liaison, first)  # not by the liaison who proposed it
+    done = review.confirm_dismissal(approver, first, "同意排除")
+    assert done.state is CaseState.DISMISSED and done.dismissal_reason == "R01"
+    history = review.view_case(approver, first).history
+    assert [(e.action, e.username) for e in history[-2:]] == [
+        ("dismissal proposed", "liaison1"),
+        ("dismissed", "approver1"),
+    ]
+    review.dismiss(liaison, second, "R02", "客户身份与交易相符，已核实")
+    back = review.send_back(approver, second, "请补充交易对手的核实情况")
+    assert back.state is CaseState.IN_REVIEW
+    # an administrator's explicit choice: standard 0101's alerts one liaison dismisses alone
+    review.set_single_dismissal(people["admin"], ["0101"])
+    alone = review.dismiss(liaison, third, "R01", "经核实为正常经营收付款项")
+    assert alone.state is CaseState.DISMISSED
+    [entry] = entries(store, 1, None, "setting changed", "admin")
+    assert (entry.target, entry.detail["after"]) == ("single_dismissal", ["0101"])

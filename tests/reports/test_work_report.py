@@ -77,6 +77,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
     reason = review.dismissal_reasons()[0][0]
     review.start_review(liaison, cases[0].id)
     review.dismiss(liaison, cases[0].id, reason, "客户为批发商，资金往来与经营相符。")
+    review.confirm_dismissal(approver, cases[0].id)
     review.start_review(liaison, cases[1].id)
     review.propose(liaison, cases[1].id, "人工描述的交易情况", "人工分析的疑点", ["1402"], "01")
     review.approve(approver, cases[1].id, "同意")

@@ -42,6 +42,7 @@ ENDPOINTS = [
         ("start",),
         {"reason": "R01", "text": "经核实为正常经营收付款项"},
     ),
+    Endpoint("POST", "/cases/{case}/confirm-dismissal", {APPROVER}, True, ("start", "dismiss")),
     Endpoint(
         "POST",
         "/cases/{case}/propose",
@@ -115,6 +116,9 @@ def steps(site: Site) -> dict[str, Callable[[int], object]]:
             p[LIAISON] if _own(site, c) else _other(site), c, "描述", "分析", ["1402"], "01"
         ),
         "approve": lambda c: r.approve(p["approver2"], c),
+        "dismiss": lambda c: r.dismiss(
+            p[LIAISON] if _own(site, c) else _other(site), c, "R01", "经核实为正常经营收付款项"
+        ),
         "generate": lambda c: _generate(site, c),
     }
 

@@ -132,6 +132,7 @@ def test_administrators_see_no_case_decisions_in_the_audit_log(site: Site) -> No
     liaison = site.people["liaison"]
     site.review.start_review(liaison, case_id)
     site.review.dismiss(liaison, case_id, "R01", "经核实为正常经营收付款项，客户为代发工资单位")
+    site.review.confirm_dismissal(site.people["approver"], case_id)
     admin = site.client("admin").get("/audit?action=dismissed")
     auditor = site.client("auditor").get("/audit?action=dismissed")
     assert admin.status_code == auditor.status_code == 200
@@ -166,6 +167,7 @@ def test_snoozes_only_on_open_cases_and_only_in_the_branch_that_asked(site: Site
     case_id = site.case()
     review.start_review(people["liaison"], case_id)
     review.dismiss(people["liaison"], case_id, "R01", "经核实为正常经营收付款项")
+    review.confirm_dismissal(people["approver"], case_id)
     with pytest.raises(WrongState):
         review.request_snooze(
             people["liaison"],

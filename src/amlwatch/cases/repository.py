@@ -136,7 +136,8 @@ def count_by_state_and_rule(
 def count_urgent(con: Connection, branches: Collection[str] | None) -> int:
     """Urgent cases (DETR 02) not yet reported, in those branches (None: all)."""
     waiting = [str(s) for s in (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED,
-                                CaseState.APPROVED, CaseState.REPORT_GENERATED)]  # fmt: skip
+                                CaseState.DISMISSAL_PROPOSED, CaseState.APPROVED,
+                                CaseState.REPORT_GENERATED)]  # fmt: skip
     query = select(func.count()).where(cases.c.urgency == "02", cases.c.state.in_(waiting))
     if branches is not None:
         query = query.where(cases.c.branch_code.in_(list(branches)))

@@ -177,7 +177,7 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
 
     wiring.owner_only()
     settings = settings or wiring.settings()
-    review = wiring.review_for(wiring.case_store(db, settings), settings)
+    review = wiring.review_for(wiring.case_store(db, settings), settings, db)
 
     def work_report(r: Any, user: Any, text: str) -> Any:
         try:

@@ -74,7 +74,8 @@ FILTERS = {
 # what `?done=` may say after a redirect: a known code's words, nothing else (no page
 # shows text a link carries)
 FLASH = {
-    "start": "已开始审查", "dismiss": "已排除", "propose": "已提交审批", "approve": "已批准",
+    "start": "已开始审查", "dismiss": "已排除或已提交复核",
+    "confirm-dismissal": "已确认排除", "propose": "已提交审批", "approve": "已批准",
     "send-back": "已退回", "generate": "报告已生成", "submitted": "已登记报送",
     "snooze": "已申请暂停监测", "created": "用户已创建", "reason": "排除原因已保存",
     "settings": "设置已保存", "uploaded": "已登记上报",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,7 +27,12 @@ URGENCY = dict(labels.URGENCY)
 # DORP (99, another authority named in ODRP, is not offered)
 DIRECTIONS = {k: v for k, v in labels.REPORT_DIRECTIONS.items() if k != "99"}
 # the states still waiting on somebody, and when each counts as decided
-OPEN_STATES = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
+OPEN_STATES = (
+    CaseState.NEW,
+    CaseState.IN_REVIEW,
+    CaseState.PROPOSED,
+    CaseState.DISMISSAL_PROPOSED,
+)
 TO_REPORT = (CaseState.APPROVED, CaseState.REPORT_GENERATED)
 STATE_NAMES = {CaseState(code): name for code, name in labels.CASE_STATES.items()}
 
@@ -79,6 +85,7 @@ class ReviewBase:
         self.default_levels = review_levels
         self.session_timeout = session_timeout
         self.session_lifetime = session_lifetime
+        self.audit_checkpoints: Path | None = None  # the checkpoint file the chain is held to
         self.today = today
 
     def case_of_alert(self, alert_id: str) -> Case | None:
@@ -90,6 +97,13 @@ class ReviewBase:
         with self.store.read() as con:
             stored = repo.setting(con, "review_levels")
         return int(stored) if stored is not None else self.default_levels
+
+    def single_dismissal(self) -> frozenset[str]:
+        """The monitoring standards whose alerts one liaison may dismiss alone (an
+        administrator's explicit choice); every other dismissal gets a second look."""
+        with self.store.read() as con:
+            stored = repo.setting(con, "single_dismissal")
+        return frozenset(str(code) for code in stored or [])
 
     def deadline(self, case: Case, today: dt.date) -> Deadline:
         if case.due_date is None:

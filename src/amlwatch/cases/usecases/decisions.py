@@ -143,6 +143,8 @@ class Decisions(ReviewBase):
             if state in OPEN_STATES:
                 allowed.add("snooze")
         if actor.role is Role.APPROVER:
+            if state is CaseState.DISMISSAL_PROPOSED:
+                allowed |= {"confirm_dismissal", "send_back"}
             if state is CaseState.PROPOSED and actor.username not in round_actors(history):
                 allowed |= {"approve", "send_back"}
             elif state is CaseState.PROPOSED:
@@ -160,7 +162,9 @@ class Decisions(ReviewBase):
         return self._move(actor, case_id, CaseState.NEW, CaseState.IN_REVIEW, "review started")
 
     def dismiss(self, actor: User, case_id: int, reason: str, text: str) -> Case:
-        """Dismiss with a reason from the maintained list and an explanation."""
+        """Dismiss with a reason from the maintained list and an explanation. Unless the
+        case's monitoring standard is one an administrator lets a liaison dismiss alone, the
+        dismissal is proposed and an approver confirms it (a second look)."""
         require(actor, Role.LIAISON)
         text = checked(text, "reason")
         with self.store.read() as con:
@@ -169,19 +173,46 @@ class Decisions(ReviewBase):
             raise InvalidInput("请选择排除原因 / choose a dismissal reason from the list")
         if len(text) < MIN_TEXT:
             raise InvalidInput(f"排除说明至少 {MIN_TEXT} 字 / explain in {MIN_TEXT}+ characters")
-        return self._move(
-            actor,
-            case_id,
-            CaseState.IN_REVIEW,
-            CaseState.DISMISSED,
-            "dismissed",
-            values={
-                "dismissal_reason": reason,
-                "dismissal_text": text,
-                "decided_at": dt.datetime.now(),
-            },
-            detail={"reason": reason, "text": text},
-        )
+        alone = self.single_dismissal()
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            if case.rule_code in alone:
+                target, action = CaseState.DISMISSED, "dismissed"
+                values = {"decided_at": dt.datetime.now()}
+            else:
+                target, action, values = CaseState.DISMISSAL_PROPOSED, "dismissal proposed", {}
+            return self._transition(
+                con,
+                actor,
+                case,
+                CaseState.IN_REVIEW,
+                target,
+                action,
+                values={"dismissal_reason": reason, "dismissal_text": text, **values},
+                detail={"reason": reason, "text": text},
+            )
+
+    def confirm_dismissal(self, actor: User, case_id: int, note: str = "") -> Case:
+        """The second look: an approver confirms a proposed dismissal (or sends it back)."""
+        require(actor, Role.APPROVER)
+        note = checked(note, "note")
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            return self._transition(
+                con,
+                actor,
+                case,
+                CaseState.DISMISSAL_PROPOSED,
+                CaseState.DISMISSED,
+                "dismissed",
+                values={"decided_at": dt.datetime.now()},
+                detail={
+                    "reason": case.dismissal_reason,
+                    "text": case.dismissal_text,
+                    "confirmed": True,
+                    "note": note,
+                },
+            )
 
     def propose(
         self,
@@ -304,12 +335,20 @@ class Decisions(ReviewBase):
         reason = checked(reason, "reason")
         if len(reason) < MIN_TEXT:
             raise InvalidInput(f"退回原因至少 {MIN_TEXT} 字 / explain in {MIN_TEXT}+ characters")
-        return self._move(
-            actor,
-            case_id,
-            CaseState.PROPOSED,
-            CaseState.IN_REVIEW,
-            "sent back",
-            values={"level": 0},
-            detail={"reason": reason},
-        )
+        with self.store.write() as con:
+            case = visible_case(con, actor, case_id)
+            source = (
+                CaseState.DISMISSAL_PROPOSED
+                if case.state is CaseState.DISMISSAL_PROPOSED
+                else CaseState.PROPOSED
+            )
+            return self._transition(
+                con,
+                actor,
+                case,
+                source,
+                CaseState.IN_REVIEW,
+                "sent back",
+                values={"level": 0},
+                detail={"reason": reason},
+            )

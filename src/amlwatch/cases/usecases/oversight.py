@@ -84,7 +84,7 @@ class Oversight(ReviewBase):
         # administrators see no case content, not even in the log of the decisions
         admin = actor.role is Role.ADMIN
         rows = entries(self.store, limit, before, action, username, without_cases=admin)
-        checked = verify(self.store) if check else None
+        checked = verify(self.store, self.audit_checkpoints) if check else None
         with self.store.write() as con:
             audit(con, actor.username, "download", "audit", what="audit log view")
         return rows, checked

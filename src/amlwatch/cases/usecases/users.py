@@ -201,6 +201,25 @@ class Users(Access):
             repo.put_reason(con, code, label, active)
             audit(con, actor.username, "reason set", f"reason:{code}", label=label, active=active)
 
+    def set_single_dismissal(self, actor: User, rule_codes: Collection[str]) -> None:
+        """The monitoring standards whose alerts one liaison may dismiss alone (default:
+        none — every dismissal gets an approver's second look)."""
+        enforce_admin(actor)
+        clean = sorted({c.strip() for c in rule_codes if c.strip()})
+        if any(not re.match(r"^[0-9A-Za-z]{1,16}$", c) for c in clean):
+            raise InvalidInput("监测标准代码无效 / bad monitoring standard codes")
+        with self.store.write() as con:
+            before = repo.setting(con, "single_dismissal")
+            repo.put_setting(con, "single_dismissal", clean)
+            audit(
+                con,
+                actor.username,
+                "setting changed",
+                "single_dismissal",
+                before=before,
+                after=clean,
+            )
+
     def set_review_levels(self, actor: User, levels: int) -> None:
         enforce_admin(actor)
         if levels not in (2, 3):

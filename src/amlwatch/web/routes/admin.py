@@ -29,6 +29,7 @@ def register(site: Site) -> None:
             users=review.users(user),
             roles=list(Role),
             levels=review.review_levels(),
+            single_dismissal=sorted(review.single_dismissal()),
             reasons=review.dismissal_reasons(active_only=False),
             pending=review.pending_access(user) if user.role is Role.ADMIN else [],
         )
@@ -98,6 +99,9 @@ def register(site: Site) -> None:
         except ValueError:
             raise InvalidInput("审核级数为 2 或 3 / review levels: 2 or 3") from None
         review.set_review_levels(user, levels)
+        if "single_dismissal" in form:
+            codes = str(form.get("single_dismissal") or "").replace("，", ",").split(",")
+            review.set_single_dismissal(user, codes)
         return RedirectResponse("/admin/users?done=settings", 303)
 
 

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from amlwatch.cases import CaseFilter
 from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
-from amlwatch.cases.usecases import TO_REPORT
+from amlwatch.cases.usecases import OPEN_STATES, TO_REPORT
 from amlwatch.models import CaseState, User
 from amlwatch.web import svg
 from amlwatch.web.site import Site, parse_date
@@ -44,7 +44,7 @@ def register(site: Site) -> None:
         today = review.today()
         states: tuple[CaseState, ...] = ()
         if state == "open":
-            states = (CaseState.NEW, CaseState.IN_REVIEW, CaseState.PROPOSED)
+            states = OPEN_STATES
         elif state:
             try:
                 states = (CaseState(state),)
@@ -155,6 +155,10 @@ def register(site: Site) -> None:
 
     decide("approve", approve)
     decide("send-back", lambda u, c, f: review.send_back(u, c, str(f.get("reason") or "")))
+    decide(
+        "confirm-dismissal",
+        lambda u, c, f: review.confirm_dismissal(u, c, str(f.get("note") or "")),
+    )
     decide("generate", lambda u, c, f: report(u, c))
     decide("submitted", lambda u, c, f: review.mark_submitted(u, c))
     decide(
