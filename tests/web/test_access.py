@@ -17,6 +17,7 @@ from tests.web.conftest import FULL_ACCOUNT, FULL_ID, LV_DAY, PASSWORD, Site, cs
 
 LIAISON, APPROVER, ADMIN, AUDITOR = "liaison", "approver", "admin", "auditor"
 READERS = {LIAISON, APPROVER, AUDITOR}
+DISMISSAL_TEXT = "经核实为正常经营收付款项"
 SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
@@ -89,6 +90,8 @@ ENDPOINTS = [
     Endpoint("GET", "/dashboard", READERS),
     Endpoint("GET", "/snoozes", READERS),
     Endpoint("GET", "/audit", {AUDITOR, ADMIN}),
+    # a case decided: its audit entries are the auditor's to read, never the administrator's
+    Endpoint("GET", "/audit", {AUDITOR, ADMIN}, True, ("start", "dismiss")),
     Endpoint("GET", "/admin/users", {ADMIN, AUDITOR}),
     Endpoint(
         "POST",
@@ -117,7 +120,7 @@ def steps(site: Site) -> dict[str, Callable[[int], object]]:
         ),
         "approve": lambda c: r.approve(p["approver2"], c),
         "dismiss": lambda c: r.dismiss(
-            p[LIAISON] if _own(site, c) else _other(site), c, "R01", "经核实为正常经营收付款项"
+            p[LIAISON] if _own(site, c) else _other(site), c, "R01", DISMISSAL_TEXT
         ),
         "generate": lambda c: _generate(site, c),
     }
@@ -193,6 +196,10 @@ def test_access(site: Site, role: str | None, endpoint: Endpoint, branch: str) -
     else:
         expected = 200 if endpoint.method == "GET" else 303
     assert answer.status_code == expected, answer.text[:500]
+    if expected == 200 and role == ADMIN:  # administrators see no case content anywhere
+        assert "case:" not in answer.text and DISMISSAL_TEXT not in answer.text
+    if expected == 200 and role == AUDITOR and endpoint.prepare == ("start", "dismiss"):
+        assert DISMISSAL_TEXT in answer.text
     if expected == 200:
         # no full ID or account number in any link of any page
         for link in re.findall(r'(?:href|action)="([^"]+)"', answer.text):
