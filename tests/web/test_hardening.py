@@ -137,6 +137,9 @@ def test_administrators_see_no_case_decisions_in_the_audit_log(site: Site) -> No
     auditor = site.client("auditor").get("/audit?action=dismissed")
     assert admin.status_code == auditor.status_code == 200
     assert "代发工资单位" in auditor.text and "代发工资单位" not in admin.text
+    log = site.client("auditor")
+    assert "case sealed" not in log.get("/audit").text  # seals are for verify, not for reading
+    assert "case sealed" in log.get("/audit?action=case sealed").text
 
 
 def test_a_password_an_administrator_set_must_be_changed_first(site: Site) -> None:

@@ -214,10 +214,13 @@ def entries(
     action: str | None = None,
     username: str | None = None,
     without_cases: bool = False,
+    without_actions: Sequence[str] = (),
 ) -> list[AuditEntry]:
     """Newest entries first, optionally before a sequence number and of one action / user;
     `without_cases`: none about a case or a snooze (what an administrator may read)."""
     query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if without_actions:
+        query = query.where(audit_log.c.action.not_in(list(without_actions)))
     if without_cases:
         for prefix in ("case:", "snooze:"):
             query = query.where(audit_log.c.target.not_like(f"{prefix}%"))

@@ -14,6 +14,7 @@ from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import AuditEntry, ChainCheck, entries, verify
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.repository import CaseFilter
+from amlwatch.cases.seals import SEALS
 from amlwatch.cases.security import (
     enforce_audit_reader,
     enforce_large_value_reader,
@@ -83,7 +84,9 @@ class Oversight(ReviewBase):
         enforce_audit_reader(actor)
         # administrators see no case content, not even in the log of the decisions
         admin = actor.role is Role.ADMIN
-        rows = entries(self.store, limit, before, action, username, without_cases=admin)
+        # the seals are for `verify`, not for reading: shown only when asked for by action
+        hidden = () if action else SEALS
+        rows = entries(self.store, limit, before, action, username, admin, hidden)
         checked = verify(self.store, self.audit_checkpoints) if check else None
         with self.store.write() as con:
             audit(con, actor.username, "download", "audit", what="audit log view")
