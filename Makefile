@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck coverage bench sample clean help
+.PHONY: demo test lint typecheck coverage fuzz bench sample clean help
 
 help:
 	@echo "make demo   - install, then run the nightly job over the bundled sample bank"
 	@echo "make test   - install, then lint, type-check and run the test suite"
 	@echo "make coverage - the scanners' kernel line coverage with the JIT off (>= 95%)"
+	@echo "make fuzz   - the ingest fuzz campaign, 5,000 fresh damaged date folders (CI runs 500 fixed ones)"
 	@echo "make bench  - ingest (5M-row day), large-value and pattern (20M-row window, 60-day backtest) benchmarks"
 	@echo "make sample - regenerate data_samples/ (deterministic)"
 
@@ -48,6 +49,11 @@ coverage: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider -W ignore::RuntimeWarning \
 		tests/scanners/test_large_value.py tests/scanners/test_patterns.py tests/scanners/test_runs.py \
 		--cov=amlwatch.scanners --cov-report=term-missing --cov-fail-under=95
+
+# fresh cases every run (CI replays the same 500); the result goes to docs/testing.md
+fuzz: $(STAMP)
+	AMLWATCH_FUZZ_CASES=$${AMLWATCH_FUZZ_CASES:-5000} $(BIN)/python -m pytest -q -p no:cacheprovider \
+		--timeout=0 --hypothesis-show-statistics tests/ingest/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --rows 5000000

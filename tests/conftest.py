@@ -21,6 +21,10 @@ from amlwatch.warehouse import Warehouse
 # its own tests (tests/cases/test_access.py)
 set_cost(2**14, 8, 1)
 os.environ.setdefault("AMLWATCH_ACCESS_FOUR_EYES", "false")
+# the commands' log of a test run goes beside its other artefacts, not into the checkout
+os.environ.setdefault(
+    "AMLWATCH_LOG_FILE", str(Path(__file__).parent.parent / "test-artifacts" / "amlwatch.log")
+)
 
 DAY = dt.date(2026, 11, 20)
 

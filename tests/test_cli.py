@@ -99,7 +99,8 @@ def test_missing_inbox_is_a_clear_error_on_one_line(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     [line] = [line for line in result.output.splitlines() if line.strip()]
-    assert line.endswith("does not exist or is not a folder") and str(missing) in line
+    assert "does not exist or is not a folder" in line and str(missing) in line
+    assert line.endswith("check the inbox (--inbox, AMLWATCH_INBOX) and the date")  # what to do
 
 
 def test_calendar_shows_make_up_workdays() -> None:

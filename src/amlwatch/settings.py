@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     reports_dir: Path = Field(
         Path("reports"), description="Where report tables and XML are written."
     )
+    log_file: Path = Field(
+        Path("amlwatch.log"),
+        description="Where the commands append their log: what they did, and the traceback "
+        "of any unexpected error (the console gets one line saying where).",
+    )
     duckdb_memory_limit: str = Field(
         "4GB", description="DuckDB memory limit; it spills to disk beyond it."
     )

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from amlwatch import __version__, wiring
+from amlwatch.cli.boundary import Boundary, end, setup_logging
 
 app = typer.Typer(
     name="amlwatch",
@@ -24,7 +25,8 @@ app = typer.Typer(
     "suspicious transaction reporting.",
     no_args_is_help=True,
     rich_markup_mode="rich",
-    pretty_exceptions_show_locals=False,
+    cls=Boundary,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -117,11 +119,13 @@ def quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "amlwatch")
     # the ephemeral API server needs more than Prefect's default 30 s on a small machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    setup_logging(verbose)  # the log file, and the console only if asked
 
 
 def fail(error: Exception) -> NoReturn:
-    err.print(f"[bold red]失败 failed:[/] {error}", soft_wrap=True)  # one line, greppable
-    raise typer.Exit(code=2)
+    """End the command on one line (greppable, masked), exit 2."""
+    end(error)
+    raise AssertionError("unreachable")  # end() always raises
 
 
 def _version(value: bool) -> None:
@@ -139,6 +143,7 @@ def main(
 ) -> None:
     """amlwatch — 反洗钱交易监测 / AML transaction monitoring."""
     wiring.owner_only()  # what the commands create is the OS user's only
+    setup_logging()
 
 
 users_app = typer.Typer(help="审查系统用户 / users of the review app", no_args_is_help=True)

@@ -100,6 +100,8 @@ def receipts(
     """读取回执 / Read the regulator's receipts, record each file's status, list what to do."""
     from amlwatch.stages import filings
 
+    if not folder.is_dir():
+        fail(NotADirectoryError(f"回执目录不存在 / no receipts folder {folder}"))
     try:
         reading, todo = filings.read_receipts(folder, db)
     except Exception as error:

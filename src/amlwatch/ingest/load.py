@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import errno
 import logging
+import os
+import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
 from amlwatch.ingest.exceptions import FileRejected, InboxMissing, NeedsExactRead
-from amlwatch.ingest.parse import StreamedFile, read_input, stream_input
+from amlwatch.ingest.parse import StreamedFile, fingerprint_file, read_input, stream_input
 from amlwatch.ingest.schema import KEYS, SPECS
+from amlwatch.masking import mask_text
 from amlwatch.models import InputFile, InputKind, LoadReport
-from amlwatch.warehouse import LoadBatch, Warehouse
+from amlwatch.warehouse import LoadBatch, UnreadableRows, Warehouse
 from amlwatch.warehouse.database import Derivation
 from amlwatch.warehouse.row_checks import LINE, compile_row_checks
 
@@ -56,7 +62,9 @@ def discover(inbox: Path, business_date: dt.date) -> dict[InputKind, Path]:
     found: dict[InputKind, Path] = {}
     for kind in InputKind:
         candidates = [folder / f"{kind.value}{ext}" for ext in _FORMATS]
-        present = [path for path in candidates if path.is_file()]
+        present = [path for path in candidates if os.path.lexists(path)]
+        for path in present:  # there in any way: it must be a file we can read
+            _readable(path)
         if len(present) > 1:
             raise FileRejected(
                 present[0].name, f"{kind.value} is there both as CSV and as Parquet; keep one"
@@ -69,6 +77,79 @@ def discover(inbox: Path, business_date: dt.date) -> dict[InputKind, Path]:
             "(a quiet day still needs the file, with its header line)"
         )
     return found
+
+
+def _regular_inputs(folder: Path) -> dict[InputKind, Path]:
+    """The input files of a folder that can be read (what a rejection records as seen)."""
+    seen = {}
+    for kind in InputKind:
+        for ext in _FORMATS:
+            path = folder / f"{kind.value}{ext}"
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(path.stat().st_mode):
+                    seen[kind] = path
+    return seen
+
+
+def _readable(path: Path) -> None:
+    """Refuse an input that is there but cannot be read: a folder, a broken or looping link,
+    a file without read permission, or one that does not end where its last line does."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            what = "a symbolic link loop" if exc.errno == errno.ELOOP else "a broken symbolic link"
+            raise FileRejected(
+                path.name, f"is {what}, not a file; put the file itself there"
+            ) from exc
+        raise FileRejected(path.name, f"cannot be read ({exc.strerror})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise FileRejected(path.name, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileRejected(path.name, "is not a regular file (a device or a pipe?)")
+    try:
+        with path.open("rb") as fh:
+            if info.st_size and path.suffix.lower() == ".csv":
+                fh.seek(info.st_size - 1)
+                if fh.read(1) not in (b"\n", b"\r"):
+                    raise FileRejected(
+                        path.name,
+                        "does not end with a line break: its last line may be cut off (the "
+                        "export still being written, or a copy that stopped); export it again",
+                    )
+    except OSError as exc:
+        raise FileRejected(path.name, f"cannot be read ({exc.strerror})") from exc
+
+
+def _snapshot(paths: Mapping[InputKind, Path]) -> dict[Path, tuple[int, int, int]]:
+    """Size, modification time and inode of each file, to prove it did not change while read."""
+    shots = {}
+    for path in paths.values():
+        info = path.stat()
+        shots[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return shots
+
+
+def _unchanged(shots: dict[Path, tuple[int, int, int]], sources: list[InputFile]) -> Derivation:
+    """A step of the load's transaction: every file is as it was when the load began, and its
+    recorded hash is of exactly the bytes read (else the load rolls back)."""
+
+    def check(warehouse: Warehouse, business_date: dt.date, load_id: str) -> None:
+        sizes = {Path(f.path): f.size_bytes for f in sources}
+        for path, before in shots.items():
+            try:
+                info = path.stat()
+                now = (info.st_size, info.st_mtime_ns, info.st_ino)
+            except OSError:
+                now = (-1, -1, -1)
+            if now != before or sizes.get(path, before[0]) != before[0]:
+                raise FileRejected(
+                    path.name,
+                    "changed while it was read (is the export still being written?); load "
+                    "the date again once the file is complete",
+                )
+
+    return check
 
 
 def ingest_business_date(
@@ -95,25 +176,37 @@ def ingest_business_date(
         FileRejected: a file cannot be parsed at all; the date keeps its previous state.
     """
     started = time.monotonic()
-    paths = discover(inbox, business_date)
+    if not date_folder(inbox, business_date).is_dir():
+        discover(inbox, business_date)  # raises: nothing has arrived, nothing to record
+    try:
+        paths = discover(inbox, business_date)
+    except (FileRejected, InboxMissing) as exc:
+        seen = _regular_inputs(date_folder(inbox, business_date))
+        _record_rejection(warehouse, business_date, seen, [], exc, started)
+        raise
     exact: set[InputKind] = set()
     while True:
         sources: list[InputFile] = []
         streams: dict[InputKind, StreamedFile] = {}
         try:
+            shots = _snapshot(paths)
             batches = {
                 kind: _batch(kind, path, kind in exact, sources, streams)
                 for kind, path in paths.items()
             }
-            report = warehouse.load_business_date(business_date, batches, started, derive)
+            steps = [*derive, _unchanged(shots, sources)]
+            report = warehouse.load_business_date(business_date, batches, started, steps)
         except FileRejected as exc:
-            warehouse.record_failed_load(business_date, sources, str(exc), started)
-            log.error("business date %s not loaded: %s", business_date, exc)
+            _record_rejection(warehouse, business_date, paths, sources, exc, started)
             raise
-        except Exception:
+        except Exception as exc:
             again = {kind for kind, s in streams.items() if s.needs_exact} - exact
             if not again:
-                raise
+                rejected = _rejection(exc)
+                _record_rejection(warehouse, business_date, paths, sources, rejected, started)
+                if rejected is exc:
+                    raise
+                raise rejected from exc
             log.info("re-reading %s record by record", ", ".join(sorted(again)))
             exact |= again
             continue
@@ -128,6 +221,44 @@ def ingest_business_date(
         report.duration_s,
     )
     return report
+
+
+def _rejection(exc: Exception) -> Exception:
+    """What a failed load tells: a file's unreadable rows as that file's rejection, an
+    environment error (a full disk) as it is."""
+    if isinstance(exc, UnreadableRows):
+        return FileRejected(exc.file, exc.reason)
+    if isinstance(exc, (pa.ArrowException, UnicodeError, csv.Error)):
+        return FileRejected("input", f"cannot be read ({mask_text(str(exc).splitlines()[0])})")
+    return exc
+
+
+def _record_rejection(
+    warehouse: Warehouse,
+    business_date: dt.date,
+    paths: Mapping[InputKind, Path],
+    sources: list[InputFile],
+    exc: Exception,
+    started: float,
+) -> None:
+    """Record the refused load in `load_log` with every file seen and its hash; the date keeps
+    its previous state. A warehouse that cannot even take the record (a full disk) is told in
+    the log: the error that stopped the load is what the operator must see."""
+    seen = {Path(f.path) for f in sources}
+    files = [f for f in sources if f.sha256]
+    for kind, path in paths.items():
+        if path in seen and any(Path(f.path) == path and f.sha256 for f in sources):
+            continue
+        try:
+            files.append(fingerprint_file(kind, path))
+        except OSError:
+            continue
+    reason = mask_text(str(exc))
+    try:
+        warehouse.record_failed_load(business_date, files, reason, started)
+    except Exception as record_error:  # the rejection itself stands; say why it is unrecorded
+        log.error("the rejection of %s could not be recorded: %s", business_date, record_error)
+    log.error("business date %s not loaded: %s", business_date, reason)
 
 
 def _batch(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from amlwatch.ingest.csv_exact import read_csv_exact
 from amlwatch.ingest.exceptions import FileRejected, NeedsExactRead
+from amlwatch.masking import mask_value
 from amlwatch.models import InputFile, InputKind, RejectedRow
 from amlwatch.warehouse.row_checks import parquet_rows_query
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 16 << 20
-_SLOW_PATH_BATCH = 200_000
 _STREAM_BATCH = 256_000
 _ROW_NUMBER = "file_row_number"  # DuckDB's row number of a Parquet file, from 0
 
@@ -70,6 +70,14 @@ def _fingerprint(path: Path, out: _Fingerprint) -> None:
             last = chunk[-1:]
     out.sha256, out.size, out.newlines = digest.hexdigest(), size, newlines
     out.ends_with_newline = last == b"\n"
+
+
+def fingerprint_file(kind: InputKind, path: Path) -> InputFile:
+    """A file as the load log records it, read once for its hash."""
+    out = _Fingerprint()
+    _fingerprint(path, out)
+    fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
+    return InputFile(kind=kind, path=str(path), format=fmt, sha256=out.sha256, size_bytes=out.size)
 
 
 @dataclass(slots=True)
@@ -174,7 +182,7 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
             source.sha256, source.size_bytes = fingerprint.sha256, fingerprint.size
         if source.format == "csv":
             lines_in_file = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
-            if invalid or lines_in_file != rows + 1:
+            if invalid or lines_in_file != rows + 1 or not _last_line_closed(path):
                 streamed.needs_exact = True
                 raise NeedsExactRead(path.name)
 
@@ -255,21 +263,34 @@ def read_input(
 
 def _check_header(path: Path, columns: Sequence[str], required: Sequence[str]) -> None:
     seen: set[str] = set()
-    for name in columns:
+    for number, name in enumerate(columns, 1):
+        if any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise FileRejected(
+                path.name,
+                f"column {number} of the header holds a control character "
+                f"(code {next(ord(c) for c in name if ord(c) < 32 or ord(c) == 127)}); "
+                "a header names its columns in plain text",
+            )
         if name in seen:
-            raise FileRejected(path.name, f"column {name!r} appears twice in the header")
+            raise FileRejected(
+                path.name, f"column {mask_value(name)!r} appears twice in the header"
+            )
         seen.add(name)
     missing = [name for name in required if name not in seen]
     if missing:
         raise FileRejected(
             path.name,
             f"required column(s) {', '.join(missing)} missing; the header has: "
-            f"{', '.join(columns) or '(nothing)'}",
+            f"{', '.join(mask_value(c) for c in columns) or '(nothing)'}"
+            " (a file without its header line? The first line must name the columns)",
         )
 
 
 def _normalise(names: Sequence[str]) -> list[str]:
-    return [name.strip().lstrip("\ufeff").strip().lower() for name in names]
+    """Header names as the contract spells them; a column without a name (a trailing comma)
+    is an extra column like any other, kept as `column_<n>`."""
+    names = [name.strip().lstrip("\ufeff").strip().lower() for name in names]
+    return [name or f"column_{number}" for number, name in enumerate(names, 1)]
 
 
 def _read_parquet(path: Path) -> pa.Table:
@@ -284,6 +305,8 @@ def _detect_encoding(path: Path) -> tuple[str, bytes]:
     """The encoding label and the raw header line."""
     with path.open("rb") as fh:
         head = fh.readline()
+    if b"\r" in head.rstrip(b"\r\n"):  # CR-only line ends: the header is the first line of them
+        head = head[: head.index(b"\r") + 1]
     if not head.strip():
         raise FileRejected(path.name, "empty file: no header line")
     if head.startswith(_BOM):
@@ -314,10 +337,23 @@ def _read_csv(
             table, clean = _read_csv_fast(path, names, encoding)
         hasher.join()
         lines_in_file = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
-        if table is not None and clean and lines_in_file == table.num_rows + 1:
+        one_per_line = table is not None and clean and lines_in_file == table.num_rows + 1
+        if table is not None and one_per_line and _last_line_closed(path):
             return table, np.arange(2, table.num_rows + 2, dtype=np.int64), [], encoding
-    table, lines, malformed = _read_csv_exact(path, names, encoding)
+    table, lines, malformed = read_csv_exact(path, names, encoding)
     return table, lines, malformed, encoding
+
+
+def _last_line_closed(path: Path) -> bool:
+    """Whether the file's last line closes every quote it opens (an even count of quote
+    characters): the fast reader takes a quote the file ends inside as text."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(size - _CHUNK, 0))
+        tail = fh.read().rstrip(b"\r\n")
+    if b"\n" not in tail and size > _CHUNK:
+        return False  # a last line longer than we look at: let the exact reader judge it
+    return tail.rsplit(b"\n", 1)[-1].count(b'"') % 2 == 0
 
 
 def _is_utf8(path: Path) -> bool:
@@ -352,66 +388,3 @@ def _read_csv_fast(path: Path, names: list[str], encoding: str) -> tuple[pa.Tabl
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None, False
     return table, not invalid
-
-
-def _read_csv_exact(
-    path: Path, names: list[str], encoding: str
-) -> tuple[pa.Table, np.ndarray, list[RejectedRow]]:
-    """Record-by-record read that knows the first line of every record."""
-    malformed: list[RejectedRow] = []
-    chunks: list[list[pa.Array]] = []
-    line_chunks: list[np.ndarray] = []
-    columns: list[list[str | None]] = [[] for _ in names]
-    lines: list[int] = []
-
-    def flush() -> None:
-        if lines:
-            chunks.append([pa.array(values, pa.string()) for values in columns])
-            line_chunks.append(np.asarray(lines, dtype=np.int64))
-            for values in columns:
-                values.clear()
-            lines.clear()
-
-    try:
-        with path.open(newline="", encoding=encoding, errors="strict") as fh:
-            reader = csv.reader(fh)
-            next(reader)
-            previous_end = reader.line_num
-            for record in reader:
-                start, previous_end = previous_end + 1, reader.line_num
-                if not record:
-                    continue  # a blank line is not a record
-                if len(record) != len(names):
-                    malformed.append(
-                        RejectedRow(
-                            file=path.name,
-                            line=start,
-                            column=None,
-                            reason=f"expected {len(names)} fields as in the header, "
-                            f"found {len(record)}",
-                            raw=json.dumps(record, ensure_ascii=False),
-                        )
-                    )
-                    continue
-                for values, value in zip(columns, record, strict=True):
-                    values.append(value if value != "" else None)
-                lines.append(start)
-                if len(lines) >= _SLOW_PATH_BATCH:
-                    flush()
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            path.name, f"not UTF-8 or GB18030 text (undecodable bytes at offset {exc.start})"
-        ) from exc
-    except csv.Error as exc:
-        raise FileRejected(
-            path.name, f"CSV structure broken near line {reader.line_num}: {exc}"
-        ) from exc
-    flush()
-    if chunks:
-        arrays = [pa.chunked_array([chunk[i] for chunk in chunks]) for i in range(len(names))]
-        table = pa.table(arrays, names=names)
-        all_lines = np.concatenate(line_chunks)
-    else:
-        table = pa.table([pa.array([], pa.string()) for _ in names], names=names)
-        all_lines = np.zeros(0, dtype=np.int64)
-    return table, all_lines, malformed

@@ -12,6 +12,7 @@ from typing import Any
 
 from amlwatch import wiring
 from amlwatch.ingest import ingest_business_date
+from amlwatch.masking import mask_value
 from amlwatch.models import LoadReport
 from amlwatch.rules import RulePack, pack_for
 from amlwatch.submission import codes
@@ -79,12 +80,6 @@ def unknown_codes(warehouse: Warehouse, load_id: str, pack: RulePack) -> list[di
             }
         )
     return found
-
-
-def mask_value(value: str) -> str:
-    """A value as output may quote it: one that looks like an account or ID number (eight
-    digits or more: an identifier in the wrong column, say) only by its last four."""
-    return f"****{value[-4:]}" if sum(c.isdigit() for c in value) >= 8 else value
 
 
 def day_run_steps(business_date: dt.date) -> list[Derivation]:

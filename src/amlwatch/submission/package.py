@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -36,22 +38,43 @@ def bins(sizes: Sequence[int], limit: int | None = None) -> list[list[int]]:
 
 
 def write_zip(path: Path, members: Sequence[tuple[str, bytes]]) -> None:
-    """Write a package atomically (temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name, data in members:
-            zf.writestr(name, data)
-    size = temp.stat().st_size
-    if size > MAX_PACKAGE_BYTES:
-        temp.unlink()
-        raise ValueError(f"{path.name} would be {size:,} bytes, over 5 MB")
-    os.replace(temp, path)
+    """Write a package atomically (a partial file beside the upload folder, then rename)."""
+    temp = _partial(path)
+    try:
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+        size = temp.stat().st_size
+        if size > MAX_PACKAGE_BYTES:
+            raise ValueError(f"{path.name} would be {size:,} bytes, over 5 MB")
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write one file atomically."""
+    """Write one file atomically (a partial file beside the upload folder, then rename)."""
+    temp = _partial(path)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+PARTIAL = ".partial"  # beside the folder written to, never in it: nothing half-written to upload
+_STALE_S = 3600
+
+
+def _partial(path: Path) -> Path:
+    """Where `path` is written before its rename: a `.partial` folder beside its folder (same
+    file system), cleared of what an earlier, killed run left there."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+    staging = path.parent.parent / PARTIAL
+    staging.mkdir(exist_ok=True)
+    now = time.time()
+    for stale in staging.iterdir():
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > _STALE_S:
+                stale.unlink()
+    return staging / f"{path.parent.name}-{path.name}.{os.getpid()}.tmp"

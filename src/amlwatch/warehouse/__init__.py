@@ -2,12 +2,18 @@
 
 from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.database import LoadBatch, Warehouse
-from amlwatch.warehouse.exceptions import WarehouseError, WarehouseLocked, WarehouseUnavailable
+from amlwatch.warehouse.exceptions import (
+    UnreadableRows,
+    WarehouseError,
+    WarehouseLocked,
+    WarehouseUnavailable,
+)
 
 __all__ = [
     "WHOLE",
     "Bucket",
     "LoadBatch",
+    "UnreadableRows",
     "Warehouse",
     "WarehouseError",
     "WarehouseLocked",

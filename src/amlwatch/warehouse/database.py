@@ -22,8 +22,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from amlwatch.masking import mask_text
 from amlwatch.models import InputFile, InputKind, LoadReport, RejectedRow
-from amlwatch.warehouse.exceptions import WarehouseLocked, WarehouseUnavailable
+from amlwatch.warehouse.exceptions import UnreadableRows, WarehouseLocked, WarehouseUnavailable
 from amlwatch.warehouse.load_checks import CHECKS, record_load
 from amlwatch.warehouse.schema import DDL, SCHEMA_VERSION
 
@@ -189,7 +190,7 @@ class Warehouse:
             record_load(con, report, started_at, "loaded", None)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)  # never let the roll-back hide the error that caused it
             raise
         report.sample_rejects = self.quarantine_sample(load_id, limit=10)
         return report
@@ -235,10 +236,11 @@ class Warehouse:
                     f"CREATE OR REPLACE TEMP TABLE _typed AS {batch.typed_select}"
                 ).fetchall()
             finally:
-                if isinstance(batch.rows, str):
-                    con.execute("DROP VIEW IF EXISTS _raw").fetchall()
-                else:
-                    con.unregister("_raw")
+                with contextlib.suppress(duckdb.Error):  # an aborted transaction: keep its cause
+                    if isinstance(batch.rows, str):
+                        con.execute("DROP VIEW IF EXISTS _raw").fetchall()
+                    else:
+                        con.unregister("_raw")
             parsed = int(self.scalar("SELECT count(*) FROM _typed"))
             if batch.duplicate_update:
                 con.execute(batch.duplicate_update).fetchall()
@@ -280,6 +282,8 @@ class Warehouse:
                     FROM ({rows_sql})""",
                 [business_date, load_id],
             ).fetchall()
+        except duckdb.Error as exc:
+            raise _told(exc, file) from exc
         finally:
             # after a failed statement the transaction is aborted and rolls these back too;
             # never let the clean-up hide the error that caused it
@@ -346,7 +350,7 @@ class Warehouse:
         try:
             yield
         except BaseException:
-            self._con.execute("ROLLBACK").fetchall()
+            _rollback(self._con)
             raise
         self._con.execute("COMMIT").fetchall()
 
@@ -369,6 +373,27 @@ class Warehouse:
         cursor = self._con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back what is open; a transaction the error already aborted needs nothing."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK").fetchall()
+
+
+def _told(exc: duckdb.Error, file: str) -> Exception:
+    """A database error met while loading a file, as what it means to an operator."""
+    text = " ".join(str(exc).split())
+    if "No space left" in text or "disk is full" in text.lower():
+        return WarehouseUnavailable(f"the disk is full while loading {file} ({text[:200]})")
+    if isinstance(exc, duckdb.IOException):
+        return WarehouseUnavailable(f"cannot write the warehouse, loading {file}: {text[:200]}")
+    first = text.split(" LINE ")[0][:200]
+    return UnreadableRows(
+        file,
+        "its rows cannot be read as the data contract's columns (a damaged file, or a column "
+        f"of a type no contract column takes: {mask_text(first)}); export it again",
+    )
 
 
 def _extra_json(columns: Sequence[str]) -> str:

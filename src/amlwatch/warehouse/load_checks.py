@@ -10,15 +10,21 @@ from pathlib import Path
 
 import duckdb
 
+from amlwatch.masking import masked_sql
 from amlwatch.models import InputKind, LoadReport
 
 _MASK = "'****' || right({0}, 4)"
 
 # Existence of a customer, and the current owner of an account, from the version history
 # (cheaper than the windowed `customers` / `accounts` views, which carry every column).
-_KNOWN_CUSTOMERS = "(SELECT DISTINCT customer_id FROM customer_history)"
+# Only what was known up to the business date loaded (`?`): a re-run of a past date gives the
+# same result whatever later dates hold.
+_KNOWN_CUSTOMERS = "(SELECT DISTINCT customer_id FROM customer_history WHERE business_date <= ?)"
 _ACCOUNT_OWNERS = """(SELECT account_id, arg_max(customer_id, business_date) AS customer_id
-    FROM account_history GROUP BY account_id)"""
+    FROM account_history WHERE business_date <= ? GROUP BY account_id)"""
+
+# A folder holds what was booked on its date or, booked late, in the days before it.
+BOOKED_WITHIN_DAYS = 31
 
 # The rate in force per currency and day (that day's, else the latest earlier one), picked
 # for the few distinct (currency, day) pairs of the file rather than row by row.
@@ -68,6 +74,7 @@ checked AS (
 verdict AS (
     SELECT _line,
     CASE
+        WHEN trade_date > ?::DATE OR trade_date < ?::DATE - {BOOKED_WITHIN_DAYS} THEN 'booked_at'
         WHEN other_date IS NOT NULL THEN 'txn_id'
         WHEN known_customer IS NULL THEN 'customer_id'
         WHEN known_account IS NULL OR account_owner <> customer_id THEN 'account_id'
@@ -75,18 +82,22 @@ verdict AS (
         WHEN needs_usd AND usd_rate_ IS NULL THEN 'currency'
     END AS _reject_column,
     CASE
+        WHEN trade_date > ?::DATE OR trade_date < ?::DATE - {BOOKED_WITHIN_DAYS} THEN
+            'booked_at ' || booked_at::VARCHAR || ' is not within the {BOOKED_WITHIN_DAYS} days '
+            || 'up to the folder''s business date ' || ?::VARCHAR
+            || ' (a row booked later belongs to a later folder; check the year)'
         WHEN other_date IS NOT NULL THEN
             'txn_id ' || txn_id || ' was already loaded for business date '
             || other_date::VARCHAR || '; a transaction is loaded once'
         WHEN known_customer IS NULL THEN
-            'customer_id ' || customer_id || ' is not a known customer '
+            'customer_id ' || {masked_sql("customer_id")} || ' is not a known customer '
             || '(not in the customers file of this or an earlier date)'
         WHEN known_account IS NULL THEN
             'account_id ' || {_MASK.format("account_id")} || ' is not a known account '
             || '(not in the accounts file of this or an earlier date)'
         WHEN account_owner <> customer_id THEN
             'account_id ' || {_MASK.format("account_id")} || ' belongs to customer '
-            || account_owner || ', not to ' || customer_id
+            || {masked_sql("account_owner")} || ', not to ' || {masked_sql("customer_id")}
         WHEN (needs_rate OR needs_usd) AND rate_ IS NULL THEN
             'no FX rate for ' || currency || ' on or before ' || trade_date::VARCHAR
             || ' and amount_cny not given; load fx_rates for it'
@@ -119,7 +130,7 @@ FROM priced
 
 _ACCOUNT_REJECTS = f"""
 SELECT s._line, 'customer_id',
-    'customer_id ' || s.customer_id || ' owning this account is not a known customer',
+    'customer_id ' || {masked_sql("s.customer_id")} || ' owning this account is not a known customer',
     to_json(s)::VARCHAR
 FROM _stage s ANTI JOIN {_KNOWN_CUSTOMERS} c ON c.customer_id = s.customer_id
 """

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from amlwatch.codes import ISO_4217
+from amlwatch.masking import masked_sql
 from amlwatch.models import Column, ColumnType
 
 LINE = "_line"
@@ -28,6 +29,12 @@ FALSE_WORDS = ("false", "f", "0", "n", "no", "否")
 _CURRENCY_HINTS = {"RMB": "CNY", "YUAN": "CNY", "US$": "USD", "HK$": "HKD", "NTD": "TWD"}
 _TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S", "%Y-%m-%d %H:%M")
 _DATE_FORMATS = ("%Y%m%d", "%Y/%m/%d")
+# what a date or a date-time may look like at all (ISO, the formats above, fractions of a
+# second): no zone, no offset, no words
+_DATE_SHAPE = r"[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|[0-9]{4})"
+_TIMESTAMP_SHAPE = (
+    _DATE_SHAPE + r"(([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)|[0-9]{6})?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,17 @@ def _is_text(arrow: pa.DataType | None) -> bool:
     return arrow is None or pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
 
 
+def _is_opaque(arrow: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_nested(arrow)
+        or pa.types.is_binary(arrow)
+        or pa.types.is_large_binary(arrow)
+        or pa.types.is_fixed_size_binary(arrow)
+        or pa.types.is_dictionary(arrow)
+        or pa.types.is_null(arrow)
+    )
+
+
 def _shown(src: str) -> str:
     """The rejected value as a reason shows it: in single quotes, like Python's repr."""
     return f"'''' || CAST({src} AS VARCHAR) || ''''"
@@ -167,6 +185,8 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
     src = quote_ident(name)
     raw = quote_ident("_src_" + name)
     value_ref = quote_ident(name)
+    if _is_opaque(arrow):  # a list, struct, map or bytes: judged by its text, like a CSV's
+        src, raw, arrow = f"CAST({src} AS VARCHAR)", f"CAST({raw} AS VARCHAR)", pa.string()
     text = _is_text(arrow)
     # a typed source (Parquet) keeps its type where the contract's type matches; text rules
     # (enums, codes, identifiers) see it as text: an account number stored as an integer is
@@ -174,7 +194,8 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
     trimmed = f"trim({src})" if text else f"CAST({src} AS VARCHAR)"
     present = f"({raw} IS NOT NULL AND trim({raw}) <> '')" if text else f"({raw} IS NOT NULL)"
     quote = "''''"  # SQL for a string holding one single quote
-    shown = f"{quote} || CAST({raw} AS VARCHAR) || {quote}"  # the value in quotes, like repr()
+    # the value in quotes, like repr(), masked if it may be an identifier
+    shown = f"{quote} || {masked_sql(f'CAST({raw} AS VARCHAR)')} || {quote}"
     problems: list[tuple[str, str]] = []
     if column.required:
         problems.append((f"NOT {present}", quote_text(f"{name} is missing")))
@@ -223,12 +244,22 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
 
     if column.type is ColumnType.DECIMAL:
         if text:
-            # DuckDB's cast rounds extra decimals; refuse them instead (trailing zeros are fine)
+            # plain digits only: DuckDB's cast would read 15e-4 and round extra decimals;
+            # refuse both instead (trailing zeros are fine)
             dot = f"strpos({trimmed}, '.')"
+            plain = f"regexp_full_match({trimmed}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)')"
             fits = f"({dot} = 0 OR rtrim(substr({trimmed}, {dot} + {column.scale + 1}), '0') = '')"
-            value = f"(CASE WHEN {fits} THEN TRY_CAST({trimmed} AS {target}) END)"
+            value = f"(CASE WHEN {plain} AND {fits} THEN TRY_CAST({trimmed} AS {target}) END)"
+        elif pa.types.is_integer(arrow):
+            value = f"TRY_CAST({src} AS {target})"
         else:
-            value = f"TRY_CAST(round({src}, {column.scale}) AS {target})"
+            # a Parquet decimal or float: the same rule as text, no silent rounding (a float
+            # is taken at its nearest value of the scale only if it is within 1e-6 of a unit)
+            units = f"(CAST({src} AS DOUBLE) * {10**column.scale})"
+            value = (
+                f"(CASE WHEN abs({units} - round({units})) < 1e-6 "
+                f"THEN TRY_CAST(round({src}, {column.scale}) AS {target}) END)"
+            )
         bad(
             f"{present} AND {value_ref} IS NULL",
             quote_text(f" is not a number with at most {column.scale} decimals"),
@@ -244,10 +275,11 @@ def _column(column: Column, arrow: pa.DataType | None) -> tuple[str, list[tuple[
     formats = _TIMESTAMP_FORMATS if column.type is ColumnType.TIMESTAMP else _DATE_FORMATS
     if text:
         listed = ", ".join(quote_text(f) for f in formats)
-        short = 19 if column.type is ColumnType.TIMESTAMP else 10  # longer: fraction or offset
+        # only the spellings listed: anything after the time (Z, UTC, CST, +08, -08:00, …)
+        # is refused, never dropped
+        shape = _TIMESTAMP_SHAPE if column.type is ColumnType.TIMESTAMP else _DATE_SHAPE
         value = (
-            f"(CASE WHEN length({trimmed}) > {short} "
-            f"AND regexp_matches({trimmed}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') THEN NULL "
+            f"(CASE WHEN NOT regexp_full_match({trimmed}, {quote_text(shape)}) THEN NULL "
             f"ELSE coalesce(TRY_CAST({trimmed} AS {target}), "
             f"CAST(TRY_STRPTIME({trimmed}, [{listed}]) AS {target})) END)"
         )
