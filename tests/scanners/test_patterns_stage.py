@@ -109,6 +109,10 @@ def test_an_alert_carries_metrics_parties_and_a_chinese_narrative(
         assert alert["customer_id"] in alert["narrative"]
         assert ("分散转入" if scattered_in else "分散转出") in alert["narrative"]
         assert f"{alert['in_total']:,.2f}元" in alert["narrative"]
+        # Chinese punctuation between the names, and what funds pass through: an account
+        names = [t["name"] for t in top[:3] if t["name"]]
+        assert "、".join(names) in alert["narrative"] and ", " not in alert["narrative"]
+        assert "账户过渡资金" in alert["narrative"]
         assert alert["rule_pack"] == "pboc-2016@2016.2"
         assert alert["evidence_count"] == len(evidence(db, alert["alert_id"]))
 

@@ -278,6 +278,11 @@ def all_users(con: Connection) -> list[User]:
     return [_user(con, r) for r in con.execute(select(users).order_by(users.c.username))]
 
 
+def display_names(con: Connection) -> dict[str, str]:
+    """Each login's name, as pages show people."""
+    return {str(u): str(n) for u, n in con.execute(select(users.c.username, users.c.display_name))}
+
+
 def count_users(con: Connection, role: Role | None = None) -> int:
     query = select(func.count()).select_from(users)
     if role is not None:

@@ -17,11 +17,12 @@ def _yuan(amount: Decimal) -> str:
 def narrative(alert: dict[str, Any], scattered: str) -> str:
     """A draft for the report's STCB / AOSP fields (资金交易及客户行为情况 / 疑点分析)."""
     subject = "账户" if alert["account_id"] else "客户"
+    through = "该账户" if alert["account_id"] else "客户账户"  # funds pass through an account
     who = "对公客户" if alert["customer_type"] == "entity" else "个人客户"
     span = f"{alert['window_start']:%Y年%m月%d日}至{alert['window_end']:%Y年%m月%d日}"
     days = alert["window_business_days"]
-    tops_in = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_in"])[:3])
-    tops_out = ", ".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_out"])[:3])
+    tops_in = "、".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_in"])[:3])
+    tops_out = "、".join(t["name"] or "（名称未知）" for t in json.loads(alert["top_out"])[:3])
     flow = alert["through_flow"]
     ratio = f"{flow * 100:.1f}%" if flow is not None else "—"
     if scattered == "in":
@@ -47,7 +48,7 @@ def narrative(alert: dict[str, Any], scattered: str) -> str:
         f"（以{days}个工作日为监测窗口），{movement}。转出金额占转入金额的{ratio}，"
         f"其中{after}的转出发生在窗口内首笔转入之后，资金快进快出、过渡性特征明显。"
         f"【疑点分析】短期内{point}，交易对手数量与资金规模与{subject}的一般交易习惯不符，"
-        f"疑似利用{subject}过渡资金，需结合客户身份、职业或经营范围及资金来源{DRAFT_MARKERS[1]}。"
+        f"疑似利用{through}过渡资金，需结合客户身份、职业或经营范围及资金来源{DRAFT_MARKERS[1]}。"
         f"（{DRAFT_MARKERS[0]}，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
         f"连续{alert['nights']}个监测日命中）"
     )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from amlwatch import labels
 from amlwatch.cases.usecases import DIRECTIONS, STATE_NAMES, URGENCY
 from amlwatch.models import CaseState, Role
+
+BEIJING = ZoneInfo("Asia/Shanghai")  # every time on a page; the layout says so once
 
 ROLE_NAMES = {
     Role.LIAISON: "反洗钱联络员",
@@ -25,6 +30,7 @@ DEADLINE_NAMES = {
 }
 LEG_NAMES = {"scattered": "分散端", "concentrated": "集中端"}
 STATE_CHOICES = [(str(s), STATE_NAMES[s]) for s in CaseState]
+STATE_NAMES_BY_CODE = {str(k): v for k, v in STATE_NAMES.items()}
 
 
 def mask(value: Any, keep_start: int = 3, keep_end: int = 4) -> str:
@@ -47,11 +53,23 @@ def money(value: Any) -> str:
 
 
 def day(value: Any) -> str:
+    """A date, or a time of the bank's data (booked at: China local time, as the contract
+    has it) as it is; a time with a zone in Beijing time."""
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(BEIJING)
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     return "" if value is None else str(value)
+
+
+def clock(value: Any) -> str:
+    """A time the product's own clock wrote (a history or audit entry: `datetime.now()`, the
+    server's local time, no zone) in Beijing time."""
+    if isinstance(value, dt.datetime):
+        return day(value if value.tzinfo else value.astimezone())
+    return day(value)
 
 
 def percent(value: float | None) -> str:
@@ -64,10 +82,82 @@ def hours(value: float | None) -> str:
     return f"{value:.1f} 小时" if value < 48 else f"{value / 24:.1f} 天"
 
 
+def action_name(code: Any) -> str:
+    """A history or audit action in words; one no table holds shows its code and says so."""
+    text = "" if code is None else str(code)
+    return labels.ACTIONS.get(text) or f"{text}{labels.UNKNOWN}"
+
+
+def person(username: Any, people: Mapping[str, str]) -> str:
+    """A user by name, the login beside it: 张三（liaison1）; the night's jobs as 系统."""
+    text = "" if username is None else str(username)
+    if text == "system":
+        return "系统（自动）"
+    name = people.get(text)
+    return f"{name}（{text}）" if name and name != text else text
+
+
+def _value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "":
+        return "—"
+    if key in ("state", "status") and str(value) in STATE_NAMES_BY_CODE:
+        return f"{STATE_NAMES_BY_CODE[str(value)]}（{value}）"
+    if key == "crime_types" and isinstance(value, list | tuple):
+        return "、".join(
+            f"{c} {labels.CRIME_TYPE_NAMES.get(str(c), labels.UNKNOWN)}" for c in value
+        )
+    if key == "what" and str(value) in labels.DOWNLOADS:
+        return labels.DOWNLOADS[str(value)]
+    if key == "role" and str(value) in ROLE_NAMES:
+        return f"{ROLE_NAMES[Role(str(value))]}（{value}）"
+    if key == "urgency" and str(value) in URGENCY:
+        return f"{value} {URGENCY[str(value)]}"
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def detail_text(detail: Mapping[str, Any] | None) -> str:
+    """What an action's record holds, in words: 状态：审查中（in_review）；暂停监测中：否."""
+    return "；".join(
+        f"{labels.EVENT_FIELDS.get(key, key)}：{_value(key, value)}"
+        for key, value in (detail or {}).items()
+    )
+
+
+_TARGETS = {
+    "case": "案件", "user": "用户", "alert": "预警", "submission": "报送文件", "large-value": "大额交易",
+}  # fmt: skip
+
+
+def target_name(target: Any) -> str:
+    """What an audit entry is about: case:12 → 案件 12."""
+    text = "" if target is None else str(target)
+    kind, _, key = text.partition(":")
+    if kind in _TARGETS:
+        return f"{_TARGETS[kind]} {key}".strip()
+    return {"audit": "审计日志", "work-report": "工作报告", "large-value": "大额交易"}.get(
+        text, text
+    )
+
+
+def label(code: Any, kind: str) -> str:
+    """A code with its label from the spec's or the product's table: `entity 单位`."""
+    return labels.labelled(kind, code)
+
+
 FILTERS = {
+    "label": label,
+    "target_name": target_name,
+    "action_name": action_name,
+    "person": person,
+    "detail_text": detail_text,
     "mask": mask,
     "money": money,
     "day": day,
+    "clock": clock,
     "percent": percent,
     "hours": hours,
 }

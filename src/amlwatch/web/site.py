@@ -124,6 +124,7 @@ class Site:
                 "flash": FLASH.get(request.query_params.get("done", "")),
                 "calendar_notice": self.review.calendar_notice() if user else None,
                 "overdue": self._overdue(user),
+                "people": self.review.people(user) if user else {},
                 **context,
             },
             status_code=status,

@@ -18,8 +18,9 @@ _PALETTE = ("#2f6fb0", "#c0392b", "#16a085", "#8e44ad", "#d68910", "#566573")
 
 def _parties(
     evidence: Sequence[Mapping[str, Any]], direction: str
-) -> list[tuple[str, Decimal, int]]:
-    """(label, total CNY, count) per counterparty of one direction, largest first."""
+) -> tuple[list[tuple[str, Decimal, int]], int]:
+    """(label, total CNY, count) per counterparty of one direction, largest first, the
+    smallest folded into one "others" box; and how many counterparties there are."""
     totals: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0])
     for t in evidence:
         if t.get("direction_code") != direction:
@@ -31,6 +32,7 @@ def _parties(
         entry[0] += Decimal(str(t.get("amount_cny") or 0))
         entry[1] += 1
     ranked = sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda x: (-x[1], x[0]))
+    parties = len(ranked)
     if len(ranked) > _SIDE:
         rest = ranked[_SIDE - 1 :]
         ranked = [
@@ -41,13 +43,13 @@ def _parties(
                 sum(r[2] for r in rest),
             ),
         ]
-    return ranked
+    return ranked, parties
 
 
 def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
     """Counterparties paying in (left) → the subject (middle) → counterparties paid (right);
     line widths follow the amounts."""
-    ins, outs = _parties(evidence, "01"), _parties(evidence, "02")
+    (ins, in_parties), (outs, out_parties) = _parties(evidence, "01"), _parties(evidence, "02")
     rows = max(len(ins), len(outs), 1)
     height = max(rows * 46 + 40, 140)
     width = 960
@@ -94,9 +96,9 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
         f'font-weight="bold">{escape(subject[:14])}</text>'
     )
     parts.append(
-        f'<text x="10" y="14" font-size="11" fill="#2f6fb0">转入 {len(ins)} 方</text>'
+        f'<text x="10" y="14" font-size="11" fill="#2f6fb0">转入 {in_parties} 方</text>'
         f'<text x="{width - 10}" y="14" font-size="11" fill="#c0392b" text-anchor="end">'
-        f"转出 {len(outs)} 方</text>"
+        f"转出 {out_parties} 方</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -105,7 +107,9 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
 def bars_by_day(per_day: Sequence[tuple[dt.date, int]]) -> str:
     """Alerts opened per day, one bar a day."""
     width, height, pad = 900, 200, 30
-    top = max([n for _, n in per_day] or [1]) or 1
+    most = max([n for _, n in per_day] or [0])
+    top = most or 1
+    scale = f"最多 {most} 条/日" if most else "该期间无新增预警"
     step = (width - 2 * pad) / max(len(per_day), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
@@ -121,7 +125,7 @@ def bars_by_day(per_day: Sequence[tuple[dt.date, int]]) -> str:
         if i % 5 == 0:
             parts.append(f'<text x="{x:.1f}" y="{height - 10}" font-size="10">{day:%m-%d}</text>')
     parts.append(
-        f'<text x="{pad}" y="16" font-size="11">最多 {top} 条/日</text>'
+        f'<text x="{pad}" y="16" font-size="11">{scale}</text>'
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
         "</svg>"
     )

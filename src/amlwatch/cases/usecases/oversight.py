@@ -107,9 +107,13 @@ class Oversight(ReviewBase):
                 first_event.setdefault((case_id, action), at)
                 first_event[(case_id, action)] = min(first_event[(case_id, action)], at)
         today = self.today()
-        start = today - dt.timedelta(days=days - 1)
+        # the last `days` days, or, when nothing was opened in them, the `days` up to the
+        # latest case (a bank's data of another month): never an empty chart
+        latest = max((c.first_scan_date for c in everything), default=today)
+        end = today if latest > today - dt.timedelta(days=days) else latest
+        start = end - dt.timedelta(days=days - 1)
         per_day_counter = Counter(
-            c.first_scan_date for c in everything if c.first_scan_date >= start
+            c.first_scan_date for c in everything if start <= c.first_scan_date <= end
         )
         per_day = [
             (start + dt.timedelta(days=i), per_day_counter.get(start + dt.timedelta(days=i), 0))

@@ -34,6 +34,13 @@ _BRANCH = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 class Users(Access):
     """The administrator's work."""
 
+    def people(self, actor: User) -> dict[str, str]:
+        """Login → name of every user, for showing who did what: colleagues' names are no
+        secret to anyone signed in (their roles and branches stay the administrator's)."""
+        del actor  # any signed-in user; the session check made them one
+        with self.store.read() as con:
+            return repo.display_names(con)
+
     def users(self, actor: User) -> list[User]:
         enforce_user_reader(actor)
         with self.store.read() as con:

@@ -35,7 +35,7 @@ def register(site: Site) -> None:
         request: Request,
         rule: str = "",
         branch: str = "",
-        state: str = "",
+        state: str = "open",  # a liaison's list is what is still to do; 全部 is `all`
         due: str = "",
         snoozed: str = "0",
         page: int = 1,
@@ -45,7 +45,7 @@ def register(site: Site) -> None:
         states: tuple[CaseState, ...] = ()
         if state == "open":
             states = OPEN_STATES
-        elif state:
+        elif state and state != "all":
             try:
                 states = (CaseState(state),)
             except ValueError:

@@ -1,0 +1,56 @@
+"""The review app as a liaison spends the day in it: the list opens on what is still to do,
+a case's history reads in Chinese with people by name and times in Beijing time."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import Site
+
+DISMISSAL_TEXT = "经核实为正常经营收付款项"
+
+
+def _listed(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/cases/(\d+)"', html)}
+
+
+def test_the_list_opens_on_open_cases_and_all_shows_the_rest(site: Site) -> None:
+    liaison, review = site.people["liaison"], site.review
+    open_case, decided = site.case(), site.case()
+    review.start_review(liaison, decided)
+    review.dismiss(liaison, decided, "R01", DISMISSAL_TEXT)
+    if str(review.case_state(liaison, decided)) == "dismissal_proposed":
+        review.confirm_dismissal(site.people["approver"], decided)
+    client = site.client("liaison")
+    default = _listed(client.get("/cases").text)
+    assert open_case in default and decided not in default
+    assert {open_case, decided} <= _listed(client.get("/cases?state=all").text)
+
+
+def test_a_cases_history_reads_in_chinese_with_people_by_name(site: Site) -> None:
+    case_id = site.case()
+    site.review.start_review(site.people["liaison"], case_id)
+    page = site.client("liaison").get(f"/cases/{case_id}").text
+    history = page[page.index("处理记录") :]
+    assert "开始审查" in history and "review started" not in history
+    assert "LIAISON1（liaison1）" in history  # the name the administrator gave, login beside
+    assert "新预警 → 审查中" in history and "in_review" not in history
+    assert "北京时间" in page
+
+
+def test_the_dashboard_charts_where_the_cases_are(site: Site) -> None:
+    """Cases of another month (the fixture's are of 2026-09-29): the chart shows their days,
+    never thirty empty ones under a maximum."""
+    site.case()
+    page = site.client("approver").get("/dashboard").text
+    bars = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d)：(\d+)</title>", page))
+    assert int(bars["2026-09-29"]) >= 1 and "该期间无新增预警" not in page
+
+
+def test_an_empty_chart_says_so() -> None:
+    import datetime as dt
+
+    from amlwatch.web.svg import bars_by_day
+
+    empty = bars_by_day([(dt.date(2026, 12, 1) + dt.timedelta(days=i), 0) for i in range(30)])
+    assert "该期间无新增预警" in empty and "最多" not in empty
