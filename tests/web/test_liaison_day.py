@@ -54,3 +54,21 @@ def test_an_empty_chart_says_so() -> None:
 
     empty = bars_by_day([(dt.date(2026, 12, 1) + dt.timedelta(days=i), 0) for i in range(30)])
     assert "该期间无新增预警" in empty and "最多" not in empty
+
+
+def test_large_value_amounts_read_as_money(site: Site) -> None:
+    import csv
+    import datetime as dt
+
+    day = dt.date(2026, 10, 9)
+    folder = site.folder / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"large_value_report_{day:%Y%m%d}.csv").open(
+        "w", encoding="utf-8-sig", newline=""
+    ) as handle:
+        out = csv.writer(handle)
+        out.writerow(["客户号", "交易金额", "交易金额（折人民币）", "金融机构网点代码"])
+        out.writerow(["CSNM", "CRAT", "CRMB", "FINC"])
+        out.writerow(["C1", "22545.000", "1234567.5", "B001"])
+    page = site.client("approver").get(f"/large-value/{day}").text
+    assert "22,545.00" in page and "1,234,567.50" in page and "22545.000" not in page
