@@ -151,7 +151,11 @@ def test_liaison_and_approver_review_in_a_real_browser(
         page.get_by_label("疑点分析 AOSP").fill(
             "交易与客户身份、经营规模不符，疑似为他人转移资金。"
         )
-        page.locator("select[name='crime_types[]']").select_option(["1201", "1402"])
+        page.get_by_label("按代码或名称筛选疑似涉罪类型").fill("1201")  # the list narrows to it
+        expect(page.locator("fieldset.pick label:visible")).to_have_count(1)
+        page.locator("input[name='crime_types[]'][value='1201']").check()
+        page.get_by_label("按代码或名称筛选疑似涉罪类型").fill("")
+        page.locator("input[name='crime_types[]'][value='1402']").check()
         page.locator("#propose").click()
         expect(page.locator("h1 .state")).to_have_text("已提交审批")
         shot("05-proposed")
