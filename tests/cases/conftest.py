@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from amlwatch.cases import CaseStore, Review
 from amlwatch.models import Role, User
@@ -48,9 +50,24 @@ def new_store(kind: str, tmp_path: Path) -> Iterator[CaseStore]:
         yield store
     finally:
         store.close()
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop a test database; an autovacuum worker that just began on it makes FORCE fail
+    ("must be a member of the role whose process is being terminated"): it ends within
+    moments, so try again for a while before giving up."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with admin.connect() as con:
+                con.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            return
+        except (ProgrammingError, OperationalError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
