@@ -178,7 +178,7 @@ FLASH = {
 }  # fmt: skip
 
 GLOBALS = {
-    "STATE_NAMES": {str(k): v for k, v in STATE_NAMES.items()},
+    "STATE_NAMES": STATE_NAMES_BY_CODE,
     "ROLE_NAMES": {str(k): v for k, v in ROLE_NAMES.items()},
     "DEADLINE_NAMES": DEADLINE_NAMES,
     "LEG_NAMES": LEG_NAMES,
