@@ -19,6 +19,9 @@ from amlwatch.synth.population import Population
 CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY", "GBP"]
 METHODS = ["000112", "000121", "000120", "000131", "000014", "000030", "010104", "010001", "000051"]
 CHANNELS = ["POS", "MOBILE", "ONLINE", "COUNTER", "ATM", ""]
+# what the files carry: the spec's OCTT codes (10.x: 12 POS, 11 网上交易, 15 ATM); a counter
+# transaction has no non-counter channel
+CHANNEL_CODES = ["12", "11", "11", "", "15", ""]
 PURPOSES = [
     "消费",
     "转账",

@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from amlwatch.synth.activity import (
-    CHANNELS,
+    CHANNEL_CODES,
     CURRENCIES,
     EXEMPTIONS,
     INITIATORS,
@@ -71,7 +71,7 @@ def to_table(rows: Rows, pop: Population, day: dt.date) -> tuple[pa.Table, dict[
             "counter_currency": vocab(["", *CURRENCIES], rows.counter),
             "initiated_by": vocab(INITIATORS, rows.initiator),
             "branch_code": pc.take(pop.customers["branch_code"], pa.array(rows.cust)),
-            "channel": vocab(CHANNELS, rows.channel),
+            "channel": vocab(CHANNEL_CODES, rows.channel),
             "purpose": vocab(PURPOSES, rows.purpose),
         }
     )
