@@ -208,7 +208,8 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "access requested": "申请权限变更", "access approved": "批准权限变更",
     "access rejected": "驳回权限变更", "reason set": "设置排除原因",
     "setting changed": "修改设置", "audit key created": "生成审计密钥",
-    "retention purge": "清理超期记录",
+    "retention purge": "清理超期记录", "assigned": "分派经办人", "case assigned": "分派案件",
+    "note added": "新增调查记录", "case search": "查询案件",
 }  # fmt: skip
 EVENT_FIELDS = {  # the names of what an action's record holds
     "active": "启用", "after": "变更后", "alert": "预警", "before": "变更前",
@@ -223,11 +224,14 @@ EVENT_FIELDS = {  # the names of what an action's record holds
     "seals": "封存", "snooze": "暂停申请", "snoozed": "暂停监测中", "state": "状态",
     "status": "状态", "text": "说明", "until": "截至", "urgency": "紧急程度",
     "user": "用户", "values": "取值", "version": "版本", "warehouse": "数据仓库",
-    "what": "内容",
+    "what": "内容", "to": "分派给", "why": "方式", "file": "附件", "sha256": "SHA-256",
+    "q": "查询内容", "value": "取值", "for_report": "随报告报送",
 }  # fmt: skip
 DOWNLOADS = {  # what a download audit entry says was taken
     "case report": "案件报告文件", "audit log view": "审计日志",
     "large-value csv": "大额交易（CSV）", "large-value xlsx": "大额交易（xlsx）",
+    "attachment": "案件附件", "case list xlsx": "案件清单（xlsx）",
+    "case search xlsx": "案件查询结果（xlsx）",
 }  # fmt: skip
 ALERT_STATUS = {"new": "新预警", "extended": "延续", "confirmed": "已确认"}
 LEGS = {"scattered": "分散端", "concentrated": "集中端"}
@@ -375,3 +379,16 @@ def labelled(kind: str, code: object, empty: str = "") -> str:
     text = str(code).strip()
     name = name_of(kind, text)
     return f"{text} {name}" if name else f"{text} {UNKNOWN}"
+
+
+# the spec's code fields (by XML tag) and the table of `LABELS` that names their codes
+TAG_KINDS = {
+    "CITP": "id_type", "SETP": "id_type", "SRIT": "id_type", "SCIT": "id_type",
+    "TBIT": "id_type", "TCIT": "id_type", "CATP": "account_type", "TCAT": "account_type",
+    "TSTP": "tx_method", "OCTT": "channel", "TSDR": "direction", "RLFC": "relation",
+    "CBCT": "card_type", "CFCT": "bank_code_type", "DETR": "urgency",
+    "DORP": "report_direction", "TPTR": "trigger", "TOSC": "crime_type",
+    "CRCD": "characteristic", "CRTP": "currency", "CTNT": "country", "STNT": "country",
+    "TBNT": "country", "TRCD": "region", "CFRC": "region", "CTVC": "occupation",
+    "SEVC": "occupation", "RPMT": "match_no_type",
+}  # fmt: skip

@@ -172,6 +172,7 @@ class Filing:
     corrected_records: int = 0
     deleted_records: int = 0
     superseded: list[str] = field(default_factory=list)
+    attachment_sha256: str = ""  # a suspicious report's attachment package, when it has one
     actions: list[str] = field(default_factory=list)  # open items of all filings, overdue first
     overdue: int = 0  # files past their deadline and not yet uploaded (or to be sent again)
 
@@ -310,6 +311,7 @@ class Case:
     first_report: str | None = None  # the first report's message name (ORXN of the next)
     direction: str = "01"  # DORP: to CAMLMAC, and for an urgent report the PBOC branch too
     urgent_reason: str | None = None  # why the report is 特别紧急 (DETR 02)
+    assignee: str | None = None  # the liaison who works the case (None: 未分配)
 
     @property
     def continuing(self) -> bool:

@@ -16,6 +16,7 @@ def alert_evidence(
     scan_date: dt.date = dt.date(2026, 9, 29),
     legs: int = 3,
     amount: str = "50000.000",
+    parties: str = "62220200000099",  # the counterparties' accounts: this and a number
 ) -> AlertEvidence:
     start = scan_date - dt.timedelta(days=13)
     evidence = []
@@ -40,7 +41,7 @@ def alert_evidence(
                 "tx_method": "000030",
                 "channel": "网银",
                 "counterparty_name": f"对手{i}",
-                "counterparty_account": f"62220200000099{i:02d}",
+                "counterparty_account": f"{parties}{i:02d}",
             }
         )
     total_in = sum(Decimal(e["amount_cny"]) for e in evidence if e["direction_code"] == "01")

@@ -4,6 +4,8 @@ re-runs, crashes, corrections and deletions, receipts, notices and suspicious re
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -583,3 +585,14 @@ def test_notices_are_tracked_to_their_deadline_until_answered(
     recorded = notices.get(store, stem)
     store.close()
     assert recorded is not None and recorded.answered_by == answer.files[0]
+
+
+def test_an_attachment_package_keeps_within_the_data_package_and_its_names_apart() -> None:
+    files = [("a.pdf", b"%PDF-1"), ("b.png", b"\x89PNG")]
+    with zipfile.ZipFile(io.BytesIO(filing_module.attachment_package(files))) as zf:
+        assert {n: zf.read(n) for n in zf.namelist()} == dict(files)
+    with pytest.raises(ValueError, match="one name"):
+        filing_module.attachment_package([("a.pdf", b"1"), ("a.pdf", b"2")])
+    noise = os.urandom(filing_module.MAX_PACKAGE_BYTES - filing_module.MAX_SUSPICIOUS_XML)
+    with pytest.raises(ValueError, match="over the 5 MB"):
+        filing_module.attachment_package([("scan.tif", noise)])

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amlwatch.cases import assignment, keys, snooze_rows
 from amlwatch.cases import repository as repo
-from amlwatch.cases import snooze_rows
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.snapshot import digest, encode
 from amlwatch.cases.store import CaseStore
@@ -110,6 +110,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                     **metrics,
                 )
                 repo.add_snapshot(con, case_id, 1, scan_date, fingerprint, content)
+                keys.index_case(con, case_id, content)
                 repo.add_event(
                     con,
                     case_id,
@@ -122,6 +123,9 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                     snoozed=snoozed,
                 )
                 audit(con, SYSTEM, "case opened", f"case:{case_id}", alert=str(a["alert_id"]))
+                to = assignment.by_rule(con, metrics["branch_code"])
+                if to is not None:
+                    assignment.assign(con, case_id, to, SYSTEM, "rule")
                 result.opened.append(case_id)
                 if snoozed:
                     result.snoozed.append(case_id)
@@ -132,6 +136,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 continue
             version = case.snapshot_version + 1
             repo.add_snapshot(con, case.id, version, scan_date, fingerprint, content)
+            keys.index_case(con, case.id, content)
             values: dict[str, Any] = {"snapshot_version": version, "updated_at": now, **metrics}
             if case.state is CaseState.NEW:  # nobody has edited the draft yet
                 values |= {"stcb": item.stcb, "aosp": item.aosp}
@@ -165,6 +170,11 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 scan_date=scan_date.isoformat(),
             )
             audit(con, SYSTEM, "case extended", f"case:{case.id}", version=version)
+            if target is CaseState.NEW and (
+                case.assignee not in assignment.liaisons_of(con, metrics["branch_code"])
+            ):  # reopened or continuing, and its liaison gone: the rule gives it out again
+                to = assignment.by_rule(con, metrics["branch_code"])
+                assignment.assign(con, case.id, to, SYSTEM, "rule")
             if action != "continuing":
                 result.extended.append(case.id)
     return result

@@ -39,6 +39,27 @@ class CaseFilter:
     customer_id: str | None = None
     first_scan_from: dt.date | None = None
     first_scan_to: dt.date | None = None
+    assignee: str | None = None  # a login, or UNASSIGNED
+    case_ids: tuple[int, ...] | None = None  # a search by number found these
+    name: str | None = None  # the customer's name starts with it (or contains it: `name_in`)
+    name_in: bool = False
+    sort: str = ""  # one of SORTS ("": deadline first, as the queue works)
+    descending: bool = False
+
+
+UNASSIGNED = "-"
+SORTS = {
+    "id": cases.c.id,
+    "rule": cases.c.rule_code,
+    "customer": cases.c.customer_name,
+    "branch": cases.c.branch_code,
+    "state": cases.c.state,
+    "score": cases.c.score,
+    "window": cases.c.window_end,
+    "due": cases.c.due_date,
+    "assignee": cases.c.assignee,
+    "updated": cases.c.updated_at,
+}
 
 
 def to_case(row: Any) -> Case:
@@ -93,6 +114,16 @@ def _where(flt: CaseFilter, branches: Collection[str] | None) -> list[ColumnElem
         conditions.append(cases.c.first_scan_date >= flt.first_scan_from)
     if flt.first_scan_to:
         conditions.append(cases.c.first_scan_date <= flt.first_scan_to)
+    if flt.assignee == UNASSIGNED:
+        conditions.append(cases.c.assignee.is_(None))
+    elif flt.assignee:
+        conditions.append(cases.c.assignee == flt.assignee)
+    if flt.case_ids is not None:
+        conditions.append(cases.c.id.in_(flt.case_ids))
+    if flt.name:
+        text = flt.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%" if flt.name_in else f"{text}%"
+        conditions.append(cases.c.customer_name.like(pattern, escape="\\"))
     return conditions
 
 
@@ -105,18 +136,19 @@ def find_cases(
 ) -> list[Case]:
     """Cases matching the filter, deadline first, then newest."""
     conditions = _where(flt, branches)
+    queue = (  # urgent cases at the top of every queue, then by deadline
+        cases.c.urgency.desc(),
+        cases.c.due_date.is_(None),
+        cases.c.due_date,
+        cases.c.last_scan_date.desc(),
+        cases.c.id,
+    )
+    column = SORTS.get(flt.sort)
+    order = queue if column is None else (
+        column.is_(None), column.desc() if flt.descending else column, cases.c.id
+    )  # fmt: skip
     rows = con.execute(
-        select(cases)
-        .where(*conditions)
-        .order_by(  # urgent cases at the top of every queue, then by deadline
-            cases.c.urgency.desc(),
-            cases.c.due_date.is_(None),
-            cases.c.due_date,
-            cases.c.last_scan_date.desc(),
-            cases.c.id,
-        )
-        .limit(limit)
-        .offset(offset)
+        select(cases).where(*conditions).order_by(*order).limit(limit).offset(offset)
     )
     return [to_case(r) for r in rows]
 

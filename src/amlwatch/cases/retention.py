@@ -26,6 +26,8 @@ from amlwatch.cases.tables import (
     audit_anchor,
     audit_log,
     case_events,
+    case_keys,
+    case_notes,
     case_snapshots,
     cases,
     retention_gate,
@@ -175,6 +177,8 @@ def purge(store: CaseStore, cutoff: dt.date, by: str, **warehouse_counts: int) -
             con.execute(delete(case_events).where(case_events.c.case_id.in_(found.case_ids)))
             con.execute(insert(retention_gate).values(table_name="case_snapshots", before=before))
             con.execute(delete(case_snapshots).where(case_snapshots.c.case_id.in_(found.case_ids)))
+            con.execute(delete(case_keys).where(case_keys.c.case_id.in_(found.case_ids)))
+            con.execute(delete(case_notes).where(case_notes.c.case_id.in_(found.case_ids)))
             con.execute(delete(cases).where(cases.c.id.in_(found.case_ids)))
         if found.file_names:
             con.execute(delete(keys).where(keys.c.name.in_(found.file_names)))

@@ -36,8 +36,14 @@ def _event_digest(row: Any) -> str:
     return digest(row._asdict())
 
 
+# columns added after the first seals: while empty they are left out, so a case sealed before
+# they existed still matches its seal
+LATER_CASE_COLUMNS = ("assignee",)
+
+
 def _case_digest(row: Any) -> str:
-    return digest(row._asdict())
+    values = row._asdict()
+    return digest({k: v for k, v in values.items() if k not in LATER_CASE_COLUMNS or v is not None})
 
 
 # counted at every login attempt: not a decision (the login itself is audited)

@@ -75,13 +75,11 @@ def round_actors(history: Sequence[CaseEvent]) -> set[str]:
 
 
 def enforce_large_value_reader(actor: User, download: str = "") -> frozenset[str] | None:
-    """Who may open a day's large-value report, and the branches whose rows they see. The
-    whole-bank xlsx is for users who see every branch; a branch user downloads the CSV of
-    their own rows."""
+    """Who may open a day's large-value report, and the branches whose rows they see (and
+    download, as CSV or xlsx: only those rows; the whole-bank workbook is for users who see
+    every branch)."""
     require(actor, Role.LIAISON, Role.APPROVER, Role.AUDITOR)
     branches = visible_branches(actor)
-    if download == "xlsx" and branches is not None:
-        raise Forbidden("分行用户请下载 CSV（仅含本行数据）/ branch users download CSV")
     if download not in ("", "csv", "xlsx"):
         raise NotFound("无此下载格式 / no such download")
     return branches

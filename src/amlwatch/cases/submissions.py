@@ -52,7 +52,9 @@ files = Table(
     Column("run_date", Date),
     Column("answers", String(64)),  # the receipt or notice this file answers
     Column("records", Integer, nullable=False),
-    Column("package", String(35)),
+    # a data package: the stem and ".ZIP", 39 characters; SQLite keeps the first migration's
+    # 35, a length it never enforces (widening it would rebuild a table others refer to)
+    Column("package", String(40).with_variant(String(35), "sqlite")),
     Column("path", Text),
     Column("status", String(24), nullable=False),
     Column("status_at", DateTime, nullable=False),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -122,6 +123,36 @@ cases = Table(
     Column("decided_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("assignee", String(64), index=True),  # the liaison who works it (None: 未分配)
+)
+# the hashed ID and account numbers of a case's subject and counterparties (cases.keys)
+case_keys = Table(
+    "case_keys",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),  # id | account | cp_id | cp_acct
+    Column("key", String(64), primary_key=True, index=True),
+    Column("shown", String(64), nullable=False),  # the number masked, as a page may show it
+)
+# dated investigation notes, each with at most one attached file (kept with its hash)
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("file_name", String(200)),
+    Column("file_type", String(16)),
+    Column("file_size", Integer),
+    Column("file_sha256", String(64)),
+    Column("file_data", LargeBinary),
+    # the file goes into the case's suspicious report, in its attachment package (spec §3)
+    Column("for_report", Boolean, nullable=False, server_default=false()),
+    # the reports of the case before it (`cases.report_times` then): a continuing report
+    # (续报) carries the files of its own round
+    Column("report_round", Integer, nullable=False, server_default="0"),
 )
 case_snapshots = Table(
     "case_snapshots",

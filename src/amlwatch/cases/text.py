@@ -18,6 +18,7 @@ LIMITS = {
     "display_name": ("姓名", 128),
     "label": ("原因说明", 200),
     "snooze_reason": ("暂停原因", 1000),
+    "case_note": ("调查记录", 4000),
 }
 _ALLOWED_CONTROLS = {"\n", "\t", "\r"}
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}

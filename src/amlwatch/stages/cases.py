@@ -4,6 +4,7 @@ suspicious report (tables and BSTR XML), the regulator's receipts move cases on.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ def generate_case_report(
     record the report on the case."""
     settings = wiring.settings()
     case, content, signoff = review.report_material(actor, case_id)
+    attachments = review.report_files(actor, case_id)
     folder = wiring.reports_folder(settings, reports_dir, "cases", f"case-{case.id}")
     # a continuing report (续报) counts the earlier rounds' reports and names the first (its
     # message name without extension, spec ch. 9 ORXN)
@@ -137,9 +139,16 @@ def generate_case_report(
         case.alert_id,
         settings,
         filer=signoff[0].name if signoff else "",
+        attachments=attachments,
     )
     name = filing.files[0]
     xml = filing.folder / f"{name}.XML"
+    signed = [(xml.name, sha256_of(xml))]
+    if attachments:  # the package and each file in it, as the signature covers them
+        signed.append(
+            (f"{name}.ZIP（附件包，{len(attachments)} 个文件）", filing.attachment_sha256)
+        )
+        signed += [(f"附件 {n}", hashlib.sha256(d).hexdigest()) for n, d in attachments]
     form = suspicious_form(
         check(xml.read_bytes(), name),
         institution=f"{settings.institution_name}（{settings.institution_code}）",
@@ -149,7 +158,7 @@ def generate_case_report(
         report_date=case.approved_on or wiring.today(),
         signoff=signoff,
         standards={case.rule_code: case.rule_name},
-        files=[(xml.name, sha256_of(xml))],
+        files=signed,
     )
     printed = write_form(form, folder, f"{name}_form")
     tables = write_suspicious_tables(

@@ -55,16 +55,18 @@ def file_suspicious_case(
     answers: str,
     settings: Settings | None = None,
     filer: str = "",
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Filing:
     """Write the suspicious report (BSTR) of one case — its narrative, standards, crime
     types and urgency, its subjects and evidence transactions, its filer (RPNM: the liaison
-    who proposed it, else the settings') — validated, numbered and recorded in the ledger as
-    answering `answers` (the alert id)."""
+    who proposed it, else the settings'), its files (the attachment package) — validated,
+    numbered and recorded in the ledger as answering `answers` (the alert id)."""
     who = wiring.institution(settings)
     if filer:
         who = replace(who, filer=filer[:16])
     data = suspicious_new(who, case, subjects, transactions)
-    return file_suspicious(data, who, ledger, folder, wiring.today(), answers=answers)
+    day = wiring.today()
+    return file_suspicious(data, who, ledger, folder, day, answers=answers, attachments=attachments)
 
 
 def sha256_of(path: Path) -> str:

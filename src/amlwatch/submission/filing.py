@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import shutil
 import zipfile
@@ -31,11 +32,18 @@ from amlwatch.submission.messages import (
     large_value_new,
 )
 from amlwatch.submission.names import MessageName
-from amlwatch.submission.package import bins, compressed_size, write_file, write_zip
+from amlwatch.submission.package import (
+    MAX_PACKAGE_BYTES,
+    bins,
+    compressed_size,
+    write_file,
+    write_zip,
+)
 from amlwatch.submission.structure import BSTR, CHTR, DHTR, HVTR, Data, Group, to_xml
 from amlwatch.submission.validate import check
 
 MAX_RECORDS_PER_MESSAGE = 10_000  # keeps each message well under a 5 MB package
+MAX_SUSPICIOUS_XML = 500_000  # room a case's report keeps for its message beside its files
 
 
 @dataclass(slots=True)
@@ -46,6 +54,9 @@ class _Message:
     records: int
     keys: list[tuple[str, str, str, str, str]]
     fixed_name: str = ""
+    # a suspicious report's attachment package (spec §3): named as the message, .ZIP, in the
+    # same data package
+    attachments: bytes = b""
 
 
 def record_digest(row: Row, institution: Institution) -> str:
@@ -162,7 +173,8 @@ def _write(
     groups: list[tuple[str, list[int]]] = []
     for family in dict.fromkeys(m.family for m in messages):
         members = [i for i, m in enumerate(messages) if m.family == family]
-        for group in bins([compressed_size(messages[i].xml) for i in members]):
+        sizes = [compressed_size(messages[i].xml) + len(messages[i].attachments) for i in members]
+        for group in bins(sizes):
             groups.append((family, [members[i] for i in group]))
     numbers = ledger.reserve(today, institution.code, plans, len(groups))
     for (family, members), number in zip(groups, numbers, strict=True):
@@ -171,9 +183,29 @@ def _write(
         for (name, xml), i in zip(entries, members, strict=True):
             write_file(folder / name, xml)  # kept beside the package for reading
             ledger.written(plans[i].name, str(folder / name), package.zip)
+        entries += [
+            (MessageName.parse(plans[i].name).zip, messages[i].attachments)
+            for i in members
+            if messages[i].attachments
+        ]
         write_zip(folder / package.zip, entries)
         filing.packages.append(package.zip)
     filing.files.extend(p.name for p in plans)
+
+
+def attachment_package(files: Sequence[tuple[str, bytes]]) -> bytes:
+    """A report's attachment package: its files in one ZIP (names as given, UTF-8), the
+    whole within one data package's 5 MB."""
+    if len({name for name, _ in files}) != len(files):
+        raise ValueError("two attachments of one name")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, data in files:
+            zf.writestr(name, data)
+    package = buffer.getvalue()
+    if len(package) > MAX_PACKAGE_BYTES - MAX_SUSPICIOUS_XML:
+        raise ValueError(f"the attachment package is {len(package):,} bytes, over the 5 MB package")
+    return package
 
 
 def _move_aside(folder: Path, names: Sequence[str]) -> None:
@@ -233,14 +265,19 @@ def file_suspicious(
     purpose: str = "suspicious",
     replaces: MessageName | None = None,
     answers: str | None = None,
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Filing:
     """A banking suspicious report (BSTR): new, or — with `replaces` — the correction of an
-    earlier report, which keeps that report's date and number (spec §5.1.2)."""
+    earlier report, which keeps that report's date and number (spec §5.1.2). `attachments`
+    (file name, content) make its attachment package, packed with it (spec §3, §3.2)."""
     filing = Filing(folder)
     xml = to_xml(BSTR, data)
     check(xml, "suspicious report")
     family = "CBS" if replaces is not None else "NBS"
     message = _Message(family, purpose, xml, len(data["STIFs"]), [])
+    if attachments:
+        message.attachments = attachment_package(attachments)
+        filing.attachment_sha256 = hashlib.sha256(message.attachments).hexdigest()
     if replaces is not None:
         message.fixed_name = MessageName(
             "C", "BS", replaces.institution, replaces.day, replaces.number

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from amlwatch import labels
 from amlwatch.labels import labelled
 from amlwatch.printed import (
     Column,
@@ -36,16 +37,7 @@ NOTES = (
 )
 
 # the label table of each coded tag (amlwatch.labels kinds)
-CODE_KINDS = {
-    "CITP": "id_type", "SETP": "id_type", "SRIT": "id_type", "SCIT": "id_type",
-    "TBIT": "id_type", "TCIT": "id_type", "CATP": "account_type", "TCAT": "account_type",
-    "TSTP": "tx_method", "OCTT": "channel", "TSDR": "direction", "RLFC": "relation",
-    "CBCT": "card_type", "CFCT": "bank_code_type", "DETR": "urgency",
-    "DORP": "report_direction", "TPTR": "trigger", "TOSC": "crime_type",
-    "CRCD": "characteristic", "CRTP": "currency", "CTNT": "country", "STNT": "country",
-    "TBNT": "country", "TRCD": "region", "CFRC": "region", "CTVC": "occupation",
-    "SEVC": "occupation", "RPMT": "match_no_type",
-}  # fmt: skip
+CODE_KINDS = labels.TAG_KINDS  # the spec's code fields and the tables that name them
 LISTS = {"CTAR": "CATRs"}  # the one list whose name is not its leaf's tag + s
 WIDE = frozenset({"STCB", "AOSP", "OTPR"})
 

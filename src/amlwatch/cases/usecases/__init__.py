@@ -15,6 +15,7 @@ from amlwatch.cases.usecases.base import (
     SYSTEM,
     TO_REPORT,
     URGENCY,
+    WAITING_ON,
     Deadline,
 )
 from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
@@ -23,9 +24,10 @@ from amlwatch.cases.usecases.reporting import Reporting
 from amlwatch.cases.usecases.sessions import Sessions
 from amlwatch.cases.usecases.snoozes import Snoozes
 from amlwatch.cases.usecases.users import Users
+from amlwatch.cases.usecases.work import Related, Work
 
 
-class Review(Sessions, Users, Decisions, Reporting, Snoozes, Oversight):
+class Review(Sessions, Users, Decisions, Work, Reporting, Snoozes, Oversight):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
 
 
@@ -36,9 +38,11 @@ __all__ = [
     "SYSTEM",
     "TO_REPORT",
     "URGENCY",
+    "WAITING_ON",
     "CasePage",
     "CaseView",
     "Dashboard",
     "Deadline",
+    "Related",
     "Review",
 ]

@@ -18,7 +18,7 @@ from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import WrongState
 from amlwatch.cases.security import visible_case
 from amlwatch.cases.store import CaseStore
-from amlwatch.models import TRANSITIONS, Case, CaseState, User
+from amlwatch.models import TRANSITIONS, Case, CaseState, Role, User
 
 SYSTEM = "system"
 DUE_SOON_WORKING_DAYS = 2
@@ -34,6 +34,12 @@ OPEN_STATES = (
     CaseState.DISMISSAL_PROPOSED,
 )
 TO_REPORT = (CaseState.APPROVED, CaseState.REPORT_GENERATED)
+# 我的待办: the open cases waiting on a role's own step (a liaison's review, an approver's
+# decision on a proposal)
+WAITING_ON = {
+    Role.LIAISON: (CaseState.NEW, CaseState.IN_REVIEW),
+    Role.APPROVER: (CaseState.PROPOSED, CaseState.DISMISSAL_PROPOSED),
+}
 STATE_NAMES = {CaseState(code): name for code, name in labels.CASE_STATES.items()}
 
 AddWorkingDays = Callable[[dt.date, int], dt.date]

@@ -92,9 +92,9 @@ class Oversight(ReviewBase):
             audit(con, actor.username, "download", "audit", what="audit log view")
         return rows, checked
 
-    def dashboard(self, actor: User, days: int = 30) -> Dashboard:
-        """Alerts per day and per rule, and per monitoring standard the effectiveness figures
-        the regulation asks banks to assess."""
+    def dashboard(self, actor: User, days: int = 30, until: dt.date | None = None) -> Dashboard:
+        """Alerts per day (the `days` up to `until`, when chosen) and per rule, and per
+        monitoring standard the effectiveness figures the regulation asks banks to assess."""
         require(actor, Role.APPROVER, Role.AUDITOR, Role.LIAISON)
         branches = visible_branches(actor)
         with self.store.read() as con:
@@ -111,6 +111,7 @@ class Oversight(ReviewBase):
         # latest case (a bank's data of another month): never an empty chart
         latest = max((c.first_scan_date for c in everything), default=today)
         end = today if latest > today - dt.timedelta(days=days) else latest
+        end = until or end
         start = end - dt.timedelta(days=days - 1)
         per_day_counter = Counter(
             c.first_scan_date for c in everything if start <= c.first_scan_date <= end

@@ -7,14 +7,15 @@ import datetime as dt
 import re
 from collections.abc import Collection
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from amlwatch.cases import assignment, throttle
 from amlwatch.cases import repository as repo
-from amlwatch.cases import throttle
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.auth import check_password, hash_password, password_problem
 from amlwatch.cases.exceptions import InvalidInput, NotFound
 from amlwatch.cases.security import enforce_admin, enforce_user_reader
+from amlwatch.cases.tables import cases, user_branches
 from amlwatch.cases.text import checked
 from amlwatch.cases.usecases.access import Access
 from amlwatch.models import Role, User
@@ -45,6 +46,15 @@ class Users(Access):
         enforce_user_reader(actor)
         with self.store.read() as con:
             return repo.all_users(con)
+
+    def known_branches(self, actor: User) -> list[str]:
+        """The branch codes an administrator can give: those the alerts have named and those
+        already given (codes only — nothing of the cases behind them)."""
+        enforce_admin(actor)
+        with self.store.read() as con:
+            named = con.execute(select(cases.c.branch_code).distinct()).scalars().all()
+            given = con.execute(select(user_branches.c.branch_code).distinct()).scalars().all()
+        return sorted({str(b) for b in (*named, *given) if b})
 
     def create_user(
         self,
@@ -97,6 +107,8 @@ class Users(Access):
             self._request(con, actor, user, "branches", branches=clean)
             return
         repo.set_branches(con, user.id, clean)
+        if user.role is Role.LIAISON:  # the cases of branches taken away go back to 未分配
+            assignment.release_cases_of(con, user.username, frozenset(clean), actor.username)
         audit(
             con,
             actor.username,
@@ -120,6 +132,7 @@ class Users(Access):
             repo.update_user(con, user_id, active=active)
             if not active:
                 repo.delete_sessions(con, user_id=user_id)
+                assignment.release_cases_of(con, user.username, None, actor.username)
             audit(
                 con,
                 actor.username,
