@@ -50,8 +50,9 @@ def _new_cases(store: CaseStore, branches: list[str]) -> int:
     return sum(int(counts.get(b, 0)) for b in branches)
 
 
-def _busiest_branches(store: CaseStore) -> list[str]:
-    """The branches with the most new cases, enough of them for two (the walk needs two)."""
+def _busiest_branches(store: CaseStore, enough: int = 2) -> list[str]:
+    """The branches with the most new cases, enough of them for `enough` (the walk here
+    needs two)."""
     with store.read() as con:
         rows = con.execute(
             text(
@@ -63,9 +64,9 @@ def _busiest_branches(store: CaseStore) -> list[str]:
     for branch, count in rows:
         chosen.append(str(branch))
         total += int(count)
-        if total >= 2:
+        if total >= enough:
             return chosen
-    raise AssertionError("the sample bank should give its branches two new cases")
+    raise AssertionError(f"the sample bank should give its branches {enough} new cases")
 
 
 @pytest.fixture(scope="module")

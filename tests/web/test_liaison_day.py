@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from amlwatch.labels import name_of
 from tests.web.conftest import Site
 
 DISMISSAL_TEXT = "经核实为正常经营收付款项"
@@ -67,8 +68,11 @@ def test_large_value_amounts_read_as_money(site: Site) -> None:
         "w", encoding="utf-8-sig", newline=""
     ) as handle:
         out = csv.writer(handle)
-        out.writerow(["客户号", "交易金额", "交易金额（折人民币）", "金融机构网点代码"])
-        out.writerow(["CSNM", "CRAT", "CRMB", "FINC"])
-        out.writerow(["C1", "22545.000", "1234567.5", "B001"])
+        out.writerow(
+            ["客户号", "大额交易特征代码", "交易金额", "交易金额（折人民币）", "金融机构网点代码"]
+        )
+        out.writerow(["CSNM", "CRCD", "CRAT", "CRMB", "FINC"])
+        out.writerow(["C1", "0501", "22545.000", "1234567.5", "B001"])
     page = site.client("approver").get(f"/large-value/{day}").text
     assert "22,545.00" in page and "1,234,567.50" in page and "22545.000" not in page
+    assert f"0501 {name_of('characteristic', '0501')}" in page  # a code with its label

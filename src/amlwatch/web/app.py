@@ -30,7 +30,16 @@ from amlwatch.cases.exceptions import (
     WrongState,
 )
 from amlwatch.web import present
-from amlwatch.web.routes import admin, audit, auth, cases, dashboard, large_value, uploads
+from amlwatch.web.routes import (
+    admin,
+    audit,
+    auth,
+    cases,
+    dashboard,
+    large_value,
+    uploads,
+    work,
+)
 from amlwatch.web.site import (
     ActionLister,
     MustChangePassword,
@@ -168,7 +177,7 @@ def create_app(
         _secure(request, response)
         return response
 
-    for area in (auth, cases, large_value, dashboard, uploads, audit, admin):
+    for area in (auth, cases, work, large_value, dashboard, uploads, audit, admin):
         area.register(site)
     app.state.review = review
     return app

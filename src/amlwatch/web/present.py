@@ -97,6 +97,13 @@ def person(username: Any, people: Mapping[str, str]) -> str:
     return f"{name}（{text}）" if name and name != text else text
 
 
+_WHY = {
+    "rule": "按规则轮派", "approver": "审批人分派", "taken": "联络员认领",
+    "released": "人员或机构变动，退回未分配",
+}  # fmt: skip
+_SEARCHED = {"name": "按客户名称", "customer": "按客户号", "id": "按证件号码", "account": "按账号"}
+
+
 def _value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -112,6 +119,10 @@ def _value(key: str, value: Any) -> str:
         return labels.DOWNLOADS[str(value)]
     if key == "role" and str(value) in ROLE_NAMES:
         return f"{ROLE_NAMES[Role(str(value))]}（{value}）"
+    if key == "why" and str(value) in _WHY:
+        return _WHY[str(value)]
+    if key == "kind" and str(value) in _SEARCHED:
+        return _SEARCHED[str(value)]
     if key == "urgency" and str(value) in URGENCY:
         return f"{value} {URGENCY[str(value)]}"
     if isinstance(value, list | tuple):
@@ -175,6 +186,8 @@ FLASH = {
     "unlock": "登录暂停已解除", "reject": "已驳回",
     "requested": "已提交，待另一名管理员批准后生效", "access-approve": "已批准，变更已生效",
     "access-reject": "已驳回该变更",
+    "assign": "经办人已更新", "note": "调查记录已保存", "queue-empty": "队列中已没有其他案件",
+    "assignment": "分派方式已保存",
 }  # fmt: skip
 
 GLOBALS = {
@@ -185,4 +198,5 @@ GLOBALS = {
     "URGENCY": URGENCY,
     "DIRECTIONS": DIRECTIONS,
     "STATE_CHOICES": STATE_CHOICES,
+    "QUEUES": {"mine": "我的待办", "none": "未分配", "": "全部"},
 }

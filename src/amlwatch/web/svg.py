@@ -16,12 +16,31 @@ _SIDE = 8  # counterparties drawn per side; the rest are one "others" box
 _PALETTE = ("#2f6fb0", "#c0392b", "#16a085", "#8e44ad", "#d68910", "#566573")
 
 
-def _parties(
-    evidence: Sequence[Mapping[str, Any]], direction: str
-) -> tuple[list[tuple[str, Decimal, int]], int]:
-    """(label, total CNY, count) per counterparty of one direction, largest first, the
-    smallest folded into one "others" box; and how many counterparties there are."""
-    totals: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0])
+Party = tuple[str, Decimal, int, str]  # label, total CNY, count, the days (for the hover)
+
+
+def _days(days: set[dt.date]) -> str:
+    if not days:
+        return ""
+    first, last = min(days), max(days)
+    return f"{first}" if first == last else f"{first} ～ {last}（{len(days)} 天）"
+
+
+def _day_of(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _parties(evidence: Sequence[Mapping[str, Any]], direction: str) -> tuple[list[Party], int]:
+    """(label, total CNY, count, days) per counterparty of one direction, largest first,
+    the smallest folded into one "others" box; and how many counterparties there are."""
+    totals: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0, set()])
     for t in evidence:
         if t.get("direction_code") != direction:
             continue
@@ -31,7 +50,10 @@ def _parties(
         entry = totals[label]
         entry[0] += Decimal(str(t.get("amount_cny") or 0))
         entry[1] += 1
-    ranked = sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda x: (-x[1], x[0]))
+        booked = _day_of(t.get("booked_at"))
+        if booked is not None:
+            entry[2].add(booked)
+    ranked = sorted(((k, v[0], v[1], v[2]) for k, v in totals.items()), key=lambda x: (-x[1], x[0]))
     parties = len(ranked)
     if len(ranked) > _SIDE:
         rest = ranked[_SIDE - 1 :]
@@ -41,9 +63,10 @@ def _parties(
                 f"其他 {len(rest)} 个交易对手",
                 sum((r[1] for r in rest), Decimal(0)),
                 sum(r[2] for r in rest),
+                set().union(*(r[3] for r in rest)),
             ),
         ]
-    return ranked, parties
+    return [(label, total, n, _days(days)) for label, total, n, days in ranked], parties
 
 
 def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
@@ -61,9 +84,9 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
         "<title>资金流向：转入方 → 客户 → 转出方</title>",
     ]
 
-    def side(parties: list[tuple[str, Decimal, int]], x: float, anchor: str, colour: str) -> None:
+    def side(parties: list[Party], x: float, anchor: str, colour: str) -> None:
         step = (height - 40) / max(len(parties), 1)
-        for i, (label, total, count) in enumerate(parties):
+        for i, (label, total, count, days) in enumerate(parties):
             y = 20 + step * (i + 0.5)
             stroke = 1.5 + 14 * float(total / biggest)
             box_x = x - 280 if anchor == "end" else x
@@ -73,7 +96,9 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
                 f'{(line_x + cx) / 2:.0f},{cy:.0f} {cx:.0f},{cy:.0f}" fill="none" '
                 f'stroke="{colour}" stroke-opacity="0.55" stroke-width="{stroke:.1f}"/>'
             )
+            hover = f"{label}：¥{money(total)}，{count} 笔，交易日 {days}"
             parts.append(
+                f'<g class="party"><title>{escape(hover)}</title>'
                 f'<rect x="{box_x:.0f}" y="{y - 17:.0f}" width="280" height="34" rx="4" '
                 f'fill="#fff" stroke="{colour}"/>'
             )
@@ -82,7 +107,7 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
             )
             parts.append(
                 f'<text x="{box_x + 8:.0f}" y="{y + 12:.0f}" font-size="11" fill="#555">'
-                f"¥{escape(money(total))}，{count} 笔</text>"
+                f"¥{escape(money(total))}，{count} 笔</text></g>"
             )
 
     side(ins, 290, "end", "#2f6fb0")
@@ -100,6 +125,50 @@ def money_flow(subject: str, evidence: Sequence[Mapping[str, Any]]) -> str:
         f'<text x="{width - 10}" y="14" font-size="11" fill="#c0392b" text-anchor="end">'
         f"转出 {out_parties} 方</text>"
     )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def timeline(evidence: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date) -> str:
+    """Receipts (up) and payments (down) of the evidence, day by day over the window."""
+    per_day: dict[dt.date, list[Any]] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
+    for t in evidence:
+        booked = _day_of(t.get("booked_at"))
+        if booked is None:
+            continue
+        at = 0 if t.get("direction_code") == "01" else 2
+        per_day[booked][at] += Decimal(str(t.get("amount_cny") or 0))
+        per_day[booked][at + 1] += 1
+    first, last = min([start, *per_day]), max([end, *per_day])
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    width, height, pad = 960, 220, 30
+    mid = height / 2
+    top = max([max(v[0], v[2]) for v in per_day.values()] or [Decimal(1)]) or Decimal(1)
+    step = (width - 2 * pad) / max(len(days), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
+        f'role="img" aria-label="逐日收付时间线 receipts and payments per day">',
+        f'<text x="{pad}" y="14" font-size="11" fill="#2f6fb0">▲ 收入（转入）</text>'
+        f'<text x="{pad}" y="{height - 4}" font-size="11" fill="#c0392b">▼ 支出（转出）</text>',
+        f'<line x1="{pad}" y1="{mid}" x2="{width - pad}" y2="{mid}" stroke="#888"/>',
+    ]
+    for i, day in enumerate(days):
+        got, n_in, paid, n_out = per_day.get(day, [Decimal(0), 0, Decimal(0), 0])
+        x = pad + i * step
+        up = float(got / top) * (mid - pad)
+        down = float(paid / top) * (mid - pad)
+        hover = f"{day}：收 ¥{money(got)}（{n_in} 笔），付 ¥{money(paid)}（{n_out} 笔）"
+        parts.append(
+            f'<g class="day"><title>{escape(hover)}</title>'
+            f'<rect x="{x + 1:.1f}" y="{mid - up:.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{up:.1f}" fill="#2f6fb0"/>'
+            f'<rect x="{x + 1:.1f}" y="{mid:.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{down:.1f}" fill="#c0392b"/>'
+            f'<rect x="{x:.1f}" y="{pad}" width="{step:.1f}" height="{height - 2 * pad}" '
+            f'fill="transparent"/></g>'
+        )
+        if len(days) <= 16 or i % 3 == 0:
+            parts.append(f'<text x="{x:.1f}" y="{height - 16}" font-size="10">{day:%m-%d}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -32,6 +32,8 @@ def register(site: Site) -> None:
             single_dismissal=sorted(review.single_dismissal()),
             reasons=review.dismissal_reasons(active_only=False),
             pending=review.pending_access(user) if user.role is Role.ADMIN else [],
+            known_branches=review.known_branches(user) if user.role is Role.ADMIN else [],
+            assignment=review.assignment_mode(),
         )
 
     @posted("/admin/access/{change_id:int}/{verdict}")
@@ -98,6 +100,8 @@ def register(site: Site) -> None:
             levels = int(str(form.get("review_levels") or "0"))
         except ValueError:
             raise InvalidInput("审核级数为 2 或 3 / review levels: 2 or 3") from None
+        if "assignment" in form:  # checked first: a refused form changes nothing
+            review.set_assignment_mode(user, str(form.get("assignment") or ""))
         review.set_review_levels(user, levels)
         if "single_dismissal" in form:
             codes = str(form.get("single_dismissal") or "").replace("，", ",").split(",")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,15 +13,15 @@ from fastapi import Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from amlwatch.cases import CaseFilter
 from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
-from amlwatch.cases.usecases import OPEN_STATES, TO_REPORT
-from amlwatch.models import CaseState, User
+from amlwatch.cases.usecases.work import SEARCH_KINDS
+from amlwatch.models import CaseState, Role, User
 from amlwatch.web import svg
+from amlwatch.web.listing import MAX_EXPORT, PAGE_SIZE, Listing, pages_around, read, workbook
+from amlwatch.web.routes import large_value
 from amlwatch.web.site import Site, parse_date
 
-PAGE_SIZE = 50
-MAX_PAGE = 100_000  # beyond: an empty page, not a database error
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 logger = logging.getLogger(__name__)
 
 
@@ -30,55 +30,67 @@ def register(site: Site) -> None:
     app, review = site.app, site.review
     current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
 
-    @app.get("/cases")
-    def case_list(
-        request: Request,
-        rule: str = "",
-        branch: str = "",
-        state: str = "open",  # a liaison's list is what is still to do; 全部 is `all`
-        due: str = "",
-        snoozed: str = "0",
-        page: int = 1,
+    def show_list(
+        request: Request, user: User, csrf: str, listing: Listing, search: dict[str, str]
     ) -> Response:
-        user, csrf = current(request)
-        today = review.today()
-        states: tuple[CaseState, ...] = ()
-        if state == "open":
-            states = OPEN_STATES
-        elif state and state != "all":
-            try:
-                states = (CaseState(state),)
-            except ValueError:
-                raise InvalidInput("无此状态 / unknown state") from None
-        due_by = None
-        if due in ("overdue", "soon"):
-            states = states or (*TO_REPORT, CaseState.CORRECTION_REQUESTED, CaseState.REJECTED)
-            due_by = (
-                today - dt.timedelta(days=1)
-                if due == "overdue"
-                else review.add_working_days(today, 2)
-            )
-        flt = CaseFilter(
-            rule_code=rule or None,
-            branch_code=branch or None,
-            states=states,
-            due_by=due_by,
-            snoozed={"0": False, "1": True}.get(snoozed),
-        )
-        page = min(max(page, 1), MAX_PAGE)
-        found = review.list_cases(user, flt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        query = {"rule": rule, "branch": branch, "state": state, "due": due, "snoozed": snoozed}
+        offset = (listing.page - 1) * PAGE_SIZE
+        found = review.list_cases(user, listing.flt, PAGE_SIZE, offset)
+        pages = max(1, -(-found.total // PAGE_SIZE))
+        query = {k: v for k, v in listing.params.items() if v}
         return render(
             request,
             "cases.html",
             user,
             csrf,
             page=found,
-            filters=query,
-            number=page,
-            pages=max(1, -(-found.total // PAGE_SIZE)),
-            query=urlencode({k: v for k, v in query.items() if v}),
+            filters=listing.params,
+            number=listing.page,
+            pages=pages,
+            page_links=pages_around(listing.page, pages),
+            query=urlencode(query),
+            sort_query=urlencode({k: v for k, v in query.items() if k not in ("sort", "desc")}),
+            liaisons=review.case_liaisons(user),
+            rule_names=review.rule_names(user),
+            search=search,
+            kinds=SEARCH_KINDS,
         )
+
+    @app.get("/cases")
+    def case_list(request: Request) -> Response:
+        user, csrf = current(request)
+        return show_list(request, user, csrf, read(review, user, request.query_params), {})
+
+    def export(user: User, listing: Listing, what: str) -> Response:
+        found = review.list_cases(user, listing.flt, MAX_EXPORT, 0)
+        review.record_download(user, what, "cases")
+        title = f"预警案件清单（{len(found.cases)} / {found.total} 件，导出于 {review.today()}）"
+        data = workbook(review, user, found.cases, review.people(user), title)
+        name = f"cases-{review.today():%Y%m%d}.xlsx"
+        return Response(
+            data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+
+    @app.get("/cases/export.xlsx")
+    def case_export(request: Request) -> Response:
+        user, _ = current(request)
+        return export(user, read(review, user, request.query_params), "case list xlsx")
+
+    def search_body(request: Request, form: FormData) -> Response:
+        """A search is posted, never in a URL; its result is the list page itself (or the
+        list as xlsx), the search audited with the number masked."""
+        user, csrf = current(request)
+        fields = form_of(form, csrf)
+        kind, text = str(fields.get("kind") or ""), str(fields.get("q") or "")
+        listing = read(review, user, fields)
+        contains = fields.get("contains") == "1"
+        flt = review.search_filter(user, kind, text, replace(listing.flt, name_in=contains))
+        listing = replace(listing, flt=flt)
+        if fields.get("export") == "xlsx":
+            return export(user, listing, "case search xlsx")
+        search = {"kind": kind, "q": text, "contains": "1" if contains else ""}
+        return show_list(request, user, csrf, listing, search)
+
+    posted("/cases/search")(search_body)
 
     @app.get("/cases/{case_id}")
     def case_page(request: Request, case_id: int, version: int | None = None) -> Response:
@@ -86,13 +98,26 @@ def register(site: Site) -> None:
         view = review.view_case(user, case_id, version)
         evidence = view.evidence.get("evidence", [])
         subject = (view.evidence.get("subjects") or [{}])[0]
+        case = view.case
+        detail = view.evidence.get("detail", [])
+        accounts = sorted(
+            {(str(t.get("account_id")), str(t.get("account_type") or "")) for t in detail}
+        )
+        _, large_values = large_value.customer_rows(site, user, case.customer_id, review.today())
         return render(
             request,
             "case.html",
             user,
             csrf,
             view=view,
-            case=view.case,
+            case=case,
+            accounts=accounts,
+            notes=review.case_notes(user, case.id),
+            related=review.related_cases(user, case),
+            earlier=review.customer_cases(user, case),
+            large_values=large_values,
+            timeline=svg.timeline(evidence, case.window_start, case.window_end),
+            assignees=review.assignees(user, case) if user.role is Role.APPROVER else [],
             alert=view.evidence.get("alert", {}),
             subject=subject,
             evidence=evidence,

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData
 
 from amlwatch.cases.exceptions import NotFound
 from amlwatch.web import svg
-from amlwatch.web.site import Site
+from amlwatch.web.site import Site, parse_date
 
 
 def register(site: Site) -> None:
@@ -17,9 +17,10 @@ def register(site: Site) -> None:
     current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
 
     @app.get("/dashboard")
-    def dashboard(request: Request, days: int = 30) -> Response:
+    def dashboard(request: Request, days: int = 30, until: str = "") -> Response:
         user, csrf = current(request)
-        board = review.dashboard(user, min(max(days, 7), 366))
+        end = parse_date(until) if until else None
+        board = review.dashboard(user, min(max(days, 7), 366), end)
         return render(
             request,
             "dashboard.html",
