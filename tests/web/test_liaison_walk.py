@@ -220,3 +220,48 @@ def test_a_liaison_works_the_queue(
     assert problems == [], "\n".join(problems)
     searches = entries(store, action="case search")
     assert searches and all(number not in str(e.detail) for e in searches)
+
+
+# the pages outside the liaison's walk, by who opens them
+OTHER_PAGES = {
+    "approver1": ["/dashboard", "/large-value", "/snoozes", "/submissions", "/account"],
+    "admin": ["/admin/users", "/audit"],
+}
+
+
+def test_every_other_page_has_no_critical_accessibility_issue(
+    walked: tuple[str, CaseStore, list[str]],
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    base, _, _ = walked
+    axe, problems = Axe(), []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for username, paths in OTHER_PAGES.items():
+            page = browser.new_context(locale="zh-CN").new_page()
+            page.goto(f"{base}/login")
+            page.get_by_label("用户名").fill(username)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_load_state()
+            days = []
+            for path in paths:
+                page.goto(f"{base}{path}")
+                if path == "/large-value":  # and the newest day's report
+                    days = [a.get_attribute("href") for a in page.locator("main a").all()]
+                for target in [path, *[d for d in days[:1] if d and d.startswith("/large-value/")]]:
+                    if target != path:
+                        page.goto(f"{base}{target}")
+                    assert page.locator("body").inner_text(), target
+                    critical = [
+                        f"{v['id']}: {v['help']}"
+                        for v in axe.run(page).response["violations"]
+                        if v["impact"] == "critical"
+                    ]
+                    if critical:
+                        problems.append(f"{username} {target}: axe {critical}")
+                days = []
+        browser.close()
+    assert problems == [], "\n".join(problems)
