@@ -48,6 +48,7 @@ typecheck: $(STAMP)
 coverage: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider -W ignore::RuntimeWarning \
 		tests/scanners/test_large_value.py tests/scanners/test_patterns.py tests/scanners/test_runs.py \
+		tests/scanners/test_pruning.py tests/scanners/test_arrays.py \
 		--cov=amlwatch.scanners --cov-report=term-missing --cov-fail-under=95
 
 # fresh cases every run (CI replays the same 500); the result goes to docs/testing.md
@@ -57,10 +58,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --rows 5000000
-	$(BIN)/python bench/bench_large_value.py --rows 20000000
-	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000
+	$(BIN)/python bench/bench_large_value.py --rows 20000000 --repeat 3
+	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000 --repeat 3
 	$(BIN)/python bench/quality_patterns.py --customers 100000 --days 40
-	$(BIN)/python bench/bench_nightly.py --modes threads:1 threads:4 dask:1:1 dask:2:2 dask:2:4
+	$(BIN)/python bench/bench_nightly.py --modes threads:1 threads:1 threads:1 threads:4 dask:1:1 dask:2:2 dask:2:4
 	$(BIN)/python bench/bench_forms.py --rows 100 300 1000
 
 sample: $(STAMP)

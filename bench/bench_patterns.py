@@ -1,16 +1,37 @@
 """Scatter / concentrate benchmark: the stage and its kernel against the same rule written as
-DuckDB SQL and as pandas, on the same generated data, results checked identical.
+DuckDB SQL (the best formulation we have, and a naive one for reference) and as pandas, on
+the same generated data, results checked identical.
 
-    python bench/bench_patterns.py                       # the issue's figures (a) and (b)
+    python bench/bench_patterns.py --repeat 3            # the issue's figures (a) and (b)
     python bench/bench_patterns.py --rows 2000000 --backtest-rows 1000000   # a quick look
 
 (a) one night: the windows ending on one day over a 10-business-day window of --rows
-    transactions (peer: one GROUP BY);
+    transactions;
 (b) a backtest: the windows ending on every day of a 60-day range over --backtest-rows
-    transactions (peers: a range join of transactions to window ends, and pandas slicing).
+    transactions.
 
 The transactions are written straight into a warehouse file (no ingest: this measures the
-stage). Each measurement runs in its own process, so its peak RSS (VmHWM) is its own.
+stage); a copy then gets the day runs an ingest cuts (each date's, in its own transaction).
+Formulations (`--modes`):
+
+    stage       the path a night takes: day runs stored, the windows merged from them
+    replay      the stage over history without day runs (loaded before they existed): the
+                scan cuts them once, stores them and scans
+    replay-ro   the same scan on a read-only warehouse: the runs cut in memory, nothing stored
+                (hits only, no alerts)
+    kernel      the numba kernel alone on presorted arrays
+    best-sql    the rule in DuckDB SQL as well as we can write it: customers that cannot match
+                dropped first (the stage's bound), distinct counterparties from each party's
+                days turned into ranges of window ends (+1/-1 events, running sums), totals
+                from prefix sums, the follow share from ASOF joins
+    pruned-sql  the naive formulation below over the same pruned rows (for one window, a GROUP
+                BY of the candidates' rows: the best SQL we have for a night)
+    naive-sql   the rule as a range join of rows to window ends and GROUP BY (for reference)
+    pandas      per window end, slice and group (for reference; slow and memory-hungry)
+
+Each measurement runs in its own process on its own copy of the warehouse, so its peak RSS
+(VmHWM) is its own; with --repeat N each formulation is measured N times and the median
+is reported. Ratios are quoted against every SQL formulation measured, the fastest marked.
 """
 
 from __future__ import annotations
@@ -19,6 +40,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -232,6 +254,92 @@ p(entity, min_scattered, max_concentrated, min_amount, flow_min, flow_max, follo
 )
 
 
+# the window's rows of the customers that can match: those with a pair of consecutive blocks
+# (`scanners.prune`: {origin}, {block} days) reaching the minimums
+PRUNED_ROWS = """
+WITH r0 AS ({rows}),
+types0 AS (SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
+           FROM customer_history GROUP BY customer_id),
+p0(entity, min_scattered, max_concentrated, min_amount, flow_min, flow_max, follow) AS (VALUES {params}),
+cb AS (SELECT customer_id, (trade_date - DATE '{origin}') // {block} AS blk,
+              count(party) FILTER (WHERE NOT out) AS ip, count(party) FILTER (WHERE out) AS op,
+              coalesce(sum(milli) FILTER (WHERE NOT out), 0) AS ia,
+              coalesce(sum(milli) FILTER (WHERE out), 0) AS oa
+       FROM r0 GROUP BY ALL),
+cand AS (SELECT DISTINCT a.customer_id FROM cb a
+         LEFT JOIN cb b ON b.customer_id = a.customer_id AND b.blk = a.blk + 1
+         JOIN types0 t ON t.customer_id = a.customer_id JOIN p0 ON p0.entity = t.entity
+         WHERE a.ia + coalesce(b.ia, 0) >= greatest(p0.min_amount, 1)
+           AND a.oa + coalesce(b.oa, 0) >= greatest(p0.min_amount, 1)
+           AND ((a.ip + coalesce(b.ip, 0) >= p0.min_scattered AND a.op + coalesce(b.op, 0) >= 1)
+             OR (a.op + coalesce(b.op, 0) >= p0.min_scattered AND a.ip + coalesce(b.ip, 0) >= 1)))
+SELECT r0.* FROM r0 SEMI JOIN cand USING (customer_id)
+"""
+
+# the rule as well as we can write it in DuckDB SQL: the pruned rows, distinct counterparties
+# per window end from ranges of window ends, totals from prefix sums, the follow share from
+# ASOF joins; {ends} the window ends (i, e, s)
+SQL_BEST = (
+    """
+CREATE OR REPLACE TEMP TABLE sp_sql AS
+WITH ends(i, e, s) AS (VALUES {ends}),
+types AS (SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity
+          FROM customer_history GROUP BY customer_id),
+p(entity, min_scattered, max_concentrated, min_amount, flow_min, flow_max, follow) AS (VALUES {params}),
+w AS MATERIALIZED ({pruned}),
+-- the window ends a day belongs to: i in [lo, hi]
+days AS (SELECT d::DATE AS d FROM range((SELECT min(s) FROM ends), (SELECT max(e) FROM ends) + 1,
+                                        INTERVAL 1 DAY) t(d)),
+span AS (SELECT d, min(i) AS lo, max(i) AS hi FROM days JOIN ends ON d BETWEEN s AND e GROUP BY d),
+-- each counterparty's days as ranges of window ends, overlapping ranges joined
+iv AS (SELECT customer_id, out, party, lo, hi,
+              coalesce(lo > lag(hi) OVER (PARTITION BY customer_id, out, party ORDER BY lo), true)
+              AS opens
+       FROM (SELECT DISTINCT customer_id, out, party, trade_date AS d FROM w
+             WHERE party IS NOT NULL) JOIN span USING (d)),
+isl AS (SELECT customer_id, out, min(lo) AS lo, max(hi) AS hi FROM (
+            SELECT *, sum(opens::INT) OVER (PARTITION BY customer_id, out, party ORDER BY lo
+                                            ROWS UNBOUNDED PRECEDING) AS k FROM iv)
+        GROUP BY customer_id, out, party, k),
+-- distinct counterparties per window end: +1 where a range starts, -1 after it ends
+ev AS (SELECT customer_id, out, i, sum(delta) AS delta FROM (
+           SELECT customer_id, out, lo AS i, 1 AS delta FROM isl
+           UNION ALL SELECT customer_id, out, hi + 1, -1 FROM isl) GROUP BY ALL),
+dc AS (SELECT customer_id, out, i, sum(delta) OVER (PARTITION BY customer_id, out ORDER BY i)
+              AS parties FROM ev),
+dc_in AS (SELECT * FROM dc WHERE NOT out), dc_out AS (SELECT * FROM dc WHERE out),
+-- totals from per-day prefix sums
+cs AS (SELECT customer_id, d, sum(di) OVER c AS ci, sum(dout) OVER c AS co FROM (
+           SELECT customer_id, trade_date AS d, coalesce(sum(milli) FILTER (WHERE NOT out), 0) AS di,
+                  coalesce(sum(milli) FILTER (WHERE out), 0) AS dout FROM w GROUP BY ALL)
+       WINDOW c AS (PARTITION BY customer_id ORDER BY d)),
+-- receipts (for each window's first) and payments' prefix sums in booking order
+ri AS (SELECT customer_id, booked_at FROM w WHERE NOT out),
+pc AS (SELECT customer_id, booked_at, sum(amt) OVER (PARTITION BY customer_id ORDER BY booked_at)
+              AS cum FROM (SELECT customer_id, booked_at, sum(milli) AS amt FROM w WHERE out
+                           GROUP BY ALL)),
+g AS (SELECT c.customer_id, ends.i, ends.e, ends.s, ends.s::TIMESTAMP AS s_at,
+             (ends.e + 1)::TIMESTAMP AS after_e
+      FROM (SELECT DISTINCT customer_id FROM w) c CROSS JOIN ends),
+m1 AS (SELECT g.*, coalesce(ce.ci, 0) - coalesce(c0.ci, 0) AS in_total,
+              coalesce(ce.co, 0) - coalesce(c0.co, 0) AS out_total
+       FROM g ASOF LEFT JOIN cs ce ON g.customer_id = ce.customer_id AND g.e >= ce.d
+              ASOF LEFT JOIN cs c0 ON g.customer_id = c0.customer_id AND g.s > c0.d),
+m2 AS (SELECT m1.*, coalesce(a.parties, 0) AS in_parties, coalesce(b.parties, 0) AS out_parties,
+              f.booked_at AS first_in
+       FROM m1 ASOF LEFT JOIN dc_in a ON m1.customer_id = a.customer_id AND m1.i >= a.i
+               ASOF LEFT JOIN dc_out b ON m1.customer_id = b.customer_id AND m1.i >= b.i
+               ASOF LEFT JOIN ri f ON m1.customer_id = f.customer_id AND f.booked_at >= m1.s_at
+       WHERE m1.in_total > 0 AND m1.out_total > 0),
+m AS (SELECT m2.e, m2.customer_id, m2.in_total, m2.out_total, m2.in_parties, m2.out_parties,
+             coalesce(pe.cum, 0) - coalesce(pf.cum, 0) AS out_after
+      FROM m2 ASOF LEFT JOIN pc pe ON m2.customer_id = pe.customer_id AND m2.after_e > pe.booked_at
+              ASOF LEFT JOIN pc pf ON m2.customer_id = pf.customer_id AND m2.first_in > pf.booked_at)
+"""
+    + _CONDITION
+)
+
+
 def _params_sql(rule: object) -> str:
     from amlwatch.scanners import PatternParams
 
@@ -294,8 +402,15 @@ def _pandas(
     return found
 
 
+def _ends_sql(ends: list[dt.date], starts: list[dt.date], numbered: bool = False) -> str:
+    return ", ".join(
+        f"({f'{i}, ' if numbered else ''}DATE '{e}', DATE '{s}')"
+        for i, (e, s) in enumerate(zip(ends, starts, strict=True))
+    )
+
+
 def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
-    """One measurement in this process."""
+    """One measurement in this process (on its own copy of the warehouse)."""
     from amlwatch.rules import BusinessCalendar, load_pack
     from amlwatch.scanners import PatternParams, scan_patterns
     from amlwatch.stages.arrays import prepare
@@ -310,22 +425,23 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     ends = ends_of(workload)
     first, last = span_of(workload)
     starts = [calendar.window_start(e, rule.window_business_days) for e in ends]
+    end_days, start_days = window_days(calendar, ends, rule)
+    params = PatternParams.from_rule(rule)
     out: dict[str, object] = {"mode": mode}
-    with Warehouse.open(db, memory_limit="5GB") as wh:
+    read_only = mode == "replay-ro"
+    with Warehouse.open(db, memory_limit="5GB", read_only=read_only) as wh:
         if mode == "kernel":
             table = wh_patterns.pattern_window_rows(wh, first, last, rule)
             prepared = prepare(table, wh_patterns.customer_types(wh), rule.subject)
-            end_days, start_days = window_days(calendar, ends, rule)
-            params = PatternParams.from_rule(rule)
             scan_patterns(prepared.data, end_days, start_days, params)  # load the cached code
             started = time.perf_counter()
             found = scan_patterns(prepared.data, end_days, start_days, params)
             out["seconds"] = time.perf_counter() - started
             out["rows"] = table.num_rows
             out["hits"] = int(sum(bin(int(f)).count("1") for f in found.flags))
-        elif mode == "stage":
-            scan_hits(wh, ends[:1], calendar, pack, rule)  # load the cached code once
-            wh.execute("DELETE FROM suspicious_hits")
+        elif mode in ("stage", "replay"):
+            with Warehouse.open(_WARM, memory_limit="1GB") as warm:  # load the cached code
+                scan_hits(warm, ends[:1], calendar, pack, rule)
             started = time.perf_counter()
             summary = scan_pattern_days(wh, ends, calendar)
             out["seconds"] = time.perf_counter() - started
@@ -335,14 +451,39 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             out["answer"] = _digest(
                 wh.rows("SELECT scan_date, customer_id, rule_code FROM suspicious_hits")
             )
-        elif mode == "duckdb-sql":
-            rows_sql = _ROWS
-            fmt = {"rows": rows_sql, "params": _params_sql(rule), "end": ends[0].isoformat()}
-            if workload == "b":
-                fmt["ends"] = ", ".join(
-                    f"(DATE '{e}', DATE '{s}')" for e, s in zip(ends, starts, strict=True)
+        elif mode == "replay-ro":
+            with Warehouse.open(_WARM, memory_limit="1GB") as warm:
+                scan_hits(warm, ends[:1], calendar, pack, rule)
+            started = time.perf_counter()
+            hits, rows = scan_hits(wh, ends, calendar, pack, rule)
+            out["seconds"] = time.perf_counter() - started
+            out["rows"] = rows
+            out["hits"] = hits.num_rows
+            out["answer"] = _digest(
+                list(
+                    zip(
+                        *(hits[c].to_pylist() for c in ("scan_date", "customer_id", "rule_code")),
+                        strict=True,
+                    )
                 )
-            sql = (SQL_NIGHT if workload == "a" else SQL_BACKTEST).format(**fmt)
+            )
+        elif mode in ("best-sql", "pruned-sql", "naive-sql"):
+            fmt = {"rows": _ROWS, "params": _params_sql(rule), "end": ends[0].isoformat()}
+            if mode in ("best-sql", "pruned-sql"):
+                from amlwatch.scanners.prune import Prune
+
+                prune = Prune.for_windows(params, end_days, start_days)
+                origin = dt.date(1970, 1, 1) + dt.timedelta(days=prune.origin)
+                fmt["rows"] = PRUNED_ROWS.format(
+                    rows=_ROWS, params=fmt["params"], origin=origin, block=prune.block_days
+                )
+            if mode == "best-sql":
+                sql = SQL_BEST.format(
+                    pruned=fmt["rows"], ends=_ends_sql(ends, starts, numbered=True), **fmt
+                )
+            else:
+                fmt["ends"] = _ends_sql(ends, starts)
+                sql = (SQL_NIGHT if workload == "a" else SQL_BACKTEST).format(**fmt)
             started = time.perf_counter()
             wh.execute(sql, [first, last, sorted(rule.exclude_purposes)])
             out["seconds"] = time.perf_counter() - started
@@ -369,6 +510,25 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     return out
 
 
+# a tiny warehouse for compiling (loading) the kernels before a timed scan
+_WARM = Path("bench/out/patterns/warm.duckdb")
+
+
+def with_day_runs(source: Path, target: Path) -> None:
+    """A copy of the warehouse with every date's day run, cut as an ingest cuts it (the
+    date's rows, in its own transaction)."""
+    from amlwatch.rules import load_pack
+    from amlwatch.warehouse import Warehouse, day_runs
+
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    shutil.copy(source, target)
+    with Warehouse.open(target, memory_limit="8GB") as wh:
+        for (day,) in wh.rows("SELECT DISTINCT business_date FROM transactions ORDER BY 1"):
+            with wh.transaction():
+                day_runs.store_day_run(wh, day, "bench", rule)
+
+
 def _digest(rows: list[tuple]) -> str:
     h = hashlib.sha256()
     for end, customer, code in sorted((str(e)[:10], c, k) for e, c, k in rows):
@@ -376,51 +536,75 @@ def _digest(rows: list[tuple]) -> str:
     return h.hexdigest()
 
 
-def run(workload: str, rows: int, out: Path) -> None:
+def run(workload: str, rows: int, out: Path, repeat: int) -> None:
+    global _WARM
+    _WARM = out / "warm.duckdb"
+    if not _WARM.exists():
+        build(_WARM, 20_000, "a", seed=3)
     db = out / f"patterns-{workload}-{rows}.duckdb"
+    runs_db = out / f"patterns-{workload}-{rows}-runs.duckdb"
     if not db.exists():
         started = time.perf_counter()
         build(db, rows, workload)
         print(
-            f"built {rows:,} transactions for workload ({workload}) in {time.perf_counter() - started:.1f} s"
+            f"built {rows:,} transactions for workload ({workload}) in "
+            f"{time.perf_counter() - started:.1f} s"
         )
-    results = {}
+    if not runs_db.exists():
+        started = time.perf_counter()
+        with_day_runs(db, runs_db)
+        print(f"cut the day runs (as ingest does) in {time.perf_counter() - started:.1f} s")
+    results: dict[str, list[dict]] = {}
+    scratch = out / "scratch.duckdb"
     for mode in MODES:
-        child = subprocess.run(
-            [sys.executable, __file__, "--one", mode, workload, str(db)],
-            capture_output=True,
-            text=True,
-        )
-        if child.returncode != 0:
-            print(f"{mode} failed:\n{child.stderr[-2000:]}")
-            continue
-        results[mode] = json.loads(child.stdout.strip().splitlines()[-1])
+        for _ in range(repeat):
+            shutil.copy(runs_db if mode in ("stage", "kernel") else db, scratch)
+            child = subprocess.run(
+                [sys.executable, __file__, "--one", mode, workload, str(scratch), str(_WARM)],
+                capture_output=True,
+                text=True,
+            )
+            scratch.unlink()
+            if child.returncode != 0:
+                print(f"{mode} failed:\n{child.stderr[-2000:]}")
+                break
+            results.setdefault(mode, []).append(json.loads(child.stdout.strip().splitlines()[-1]))
     first, last = span_of(workload)
     ends = ends_of(workload)
     print(
         f"\n({workload}) windows ending on {len(ends)} day(s) {ends[0]}..{ends[-1]}, "
-        f"transactions {first}..{last}"
+        f"transactions {first}..{last}; median of {repeat} run(s), all runs' seconds after it"
     )
     print(
-        f"{'formulation':<12}{'seconds':>9}{'rows/s':>14}{'hits':>8}{'peak RSS':>12}  same answer as stage"
+        f"{'formulation':<12}{'seconds':>9}{'rows/s':>14}{'hits':>8}{'peak RSS':>12}"
+        "  same answer as stage  runs"
     )
-    reference = results.get("stage", {}).get("answer")
-    for mode, r in results.items():
+    reference = results.get("stage", [{}])[0].get("answer")
+    median = {}
+    for mode, runs in results.items():
+        r = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]
+        median[mode] = r["seconds"]
         rate = r["rows"] / r["seconds"]
-        same = "-" if mode == "kernel" else ("yes" if r.get("answer") == reference else "NO")
+        answers = {x.get("answer") for x in runs}
+        same = "-" if mode == "kernel" else ("yes" if answers == {reference} else "NO")
+        peak = max(x["peak_rss_mb"] for x in runs)
+        every = " / ".join(f"{x['seconds']:.2f}" for x in runs)
         print(
-            f"{mode:<12}{r['seconds']:>9.2f}{rate:>14,.0f}{r['hits']:>8,}{r['peak_rss_mb']:>10,.0f}MB  {same}"
+            f"{mode:<12}{r['seconds']:>9.2f}{rate:>14,.0f}{r['hits']:>8,}{peak:>10,.0f}MB"
+            f"  {same:<21} {every}"
         )
     if "stage" in results:
-        print(f"stage: {results['stage'].get('alerts', 0):,} alerts opened or extended")
-        for peer in ("duckdb-sql", "pandas"):
-            if peer in results:
-                print(
-                    f"stage is {results[peer]['seconds'] / results['stage']['seconds']:.2f}x as fast as {peer}"
-                )
+        print(f"stage: {results['stage'][0].get('alerts', 0):,} alerts opened or extended")
+    sql = {m: median[m] for m in ("best-sql", "pruned-sql", "naive-sql") if m in median}
+    fastest = min(sql, key=sql.__getitem__) if sql else None
+    for mode in ("stage", "replay", "replay-ro"):
+        for peer in (*sql, "pandas"):
+            if mode in median and peer in median:
+                best = "  <- the fastest SQL" if peer == fastest else ""
+                print(f"{mode} is {median[peer] / median[mode]:.2f}x as fast as {peer}{best}")
 
 
-MODES = ["kernel", "stage", "duckdb-sql", "pandas"]
+MODES = ["kernel", "stage", "replay", "replay-ro", "best-sql", "pruned-sql", "naive-sql"]
 
 
 def main() -> None:
@@ -432,19 +616,22 @@ def main() -> None:
     parser.add_argument("--only", choices=["a", "b"])
     parser.add_argument("--out", type=Path, default=Path("bench/out/patterns"))
     parser.add_argument(
-        "--one", nargs=3, metavar=("MODE", "WORKLOAD", "DB"), help=argparse.SUPPRESS
+        "--one", nargs=4, metavar=("MODE", "WORKLOAD", "DB", "WARM"), help=argparse.SUPPRESS
     )
     parser.add_argument("--modes", default=",".join(MODES), help="formulations to measure")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per formulation (median)")
     args = parser.parse_args()
     MODES[:] = args.modes.split(",")
     if args.one:
+        global _WARM
+        _WARM = Path(args.one[3])
         print(json.dumps(measure(args.one[0], args.one[1], Path(args.one[2])), default=str))
         return
     args.out.mkdir(parents=True, exist_ok=True)
     if args.only in (None, "a"):
-        run("a", args.rows, args.out)
+        run("a", args.rows, args.out, args.repeat)
     if args.only in (None, "b"):
-        run("b", args.backtest_rows, args.out)
+        run("b", args.backtest_rows, args.out, args.repeat)
 
 
 if __name__ == "__main__":

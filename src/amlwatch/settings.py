@@ -25,6 +25,9 @@ class ScanSettings:
     slice_threads: int = 2
     # the day-run merge places about this many rows per block of keys (a few MB of output)
     block_rows: int = 100_000
+    # leave out the customers that cannot reach a standard's minimums before merging
+    # (`scanners.prune`; off only to compare against scanning everyone)
+    prune: bool = True
     # the large-value pre-filter counts customer x day totals up to this many cells (1.6 GB);
     # beyond, every row is scanned
     max_cells: int = 100_000_000

@@ -338,6 +338,21 @@ def test_a_window_scanned_in_slices_finds_what_one_pass_finds(
     assert found  # the compared windows hold hits
 
 
+def test_pruning_finds_what_scanning_every_customer_finds(
+    bank: tuple[Path, Path, list[dict]],
+) -> None:
+    out, db, _ = bank
+    calendar = BusinessCalendar.load(None)
+    days = inbox_dates(out / "inbox")
+    with Warehouse.open(db, read_only=True) as wh:
+        pruned = scan_pattern_part(wh, days, calendar)  # a backtest: several blocks
+        everyone = scan_pattern_part(wh, days, calendar, scan=ScanSettings(prune=False))
+    [label] = everyone.hits
+    assert everyone.hits[label].num_rows  # the compared windows hold hits
+    assert result_rows(pruned.hits[label]) == result_rows(everyone.hits[label])
+    assert pruned.transactions_scanned == everyone.transactions_scanned  # rows read
+
+
 def test_a_bucket_exists_only_within_its_split() -> None:
     assert [str(b) for b in Bucket.all_of(3)] == ["1/3", "2/3", "3/3"]
     assert Bucket().where("customer_id") == "true"
@@ -358,7 +373,7 @@ def test_a_bucket_exists_only_within_its_split() -> None:
             Bucket(index, count)
 
 
-def test_stored_day_runs_and_runs_cut_on_the_fly_give_the_same_alerts(
+def test_a_scan_cuts_the_missing_day_runs_once_and_finds_what_stored_runs_find(
     bank: tuple[Path, Path, list[dict]], tmp_path: Path
 ) -> None:
     out, db, _ = bank
@@ -368,20 +383,37 @@ def test_stored_day_runs_and_runs_cut_on_the_fly_give_the_same_alerts(
         assert wh.scalar("SELECT sum(rows) FROM pattern_runs") == wh.scalar(
             "SELECT count(*) FROM pattern_rows"
         )
+        runs = sorted(wh.rows("SELECT * FROM pattern_rows"))
     stored, cut = tmp_path / "stored.duckdb", tmp_path / "cut.duckdb"
     shutil.copy(db, stored)
     shutil.copy(db, cut)
     with Warehouse.open(cut) as wh:  # as a warehouse loaded before day runs existed
         wh.execute("DELETE FROM pattern_runs")
         wh.execute("DELETE FROM pattern_rows")
+    calendar = BusinessCalendar.load(None)
+    with Warehouse.open(cut, read_only=True) as wh:  # a read-only replay cuts in memory
+        for day in days[-3:]:
+            by_memory = scan_pattern_part(wh, [day], calendar)
+            with Warehouse.open(stored, read_only=True) as other:
+                by_runs = scan_pattern_part(other, [day], calendar)
+            [label] = by_runs.hits
+            assert result_rows(by_memory.hits[label]) == result_rows(by_runs.hits[label])
+            assert by_memory.transactions_scanned == by_runs.transactions_scanned
+        assert wh.scalar("SELECT count(*) FROM pattern_runs") == 0  # and stores nothing
+    with Warehouse.open(cut) as wh:  # a scan under a forced pack leaves the night's runs be
+        forced = scan_pattern_part(wh, days[-3:], calendar, "pboc-2016")
+        assert sum(t.num_rows for t in forced.hits.values())
+        assert wh.scalar("SELECT count(*) FROM pattern_runs") == 0
     by_stored = scan_patterns_range(days, stored)
-    by_cut = scan_patterns_range(days, cut)
+    by_cut = scan_patterns_range(days, cut)  # cuts every date once, in one transaction
     assert by_stored.hits_by_code == by_cut.hits_by_code and by_stored.hits_by_code
     assert by_stored.transactions_scanned == by_cut.transactions_scanned
     assert snapshot(stored) == snapshot(cut)
     assert evidence_detail(stored) == evidence_detail(cut)
-    assert cut_day_runs(cut) == days  # and the runs can be cut afterwards
-    assert cut_day_runs(cut) == []
+    with Warehouse.open(cut, read_only=True) as wh:  # the runs a load would have cut
+        assert sorted(wh.rows("SELECT * FROM pattern_rows")) == runs
+        assert wh.scalar("SELECT count(*) FROM pattern_runs") == len(days)
+    assert cut_day_runs(cut) == []  # nothing left to cut
     scan_patterns_range(days, cut)
     assert snapshot(stored) == snapshot(cut)
 
@@ -391,10 +423,17 @@ def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
 ) -> None:
     """The evidence pick looks customers up in the day runs where they are valid and scans
     the other dates: a run gone, or cut under other exclusions and pointing at the wrong
-    lines, changes nothing."""
+    lines, changes nothing; a scan cuts such dates again."""
     out, db, _ = bank
     days = inbox_dates(out / "inbox")
-    expected = evidence_detail(db)
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    with Warehouse.open(db, read_only=True) as wh:
+        found = wh._con.sql(
+            "SELECT alert_id, customer_id, account_id, window_start, window_end "
+            "FROM suspicious_alerts"
+        ).to_arrow_table()
+        expected = sorted(wh_patterns.evidence_rows(wh, found, rule).to_pylist(), key=str)
     assert expected
     mixed = tmp_path / "mixed.duckdb"
     shutil.copy(db, mixed)
@@ -406,9 +445,13 @@ def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
         wh.execute("UPDATE pattern_rows SET line = line + 7 WHERE business_date = ?", [days[-3]])
         for table in ("pattern_runs", "pattern_rows"):
             wh.execute(f"DELETE FROM {table} WHERE business_date = ?", [days[-5]])
+    with Warehouse.open(mixed, read_only=True) as wh:
+        picked = wh_patterns.evidence_rows(wh, found, rule).to_pylist()
+    assert sorted(picked, key=str) == expected
+    with Warehouse.open(mixed) as wh:
         wh.execute("DELETE FROM suspicious_evidence_detail")
     scan_patterns_range(days, mixed)
-    assert evidence_detail(mixed) == expected
+    assert evidence_detail(mixed) == evidence_detail(db)
     assert snapshot(mixed) == snapshot(db)
 
 

@@ -67,7 +67,8 @@ def generate(
 def cut_runs(db: DbOpt = None) -> None:
     """切分日序列 / Store the pattern scanner's day run of every loaded date that lacks a valid
     one (a warehouse loaded before day runs existed, or after a pack's exclusions changed).
-    Scans are right without them, only slower; run it once after such an upgrade."""
+    A scan that may write cuts its window's missing runs itself (once, and stores them); this
+    cuts all of them ahead, e.g. before read-only replays, which cut theirs in memory."""
     from amlwatch.stages.ingest import cut_day_runs
 
     path = wiring.warehouse_path(db)

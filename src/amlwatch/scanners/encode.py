@@ -123,3 +123,19 @@ def _dense(high: np.ndarray, low: np.ndarray, valid: np.ndarray) -> tuple[np.nda
     for r in range(m):
         codes[rows[r]] = part_code[r]
     return codes, count
+
+
+def low_words(words: np.ndarray, out: np.ndarray) -> bool:
+    """Copy the low 64-bit word of each 128-bit integer (`words`: int64 pairs, low first) into
+    `out`; false when one does not fit in 64 bits (its high word is not the sign of the low)."""
+    return bool(_low_words(words, out))
+
+
+@njit(**JIT)
+def _low_words(words: np.ndarray, out: np.ndarray) -> bool:
+    for i in range(out.shape[0]):
+        low = words[2 * i]
+        if words[2 * i + 1] != (low >> 63):
+            return False
+        out[i] = low
+    return True

@@ -24,6 +24,7 @@ from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import Prune, may_match, tally_blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ def merge_runs(
     type_key_2: np.ndarray,
     type_entity: np.ndarray,
     block_rows: int = 100_000,
+    prune: Prune | None = None,
 ) -> MergedWindow:
     """Merge the runs into the pattern kernel's input, sorted by `pattern_order`'s rules
     (subjects in key order, coded 0, 1, …; each subject's rows by time, receipts first).
@@ -120,6 +122,7 @@ def merge_runs(
         type_key_1, type_key_2, type_entity: the customer table (keys and the entity flag),
             in any order; a subject's customer type comes from it.
         block_rows: about how many rows are placed per block of keys.
+        prune: when given, the customers that cannot match (`scanners.prune`) are left out.
     """
     pieces = [piece for run in map(_sorted_run, runs.runs) for piece in run if len(piece.ts)]
     order = np.lexsort((type_key_2, type_key_1))
@@ -127,12 +130,7 @@ def merge_runs(
     keys_2 = np.ascontiguousarray(type_key_2[order], dtype=np.uint64)
     entity = np.ascontiguousarray(type_entity[order], dtype=np.bool_)
     table_row = order.astype(np.int64)
-    counts = np.zeros(len(keys_1), np.int64)
-    lacking = []
-    for p in pieces:
-        found = _locate(p.key_1, p.key_2, keys_1, keys_2)
-        if _tally(found, counts):
-            lacking.append((p, found < 0))
+    counts, tallies, lacking = _count(pieces, keys_1, keys_2, prune)
     if lacking:  # keys the customer table lacks: subjects of their own, in key order
         new_1 = np.concatenate([p.key_1[m] for p, m in lacking])
         new_2 = np.concatenate([p.key_2[m] for p, m in lacking])
@@ -143,9 +141,12 @@ def merge_runs(
         keys_1, keys_2 = keys_1[merged], keys_2[merged]
         entity = np.concatenate([entity, np.zeros(len(new), np.bool_)])[merged]
         table_row = np.concatenate([table_row, np.full(len(new), -1, np.int64)])[merged]
-        counts = np.zeros(len(keys_1), np.int64)
-        for p in pieces:
-            _tally(_locate(p.key_1, p.key_2, keys_1, keys_2), counts)
+        counts, tallies, _ = _count(pieces, keys_1, keys_2, prune)
+    if prune is None:
+        keep = np.ones(len(keys_1), np.bool_)
+    else:
+        keep = may_match(tallies, entity, prune.table)
+        counts[~keep] = 0
     present = counts > 0
     code = np.cumsum(present) - 1
     fill = np.cumsum(counts) - counts  # where each key's next row goes
@@ -170,12 +171,31 @@ def merge_runs(
             if lo < hi:
                 _place(
                     _locate(p.key_1[lo:hi], p.key_2[lo:hi], keys_1, keys_2), p.ts[lo:hi],
-                    p.out[lo:hi], p.amount[lo:hi], p.party[lo:hi], fill, code, entity,
+                    p.out[lo:hi], p.amount[lo:hi], p.party[lo:hi], fill, code, entity, keep,
                     subject, sts, sout, samount, sparty, sentity,
                 )  # fmt: skip
     n_parties = _finish(sts, sout, samount, sparty, bounds)
     data = PatternInput(subject, sts, sout, samount, sparty, sentity, int(n_parties))
     return MergedWindow(data, np.ascontiguousarray(table_row[present]))
+
+
+def _count(
+    pieces: list[RunPiece], keys_1: np.ndarray, keys_2: np.ndarray, prune: Prune | None
+) -> tuple[np.ndarray, np.ndarray, list[tuple[RunPiece, np.ndarray]]]:
+    """Each key's rows, the pruning tallies (`scanners.prune`; empty without pruning) and
+    the pieces with rows of keys the table lacks (with those rows' mask)."""
+    counts = np.zeros(len(keys_1), np.int64)
+    tallies = prune.tallies(len(keys_1)) if prune else np.zeros((0, len(keys_1), 4), np.int64)
+    lacking = []
+    for p in pieces:
+        found = _locate(p.key_1, p.key_2, keys_1, keys_2)
+        if _tally(found, counts):
+            lacking.append((p, found < 0))
+        if prune is not None:
+            tally_blocks(
+                found, p.ts, p.out, p.amount, p.party, tallies, prune.origin, prune.block_days
+            )
+    return counts, tallies, lacking
 
 
 def _sorted_run(run: tuple[RunPiece, ...]) -> tuple[RunPiece, ...]:
@@ -262,6 +282,7 @@ def _place(
     fill: np.ndarray,
     code: np.ndarray,
     e_entity: np.ndarray,
+    keep: np.ndarray,
     subject: np.ndarray,
     sts: np.ndarray,
     sout: np.ndarray,
@@ -269,9 +290,11 @@ def _place(
     sparty: np.ndarray,
     sentity: np.ndarray,
 ) -> None:
-    """Each located row to the next free place of its key."""
+    """Each located row of a kept key to the next free place of its key."""
     for i in range(found.shape[0]):
         j = found[i]
+        if not keep[j]:
+            continue
         w = fill[j]
         fill[j] = w + 1
         subject[w] = code[j]

@@ -13,27 +13,32 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amlwatch.scanners import PatternInput, sorted_input
-from amlwatch.scanners.encode import dense_codes
+from amlwatch.scanners.encode import dense_codes, low_words
+from amlwatch.scanners.prune import Prune
 from amlwatch.scanners.runs import DayRuns, MergedWindow, RunPiece, merge_runs
 
 
 def decimal_milli(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """int64 thousandths of a DECIMAL(p, 3) column, read from Arrow's 128-bit words in place.
+    """int64 thousandths of a DECIMAL(p, 3) column, read from Arrow's 128-bit words in place
+    (chunk by chunk, one pass: no combined copy).
 
     Raises:
         ValueError: another scale, nulls, or a value beyond int64.
     """
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not pa.types.is_decimal128(array.type) or array.type.scale != 3:
-        raise ValueError(f"expected decimal128(p, 3), got {array.type}")
-    if array.null_count:
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not pa.types.is_decimal128(column.type) or column.type.scale != 3:
+        raise ValueError(f"expected decimal128(p, 3), got {column.type}")
+    if column.null_count:
         raise ValueError("amounts must not be null")
-    words = np.frombuffer(array.buffers()[1], dtype=np.int64)
-    words = words[2 * array.offset : 2 * (array.offset + len(array))]
-    low, high = words[0::2], words[1::2]
-    if not np.array_equal(high, low >> 63):
-        raise ValueError("an amount is beyond the int64 range of thousandths")
-    return np.ascontiguousarray(low)
+    out = np.empty(len(column), np.int64)
+    at = 0
+    for array in chunks:
+        words = np.frombuffer(array.buffers()[1], dtype=np.int64)
+        words = words[2 * array.offset : 2 * (array.offset + len(array))]
+        if not low_words(words, out[at : at + len(array)]):
+            raise ValueError("an amount is beyond the int64 range of thousandths")
+        at += len(array)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +105,15 @@ def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
     return PreparedWindow(data, rid[order])
 
 
-def merge_window(parts: list[pa.Table], types: pa.Table, block_rows: int = 100_000) -> MergedWindow:
+def merge_window(
+    parts: list[pa.Table],
+    types: pa.Table,
+    block_rows: int = 100_000,
+    prune: Prune | None = None,
+) -> MergedWindow:
     """The kernel's input from day runs (`warehouse.day_runs.window_runs`: one table per run,
-    in run order). The runs are read in place, batch by batch; `parts` is emptied after."""
+    in run order). The runs are read in place, batch by batch; `parts` is emptied after.
+    With `prune`, customers that cannot match are left out (`scanners.prune`)."""
     runs = DayRuns(
         tuple(
             tuple(
@@ -125,6 +136,7 @@ def merge_window(parts: list[pa.Table], types: pa.Table, block_rows: int = 100_0
         u64(types, "customer_id_2"),
         np.asarray(pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_),
         block_rows=block_rows,
+        prune=prune,
     )
     parts.clear()
     return merged

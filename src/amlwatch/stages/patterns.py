@@ -31,6 +31,7 @@ from amlwatch.scanners import (
     PatternWindows,
     scan_patterns,
 )
+from amlwatch.scanners.prune import Prune
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
@@ -136,9 +137,11 @@ def scan_pattern_part(
     types = wh_patterns.customer_types(warehouse, bucket)
     for label, (pack, days) in packs_by_day(ends, rule_pack).items():
         if pack.suspicious is not None:
+            # runs cut under a forced pack stay in memory: the stored ones are the night's
             hits, scanned = scan_hits(
-                warehouse, days, calendar, pack, pack.suspicious, types, bucket, scan
-            )
+                warehouse, days, calendar, pack, pack.suspicious, types, bucket, scan,
+                store_runs=rule_pack is None,
+            )  # fmt: skip
             part.hits[label] = hits
             part.transactions_scanned += scanned
     part.duration_s = time.monotonic() - started
@@ -195,9 +198,11 @@ def scan_hits(
     types: pa.Table | None = None,
     bucket: Bucket = WHOLE,
     scan: ScanSettings | None = None,
+    store_runs: bool = True,
 ) -> tuple[pa.Table, int]:
     """The hits of the windows ending on `days` under one pack (of the bucket's customers),
-    without storing anything; with the number of transactions read."""
+    without storing them; with the number of transactions read. Day runs the window lacks are
+    cut and, with `store_runs` on a writable warehouse, stored (`day_runs.ready_window`)."""
     scan = scan or ScanSettings()
     days = sorted(days)
     end_days, start_days = window_days(calendar, days, rule)
@@ -205,15 +210,21 @@ def scan_hits(
     types = wh_patterns.customer_types(warehouse, bucket) if types is None else types
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
-        dates = day_runs.window_dates(warehouse, min(starts), max(days), rule)
+        dates = day_runs.ready_window(
+            warehouse, min(starts), max(days), rule, bucket, scan.slice_rows, store_runs
+        )
         window = sum(dates.rows.values()) // bucket.count
-        pieces = bucket.split(max(1, -(-window // scan.slice_rows)))
+        # a multiple of the threads (the merge and the kernel are one thread each): no thread
+        # waits alone for the last slice
+        threads = max(1, scan.slice_threads)
+        pieces = bucket.split(threads * max(1, -(-window // (scan.slice_rows * threads))))
+        prune = Prune.for_windows(params, end_days, start_days) if scan.prune else None
 
         def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
             with warehouse.cursor() as reader:  # a connection per thread
-                runs = day_runs.window_runs(reader, dates, min(starts), max(days), rule, piece)
-            merged = merge_window(runs, types, scan.block_rows)
-            rows = len(merged.data.subject)
+                runs = day_runs.window_runs(reader, dates, min(starts), max(days), piece)
+            rows = sum(run.num_rows for run in runs)
+            merged = merge_window(runs, types, scan.block_rows, prune)
             found = scan_patterns(merged.data, end_days, start_days, params)
             entity = merged.data.entity[found.lo]
             known = merged.customer_row[found.subject]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
@@ -76,23 +78,43 @@ def store_day_run(
     warehouse: Warehouse, business_date: dt.date, load_id: str, rule: SuspiciousRule
 ) -> int:
     """Cut the business date's run (inside the load's transaction); returns its rows."""
+    return _store_runs(warehouse, {business_date: load_id}, rule)
+
+
+def _store_runs(warehouse: Warehouse, loads: dict[dt.date, str], rule: SuspiciousRule) -> int:
+    """Cut the runs of those dates (date -> the load it holds) in one pass over their rows
+    and store them in place of any they had, inside the caller's transaction; the rows cut."""
     con = warehouse._con
+    days = sorted(loads)
+    if not days:
+        return 0
+    for table in ("pattern_rows", "pattern_runs"):
+        con.execute(
+            f"DELETE FROM {table} WHERE list_contains(?::DATE[], business_date)", [days]
+        ).fetchall()
     with warehouse.in_insertion_order():
+        # a date range first lets DuckDB skip the other dates' row groups
         con.execute(
             f"""INSERT INTO pattern_rows BY NAME SELECT {_RUN_COLUMNS} FROM transactions t
-                WHERE t.business_date = ? AND {NOT_EXCLUDED} {_RUN_ORDER}""",
-            [business_date, *exclusion_params(rule)],
+                WHERE t.business_date BETWEEN ? AND ?
+                  AND list_contains(?::DATE[], t.business_date) AND {NOT_EXCLUDED}
+                ORDER BY t.business_date, {_RUN_ORDER.removeprefix("ORDER BY ")}""",
+            [days[0], days[-1], days, *exclusion_params(rule)],
         ).fetchall()
-    rows = int(
-        warehouse.scalar(
-            "SELECT count(*) FROM pattern_rows WHERE business_date = ?", [business_date]
+    counts = dict(
+        warehouse.rows(
+            """SELECT business_date, count(*) FROM pattern_rows
+               WHERE business_date BETWEEN ? AND ? AND list_contains(?::DATE[], business_date)
+               GROUP BY business_date""",
+            [days[0], days[-1], days],
         )
     )
-    con.execute(
+    digest = exclusions_digest(rule)
+    con.executemany(
         f"INSERT INTO pattern_runs VALUES (?, ?, ?, {_HASH_CHECK}, ?)",
-        [business_date, load_id, exclusions_digest(rule), rows],
-    ).fetchall()
-    return rows
+        [[day, loads[day], digest, int(counts.get(day, 0))] for day in days],
+    )
+    return int(sum(counts.values()))
 
 
 def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRule) -> bool:
@@ -106,21 +128,20 @@ def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRu
     )
 
 
-def drop_day_run(warehouse: Warehouse, business_date: dt.date) -> None:
-    """Delete the date's run (whatever it was cut for)."""
-    for table in ("pattern_rows", "pattern_runs"):
-        warehouse._con.execute(
-            f"DELETE FROM {table} WHERE business_date = ?", [business_date]
-        ).fetchall()
-
-
 @dataclass(frozen=True, slots=True)
 class WindowDates:
     """The business dates holding a window's trades, in date order, with how many of those
-    trades each holds, and which of them have a valid stored run."""
+    trades each holds; which of them have a valid stored run, and the runs cut in memory
+    for this scan (of its bucket, its trades only) where none could be stored."""
 
     rows: dict[dt.date, int]
     stored: frozenset[dt.date]
+    cut: dict[dt.date, pa.Table] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[dt.date]:
+        """Dates with neither a valid stored run nor one cut in memory."""
+        return [d for d in self.rows if d not in self.stored and d not in self.cut]
 
 
 def recut_day_run(
@@ -131,7 +152,6 @@ def recut_day_run(
     if has_day_run(warehouse, business_date, rule):
         return False
     with warehouse.transaction():
-        drop_day_run(warehouse, business_date)
         store_day_run(warehouse, business_date, load_id, rule)
     return True
 
@@ -154,21 +174,89 @@ def window_dates(
     return WindowDates({d: int(n) for d, n in rows}, frozenset(d for (d,) in stored))
 
 
+def ready_window(
+    warehouse: Warehouse,
+    first_day: dt.date,
+    last_day: dt.date,
+    rule: SuspiciousRule,
+    bucket: Bucket = WHOLE,
+    batch_rows: int = 12_000_000,
+    store: bool = True,
+) -> WindowDates:
+    """`window_dates` with a run for every date: the dates lacking a valid one (history
+    loaded before day runs existed, or cut under other exclusions) are cut once, a batch of
+    consecutive dates of about `batch_rows` rows per pass over `transactions` — stored in one
+    transaction when `store` and the warehouse may be written (later scans read them), else
+    (a read-only scan: a bucket's worker, a replay beside the night; a scan under a pack other
+    than the one in force, whose runs must not replace the night's) kept in memory for this
+    scan, of the bucket's customers and the window's trades only."""
+    dates = window_dates(warehouse, first_day, last_day, rule)
+    missing = dates.missing
+    if not missing:
+        return dates
+    batches: list[list[dt.date]] = [[]]
+    for day in missing:
+        if batches[-1] and sum(dates.rows[d] for d in batches[-1]) + dates.rows[day] > batch_rows:
+            batches.append([])
+        batches[-1].append(day)
+    if store and not warehouse.scalar(
+        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ):
+        loads = dict(
+            warehouse.rows(
+                """SELECT business_date, any_value(load_id) FROM transactions
+                   WHERE business_date BETWEEN ? AND ? AND list_contains(?::DATE[], business_date)
+                   GROUP BY business_date""",
+                [missing[0], missing[-1], missing],
+            )
+        )
+        with warehouse.transaction():
+            for batch in batches:
+                _store_runs(warehouse, {d: loads[d] for d in batch}, rule)
+        return window_dates(warehouse, first_day, last_day, rule)
+    cut: dict[dt.date, pa.Table] = {}
+    for batch in batches:
+        table = warehouse._con.sql(
+            f"""SELECT business_date, {_RUN_FIELDS} FROM (
+                    SELECT {_RUN_COLUMNS} FROM transactions t
+                    WHERE t.business_date BETWEEN ? AND ?
+                      AND list_contains(?::DATE[], t.business_date)
+                      AND t.trade_date BETWEEN ? AND ? AND {bucket.where("t.customer_id")}
+                      AND {NOT_EXCLUDED})
+                ORDER BY business_date, {_RUN_ORDER.removeprefix("ORDER BY ")}""",
+            params=[batch[0], batch[-1], batch, first_day, last_day, *exclusion_params(rule)],
+        ).to_arrow_table()
+        day_of = table["business_date"].to_numpy()
+        for day in batch:
+            lo, hi = (
+                np.searchsorted(day_of, np.datetime64(day), side="left"),
+                np.searchsorted(day_of, np.datetime64(day), side="right"),
+            )
+            cut[day] = table.slice(int(lo), int(hi - lo)).drop_columns(["business_date"])
+    return WindowDates(dates.rows, dates.stored, cut)
+
+
 def window_runs(
     warehouse: Warehouse,
     dates: WindowDates,
     first_day: dt.date,
     last_day: dt.date,
-    rule: SuspiciousRule,
     bucket: Bucket = WHOLE,
 ) -> list[pa.Table]:
-    """The runs of the window's business dates (`window_dates`), trades from first_day to
+    """The runs of the window's business dates (`ready_window`), trades from first_day to
     last_day of the bucket's customers: one table of `_RUN_FIELDS` per date in date order,
-    each in run order; stored, or cut from `transactions` on the fly when not (or no longer)
-    valid."""
+    each in run order."""
+    if dates.missing:
+        raise ValueError(f"no day run of {dates.missing[0]}: the window was not made ready")
     parts = []
     for day in dates.rows:
-        if day in dates.stored:
+        if day in dates.cut:  # of the window's trades already, perhaps of a larger bucket
+            run = dates.cut[day]
+            if bucket.count > 1:
+                first, last = (pa.scalar(h, pa.uint64()) for h in bucket.hashes)
+                key = run["customer_1"]
+                run = run.filter(pc.and_(pc.greater_equal(key, first), pc.less_equal(key, last)))
+        else:
             with warehouse.in_insertion_order():
                 run = warehouse._con.sql(
                     f"""SELECT {_RUN_FIELDS} FROM pattern_rows
@@ -176,13 +264,5 @@ def window_runs(
                           AND {bucket.where_hashed("customer_1")}""",
                     params=[day, first_day, last_day],
                 ).to_arrow_table()
-        else:
-            run = warehouse._con.sql(
-                f"""SELECT {_RUN_FIELDS} FROM (SELECT {_RUN_COLUMNS} FROM transactions t
-                        WHERE t.business_date = ? AND t.trade_date BETWEEN ? AND ?
-                          AND {bucket.where("t.customer_id")} AND {NOT_EXCLUDED})
-                    {_RUN_ORDER}""",
-                params=[day, first_day, last_day, *exclusion_params(rule)],
-            ).to_arrow_table()
         parts.append(run)
     return parts

@@ -1,0 +1,125 @@
+"""Which customers can match at all: bounds from a first look at the rows, so that the merge
+places, and the kernel scans, only customers that may reach a standard's minimums.
+
+Any window of the scan lies in two consecutive *blocks* of days (a block is at least as long
+as the longest window). For each customer and block the first look adds up, per side, the
+records with a counterparty and the amounts. Records with a counterparty are at least the
+distinct counterparties, and a window's totals at most its two blocks' totals, so a customer
+none of whose block pairs reaches
+
+    scattered side's records with a counterparty  >= min_scattered_parties
+    concentrated side's records with one          >= 1
+    receipts and payments, each                   >= max(min_amount, 1)
+
+for its customer type, under either standard, has no matching window. Such customers are
+dropped before their rows are placed; the hits are the same as scanning everyone (checked in
+tests/scanners/test_pruning.py). A scan that reports every window (`emit_all`) prunes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from amlwatch.scanners.config import JIT
+from amlwatch.scanners.patterns import P_MIN_AMOUNT, P_MIN_SCATTERED, SECONDS_PER_DAY, PatternParams
+
+# the per-(customer, block) tallies
+IN_PARTIED, OUT_PARTIED, IN_AMOUNT, OUT_AMOUNT = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Prune:
+    """The blocks of a scan's windows and the thresholds a customer must be able to reach.
+
+    Attributes:
+        table: the kernel's parameter table (`PatternParams.table`).
+        origin: the first day of the earliest window (days since 1970-01-01).
+        block_days: a block's length in days, at least the longest window's.
+        blocks: how many blocks cover the windows.
+    """
+
+    table: np.ndarray
+    origin: int
+    block_days: int
+    blocks: int
+
+    @classmethod
+    def for_windows(
+        cls,
+        params: PatternParams,
+        end_days: np.ndarray,
+        start_days: np.ndarray,
+        max_blocks: int = 4,
+    ) -> Prune:
+        """Blocks for windows `start_days[i]..end_days[i]`: as short as the longest window,
+        unless that makes more than `max_blocks` (the tallies are blocks × customers × 4)."""
+        ends = np.asarray(end_days, np.int64)
+        starts = np.asarray(start_days, np.int64)
+        origin = int(starts.min())
+        span = int(ends.max()) - origin + 1
+        longest = int((ends - starts).max()) + 1
+        block = max(longest, -(-span // max(1, max_blocks)))
+        return cls(np.ascontiguousarray(params.table, np.int64), origin, block, -(-span // block))
+
+    def tallies(self, keys: int) -> np.ndarray:
+        """Zeroed tallies for `keys` customers, block by block (a day's rows, in key order,
+        then sweep one block's part)."""
+        return np.zeros((self.blocks, keys, 4), np.int64)
+
+
+@njit(**JIT)
+def tally_blocks(
+    found: np.ndarray,
+    ts: np.ndarray,
+    out: np.ndarray,
+    amount: np.ndarray,
+    party: np.ndarray,
+    tallies: np.ndarray,
+    origin: int,
+    block_days: int,
+) -> None:
+    """Add each located row (`found`: its customer's index, -1 for none) to its customer's
+    tallies of the block its day falls in (a day outside the blocks counts in the nearest:
+    the bound only grows)."""
+    blocks = tallies.shape[0]
+    for i in range(found.shape[0]):
+        j = found[i]
+        if j < 0:
+            continue
+        b = (ts[i] // SECONDS_PER_DAY - origin) // block_days
+        b = min(max(b, 0), blocks - 1)
+        side = 1 if out[i] else 0
+        if party[i] != 0:
+            tallies[b, j, IN_PARTIED + side] += 1
+        tallies[b, j, IN_AMOUNT + side] += amount[i]
+
+
+@njit(**JIT)
+def may_match(tallies: np.ndarray, entity: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Per customer: whether some pair of consecutive blocks reaches the bounds of the
+    module's docstring for its type (`entity`: index 1 of `table`, else 0)."""
+    blocks, keys = tallies.shape[0], tallies.shape[1]
+    keep = np.zeros(keys, np.bool_)
+    for j in range(keys):
+        p = table[1] if entity[j] else table[0]
+        scattered = p[P_MIN_SCATTERED]
+        least = max(p[P_MIN_AMOUNT], 1)
+        for b in range(blocks):
+            in_p = tallies[b, j, IN_PARTIED]
+            out_p = tallies[b, j, OUT_PARTIED]
+            in_a = tallies[b, j, IN_AMOUNT]
+            out_a = tallies[b, j, OUT_AMOUNT]
+            if b + 1 < blocks:
+                in_p += tallies[b + 1, j, IN_PARTIED]
+                out_p += tallies[b + 1, j, OUT_PARTIED]
+                in_a += tallies[b + 1, j, IN_AMOUNT]
+                out_a += tallies[b + 1, j, OUT_AMOUNT]
+            if in_a < least or out_a < least:
+                continue
+            if (in_p >= scattered and out_p >= 1) or (out_p >= scattered and in_p >= 1):
+                keep[j] = True
+                break
+    return keep
