@@ -393,7 +393,8 @@ def test_a_scan_cuts_the_missing_day_runs_once_and_finds_what_stored_runs_find(
     calendar = BusinessCalendar.load(None)
     with Warehouse.open(cut, read_only=True) as wh:  # a read-only replay cuts in memory
         for day in days[-3:]:
-            by_memory = scan_pattern_part(wh, [day], calendar)
+            # small batches and slices: several cut passes, each slice from the memory cut
+            by_memory = scan_pattern_part(wh, [day], calendar, scan=ScanSettings(slice_rows=2_000))
             with Warehouse.open(stored, read_only=True) as other:
                 by_runs = scan_pattern_part(other, [day], calendar)
             [label] = by_runs.hits

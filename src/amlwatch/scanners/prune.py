@@ -13,7 +13,8 @@ none of whose block pairs reaches
 
 for its customer type, under either standard, has no matching window. Such customers are
 dropped before their rows are placed; the hits are the same as scanning everyone (checked in
-tests/scanners/test_pruning.py). A scan that reports every window (`emit_all`) prunes nothing.
+tests/scanners/test_pruning.py). Only matches are kept: a caller that wants every window's
+metrics (`scan_patterns(..., emit_all=True)`) merges without pruning.
 """
 
 from __future__ import annotations

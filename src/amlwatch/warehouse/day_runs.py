@@ -194,10 +194,13 @@ def ready_window(
     if not missing:
         return dates
     batches: list[list[dt.date]] = [[]]
+    rows = 0  # in the last batch
     for day in missing:
-        if batches[-1] and sum(dates.rows[d] for d in batches[-1]) + dates.rows[day] > batch_rows:
+        if batches[-1] and rows + dates.rows[day] > batch_rows:
             batches.append([])
+            rows = 0
         batches[-1].append(day)
+        rows += dates.rows[day]
     if store and not warehouse.scalar(
         "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
     ):
