@@ -168,6 +168,7 @@ def nightly(
     started_at = dt.datetime.now()
     seconds: dict[str, float] = {}
     report: NightlyReport | None = None
+    run_id = _record_start(day, started_at, db, rule_pack)
 
     def timed(stage: str, step: Any, *args: Any) -> Any:
         began = time.monotonic()
@@ -193,11 +194,24 @@ def nightly(
         report.cases = timed("cases", open_cases, day, db, rescanned)
         report.submission = timed("submission", write_large_value_submission, day, db, reports_dir)
     except Exception as error:
-        _record_failure(day, started_at, report, seconds, db, rule_pack, error)
+        _record_failure(day, started_at, report, seconds, db, rule_pack, error, run_id)
         raise
     run_log.record_run(
-        day, started_at, report, seconds, db=db, rule_pack=rule_pack, flow_run_id=_flow_run_id()
+        day,
+        started_at,
+        report,
+        seconds,
+        db=db,
+        rule_pack=rule_pack,
+        flow_run_id=_flow_run_id(),
+        run_id=run_id,
     )
+    if report.submission is not None and report.submission.held_records:
+        get_run_logger().warning(
+            "%d large-value record(s) held back (待补正): the night's file carries the rest "
+            "(amlwatch submissions held)",
+            report.submission.held_records,
+        )
     _checkpoint_audit(db)
     create_markdown_artifact(
         key=f"nightly-{day:%Y%m%d}",
@@ -303,6 +317,19 @@ def _flow_run_id() -> str | None:
     return str(context.flow_run.id)
 
 
+def _record_start(
+    day: dt.date, started_at: dt.datetime, db: Path | None, rule_pack: str | None
+) -> str | None:
+    """Best effort: the night's row, before anything else (a killed night leaves it)."""
+    try:
+        return run_log.record_start(
+            day, started_at, db=db, rule_pack=rule_pack, flow_run_id=_flow_run_id()
+        )
+    except Exception as error:  # a locked warehouse: the ingest will say so
+        get_run_logger().warning("could not record the run's start in run_log: %s", error)
+        return None
+
+
 def _record_failure(
     day: dt.date,
     started_at: dt.datetime,
@@ -311,6 +338,7 @@ def _record_failure(
     db: Path | None,
     rule_pack: str | None,
     error: Exception,
+    run_id: str | None,
 ) -> None:
     """Best effort: a run that failed is recorded too (unless the warehouse is the problem)."""
     try:
@@ -323,6 +351,7 @@ def _record_failure(
             rule_pack=rule_pack,
             error=f"{type(error).__name__}: {error}"[:2000],
             flow_run_id=_flow_run_id(),
+            run_id=run_id,
         )
     except Exception as also:  # the original error is what the operator must see
         get_run_logger().warning("could not record the failed run in run_log: %s", also)

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,6 @@ from amlwatch.warehouse import Warehouse
 # its own tests (tests/cases/test_access.py)
 set_cost(2**14, 8, 1)
 os.environ.setdefault("AMLWATCH_ACCESS_FOUR_EYES", "false")
-# the commands' log of a test run goes beside its other artefacts, not into the checkout
-os.environ.setdefault(
-    "AMLWATCH_LOG_FILE", str(Path(__file__).parent.parent / "test-artifacts" / "amlwatch.log")
-)
 
 DAY = dt.date(2026, 11, 20)
 
@@ -116,17 +112,54 @@ def write_day(
     return folder
 
 
+# every file the product reads or writes by default, as a setting (a relative default would
+# be the checkout's): the tests point each of them at a temporary folder
+DEFAULT_PATHS = {
+    "AMLWATCH_DB": "amlwatch.duckdb",
+    "AMLWATCH_REPORTS_DIR": "reports",
+    "AMLWATCH_LOG_FILE": "amlwatch.log",
+    "AMLWATCH_AUDIT_KEY_FILE": "amlwatch-audit.key",
+    "AMLWATCH_AUDIT_CHECKPOINT_FILE": "amlwatch-audit-checkpoints.log",
+}
+# settings that would bring a checkout's or a machine's own state into a test
+FOREIGN = ("AMLWATCH_CASE_DB", "AMLWATCH_AUDIT_KEY", "AMLWATCH_CALENDAR_FILE",
+           "AMLWATCH_BRANCH_CODES_FILE")  # fmt: skip
+
+
+def _isolate(root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]) -> None:
+    for name, file in DEFAULT_PATHS.items():
+        setenv(name, str(root / file))
+    for name in FOREIGN:
+        delenv(name)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module and session fixtures (which run before any test's own fixtures) see defaults
+    in a temporary folder too, never the checkout's files (a checkpoint file an earlier
+    `amlwatch users create-admin` wrote there, the README's warehouse)."""
+    root = tmp_path_factory.mktemp("session-defaults")
+    saved = {n: os.environ.get(n) for n in (*DEFAULT_PATHS, *FOREIGN)}
+    _isolate(root, os.environ.__setitem__, lambda n: os.environ.pop(n, None))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    get_settings.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _settings_outside_the_checkout(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    """Every test's default warehouse, reports and case store are in a temporary folder
-    (never the checkout's `reports/`), and settings are read afresh for it."""
+    """Every test's default warehouse, reports, case store, log, audit key and checkpoints
+    are in a temporary folder of its own (never the checkout's), and settings are read afresh
+    for it."""
     root = tmp_path_factory.mktemp("defaults")
-    monkeypatch.setenv("AMLWATCH_REPORTS_DIR", str(root / "reports"))
-    monkeypatch.setenv("AMLWATCH_DB", str(root / "amlwatch.duckdb"))
-    monkeypatch.delenv("AMLWATCH_CASE_DB", raising=False)
-    get_settings.cache_clear()
+    _isolate(root, monkeypatch.setenv, lambda n: monkeypatch.delenv(n, raising=False))
     yield
     get_settings.cache_clear()
 

@@ -84,6 +84,9 @@ class LoadReport:
     # coded values the product does not know (loaded, treated conservatively: an unknown
     # exemption exempts nothing): table, column, value (masked if long), rows, first line
     unknown_codes: list[dict[str, Any]] = field(default_factory=list)
+    # master data and codes the regulator's messages would refuse (masked), see
+    # `amlwatch.stages.data_issues`: loaded all the same, listed at once
+    data_issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total_in(self) -> int:
@@ -175,6 +178,10 @@ class Filing:
     attachment_sha256: str = ""  # a suspicious report's attachment package, when it has one
     actions: list[str] = field(default_factory=list)  # open items of all filings, overdue first
     overdue: int = 0  # files past their deadline and not yet uploaded (or to be sent again)
+    held_records: int = 0  # records the validator refused: held (待补正) in the register
+    held: list[str] = field(default_factory=list)  # each held record and why (masked)
+    held_keys: list[tuple[str, str, str, str]] = field(default_factory=list)  # their keys
+    refiled_records: int = 0  # records held on an earlier night that went out tonight (补报)
 
 
 @dataclass(slots=True)

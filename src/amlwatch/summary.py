@@ -51,7 +51,27 @@ def load_report_markdown(report: LoadReport) -> str:
             lines.append(
                 f"| {u['file']} | {u['column']} | `{u['value']}` | {u['rows']:,} | {u['line']} |"
             )
+    if report.data_issues:
+        lines += [
+            "",
+            f"**数据问题 Data issues: {len(report.data_issues)}** — loaded, but the regulator's "
+            "messages would refuse them; correct the data (a record still wrong when its file is "
+            "written is held 待补正, the rest filed). `amlwatch data-issues` lists them all:",
+            "",
+            "| 文件 file | 行 line | 客户 customer | 字段 column | 值 value | 问题 rule |",
+            "|---|---:|---|---|---|---|",
+        ]
+        for i in report.data_issues[:DATA_ISSUES_SHOWN]:
+            lines.append(
+                f"| {i['file']} | {i['line'] or '-'} | {i['subject'] or '-'} | "
+                f"{i['column']} ({i['field']}) | `{i['value']}` | {i['reason']} |"
+            )
+        if len(report.data_issues) > DATA_ISSUES_SHOWN:
+            lines.append(f"| … | | | | | {len(report.data_issues) - DATA_ISSUES_SHOWN} more |")
     return "\n".join(lines)
+
+
+DATA_ISSUES_SHOWN = 20
 
 
 def nightly_markdown(report: NightlyReport) -> str:
@@ -165,6 +185,20 @@ def submission_markdown(filing: Filing) -> str:
             f"deleted {filing.deleted_records:,} records in "
             f"{len(filing.files)} message(s)."
         )
+    if filing.refiled_records:
+        text += (
+            f"\n\n补报 Filed late: {filing.refiled_records:,} record(s) held on an earlier night "
+            "(their data passes now; same business keys)."
+        )
+    if filing.held:
+        text += (
+            f"\n\n**待补正 Held: {filing.held_records:,} record(s)** failed the message rules and "
+            "are not in tonight's file (the rest is); they go out the night after their data is "
+            "corrected (`amlwatch submissions held`):\n"
+            + "\n".join(f"- {line}" for line in filing.held[:DATA_ISSUES_SHOWN])
+            + (f"\n- … {len(filing.held) - DATA_ISSUES_SHOWN:,} more" if len(filing.held) >
+               DATA_ISSUES_SHOWN else "")
+        )  # fmt: skip
     if filing.actions:
         text += "\n\n待办 To do (uploads and receipts, overdue first):\n" + "\n".join(
             f"- {a}" for a in filing.actions

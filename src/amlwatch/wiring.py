@@ -80,14 +80,18 @@ def open_warehouse(
 
 def case_store(db: Path | None = None, settings: Settings | None = None) -> CaseStore:
     """The case store the settings name, or the SQLite file beside the warehouse, signing its
-    audit entries with the audit key when there is one."""
+    audit entries with the audit key when there is one and anchoring each write's new head in
+    the checkpoint file."""
     settings = settings or get_settings()
     key = audit_key(db, settings)
-    if settings.case_db:
-        return CaseStore(settings.case_db, lock_timeout_s=settings.lock_timeout_s, audit_key=key)
-    warehouse = warehouse_path(db, settings)
-    sqlite = warehouse.with_name(f"{warehouse.stem}-cases.sqlite")
-    return CaseStore(f"sqlite:///{sqlite}", lock_timeout_s=settings.lock_timeout_s, audit_key=key)
+    anchors = audit_checkpoints_path(db, settings)
+    url = settings.case_db
+    if not url:
+        warehouse = warehouse_path(db, settings)
+        url = f"sqlite:///{warehouse.with_name(f'{warehouse.stem}-cases.sqlite')}"
+    return CaseStore(
+        url, lock_timeout_s=settings.lock_timeout_s, audit_key=key, audit_checkpoints=anchors
+    )
 
 
 def owner_only() -> None:

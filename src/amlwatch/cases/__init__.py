@@ -2,6 +2,7 @@
 transactional database (SQLAlchemy with Alembic migrations; an SQLite file by default,
 PostgreSQL for several reviewers). Only this package talks to it."""
 
+from amlwatch.cases import holds as holds  # registers the hold register on the metadata
 from amlwatch.cases import notices as notices  # registers the notice table on the metadata
 from amlwatch.cases import tables as tables  # registers the review tables on the metadata
 from amlwatch.cases.exceptions import (
@@ -13,6 +14,7 @@ from amlwatch.cases.exceptions import (
     NotFound,
     WrongState,
 )
+from amlwatch.cases.holds import Hold, HoldRegister
 from amlwatch.cases.intake import AlertEvidence, Intake, open_cases
 from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.store import CaseStore
@@ -27,6 +29,8 @@ __all__ = [
     "FileRecord",
     "Forbidden",
     "FourEyes",
+    "Hold",
+    "HoldRegister",
     "Intake",
     "InvalidInput",
     "LoginFailed",

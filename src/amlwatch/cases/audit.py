@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from amlwatch.cases import signing
-from amlwatch.cases.store import CaseStore
+from amlwatch.cases.store import AUDIT_HEAD, CaseStore
 from amlwatch.cases.tables import audit_anchor, audit_head, audit_log
 
 GENESIS = "0" * 64
@@ -96,6 +96,8 @@ def append(con: Connection, username: str, action: str, target: str = "", **deta
         )
     )
     con.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    if key:  # the store anchors the head its transaction reached once it commits
+        con.info[AUDIT_HEAD] = (seq, digest)
     return seq
 
 
@@ -107,6 +109,8 @@ def verify(store: CaseStore, checkpoints: Path | None = None, batch: int = 5000)
     key = store.audit_key
     marks, problems = signing.read_checkpoints(checkpoints) if checkpoints else ([], [])
     signed_from = next((m.seq for m in marks if m.kind == signing.KEY_CREATED), None)
+    if signed_from is None and key is not None and marks:  # a key kept as a secret: signed
+        signed_from = min(m.seq for m in marks)  # from the first head anchored with it
     previous, expected_seq, count = GENESIS, 1, 0
     with store.read() as con:
         head = con.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
@@ -140,11 +144,20 @@ def verify(store: CaseStore, checkpoints: Path | None = None, batch: int = 5000)
                     hashes[row.seq] = row.hash
                 previous, expected_seq, last_seq = row.hash, row.seq + 1, row.seq
         if head.seq != expected_seq - 1 or head.hash != previous:
-            reason = "entries after the last one were removed"
+            reason = "最后一条之后的记录被删除 / entries after the last one were removed"
             return ChainCheck(count, expected_seq, reason, tuple(problems), key is not None)
         if key is None and seen_signed:
-            problems.append("the entries are signed but no audit key is configured to check them")
+            problems.append(
+                "记录已签名，但未配置审计密钥，无法校验 / the entries are signed but no audit key "
+                "is configured to check them"
+            )
         floor = anchor.seq if anchor is not None else 0
+        if key is not None and checkpoints is not None and not marks and head.seq > floor:
+            problems.append(
+                f"检查点文件为空或缺失：有审计密钥时它记录每次写入后的链头，清空即篡改 / the "
+                f"checkpoint file {checkpoints.name} is empty or missing although an audit key "
+                "exists: emptied or replaced"
+            )
         for mark in marks:
             problems += _checkpoint_problems(mark, key, head.seq, floor, hashes.get(mark.seq))
         from amlwatch.cases import seals  # seals append entries: they import this module
@@ -156,37 +169,47 @@ def verify(store: CaseStore, checkpoints: Path | None = None, batch: int = 5000)
 
 def _broken(row: Any, expected_seq: int, previous: str) -> str | None:
     if row.seq != expected_seq:
-        return f"entry {expected_seq} is missing"
+        return f"第 {expected_seq} 条记录缺失 / entry {expected_seq} is missing"
     if row.prev_hash != previous:
-        return "does not follow the entry before it"
+        return "与前一条记录不衔接 / does not follow the entry before it"
     recomputed = entry_hash(
         row.seq, row.at, row.username, row.action, row.target, row.detail, previous
     )
     if recomputed != row.hash:
-        return "its content does not match its hash"
+        return "内容与其哈希不符（被修改）/ its content does not match its hash"
     return None
 
 
 def _unsigned(row: Any, key: bytes, seen_signed: bool, signed_from: int | None) -> str | None:
     if row.mac is None:
         if seen_signed or (signed_from is not None and row.seq > signed_from):
-            return "it is not signed: its MAC was removed, or it was written without the key"
+            return (
+                "未签名：MAC 被删除，或未用审计密钥写入 / it is not signed: its MAC was "
+                "removed, or it was written without the key"
+            )
         return None
     if not hmac.compare_digest(signing.mac(key, row.hash), row.mac):
-        return "its MAC does not match: changed and re-chained, or forged"
+        return "MAC 不符：被修改后重新链接，或伪造 / its MAC does not match: changed and re-chained, or forged"
     return None
 
 
 def _checkpoint_problems(
     mark: signing.Checkpoint, key: bytes | None, head_seq: int, floor: int, found: str | None
 ) -> list[str]:
-    where = f"checkpoint of {mark.at} (line {mark.line}, entry {mark.seq})"
+    where = (
+        f"检查点 {mark.at}（第 {mark.line} 行，记录 {mark.seq}）/ checkpoint of {mark.at} "
+        f"(line {mark.line}, entry {mark.seq})"
+    )
     if key is not None and not mark.holds(key):
-        return [f"{where} is forged: its MAC does not match"]
+        return [f"{where}：被伪造 / is forged: its MAC does not match"]
     if mark.seq > head_seq:
-        return [f"entries {head_seq + 1}–{mark.seq} were removed: the {where} saw them"]
+        return [
+            f"记录被删除：{where} 见过它们 / entries {head_seq + 1}–{mark.seq} were removed: the {where} saw them"
+        ]
     if mark.seq > floor and found != mark.hash:
-        return [f"entry {mark.seq} is not the one the {where} recorded"]
+        return [
+            f"记录 {mark.seq} 已不是 {where} 所记录的 / entry {mark.seq} is not the one the {where} recorded"
+        ]
     return []
 
 

@@ -89,7 +89,9 @@ def read_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
     for number, line in enumerate(path.read_text().splitlines(), 1):
         parts = line.split("\t")
         if len(parts) != 5 or parts[0] not in (KEY_CREATED, CHECKPOINT) or not parts[2].isdigit():
-            bad.append(f"checkpoint file line {number} is not a checkpoint")
+            bad.append(
+                f"检查点文件第 {number} 行不是检查点 / checkpoint file line {number} is not a checkpoint"
+            )
             continue
         found.append(Checkpoint(parts[0], parts[1], int(parts[2]), parts[3], parts[4], number))
     return found, bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,13 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from amlwatch.cases import signing
 from amlwatch.cases.exceptions import CaseStoreLocked, CaseStoreUnavailable
 
 metadata = MetaData()
+log = logging.getLogger(__name__)
+# the connection-info key under which `audit.append` leaves the head its transaction reached
+AUDIT_HEAD = "amlwatch_audit_head"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_REVISION = "0001"  # what `metadata.create_all` made before the store had migrations
@@ -27,7 +32,9 @@ class CaseStore:
     starts (`BEGIN IMMEDIATE`), so two writers queue instead of failing on a lock upgrade.
     A writer that still finds the store locked after `lock_timeout_s`, or a store that cannot
     be reached, raises a transient error (`CaseStoreLocked`, `CaseStoreUnavailable`).
-    `audit_key` (kept outside the store) MACs every audit entry its writes append.
+    `audit_key` (kept outside the store) MACs every audit entry its writes append; with
+    `audit_checkpoints` too, every write that appended entries anchors the chain's new head
+    in that file once committed, so that no entry written since can be removed unseen.
     """
 
     def __init__(
@@ -36,9 +43,11 @@ class CaseStore:
         migrate: bool = True,
         lock_timeout_s: float = 30.0,
         audit_key: bytes | None = None,
+        audit_checkpoints: Path | None = None,
     ) -> None:
         self.url = url
         self.audit_key = audit_key  # MACs the audit entries this store's writes append
+        self.audit_checkpoints = audit_checkpoints  # where each write's new head is anchored
         self.engine: Engine = create_engine(url)
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
@@ -59,8 +68,18 @@ class CaseStore:
         options = self.engine.execution_options(
             amlwatch_write=True, amlwatch_audit_key=self.audit_key
         )
+        head = None
         with transient_errors(), options.begin() as con:
-            yield con
+            try:
+                yield con
+            finally:
+                head = con.info.pop(AUDIT_HEAD, None)  # never left for the next transaction
+        if head is not None and self.audit_key is not None and self.audit_checkpoints:
+            try:  # committed: the head it reached, anchored outside the database
+                signing.append_checkpoint(self.audit_checkpoints, self.audit_key, *head)
+            except OSError as error:  # the work stands; `audit verify` will say what is missing
+                log.error("audit head %s not anchored in %s: %s", head[0], self.audit_checkpoints,
+                          error)  # fmt: skip
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

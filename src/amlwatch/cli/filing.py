@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from amlwatch import wiring
@@ -69,6 +70,47 @@ def submissions(
         )
     (console if console.is_terminal else Console(width=160)).print(table)
     print_actions(todo)
+
+
+@submissions_app.command("held")
+def held(
+    db: DbOpt = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="含已补报、已撤销 / also filed, withdrawn")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 200,
+) -> None:
+    """待补正记录 / The large-value records held back from a file (the validator refused
+    them): business key (customer masked), reasons, deadline; filed ones with their file and
+    whether the deadline was met."""
+    from amlwatch.cases import HoldRegister
+    from amlwatch.cases.holds import STATUS_LABELS
+    from amlwatch.masking import mask_value
+
+    today = wiring.today()
+    with wiring.open_ledger(db) as ledger:
+        holds = HoldRegister(ledger.store).all(None if all_ else "held", limit)
+    table = Table(title=f"待补正记录 Held records ({len(holds)})")
+    for column in ("交易日 day", "客户 customer", "特征 code", "业务标识号 txn", "首次暂缓 held on",
+                   "报送期限 due", "原因 reasons", "状态 status"):  # fmt: skip
+        table.add_column(column)
+    for h in holds:
+        status = f"{STATUS_LABELS.get(h.status, h.status)} {h.status}"
+        if h.status == "filed":
+            status += f" → {h.filed_in}（{'逾期补报 late' if h.late else '按期 on time'}）"
+        elif h.status == "held" and h.due is not None and h.due < today:
+            status += "（[red]已逾期 overdue[/]）"
+        table.add_row(
+            h.key[1],
+            mask_value(h.key[0]),
+            h.key[2],
+            mask_value(h.key[3]),
+            str(h.run_date),
+            str(h.due or ""),
+            escape("；".join(h.reasons)),
+            status,
+        )
+    (console if console.is_terminal else Console(width=200)).print(table)
 
 
 @submissions_app.command("mark-uploaded")

@@ -54,31 +54,49 @@ def runs(db: DbOpt = None, limit: Annotated[int, typer.Option(help="行数 / row
     with wiring.open_warehouse(path, read_only=True) as warehouse:
         rows = recent_runs(warehouse, limit)
     table = Table(title=f"运行记录 Run log — {path}")
-    table.add_column("date", no_wrap=True, min_width=10)
-    for column in ("outcome", "pack", "loaded", "quar.", "大额", "预警 new", "ext.", "s", "MB"):
+    table.add_column("日期 date", no_wrap=True, min_width=10)
+    for column in ("结果 outcome", "规则包 pack", "载入 loaded", "隔离 quar.", "大额 hits",
+                   "预警新增 new", "延续 ext.", "秒 s", "内存 MB"):  # fmt: skip
         table.add_column(column)
+    table.add_column("待补正 held")
+    table.add_column("数据问题 data issues")
     table.add_column("逾期 overdue files")
     table.add_column("日历 calendar")
-    table.add_column("error")
+    table.add_column("错误 error")
     for row in rows:
         day, outcome, pack, loaded, quarantined, hits, opened, extended, secs, mb, error = row[:11]
-        provisional, overdue = row[11], row[12]
+        provisional, overdue, held, issues = row[11], row[12], row[13], row[14]
         table.add_row(
             str(day),
-            outcome if outcome == "succeeded" else f"[red]{outcome}[/]",
+            OUTCOMES.get(outcome, f"[red]{outcome}[/]"),
             pack or "",
             "" if loaded is None else f"{loaded:,}",
             "" if quarantined is None else f"{quarantined:,}",
-            str(sum(json.loads(hits).values())) if hits else "",
-            str(sum(json.loads(opened).values())) if opened else "",
-            str(sum(json.loads(extended).values())) if extended else "",
+            _total(hits),
+            _total(opened),
+            _total(extended),
             str(secs),
             "" if mb is None else f"{mb:,.0f}",
+            f"[yellow]{held}[/]" if held else "",
+            f"[yellow]{issues}[/]" if issues else "",
             f"[red]{overdue}[/]" if overdue else "",
             "[yellow]暂定 provisional[/]" if provisional else "",
             error[:80],
         )
     (console if console.is_terminal else Console(width=200)).print(table)
+
+
+OUTCOMES = {
+    "succeeded": "成功 succeeded",
+    "failed": "[red]失败 failed[/]",
+    "started": "[red]未完成 started (中断或运行中 killed or running)[/]",
+}
+
+
+def _total(counts: str | None) -> str:
+    """The sum of a JSON object of counts; blank where the night stored none (JSON null)."""
+    value = json.loads(counts) if counts else None
+    return str(sum(value.values())) if isinstance(value, dict) else ""
 
 
 @app.command()
@@ -145,3 +163,40 @@ def quarantine(
     for file, line, column, reason in rows:
         table.add_row(file, str(line), column or "", reason)
     console.print(table)
+
+
+@app.command("data-issues")
+def data_issues(
+    db: DbOpt = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="起始业务日期 / from this business date")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="含已更正的 / include those corrected since")
+    ] = False,
+) -> None:
+    """数据问题 / The loaded data the regulator's messages would refuse (a customer's ID number
+    failing its type's rule, a code outside the spec's tables), masked: correct it before its
+    records are due (records still wrong when filed are held 待补正)."""
+    from amlwatch.stages.data_issues import open_data_issues
+
+    issues = open_data_issues(db, parse_date(since) if since else None, all_)
+    table = Table(title=f"数据问题 Data issues ({len(issues)}{'' if all_ else ' open 未更正'})")
+    for column in ("业务日期 date", "文件 file", "行 line", "客户 customer", "字段 column",
+                   "值 value", "问题 rule", "行数 rows", "状态 status"):  # fmt: skip
+        table.add_column(column)
+    for i in issues:
+        table.add_row(
+            str(i["business_date"]),
+            i["file"],
+            str(i["line"] or "-"),
+            i["subject"] or "-",
+            f"{i['column']} ({i['field']})",
+            str(i["value"]),
+            i["reason"],
+            f"{i['rows']:,}",
+            "未更正 open" if i["open"] else "已更正 corrected",
+        )
+    (console if console.is_terminal else Console(width=200)).print(table)
+    if not issues:
+        console.print("无 none")

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from amlwatch import wiring
@@ -123,6 +125,12 @@ def serve(
     prefect_serve(deployment)
 
 
+def one_line(problem: str | None, width: int = 120) -> str:
+    """An error as one line of a summary table: its first line, cut to `width`."""
+    first = (problem or "").strip().splitlines()[0] if (problem or "").strip() else ""
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
 @app.command()
 def backfill(
     date_from: Annotated[
@@ -198,31 +206,40 @@ def backfill(
                     progress.advance(job)
                     break
             progress.advance(job)
-    table = Table(title="补跑汇总 Backfill summary")
-    table.add_column("date", no_wrap=True, min_width=10)
-    for column in ("in", "loaded", "quarantined", "大额 hits", "预警 new/ext", "seconds"):
+    table = Table(
+        title="补跑汇总 Backfill summary",
+        caption="秒 s：整晚运行用时（载入至报送，与 amlwatch runs 相同）/ each night's whole run, "
+        "as the run log measures it; a failed night's reason in full: amlwatch runs",
+    )
+    table.add_column("日期 date", no_wrap=True, min_width=10)
+    for column in ("输入 in", "载入 loaded", "隔离 quarantined", "大额 hits",
+                   "预警 新增/延续 alerts new/ext", "待补正 held", "数据问题 data issues",
+                   "秒 s"):  # fmt: skip
         table.add_column(column, justify="right")
-    table.add_column("outcome")
+    table.add_column("结果 outcome", no_wrap=True)
     for day, report, problem in results:
         if report is None:
-            table.add_row(str(day), "", "", "", "", "", "", f"[red]failed: {problem}[/]")
-        else:
-            load, lv, sp = report.load, report.large_value, report.patterns
-            alerts = (
-                f"{sum(sp.alerts_opened.values())}/{sum(sp.alerts_extended.values())}" if sp else ""
-            )
-            seconds = load.duration_s + (lv.duration_s if lv else 0) + (sp.duration_s if sp else 0)
-            table.add_row(
-                str(day),
-                f"{load.total_in:,}",
-                f"{load.total_loaded:,}",
-                f"{load.total_quarantined:,}",
-                f"{lv.hits:,}" if lv else "",
-                alerts,
-                f"{seconds:.2f}",
-                "quiet day" if load.quiet_day else "ok",
-            )
-    console.print(table)
+            table.add_row(str(day), *[""] * 8, f"[red]失败 failed: {escape(one_line(problem))}[/]")
+            continue
+        load, lv, sp, filing = report.load, report.large_value, report.patterns, report.submission
+        alerts = (
+            f"{sum(sp.alerts_opened.values())}/{sum(sp.alerts_extended.values())}" if sp else ""
+        )
+        held = filing.held_records if filing else 0
+        table.add_row(
+            str(day),
+            f"{load.total_in:,}",
+            f"{load.total_loaded:,}",
+            f"{load.total_quarantined:,}",
+            f"{lv.hits:,}" if lv else "",
+            alerts,
+            f"[yellow]{held:,}[/]" if held else "0",
+            f"[yellow]{len(load.data_issues):,}[/]" if load.data_issues else "0",
+            f"{sum(report.stage_seconds.values()):.1f}",
+            ("无交易 quiet day" if load.quiet_day else "成功 ok")
+            + (" [yellow](有警告 warnings)[/]" if held or load.data_issues else ""),
+        )
+    (console if console.is_terminal else Console(width=220)).print(table)
     say_where(db)
     if any(error for _, _, error in results):
         raise typer.Exit(code=2)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from amlwatch import wiring
-from amlwatch.cases import SubmissionLedger
+from amlwatch.cases import HoldRegister, SubmissionLedger
 from amlwatch.models import REPORT_DUE_WORKING_DAYS, Filing
 from amlwatch.printed import PrintedForm, SignLine
 from amlwatch.reports.forms import write_form
@@ -81,25 +81,65 @@ def write_large_value_submission(
     today: dt.date | None = None,
 ) -> Filing:
     """Write the run date's large-value submission (validated XML in ZIP packages) to
-    `reports/<run_date>/submission/` and record every file in the case store."""
+    `reports/<run_date>/submission/` and record every file in the case store.
+
+    A record the validator refuses is held (待补正) with its reason and deadline, never the
+    whole file; records held on earlier nights go out as soon as their data passes (补报)."""
     settings = wiring.settings()
-    with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-        dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
-        rows = wh_large_value.large_value_submission_rows(warehouse, dates)
+    days = wiring.calendar(settings)
     with wiring.open_ledger(db, settings) as ledger:
+        waiting = HoldRegister(ledger.store).to_retry(run_date)
+        with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
+            dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
+            rows = wh_large_value.large_value_submission_rows(warehouse, dates)
+            retry = wh_submission.large_value_rows_for_keys(warehouse, waiting) if waiting else []
         folder = wiring.reports_folder(settings, reports_dir, run_date.isoformat(), "submission")
         day = today or wiring.today()
         who = wiring.institution(settings)
-        filing = file_large_value(rows, dates, who, ledger, folder, run_date, day)
+        filing = file_large_value(
+            rows,
+            dates,
+            who,
+            ledger,
+            folder,
+            run_date,
+            day,
+            retry=retry,
+            due=lambda row: days.add_business_days(row["trade_date"], REPORT_DUE_WORKING_DAYS),
+        )
         filing.actions = [
             f"{a.name} [{a.status}]: {a.what}"
             + (f" — due {a.due}" if a.due else "")
             + (" (overdue 逾期)" if a.overdue else "")
             for a in open_actions(ledger, day, settings, db)
         ]
-    form = large_value_night_form(rows, dates, filing, run_date, settings)
+    form = large_value_night_form(
+        _filed_rows(rows, retry, filing), dates, filing, run_date, settings
+    )
     write_form(form, folder.parent, f"large_value_form_{run_date:%Y%m%d}")
     return filing
+
+
+def _filed_rows(
+    rows: Sequence[dict[str, Any]], retry: Sequence[dict[str, Any]], filing: Filing
+) -> list[dict[str, Any]]:
+    """The records the printed form lists: tonight's trade dates' records less those held,
+    and the records held on earlier nights that tonight's file carries."""
+    held = set(filing.held_keys)
+    tonight = {_business_key(r) for r in rows}
+    out = [r for r in rows if _business_key(r) not in held]
+    out += [r for r in retry if _business_key(r) not in held | tonight]
+    return sorted(out, key=lambda r: (str(r["customer_id"]), r["trade_date"],
+                                      str(r["characteristic_code"]), r["booked_at"]))  # fmt: skip
+
+
+def _business_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (
+        str(row["customer_id"]),
+        f"{row['trade_date']:%Y%m%d}",
+        str(row["characteristic_code"]),
+        str(row["txn_id"]),
+    )
 
 
 def large_value_night_form(
@@ -111,8 +151,11 @@ def large_value_night_form(
 ) -> PrintedForm:
     """The printed 人民币大额交易数据报告 of a night: every record the regulator holds for its
     trade dates after tonight's files, from the same builder as the XML (an empty night's
-    form says there was nothing to report, for the liaison to sign all the same)."""
+    form says there was nothing to report, for the liaison to sign all the same). Records
+    held back (待补正) are named in its notes, never listed as filed; records held on an
+    earlier night that tonight's file carries (补报) are listed with their own dates."""
     days = wiring.calendar(settings)
+    dates = sorted(set(dates) | {r["trade_date"] for r in rows})
     dues = [days.add_business_days(d, REPORT_DUE_WORKING_DAYS) for d in dates]
     due = "；".join(
         f"{d:%Y-%m-%d} → {end:%Y-%m-%d}" + ("（暂定）" if days.is_provisional(end) else "")
@@ -133,7 +176,22 @@ def large_value_night_form(
     )
     if not rows:
         form.notes.insert(0, "本期无符合大额交易报告标准的交易。")
+    if filing.refiled_records:
+        form.notes.append(
+            f"本次补报此前待补正的记录 {filing.refiled_records} 条（业务主键不变，原报送期限见报送登记簿）。"
+        )
+    if filing.held:
+        shown = filing.held[:HELD_LISTED_ON_FORM]
+        more = len(filing.held) - len(shown)
+        form.notes.append(
+            f"另有 {len(filing.held)} 条记录未通过报文校验，暂缓报送（待补正），数据补正后随后续报文补报："
+            + "；".join(shown)
+            + (f"；等共 {len(filing.held)} 条（详见 amlwatch submissions）" if more else "")
+        )
     return form
+
+
+HELD_LISTED_ON_FORM = 20
 
 
 def read_receipts(

@@ -15,6 +15,7 @@ from amlwatch.ingest import ingest_business_date
 from amlwatch.masking import mask_value
 from amlwatch.models import LoadReport
 from amlwatch.rules import RulePack, pack_for
+from amlwatch.stages.data_issues import record_load_issues
 from amlwatch.submission import codes
 from amlwatch.warehouse import day_runs, inspect
 from amlwatch.warehouse.database import Derivation, Warehouse
@@ -33,6 +34,12 @@ def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = N
         report.unknown_codes = unknown_codes(warehouse, report.load_id, pack_for(run_date))
         if report.unknown_codes:
             inspect.record_unknown_codes(warehouse, report.load_id, report.unknown_codes)
+        report.data_issues = record_load_issues(warehouse, report.load_id, run_date)
+    if report.data_issues:
+        log.warning(
+            "%d data issue(s) the regulator's messages would refuse (amlwatch data-issues)",
+            len(report.data_issues),
+        )
     for item in report.unknown_codes:
         log.warning(
             "unknown %s %r in %s: %d rows (first line %d)",

@@ -37,9 +37,11 @@ def record_run(
     rule_pack: str | None = None,
     error: str | None = None,
     flow_run_id: str | None = None,
+    run_id: str | None = None,
 ) -> str:
-    """Append the run to `run_log` (a failed run too); returns the run id."""
-    run_id = f"{run_date:%Y%m%d}-{uuid.uuid4().hex[:12]}"
+    """Record the run's outcome in `run_log` (a failed run too), in place of the row its start
+    wrote (`run_id`, from `record_start`); returns the run id."""
+    run_id = run_id or new_run_id(run_date)
     load = report.load if report else None
     lv = report.large_value if report else None
     sp = report.patterns if report else None
@@ -65,6 +67,8 @@ def record_run(
         "error": error,
         "unknown_codes": load.unknown_codes if load else None,
         "overdue_files": report.submission.overdue if report and report.submission else None,
+        "held_records": (report.submission.held_records if report and report.submission else None),
+        "data_issues": len(load.data_issues) if load else None,
     }
     try:  # the calendar facts the night's results rest on (see stages.calendar)
         night = night_calendar(run_date, wiring.calendar(), rule_pack)
@@ -81,6 +85,36 @@ def record_run(
         report.run_id = run_id
         report.stage_seconds = dict(stage_seconds)
         report.peak_rss_mb = peak
+    return run_id
+
+
+def new_run_id(run_date: dt.date) -> str:
+    """A run's id: its date and a random part."""
+    return f"{run_date:%Y%m%d}-{uuid.uuid4().hex[:12]}"
+
+
+def record_start(
+    run_date: dt.date,
+    started_at: dt.datetime,
+    *,
+    db: Path | None = None,
+    rule_pack: str | None = None,
+    flow_run_id: str | None = None,
+) -> str:
+    """Record that a night started (outcome `started`), so that a night killed mid-way
+    leaves its row: `record_run` replaces it with the outcome. Returns the run id."""
+    run_id = new_run_id(run_date)
+    run: dict[str, object] = {
+        "run_id": run_id,
+        "run_date": run_date,
+        "flow_run_id": flow_run_id,
+        "started_at": started_at,
+        "finished_at": started_at,
+        "outcome": "started",
+        "rule_pack": rule_pack,
+    }
+    with wiring.open_warehouse(db) as warehouse:
+        wh_run_log.record_run(warehouse, run)
     return run_id
 
 

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from amlwatch import wiring
-from amlwatch.cases import SubmissionLedger
+from amlwatch.cases import Hold, HoldRegister, SubmissionLedger
 from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord
+from amlwatch.masking import mask_value
 from amlwatch.models import REPORT_DUE_WORKING_DAYS
 from amlwatch.settings import Settings
 from amlwatch.submission import receipts
@@ -58,8 +59,33 @@ def open_actions(
     or never ran): to be filed, late if need be (补报), under their own business keys."""
     settings = settings or wiring.settings()
     todo = receipts.actions(ledger, today, due=deadlines(ledger, settings, db))
+    todo += held_actions(HoldRegister(ledger.store).open(), today)
     todo += unfiled(ledger, today, settings, db)
     return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
+
+
+def held_actions(held: Sequence[Hold], today: dt.date) -> list[Action]:
+    """The records held back (待补正), one item per night and reason, with the earliest
+    deadline: overdue like any file."""
+    groups: dict[tuple[dt.date, tuple[str, ...]], list[Hold]] = {}
+    for hold in held:
+        groups.setdefault((hold.run_date, tuple(hold.reasons)), []).append(hold)
+    out = []
+    for (run_date, reasons), members in sorted(groups.items()):
+        due = min((h.due for h in members if h.due), default=None)
+        first = members[0].key
+        out.append(
+            Action(
+                f"held {run_date}",
+                "held 待补正",
+                f"{len(members)} 条大额交易记录未通过报文校验，暂缓报送：{'；'.join(reasons)}"
+                f"（首条：客户 {mask_value(first[0])}，{first[1]}，特征 {first[2]}）；"
+                "补正客户或交易数据后，下一晚的报文自动补报（amlwatch submissions held）",
+                due,
+                due is not None and due < today,
+            )
+        )
+    return out
 
 
 def unfiled(
@@ -75,7 +101,10 @@ def unfiled(
             hits = wh_large_value.hit_keys_since(warehouse, since)
     except (WarehouseLocked, WarehouseUnavailable) as busy:  # the night holds it: say so
         return [Action("warehouse", "unchecked", f"unfiled hits not checked: {busy}")]
-    filed = ledger.first_filed(sorted({h[1] for h in hits}))
+    filed: dict[tuple[str, str, str, str], object] = dict(
+        ledger.first_filed(sorted({h[1] for h in hits}))
+    )
+    filed |= {h.key: h for h in HoldRegister(ledger.store).open()}  # listed as held
     days = wiring.calendar(settings)
     missing: dict[dt.date, list[str]] = {}
     for customer, day, code, txn_id, run_date in hits:

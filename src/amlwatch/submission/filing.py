@@ -16,11 +16,14 @@ import io
 import json
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from amlwatch.cases.holds import HoldRegister
 from amlwatch.cases.submissions import Planned, SubmissionLedger
+from amlwatch.masking import mask_value
 from amlwatch.models import Filing
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.messages import (
@@ -38,6 +41,12 @@ from amlwatch.submission.package import (
     compressed_size,
     write_file,
     write_zip,
+)
+from amlwatch.submission.screen import (
+    HeldRecord,
+    correction_paths,
+    large_value_paths,
+    screen,
 )
 from amlwatch.submission.structure import BSTR, CHTR, DHTR, HVTR, Data, Group, to_xml
 from amlwatch.submission.validate import check
@@ -83,24 +92,49 @@ def file_large_value(
     run_date: dt.date,
     today: dt.date,
     max_records: int = MAX_RECORDS_PER_MESSAGE,
+    retry: Sequence[Row] | None = None,
+    due: Callable[[Row], dt.date | None] = lambda row: None,
 ) -> Filing:
-    """Write the run date's large-value submission to `folder` (see the module docstring)."""
+    """Write the run date's large-value submission to `folder` (see the module docstring).
+
+    Every record the validator refuses is held (待补正, in the ledger's hold register, with
+    its reasons and `due` date) and the others are filed. `retry`: the rows, as the warehouse
+    holds them now, of every record `HoldRegister.to_retry` names that is still a hit; those
+    that pass now go out (补报, under their own business keys), the others stay held, and a
+    held record with no row is withdrawn. Without `retry` the register's holds are left as
+    they are (only tonight's records are held or filed)."""
     filing = Filing(folder)
-    days = [f"{d:%Y%m%d}" for d in trade_dates]
+    register = HoldRegister(ledger.store)
+    # before the re-run gives its holds back
+    waiting = set(register.to_retry(run_date)) if retry is not None else set()
+    retry = retry or ()
+    tonight = {_key(r) for r in rows}
+    earlier = [r for r in retry if _key(r) not in tonight]
+    if earlier:  # one message groups a customer's day: rows in (customer, day, code) order
+        rows = sorted([*rows, *earlier], key=_order)
+    days = sorted({f"{d:%Y%m%d}" for d in trade_dates} | {k.day for k in map(_key, rows)})
     held = ledger.held_keys(days)
     digests = {_key(r): record_digest(r, institution) for r in rows}
     fresh = [r for r in rows if _astuple(_key(r)) not in held]
     changed = [r for r in rows if held.get(_astuple(_key(r)), digests[_key(r)]) != digests[_key(r)]]
     current = {_astuple(k) for k in digests}
-    gone = sorted(LargeValueKey(*k) for k in held if k not in current)
+    tonight_days = {f"{d:%Y%m%d}" for d in trade_dates}
+    gone = sorted(LargeValueKey(*k) for k in held if k not in current and k[1] in tonight_days)
 
     messages: list[_Message] = []
+    refused: list[tuple[str, HeldRecord]] = []
     for chunk in _chunks(fresh, max_records):
-        data = large_value_new(institution, chunk)
-        messages.append(_message("NBH", "nightly", HVTR, data, chunk, digests))
+        filed, out, xml = screen(chunk, partial(large_value_new, institution), HVTR,
+                                 large_value_paths, "HVTR")  # fmt: skip
+        refused += [("NBH", h) for h in out]
+        if xml is not None:
+            messages.append(_screened("NBH", xml, filed, digests))
     for chunk in _chunks(changed, max_records):
-        data = large_value_correction(institution, chunk)
-        messages.append(_message("CBH", "nightly", CHTR, data, chunk, digests))
+        filed, out, xml = screen(chunk, partial(large_value_correction, institution), CHTR,
+                                 correction_paths, "CHTR")  # fmt: skip
+        refused += [("CBH", h) for h in out]
+        if xml is not None:
+            messages.append(_screened("CBH", xml, filed, digests))
     for start in range(0, len(gone), max_records):
         part = gone[start : start + max_records]
         data = large_value_deletion(institution, part)
@@ -108,13 +142,48 @@ def file_large_value(
         check(xml, "large-value deletion")
         keys = [(k.customer, k.day, k.code, k.txn_id, "deleted") for k in part]
         messages.append(_Message("DBH", "nightly", xml, len(part), keys))
-    filing.new_records, filing.corrected_records = len(fresh), len(changed)
+    refused_keys = {_key(h.row) for _, h in refused}
+    filing.new_records = sum(m.records for m in messages if m.family == "NBH")
+    filing.corrected_records = sum(m.records for m in messages if m.family == "CBH")
     filing.deleted_records = len(gone)
+    filing.held_records = len(refused)
+    filing.held_keys = [_astuple(_key(h.row)) for _, h in refused]
+    filing.held = [
+        f"{_astuple(_key(h.row))[1]} {family} {h.row['characteristic_code']} "
+        f"{mask_value(str(h.row['customer_id']))}：{'；'.join(h.reasons)}"
+        for family, h in refused
+    ]
+    sent = {k[:4] for m in messages for k in m.keys}
+    filing.refiled_records = len({_astuple(_key(r)) for r in earlier} & sent)
 
     filing.superseded = ledger.supersede_pending(run_date, "nightly")
+    register.reopen(filing.superseded)
     _move_aside(folder, filing.superseded)
     _write(filing, messages, institution, ledger, folder, run_date, today)
+    register.hold(
+        [(_astuple(_key(h.row)), family, due(h.row), h.reasons) for family, h in refused],
+        run_date,
+    )
+    for message, name in zip(messages, filing.files, strict=True):
+        register.filed([k[:4] for k in message.keys if k[:4] in waiting], name, today)
+    # held before, and neither refused nor sent tonight: no longer a record to file
+    register.withdrawn(waiting - sent - {_astuple(k) for k in refused_keys})
     return filing
+
+
+def _order(row: Row) -> tuple[str, dt.date, str, dt.datetime, str]:
+    return (
+        str(row["customer_id"]),
+        row["trade_date"],
+        str(row["characteristic_code"]),
+        row["booked_at"],
+        str(row["txn_id"]),
+    )
+
+
+def _screened(family: str, xml: bytes, rows: Sequence[Row], digests: dict) -> _Message:
+    keys = [(*_astuple(_key(r)), digests[_key(r)]) for r in rows]
+    return _Message(family, "nightly", xml, len(rows), keys)
 
 
 def _astuple(key: LargeValueKey) -> tuple[str, str, str, str]:

@@ -27,6 +27,7 @@ from amlwatch.warehouse.database import Warehouse
 _BY_DATE = {  # table: its date column
     "quarantine": "business_date",
     "load_log": "business_date",
+    "data_issues": "business_date",
     "fx_rates": "business_date",
     "pattern_rows": "business_date",
     "pattern_runs": "business_date",

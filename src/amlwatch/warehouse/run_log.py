@@ -32,17 +32,26 @@ _COLUMNS = (
     "report_due",
     "unknown_codes",
     "overdue_files",
+    "held_records",
+    "data_issues",
 )
 _JSON = {"hits_by_code", "alerts_opened", "alerts_extended", "stage_seconds", "unknown_codes"}
 
 
 def record_run(warehouse: Warehouse, run: dict[str, Any]) -> None:
-    """Append one run (dict keys: the run_log columns; JSON columns as Python values)."""
-    values = [json.dumps(run.get(c)) if c in _JSON else run.get(c) for c in _COLUMNS]
-    warehouse._con.execute(
-        f"INSERT INTO run_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-        values,
-    ).fetchall()
+    """Write one run (dict keys: the run_log columns; JSON columns as Python values),
+    replacing the row its start recorded."""
+    values = [
+        json.dumps(run.get(c)) if c in _JSON and run.get(c) is not None else run.get(c)
+        for c in _COLUMNS
+    ]
+    with warehouse.transaction():
+        warehouse._con.execute("DELETE FROM run_log WHERE run_id = ?", [run["run_id"]])
+        warehouse._con.execute(
+            f"INSERT INTO run_log ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_COLUMNS))})",
+            values,
+        ).fetchall()
 
 
 def completed_dates(warehouse: Warehouse, dates: Sequence[dt.date]) -> set[dt.date]:
@@ -62,8 +71,8 @@ def recent_runs(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
         """SELECT run_date, outcome, rule_pack, rows_loaded, rows_quarantined, hits_by_code,
                   alerts_opened, alerts_extended, round(epoch(finished_at - started_at), 1),
                   round(peak_rss_mb), coalesce(error, ''), coalesce(calendar_provisional, false),
-                  overdue_files
-           FROM run_log ORDER BY finished_at DESC LIMIT ?""",
+                  overdue_files, held_records, data_issues
+           FROM run_log ORDER BY started_at DESC, finished_at DESC LIMIT ?""",
         [limit],
     )
 

@@ -96,6 +96,14 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
     # the regulator files past their deadline and not yet uploaded, that night
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS overdue_files INTEGER",
+    # records held back from the night's file (待补正), and the load's data problems
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS held_records INTEGER",
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS data_issues INTEGER",
+    # a load's data the regulator's messages would refuse (warehouse.data_issues)
+    """CREATE TABLE IF NOT EXISTS data_issues (
+        load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,
+        line BIGINT NOT NULL, subject VARCHAR, "column" VARCHAR NOT NULL, id_type VARCHAR,
+        value VARCHAR, field VARCHAR NOT NULL, reason VARCHAR NOT NULL, rows BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS load_log (
         load_id VARCHAR PRIMARY KEY, business_date DATE NOT NULL, status VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, duration_s DOUBLE,
