@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def in_china(moment: dt.datetime) -> dt.datetime:
+    """A time the product's own clock wrote (`datetime.now()`: the server's local time, no
+    zone) or any time with a zone, in Beijing time: what every form and message dates by."""
+    return (moment if moment.tzinfo else moment.astimezone()).astimezone(CHINA_TIME)
 
 
 class ColumnType(StrEnum):

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Review app: address `amlwatch web` binds.")
     web_port: int = Field(8765, description="Review app: port `amlwatch web` listens on.")
+    web_trusted_proxies: str = Field(
+        "",
+        description="Review app: addresses of the reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto headers are believed (comma-separated IPs). Empty: none, not even "
+        "loopback — the client address is the connection's (login throttling counts by it).",
+    )
     admin_password: SecretStr | None = Field(
         None,
         description="`amlwatch users create-admin`: the first administrator's password, for "

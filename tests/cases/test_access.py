@@ -16,7 +16,21 @@ def test_access_to_cases_needs_a_second_administrator(review: Review) -> None:
     review.access_four_eyes = True
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
     second = review.create_user(admin, "admin2", "第二管理员", Role.ADMIN, PASSWORD)
-    assert second.active  # an administrator sees no case: no second look needed
+    assert not second.active  # one administrator cannot make a helper on their own
+    [made] = review.pending_access(admin)
+    with pytest.raises(FourEyes):
+        review.decide_access(admin, made["id"], True)
+    # the second person at the server's console adds one; their password is the console's
+    console = review.bootstrap_admin("admin3", "第三管理员", PASSWORD, console_user="ops")
+    assert console.must_change_password
+    review.decide_access(console, made["id"], True)
+    second = _user(review, "admin2")
+    assert second.active and second.must_change_password  # a password someone else chose
+    review.reset_password(admin, second.id, "Temp-Pass-2026!")
+    [about_them] = review.pending_access(admin)
+    with pytest.raises(FourEyes):  # nobody approves a request that concerns themselves
+        review.decide_access(second, about_them["id"], True)
+    review.decide_access(console, about_them["id"], False)
     liaison = review.create_user(admin, "liaison1", "联络员", Role.LIAISON, PASSWORD, ["B001"])
     assert not liaison.active
     with pytest.raises(LoginFailed):

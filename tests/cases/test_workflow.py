@@ -366,6 +366,20 @@ def test_one_answer_for_every_refused_login_and_a_throttle_per_address(
     }
 
 
+def test_a_guesser_rotating_addresses_pauses_the_account(
+    review: Review, people: dict[str, User]
+) -> None:
+    from amlwatch.cases.auth import ACCOUNT_LIMIT, LOCK_AFTER
+
+    for n in range(ACCOUNT_LIMIT):  # never LOCK_AFTER from one address: no pair pauses
+        with pytest.raises(LoginFailed):
+            review.login("approver1", "wrong!", f"10.1.{n // (LOCK_AFTER - 1)}.{n}")
+    with pytest.raises(LoginFailed):  # the account pauses, whatever address comes next
+        review.login("approver1", PASSWORD, "10.2.0.1")
+    assert review.unlock(people["admin"], people["approver1"].id) == 1
+    review.login("approver1", PASSWORD, "10.2.0.1")
+
+
 def test_sessions_end_when_idle_when_old_and_at_the_next_login(
     review: Review, people: dict[str, User]
 ) -> None:
@@ -477,3 +491,37 @@ def test_a_dismissal_gets_a_second_look_unless_one_person_is_chosen_for_its_stan
     assert alone.state is CaseState.DISMISSED
     [entry] = entries(store, 1, None, "setting changed", "admin")
     assert (entry.target, entry.detail["after"]) == ("single_dismissal", ["0101"])
+
+
+def test_the_sign_off_is_dated_by_the_day_in_beijing(
+    review: Review, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proposal and an approval at 03:25 and 03:26 Beijing time (19:25 UTC the day before,
+    on a server whose clock runs on UTC) are signed on the Beijing day."""
+    import time
+
+    from amlwatch.cases.usecases.signoff import signoff_of
+    from amlwatch.models import CaseEvent
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        at = dt.datetime(2026, 12, 6, 19, 25)  # the server's clock: naive local time (UTC)
+        history = [
+            CaseEvent(at, "liaison1", "proposed", "in_review", "proposed", 0, {}),
+            CaseEvent(
+                at + dt.timedelta(minutes=1),
+                "approver1",
+                "approved",
+                "proposed",
+                "approved",
+                1,
+                {"note": "同意"},
+            ),
+        ]
+        with review.store.read() as con:
+            lines = signoff_of(con, history)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [line.on for line in lines] == [dt.date(2026, 12, 7)] * 2

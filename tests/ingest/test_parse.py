@@ -11,6 +11,7 @@ import pytest
 
 from amlwatch.ingest import FileRejected
 from amlwatch.ingest.parse import read_input
+from amlwatch.ingest.schema import SPECS
 from amlwatch.models import InputKind
 from tests.conftest import CUSTOMERS, write_csv
 
@@ -111,3 +112,28 @@ def test_fingerprint_is_the_sha256_of_the_file(tmp_path: Path) -> None:
     parsed = read_input(path, InputKind.CUSTOMERS, REQUIRED)
     assert parsed.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert parsed.source.size_bytes == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("kind", "first_line"),
+    [
+        (InputKind.CUSTOMERS, "C1,张三,individual,110001,110101199001011237,北京市东城区1号"),
+        (
+            InputKind.TRANSACTIONS,
+            "T1,2026-11-20 10:00:00,C1,6222000000000000011,in,100,CNY,false,false",
+        ),
+    ],
+)
+def test_a_file_without_its_header_says_so_and_echoes_no_personal_data(
+    tmp_path: Path, kind: InputKind, first_line: str
+) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(first_line + "\n" + first_line.replace("1", "2") + "\n", encoding="utf-8")
+    required = [c.name for c in SPECS[kind] if c.required]
+    with pytest.raises(FileRejected) as rejected:
+        read_input(path, kind, required)
+    message = str(rejected.value)
+    assert "header row seems to be missing" in message and "表头行似乎缺失" in message
+    for value in first_line.split(","):
+        if len(value) > 3:
+            assert value not in message, value

@@ -311,6 +311,9 @@ def test_line_numbers_stay_right_whatever_the_line_ends(warehouse: Warehouse, in
     path.write_bytes(path.read_bytes().replace(b'"a\rb"', b"a\rb"))  # not quoted: that row
     ingest_business_date(warehouse, inbox, DAY)
     assert [(line, col) for _, line, col, _ in quarantined(warehouse)] == [(3, None), (4, "amount")]
+    # the refused record's text is kept (masked, the CR shown), not an empty raw
+    raw = warehouse.scalar("SELECT raw FROM quarantine WHERE line = 3")
+    assert raw.startswith("T2,") and "a␍b" in raw and "6222000000000000011" not in raw
     write_day(inbox, DAY, [txn("T1"), txn("T2"), txn("T3", amount="-1")])
     path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
     report = ingest_business_date(warehouse, inbox, DAY)  # old Mac line ends: they load

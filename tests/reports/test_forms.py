@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from amlwatch import wiring
 from amlwatch.cases import CaseStore, Review, open_cases
 from amlwatch.cases.exceptions import InvalidInput
 from amlwatch.cases.repository import CaseFilter
@@ -294,7 +295,7 @@ def test_every_approved_case_prints_what_its_xml_files(bank: tuple[Path, Path, R
         assert_workbook_matches(workbook, data)
         # the filer is the liaison; the sign-off names every level with its date
         assert data["RBIF"]["RPNM"] == "李联络"
-        today = f"{dt.date.today():%Y-%m-%d}"
+        today = f"{wiring.today():%Y-%m-%d}"  # the day in Beijing, as the history shows it
         for name in ("李联络（liaison1）", "王复核（approver1）", "赵终审（approver2）"):
             assert name + today in flat, name
         assert "资金链条清晰，同意上报" in flat and "草稿" not in flat
@@ -343,6 +344,13 @@ def test_the_nightly_large_value_form_prints_on_two_pages(
     assert "总会计" in flat and "填报人" in flat
     workbook = pdf.with_suffix(".xlsx")
     assert_print_setup(workbook, {"交易明细", "表1"}, "C0000000000001")
+    # the totals are numbers with a number format, the codes beside them text
+    totals = openpyxl.load_workbook(workbook)["表1"]
+    [first] = [r for r in totals.iter_rows(min_row=3, max_row=3)]
+    code, count, cny = first[0], first[3], first[4]
+    assert isinstance(code.value, str) and code.value.startswith("05")
+    assert isinstance(count.value, int | float) and count.number_format == "#,##0"
+    assert isinstance(cny.value, float) and cny.number_format == "#,##0.00#"
 
 
 def test_a_case_of_thirty_transactions_prints_on_four_pages(tmp_path: Path) -> None:

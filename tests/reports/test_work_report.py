@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from amlwatch.cases import SubmissionLedger
 from amlwatch.cli import app
 from amlwatch.ingest import inbox_dates
 from amlwatch.labels import labelled
@@ -25,7 +26,7 @@ from amlwatch.stages.large_value import scan_large_value_day
 from amlwatch.stages.patterns import scan_patterns_day
 from amlwatch.stages.work_report import Period
 from amlwatch.warehouse import Warehouse
-from amlwatch.wiring import case_store, review_for
+from amlwatch.wiring import case_store, open_review, review_for
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
 PASSWORD = "Test-Pass-2026!"
@@ -57,12 +58,17 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
         scan_large_value_day(day, db)
         scan_patterns_day(day, db)
         open_cases_of_run(day, db)
-    # the first 14 nights filed the day after (on time), the next four 20 days late, the
-    # rest never: overdue by now
-    for day in nights[:14]:
-        write_large_value_submission(day, db, reports, today=day + dt.timedelta(days=1))
-    for day in nights[14:18]:
-        write_large_value_submission(day, db, reports, today=day + dt.timedelta(days=20))
+    # the first 14 nights uploaded the day after (on time), the next four 20 days late, four
+    # more written but never uploaded, the rest never written: all those overdue by now
+    # (reported = uploaded: a file only written is not reported)
+    ledger = SubmissionLedger(case_store(db))
+    for group, delay in ((nights[:14], 1), (nights[14:18], 20), (nights[18:22], None)):
+        for day in group:
+            when = day + dt.timedelta(days=delay or 1)
+            filing = write_large_value_submission(day, db, reports, today=when)
+            if delay is not None and filing.packages:
+                at = dt.datetime.combine(when, dt.time(10)).astimezone()  # 10:00 local
+                ledger.mark_uploaded(filing.packages, "approver1", at.replace(tzinfo=None))
 
     store = case_store(db)
     review = review_for(store)
@@ -109,7 +115,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
             filed = business_date + dt.timedelta(days=1)
         elif business_date in nights[14:18]:
             filed = business_date + dt.timedelta(days=20)
-        else:
+        else:  # never uploaded (written or not)
             filed = None
         status = "overdue" if filed is None else ("on time" if filed <= due else "late")
         counter = expected.setdefault((branch, labelled("characteristic", code)), Counter())
@@ -124,6 +130,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
     }
     assert got == {k: v + Counter() for k, v in expected.items()}
     assert sum(c["late"] for c in got.values()) > 0 and sum(c["on time"] for c in got.values())
+    assert sum(c["overdue"] for c in got.values()) > 0  # the written-only nights among them
 
     # alerts, the dismissal, the report and its timeliness, effectiveness per standard
     alerts = table_rows(book["表2"])
@@ -146,6 +153,31 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
     [filed] = [r for r in reports_table if r[0] == f"#{cases[1].id}"]
     assert filed[7] == "按时" and filed[8] == "submitted 已报送"
     store.close()
+    _sections_agree(db, "2026-10")
+    _sections_agree(db, quarter)
+
+
+def _sections_agree(db: Path, period: str) -> None:
+    """Every figure of the summary equals what the sections' rows add up to."""
+    from amlwatch.settings import get_settings
+    from amlwatch.stages.work_report import Period, work_report_form
+
+    with open_review(db) as review:
+        form = work_report_form(Period.parse(period), db, review, None, get_settings())
+    summary = {f.name: int(f.text.replace(",", "")) for f in form.sections[0].fields[:-1]}
+    tables = {t.title.split("、")[0]: t.rows for t in form.tables}
+
+    def column(table: str, index: int) -> int:
+        return sum(int(r[index].replace(",", "")) for r in tables[table])
+
+    assert summary["大额交易记录数"] == column("二", 2)
+    assert summary["其中已上报（按时）"] == column("二", 3)
+    assert summary["其中已上报（逾期）"] == column("二", 4)
+    assert summary["其中未上报（已逾期）"] == column("二", 6)
+    assert summary["可疑交易预警数（案件）"] == column("三", 2) == column("六", 1)
+    assert summary["本期预警中已确认上报"] == column("三", 5) == column("六", 4)
+    assert summary["本期预警中已排除"] == column("三", 4) == column("六", 3) == column("四", 1)
+    assert summary["本期确认上报的可疑交易报告（审批日在本期）"] == len(tables["五"])
 
 
 def test_the_review_app_serves_the_work_report_to_approvers(tmp_path: Path) -> None:
@@ -153,7 +185,7 @@ def test_the_review_app_serves_the_work_report_to_approvers(tmp_path: Path) -> N
 
     from amlwatch.cli.review import web_app
     from amlwatch.settings import get_settings
-    from tests.web.conftest import login
+    from tests.web.conftest import login, own_passwords
 
     db = tmp_path / "wh.duckdb"
     day = inbox_dates(SAMPLE)[0]
@@ -164,6 +196,7 @@ def test_the_review_app_serves_the_work_report_to_approvers(tmp_path: Path) -> N
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD, [])
     review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, ["B001"])
+    own_passwords(review)
     store.close()
     client = TestClient(
         web_app(db, get_settings()), base_url="https://testserver", follow_redirects=False

@@ -361,17 +361,29 @@ def test_marking_uploaded_is_audited_and_only_for_written_files(bank: tuple[Path
     from typer.testing import CliRunner
 
     from amlwatch.cli import app
+    from amlwatch.models import Role
+    from amlwatch.wiring import open_review
 
     db, reports = bank
     filing = write_large_value_submission(DAY, db, reports, today=TODAY)
+    with open_review(db) as review:
+        admin = review.bootstrap_admin("admin", "管理员", "Admin-Pass-2026!x")
+        review.create_user(admin, "approver1", "王审批", Role.APPROVER, "Appr-Pass-2026!x")
+        review.create_user(admin, "liaison1", "李联络", Role.LIAISON, "Liai-Pass-2026!x", ["B001"])
     runner = CliRunner()
-    args = ["submissions", "mark-uploaded", filing.files[0], "--by", "approver1", "--db", str(db)]
+    base = ["submissions", "mark-uploaded", filing.files[0], "--db", str(db)]
+    for who in ([], ["--as", "liaison1"], ["--as", "nobody"]):  # a person of the app, approver
+        refused = runner.invoke(app, [*base, *who])
+        assert refused.exit_code == 2, refused.output
+    args = [*base, "--as", "approver1"]
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
-    assert "uploaded by approver1" in done.output
+    assert "王审批（approver1）" in done.output and "北京时间" in done.output
     again = runner.invoke(app, args)  # already uploaded: refused, one line, exit 2
     assert again.exit_code == 2 and "only written files" in again.output
-    unknown = runner.invoke(app, ["submissions", "mark-uploaded", "NBHX", "--db", str(db)])
+    unknown = runner.invoke(
+        app, ["submissions", "mark-uploaded", "NBHX", "--as", "approver1", "--db", str(db)]
+    )
     assert unknown.exit_code == 2 and "no such file" in unknown.output
     from amlwatch.cases.audit import entries
 

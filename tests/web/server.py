@@ -21,11 +21,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[int]:
-    """Serve `app` on 127.0.0.1 for the block; its port. A server that has not started within
-    START_WITHIN_S fails the test instead of waiting for ever."""
+def serving(app: Any, **options: Any) -> Iterator[int]:
+    """Serve `app` on 127.0.0.1 for the block (with `options`: uvicorn's, as `amlwatch web`
+    gives them); its port. A server that has not started within START_WITHIN_S fails the test
+    instead of waiting for ever."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    options = {"log_level": "warning", **options}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_WITHIN_S

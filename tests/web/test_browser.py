@@ -21,6 +21,7 @@ from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
 from amlwatch.wiring import review_for
 from tests.pipelines.night_runner import run_night
+from tests.web.conftest import own_passwords
 from tests.web.server import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -88,6 +89,7 @@ def served(
     review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, branches)
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
     review.create_user(admin, "auditor1", "赵审计", Role.AUDITOR, PASSWORD)
+    own_passwords(review)
     app = create_app(review, reports, lambda r, u, c: generate_case_report(r, u, c, reports))
     with serving(app) as port:
         yield f"http://localhost:{port}", reports, store, branches

@@ -14,7 +14,7 @@ import pytest
 
 from amlwatch.cases.audit import verify
 from amlwatch.models import Role
-from tests.web.conftest import PASSWORD, build_site
+from tests.web.conftest import PASSWORD, build_site, own_passwords
 from tests.web.server import serving
 
 pytestmark = pytest.mark.integration
@@ -30,6 +30,7 @@ def test_ten_reviewers_at_once_get_no_errors_and_one_audit_chain(tmp_path: Path)
         role = Role.APPROVER if n % 3 == 0 else Role.LIAISON
         site.review.create_user(site.people["admin"], name, name, role, PASSWORD, ["B001"])
         names.append(name)
+    own_passwords(site.review)
     with serving(site.app) as port:
         _review_side_by_side(site, names, port)
 

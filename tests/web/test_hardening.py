@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from amlwatch.cases import InvalidInput, WrongState
 from amlwatch.cases.audit import entries
-from amlwatch.models import CaseState, Role
+from amlwatch.models import CaseState
 from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
-from tests.web.conftest import PASSWORD, Site, csrf_of, login
+from tests.web.conftest import PASSWORD, Site, csrf_of, login, own_passwords
 
 NARRATIVE = {"stcb": "客户短期内多笔分散转入后集中转出", "aosp": "经核实客户无合理经营背景"}
 
@@ -188,7 +188,8 @@ def test_a_second_administrator_approves_access_in_the_app(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(site.review, "access_four_eyes", True)
-    site.review.create_user(site.people["admin"], "admin9", "第二管理员", Role.ADMIN, PASSWORD)
+    site.review.bootstrap_admin("admin9", "第二管理员", PASSWORD, console_user="ops")
+    own_passwords(site.review)  # admin9 changed the password the console set (its own test)
     first = site.client("admin")
     csrf = csrf_of(first.get("/admin/users").text)
     form = {"csrf": csrf, "username": "liaison9", "display_name": "新联络员", "role": "liaison"}
@@ -206,3 +207,74 @@ def test_a_second_administrator_approves_access_in_the_app(
     assert done.headers["location"] == "/admin/users?done=access-approve"
     liaison = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
     login(liaison, "liaison9")
+    # the password an administrator chose is changed before anything else
+    first_page = liaison.get("/cases")
+    assert first_page.status_code in (302, 303) and first_page.headers["location"].startswith(
+        "/account"
+    )
+
+
+def test_an_administrator_made_in_the_app_waits_for_a_second_one(site: Site) -> None:
+    first = site.client("admin")
+    csrf = csrf_of(first.get("/admin/users").text)
+    form = {"csrf": csrf, "username": "admin8", "display_name": "助手", "role": "admin"}
+    made = first.post("/admin/users", data={**form, "password": PASSWORD})
+    assert made.status_code == 303
+    helper = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    page = helper.get("/login")
+    answer = helper.post(
+        "/login",
+        data={"username": "admin8", "password": PASSWORD, "csrf": csrf_of(page.text), "next": "/"},
+    )
+    assert answer.status_code != 303  # inactive until a second administrator approves
+    [request] = [
+        r for r in site.review.pending_access(site.people["admin"]) if r["user"] == "admin8"
+    ]
+    own = first.post(f"/admin/access/{request['id']}/approve", data={"csrf": csrf})
+    assert own.status_code == 403
+
+
+def test_each_role_lands_where_it_works(site: Site) -> None:
+    """An administrator's first page is the users page, not a refusal (and no refusal is
+    audited for logging in); a liaison's is the case list."""
+    from amlwatch.cases.audit import count_by_action
+
+    before = count_by_action(site.review.store, ["request refused"]).get("request refused", 0)
+    assert '<input type="hidden" name="next" value="/">' in site.client(None).get("/login").text
+    for role, landing in (("admin", "/admin/users"), ("liaison", "/cases")):
+        client = site.client(role)
+        home = client.get("/")
+        assert home.status_code == 303 and home.headers["location"] == landing
+        assert client.get(landing).status_code == 200
+    after = count_by_action(site.review.store, ["request refused"]).get("request refused", 0)
+    assert after == before
+
+
+@pytest.mark.parametrize(("trusted", "seen"), [("", "127.0.0.1"), ("127.0.0.1", "10.9.9.9")])
+def test_forwarded_addresses_count_only_from_configured_proxies(
+    tmp_path: Path, trusted: str, seen: str
+) -> None:
+    """As `amlwatch web` serves it: a loopback client claiming another address in
+    X-Forwarded-For is throttled and audited by its own, unless it is a configured proxy."""
+    import httpx
+
+    from amlwatch.cases.audit import entries
+    from amlwatch.cli.review import server_options
+    from amlwatch.settings import Settings
+    from tests.web.conftest import build_site
+    from tests.web.server import serving
+
+    built = build_site(tmp_path, secure_cookies=False)
+    options = server_options(Settings(web_trusted_proxies=trusted))
+    with (
+        serving(built.app, **options) as port,
+        httpx.Client(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        token = csrf_of(client.get("/login").text)
+        client.post(
+            "/login",
+            data={"username": "liaison1", "password": "wrong!", "csrf": token, "next": "/"},
+            headers={"X-Forwarded-For": "10.9.9.9"},
+        )
+    [failed] = entries(built.review.store, action="login failed")
+    assert failed.detail["client"] == seen

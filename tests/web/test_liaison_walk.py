@@ -26,6 +26,7 @@ from amlwatch.stages.cases import generate_case_report
 from amlwatch.web import create_app
 from amlwatch.wiring import review_for
 from tests.pipelines.night_runner import run_night
+from tests.web.conftest import own_passwords
 from tests.web.server import serving
 from tests.web.test_browser import CHROMIUM, FLAGS, _busiest_branches
 
@@ -78,6 +79,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Case
     branches = _busiest_branches(store, enough=2 * len(SIZES))
     liaison = review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, branches)
     approver = review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
+    own_passwords(review)
     del liaison
     # the approver gives the open cases of those branches to the liaison (the nights ran
     # before the liaison existed, so the rule found nobody)

@@ -126,3 +126,11 @@ def test_the_money_flow_counts_every_counterparty_not_the_boxes() -> None:
     picture = money_flow("客户", evidence)
     assert "转出 30 方" in picture and "转入 1 方" in picture
     assert "其他 23 个交易对手" in picture  # 7 drawn, the rest in one box
+
+
+def test_an_amount_reads_the_same_on_screen_as_on_paper() -> None:
+    from amlwatch.web.present import money
+
+    assert money("35768.191") == "35,768.191"  # as the PDF, the XML and the CSV have it
+    assert money("35768.190") == "35,768.19"
+    assert money(200100) == "200,100.00"

@@ -19,7 +19,7 @@ from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day
 from amlwatch.stages.uploads import open_actions
 from amlwatch.wiring import case_store, review_for, today
-from tests.web.conftest import PASSWORD, csrf_of, login
+from tests.web.conftest import PASSWORD, csrf_of, login, own_passwords
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "inbox"
 DAY = dt.date(2026, 10, 21)
@@ -40,6 +40,7 @@ def test_approvers_record_uploads_auditors_read_liaisons_do_not_see(tmp_path: Pa
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD, [])
     review.create_user(admin, "auditor1", "审计", Role.AUDITOR, PASSWORD, [])
     review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, ["B001"])
+    own_passwords(review)
 
     def client(username: str) -> TestClient:
         app = web_app(db, get_settings())

@@ -25,6 +25,10 @@ LOCK_AFTER = 5  # failed logins in a row from one address (per account), then a 
 LOCK_FOR = dt.timedelta(minutes=15)  # the first pause; it doubles with every further one
 LOCK_MAX = dt.timedelta(hours=4)
 ADDRESS_LIMIT = 30  # failed logins from one address (any accounts) before it pauses
+# failed logins of one account from any addresses within the window before the account
+# pauses: a guesser rotating addresses is slowed too (higher than LOCK_AFTER, so that the
+# owner's own mistakes pause only their desk)
+ACCOUNT_LIMIT = 15
 
 
 def set_cost(n: int, r: int, p: int) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.store import CaseStore, metadata
+from amlwatch.models import in_china
 
 counters = Table(
     "submission_counters",
@@ -280,6 +281,23 @@ class SubmissionLedger:
             for customer, day, code, txn_id, filed in con.execute(query):
                 key = (customer, day, code, txn_id)
                 first[key] = min(first.get(key, filed), filed)
+        return first
+
+    def first_uploaded(self, days: Iterable[str]) -> dict[tuple[str, str, str, str], dt.date]:
+        """When each large-value key of those days first reached the regulator: the upload
+        (Beijing date) of the first new or correction file carrying it that the regulator
+        holds (uploaded, and not refused by a receipt)."""
+        query = (
+            select(keys.c.customer, keys.c.day, keys.c.code, keys.c.txn_id, files.c.uploaded_at)
+            .join(files, files.c.name == keys.c.name)
+            .where(and_(keys.c.day.in_(list(days)), files.c.family.in_(("NBH", "CBH")),
+                        files.c.status.in_(HELD), files.c.uploaded_at.is_not(None)))
+        )  # fmt: skip
+        first: dict[tuple[str, str, str, str], dt.date] = {}
+        with self.store.read() as con:
+            for customer, day, code, txn_id, at in con.execute(query):
+                key, on = (customer, day, code, txn_id), in_china(at).date()
+                first[key] = min(first.get(key, on), on)
         return first
 
     def earliest_day(self, name: str) -> dt.date | None:

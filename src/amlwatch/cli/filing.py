@@ -23,6 +23,7 @@ from amlwatch.cli.common import (
     run_filing,
     submissions_app,
 )
+from amlwatch.models import in_china
 
 
 @app.command()
@@ -64,7 +65,10 @@ def submissions(
     for r in records:
         status = r.status
         if r.uploaded_at is not None:
-            status += f" (uploaded {r.uploaded_at:%Y-%m-%d %H:%M} by {r.uploaded_by})"
+            status += (
+                f"（{in_china(r.uploaded_at):%Y-%m-%d %H:%M:%S} 北京时间 uploaded by "
+                f"{r.uploaded_by}）"
+            )
         table.add_row(
             r.name, r.purpose, str(r.run_date or ""), str(r.records), r.package or "", status
         )
@@ -116,22 +120,32 @@ def held(
 @submissions_app.command("mark-uploaded")
 def mark_uploaded(
     names: Annotated[list[str], typer.Argument(help="报文或报送包名 / message or package names")],
-    by: Annotated[
-        str, typer.Option("--by", help="上报人 / who uploaded them [default: the OS user]")
-    ] = "",
+    as_user: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="上报人（审核系统的在用审批人用户名）/ who uploaded them: an active approver of "
+            "the review app",
+        ),
+    ],
     db: DbOpt = None,
 ) -> None:
-    """登记已上报 / Record files as uploaded (who, when; audited) and archive them."""
-    import getpass
-
+    """登记已上报 / Record files as uploaded by a person of the app (who, when; audited) and
+    archive them."""
     from amlwatch.stages.uploads import mark_uploaded as mark
 
     try:
-        marked = mark(names, by or getpass.getuser(), db)
+        with wiring.open_review(db) as review:
+            who = review.console_uploader(as_user)
+        marked = mark(names, who.username, db)
     except Exception as error:
         fail(error)
     for record in marked:
-        console.print(f"{record.name}: uploaded by {record.uploaded_by} → {record.path}")
+        at = f"{in_china(record.uploaded_at):%Y-%m-%d %H:%M:%S}" if record.uploaded_at else ""
+        console.print(
+            f"{record.name}：已登记上报 / uploaded {at}（北京时间）by {who.display_name}"
+            f"（{record.uploaded_by}）→ {record.path}"
+        )
 
 
 @app.command()

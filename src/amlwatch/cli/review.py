@@ -42,13 +42,7 @@ def web(
     bind, listen = host or settings.web_host, port or settings.web_port
     console.print(f"amlwatch review app on http://{bind}:{listen}/ (Ctrl-C stops)")
     if workers == 1:
-        uvicorn.run(
-            web_app(db, settings),
-            host=bind,
-            port=listen,
-            log_level="warning",
-            server_header=False,  # no banner naming the server software
-        )
+        uvicorn.run(web_app(db, settings), host=bind, port=listen, **server_options(settings))
         return
     if db is not None:
         os.environ["AMLWATCH_DB"] = str(db)  # the worker processes read their settings
@@ -58,9 +52,21 @@ def web(
         host=bind,
         port=listen,
         workers=workers,
-        log_level="warning",
-        server_header=False,
+        **server_options(settings),
     )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the review app: no banner naming the server software, and
+    forwarded headers believed only from the configured proxies (uvicorn would trust any
+    loopback client's X-Forwarded-For: a local client could claim any address)."""
+    proxies = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
+    return {
+        "log_level": "warning",
+        "server_header": False,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or [],
+    }
 
 
 @users_app.command("create-admin")
@@ -68,11 +74,22 @@ def create_admin(
     username: Annotated[str, typer.Option(help="用户名 / user name (a-z0-9_.-)")],
     name: Annotated[str, typer.Option("--name", help="姓名 / display name")],
     db: DbOpt = None,
+    additional: Annotated[
+        bool,
+        typer.Option(
+            "--additional",
+            help="另增管理员（服务器控制台上的第二人；须首次登录改密）/ another administrator, "
+            "added at the server's console (the second person); changes the password at first login",
+        ),
+    ] = False,
 ) -> None:
-    """创建首个管理员 / Create the first administrator (refused once one exists).
+    """创建首个管理员 / Create the first administrator (refused once one exists, unless
+    `--additional`: in the app a new administrator waits for a second existing one).
 
     The password is asked for twice and never echoed (or read from AMLWATCH_ADMIN_PASSWORD).
     """
+    import getpass
+
     secret = wiring.settings().admin_password
     password = (secret.get_secret_value() if secret else "") or typer.prompt(
         "密码 / password (12+ characters, 3 kinds)", hide_input=True, confirmation_prompt=True
@@ -83,12 +100,21 @@ def create_admin(
         # the key first: the trail is signed from its first entry (an existing key is kept)
         key = None if wiring.audit_key(db) is not None else init_key(db, username)
         with wiring.open_review(db) as review:
-            user = review.bootstrap_admin(username, name, password)
+            user = review.bootstrap_admin(
+                username, name, password, getpass.getuser() if additional else ""
+            )
     except Exception as error:
         fail(error)
-    console.print(f"administrator {user.username} created; start the app with `amlwatch web`")
+    console.print(
+        f"已创建管理员 {user.username} / administrator created"
+        + ("（首次登录须修改密码 / must change the password at first login）" if additional else "")
+        + "；启动审核系统 / start the app: amlwatch web"
+    )
     if key is not None:
-        console.print(f"audit key created: {key} (keep it out of the database's backups)")
+        console.print(
+            f"已创建审计密钥 / audit key created: {key}（请勿随数据库备份 / keep it out of the "
+            "database's backups）"
+        )
 
 
 @audit_app.command("verify")

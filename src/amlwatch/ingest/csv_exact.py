@@ -12,6 +12,7 @@ import codecs
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from amlwatch.ingest.exceptions import FileRejected
+from amlwatch.masking import mask_text
 from amlwatch.models import RejectedRow
 
 _CHUNK = 16 << 20
@@ -110,6 +112,7 @@ def read_csv_exact(
             f"not UTF-8 or GB18030 text: undecodable bytes at byte offset {offset} (line {line})",
         ) from exc
     flush()
+    malformed = _with_text(malformed, path, encoding, newline)
     if chunks:
         arrays = [pa.chunked_array([chunk[i] for chunk in chunks]) for i in range(len(names))]
         table = pa.table(arrays, names=names)
@@ -118,6 +121,27 @@ def read_csv_exact(
         table = pa.table([pa.array([], pa.string()) for _ in names], names=names)
         all_lines = np.zeros(0, dtype=np.int64)
     return table, all_lines, malformed
+
+
+RAW_KEPT = 1000  # characters of a refused record's text kept in the quarantine
+
+
+def _with_text(
+    rows: list[RejectedRow], path: Path, encoding: str, newline: str
+) -> list[RejectedRow]:
+    """Refused records the reader gave no fields of (a CR inside an unquoted field) keep
+    their line's text, masked, so that the quarantine shows what was refused."""
+    wanted = {r.line for r in rows if not r.raw}
+    if not wanted:
+        return rows
+    found: dict[int, str] = {}
+    with path.open(newline=newline, encoding=encoding, errors="replace") as fh:
+        for number, text in enumerate(fh, 1):
+            if number in wanted:
+                found[number] = mask_text(text.rstrip("\n").replace("\r", "␍"))[:RAW_KEPT]
+            if number >= max(wanted):
+                break
+    return [replace(r, raw=found.get(r.line, "")) if not r.raw else r for r in rows]
 
 
 def _with_last(items: Iterator[_T]) -> Iterator[tuple[_T, bool]]:

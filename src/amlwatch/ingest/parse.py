@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from amlwatch.ingest.csv_exact import read_csv_exact
 from amlwatch.ingest.exceptions import FileRejected, NeedsExactRead
-from amlwatch.masking import mask_value
+from amlwatch.ingest.schema import SPECS
 from amlwatch.models import InputFile, InputKind, RejectedRow
 from amlwatch.warehouse.row_checks import parquet_rows_query
 
@@ -126,7 +126,7 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
         first_line = 1
         if _ROW_NUMBER not in parquet.schema_arrow.names:
             hasher.join()
-            _check_header(path, schema.names, required)
+            _check_header(path, schema.names, required, kind)
             source.sha256, source.size_bytes = fingerprint.sha256, fingerprint.size
             return StreamedFile(
                 source=source,
@@ -151,7 +151,7 @@ def stream_input(path: Path, kind: InputKind, required: Sequence[str]) -> Stream
         batches = iter(_open_csv(path, names, invalid))
         first_line = 2
     try:
-        _check_header(path, schema.names, required)
+        _check_header(path, schema.names, required, kind)
     except FileRejected:
         hasher.join()
         raise
@@ -247,7 +247,7 @@ def read_input(
             )
     finally:
         hasher.join()
-    _check_header(path, table.column_names, required)
+    _check_header(path, table.column_names, required, kind)
     if lines is None:
         lines = np.arange(1, table.num_rows + 1, dtype=np.int64)
     source = InputFile(
@@ -261,7 +261,21 @@ def read_input(
     return ParsedFile(source=source, table=table, lines=lines, malformed=malformed)
 
 
-def _check_header(path: Path, columns: Sequence[str], required: Sequence[str]) -> None:
+def _check_header(
+    path: Path, columns: Sequence[str], required: Sequence[str], kind: InputKind | None = None
+) -> None:
+    """The header names its columns once each and has the required ones. A header is never
+    echoed whole: a first line of data (a file without its header) would print customers'
+    names and addresses; only the contract's own column names are quoted."""
+    known = {c.name for c in SPECS[kind]} if kind is not None else set(required)
+    if required and not known & set(columns):
+        raise FileRejected(
+            path.name,
+            "表头行似乎缺失：第一行不含任何约定的列名（首行须为列名）/ the header row seems to be "
+            f"missing: the first line names none of the contract's columns "
+            f"({len(columns)} fields; the first line must name the columns, e.g. "
+            f"{', '.join(list(required)[:3])})",
+        )
     seen: set[str] = set()
     for number, name in enumerate(columns, 1):
         if any(ord(c) < 32 or ord(c) == 127 for c in name):
@@ -272,17 +286,19 @@ def _check_header(path: Path, columns: Sequence[str], required: Sequence[str]) -
                 "a header names its columns in plain text",
             )
         if name in seen:
-            raise FileRejected(
-                path.name, f"column {mask_value(name)!r} appears twice in the header"
-            )
+            shown = repr(name) if name in known else f"{number}"
+            raise FileRejected(path.name, f"column {shown} appears twice in the header")
         seen.add(name)
     missing = [name for name in required if name not in seen]
     if missing:
+        named = [c for c in columns if c in known]
+        others = len(columns) - len(named)
         raise FileRejected(
             path.name,
             f"required column(s) {', '.join(missing)} missing; the header has: "
-            f"{', '.join(mask_value(c) for c in columns) or '(nothing)'}"
-            " (a file without its header line? The first line must name the columns)",
+            f"{', '.join(named) or '(none of the contract columns)'}"
+            + (f" and {others} other column(s)" if others else "")
+            + " (a file without its header line? The first line must name the columns)",
         )
 
 

@@ -8,6 +8,7 @@ their fields a line each as "TAG value", so the printed page can be read against
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,8 @@ def _styles(book: xlsxwriter.Workbook) -> dict[str, Any]:
         "tag": fmt(font_color="#595959", border=1),
         "value": fmt(border=1, text_wrap=True, num_format="@"),
         "money": fmt(border=1, num_format="#,##0.00#"),
+        "count": fmt(border=1, num_format="#,##0"),
+        "rate": fmt(border=1, num_format="0.0%"),
         "head": fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True),
         "cell": fmt(border=1, text_wrap=True, font_size=8),
         "group": fmt(bold=True, bg_color="#FFF2CC", border=1, text_wrap=True, font_size=8),
@@ -231,6 +234,22 @@ def _table_sheet(book: xlsxwriter.Workbook, s: dict[str, Any], form: PrintedForm
     )
 
 
+# a printed count or sum (1,234 / 71,536.382: no leading zero, so codes such as 01 or 0501
+# stay text) and a rate (12.5%)
+_FIGURE = re.compile(r"^-?(0|[1-9]\d{0,2}(,\d{3})*)(\.\d{1,3})?$")
+_RATE = re.compile(r"^\d{1,3}(\.\d+)?%$")
+
+
+def figure(cell: str) -> tuple[float | None, str]:
+    """A summary cell as the number it prints and its style (the workbook keeps numbers as
+    numbers), or (None, "") for text."""
+    if _FIGURE.match(cell):
+        return float(cell.replace(",", "")), "money" if "." in cell else "count"
+    if _RATE.match(cell):
+        return float(cell[:-1]) / 100, "rate"
+    return None, ""
+
+
 def _summary_sheet(
     book: xlsxwriter.Workbook, s: dict[str, Any], form: PrintedForm, table: SummaryTable, i: int
 ) -> None:
@@ -245,7 +264,11 @@ def _summary_sheet(
         sheet.write_string(1, col, heading, s["head"])
     for line, row in enumerate(table.rows, 2):
         for col, cell in enumerate(row):
-            sheet.write_string(line, col, cell, s["value"])
+            number, style = figure(cell)
+            if number is None:
+                sheet.write_string(line, col, cell, s["value"])
+            else:
+                sheet.write_number(line, col, number, s[style])
     end = 1 + len(table.rows)
     if table.note:
         end += 2

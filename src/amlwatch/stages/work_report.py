@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from amlwatch import wiring
@@ -74,43 +75,87 @@ def write_work_report(
     app's download), the cases are those of the user's branches and the download is audited;
     the large-value figures are the whole bank's and shown only to users who see it all."""
     settings = wiring.settings()
-    days = wiring.calendar(settings)
-    with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
-        records = wh_large_value.large_value_period_rows(warehouse, period.start, period.end)
     if review is None:
         with wiring.open_review(db, settings) as own:
-            return _write(period, records, own, None, days, settings, reports_dir)
-    return _write(period, records, review, actor, days, settings, reports_dir)
+            form = work_report_form(period, db, own, None, settings)
+    else:
+        form = work_report_form(period, db, review, actor, settings)
+    folder = wiring.reports_folder(settings, reports_dir, "work-reports")
+    return write_form(form, folder, f"work_report_{period.key}")
 
 
 Records = list[dict[str, object]]
 Key = tuple[str, str, str, str]
 
 
-def _write(
+@dataclass(frozen=True, slots=True)
+class WorkFacts:
+    """Every fact of a work report, each read once: the sections only count and group them,
+    so that no two sections can disagree."""
+
+    records: Records  # the period's large-value records (trade date in the period)
+    record_status: list[str]  # each record's: on time | late | pending | overdue (uploaded?)
+    alerts: list[Case]  # the cases whose alert first hit in the period
+    outcomes: dict[int, str]  # each of those cases' outcome today: open | dismissed | reported
+    confirmed: list[Case]  # the cases confirmed for a report (approved) in the period
+    reasons: dict[str, str]  # dismissal reason labels
+    whole_bank: bool
+    today: dt.date
+
+
+def work_facts(
     period: Period,
-    records: Records,
+    db: Path | None,
     review: Review,
     actor: User | None,
-    days: BusinessCalendar,
     settings: Settings,
-    reports_dir: Path | None,
-) -> FormFiles:
-    cases = review.period_cases(actor, period.start, period.end)
-    filed = SubmissionLedger(review.store).first_filed(sorted({str(r["day"]) for r in records}))
+) -> WorkFacts:
+    """The period's facts. A large-value record counts as reported when a file carrying it
+    was uploaded to the regulator (and not refused by its receipt), dated by that upload in
+    Beijing time: a file only written is not reported."""
+    days = wiring.calendar(settings)
     today = wiring.today()
-    whole_bank = actor is None or not actor.branches
+    with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
+        records = wh_large_value.large_value_period_rows(warehouse, period.start, period.end)
+    uploaded = SubmissionLedger(review.store).first_uploaded(
+        sorted({str(r["day"]) for r in records})
+    )
+    cases = review.period_cases(actor, period.start, period.end)
+    return WorkFacts(
+        records=records,
+        record_status=[_record_status(r, uploaded, days, today) for r in records],
+        alerts=cases.opened,
+        outcomes={c.id: _outcome(c) for c in cases.opened},
+        confirmed=cases.confirmed,
+        reasons=cases.reasons,
+        whole_bank=actor is None or not actor.branches,
+        today=today,
+    )
+
+
+def work_report_form(
+    period: Period,
+    db: Path | None,
+    review: Review,
+    actor: User | None,
+    settings: Settings,
+) -> PrintedForm:
+    """The work report of a period as a printed form, every figure from `work_facts`."""
+    facts = work_facts(period, db, review, actor, settings)
+    today, whole_bank = facts.today, facts.whole_bank
     tables = []
     if whole_bank:
-        tables.append(_large_value_table(records, filed, days, today))
+        tables.append(_large_value_table(facts))
     tables += [
-        _alerts_table(cases.opened),
-        _dismissals_table(cases.opened, cases.reasons),
-        _reports_table(cases.confirmed, today),
-        _effectiveness_table(cases.opened),
+        _alerts_table(facts),
+        _dismissals_table(facts),
+        _reports_table(facts),
+        _effectiveness_table(facts),
     ]
     scope = "全行" if whole_bank or actor is None else "、".join(sorted(actor.branches))
-    form = PrintedForm(
+    statuses = Counter(facts.record_status)
+    outcomes = Counter(facts.outcomes.values())
+    return PrintedForm(
         title=f"反洗钱工作报告（{period.label}）",
         institution=f"{settings.institution_name}（{settings.institution_code}）",
         outlet=scope,
@@ -121,9 +166,14 @@ def _write(
             Section(
                 "一、概况",
                 [
-                    FormField("-", "大额交易记录数", f"{len(records):,}" if whole_bank else "—"),
-                    FormField("-", "可疑交易预警数（案件）", f"{len(cases.opened):,}"),
-                    FormField("-", "本期确认上报的可疑交易", f"{len(cases.confirmed):,}"),
+                    _figure("大额交易记录数", len(facts.records), whole_bank),
+                    _figure("其中已上报（按时）", statuses["on time"], whole_bank),
+                    _figure("其中已上报（逾期）", statuses["late"], whole_bank),
+                    _figure("其中未上报（已逾期）", statuses["overdue"], whole_bank),
+                    _figure("可疑交易预警数（案件）", len(facts.alerts)),
+                    _figure("本期预警中已确认上报", outcomes["reported"]),
+                    _figure("本期预警中已排除", outcomes["dismissed"]),
+                    _figure("本期确认上报的可疑交易报告（审批日在本期）", len(facts.confirmed)),
                     FormField("-", "统计截至", f"{today:%Y-%m-%d}"),
                 ],
             )
@@ -135,35 +185,43 @@ def _write(
             SignLine("领导小组"),
         ],
         notes=[
-            "按时：交易日（大额）或确认日（可疑）后5个工作日内生成报送文件；日期为北京时间。",
+            "已上报：报送文件已上传至监测中心（有回执的，回执未拒收）；仅生成未上传的不计为已上报。"
+            "按时：交易日（大额）或确认日（可疑）后5个工作日内上报；日期为北京时间。",
+            "三、六两表为本期产生的预警及其截至统计日的结果；五表为审批日在本期的可疑交易报告。",
             "监测标准有效性：上报率 = 确认上报 ÷ 已审结；排除率 = 排除 ÷ 已审结。",
         ],
         landscape=False,
     )
-    folder = wiring.reports_folder(settings, reports_dir, "work-reports")
-    return write_form(form, folder, f"work_report_{period.key}")
 
 
-def _large_value_table(
-    records: Records, filed: dict[Key, dt.date], days: BusinessCalendar, today: dt.date
-) -> SummaryTable:
+def _figure(name: str, value: int, shown: bool = True) -> FormField:
+    """A count of the summary: printed, and kept as a number for the workbook."""
+    if not shown:
+        return FormField("-", name, "—")
+    return FormField("-", name, f"{value:,}", amount=Decimal(value))
+
+
+def _record_status(
+    record: dict[str, object], uploaded: dict[Key, dt.date], days: BusinessCalendar, today: dt.date
+) -> str:
+    key = (
+        str(record["customer_id"]),
+        str(record["day"]),
+        str(record["characteristic_code"]),
+        str(record["txn_id"]),
+    )
+    trade_date = record["trade_date"]
+    assert isinstance(trade_date, dt.date)
+    due = days.add_business_days(trade_date, REPORT_DUE_WORKING_DAYS)
+    when = uploaded.get(key)
+    if when is not None:
+        return "on time" if when <= due else "late"
+    return "overdue" if today > due else "pending"
+
+
+def _large_value_table(facts: WorkFacts) -> SummaryTable:
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for r in records:
-        key = (
-            str(r["customer_id"]),
-            str(r["day"]),
-            str(r["characteristic_code"]),
-            str(r["txn_id"]),
-        )
-        trade_date = r["trade_date"]
-        assert isinstance(trade_date, dt.date)
-        due = days.add_business_days(trade_date, REPORT_DUE_WORKING_DAYS)
-        when = filed.get(key)
-        status = (
-            ("on time" if when <= due else "late")
-            if when is not None
-            else ("overdue" if today > due else "pending")
-        )
+    for r, status in zip(facts.records, facts.record_status, strict=True):
         counter = counts[(str(r["branch_code"] or "—"), str(r["characteristic_code"]))]
         counter["all"] += 1
         counter[status] += 1
@@ -186,25 +244,27 @@ def _large_value_table(
             "网点",
             "大额交易特征",
             "记录数",
-            "按时报送",
-            "逾期报送",
-            "未报送（未到期）",
-            "未报送（已逾期）",
+            "按时上报",
+            "逾期上报",
+            "未上报（未到期）",
+            "未上报（已逾期）",
             "按时率",
         ],
         rows,
-        "按时率 = 按时报送 ÷（记录数 − 未到期）。" if rows else "本期无大额交易记录。",
+        "按时率 = 按时上报 ÷（记录数 − 未到期）；上报 = 文件已上传监测中心。"
+        if rows
+        else "本期无大额交易记录。",
     )
 
 
-def _alerts_table(cases: list[Case]) -> SummaryTable:
+def _alerts_table(facts: WorkFacts) -> SummaryTable:
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     names = {}
-    for c in cases:
+    for c in facts.alerts:
         names[c.rule_code] = c.rule_name
         counter = counts[(c.branch_code, c.rule_code)]
         counter["all"] += 1
-        counter[_outcome(c)] += 1
+        counter[facts.outcomes[c.id]] += 1
     rows = [
         [
             branch,
@@ -217,7 +277,7 @@ def _alerts_table(cases: list[Case]) -> SummaryTable:
         for (branch, code), c in sorted(counts.items())
     ]
     return SummaryTable(
-        "三、可疑交易预警（按网点、监测标准）",
+        "三、本期可疑交易预警及结果（按网点、监测标准）",
         ["网点", "监测标准", "预警数", "审核中", "排除", "确认上报"],
         rows,
         "" if rows else "本期无可疑交易预警。",
@@ -232,8 +292,11 @@ def _outcome(case: Case) -> str:
     return "open" if case.state in OPEN_STATES else "other"
 
 
-def _dismissals_table(cases: list[Case], reasons: dict[str, str]) -> SummaryTable:
-    counts = Counter(c.dismissal_reason or "—" for c in cases if c.state is CaseState.DISMISSED)
+def _dismissals_table(facts: WorkFacts) -> SummaryTable:
+    reasons = facts.reasons
+    counts = Counter(
+        c.dismissal_reason or "—" for c in facts.alerts if facts.outcomes[c.id] == "dismissed"
+    )
     total = sum(counts.values())
     rows = [
         [f"{code} {reasons.get(code, '（未收录代码）')}", f"{n:,}", _rate(n, total)]
@@ -244,9 +307,10 @@ def _dismissals_table(cases: list[Case], reasons: dict[str, str]) -> SummaryTabl
     )
 
 
-def _reports_table(cases: list[Case], today: dt.date) -> SummaryTable:
+def _reports_table(facts: WorkFacts) -> SummaryTable:
+    today = facts.today
     rows = []
-    for c in sorted(cases, key=lambda c: (c.approved_on, c.id)):
+    for c in sorted(facts.confirmed, key=lambda c: (c.approved_on, c.id)):
         due = c.due_date
         if c.submitted_on is not None and due is not None:
             timely = "按时" if c.submitted_on <= due else "逾期"
@@ -270,7 +334,7 @@ def _reports_table(cases: list[Case], today: dt.date) -> SummaryTable:
     on_time = sum(r[7] == "按时" for r in rows)
     late = sum(r[7] in ("逾期", "已逾期未报送") for r in rows)
     return SummaryTable(
-        "五、可疑交易报告及报送及时性",
+        "五、本期确认上报的可疑交易报告及报送及时性",
         ["案件", "监测标准", "网点", "确认日", "报送截止", "报告文件", "报送日", "及时性", "状态"],
         rows,
         f"本期确认 {len(rows)} 件，按时报送 {on_time} 件，逾期 {late} 件。"
@@ -279,13 +343,13 @@ def _reports_table(cases: list[Case], today: dt.date) -> SummaryTable:
     )
 
 
-def _effectiveness_table(cases: list[Case]) -> SummaryTable:
+def _effectiveness_table(facts: WorkFacts) -> SummaryTable:
     by_rule: dict[str, list[Case]] = defaultdict(list)
-    for c in cases:
+    for c in facts.alerts:
         by_rule[c.rule_code].append(c)
     rows = []
     for code, group in sorted(by_rule.items()):
-        outcomes = Counter(_outcome(c) for c in group)
+        outcomes = Counter(facts.outcomes[c.id] for c in group)
         decided = outcomes["dismissed"] + outcomes["reported"]
         rows.append(
             [

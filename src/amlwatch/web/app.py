@@ -72,12 +72,11 @@ _SECURITY_HEADERS = {
 
 
 def _secure(request: Request, response: Response) -> None:
-    """The security headers, on every answer; HSTS when the browser came over HTTPS (also
-    behind a proxy that says so)."""
+    """The security headers, on every answer; HSTS when the browser came over HTTPS (behind a
+    trusted proxy, uvicorn sets the scheme from its X-Forwarded-Proto)."""
     for name, value in _SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-    if https:
+    if request.url.scheme == "https":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "server" in response.headers:
         del response.headers["server"]

@@ -42,13 +42,16 @@ def mask(value: Any, keep_start: int = 3, keep_end: int = 4) -> str:
 
 
 def money(value: Any) -> str:
-    """12,345.67 (two decimals; amounts are kept to three)."""
+    """12,345.67, or 35,768.191 where the third decimal is not zero: the amount as the
+    contract keeps it (to the thousandth), the same on screen as in the PDF and the XML."""
     if value is None or value == "":
         return ""
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
+    if number != number.quantize(Decimal("0.01")):
+        return f"{number:,.3f}"
     return f"{number:,.2f}"
 
 

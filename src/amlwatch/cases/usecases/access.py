@@ -1,7 +1,10 @@
 """Four eyes on access: a change that gives someone sight of cases — a new liaison, approver
 or auditor, more branches, an account activated again, a password reset — is a request of one
 administrator that takes effect when a second one approves it (as a case needs a second
-person to approve it). Taking access away (deactivating, fewer branches) acts at once."""
+person to approve it). A new administrator always waits for a second, existing one: one
+administrator cannot make a helper who approves their own requests. Nobody approves a request
+they made or one that concerns themselves. Taking access away (deactivating, fewer branches)
+acts at once."""
 
 from __future__ import annotations
 
@@ -34,7 +37,11 @@ class Access(ReviewBase):
     access_four_eyes: bool = True
 
     def needs_second_admin(self, user_role: Role) -> bool:
-        """Whether a change of a user of this role waits for a second administrator."""
+        """Whether a change of a user of this role waits for a second administrator: an
+        administrator's always; a case role's under four eyes on access with two review
+        levels."""
+        if user_role is Role.ADMIN:
+            return True
         return self.access_four_eyes and self.review_levels() >= 2 and user_role in CASE_ROLES
 
     def _request(self, con: Connection, actor: User, user: User, kind: str, **payload: Any) -> int:
@@ -98,6 +105,11 @@ class Access(ReviewBase):
             user = repo.user_by_id(con, row.user_id)
             if user is None:
                 raise NotFound("无此用户 / no such user")
+            if user.id == actor.id:
+                raise FourEyes(
+                    "不能批准与本人有关的申请 / four eyes: a request about yourself is another "
+                    "administrator's to decide"
+                )
             if approve:
                 _apply(con, actor, user, row.kind, row.payload or {})
             con.execute(

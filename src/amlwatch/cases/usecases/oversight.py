@@ -13,6 +13,7 @@ from typing import Any
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import AuditEntry, ChainCheck, entries, verify
 from amlwatch.cases.audit import append as audit
+from amlwatch.cases.exceptions import NotFound
 from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.seals import SEALS
 from amlwatch.cases.security import (
@@ -194,3 +195,13 @@ class Oversight(ReviewBase):
     def may_mark_uploaded(self, actor: User) -> None:
         """Only an approver records an upload (the mark itself is audited by the ledger)."""
         require(actor, Role.APPROVER)
+
+    def console_uploader(self, username: str) -> User:
+        """The person of the app an upload recorded at the console is recorded as (`--as`):
+        an active approver, never the operating-system user."""
+        with self.store.read() as con:
+            user = repo.user_by_name(con, username)
+        if user is None or not user.active:
+            raise NotFound(f"无此在用用户 {username} / no active user of the app of that name")
+        self.may_mark_uploaded(user)
+        return user

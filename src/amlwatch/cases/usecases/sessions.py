@@ -46,13 +46,20 @@ def masked_name(username: str) -> str:
 class Sessions(ReviewBase):
     """Who is logged in."""
 
-    def bootstrap_admin(self, username: str, display_name: str, password: str) -> User:
-        """Create the first administrator (refused once one exists) and the default
-        dismissal reasons."""
+    def bootstrap_admin(
+        self, username: str, display_name: str, password: str, console_user: str = ""
+    ) -> User:
+        """Create the first administrator and the default dismissal reasons; refused once one
+        exists, unless `console_user` (the operating-system user at the server's console, the
+        second person) adds another — who must change the password at the first login."""
         with self.store.write() as con:
-            if repo.count_users(con, Role.ADMIN):
+            if repo.count_users(con, Role.ADMIN) and not console_user:
                 raise Forbidden("已有管理员 / an administrator exists already: log in as them")
-            user = create_user_row(con, SYSTEM, username, display_name, Role.ADMIN, password)
+            by = f"{SYSTEM}:console:{console_user}" if console_user else SYSTEM
+            user = create_user_row(con, by, username, display_name, Role.ADMIN, password)
+            if console_user:
+                repo.update_user(con, user.id, must_change_password=True)
+                user = repo.user_by_id(con, user.id) or user
             if not repo.reasons(con, active_only=False):
                 for code, label in DEFAULT_REASONS:
                     repo.put_reason(con, code, label, True)

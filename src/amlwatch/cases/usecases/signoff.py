@@ -9,7 +9,7 @@ from typing import Any
 
 from amlwatch.cases import repository as repo
 from amlwatch.cases.snapshot import decode
-from amlwatch.models import Case, CaseEvent, split_narrative
+from amlwatch.models import Case, CaseEvent, in_china, split_narrative
 from amlwatch.printed import SignLine
 
 
@@ -46,7 +46,7 @@ def signoff_of(con: Any, history: Sequence[CaseEvent]) -> list[SignLine]:
                 role,
                 user.display_name if user else event.username,
                 event.username,
-                event.at.date(),
+                in_china(event.at).date(),  # the day in Beijing, as the history shows it
                 str(event.detail.get("note") or ""),
             )
         )

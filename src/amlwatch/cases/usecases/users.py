@@ -65,11 +65,13 @@ class Users(Access):
         password: str,
         branches: Collection[str] = (),
     ) -> User:
-        """A new user; one who will see cases starts inactive, until a second administrator
-        approves the request (four eyes on access)."""
+        """A new user, who must change the password the administrator set at the first login;
+        one who will see cases, and every new administrator, starts inactive until a second
+        administrator approves the request (four eyes on access)."""
         enforce_admin(actor)
         with self.store.write() as con:
             user = create_user_row(con, actor.username, username, display_name, role, password)
+            repo.update_user(con, user.id, must_change_password=True)  # someone else chose it
             if branches:
                 self._set_branches(con, actor, user, branches, at_once=True)
             if self.needs_second_admin(role):

@@ -19,7 +19,7 @@ def register(site: Site) -> None:
     current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
 
     @app.get("/login")
-    def login_page(request: Request, next: str = "/cases") -> Response:
+    def login_page(request: Request, next: str = "/") -> Response:
         token = secrets.token_urlsafe(24)
         response = render(request, "login.html", None, token, next=local(next))
         response.set_cookie(
@@ -52,9 +52,9 @@ def register(site: Site) -> None:
                 expected,
                 status=401,
                 message=str(error),
-                next=local(str(form.get("next", "/cases"))),
+                next=local(str(form.get("next", "/"))),
             )
-        response = RedirectResponse(local(str(form.get("next", "/cases"))), 303)
+        response = RedirectResponse(local(str(form.get("next", "/"))), 303)  # "/": by role
         response.set_cookie(
             SESSION_COOKIE, token, httponly=True, secure=site.secure_cookies, samesite="strict"
         )
