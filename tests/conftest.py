@@ -113,17 +113,17 @@ def write_day(
 
 
 # every file the product reads or writes by default, as a setting (a relative default would
-# be the checkout's): the tests point each of them at a temporary folder
+# be the checkout's): the tests point each of them at a temporary folder; the case store, the
+# audit key and its checkpoints default to files beside the warehouse, so there too
 DEFAULT_PATHS = {
     "AMLWATCH_DB": "amlwatch.duckdb",
     "AMLWATCH_REPORTS_DIR": "reports",
     "AMLWATCH_LOG_FILE": "amlwatch.log",
-    "AMLWATCH_AUDIT_KEY_FILE": "amlwatch-audit.key",
-    "AMLWATCH_AUDIT_CHECKPOINT_FILE": "amlwatch-audit-checkpoints.log",
 }
 # settings that would bring a checkout's or a machine's own state into a test
-FOREIGN = ("AMLWATCH_CASE_DB", "AMLWATCH_AUDIT_KEY", "AMLWATCH_CALENDAR_FILE",
-           "AMLWATCH_BRANCH_CODES_FILE")  # fmt: skip
+FOREIGN = ("AMLWATCH_CASE_DB", "AMLWATCH_AUDIT_KEY", "AMLWATCH_AUDIT_KEY_FILE",
+           "AMLWATCH_AUDIT_CHECKPOINT_FILE", "AMLWATCH_CALENDAR_FILE",
+           "AMLWATCH_BRANCH_CODES_FILE", "AMLWATCH_WEB_TRUSTED_PROXIES")  # fmt: skip
 
 
 def _isolate(root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]) -> None:

@@ -168,6 +168,9 @@ CASE_STATES = {
     "approved": "已批准待报告", "report_generated": "报告已生成", "submitted": "已报送",
     "accepted": "已接收", "correction_requested": "需补正", "rejected": "被拒收",
 }  # fmt: skip
+ACCESS_CHANGES = {  # what an access request asks for (cases.usecases.access)
+    "create": "新建用户", "branches": "变更负责机构", "activate": "重新启用", "password": "重置密码",
+}  # fmt: skip
 FILE_PURPOSES = {  # why a regulator file was written
     "nightly": "每日大额报送", "correction": "补正/修改", "suspicious": "可疑交易报告",
     "notice answer": "人工补正通知应答", "supplement": "信息补充通知应答",
@@ -180,7 +183,7 @@ FILE_STATES = {  # a regulator file's place in the upload register
 RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",
     "account_history": "账户资料（各版本）", "fx_rates": "汇率", "quarantine": "隔离行",
-    "load_log": "装载日志", "run_log": "运行日志", "pattern_rows": "模式扫描日数据",
+    "load_log": "装载日志", "data_issues": "数据问题", "run_log": "运行日志", "pattern_rows": "模式扫描日数据",
     "pattern_runs": "模式扫描日索引", "large_value_transactions": "大额交易",
     "suspicious_hits": "可疑模式命中", "suspicious_alerts": "可疑预警",
     "suspicious_alert_transactions": "预警证据交易", "suspicious_evidence_detail": "预警证据明细",
@@ -372,12 +375,23 @@ def name_of(kind: str, code: object) -> str | None:
     return _TABLES[kind].get(text)
 
 
+# the product's own codes, which are English words (individual, in_review, written): a person
+# reads only their Chinese name; the spec's codes (0501, 110001) stand beside their labels
+WORD_CODES = frozenset(
+    {"customer_type", "case_state", "file_state", "file_purpose", "alert_status", "records",
+     "leg", "side"}
+)  # fmt: skip
+
+
 def labelled(kind: str, code: object, empty: str = "") -> str:
-    """A code as people read it: "code label"; the spec's `@N` and nothing print `empty`."""
+    """A code as people read it: "code label" (a word code: its label alone); the spec's `@N`
+    and nothing print `empty`."""
     if code is None or str(code).strip() in ("", "@N"):
         return empty
     text = str(code).strip()
     name = name_of(kind, text)
+    if name and kind in WORD_CODES:
+        return name
     return f"{text} {name}" if name else f"{text} {UNKNOWN}"
 
 

@@ -384,10 +384,10 @@ def split_narrative(narrative: str) -> tuple[str, str]:
 
 def draft_problem(stcb: str, aosp: str, draft: tuple[str, str] | None = None) -> str | None:
     """Why a report's narrative is still the system's draft, or None when a person wrote it."""
-    for text in (stcb, aosp):
+    for _name, text in (("可疑交易特征描述（STCB）", stcb), ("疑点分析（AOSP）", aosp)):
         marker = next((m for m in DRAFT_MARKERS if m in text), None)
         if marker is not None:
-            return f"叙述仍含系统初稿标记“{marker}”，请修改为人工分析后再提交 / still the draft"
+            return f"{field}仍含系统初稿标记“{marker}”，请修改为人工分析后再提交 / still the draft"
     if draft is not None and (stcb.strip(), aosp.strip()) == (draft[0].strip(), draft[1].strip()):
         return "叙述与系统初稿相同，须经人工修改 / the draft has not been edited"
     return None

@@ -44,7 +44,7 @@ def test_the_dashboard_charts_where_the_cases_are(site: Site) -> None:
     never thirty empty ones under a maximum."""
     site.case()
     page = site.client("approver").get("/dashboard").text
-    bars = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d)：(\d+)</title>", page))
+    bars = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d)：(\d+) 条</title>", page))
     assert int(bars["2026-09-29"]) >= 1 and "该期间无新增预警" not in page
 
 
@@ -54,7 +54,17 @@ def test_an_empty_chart_says_so() -> None:
     from amlwatch.web.svg import bars_by_day
 
     empty = bars_by_day([(dt.date(2026, 12, 1) + dt.timedelta(days=i), 0) for i in range(30)])
-    assert "该期间无新增预警" in empty and "最多" not in empty
+    assert "该期间无新增预警" in empty
+    assert "预警数（条/日）" in empty  # the value axis says what it counts
+
+
+def test_the_charts_have_a_value_axis_and_name_their_standards(site: Site) -> None:
+    site.case()
+    page = site.client("approver").get("/dashboard").text
+    assert "预警数（条/日）" in page and 'text-anchor="end">0</text>' in page
+    per_rule = page[page.index('aria-label="按监测标准的预警数"') :]
+    names = re.findall(r'<text x="0" y="\d+" font-size="13">([^<]+)</text>', per_rule)
+    assert names and all(" " in n and not n.endswith(" ") for n in names)  # code and name
 
 
 def test_large_value_amounts_read_as_money(site: Site) -> None:
@@ -76,3 +86,30 @@ def test_large_value_amounts_read_as_money(site: Site) -> None:
     page = site.client("approver").get(f"/large-value/{day}").text
     assert "22,545.00" in page and "1,234,567.50" in page and "22545.000" not in page
     assert f"0501 {name_of('characteristic', '0501')}" in page  # a code with its label
+
+
+def test_a_refused_proposal_comes_back_on_the_case_page_with_the_text_kept(site: Site) -> None:
+    from amlwatch.models import DRAFT_MARKERS
+    from tests.web.conftest import csrf_of
+
+    case_id = site.case()
+    site.review.start_review(site.people["liaison"], case_id)
+    client = site.client("liaison")
+    csrf = csrf_of(client.get(f"/cases/{case_id}").text)
+    typed = "客户于十日内收到二十三名个人转入，随即转至同一公司账户，" + DRAFT_MARKERS[0]
+    answer = client.post(
+        f"/cases/{case_id}/propose",
+        data={
+            "csrf": csrf,
+            "stcb": typed,
+            "aosp": "人工分析：资金快进快出，与其职业不符。",
+            "crime_types[]": ["1402"],
+            "urgency": "01",
+            "direction": "01",
+        },
+    )
+    assert answer.status_code == 400
+    page = answer.text
+    assert 'id="refused"' in page and "可疑交易特征描述（STCB）" in page  # the field named
+    assert typed in page and "人工分析：资金快进快出" in page  # nothing typed is lost
+    assert 'value="1402" checked' in page and "返回首页" not in page

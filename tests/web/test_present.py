@@ -64,7 +64,7 @@ def test_an_actions_record_reads_as_words_with_codes_beside_labels() -> None:
     text = detail_text({"state": "in_review", "snoozed": False, "crime_types": ["0802", "0101"]})
     crime = labels.CRIME_TYPE_NAMES
     assert text == (
-        f"状态：审查中（in_review）；暂停监测中：否；疑似涉罪类型：0802 {crime['0802']}、0101 "
+        f"状态：审查中；暂停监测中：否；疑似涉罪类型：0802 {crime['0802']}、0101 "
         f"{crime.get('0101', labels.UNKNOWN)}"
     )
     assert detail_text({}) == ""
@@ -111,7 +111,7 @@ def test_an_audit_entrys_object_in_words() -> None:
 
 
 def test_roles_and_downloads_in_words() -> None:
-    assert detail_text({"role": "auditor"}) == "角色：审计员（auditor）"
+    assert detail_text({"role": "auditor"}) == "角色：审计员"
     assert detail_text({"what": "case report"}) == "内容：案件报告文件"
     assert target_name("large-value:2026-11-20") == "大额交易 2026-11-20"
 
@@ -134,3 +134,11 @@ def test_an_amount_reads_the_same_on_screen_as_on_paper() -> None:
     assert money("35768.191") == "35,768.191"  # as the PDF, the XML and the CSV have it
     assert money("35768.190") == "35,768.19"
     assert money(200100) == "200,100.00"
+
+
+def test_a_history_names_people_and_notes_not_logins_and_numbers() -> None:
+    people = {"liaison1": "李联络"}
+    assert detail_text({"note": 1, "file": "a.pdf"}, people) == "调查记录：第 1 条；附件：a.pdf"
+    assert detail_text({"to": "liaison1"}, people) == "分派给：李联络（liaison1）"
+    assert detail_text({"kind": "create"}) == "类别：新建用户"  # no English word on the page
+    assert detail_text({"note": "同意上报"}) == "意见：同意上报"

@@ -58,6 +58,8 @@ COLUMNS: tuple[Column, ...] = (
     ("counterparty_account", "交易对手账号", "TCAC", 20, "text"),
     ("branch_code", "金融机构网点代码", "FINC", 10, "text"),
     ("day_total", "当日单边累计", "-", 14, "money"),
+    # the total is in CNY for an RMB threshold, in USD for a foreign-currency one
+    ("day_total_currency", "累计币种", "-", 8, "code:currency"),
     ("rule_pack", "规则包", "-", 14, "text"),
 )
 

@@ -21,6 +21,7 @@ def init_key(db: Path | None = None, by: str = "system") -> Path:
         raise FileExistsError(f"{path}: an audit key exists already (a new one would orphan it)")
     signing.create_key(path)
     store = wiring.case_store(db, settings)
+    store.audit_checkpoints = None  # the key-created line comes first, holding the baseline
     try:
         seals.baseline(store, by)
         checkpoint(store, wiring.audit_checkpoints_path(db, settings), signing.KEY_CREATED)

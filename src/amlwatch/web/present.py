@@ -107,13 +107,16 @@ _WHY = {
 _SEARCHED = {"name": "按客户名称", "customer": "按客户号", "id": "按证件号码", "account": "按账号"}
 
 
+CHANGE_KINDS = labels.ACCESS_CHANGES  # an access request's kind, in the audit trail
+
+
 def _value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if value is None or value == "":
         return "—"
     if key in ("state", "status") and str(value) in STATE_NAMES_BY_CODE:
-        return f"{STATE_NAMES_BY_CODE[str(value)]}（{value}）"
+        return STATE_NAMES_BY_CODE[str(value)]
     if key == "crime_types" and isinstance(value, list | tuple):
         return "、".join(
             f"{c} {labels.CRIME_TYPE_NAMES.get(str(c), labels.UNKNOWN)}" for c in value
@@ -121,11 +124,13 @@ def _value(key: str, value: Any) -> str:
     if key == "what" and str(value) in labels.DOWNLOADS:
         return labels.DOWNLOADS[str(value)]
     if key == "role" and str(value) in ROLE_NAMES:
-        return f"{ROLE_NAMES[Role(str(value))]}（{value}）"
+        return ROLE_NAMES[Role(str(value))]
     if key == "why" and str(value) in _WHY:
         return _WHY[str(value)]
     if key == "kind" and str(value) in _SEARCHED:
         return _SEARCHED[str(value)]
+    if key == "kind" and str(value) in CHANGE_KINDS:
+        return CHANGE_KINDS[str(value)]
     if key == "urgency" and str(value) in URGENCY:
         return f"{value} {URGENCY[str(value)]}"
     if isinstance(value, list | tuple):
@@ -133,12 +138,21 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-def detail_text(detail: Mapping[str, Any] | None) -> str:
-    """What an action's record holds, in words: 状态：审查中（in_review）；暂停监测中：否."""
-    return "；".join(
-        f"{labels.EVENT_FIELDS.get(key, key)}：{_value(key, value)}"
-        for key, value in (detail or {}).items()
-    )
+_PEOPLE_KEYS = frozenset({"to", "before", "user", "assignee", "by"})  # hold a login
+
+
+def detail_text(detail: Mapping[str, Any] | None, people: Mapping[str, str] | None = None) -> str:
+    """What an action's record holds, in words: 状态：审查中；暂停监测中：否; a person by
+    name (张三（liaison1）), a note added by its number (调查记录：第 1 条)."""
+    parts = []
+    for key, value in (detail or {}).items():
+        if key == "note" and isinstance(value, int) and not isinstance(value, bool):
+            parts.append(f"调查记录：第 {value} 条")
+        elif key in _PEOPLE_KEYS and people is not None and value:
+            parts.append(f"{labels.EVENT_FIELDS.get(key, key)}：{person(value, people)}")
+        else:
+            parts.append(f"{labels.EVENT_FIELDS.get(key, key)}：{_value(key, value)}")
+    return "；".join(parts)
 
 
 _TARGETS = {

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from amlwatch.cases import Review
 from amlwatch.cases.exceptions import Forbidden, InvalidInput
-from amlwatch.models import User
+from amlwatch.models import Role, User
 from amlwatch.web.present import FLASH
 
 SESSION_COOKIE = "amlw_session"
@@ -122,7 +122,10 @@ class Site:
                 "csrf": csrf,
                 "today": self.review.today(),
                 "flash": FLASH.get(request.query_params.get("done", "")),
-                "calendar_notice": self.review.calendar_notice() if user else None,
+                # next year's schedule: for the administrators, who can load it
+                "calendar_notice": (
+                    self.review.calendar_notice() if user and user.role is Role.ADMIN else None
+                ),
                 "overdue": self._overdue(user),
                 "people": self.review.people(user) if user else {},
                 **context,

@@ -173,52 +173,78 @@ def timeline(evidence: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date
     return "".join(parts)
 
 
+def _ticks(most: int) -> list[int]:
+    """Round values for a value axis from 0 to at least `most`, at most 5 steps (1, 2, 5,
+    10, 20, 50, … apart)."""
+    step = 1
+    while most > 5 * step:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    top = max(-(-most // step) * step, step)
+    return list(range(0, top + 1, step))
+
+
 def bars_by_day(per_day: Sequence[tuple[dt.date, int]]) -> str:
-    """Alerts opened per day, one bar a day."""
-    width, height, pad = 900, 200, 30
+    """Alerts opened per day, one bar a day, over a value axis (条 a day) with its grid."""
+    width, height, pad, left = 900, 220, 30, 50
     most = max([n for _, n in per_day] or [0])
-    top = most or 1
-    scale = f"最多 {most} 条/日" if most else "该期间无新增预警"
-    step = (width - 2 * pad) / max(len(per_day), 1)
+    ticks = _ticks(most)
+    top = ticks[-1]
+    step = (width - left - pad) / max(len(per_day), 1)
+    plot = height - 2 * pad
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
-        f'role="img" aria-label="每日预警数 alerts per day">'
+        f'role="img" aria-label="每日新增预警数（条）">',
+        '<text x="4" y="16" font-size="11">预警数（条/日）</text>',
     ]
+    for value in ticks:
+        y = height - pad - plot * value / top
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - pad}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{value}</text>'
+        )
     for i, (day, n) in enumerate(per_day):
-        h = (height - 2 * pad) * n / top
-        x = pad + i * step
+        h = plot * n / top
+        x = left + i * step
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{height - pad - h:.1f}" width="{max(step - 2, 1):.1f}" '
-            f'height="{h:.1f}" fill="#2f6fb0"><title>{day.isoformat()}：{n}</title></rect>'
+            f'height="{h:.1f}" fill="#2f6fb0"><title>{day.isoformat()}：{n} 条</title></rect>'
         )
         if i % 5 == 0:
             parts.append(f'<text x="{x:.1f}" y="{height - 10}" font-size="10">{day:%m-%d}</text>')
     parts.append(
-        f'<text x="{pad}" y="16" font-size="11">{scale}</text>'
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
-        "</svg>"
+        f'<line x1="{left}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        f'stroke="#888"/><line x1="{left}" y1="{pad}" x2="{left}" y2="{height - pad}" '
+        'stroke="#888"/>'
     )
+    if not most:
+        parts.append(
+            f'<text x="{left + 10}" y="{height / 2:.0f}" font-size="12">该期间无新增预警</text>'
+        )
+    parts.append("</svg>")
     return "".join(parts)
 
 
-def bars_by_rule(per_rule: Mapping[str, int]) -> str:
-    """Alerts per monitoring standard, horizontal bars."""
+def bars_by_rule(per_rule: Mapping[str, int], names: Mapping[str, str] | None = None) -> str:
+    """Alerts per monitoring standard, horizontal bars, each with its code and name."""
     items = sorted(per_rule.items())
-    width, row, label = 900, 30, 240  # rule codes such as AMLW-SP-0101 fit the label column
+    names = names or {}
+    width, row, label = 900, 30, 380  # code and name: AMLW-SP-0101 分散转入集中转出
     height = row * max(len(items), 1) + 10
     top = max([n for _, n in items] or [1]) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
-        f'role="img" aria-label="按监测标准的预警数 alerts per rule">'
+        f'role="img" aria-label="按监测标准的预警数">'
     ]
     for i, (code, n) in enumerate(items):
         w = (width - label - 60) * n / top
         y = 5 + i * row
         colour = _PALETTE[i % len(_PALETTE)]
-        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{escape(code)}</text>')
+        name = names.get(code, "")
+        text = f"{code} {name}".strip()
+        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{escape(text)}</text>')
         parts.append(
             f'<rect x="{label}" y="{y}" width="{w:.1f}" height="{row - 10}" fill="{colour}"/>'
-            f'<text x="{label + 6 + w:.1f}" y="{y + 15}" font-size="13">{n}</text>'
+            f'<text x="{label + 6 + w:.1f}" y="{y + 15}" font-size="13">{n} 条</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -20,15 +20,11 @@ from amlwatch.cases.exceptions import FourEyes, NotFound, WrongState
 from amlwatch.cases.security import enforce_admin
 from amlwatch.cases.tables import user_changes
 from amlwatch.cases.usecases.base import ReviewBase
+from amlwatch.labels import ACCESS_CHANGES
 from amlwatch.models import Role, User
 
 CASE_ROLES = (Role.LIAISON, Role.APPROVER, Role.AUDITOR)
-CHANGE_NAMES = {
-    "create": "新建用户",
-    "branches": "变更负责机构",
-    "activate": "重新启用",
-    "password": "重置密码",
-}
+CHANGE_NAMES = ACCESS_CHANGES
 
 
 class Access(ReviewBase):
@@ -77,14 +73,21 @@ class Access(ReviewBase):
                 .where(user_changes.c.state == "pending")
                 .order_by(user_changes.c.id)
             ).all()
-            names = {u.id: u.username for u in repo.all_users(con)}
+            people = {u.id: u for u in repo.all_users(con)}
         return [
             {
                 "id": r.id,
-                "user": names.get(r.user_id, "?"),
+                "user": people[r.user_id].username if r.user_id in people else "?",
                 "kind": r.kind,
                 "what": CHANGE_NAMES.get(r.kind, r.kind),
-                "branches": (r.payload or {}).get("branches"),
+                "role": (r.payload or {}).get("role"),
+                # what the approval grants: the branches asked for, or the new user's own
+                "branches": (r.payload or {}).get("branches")
+                or (
+                    sorted(people[r.user_id].branches)
+                    if r.kind in ("create", "activate") and r.user_id in people
+                    else None
+                ),
                 "requested_by": r.requested_by,
                 "requested_at": r.requested_at,
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -23,9 +23,9 @@ from amlwatch.cases.security import (
     require,
     visible_branches,
 )
-from amlwatch.cases.submissions import FileRecord, SubmissionLedger
+from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord, SubmissionLedger
 from amlwatch.cases.usecases.base import OPEN_STATES, ReviewBase
-from amlwatch.models import Case, CaseState, Role, User
+from amlwatch.models import REPORT_DUE_WORKING_DAYS, Case, CaseState, Role, User
 
 
 @dataclass(slots=True)
@@ -33,6 +33,29 @@ class Dashboard:
     per_day: list[tuple[dt.date, int]]
     per_rule: dict[str, int]
     rules: list[dict[str, Any]] = field(default_factory=list)  # effectiveness per standard
+
+
+@dataclass(frozen=True, slots=True)
+class LargeValueDay:
+    """A night's large-value report as the list of days shows it."""
+
+    night: dt.date
+    records: int  # the rows the user may see (a branch user: their branches')
+    customers: int
+    due: dt.date | None  # the earliest trade date's deadline
+    files: int  # regulator files of the night (not superseded)
+    waiting: int  # of which written and not yet uploaded
+    uploaded_at: dt.datetime | None  # the latest upload of them
+
+
+def _yyyymmdd(text: str) -> dt.date | None:
+    """A report's trade date (2026-10-26, or 20261026)."""
+    for form in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text.strip().lstrip("'"), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass(slots=True)
@@ -47,9 +70,39 @@ class PeriodCases:
 class Oversight(ReviewBase):
     """What auditors, approvers and the leading group look at."""
 
-    def large_value_days(self, actor: User) -> None:
-        """Who may list the days with a large-value report."""
-        enforce_large_value_reader(actor)
+    def large_value_days(
+        self, actor: User, reports: Mapping[dt.date, tuple[Sequence[str], list[list[str]]]]
+    ) -> list[LargeValueDay]:
+        """Per night with a large-value report (its tags and rows, as the reports folder holds
+        them), what this user may see of it: records and customers (a branch user's own),
+        the earliest deadline of its trade dates, and where its regulator files stand."""
+        branches = enforce_large_value_reader(actor)
+        by_night: dict[dt.date, list[FileRecord]] = defaultdict(list)
+        for record in SubmissionLedger(self.store).files(limit=5000):
+            if record.family in LARGE_VALUE_FAMILIES and record.run_date is not None:
+                by_night[record.run_date].append(record)
+        out = []
+        for night, (tags, rows) in sorted(reports.items(), reverse=True):
+            mine = large_value_rows(branches, tags, rows)
+            customer = list(tags).index("CSNM") if "CSNM" in tags else None
+            day = list(tags).index("HTDT") if "HTDT" in tags else None
+            found = (_yyyymmdd(r[day]) for r in mine) if day is not None else iter(())
+            trade_days = sorted(d for d in found if d is not None)
+            files = [f for f in by_night.get(night, []) if f.status != "superseded"]
+            out.append(
+                LargeValueDay(
+                    night=night,
+                    records=len(mine),
+                    customers=len({r[customer] for r in mine}) if customer is not None else 0,
+                    due=self.add_working_days(trade_days[0], REPORT_DUE_WORKING_DAYS)
+                    if trade_days
+                    else None,
+                    files=len(files),
+                    waiting=sum(f.status == "written" for f in files),
+                    uploaded_at=max((f.uploaded_at for f in files if f.uploaded_at), default=None),
+                )
+            )
+        return out
 
     def open_large_value_report(
         self,

@@ -25,6 +25,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 logger = logging.getLogger(__name__)
 
 
+# the decisions whose form holds text a person typed: refused, they come back filled in
+KEEPS_TYPED = frozenset({"propose", "dismiss", "send-back"})
+
+
 def register(site: Site) -> None:
     """Add these routes to the site's app."""
     app, review = site.app, site.review
@@ -95,6 +99,19 @@ def register(site: Site) -> None:
     @app.get("/cases/{case_id}")
     def case_page(request: Request, case_id: int, version: int | None = None) -> Response:
         user, csrf = current(request)
+        return show_case(request, user, csrf, case_id, version)
+
+    def show_case(
+        request: Request,
+        user: User,
+        csrf: str,
+        case_id: int,
+        version: int | None = None,
+        refused: tuple[str, str] | None = None,
+        typed: dict[str, Any] | None = None,
+    ) -> Response:
+        """The case page; after a refused decision, with the refusal where the form is (which
+        decision, why) and what the person typed kept in the form."""
         view = review.view_case(user, case_id, version)
         evidence = view.evidence.get("evidence", [])
         subject = (view.evidence.get("subjects") or [{}])[0]
@@ -126,12 +143,23 @@ def register(site: Site) -> None:
             crime_types=review.crime_types,
             levels=review.review_levels(),
             files=_case_files(site.reports_dir, view.case.id) if "download" in view.allowed else [],
+            refused=refused,
+            typed=typed or {},
+            status=400 if refused else 200,
         )
 
     def decide(path: str, action: Callable[[User, int, dict[str, Any]], Any]) -> None:
         def body(request: Request, form: FormData, case_id: int) -> Response:
             user, csrf = current(request)
-            action(user, case_id, form_of(form, csrf))
+            fields = form_of(form, csrf)
+            try:
+                action(user, case_id, fields)
+            except InvalidInput as error:
+                if path not in KEEPS_TYPED:
+                    raise
+                # the case page again, the refusal at the form and the text kept
+                return show_case(request, user, csrf, case_id, refused=(path, str(error)),
+                                 typed=fields)  # fmt: skip
             return RedirectResponse(f"/cases/{case_id}?done={path}", 303)
 
         posted(f"/cases/{{case_id:int}}/{path}")(body)

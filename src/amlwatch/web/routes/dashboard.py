@@ -28,7 +28,9 @@ def register(site: Site) -> None:
             csrf,
             board=board,
             per_day=svg.bars_by_day(board.per_day),
-            per_rule=svg.bars_by_rule(board.per_rule),
+            per_rule=svg.bars_by_rule(
+                board.per_rule, {r["rule_code"]: r["rule_name"] for r in board.rules}
+            ),
         )
 
     @app.get("/work-report")

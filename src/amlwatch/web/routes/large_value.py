@@ -30,11 +30,15 @@ def register(site: Site) -> None:
     @app.get("/large-value")
     def large_value_days(request: Request) -> Response:
         user, csrf = current(request)
-        review.large_value_days(user)
-        days = sorted(
-            (p.parent.name for p in site.reports_dir.glob("*/large_value_report_*.csv")),
-            reverse=True,
-        )
+        reports = {}
+        for path in sorted(site.reports_dir.glob("*/large_value_report_*.csv"))[-DAYS_LISTED:]:
+            try:
+                night = dt.date.fromisoformat(path.parent.name)
+            except ValueError:
+                continue
+            _, tags, rows = _read_report(path)
+            reports[night] = (tags, rows)
+        days = review.large_value_days(user, reports)
         return render(request, "large_value_days.html", user, csrf, days=days)
 
     @app.get("/large-value/{day}")
@@ -84,14 +88,17 @@ def register(site: Site) -> None:
         )
 
 
+DAYS_LISTED = 92  # the nights the list shows, newest first
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_TAGS = ("CRAT", "CRMB", "CUSD")
-_BY_HEADER = {"客户类型": "customer_type", "当日单边累计": "money"}  # the columns without a tag
+# the columns without a tag
+_BY_HEADER = {"客户类型": "customer_type", "当日单边累计": "money", "累计币种": "currency"}
 # the columns a liaison reads first; the others are a click away (列选择)
 DEFAULT_COLUMNS = (
     "客户号", "客户姓名/名称", "客户账号", "大额交易发生日期", "大额交易特征代码",
     "交易时间（北京时间）", "资金收付标志", "交易币种", "交易金额", "交易金额（折人民币）",
     "交易方式", "交易对手姓名/名称", "交易对手账号", "金融机构网点代码", "当日单边累计",
+    "累计币种",
 )  # fmt: skip
 
 
@@ -128,7 +135,7 @@ def _workbook(header: list[str], tags: list[str], rows: list[list[str]], title: 
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet("大额交易")
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True})
-    amount = book.add_format({"num_format": "#,##0.00"})
+    amount = book.add_format({"num_format": "#,##0.00#"})
     sheet.write_string(0, 0, title)
     for col, (name, tag) in enumerate(zip(header, tags, strict=False)):
         sheet.write_string(1, col, name, bold)
