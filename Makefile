@@ -21,8 +21,10 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# the sample bank's name and branch names (.env: every later command reads them too)
 demo: $(STAMP)
 	scripts/system-packages
+	@test -f .env || { cp data_samples/demo.env .env; echo "wrote .env: the sample bank's settings"; }
 	$(BIN)/amlwatch backfill --inbox data_samples/inbox --db amlwatch.duckdb
 
 # PostgreSQL, Chromium, poppler and the forms' font come from Debian packages (scripts/

@@ -41,3 +41,21 @@ def test_relative_links_in_the_docs_lead_to_files() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert broken == []
+
+
+def test_the_demo_names_the_sample_bank_and_its_branches() -> None:
+    """`make demo` writes the sample bank's settings: its name and every branch's name."""
+    import csv
+    import tomllib
+
+    env = (ROOT / "data_samples" / "demo.env").read_text(encoding="utf-8")
+    assert "AMLWATCH_INSTITUTION_NAME=" in env and "请设置" not in env
+    names = tomllib.loads((ROOT / "data_samples" / "branches.toml").read_text())["names"]
+    branches = set()
+    for folder in sorted((ROOT / "data_samples" / "inbox").iterdir()):
+        if not (folder / "customers.csv").exists():
+            continue
+        with (folder / "customers.csv").open(encoding="utf-8-sig") as handle:
+            branches |= {r["branch_code"] for r in csv.DictReader(handle) if r["branch_code"]}
+    assert branches and branches <= set(names)
+    assert "cp data_samples/demo.env .env" in (ROOT / "Makefile").read_text()

@@ -39,3 +39,13 @@ def seen_by_a_module_fixture() -> list[Path]:
 def test_no_default_file_is_in_the_checkout(seen_by_a_module_fixture: list[Path]) -> None:
     for path in [*seen_by_a_module_fixture, *default_files()]:
         assert not path.resolve().is_relative_to(ROOT), path
+
+
+def test_the_checkouts_env_file_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amlwatch.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("AMLWATCH_INSTITUTION_NAME=某测试银行\n", encoding="utf-8")
+    assert Settings().institution_name != "某测试银行"

@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     )
     branch_codes_file: Path | None = Field(
         None,
-        description="TOML file mapping the bank's branch codes to the outlet codes filed with "
-        'the regulator (FINC): [branches] B001 = "C0000000000001001"; default: as they are.',
+        description="TOML file of the bank's branches: [branches] maps a branch code to the "
+        'outlet code filed with the regulator (FINC), B001 = "C0000000000001001" (default: as '
+        'they are); [names] names them for the screens, B001 = "北京分行营业部".',
     )
     review_levels: int = Field(
         2,

@@ -139,13 +139,23 @@ def open_ledger(
         store.close()
 
 
+def _branch_table(settings: Settings, table: str) -> dict[str, str]:
+    """One table of the branch codes file (`branches`: outlet codes; `names`: names)."""
+    if not settings.branch_codes_file:
+        return {}
+    with open(settings.branch_codes_file, "rb") as handle:
+        return {str(k): str(v) for k, v in tomllib.load(handle).get(table, {}).items()}
+
+
+def branch_names(settings: Settings | None = None) -> dict[str, str]:
+    """The bank's branches by code, with their names (what the screens show beside codes)."""
+    return _branch_table(settings or get_settings(), "names")
+
+
 def institution(settings: Settings | None = None) -> Institution:
     """The reporting institution as the settings describe it."""
     settings = settings or get_settings()
-    branches: dict[str, str] = {}
-    if settings.branch_codes_file:
-        with open(settings.branch_codes_file, "rb") as handle:
-            branches = {str(k): str(v) for k, v in tomllib.load(handle)["branches"].items()}
+    branches = _branch_table(settings, "branches")
     return Institution(
         code=settings.institution_code,
         reporting_branch=settings.reporting_branch or settings.institution_code,
@@ -174,6 +184,7 @@ def review_for(
     )
     review.access_four_eyes = settings.access_four_eyes
     review.audit_checkpoints = audit_checkpoints_path(db, settings)
+    review.branch_names = branch_names(settings)
     return review
 
 

@@ -278,3 +278,34 @@ def test_the_migration_indexes_the_cases_already_stored(store: CaseStore) -> Non
         after = sorted(con.execute(select(case_keys.c.kind, case_keys.c.key)).all())
         assert con.execute(select(cases.c.id)).scalars().all() == [case_id]
     assert after == before and len(before) == 5  # id, account, three party accounts
+
+
+def test_a_batch_does_case_by_case_what_one_could_and_reports_the_rest(
+    review: Review, people: dict[str, User]
+) -> None:
+    review.set_assignment_mode(people["admin"], "approver")
+    mine = [_open(review) for _ in range(3)]
+    other_branch = _open(review, branch="B002")
+    liaison, approver = people["liaison1"], people["approver1"]
+    review.assign_case(approver, mine[2], "liaison1")  # taken already
+    claimed = review.bulk(liaison, [*mine, other_branch], "claim")
+    assert claimed.done == mine[:2]
+    assert set(claimed.refused) == {mine[2], other_branch}  # taken; not this liaison's branch
+    assert "未分配" in claimed.refused[mine[2]]
+    reason = review.dismissal_reasons()[0][0]
+    text = "客户为批发商，资金往来与经营相符，逐件核实。"
+    dismissed = review.bulk(liaison, mine, "dismiss", reason=reason, text=text)
+    assert dismissed.done == mine  # new ones taken into review first
+    states = {review.view_case(liaison, c).case.state for c in mine}
+    assert states == {CaseState.DISMISSAL_PROPOSED}  # each waits for an approver's second look
+    history = review.view_case(liaison, mine[0]).history
+    assert [e.action for e in history][-2:] == ["review started", "dismissal proposed"]
+    assert review.bulk(liaison, [mine[0]], "dismiss", reason=reason, text="太短").refused
+    wrong = review.bulk(approver, mine, "dismiss", reason=reason, text=text)
+    assert wrong.done == [] and len(wrong.refused) == 3  # an approver does not dismiss
+    handed = review.bulk(approver, [other_branch], "assign", to="liaison2")
+    assert handed.done == [other_branch]
+    with pytest.raises(InvalidInput):
+        review.bulk(liaison, [], "claim")
+    with pytest.raises(InvalidInput):
+        review.bulk(liaison, mine, "delete")

@@ -113,3 +113,33 @@ def test_a_refused_proposal_comes_back_on_the_case_page_with_the_text_kept(site:
     assert 'id="refused"' in page and "可疑交易特征描述（STCB）" in page  # the field named
     assert typed in page and "人工分析：资金快进快出" in page  # nothing typed is lost
     assert 'value="1402" checked' in page and "返回首页" not in page
+
+
+def test_the_list_works_a_batch_and_says_what_each_refused_case_said(site: Site) -> None:
+    from tests.web.conftest import csrf_of
+
+    ids = [site.case() for _ in range(2)]
+    other = site.case("B002")
+    client = site.client("liaison")
+    page = client.get("/cases?state=all").text
+    assert 'id="bulk-claim"' in page and 'id="bulk-dismiss"' in page and "j / k" in page
+    reason = site.review.dismissal_reasons()[0][0]
+    answer = client.post(
+        "/cases/bulk",
+        data={
+            "csrf": csrf_of(page),
+            "action": "dismiss",
+            "ids[]": [*map(str, ids), str(other)],
+            "reason": reason,
+            "text": "客户为批发商，资金往来与经营相符。",
+            "back": "state=all",
+        },
+    )
+    assert answer.status_code == 200
+    result = answer.text[answer.text.index('id="batch-result"') :]
+    assert "已完成 2 件" in result and f"#{other}" in result  # another branch's: refused
+    for case_id in ids:
+        case = site.review.view_case(site.people["liaison"], case_id).case
+        assert case.state.value == "dismissal_proposed"
+    approver = site.client("approver").get("/cases").text
+    assert 'id="bulk-assign"' in approver and 'id="bulk-dismiss"' not in approver

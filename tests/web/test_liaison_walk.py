@@ -159,6 +159,15 @@ def test_a_liaison_works_the_queue(
         first_link = rows.nth(0).locator("a").first.get_attribute("href") or ""
         case_id = int(first_link.rsplit("/", 1)[-1])
 
+        # from the keyboard: j moves to the first row, x ticks it, Enter opens its case
+        page.keyboard.press("j")
+        expect(rows.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
+        page.keyboard.press("x")
+        expect(rows.nth(0).locator("input[type=checkbox]")).to_be_checked()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/cases/{case_id}")
+        page.go_back()
+
         # search by the subject's ID number from the header box: posted, never in a URL
         number = _subject_id(store, case_id)
         header = page.locator("form.quick-search")

@@ -142,3 +142,10 @@ def test_a_history_names_people_and_notes_not_logins_and_numbers() -> None:
     assert detail_text({"to": "liaison1"}, people) == "分派给：李联络（liaison1）"
     assert detail_text({"kind": "create"}) == "类别：新建用户"  # no English word on the page
     assert detail_text({"note": "同意上报"}) == "意见：同意上报"
+
+
+def test_a_branch_shows_its_name_beside_its_code() -> None:
+    from amlwatch.web.present import branch
+
+    assert branch("B001", {"B001": "北京分行营业部"}) == "B001 北京分行营业部"
+    assert branch("B009", {"B001": "北京分行营业部"}) == "B009"

@@ -91,6 +91,13 @@ def action_name(code: Any) -> str:
     return labels.ACTIONS.get(text) or f"{text}{labels.UNKNOWN}"
 
 
+def branch(code: Any, names: Mapping[str, str] | None = None) -> str:
+    """A branch by its code and name: B001 北京分行营业部 (the code alone where it has none)."""
+    text = "" if code is None else str(code)
+    name = (names or {}).get(text)
+    return f"{text} {name}" if name else text
+
+
 def person(username: Any, people: Mapping[str, str]) -> str:
     """A user by name, the login beside it: 张三（liaison1）; the night's jobs as 系统."""
     text = "" if username is None else str(username)
@@ -182,6 +189,7 @@ FILTERS = {
     "action_name": action_name,
     "person": person,
     "detail_text": detail_text,
+    "branch": branch,
     "mask": mask,
     "money": money,
     "day": day,

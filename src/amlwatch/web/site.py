@@ -128,6 +128,7 @@ class Site:
                 ),
                 "overdue": self._overdue(user),
                 "people": self.review.people(user) if user else {},
+                "branch_names": self.review.branch_names,
                 **context,
             },
             status_code=status,

@@ -8,6 +8,8 @@ is written to the audit log in the same transaction as the change. The web app a
 only call these, through the one `Review` that combines the areas.
 """
 
+from collections.abc import Sequence
+
 from amlwatch.cases.usecases.base import (
     DIRECTIONS,
     OPEN_STATES,
@@ -18,6 +20,7 @@ from amlwatch.cases.usecases.base import (
     WAITING_ON,
     Deadline,
 )
+from amlwatch.cases.usecases.bulk import BatchResult, run_batch
 from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
 from amlwatch.cases.usecases.oversight import Dashboard, Oversight
 from amlwatch.cases.usecases.reporting import Reporting
@@ -25,10 +28,24 @@ from amlwatch.cases.usecases.sessions import Sessions
 from amlwatch.cases.usecases.snoozes import Snoozes
 from amlwatch.cases.usecases.users import Users
 from amlwatch.cases.usecases.work import Related, Work
+from amlwatch.models import User
 
 
 class Review(Sessions, Users, Decisions, Work, Reporting, Snoozes, Oversight):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
+
+    def bulk(
+        self,
+        actor: User,
+        case_ids: Sequence[int],
+        action: str,
+        to: str = "",
+        reason: str = "",
+        text: str = "",
+    ) -> BatchResult:
+        """Many cases of the list at once, each through its one-case use case
+        (`usecases.bulk`)."""
+        return run_batch(self, actor, case_ids, action, to, reason, text)
 
 
 __all__ = [

@@ -92,6 +92,7 @@ class ReviewBase:
         self.session_timeout = session_timeout
         self.session_lifetime = session_lifetime
         self.audit_checkpoints: Path | None = None  # the checkpoint file the chain is held to
+        self.branch_names: dict[str, str] = {}  # the bank's branches by code: their names
         self.today = today
 
     def case_of_alert(self, alert_id: str) -> Case | None:

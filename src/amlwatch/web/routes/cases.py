@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
+from amlwatch.cases.usecases.bulk import BatchResult
 from amlwatch.cases.usecases.work import SEARCH_KINDS
 from amlwatch.models import CaseState, Role, User
 from amlwatch.web import svg
@@ -35,7 +36,12 @@ def register(site: Site) -> None:
     current, form_of, posted, render = site.current, site.form_of, site.posted, site.render
 
     def show_list(
-        request: Request, user: User, csrf: str, listing: Listing, search: dict[str, str]
+        request: Request,
+        user: User,
+        csrf: str,
+        listing: Listing,
+        search: dict[str, str],
+        batch: BatchResult | None = None,
     ) -> Response:
         offset = (listing.page - 1) * PAGE_SIZE
         found = review.list_cases(user, listing.flt, PAGE_SIZE, offset)
@@ -57,7 +63,28 @@ def register(site: Site) -> None:
             rule_names=review.rule_names(user),
             search=search,
             kinds=SEARCH_KINDS,
+            reasons=review.dismissal_reasons() if user.role is Role.LIAISON else [],
+            batch=batch,
         )
+
+    def bulk_body(request: Request, form: FormData) -> Response:
+        """Many cases of the list at once (checked rows); the list comes back as it was, with
+        what was done and what each refused case said."""
+        user, csrf = current(request)
+        fields = form_of(form, csrf)
+        ids = [int(x) for x in fields.get("ids[]") or [] if str(x).isdigit() and len(str(x)) < 10]
+        result = review.bulk(
+            user,
+            ids,
+            str(fields.get("action") or ""),
+            to=str(fields.get("to") or ""),
+            reason=str(fields.get("reason") or ""),
+            text=str(fields.get("text") or ""),
+        )
+        listing = read(review, user, dict(parse_qsl(str(fields.get("back") or ""))))
+        return show_list(request, user, csrf, listing, {}, result)
+
+    posted("/cases/bulk")(bulk_body)
 
     @app.get("/cases")
     def case_list(request: Request) -> Response:
