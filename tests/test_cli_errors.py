@@ -136,3 +136,26 @@ def test_a_read_only_command_waits_for_the_night_between_its_writes(
         assert "Traceback" not in done.stdout + done.stderr
         if code == 2:
             assert len(said) == 1 and "in use" in said[0], said
+
+
+def test_what_the_interpreter_prints_while_it_shuts_down_goes_to_the_log(tmp_path: Path) -> None:
+    """nanobind's "leaked" reports come at interpreter shutdown, after the command has
+    answered: they land in the log file, never on the console."""
+    log = tmp_path / "amlwatch.log"
+    script = (
+        "import os\n"
+        "from amlwatch.cli.boundary import quiet_shutdown\n"
+        "quiet_shutdown()\n"
+        "class Leak:\n"
+        "    def __del__(self):\n"
+        "        os.write(2, b'nanobind: leaked 42 instances!\\n')\n"
+        "kept = Leak()  # finalized with the module, after the exit handlers\n"
+        "print('answered')\n"
+    )
+    env = {**os.environ, "AMLWATCH_LOG_FILE": str(log)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "answered"
+    assert "nanobind" not in done.stderr
+    assert "nanobind: leaked 42 instances!" in log.read_text()

@@ -195,7 +195,7 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "reopened": "重新打开", "review started": "开始审查", "dismissed": "排除",
     "dismissal proposed": "提议排除（待复核）", "proposed": "提交审批", "approved": "批准",
     "approved level": "本级批准", "sent back": "退回", "report generated": "报告已生成",
-    "report failed": "报告生成失败", "submitted": "登记报送", "receipt": "回执处理",
+    "report failed": "报告生成失败", "report held": "报告暂缓生成（待补正）", "submitted": "登记报送", "receipt": "回执处理",
     "snooze requested": "申请暂停监测", "snoozed": "暂停监测生效",
     "snooze active": "批准暂停监测", "snooze rejected": "驳回暂停监测",
     "case opened": "生成案件", "case extended": "案件延续", "case viewed": "查看案件",

@@ -256,8 +256,8 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.DISMISSAL_PROPOSED: frozenset({CaseState.DISMISSED, CaseState.IN_REVIEW}),
     CaseState.PROPOSED: frozenset({CaseState.PROPOSED, CaseState.APPROVED, CaseState.IN_REVIEW}),
     CaseState.DISMISSED: frozenset({CaseState.NEW}),  # the pattern continued: reopened
-    # no report could be made of it: the approval is undone (the case is never left approved
-    # without its report)
+    # no report could be made of it: it stays approved and held (a "report held" event) until
+    # it is; back to PROPOSED only in histories from before (their "report failed")
     CaseState.APPROVED: frozenset({CaseState.REPORT_GENERATED, CaseState.PROPOSED}),
     CaseState.REPORT_GENERATED: frozenset(
         {CaseState.SUBMITTED, CaseState.REPORT_GENERATED, CaseState.NEW}

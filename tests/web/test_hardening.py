@@ -40,7 +40,7 @@ def test_a_narrative_with_control_characters_is_refused(site: Site, bad: str) ->
     assert too_long == 400
 
 
-def test_a_report_that_cannot_be_made_undoes_the_approval(site: Site, tmp_path: Path) -> None:
+def test_a_report_that_cannot_be_made_stays_approved_and_held(site: Site, tmp_path: Path) -> None:
     failing = {"on": True}
 
     def make_report(review: object, user: object, case_id: int) -> object:
@@ -57,14 +57,19 @@ def test_a_report_that_cannot_be_made_undoes_the_approval(site: Site, tmp_path: 
     login(approver, "approver1")
     csrf = csrf_of(approver.get("/account").text)
     answer = approver.post(f"/cases/{case_id}/approve", data={"csrf": csrf, "note": "同意"})
-    assert answer.status_code == 400 and "批准已撤回" in answer.text and "disk full" in answer.text
+    assert answer.status_code == 303  # the approval stands
     view = site.review.view_case(site.people["approver"], case_id)
-    assert view.case.state is CaseState.PROPOSED and view.case.due_date is None
-    assert [e.action for e in view.history][-2:] == ["approved", "report failed"]
-    failing["on"] = False  # the cause removed: the same approver approves again
-    again = approver.post(f"/cases/{case_id}/approve", data={"csrf": csrf, "note": "同意"})
+    assert view.case.state is CaseState.APPROVED and view.case.due_date is not None
+    assert [e.action for e in view.history][-2:] == ["approved", "report held"]
+    page = approver.get(f"/cases/{case_id}").text
+    held = page[page.index('id="report-held"') :]
+    assert "待补正" in held and "disk full" in held and 'id="generate"' in page
+    assert [c.id for c, why in site.review.reports_held()] == [case_id]  # the register's item
+    failing["on"] = False  # the cause removed: the approver makes the report
+    again = approver.post(f"/cases/{case_id}/generate", data={"csrf": csrf})
     assert again.status_code == 303, again.text
     assert site.review.case_state(site.people["approver"], case_id) is CaseState.REPORT_GENERATED
+    assert site.review.reports_held() == []
 
 
 HUGE = "9" * 20

@@ -6,6 +6,14 @@ registering its commands on the one Typer app of `common`.
 """
 
 from amlwatch.cli import filing, inspect, review, run, tools
+from amlwatch.cli.boundary import quiet_shutdown
 from amlwatch.cli.common import app
 
-__all__ = ["app", "filing", "inspect", "review", "run", "tools"]
+__all__ = ["app", "filing", "inspect", "main", "review", "run", "tools"]
+
+
+def main() -> None:
+    """The `amlwatch` command (its console script): the app, with the interpreter's shutdown
+    noise kept off the console."""
+    quiet_shutdown()
+    app()

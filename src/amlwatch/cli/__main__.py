@@ -1,5 +1,5 @@
 """`python -m amlwatch.cli`: the same command as `amlwatch`."""
 
-from amlwatch.cli import app
+from amlwatch.cli import main
 
-app()
+main()

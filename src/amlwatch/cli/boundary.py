@@ -10,7 +10,9 @@ console keeps what a person acts on. Every line is masked (no full account or ID
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -117,6 +119,24 @@ def setup_logging(verbose: bool = False) -> None:
     logging.captureWarnings(True)
     warnings.simplefilter("default")
     sys.unraisablehook = _unraisable
+
+
+def quiet_shutdown() -> None:
+    """What native libraries print on stderr while the interpreter shuts down — nanobind's
+    "leaked" reports of objects a failed night's traceback kept alive — goes to the log file,
+    never the console: registered first, this runs after every other exit handler, once the
+    command has said all it had to say."""
+
+    def to_log() -> None:
+        try:
+            sys.stderr.flush()
+            fd = os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except (OSError, ValueError):
+            pass  # no log file: the console keeps it
+
+    atexit.register(to_log)
 
 
 def _unraisable(unraisable: Any) -> None:

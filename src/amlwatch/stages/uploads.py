@@ -60,6 +60,16 @@ def open_actions(
     settings = settings or wiring.settings()
     todo = receipts.actions(ledger, today, due=deadlines(ledger, settings, db))
     todo += held_actions(HoldRegister(ledger.store).open(), today)
+    todo += [
+        Action(
+            f"case #{case.id}",
+            "report held 待补正",
+            f"已批准的可疑交易报告未能生成（预警 {case.alert_id}）：{reason}；补正后在案件页“生成报告”",
+            case.due_date,
+            case.due_date is not None and case.due_date < today,
+        )
+        for case, reason in wiring.review_for(ledger.store, settings).reports_held()
+    ]
     todo += unfiled(ledger, today, settings, db)
     return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
 

@@ -1,5 +1,5 @@
-"""Reporting: an approved case's report material and sign-off, its report recorded (or its
-approval undone when no report could be made), submission, the regulator's receipts, and
+"""Reporting: an approved case's report material and sign-off, its report recorded (or held,
+approved, with the reason when no report could be made), submission, the regulator's receipts, and
 the downloads of case reports."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import NotFound, WrongState
+from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.security import (
     enforce_case_reader,
     require,
@@ -46,30 +47,32 @@ class Reporting(ReviewBase):
         with self.store.read() as con:
             return visible_case(con, actor, case_id).state
 
-    def report_failed(self, actor: User, case_id: int, error: str) -> Case:
-        """The report of an approved case could not be made: the last approval is undone
-        (back to the proposal at the level before, due date cleared) with the error in the
-        case's history, so no case stays approved without its report; the approver fixes
-        the cause and approves again, or sends it back."""
+    def report_held(self, actor: User, case_id: int, error: str) -> Case:
+        """The report of an approved case could not be made (a subject's data the message
+        rules refuse, a full disk): the case stays approved, its due date running, with the
+        reason in its history and on its page (待补正) and among the register's open items;
+        the approver removes the cause and makes the report again (生成报告). Never dropped."""
         require(actor, Role.APPROVER)
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
-            return self._transition(
-                con,
-                actor,
-                case,
-                CaseState.APPROVED,
-                CaseState.PROPOSED,
-                "report failed",
-                values={
-                    "level": max(case.level - 1, 0),
-                    "approved_on": None,
-                    "due_date": None,
-                    "decided_at": None,
-                },
-                detail={"error": error[:500]},
-                level=max(case.level - 1, 0),
-            )
+            if case.state is not CaseState.APPROVED:
+                raise WrongState("仅已批准、尚无报告的案件 / only an approved case without report")
+            repo.add_event(con, case.id, actor.username, "report held", error=error[:500])
+            audit(con, actor.username, "report held", f"case:{case.id}", error=error[:500])
+            return case
+
+    def reports_held(self) -> list[tuple[Case, str]]:
+        """Approved cases whose report is still to be made, each with the last reason it
+        could not be (the operator's register: no user)."""
+        with self.store.read() as con:
+            held = []
+            approved = CaseFilter(states=(CaseState.APPROVED,), snoozed=None)
+            for case in repo.find_cases(con, approved, None, 10_000):
+                events = repo.case_history(con, case.id)
+                reasons = [e for e in events if e.action == "report held"]
+                if reasons and not case.report_name:
+                    held.append((case, str(reasons[-1].detail.get("error") or "")))
+            return held
 
     def report_material(
         self, actor: User, case_id: int

@@ -211,22 +211,17 @@ def register(site: Site) -> None:
     )
 
     def report(user: User, case_id: int) -> None:
-        """Make the report of a case just approved, or undo the approval if it cannot be
-        made (the error is shown; the case never stays approved without its report)."""
+        """Make the report of an approved case; when it cannot be made, the case stays
+        approved with the reason held on its page (待补正), never dropped."""
         try:
             site.make_report(review, user, case_id)
         except CaseError:
-            raise  # refused before any report was made: nothing to undo
+            raise  # refused before any report was made: nothing to hold
         except Exception as error:
             logger.exception("report of case %s failed", case_id)
-            undone = review.case_state(user, case_id) is CaseState.APPROVED
-            if undone:
-                review.report_failed(user, case_id, f"{type(error).__name__}: {error}")
-            raise InvalidInput(
-                f"报告生成失败，批准已撤回（案件退回待审批），请排除原因后重新批准：{error}"
-                if undone
-                else f"报告生成失败：{error}"
-            ) from None
+            if review.case_state(user, case_id) is not CaseState.APPROVED:
+                raise InvalidInput(f"报告生成失败：{error}") from None
+            review.report_held(user, case_id, f"{type(error).__name__}: {error}")
 
     def approve(user: User, case_id: int, form: dict[str, Any]) -> None:
         case = review.approve(user, case_id, str(form.get("note") or ""))
