@@ -179,6 +179,9 @@ FILE_STATES = {  # a regulator file's place in the upload register
     "allocated": "编号已分配（未写出）", "written": "待上报", "uploaded": "已上报，待回执",
     "accepted": "已接收", "correction requested": "须补正", "error": "被拒收（错误回执）",
     "receipt mismatch": "回执与文件不符", "superseded": "已作废（重新生成）",
+    # the register's other open items (stages.uploads)
+    "not filed": "未生成报送文件", "held": "待补正（暂缓报送）", "report held": "报告待补正",
+    "notice": "人工补正通知", "unchecked": "未核对",
 }  # fmt: skip
 RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",

@@ -335,7 +335,7 @@ def test_files_to_upload_are_listed_with_their_deadlines_overdue_first(
     todo = of_files(open_actions(ledger(db), today, db=db))
     assert [(a.name, a.due, a.overdue) for a in todo] == expected
     assert any(overdue for *_, overdue in expected) and not all(o for *_, o in expected)
-    assert all(a.what.startswith("upload ") for a in todo)
+    assert all(a.what.startswith("上报 ") for a in todo)
 
 
 def test_hits_no_file_carries_are_listed_to_be_filed_late(bank: tuple[Path, Path]) -> None:

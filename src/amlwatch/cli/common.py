@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from amlwatch import __version__, wiring
 from amlwatch.cli.boundary import Boundary, end, setup_logging
+from amlwatch.labels import FILE_STATES
 
 app = typer.Typer(
     name="amlwatch",
@@ -184,7 +185,8 @@ def print_actions(todo: list[Any]) -> None:
         when = ""
         if action.due is not None:
             when = f" — due {action.due}" + (" [red](overdue 逾期)[/]" if action.overdue else "")
-        status = escape(f"[{action.status}]")  # not rich markup
+        label = FILE_STATES.get(action.status)
+        status = escape(f"[{label} {action.status}]" if label else f"[{action.status}]")
         console.print(f"  {action.name} {status}: {escape(action.what)}{when}", soft_wrap=True)
 
 

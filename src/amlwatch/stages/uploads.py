@@ -63,7 +63,7 @@ def open_actions(
     todo += [
         Action(
             f"case #{case.id}",
-            "report held 待补正",
+            "report held",
             f"已批准的可疑交易报告未能生成（预警 {case.alert_id}）：{reason}；补正后在案件页“生成报告”",
             case.due_date,
             case.due_date is not None and case.due_date < today,
@@ -87,7 +87,7 @@ def held_actions(held: Sequence[Hold], today: dt.date) -> list[Action]:
         out.append(
             Action(
                 f"held {run_date}",
-                "held 待补正",
+                "held",
                 f"{len(members)} 条大额交易记录未通过报文校验，暂缓报送：{'；'.join(reasons)}"
                 f"（首条：客户 {mask_value(first[0])}，{first[1]}，特征 {first[2]}）；"
                 "补正客户或交易数据后，下一晚的报文自动补报（amlwatch submissions held）",
@@ -110,7 +110,13 @@ def unfiled(
         with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
             hits = wh_large_value.hit_keys_since(warehouse, since)
     except (WarehouseLocked, WarehouseUnavailable) as busy:  # the night holds it: say so
-        return [Action("warehouse", "unchecked", f"unfiled hits not checked: {busy}")]
+        return [
+            Action(
+                "warehouse",
+                "unchecked",
+                f"数据仓库占用中，未核对漏报 / unfiled hits not checked: {busy}",
+            )
+        ]
     filed: dict[tuple[str, str, str, str], object] = dict(
         ledger.first_filed(sorted({h[1] for h in hits}))
     )
@@ -128,8 +134,8 @@ def unfiled(
             Action(
                 f"run {run_date}",
                 "not filed",
-                f"{len(trade_days)} large-value record(s) in no file: "
-                f"`amlwatch submit --date {run_date}` (未报送{'，补报' if due < today else ''})",
+                f"{len(trade_days)} 条大额交易记录未生成报送文件（未报送{'，须补报' if due < today else ''}）"
+                f" / record(s) in no file: `amlwatch submit --date {run_date}`",
                 due,
                 due < today,
             )

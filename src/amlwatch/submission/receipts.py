@@ -262,17 +262,20 @@ def actions(
     for record in ledger.files():
         what = None
         if record.status == "written":
-            what = f"upload {record.package} (上报)"
+            what = f"上报 {record.package} / upload it"
         elif record.status == "correction requested":
             what = _correction_hint(record)
         elif record.status == "error":
             what = _error_hint(record)
         elif record.status == "receipt mismatch":
-            what = "the receipt does not match the file: " + "; ".join(
+            what = "回执与文件不符 / the receipt does not match the file: " + "; ".join(
                 (record.detail or {}).get("mismatch", [])
             )
         elif record.status == "uploaded" and (today - record.status_at.date()).days > wait_days:
-            what = f"no receipt {wait_days} days after the upload: ask for it ({record.package})"
+            what = (
+                f"上报 {wait_days} 日后仍无回执，请向监测中心查询 / no receipt {wait_days} days "
+                f"after the upload: ask for it ({record.package})"
+            )
         if what is None:
             continue
         deadline = due(record) if record.status in ("written", "error") else None
@@ -284,7 +287,7 @@ def actions(
             Action(
                 notice.name,
                 "notice",
-                f"answer the notice ({notice.request}): "
+                f"应答人工补正通知（{notice.request}）/ answer the notice: "
                 f"`amlwatch answer --notice {notice.path or notice.name + '.XML'}`",
                 notice.deadline,
                 late,
@@ -304,7 +307,7 @@ def _first_errors(record: FileRecord, limit: int = 3) -> str:
 
 def _correction_hint(record: FileRecord) -> str:
     return (
-        "send a correction message with the same date and number: "
+        "以原报文日期和序号发送补正报文 / a correction with the same date and number: "
         f"`amlwatch correct --receipt-for {record.name}`{_first_errors(record)}"
     )
 
@@ -312,10 +315,11 @@ def _correction_hint(record: FileRecord) -> str:
 def _error_hint(record: FileRecord) -> str:
     if record.family.startswith("N") and record.run_date is not None:
         return (
-            f"fix the data and file again: `amlwatch submit --date {record.run_date}`"
+            f"修正数据后重新报送 / fix the data and file again: "
+            f"`amlwatch submit --date {record.run_date}`"
             f"{_first_errors(record)}"
         )
-    return f"fix and send again{_first_errors(record)}"
+    return f"修正后重新报送 / fix and send again{_first_errors(record)}"
 
 
 @dataclass(slots=True)
