@@ -181,7 +181,7 @@ FILE_STATES = {  # a regulator file's place in the upload register
     "receipt mismatch": "回执与文件不符", "superseded": "已作废（重新生成）",
     # the register's other open items (stages.uploads)
     "not filed": "未生成报送文件", "held": "待补正（暂缓报送）", "report held": "报告待补正",
-    "notice": "人工补正通知", "unchecked": "未核对",
+    "notice": "人工补正通知", "unchecked": "未核对", "data issue": "数据问题（待补正）",
 }  # fmt: skip
 RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",

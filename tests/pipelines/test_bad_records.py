@@ -109,3 +109,13 @@ def test_a_backfill_over_a_night_with_bad_records_files_the_rest_and_sends_them_
 
     runs_cli = CliRunner().invoke(app, ["runs", "--db", str(db)], env=env)
     assert runs_cli.exit_code == 0, runs_cli.output
+
+    # what the approvers' register shows: the data still to correct, the record still held
+    from amlwatch.stages.uploads import open_actions
+    from amlwatch.wiring import open_ledger
+
+    with open_ledger(db) as ledger:
+        todo = open_actions(ledger, second, db=db)
+    data = [a for a in todo if a.status == "data issue"]
+    assert len(data) == 1 and "TSTP" in data[0].what and "CTID" not in data[0].what
+    assert [a for a in todo if a.status == "held"]

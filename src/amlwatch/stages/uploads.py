@@ -20,8 +20,10 @@ from amlwatch.cases.submissions import LARGE_VALUE_FAMILIES, FileRecord
 from amlwatch.masking import mask_value
 from amlwatch.models import REPORT_DUE_WORKING_DAYS
 from amlwatch.settings import Settings
+from amlwatch.stages.data_issues import open_data_issues
 from amlwatch.submission import receipts
 from amlwatch.submission.receipts import Action
+from amlwatch.submission.screen import FIELD_NAMES
 from amlwatch.warehouse import large_value as wh_large_value
 from amlwatch.warehouse.exceptions import WarehouseLocked, WarehouseUnavailable
 
@@ -71,6 +73,7 @@ def open_actions(
         for case, reason in wiring.review_for(ledger.store, settings).reports_held()
     ]
     todo += unfiled(ledger, today, settings, db)
+    todo += data_issue_actions(settings, db)
     return sorted(todo, key=lambda a: (not a.overdue, a.due or dt.date.max, a.name))
 
 
@@ -96,6 +99,32 @@ def held_actions(held: Sequence[Hold], today: dt.date) -> list[Action]:
             )
         )
     return out
+
+
+def data_issue_actions(settings: Settings, db: Path | None = None) -> list[Action]:
+    """The loaded data the regulator's messages would refuse, still uncorrected: one item per
+    field and rule (masked; `amlwatch data-issues` lists each), so that master data is put
+    right before its records are due."""
+    if not wiring.warehouse_path(db, settings).exists():
+        return []
+    try:
+        issues = open_data_issues(db)
+    except (WarehouseLocked, WarehouseUnavailable):  # the night holds it; the next look sees
+        return []
+    groups: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+    for issue in issues:
+        key = (str(issue["file"]), str(issue["field"]), str(issue["reason"]))
+        groups.setdefault(key, []).append(issue)
+    return [
+        Action(
+            f"data {file}",
+            "data issue",
+            f"{len(members)} 项{FIELD_NAMES.get(field, field)}（{field}）不符合报文规则：{reason}"
+            f"（最近：{members[0]['business_date']}，{members[0]['subject'] or members[0]['value']}）"
+            "；请补正数据（amlwatch data-issues）",
+        )
+        for (file, field, reason), members in sorted(groups.items())
+    ]
 
 
 def unfiled(

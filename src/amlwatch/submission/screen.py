@@ -21,7 +21,7 @@ from amlwatch.submission.structure import Data, Group, Problem, to_xml
 from amlwatch.submission.validate import validate
 
 # the field tags a reason names, in Chinese (the rest are named by their tag alone)
-_FIELD_LABELS = {
+FIELD_NAMES = {
     "CTID": "客户证件号码",
     "CITP": "客户证件类型",
     "CTNT": "客户国籍",
@@ -50,7 +50,7 @@ class HeldRecord:
 def field_reason(problem: Problem) -> str:
     """A problem as a hold states it: the field (label and tag) and the rule it failed."""
     tag = problem.location.rsplit("/", 1)[-1].split("[", 1)[0]
-    label = _FIELD_LABELS.get(tag, "")
+    label = FIELD_NAMES.get(tag, "")
     return f"{label}（{tag}）：{problem.reason}" if label else f"{tag}：{problem.reason}"
 
 
