@@ -266,6 +266,9 @@ def test_every_other_page_has_no_critical_accessibility_issue(
                     if target != path:
                         page.goto(f"{base}{target}")
                     assert page.locator("body").inner_text(), target
+                    shot = target.strip("/").replace("/", "-") or "home"
+                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"page-{shot}.png"), full_page=True)
                     critical = [
                         f"{v['id']}: {v['help']}"
                         for v in axe.run(page).response["violations"]
