@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from amlwatch.labels import quarantine_reason
 from amlwatch.models import Filing, LoadReport, NightlyReport
 
 
@@ -37,7 +38,9 @@ def load_report_markdown(report: LoadReport) -> str:
             "|---|---:|---|---|",
         ]
         for r in report.sample_rejects:
-            lines.append(f"| {r.file} | {r.line} | {r.column or ''} | {r.reason} |")
+            lines.append(
+                f"| {r.file} | {r.line} | {r.column or ''} | {quarantine_reason(r.reason)} |"
+            )
     if report.unknown_codes:
         lines += [
             "",

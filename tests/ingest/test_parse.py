@@ -137,3 +137,13 @@ def test_a_file_without_its_header_says_so_and_echoes_no_personal_data(
     for value in first_line.split(","):
         if len(value) > 3:
             assert value not in message, value
+
+
+def test_a_quarantine_reason_reads_in_chinese_first() -> None:
+    from amlwatch.labels import quarantine_reason
+
+    assert quarantine_reason("amount is missing") == "必填字段缺失 / amount is missing"
+    assert quarantine_reason(
+        "customer_id ****0001 is not a known customer (not in the customers file)"
+    ).startswith("客户号不在客户资料中 / ")
+    assert quarantine_reason("something new") == "something new"

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from amlwatch import wiring
 from amlwatch.cli.common import DbOpt, app, console, err, fail, mask, parse_date
+from amlwatch.labels import quarantine_reason
 from amlwatch.warehouse import inspect
 
 
@@ -157,12 +158,12 @@ def quarantine(
     """隔离数据 / Show rows quarantined for a date, with file, line, column and reason."""
     with wiring.open_warehouse(db, read_only=True) as warehouse:
         rows = inspect.quarantined(warehouse, parse_date(date), limit)
-    table = Table(title=f"隔离 Quarantine {date}")
-    for column in ("file", "line", "column", "reason"):
+    table = Table(title=f"隔离数据 Quarantine {date}")
+    for column in ("文件 file", "行 line", "字段 column", "原因 reason"):
         table.add_column(column)
     for file, line, column, reason in rows:
-        table.add_row(file, str(line), column or "", reason)
-    console.print(table)
+        table.add_row(file, str(line), column or "", quarantine_reason(reason))
+    (console if console.is_terminal else Console(width=200)).print(table)
 
 
 @app.command("data-issues")
