@@ -115,6 +115,7 @@ class HoldRegister:
                         update(holds)
                         .where(where)
                         .values(
+                            family=family,  # a held new record may come back as a correction
                             reasons=list(reasons),
                             status="held",
                             checked_at=now,
