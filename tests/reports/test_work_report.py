@@ -138,7 +138,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
         [c for c in cases if dt.date(2026, 10, 1) <= c.first_scan_date <= dt.date(2026, 10, 31)]
     )
     dismissals = table_rows(book["表3"])
-    assert [(r[0].split(" ")[0], r[1]) for r in dismissals] == [(reason, "1")]
+    assert [(r[0].split(" ")[0], r[1]) for r in dismissals] == [(reason, 1)]  # a number
     effectiveness = table_rows(book["表5"])
     assert sum(int(r[3]) for r in effectiveness) == 1 and sum(int(r[4]) for r in effectiveness) == 1
     # the report was confirmed today: it is in this quarter's report
@@ -151,7 +151,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(reports / "work-reports" / f"work_report_{quarter}.xlsx")
     reports_table = table_rows(book["表4"])
     [filed] = [r for r in reports_table if r[0] == f"#{cases[1].id}"]
-    assert filed[7] == "按时" and filed[8] == "submitted 已报送"
+    assert filed[7] == "按时" and filed[8] == "已报送"  # no English word beside the label
     store.close()
     _sections_agree(db, "2026-10")
     _sections_agree(db, quarter)
