@@ -11,6 +11,7 @@ the whole file (`amlwatch.submission.screen`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +44,21 @@ _FILE_OF = {
 _FORMATTED_ID_TYPES = sorted(codes.RESIDENT_ID_TYPES | codes.USCC_TYPES)
 
 
-def find_data_issues(warehouse: Warehouse, load_id: str) -> list[dict[str, Any]]:
+def find_data_issues(
+    warehouse: Warehouse,
+    load_id: str,
+    values: Sequence[tuple[str, str, str, int, int]] | None = None,
+) -> list[dict[str, Any]]:
     """A load's values that the regulator's messages would refuse: coded values outside the
     spec's tables (per distinct value, with its rows and first line), and customers' ID
-    numbers failing their type's rule (length, characters, check character, birth date)."""
+    numbers failing their type's rule (length, characters, check character, birth date).
+    `values`: the load's distinct values (`distinct_values`), when the caller has read them."""
+    if values is None:
+        values = wh_issues.distinct_values(warehouse, load_id, columns_by_table(MESSAGE_FIELDS))
     found: list[dict[str, Any]] = []
-    for (table, column), field in MESSAGE_FIELDS.items():
-        for value, rows, line in wh_issues.distinct_values(warehouse, load_id, table, column):
+    for table, column, value, rows, line in values:
+        field = MESSAGE_FIELDS.get((table, column))
+        if field is not None:
             for reason in problems_of(field, value):
                 found.append(
                     {
@@ -85,6 +94,16 @@ def find_data_issues(warehouse: Warehouse, load_id: str) -> list[dict[str, Any]]
     return found
 
 
+def columns_by_table(*columns: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(table, column) pairs grouped by table, each column once."""
+    grouped: dict[str, list[str]] = {}
+    for pairs in columns:
+        for table, column in pairs:
+            if column not in grouped.setdefault(table, []):
+                grouped[table].append(column)
+    return grouped
+
+
 def shown(issue: dict[str, Any]) -> dict[str, Any]:
     """An issue as output quotes it: customer and value masked."""
     return issue | {
@@ -94,10 +113,13 @@ def shown(issue: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_load_issues(
-    warehouse: Warehouse, load_id: str, business_date: dt.date
+    warehouse: Warehouse,
+    load_id: str,
+    business_date: dt.date,
+    values: Sequence[tuple[str, str, str, int, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Find and keep a load's data issues; returns them masked (for the load report)."""
-    issues = find_data_issues(warehouse, load_id)
+    issues = find_data_issues(warehouse, load_id, values)
     wh_issues.record_data_issues(warehouse, load_id, business_date, issues)
     return [shown(i) for i in issues]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,11 @@ from amlwatch.ingest import ingest_business_date
 from amlwatch.masking import mask_value
 from amlwatch.models import LoadReport
 from amlwatch.rules import RulePack, pack_for
-from amlwatch.stages.data_issues import record_load_issues
+from amlwatch.stages.data_issues import MESSAGE_FIELDS, columns_by_table, record_load_issues
 from amlwatch.submission import codes
 from amlwatch.warehouse import day_runs, inspect
-from amlwatch.warehouse.database import Derivation, Warehouse
+from amlwatch.warehouse.data_issues import distinct_values
+from amlwatch.warehouse.database import Derivation
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,14 @@ def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = N
         report = ingest_business_date(
             warehouse, Path(inbox or settings.inbox), run_date, day_run_steps(run_date)
         )
-        report.unknown_codes = unknown_codes(warehouse, report.load_id, pack_for(run_date))
+        # one scan of each table for both: the codes the product maps and the message fields
+        values = distinct_values(
+            warehouse, report.load_id, columns_by_table(inspect.CODED_PAIRS, MESSAGE_FIELDS)
+        )
+        report.unknown_codes = unknown_codes(values, pack_for(run_date))
         if report.unknown_codes:
             inspect.record_unknown_codes(warehouse, report.load_id, report.unknown_codes)
-        report.data_issues = record_load_issues(warehouse, report.load_id, run_date)
+        report.data_issues = record_load_issues(warehouse, report.load_id, run_date, values)
     if report.data_issues:
         log.warning(
             "%d data issue(s) the regulator's messages would refuse (amlwatch data-issues)",
@@ -67,14 +72,18 @@ _FILE_OF = {
 }
 
 
-def unknown_codes(warehouse: Warehouse, load_id: str, pack: RulePack) -> list[dict[str, Any]]:
+def unknown_codes(
+    values: Sequence[tuple[str, str, str, int, int]], pack: RulePack
+) -> list[dict[str, Any]]:
     """The coded values a load brought that the product does not know, each with its count
     and first line: never silently mapped — an unknown exemption exempts nothing (the record
     is reported), an unknown method or type is filed as given and the validator says so.
     A bank maps its own names to the product's in its rule pack
     (`[large_value.exemptions.aliases]`)."""
     found = []
-    for table, column, value, rows, line in inspect.coded_values(warehouse, load_id):
+    for table, column, value, rows, line in values:
+        if column not in _KNOWN or (table, column) not in inspect.CODED_PAIRS:
+            continue
         if _KNOWN[column](value, pack):
             continue
         found.append(

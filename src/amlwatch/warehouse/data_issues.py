@@ -5,7 +5,7 @@ load log (`data_issues`), and read back with whether each is still open."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from amlwatch.warehouse.database import Warehouse
@@ -14,20 +14,29 @@ _COLUMNS = ("file", "line", "subject", "column", "id_type", "value", "field", "r
 
 
 def distinct_values(
-    warehouse: Warehouse, load_id: str, table: str, column: str
-) -> list[tuple[str, int, int]]:
-    """A column's distinct non-blank values in one load: (value, rows, first line; 0 where the
-    table keeps no lines)."""
-    line = "min(line)" if table == "transactions" else "0"
-    return [
-        (str(value), int(n), int(first))
-        for value, n, first in warehouse.rows(
-            f"""SELECT {column}, count(*), {line} FROM {table}
-                WHERE load_id = ? AND nullif(trim({column}), '') IS NOT NULL
-                GROUP BY 1 ORDER BY 1""",
+    warehouse: Warehouse, load_id: str, columns: Mapping[str, Sequence[str]]
+) -> list[tuple[str, str, str, int, int]]:
+    """Every distinct non-blank value of those columns (by table) in one load: (table, column,
+    value, rows, first line; 0 where the table keeps no lines), one scan of each table (a
+    grouping set per column)."""
+    found: list[tuple[str, str, str, int, int]] = []
+    for table, names in columns.items():
+        if not names:
+            continue
+        line = "min(line)" if table == "transactions" else "0"
+        flags = ", ".join(f"GROUPING({c})" for c in names)
+        sets = ", ".join(f"({c})" for c in names)
+        for row in warehouse.rows(
+            f"""SELECT {flags}, {", ".join(names)}, count(*), {line} FROM {table}
+                WHERE load_id = ? GROUP BY GROUPING SETS ({sets})""",
             [load_id],
-        )
-    ]
+        ):
+            at = next(i for i, flag in enumerate(row[: len(names)]) if flag == 0)
+            value = row[len(names) + at]
+            if value is None or not str(value).strip():
+                continue
+            found.append((table, names[at], str(value), int(row[-2]), int(row[-1])))
+    return sorted(found)
 
 
 def new_customer_ids(

@@ -63,25 +63,7 @@ CODED_COLUMNS = {
     "customer_history": ("id_type",),
     "account_history": ("account_type",),
 }
-
-
-def coded_values(warehouse: Warehouse, load_id: str) -> list[tuple[str, str, str, int, int]]:
-    """Every distinct value of the coded columns a load brought: (table, column, value,
-    rows, first line), blanks left out."""
-    found: list[tuple[str, str, str, int, int]] = []
-    for table, columns in CODED_COLUMNS.items():
-        line = "min(line)" if table == "transactions" else "0"
-        for column in columns:
-            found += [
-                (table, column, str(value), int(n), int(first))
-                for value, n, first in warehouse.rows(
-                    f"""SELECT {column}, count(*), {line} FROM {table}
-                        WHERE load_id = ? AND nullif(trim({column}), '') IS NOT NULL
-                        GROUP BY 1 ORDER BY 1""",
-                    [load_id],
-                )
-            ]
-    return found
+CODED_PAIRS = frozenset((t, c) for t, columns in CODED_COLUMNS.items() for c in columns)
 
 
 def record_unknown_codes(
