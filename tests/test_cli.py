@@ -298,3 +298,9 @@ def test_a_night_makes_no_telemetry_call(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert probe.stdout.strip() == "False", probe.stderr[-2000:]
+
+
+def test_the_run_log_reads_counts_a_failed_night_stored_as_json_null() -> None:
+    from amlwatch.cli.inspect import _total
+
+    assert _total("null") == "" and _total(None) == "" and _total('{"0501": 2, "0502": 1}') == "3"

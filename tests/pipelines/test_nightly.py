@@ -203,7 +203,20 @@ def test_a_failed_run_is_recorded_with_its_error(tmp_path: Path) -> None:
         nightly(run_date=DAY, inbox=tmp_path / "inbox", db=db)
     [run] = run_log(db)
     assert run["outcome"] == "failed" and "no folder for business date 2026-11-20" in run["error"]
-    assert run["rows_loaded"] is None
+    assert run["rows_loaded"] is None and run["hits_by_code"] is None  # NULL, not JSON null
+    # a night killed mid-way keeps the row its start wrote; `runs` reads both
+    import datetime as _dt
+
+    from typer.testing import CliRunner
+
+    from amlwatch.cli import app
+    from amlwatch.stages.run_log import record_start
+
+    record_start(DAY + _dt.timedelta(days=1), _dt.datetime.now(), db=db)
+    assert [r["outcome"] for r in run_log(db)] == ["failed", "started"]
+    listed = CliRunner().invoke(app, ["runs", "--db", str(db)], terminal_width=250)
+    assert listed.exit_code == 0, listed.output
+    assert "失败" in listed.output and "未完成" in listed.output
 
 
 def test_backfill_resumes_at_the_first_date_not_completed(tmp_path: Path) -> None:
