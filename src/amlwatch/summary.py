@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from amlwatch.labels import quarantine_reason
 from amlwatch.models import Filing, LoadReport, NightlyReport
+from amlwatch.reasons import quarantine_reason
 
 
 def load_report_markdown(report: LoadReport) -> str:

@@ -140,7 +140,7 @@ def test_a_file_without_its_header_says_so_and_echoes_no_personal_data(
 
 
 def test_a_quarantine_reason_reads_in_chinese_first() -> None:
-    from amlwatch.labels import quarantine_reason
+    from amlwatch.reasons import quarantine_reason
 
     assert quarantine_reason("amount is missing") == "必填字段缺失 / amount is missing"
     assert quarantine_reason(

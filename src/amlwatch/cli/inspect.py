@@ -12,7 +12,7 @@ from rich.table import Table
 
 from amlwatch import wiring
 from amlwatch.cli.common import DbOpt, app, console, err, fail, mask, parse_date
-from amlwatch.labels import quarantine_reason
+from amlwatch.reasons import quarantine_reason
 from amlwatch.warehouse import inspect
 
 
