@@ -25,6 +25,7 @@ from amlwatch.submission import receipts
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.exceptions import InvalidMessage, SubmissionError
 from amlwatch.submission.filing import (
+    business_key,
     file_large_value,
     file_large_value_correction,
     file_suspicious,
@@ -126,20 +127,11 @@ def _filed_rows(
     """The records the printed form lists: tonight's trade dates' records less those held,
     and the records held on earlier nights that tonight's file carries."""
     held = set(filing.held_keys)
-    tonight = {_business_key(r) for r in rows}
-    out = [r for r in rows if _business_key(r) not in held]
-    out += [r for r in retry if _business_key(r) not in held | tonight]
+    tonight = {business_key(r) for r in rows}
+    out = [r for r in rows if business_key(r) not in held]
+    out += [r for r in retry if business_key(r) not in held | tonight]
     return sorted(out, key=lambda r: (str(r["customer_id"]), r["trade_date"],
                                       str(r["characteristic_code"]), r["booked_at"]))  # fmt: skip
-
-
-def _business_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
-    return (
-        str(row["customer_id"]),
-        f"{row['trade_date']:%Y%m%d}",
-        str(row["characteristic_code"]),
-        str(row["txn_id"]),
-    )
 
 
 def large_value_night_form(
@@ -186,7 +178,7 @@ def large_value_night_form(
         form.notes.append(
             f"另有 {len(filing.held)} 条记录未通过报文校验，暂缓报送（待补正），数据补正后随后续报文补报："
             + "；".join(shown)
-            + (f"；等共 {len(filing.held)} 条（详见 amlwatch submissions）" if more else "")
+            + (f"；等共 {len(filing.held)} 条（详见 amlwatch submissions held）" if more else "")
         )
     return form
 

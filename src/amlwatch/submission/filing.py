@@ -115,8 +115,8 @@ def file_large_value(
     days = sorted({f"{d:%Y%m%d}" for d in trade_dates} | {k.day for k in map(_key, rows)})
     held = ledger.held_keys(days)
     digests = {_key(r): record_digest(r, institution) for r in rows}
-    fresh = [r for r in rows if _astuple(_key(r)) not in held]
-    changed = [r for r in rows if held.get(_astuple(_key(r)), digests[_key(r)]) != digests[_key(r)]]
+    fresh = [r for r in rows if business_key(r) not in held]
+    changed = [r for r in rows if held.get(business_key(r), digests[_key(r)]) != digests[_key(r)]]
     current = {_astuple(k) for k in digests}
     tonight_days = {f"{d:%Y%m%d}" for d in trade_dates}
     gone = sorted(LargeValueKey(*k) for k in held if k not in current and k[1] in tonight_days)
@@ -147,21 +147,21 @@ def file_large_value(
     filing.corrected_records = sum(m.records for m in messages if m.family == "CBH")
     filing.deleted_records = len(gone)
     filing.held_records = len(refused)
-    filing.held_keys = [_astuple(_key(h.row)) for _, h in refused]
+    filing.held_keys = [business_key(h.row) for _, h in refused]
     filing.held = [
-        f"{_astuple(_key(h.row))[1]} {family} {h.row['characteristic_code']} "
+        f"{business_key(h.row)[1]} {family} {h.row['characteristic_code']} "
         f"{mask_value(str(h.row['customer_id']))}：{'；'.join(h.reasons)}"
         for family, h in refused
     ]
     sent = {k[:4] for m in messages for k in m.keys}
-    filing.refiled_records = len({_astuple(_key(r)) for r in earlier} & sent)
+    filing.refiled_records = len({business_key(r) for r in earlier} & sent)
 
     filing.superseded = ledger.supersede_pending(run_date, "nightly")
     register.reopen(filing.superseded)
     _move_aside(folder, filing.superseded)
     _write(filing, messages, institution, ledger, folder, run_date, today)
     register.hold(
-        [(_astuple(_key(h.row)), family, due(h.row), h.reasons) for family, h in refused],
+        [(business_key(h.row), family, due(h.row), h.reasons) for family, h in refused],
         run_date,
     )
     for message, name in zip(messages, filing.files, strict=True):
@@ -181,9 +181,21 @@ def _order(row: Row) -> tuple[str, dt.date, str, dt.datetime, str]:
     )
 
 
-def _screened(family: str, xml: bytes, rows: Sequence[Row], digests: dict) -> _Message:
-    keys = [(*_astuple(_key(r)), digests[_key(r)]) for r in rows]
-    return _Message(family, "nightly", xml, len(rows), keys)
+def _screened(
+    family: str,
+    xml: bytes,
+    rows: Sequence[Row],
+    digests: dict[LargeValueKey, str],
+    purpose: str = "nightly",
+) -> _Message:
+    """A validated message of `rows`, with each record's key and digest for the ledger."""
+    keys = [(*business_key(r), digests[_key(r)]) for r in rows]
+    return _Message(family, purpose, xml, len(rows), keys)
+
+
+def business_key(row: Row) -> tuple[str, str, str, str]:
+    """A large-value record's business key (customer, yyyymmdd, characteristic, txn id)."""
+    return _astuple(_key(row))
 
 
 def _astuple(key: LargeValueKey) -> tuple[str, str, str, str]:
@@ -218,8 +230,7 @@ def _message(
 ) -> _Message:
     xml = to_xml(template, data)
     check(xml, f"{template.tag} ({len(rows)} records)")
-    keys = [(*_astuple(_key(r)), digests[_key(r)]) for r in rows]
-    return _Message(family, purpose, xml, len(rows), keys)
+    return _screened(family, xml, rows, digests, purpose)
 
 
 def _write(
