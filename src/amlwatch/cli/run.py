@@ -73,6 +73,7 @@ def nightly(
     from pipelines.nightly import nightly_on
 
     run_date = parse_date(date) if date else None
+    checked_pack(rule_pack)
     try:
         with nightly_on(task_runner, workers=workers, address=dask_address) as nightly_flow:
             report = nightly_flow(
@@ -125,6 +126,19 @@ def serve(
     prefect_serve(deployment)
 
 
+def checked_pack(rule_pack: str | None) -> None:
+    """A rule pack named on the command line that does not exist is the command line's error:
+    said at once, before a Prefect server is started for a flow that cannot run."""
+    if rule_pack is None:
+        return
+    from amlwatch.rules import load_pack
+
+    try:
+        load_pack(rule_pack)
+    except Exception as error:
+        fail(error)
+
+
 def one_line(problem: str | None, width: int = 120) -> str:
     """An error as one line of a summary table: its first line, cut to `width`."""
     first = (problem or "").strip().splitlines()[0] if (problem or "").strip() else ""
@@ -167,6 +181,7 @@ def backfill(
     from pipelines.nightly import nightly_on
 
     folder = Path(inbox or wiring.settings().inbox)
+    checked_pack(rule_pack)
     try:
         dates = backfill_dates(
             folder,
