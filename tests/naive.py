@@ -233,3 +233,122 @@ def dense_codes(keys: Iterable[tuple[int, int] | None]) -> tuple[list[int], int]
     for key in keys:
         codes.append(-1 if key is None else seen.setdefault(key, len(seen)))
     return codes, len(seen)
+
+
+# ------------------------------------------------------------------ monitoring-standard families
+
+
+@dataclass(frozen=True)
+class NaiveFamilyWindow:
+    """One subject's window under one family: sums, the family's measure, whether it matched."""
+
+    in_total: Decimal
+    in_count: int
+    out_total: Decimal
+    out_count: int
+    m_count: int
+    m_total: Decimal
+    m_days: int
+    matched: bool
+    txn_ids: frozenset[str]
+
+
+def _seconds(at: dt.datetime) -> int:
+    return at.hour * 3600 + at.minute * 60 + at.second
+
+
+def _quick(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
+    """A payment with a receipt of the same day at or before it, within the hours."""
+    return f.direction == "out" and any(
+        r.direction == "in"
+        and r.booked_at.date() == f.booked_at.date()
+        and r.booked_at <= f.booked_at
+        and (f.booked_at - r.booked_at).total_seconds() <= p["hours"] * 3600
+        for r in mine
+    )
+
+
+def _near(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
+    return p["threshold_cny"] * (1 - p["band"]) <= f.amount_cny < p["threshold_cny"]
+
+
+def _at_night(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
+    second, start, stop = _seconds(f.booked_at), p["night_from"], p["night_to"]
+    inside = start <= second < stop if start < stop else (second >= start or second < stop)
+    return inside and f.amount_cny >= p["min_single_cny"]
+
+
+def _marked(family: str, f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
+    if family == "pass_through":
+        return _quick(f, mine, p)
+    return _near(f, p) if family == "structuring" else _at_night(f, p)
+
+
+def family_windows(
+    family: str,
+    params: dict[str, dict[str, Decimal]],
+    flows: Iterable[NaiveFlow],
+    ends: Iterable[dt.date],
+    window_start: Callable[[dt.date], dt.date],
+) -> dict[tuple[str, dt.date], NaiveFamilyWindow]:
+    """Every non-empty (subject, end day) window under a family, by the standard's words."""
+    flows = list(flows)
+    found: dict[tuple[str, dt.date], NaiveFamilyWindow] = {}
+    for subject in sorted({f.subject for f in flows}):
+        mine = [f for f in flows if f.subject == subject]
+        p = params["entity" if mine[0].entity else "individual"]
+        for end in ends:
+            start = window_start(end)
+            inside = [f for f in mine if start <= f.booked_at.date() <= end]
+            if not inside:
+                continue
+            w_in = sum((f.amount_cny for f in inside if f.direction == "in"), Decimal(0))
+            w_out = sum((f.amount_cny for f in inside if f.direction == "out"), Decimal(0))
+            n_in = sum(f.direction == "in" for f in inside)
+            if family == "same_party":
+                by_party: dict[str, list[NaiveFlow]] = defaultdict(list)
+                for f in inside:
+                    if f.party is not None:
+                        by_party[f.party].append(f)
+                frequent = [
+                    rows
+                    for rows in by_party.values()
+                    if len(rows) >= p["min_rows"] and {f.direction for f in rows} == {"in", "out"}
+                ]
+                m_count = len(frequent)
+                m_total = sum((f.amount_cny for rows in frequent for f in rows), Decimal(0))
+                m_days = 0
+                matched = m_count >= p["min_parties"] and m_total >= p["min_total_cny"]
+            else:
+                marked = [f for f in inside if _marked(family, f, mine, p)]
+                m_count = len(marked)
+                m_total = sum((f.amount_cny for f in marked), Decimal(0))
+                m_days = len({f.booked_at.date() for f in marked})
+                if family == "pass_through":
+                    matched = (
+                        w_in > 0
+                        and w_in >= p["min_in_cny"]
+                        and m_total >= p["min_quick_share"] * w_in
+                        and abs(w_in - w_out) <= p["max_residual_share"] * w_in
+                        and m_days >= p["min_days"]
+                    )
+                elif family == "structuring":
+                    matched = (
+                        m_count >= p["min_count"]
+                        and m_days >= p["min_days"]
+                        and m_total >= p["min_total_cny"]
+                    )
+                else:
+                    matched = m_count >= p["min_count"] and m_total >= p["min_total_cny"]
+            found[(subject, end)] = NaiveFamilyWindow(
+                in_total=w_in,
+                in_count=n_in,
+                out_total=w_out,
+                out_count=len(inside) - n_in,
+                m_count=m_count,
+                m_total=m_total,
+                m_days=m_days,
+                matched=matched,
+                txn_ids=frozenset(f.txn_id for f in inside),
+            )
+    return found

@@ -5,7 +5,6 @@ from amlwatch.rules.exceptions import CalendarUnknown, RulesError, UnknownRulePa
 from amlwatch.rules.packs import (
     LargeValueCharacteristic,
     LargeValueRule,
-    PatternStandard,
     PatternThresholds,
     RulePack,
     SuspiciousRule,
@@ -13,8 +12,19 @@ from amlwatch.rules.packs import (
     load_pack,
     pack_for,
 )
+from amlwatch.rules.standards import (
+    FAMILY_NAMES,
+    FAMILY_PARAMS,
+    STATUS_NAMES,
+    STATUSES,
+    PatternStandard,
+)
 
 __all__ = [
+    "FAMILY_NAMES",
+    "FAMILY_PARAMS",
+    "STATUSES",
+    "STATUS_NAMES",
     "BusinessCalendar",
     "CalendarUnknown",
     "LargeValueCharacteristic",

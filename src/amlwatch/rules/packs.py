@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from amlwatch.rules.exceptions import UnknownRulePack
+from amlwatch.rules.standards import PatternStandard, parse_standard
 
 SCOPES = ("cash", "transfer", "domestic_transfer", "cross_border_transfer")
 
@@ -115,15 +116,6 @@ class PatternThresholds:
 
 
 @dataclass(frozen=True, slots=True)
-class PatternStandard:
-    """One monitoring standard (交易监测标准) of the scatter / concentrate family."""
-
-    code: str
-    name: str
-    scattered: str  # "in": scatter-in / concentrate-out; "out": concentrate-in / scatter-out
-
-
-@dataclass(frozen=True, slots=True)
 class SuspiciousRule:
     """The suspicious-pattern part of a pack: window, subject, standards, thresholds."""
 
@@ -135,6 +127,23 @@ class SuspiciousRule:
     exclude_counterparty_accounts: frozenset[str]
     exclude_tx_methods: frozenset[str]
     top_counterparties: int
+
+    def running(self, day: dt.date | None = None) -> tuple[PatternStandard, ...]:
+        """The standards the scan runs (trial and in force; on `day` when given)."""
+        return tuple(
+            s for s in self.standards if (s.runs_on(day) if day is not None else s.running)
+        )
+
+    def window_of(self, standard: PatternStandard) -> int:
+        """The standard's window in business days (its own, or the section's)."""
+        return standard.window_business_days or self.window_business_days
+
+    def standard(self, code: str) -> PatternStandard:
+        """The standard with that code."""
+        for s in self.standards:
+            if s.code == code:
+                return s
+        raise KeyError(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,13 +185,10 @@ def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
     subject = sp.get("subject", "customer")
     if subject not in ("customer", "account"):
         raise UnknownRulePack(f"{name}: suspicious.subject must be customer or account")
-    standards = []
-    for item in sp["standards"]:
-        if item["scattered"] not in ("in", "out"):
-            raise UnknownRulePack(f"{name}: standard {item['code']}: scattered must be in or out")
-        if len(item["code"]) > 32:
-            raise UnknownRulePack(f"{name}: standard code {item['code']!r} is over 32 characters")
-        standards.append(PatternStandard(item["code"], item["name"], item["scattered"]))
+    standards = [parse_standard(name, item) for item in sp["standards"]]
+    codes = [s.code for s in standards]
+    if len(set(codes)) != len(codes):
+        raise UnknownRulePack(f"{name}: a standard code is used twice")
     thresholds = {}
     for customer_type in ("individual", "entity"):
         t = sp["thresholds"][customer_type]

@@ -1,0 +1,182 @@
+"""Monitoring standards (交易监测标准) as pack data: families, their parameters, statuses.
+
+A standard names the family that computes it (one kernel in `scanners.standards`) and gives
+that family's parameters per customer type. The parameter kinds say how a value is written in
+the pack and how the kernel takes it: `count` (a whole number), `money` (CNY, at most three
+decimals), `ratio` (a decimal, 0.8 = 80 %, at most four decimals), `seconds` (a time of day,
+"HH:MM"). Amounts and ratios stay decimals here; the scanners turn them into exact integers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from amlwatch.rules.exceptions import UnknownRulePack
+
+# the lifecycle of 银发〔2017〕108号: a draft is not run; a trial runs every night, its alerts go
+# to a tuning list and open no case; a standard in force opens cases; a retired one is not run
+STATUSES = ("draft", "trial", "in_force", "retired")
+STATUS_NAMES = {"draft": "草稿", "trial": "试运行", "in_force": "生效", "retired": "停用"}
+RUNNING = frozenset({"trial", "in_force"})
+
+KINDS = ("count", "money", "ratio", "seconds")
+
+# every family's parameters, in the order of its kernel's parameter table
+FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
+    # the scatter / concentrate family keeps the section's own thresholds table
+    "scatter": (),
+    "pass_through": (
+        ("hours", "count"),
+        ("min_in_cny", "money"),
+        ("min_quick_share", "ratio"),
+        ("max_residual_share", "ratio"),
+        ("min_days", "count"),
+    ),
+    "structuring": (
+        ("threshold_cny", "money"),
+        ("band", "ratio"),
+        ("min_count", "count"),
+        ("min_days", "count"),
+        ("min_total_cny", "money"),
+    ),
+    "same_party": (
+        ("min_rows", "count"),
+        ("min_parties", "count"),
+        ("min_total_cny", "money"),
+    ),
+    "night": (
+        ("night_from", "seconds"),
+        ("night_to", "seconds"),
+        ("min_single_cny", "money"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
+}
+
+FAMILY_NAMES = {
+    "scatter": "分散转入集中转出／集中转入分散转出",
+    "pass_through": "快进快出、不留余额",
+    "structuring": "化整为零、拆分交易",
+    "same_party": "相同收付款人之间频繁收付",
+    "night": "非营业时间大额交易",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PatternStandard:
+    """One monitoring standard (交易监测标准).
+
+    Attributes:
+        code: the report's STCR code (≤ 32 characters), unique in the pack.
+        name: what it looks for, in Chinese.
+        scattered: scatter family only: "in" (scatter-in / concentrate-out) or "out".
+        family: which kernel computes it (`FAMILY_PARAMS`).
+        status: `STATUSES`; only trial and in-force standards are run.
+        version: the standard's own version (a changed parameter is a new version).
+        owner: who answers for it (a department or a person).
+        window_business_days: its window; None: the suspicious section's.
+        params: per customer type (individual, entity), parameter name -> value.
+        indicators: the 2003 list's indicators it covers (e.g. "个人-4").
+        effective_from: the first day it may run (None: with the pack).
+    """
+
+    code: str
+    name: str
+    scattered: str = ""
+    family: str = "scatter"
+    status: str = "in_force"
+    version: str = "1"
+    owner: str = ""
+    window_business_days: int | None = None
+    params: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    indicators: tuple[str, ...] = ()
+    effective_from: dt.date | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the nightly scan runs it (trial or in force)."""
+        return self.status in RUNNING
+
+    @property
+    def opens_cases(self) -> bool:
+        """Whether its alerts become cases (in force; a trial's go to the tuning list)."""
+        return self.status == "in_force"
+
+    def runs_on(self, day: dt.date) -> bool:
+        """Whether it is run for windows ending on `day`."""
+        return self.running and (self.effective_from is None or self.effective_from <= day)
+
+
+def _value(pack: str, code: str, name: str, kind: str, raw: Any) -> Decimal:
+    where = f"{pack}: standard {code}: {name}"
+    if kind == "seconds":
+        try:
+            hours, minutes = str(raw).split(":")
+            seconds = int(hours) * 3600 + int(minutes) * 60
+        except ValueError as exc:
+            raise UnknownRulePack(f"{where}: expected HH:MM, got {raw!r}") from exc
+        if not 0 <= seconds < 86_400:
+            raise UnknownRulePack(f"{where}: {raw!r} is not a time of day")
+        return Decimal(seconds)
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise UnknownRulePack(f"{where}: {raw!r} is not a number") from exc
+    places = {"count": 0, "money": 3, "ratio": 4}[kind]
+    if value < 0 or value != value.quantize(Decimal(1).scaleb(-places)):
+        raise UnknownRulePack(f"{where}: {raw!r} must be >= 0 with at most {places} decimals")
+    if kind == "ratio" and value > 100:
+        raise UnknownRulePack(f"{where}: {raw!r} is not a ratio")
+    return value
+
+
+def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
+    """One `[[suspicious.standards]]` item, checked against its family's parameters."""
+    code = str(item["code"])
+    if len(code) > 32:
+        raise UnknownRulePack(f"{pack}: standard code {code!r} is over 32 characters")
+    family = str(item.get("family", "scatter"))
+    if family not in FAMILY_PARAMS:
+        raise UnknownRulePack(
+            f"{pack}: standard {code}: unknown family {family!r}; known: {sorted(FAMILY_PARAMS)}"
+        )
+    status = str(item.get("status", "in_force"))
+    if status not in STATUSES:
+        raise UnknownRulePack(f"{pack}: standard {code}: status must be one of {STATUSES}")
+    scattered = str(item.get("scattered", ""))
+    if family == "scatter" and scattered not in ("in", "out"):
+        raise UnknownRulePack(f"{pack}: standard {code}: scattered must be in or out")
+    spec = dict(FAMILY_PARAMS[family])
+    params: dict[str, dict[str, Decimal]] = {}
+    raw = item.get("params", {})
+    for customer_type in ("individual", "entity") if spec else ():
+        given = dict(raw.get("common", {})) | dict(raw.get(customer_type, {}))
+        unknown = sorted(set(given) - set(spec))
+        missing = sorted(set(spec) - set(given))
+        if unknown or missing:
+            raise UnknownRulePack(
+                f"{pack}: standard {code}: {customer_type} parameters: "
+                f"unknown {unknown}, missing {missing}"
+            )
+        params[customer_type] = {
+            name: _value(pack, code, name, kind, given[name]) for name, kind in spec.items()
+        }
+    window = item.get("window_business_days")
+    if window is not None and not 1 <= int(window) <= 250:
+        raise UnknownRulePack(f"{pack}: standard {code}: window_business_days in 1 .. 250")
+    return PatternStandard(
+        code=code,
+        name=str(item["name"]),
+        scattered=scattered,
+        family=family,
+        status=status,
+        version=str(item.get("version", "1")),
+        owner=str(item.get("owner", "")),
+        window_business_days=None if window is None else int(window),
+        params=params,
+        indicators=tuple(str(i) for i in item.get("indicators", ())),
+        effective_from=item.get("effective_from"),
+    )

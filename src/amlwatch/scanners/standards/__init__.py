@@ -1,0 +1,52 @@
+"""The monitoring-standard families beside scatter / concentrate: one kernel module each
+(private `_kernel`, typed `scan_*` wrapper), all over the scatter kernel's input.
+
+`FAMILIES` maps a family name (a standard's `family` in the pack) to how its parameters
+become the kernel's tables and to its scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.standards import night, pass_through, same_party, structuring
+from amlwatch.scanners.standards.params import FamilyParams
+from amlwatch.scanners.standards.window import FamilyWindows
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A family's parameter tables and scan."""
+
+    params: Callable[[dict[str, dict[str, Decimal]]], FamilyParams]
+    scan: Callable[..., FamilyWindows]
+
+
+FAMILIES: dict[str, Family] = {
+    "pass_through": Family(pass_through.params, pass_through.scan_pass_through),
+    "structuring": Family(structuring.params, structuring.scan_structuring),
+    "same_party": Family(same_party.params, same_party.scan_same_party),
+    "night": Family(night.params, night.scan_night),
+}
+
+
+def scan_family(
+    family: str,
+    values: dict[str, dict[str, Decimal]],
+    data: PatternInput,
+    end_days: np.ndarray,
+    start_days: np.ndarray,
+    *,
+    emit_all: bool = False,
+) -> FamilyWindows:
+    """One standard's windows: its family's kernel with its parameters."""
+    found = FAMILIES[family]
+    return found.scan(data, end_days, start_days, found.params(values), emit_all=emit_all)
+
+
+__all__ = ["FAMILIES", "Family", "FamilyParams", "FamilyWindows", "scan_family"]

@@ -1,0 +1,106 @@
+"""Rapid pass-through (快进快出、不留余额): most of what comes in leaves within hours, on
+several days of the window, and little stays.
+
+A payment is *quick* when a receipt of the same subject was booked the same calendar day, at
+or before it (receipts first at the same second) and at most `hours` hours earlier. A window
+matches when, for the subject's customer type:
+
+    receipts' total                      >= min_in_cny (and > 0)
+    quick payments' total                >= min_quick_share × receipts
+    |receipts - payments|                <= max_residual_share × receipts
+    days holding a quick payment         >= min_days
+
+Measure: m_count quick payments, m_total their total, m_days the days holding one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from numba import njit
+
+from amlwatch.scanners.config import JIT
+from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.standards.params import FamilyParams, money, per_type, ratio, whole
+from amlwatch.scanners.standards.window import (
+    F_COUNTS,
+    SECONDS_PER_DAY,
+    FamilyWindows,
+    check_input,
+    gate,
+    mark_days,
+    slide,
+)
+
+M_SECONDS = 0  # the marks table's column: how long after a receipt a payment is quick
+
+
+def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
+    """The kernel's tables from a standard's parameters (per customer type)."""
+    marks, gates = [], []
+    for p in per_type(values):
+        marks.append([whole(p, "hours") * 3600])
+        gates.append(
+            gate(
+                min_in=money(p, "min_in_cny"),
+                min_share=ratio(p, "min_quick_share"),
+                max_residual=ratio(p, "max_residual_share"),
+                min_days=whole(p, "min_days"),
+                need_in=True,
+            )
+        )
+    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))
+
+
+def scan_pass_through(
+    data: PatternInput,
+    end_days: np.ndarray,
+    start_days: np.ndarray,
+    family: FamilyParams,
+    *,
+    emit_all: bool = False,
+) -> FamilyWindows:
+    """The windows ending on each end day that match (every non-empty one with `emit_all`).
+
+    Raises:
+        ScannerInputError: wrong dtypes, lengths, order or codes.
+    """
+    ends, starts = check_input(data, end_days, start_days)
+    result = _kernel(
+        data.subject, data.ts, data.out, data.amount, data.entity, ends, starts,
+        family.marks, family.gates, emit_all,
+    )  # fmt: skip
+    return FamilyWindows.of(data, result)
+
+
+@njit(**JIT)
+def _kernel(
+    subject: np.ndarray,
+    ts: np.ndarray,
+    out: np.ndarray,
+    amount: np.ndarray,
+    entity: np.ndarray,
+    ends: np.ndarray,
+    starts: np.ndarray,
+    marks_table: np.ndarray,
+    gates: np.ndarray,
+    emit_all: bool,
+) -> np.ndarray:
+    """Mark the quick payments (the latest receipt of the subject's day, within the
+    customer type's seconds), then slide the windows (`window.slide`)."""
+    n = subject.shape[0]
+    marks = np.zeros(n, dtype=np.int8)
+    last_in = -1  # row of the subject's latest receipt, -1 before the first
+    for i in range(n):
+        if i > 0 and subject[i] != subject[i - 1]:
+            last_in = -1
+        if not out[i]:
+            last_in = i
+        elif last_in >= 0:
+            limit = marks_table[1 if entity[i] else 0, M_SECONDS]
+            same_day = ts[last_in] // SECONDS_PER_DAY == ts[i] // SECONDS_PER_DAY
+            if same_day and ts[i] - ts[last_in] <= limit:
+                marks[i] = F_COUNTS
+    mark_days(subject, ts, marks)
+    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

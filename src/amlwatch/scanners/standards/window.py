@@ -1,0 +1,280 @@
+"""What the monitoring-standard families share: the sliding window over flagged rows, the
+gate a window's sums must pass, the result layout and the input checks.
+
+A family marks rows (`F_COUNTS`: the row counts in the family's measure; `F_DAY`: it is the
+first such row of its subject's day) and gives a gate per customer type; `_slide` then moves
+every subject's window along its rows once, as the scatter kernel does, adding rows at the
+right edge and removing them at the left. Windows are whole calendar days, so the day marks
+summed over a window are the distinct days holding a marked row.
+
+The same input as the scatter kernel (`PatternInput`, sorted by `pattern_order`); money is
+int64 thousandths of a yuan; ratios are basis points, compared in exact integer arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from numba import njit
+
+from amlwatch.scanners.checks import check_columns
+from amlwatch.scanners.config import JIT
+from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.patterns import _DTYPES, PatternInput, _is_sorted
+
+MILLI = 1000
+BASIS = 10_000
+SECONDS_PER_DAY = 86_400
+NO_LIMIT = 1 << 62  # a gate bound that never binds
+
+F_COUNTS = 1
+F_DAY = 2
+
+# the gate, one row per customer type (0 individuals, 1 entities)
+(
+    G_MIN_COUNT,  # marked rows (or, for same_party, parties) >= this
+    G_MIN_DAYS,  # distinct days with a marked row >= this
+    G_MIN_TOTAL,  # marked rows' total >= this
+    G_MIN_IN,  # receipts' total >= this, and > 0 when G_NEED_IN
+    G_MIN_SHARE,  # marked total >= this share (bp) of receipts
+    G_MAX_RESIDUAL,  # |receipts - payments| <= this share (bp) of receipts
+    G_NEED_IN,  # 1: receipts must exist
+) = range(7)
+GATE_COLUMNS = 7
+
+# the result's columns
+(
+    R_END,
+    R_LO,
+    R_HI,
+    R_IN_TOTAL,
+    R_IN_COUNT,
+    R_OUT_TOTAL,
+    R_OUT_COUNT,
+    R_M_COUNT,
+    R_M_TOTAL,
+    R_M_DAYS,
+    R_MATCHED,
+) = range(11)
+RESULT_COLUMNS = 11
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyWindows:
+    """A family's evaluated windows as parallel arrays (subject, then end day).
+
+    `lo:hi` is the window's row range in the sorted input; `end` indexes the end days given;
+    `m_count`, `m_total`, `m_days` are the family's measure (docs/monitoring-rules.md says
+    what each family counts); `matched` is whether the window passed the gate.
+    """
+
+    subject: np.ndarray
+    end: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    in_total: np.ndarray
+    in_count: np.ndarray
+    out_total: np.ndarray
+    out_count: np.ndarray
+    m_count: np.ndarray
+    m_total: np.ndarray
+    m_days: np.ndarray
+    matched: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.end)
+
+    @classmethod
+    def of(cls, data: PatternInput, result: np.ndarray) -> FamilyWindows:
+        """From a kernel's result table."""
+        return cls(
+            subject=data.subject[result[:, R_LO]] if len(result) else np.empty(0, np.int64),
+            end=result[:, R_END].copy(),
+            lo=result[:, R_LO].copy(),
+            hi=result[:, R_HI].copy(),
+            in_total=result[:, R_IN_TOTAL].copy(),
+            in_count=result[:, R_IN_COUNT].copy(),
+            out_total=result[:, R_OUT_TOTAL].copy(),
+            out_count=result[:, R_OUT_COUNT].copy(),
+            m_count=result[:, R_M_COUNT].copy(),
+            m_total=result[:, R_M_TOTAL].copy(),
+            m_days=result[:, R_M_DAYS].copy(),
+            matched=result[:, R_MATCHED].astype(np.bool_),
+        )
+
+
+def exact(value: Decimal, scale: int, what: str) -> int:
+    """`value × scale` as an exact integer; refuses what would be rounded."""
+    scaled = value * scale
+    if scaled != scaled.to_integral_value() or scaled < 0:
+        raise ScannerInputError(f"{what}: {value} would be rounded or is negative")
+    return int(scaled)
+
+
+def gate(
+    *,
+    min_count: int = 0,
+    min_days: int = 0,
+    min_total: int = 0,
+    min_in: int = 0,
+    min_share: int = 0,
+    max_residual: int = NO_LIMIT,
+    need_in: bool = False,
+) -> list[int]:
+    """One gate row (see `G_*`)."""
+    row = [0] * GATE_COLUMNS
+    row[G_MIN_COUNT], row[G_MIN_DAYS], row[G_MIN_TOTAL] = min_count, min_days, min_total
+    row[G_MIN_IN], row[G_MIN_SHARE], row[G_MAX_RESIDUAL] = min_in, min_share, max_residual
+    row[G_NEED_IN] = int(need_in)
+    return row
+
+
+def check_input(
+    data: PatternInput, end_days: np.ndarray, start_days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The checks every family's wrapper makes; the end and start days as int64."""
+    n = check_columns(data, _DTYPES)
+    ends = np.ascontiguousarray(end_days, dtype=np.int64)
+    starts = np.ascontiguousarray(start_days, dtype=np.int64)
+    if ends.shape != starts.shape or ends.ndim != 1:
+        raise ScannerInputError("end_days and start_days must be 1-d and of the same length")
+    if np.any(starts > ends) or np.any(np.diff(ends) <= 0) or np.any(np.diff(starts) < 0):
+        raise ScannerInputError(
+            "end days must increase, start days must not decrease, start <= end"
+        )
+    if n:
+        if data.party.min() < -1 or data.party.max() >= data.n_parties:
+            raise ScannerInputError(f"party codes must be in -1 .. {data.n_parties - 1}")
+        if data.amount.min() < 0:
+            raise ScannerInputError("amounts must be >= 0")
+        if not _is_sorted(data.subject, data.ts, data.out):
+            raise ScannerInputError("rows must be sorted by (subject, ts, receipts first)")
+    return ends, starts
+
+
+@njit(**JIT)
+def mark_days(subject: np.ndarray, ts: np.ndarray, marks: np.ndarray) -> None:
+    """Add F_DAY to the first F_COUNTS row of each subject's day, in place."""
+    last_subject = -1
+    last_day = -1
+    for i in range(subject.shape[0]):
+        if marks[i] & F_COUNTS:
+            day = ts[i] // SECONDS_PER_DAY
+            if subject[i] != last_subject or day != last_day:
+                marks[i] |= F_DAY
+            last_subject = subject[i]
+            last_day = day
+
+
+@njit(**JIT)
+def passes(
+    in_total: int,
+    out_total: int,
+    m_count: int,
+    m_total: int,
+    m_days: int,
+    g: np.ndarray,
+) -> bool:
+    """Whether a window's sums pass a gate row."""
+    residual = in_total - out_total if in_total >= out_total else out_total - in_total
+    return (
+        m_count >= g[G_MIN_COUNT]
+        and m_days >= g[G_MIN_DAYS]
+        and m_total >= g[G_MIN_TOTAL]
+        and in_total >= g[G_MIN_IN]
+        and (in_total > 0 or g[G_NEED_IN] == 0)
+        and m_total * BASIS >= g[G_MIN_SHARE] * in_total
+        and (g[G_MAX_RESIDUAL] >= NO_LIMIT or residual * BASIS <= g[G_MAX_RESIDUAL] * in_total)
+    )
+
+
+@njit(**JIT)
+def emit(
+    result: np.ndarray, found: int, e: int, lo: int, hi: int, sums: np.ndarray, matched: bool
+) -> np.ndarray:
+    """Row `found` of the result (grown when full); returns the result."""
+    if found == result.shape[0]:
+        grown = np.empty((found * 2, RESULT_COLUMNS), dtype=np.int64)
+        grown[:found] = result
+        result = grown
+    row = result[found]
+    row[R_END] = e
+    row[R_LO] = lo
+    row[R_HI] = hi
+    row[R_IN_TOTAL] = sums[0]
+    row[R_IN_COUNT] = sums[1]
+    row[R_OUT_TOTAL] = sums[2]
+    row[R_OUT_COUNT] = sums[3]
+    row[R_M_COUNT] = sums[4]
+    row[R_M_TOTAL] = sums[5]
+    row[R_M_DAYS] = sums[6]
+    row[R_MATCHED] = 1 if matched else 0
+    return result
+
+
+@njit(**JIT)
+def slide(
+    subject: np.ndarray,
+    ts: np.ndarray,
+    out: np.ndarray,
+    amount: np.ndarray,
+    entity: np.ndarray,
+    marks: np.ndarray,
+    ends: np.ndarray,
+    starts: np.ndarray,
+    gates: np.ndarray,
+    emit_all: bool,
+) -> np.ndarray:
+    """Every subject's window [starts[e], ends[e]] slid along its rows once: receipts' and
+    payments' totals and counts, and the marked rows' count, total and days.
+
+    Precondition: rows sorted by (subject, ts, receipts first); `ends` increasing, `starts`
+    non-decreasing (int64 days since 1970-01-01); `marks` from the family (F_COUNTS, F_DAY);
+    `gates` the (2, GATE_COLUMNS) table. Returns one `R_*` row per window that passed its
+    subject's gate (every non-empty window with `emit_all`), by subject then end day.
+    """
+    n = subject.shape[0]
+    result = np.empty((1024, RESULT_COLUMNS), dtype=np.int64)
+    sums = np.zeros(7, dtype=np.int64)  # in total, count, out total, count, m count, total, days
+    found = 0
+    s0 = 0
+    while s0 < n:
+        s1 = s0 + 1
+        while s1 < n and subject[s1] == subject[s0]:
+            s1 += 1
+        g = gates[1] if entity[s0] else gates[0]
+        left = s0
+        right = s0
+        sums[:] = 0
+        for e in range(ends.shape[0]):
+            while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
+                _add(sums, out[right], amount[right], marks[right], 1)
+                right += 1
+            while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
+                _add(sums, out[left], amount[left], marks[left], -1)
+                left += 1
+            if right == left:
+                continue
+            matched = passes(sums[0], sums[2], sums[4], sums[5], sums[6], g)
+            if matched or emit_all:
+                result = emit(result, found, e, left, right, sums, matched)
+                found += 1
+        s0 = s1
+    return result[:found].copy()
+
+
+@njit(**JIT)
+def _add(sums: np.ndarray, out: bool, amount: int, mark: int, sign: int) -> None:
+    if out:
+        sums[2] += sign * amount
+        sums[3] += sign
+    else:
+        sums[0] += sign * amount
+        sums[1] += sign
+    if mark & F_COUNTS:
+        sums[4] += sign
+        sums[5] += sign * amount
+    if mark & F_DAY:
+        sums[6] += sign

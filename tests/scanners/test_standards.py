@@ -1,0 +1,320 @@
+"""The monitoring-standard families' kernels against their naive twins (`tests.naive`),
+on generated data and on each family's edges by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from amlwatch.scanners import PatternInput, pattern_order
+from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.standards import FAMILIES, scan_family
+from tests.naive import NaiveFamilyWindow, NaiveFlow, family_windows
+from tests.scanners.test_patterns import ALL_DAYS, EPOCH, at, flows, window_start
+
+D = Decimal
+Params = dict[str, dict[str, Decimal]]
+
+
+def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], list[str]]:
+    """The flows as the warehouse feeds the kernels: sorted, subjects and parties coded."""
+    subjects = sorted({f.subject for f in rows})
+    parties = sorted({f.party for f in rows if f.party is not None})
+    ts = np.array([(f.booked_at - dt.datetime(1970, 1, 1)).total_seconds() for f in rows], np.int64)
+    subject = np.array([subjects.index(f.subject) for f in rows], np.int64)
+    out = np.array([f.direction == "out" for f in rows], np.bool_)
+    order = pattern_order(subject, ts, out)
+    ordered = [rows[i] for i in order]
+    data = PatternInput(
+        subject=subject[order],
+        ts=ts[order],
+        out=out[order],
+        amount=np.array([int(f.amount_cny * 1000) for f in ordered], np.int64),
+        party=np.array(
+            [-1 if f.party is None else parties.index(f.party) for f in ordered], np.int64
+        ),
+        entity=np.array([f.entity for f in ordered], np.bool_),
+        n_parties=len(parties),
+    )
+    return data, ordered, subjects
+
+
+def kernel(
+    family: str, params: Params, rows: list[NaiveFlow], ends: list[dt.date], emit_all: bool = True
+) -> dict[tuple[str, dt.date], NaiveFamilyWindow]:
+    if not rows:
+        return {}
+    data, ordered, subjects = kernel_input(rows)
+    found = scan_family(
+        family,
+        params,
+        data,
+        np.array([(e - EPOCH).days for e in ends], np.int32),
+        np.array([(window_start(e) - EPOCH).days for e in ends], np.int32),
+        emit_all=emit_all,
+    )
+    milli = D("0.001")
+    return {
+        (subjects[found.subject[i]], ends[found.end[i]]): NaiveFamilyWindow(
+            in_total=int(found.in_total[i]) * milli,
+            in_count=int(found.in_count[i]),
+            out_total=int(found.out_total[i]) * milli,
+            out_count=int(found.out_count[i]),
+            m_count=int(found.m_count[i]),
+            m_total=int(found.m_total[i]) * milli,
+            m_days=int(found.m_days[i]),
+            matched=bool(found.matched[i]),
+            txn_ids=frozenset(ordered[j].txn_id for j in range(found.lo[i], found.hi[i])),
+        )
+        for i in range(len(found))
+    }
+
+
+def both(family: str, params: Params, rows: list[NaiveFlow], ends: list[dt.date]) -> dict:
+    expected = family_windows(family, params, rows, ends, window_start)
+    assert kernel(family, params, rows, ends) == expected
+    matches = {k for k, w in expected.items() if w.matched}
+    assert set(kernel(family, params, rows, ends, emit_all=False)) == matches
+    return expected
+
+
+# ------------------------------------------------------------------ generated parameters
+
+
+def _typed(one: st.SearchStrategy[dict[str, Decimal]]) -> st.SearchStrategy[Params]:
+    return st.builds(lambda a, b: {"individual": a, "entity": b}, one, one)
+
+
+def _ratio(*values: str) -> st.SearchStrategy[Decimal]:
+    return st.sampled_from([D(v) for v in values])
+
+
+PARAMS: dict[str, st.SearchStrategy[Params]] = {
+    "pass_through": _typed(
+        st.fixed_dictionaries(
+            {
+                "hours": st.sampled_from([D(0), D(1), D(6), D(24)]),
+                "min_in_cny": _ratio("0", "100", "1000"),
+                "min_quick_share": _ratio("0", "0.5", "0.9", "1"),
+                "max_residual_share": _ratio("0", "0.1", "0.5", "1", "100"),
+                "min_days": st.sampled_from([D(0), D(1), D(2), D(3)]),
+            }
+        )
+    ),
+    "structuring": _typed(
+        st.fixed_dictionaries(
+            {
+                "threshold_cny": _ratio("100", "250", "5000"),
+                "band": _ratio("0", "0.1", "0.5", "1"),
+                "min_count": st.sampled_from([D(0), D(1), D(2), D(4)]),
+                "min_days": st.sampled_from([D(0), D(1), D(2), D(3)]),
+                "min_total_cny": _ratio("0", "100", "500"),
+            }
+        )
+    ),
+    "same_party": _typed(
+        st.fixed_dictionaries(
+            {
+                "min_rows": st.sampled_from([D(2), D(3), D(4)]),
+                "min_parties": st.sampled_from([D(1), D(2)]),
+                "min_total_cny": _ratio("0", "100", "1000"),
+            }
+        )
+    ),
+    "night": _typed(
+        st.tuples(
+            st.sampled_from([0, 1, 43_200, 79_200, 86_399]),
+            st.sampled_from([0, 1, 21_600, 43_200, 86_399]),
+            _ratio("0", "100"),
+            st.sampled_from([D(0), D(1), D(3)]),
+            _ratio("0", "100"),
+        )
+        .filter(lambda t: t[0] != t[1])
+        .map(
+            lambda t: {
+                "night_from": D(t[0]),
+                "night_to": D(t[1]),
+                "min_single_cny": t[2],
+                "min_count": t[3],
+                "min_total_cny": t[4],
+            }
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_each_family_agrees_with_its_naive_twin(family: str, data: st.DataObject) -> None:
+    params = data.draw(PARAMS[family])
+    rows = data.draw(flows())
+    ends = sorted(
+        data.draw(st.lists(st.sampled_from(ALL_DAYS), min_size=1, max_size=8, unique=True))
+    )
+    found = both(family, params, rows, ends)
+    event("matched" if any(w.matched for w in found.values()) else "no match")
+
+
+@st.composite
+def busy(draw: st.DrawFn) -> list[NaiveFlow]:
+    """One subject, few parties, amounts near 100 and quick in-out pairs: matches likely."""
+    rows = []
+    for i in range(draw(st.integers(1, 40))):
+        day = ALL_DAYS[draw(st.integers(0, 12))]
+        hour = draw(st.sampled_from([1, 9, 10, 11, 23]))
+        direction = draw(st.sampled_from(["in", "out"]))
+        amount = draw(_ratio("90", "95", "99.999", "100", "120"))
+        party = draw(st.sampled_from(["A", "B", None]))
+        moment = dt.datetime.combine(day, dt.time(hour))
+        rows.append(NaiveFlow(f"B{i}", "S", draw(st.booleans()), moment, direction, amount, party))
+    entity = rows[0].entity
+    return [
+        NaiveFlow(f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party)
+        for f in rows
+    ]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_each_family_agrees_on_busy_subjects_every_day(family: str, data: st.DataObject) -> None:
+    found = both(family, data.draw(PARAMS[family]), data.draw(busy()), ALL_DAYS[:20])
+    event("matched" if any(w.matched for w in found.values()) else "no match")
+
+
+# ------------------------------------------------------------------ each family's edges by name
+
+
+def flow(
+    i: int, when: dt.datetime, direction: str, amount: str, party: str | None = "A"
+) -> NaiveFlow:
+    return NaiveFlow(f"T{i}", "S", False, when, direction, D(amount), party)
+
+
+def same(values: dict[str, Decimal]) -> Params:
+    return {"individual": values, "entity": values}
+
+
+PASS = same({"hours": D(2), "min_in_cny": D(100), "min_quick_share": D("0.9"),
+             "max_residual_share": D("0.1"), "min_days": D(2)})  # fmt: skip
+
+
+def test_pass_through_needs_the_payment_within_hours_of_a_receipt_the_same_day() -> None:
+    rows = [
+        flow(0, at("2026-10-12", 9), "in", "100"), flow(1, at("2026-10-12", 11), "out", "100"),
+        flow(2, at("2026-10-13", 9), "in", "100"), flow(3, at("2026-10-13", 11, 1), "out", "100"),
+    ]  # fmt: skip
+    end = dt.date(2026, 10, 13)
+    w = both("pass_through", PASS, rows, [end])[("S", end)]
+    assert (w.m_count, w.m_days, w.matched) == (1, 1, False)  # 2 h 0 min 1 s is too late
+    rows[3] = flow(3, at("2026-10-13", 11), "out", "100")
+    assert both("pass_through", PASS, rows, [end])[("S", end)].matched
+
+
+def test_pass_through_across_midnight_is_not_quick_and_a_residual_breaks_it() -> None:
+    rows = [
+        flow(0, at("2026-10-12", 23), "in", "100"), flow(1, at("2026-10-13", 0), "out", "100"),
+        flow(2, at("2026-10-14", 9), "in", "100"), flow(3, at("2026-10-14", 10), "out", "100"),
+        flow(4, at("2026-10-15", 9), "in", "100"), flow(5, at("2026-10-15", 10), "out", "70"),
+    ]  # fmt: skip
+    end = dt.date(2026, 10, 15)
+    w = both("pass_through", PASS, rows, [end])[("S", end)]
+    assert w.m_count == 2 and not w.matched  # 30 of 300 stays: 10 % is the most
+
+
+STRUCT = same({"threshold_cny": D(50_000), "band": D("0.1"), "min_count": D(3),
+               "min_days": D(2), "min_total_cny": D(100_000)})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("amount", "near"),
+    [("44999.999", False), ("45000", True), ("49999.999", True), ("50000", False)],
+)
+def test_structuring_band_includes_its_floor_and_excludes_the_threshold(
+    amount: str, near: bool
+) -> None:
+    end = dt.date(2026, 10, 15)
+    w = both("structuring", STRUCT, [flow(0, at("2026-10-15"), "in", amount)], [end])[("S", end)]
+    assert w.m_count == int(near)
+
+
+def test_structuring_needs_several_near_amounts_on_several_days() -> None:
+    days = ["2026-10-13", "2026-10-13", "2026-10-14"]
+    rows = [flow(i, at(d, 10 + i), "in", "49000") for i, d in enumerate(days)]
+    end = dt.date(2026, 10, 15)
+    assert both("structuring", STRUCT, rows, [end])[("S", end)].matched
+    one_day = [flow(i, at("2026-10-13", 10 + i), "in", "49000") for i in range(3)]
+    assert not both("structuring", STRUCT, one_day, [end])[("S", end)].matched
+
+
+SAME = same({"min_rows": D(4), "min_parties": D(1), "min_total_cny": D(0)})
+
+
+def test_same_party_counts_both_ways_only() -> None:
+    end = dt.date(2026, 10, 15)
+    one_way = [flow(i, at("2026-10-13", 9 + i), "in", "10") for i in range(6)]
+    assert not both("same_party", SAME, one_way, [end])[("S", end)].matched  # a salary, rent
+    back = [*one_way[:3], flow(9, at("2026-10-14"), "out", "10")]
+    w = both("same_party", SAME, back, [end])[("S", end)]
+    assert (w.m_count, w.m_total, w.matched) == (1, D(40), True)
+    unknown = [
+        flow(i, at("2026-10-13", 9 + i), d, "10", None)
+        for i, d in enumerate("in out in out".split())
+    ]
+    assert not both("same_party", SAME, unknown, [end])[("S", end)].matched
+
+
+NIGHT = same({"night_from": D(22 * 3600), "night_to": D(6 * 3600), "min_single_cny": D(1000),
+              "min_count": D(2), "min_total_cny": D(0)})  # fmt: skip
+
+
+def test_night_spans_midnight_and_excludes_its_end() -> None:
+    end = dt.date(2026, 10, 15)
+    rows = [
+        flow(0, at("2026-10-14", 22), "in", "1000"), flow(1, at("2026-10-15", 5, 3599), "out", "1000"),
+        flow(2, at("2026-10-15", 6), "out", "5000"), flow(3, at("2026-10-15", 23), "out", "999.999"),
+    ]  # fmt: skip
+    w = both("night", NIGHT, rows, [end])[("S", end)]
+    assert (w.m_count, w.m_days, w.matched) == (2, 2, True)
+
+
+def test_parameters_that_would_be_rounded_or_make_no_sense_are_refused() -> None:
+    with pytest.raises(ScannerInputError, match="rounded"):
+        FAMILIES["structuring"].params(same({**STRUCT["individual"], "threshold_cny": D("0.0001")}))
+    with pytest.raises(ScannerInputError, match="band"):
+        FAMILIES["structuring"].params(same({**STRUCT["individual"], "band": D(2)}))
+    with pytest.raises(ScannerInputError, match="night_from"):
+        FAMILIES["night"].params(same({**NIGHT["individual"], "night_to": D(22 * 3600)}))
+    with pytest.raises(ScannerInputError, match="min_parties"):
+        FAMILIES["same_party"].params(same({**SAME["individual"], "min_parties": D(0)}))
+    with pytest.raises(ScannerInputError, match="entity"):
+        FAMILIES["night"].params({"individual": NIGHT["individual"]})
+
+
+def test_unsorted_or_malformed_input_is_refused() -> None:
+    rows = [flow(0, at("2026-10-14"), "in", "1"), flow(1, at("2026-10-15"), "out", "1")]
+    data, _, _ = kernel_input(rows)
+    ends, starts = np.array([20_000], np.int32), np.array([19_990], np.int32)
+    for family, params in (("night", NIGHT), ("same_party", SAME), ("structuring", STRUCT)):
+        backwards = PatternInput(data.subject, data.ts[::-1].copy(), data.out, data.amount,
+                                 data.party, data.entity, data.n_parties)  # fmt: skip
+        with pytest.raises(ScannerInputError, match="sorted"):
+            scan_family(family, params, backwards, ends, starts)
+        with pytest.raises(ScannerInputError, match="end days"):
+            scan_family(family, params, data, starts, ends)
+    bad_party = PatternInput(data.subject, data.ts, data.out, data.amount,
+                             np.array([0, 5], np.int64), data.entity, 1)  # fmt: skip
+    with pytest.raises(ScannerInputError, match="party codes"):
+        scan_family("pass_through", PASS, bad_party, ends, starts)
+    negative = PatternInput(data.subject, data.ts, data.out, np.array([-1, 1], np.int64),
+                            data.party, data.entity, data.n_parties)  # fmt: skip
+    with pytest.raises(ScannerInputError, match="amounts"):
+        scan_family("pass_through", PASS, negative, ends, starts)
+    with pytest.raises(ScannerInputError, match="1-d"):
+        scan_family("night", NIGHT, data, ends, np.array([1, 2], np.int32))
