@@ -242,7 +242,7 @@ DOWNLOADS = {  # what a download audit entry says was taken
     "case search xlsx": "案件查询结果（xlsx）",
 }  # fmt: skip
 ALERT_STATUS = {"new": "新预警", "extended": "延续", "confirmed": "已确认"}
-LEGS = {"scattered": "分散端", "concentrated": "集中端"}
+LEGS = {"scattered": "分散端", "concentrated": "集中端", "window": "窗口内交易"}
 SIDES = {"in": "转入", "out": "转出"}
 
 

@@ -15,6 +15,7 @@ from amlwatch.rules.packs import (
 from amlwatch.rules.standards import (
     FAMILY_NAMES,
     FAMILY_PARAMS,
+    INDICATORS_2003,
     STATUS_NAMES,
     STATUSES,
     PatternStandard,
@@ -23,6 +24,7 @@ from amlwatch.rules.standards import (
 __all__ = [
     "FAMILY_NAMES",
     "FAMILY_PARAMS",
+    "INDICATORS_2003",
     "STATUSES",
     "STATUS_NAMES",
     "BusinessCalendar",

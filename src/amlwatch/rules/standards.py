@@ -64,6 +64,27 @@ FAMILY_NAMES = {
     "night": "非营业时间大额交易",
 }
 
+# the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start
+# from, in its order; a standard names those it covers ("2003-06"), the annual evaluation shows
+# which the library covers
+INDICATORS_2003 = {
+    "2003-01": "短期内资金分散转入、集中转出或集中转入、分散转出",
+    "2003-02": "资金收付频率及金额与经营规模明显不符",
+    "2003-03": "资金收付流向与经营范围明显不符",
+    "2003-04": "日常收付与经营特点明显不符",
+    "2003-05": "周期性发生大量资金收付，与其性质、业务特点明显不符",
+    "2003-06": "相同收付款人之间短期内频繁发生资金收付",
+    "2003-07": "长期闲置的账户原因不明地突然启用，且短期内出现大量资金收付",
+    "2003-08": "频繁收取与其经营业务明显无关的个人汇款",
+    "2003-09": "现金收付金额、频率或用途异常",
+    "2003-10": "个人账户短期内累计100万元以上现金收付",
+    "2003-11": "与贩毒、走私、恐怖活动严重地区的资金往来明显增多",
+    "2003-12": "频繁开户、销户，且销户前发生大量资金收付",
+    "2003-13": "有意化整为零，逃避大额交易监测",
+    "2003-14": "中国人民银行规定的其他可疑交易",
+    "2003-15": "金融机构经判断认为的其他异常交易",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class PatternStandard:
@@ -79,7 +100,7 @@ class PatternStandard:
         owner: who answers for it (a department or a person).
         window_business_days: its window; None: the suspicious section's.
         params: per customer type (individual, entity), parameter name -> value.
-        indicators: the 2003 list's indicators it covers (e.g. "个人-4").
+        indicators: the 2003 list's indicators it covers (`INDICATORS_2003`).
         effective_from: the first day it may run (None: with the pack).
     """
 
@@ -164,6 +185,10 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
         params[customer_type] = {
             name: _value(pack, code, name, kind, given[name]) for name, kind in spec.items()
         }
+    indicators = tuple(str(i) for i in item.get("indicators", ()))
+    unknown_indicators = sorted(set(indicators) - set(INDICATORS_2003))
+    if unknown_indicators:
+        raise UnknownRulePack(f"{pack}: standard {code}: unknown indicators {unknown_indicators}")
     window = item.get("window_business_days")
     if window is not None and not 1 <= int(window) <= 250:
         raise UnknownRulePack(f"{pack}: standard {code}: window_business_days in 1 .. 250")
@@ -177,6 +202,6 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
         owner=str(item.get("owner", "")),
         window_business_days=None if window is None else int(window),
         params=params,
-        indicators=tuple(str(i) for i in item.get("indicators", ())),
+        indicators=indicators,
         effective_from=item.get("effective_from"),
     )

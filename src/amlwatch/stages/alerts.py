@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from amlwatch.rules import RulePack, SuspiciousRule
-from amlwatch.stages.narrative import narrative
+from amlwatch.stages.narrative import family_narrative, narrative
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_ALERT_TRANSACTIONS, SUSPICIOUS_ALERTS
@@ -76,20 +76,26 @@ def store_alerts(
     by_alert: dict[str, list[dict[str, Any]]] = {}
     for row in evidence:
         by_alert.setdefault(row["alert_id"], []).append(row)
-    scattered = {s.code: s.scattered for s in rule.standards}
-    names = {s.code: s.name for s in rule.standards}
+    standards = {s.code: s for s in rule.standards}
     for alert in alerts:
         rows = by_alert.get(alert["alert_id"], [])
-        side = scattered[alert["rule_code"]]
+        standard = standards[alert["rule_code"]]
+        side = standard.scattered
         for row in rows:
-            row["leg"] = "scattered" if row["direction"] == side else "concentrated"
-        alert["rule_name"] = names[alert["rule_code"]]
+            if standard.family != "scatter":
+                row["leg"] = "window"
+            else:
+                row["leg"] = "scattered" if row["direction"] == side else "concentrated"
+        alert["rule_name"] = standard.name
         alert["evidence_count"] = len(rows)
         alert["top_in"] = json.dumps(_top(rows, "in", rule.top_counterparties), ensure_ascii=False)
         alert["top_out"] = json.dumps(
             _top(rows, "out", rule.top_counterparties), ensure_ascii=False
         )
-        alert["narrative"] = narrative(alert, side)
+        if standard.family == "scatter":
+            alert["narrative"] = narrative(alert, side)
+        else:
+            alert["narrative"] = family_narrative(alert, standard.name)
     wh_patterns.replace_patterns(
         warehouse,
         days,
@@ -119,6 +125,9 @@ def _open(hit: dict[str, Any], rule: SuspiciousRule) -> dict[str, Any]:
         "status": "new",
         "window_business_days": rule.window_business_days,
     }
+    standard = next((s for s in rule.standards if s.code == hit["rule_code"]), None)
+    if standard is not None:
+        alert["window_business_days"] = rule.window_of(standard)
     _metrics(alert, hit)
     return alert
 
@@ -136,11 +145,17 @@ def _metrics(alert: dict[str, Any], hit: dict[str, Any]) -> None:
     for name in ("in_total", "in_count", "in_parties", "out_total", "out_count", "out_parties"):
         alert[name] = hit[name]
     alert["rule_pack"] = hit["rule_pack"]
+    for name in ("family", "standard_status", "measure_count", "measure_total", "measure_days"):
+        alert[name] = hit.get(name)
     w_in, w_out = hit["in_total"], hit["out_total"]
     alert["through_flow"] = (w_out / w_in).quantize(Decimal("0.0001")) if w_in else None
     alert["follow_share"] = (
         (hit["out_after_first_in"] / w_out).quantize(Decimal("0.0001")) if w_out else None
     )
+    if hit.get("family") not in (None, "scatter"):  # the measure, not the legs
+        alert["follow_share"] = None
+        alert["score"] = float(hit["measure_count"] or 0)
+        return
     scattered = max(hit["in_parties"], hit["out_parties"])
     balance = float(min(w_in, w_out) / max(w_in, w_out)) if w_in and w_out else 0.0
     alert["score"] = round(scattered * balance, 4)

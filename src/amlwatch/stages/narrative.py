@@ -52,3 +52,67 @@ def narrative(alert: dict[str, Any], scattered: str) -> str:
         f"（{DRAFT_MARKERS[0]}，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
         f"连续{alert['nights']}个监测日命中）"
     )
+
+
+def _count_sentence(alert: dict[str, Any]) -> str:
+    return (
+        f"转入{alert['in_count']}笔合计{_yuan(alert['in_total'])}，"
+        f"转出{alert['out_count']}笔合计{_yuan(alert['out_total'])}"
+    )
+
+
+# each family's movement sentence (from the alert's measure) and its suspicion point
+_FAMILY_TEXT = {
+    "pass_through": (
+        lambda a: (
+            f"其中{a['measure_count']}笔转出发生在当日转入后数小时内，合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个交易日，期末余额所剩无几"
+        ),
+        "资金快进快出、不留余额",
+    ),
+    "structuring": (
+        lambda a: (
+            f"其中{a['measure_count']}笔金额略低于大额交易报告标准，合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个交易日"
+        ),
+        "交易金额刻意低于报告标准，化整为零、拆分交易",
+    ),
+    "same_party": (
+        lambda a: (
+            f"与{a['measure_count']}个相同交易对手之间往来收付频繁，合计"
+            f"{_yuan(a['measure_total'])}（主要对手：{_names(a)}）"
+        ),
+        "相同收付款人之间短期内频繁发生资金收付",
+    ),
+    "night": (
+        lambda a: (
+            f"其中{a['measure_count']}笔大额交易发生在非营业时间（夜间），合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个自然日"
+        ),
+        "非营业时间频繁发生大额交易",
+    ),
+}
+
+
+def _names(alert: dict[str, Any]) -> str:
+    tops = json.loads(alert["top_in"])[:2] + json.loads(alert["top_out"])[:2]
+    names = dict.fromkeys(t["name"] or "（名称未知）" for t in tops)
+    return "、".join(names) or "—"
+
+
+def family_narrative(alert: dict[str, Any], standard_name: str) -> str:
+    """A draft for the report's STCB / AOSP fields for a standard of another family than
+    scatter / concentrate, from its measure."""
+    movement, point = _FAMILY_TEXT[alert["family"]]
+    who = "对公客户" if alert["customer_type"] == "entity" else "个人客户"
+    subject = "账户" if alert["account_id"] else "客户"
+    span = f"{alert['window_start']:%Y年%m月%d日}至{alert['window_end']:%Y年%m月%d日}"
+    return (
+        f"【资金交易及客户行为情况】该{who}（客户号{alert['customer_id']}）在{span}期间"
+        f"（以{alert['window_business_days']}个工作日为监测窗口），{_count_sentence(alert)}，"
+        f"{movement(alert)}。"
+        f"【疑点分析】{point}（{standard_name}），与{subject}的身份、职业或经营规模及一般交易"
+        f"习惯不符，需结合客户身份、资金来源及用途{DRAFT_MARKERS[1]}。"
+        f"（{DRAFT_MARKERS[0]}，监测标准{alert['rule_code']}，规则包{alert['rule_pack']}，"
+        f"连续{alert['nights']}个监测日命中）"
+    )

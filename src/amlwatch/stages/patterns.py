@@ -35,6 +35,7 @@ from amlwatch.scanners.prune import Prune
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
+from amlwatch.stages.standards import family_hits, other_families
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
@@ -76,9 +77,11 @@ def hits_table(
         customer_id, account = names[i]
         account_id = account if rule.subject == "account" else None
         for standard in rule.standards:
-            if not found.flags[i] & FLAGS[standard.scattered]:
+            if standard.family != "scatter" or not found.flags[i] & FLAGS[standard.scattered]:
                 continue
             e = int(found.end[i])
+            if not standard.runs_on(ends[e]):
+                continue
             values = {
                 "scan_date": ends[e],
                 "rule_code": standard.code,
@@ -96,6 +99,11 @@ def hits_table(
                 "out_after_first_in": int(found.out_after_first_in[i]) * MILLI,
                 "rule_pack": pack.label,
                 "scanned_at": now,
+                "family": "scatter",
+                "standard_status": standard.status,
+                "measure_count": None,
+                "measure_total": None,
+                "measure_days": None,
             }
             for name, value in values.items():
                 records[name].append(value)
@@ -207,33 +215,47 @@ def scan_hits(
     days = sorted(days)
     end_days, start_days = window_days(calendar, days, rule)
     starts = [EPOCH + dt.timedelta(days=int(s)) for s in start_days]
+    others = other_families(calendar, days, rule)
+    scatter = any(s.family == "scatter" and s.running for s in rule.standards)
+    # the window read: the longest of the standards'
+    first_day = min([*starts, *(w.starts[0] for w in others)])
     types = wh_patterns.customer_types(warehouse, bucket) if types is None else types
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         dates = day_runs.ready_window(
-            warehouse, min(starts), max(days), rule, bucket, scan.slice_rows, store_runs
+            warehouse, first_day, max(days), rule, bucket, scan.slice_rows, store_runs
         )
         window = sum(dates.rows.values()) // bucket.count
         # a multiple of the threads (the merge and the kernel are one thread each): no thread
         # waits alone for the last slice
         threads = max(1, scan.slice_threads)
         pieces = bucket.split(threads * max(1, -(-window // (scan.slice_rows * threads))))
-        prune = Prune.for_windows(params, end_days, start_days) if scan.prune else None
+        # pruning knows what scatter / concentrate needs only: not with other families
+        pruned = scan.prune and not others
+        prune = Prune.for_windows(params, end_days, start_days) if pruned else None
 
         def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
             with warehouse.cursor() as reader:  # a connection per thread
-                runs = day_runs.window_runs(reader, dates, min(starts), max(days), piece)
+                runs = day_runs.window_runs(reader, dates, first_day, max(days), piece)
             rows = sum(run.num_rows for run in runs)
             merged = merge_window(runs, types, scan.block_rows, prune)
-            found = scan_patterns(merged.data, end_days, start_days, params)
-            entity = merged.data.entity[found.lo]
-            known = merged.customer_row[found.subject]
+
+            def names_of(lo: np.ndarray) -> list[tuple[str, str | None]]:
+                known = merged.customer_row[merged.data.subject[lo]]
+                if np.any(known < 0):
+                    raise ValueError("a customer with transactions is missing from customers")
+                return [
+                    (c, None) for c in pc.take(types["customer_id"], pa.array(known)).to_pylist()
+                ]
+
+            tables = family_hits(merged.data, others, days, names_of, pack, rule)
+            if scatter:
+                found = scan_patterns(merged.data, end_days, start_days, params)
+                entity = merged.data.entity[found.lo]
+                names = names_of(found.lo)
+                tables.append(hits_table(found, entity, names, days, starts, pack, rule))
             del merged
-            if np.any(known < 0):
-                raise ValueError("a customer with transactions is missing from customer_history")
-            taken = pc.take(types["customer_id"], pa.array(known)).to_pylist()
-            names = [(c, None) for c in taken]
-            return hits_table(found, entity, names, days, starts, pack, rule), rows
+            return pa.concat_tables(tables) if tables else SUSPICIOUS_HITS.empty(), rows
 
         if len(pieces) == 1:
             results = [scan_slice(pieces[0])]
@@ -247,16 +269,22 @@ def scan_hits(
         return pa.concat_tables([t for t, _ in results]), sum(n for _, n in results)
 
     # per account: the window sorted here
-    table = wh_patterns.pattern_window_rows(warehouse, min(starts), max(days), rule, bucket)
+    table = wh_patterns.pattern_window_rows(warehouse, first_day, max(days), rule, bucket)
     prepared = prepare(table, types, rule.subject)
     rows = table.num_rows
     del table  # the arrays are in `prepared` now
-    found = scan_patterns(prepared.data, end_days, start_days, params)
-    entity = prepared.data.entity[found.lo]
-    rids = [int(r) for r in prepared.rid[found.lo]]
-    by_rid = wh_patterns.subject_ids(warehouse, rids)
-    names = [by_rid[r] for r in rids]
-    return hits_table(found, entity, names, days, starts, pack, rule), rows
+
+    def account_names(lo: np.ndarray) -> list[tuple[str, str | None]]:
+        rids = [int(r) for r in prepared.rid[lo]]
+        by_rid = wh_patterns.subject_ids(warehouse, rids)
+        return [by_rid[r] for r in rids]
+
+    tables = family_hits(prepared.data, others, days, account_names, pack, rule)
+    if scatter:
+        found = scan_patterns(prepared.data, end_days, start_days, params)
+        entity = prepared.data.entity[found.lo]
+        tables.append(hits_table(found, entity, account_names(found.lo), days, starts, pack, rule))
+    return pa.concat_tables(tables) if tables else SUSPICIOUS_HITS.empty(), rows
 
 
 def scan_patterns_day(

@@ -247,11 +247,16 @@ def replace_patterns(
             con.unregister(name)
 
 
-def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[dict[str, object]]:
-    """Alerts opened or extended by scans of those dates, with their subject's details."""
+def alerts_of_run(
+    warehouse: Warehouse, scan_dates: Sequence[dt.date], trial: bool = False
+) -> list[dict[str, object]]:
+    """Alerts opened or extended by scans of those dates, with their subject's details: of
+    the standards in force (what becomes a case and a report), or with `trial` of the
+    standards on trial (the tuning list)."""
     cursor = warehouse._con.execute(
         """WITH a AS (SELECT * FROM suspicious_alerts
-                      WHERE list_contains(?::DATE[], last_scan_date)),
+                      WHERE list_contains(?::DATE[], last_scan_date)
+                        AND (coalesce(standard_status, 'in_force') = 'trial') = ?),
                 c AS (SELECT * FROM customer_history  -- the current version, of these only
                       WHERE customer_id IN (SELECT customer_id FROM a)
                       QUALIFY row_number() OVER (PARTITION BY customer_id
@@ -262,7 +267,7 @@ def alerts_of_run(warehouse: Warehouse, scan_dates: Sequence[dt.date]) -> list[d
                   c.controller_name, c.controller_id_type, c.controller_id_number, c.branch_code
            FROM a LEFT JOIN c USING (customer_id)
            ORDER BY a.rule_code, a.alert_id""",
-        [list(scan_dates)],
+        [list(scan_dates), trial],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -110,6 +110,17 @@ DDL: tuple[str, ...] = (
         files JSON, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
         rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR, unknown_codes JSON)""",
     "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
+    # hits and alerts made before the monitoring standards library: their standard's facts
+    "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS family VARCHAR",
+    "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS standard_status VARCHAR",
+    "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS measure_count BIGINT",
+    "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS measure_total DECIMAL(20,3)",
+    "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS measure_days BIGINT",
+    "ALTER TABLE suspicious_alerts ADD COLUMN IF NOT EXISTS family VARCHAR",
+    "ALTER TABLE suspicious_alerts ADD COLUMN IF NOT EXISTS standard_status VARCHAR",
+    "ALTER TABLE suspicious_alerts ADD COLUMN IF NOT EXISTS measure_count BIGINT",
+    "ALTER TABLE suspicious_alerts ADD COLUMN IF NOT EXISTS measure_total DECIMAL(20,3)",
+    "ALTER TABLE suspicious_alerts ADD COLUMN IF NOT EXISTS measure_days BIGINT",
     # the current version of each customer / account: the latest business date that sent it
     """CREATE OR REPLACE VIEW customers AS SELECT * FROM customer_history
         QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY business_date DESC) = 1""",

@@ -74,8 +74,8 @@ def _date(name: str) -> Column:
     return Column(name, "DATE", pa.date32())
 
 
-def _money(name: str) -> Column:  # yuan to the contract's three decimals
-    return Column(name, "DECIMAL(20,3)", pa.decimal128(20, 3))
+def _money(name: str, nullable: bool = False) -> Column:  # yuan to the contract's 3 decimals
+    return Column(name, "DECIMAL(20,3)", pa.decimal128(20, 3), nullable)
 
 
 def _count(name: str) -> Column:
@@ -102,6 +102,17 @@ _WINDOW_LEGS = (
     _money("out_total"),
     _count("out_count"),
     _count("out_parties"),
+)
+
+# which monitoring standard a hit or an alert is of: its family and status when scanned (a
+# trial's alerts open no case), and the family's measure (docs/monitoring-rules.md); NULL on
+# rows made before the standards library (scatter / concentrate, in force)
+_STANDARD = (
+    _text("family", nullable=True),
+    _text("standard_status", nullable=True),
+    Column("measure_count", "BIGINT", pa.int64(), nullable=True),
+    _money("measure_total", nullable=True),
+    Column("measure_days", "BIGINT", pa.int64(), nullable=True),
 )
 
 # one row per transaction x large-value characteristic it meets (data contract)
@@ -141,6 +152,7 @@ SUSPICIOUS_HITS = ResultTable(
         _money("out_after_first_in"),
         _text("rule_pack"),
         _when("scanned_at"),
+        *_STANDARD,
     ),
 )
 
@@ -169,6 +181,7 @@ SUSPICIOUS_ALERTS = ResultTable(
         _count("evidence_count"),
         _text("status"),
         _text("rule_pack"),
+        *_STANDARD,
     ),
     primary_key="alert_id",
 )

@@ -1,0 +1,202 @@
+"""`amlwatch standards`: the library of monitoring standards (交易监测标准库) of a rule pack —
+what each looks for, its family, status, version, owner and parameters, what it found — and
+the tuning list of the standards on trial."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from amlwatch import wiring
+from amlwatch.cli.common import DbOpt, app, console, err, fail, parse_date
+from amlwatch.rules import (
+    FAMILY_NAMES,
+    FAMILY_PARAMS,
+    INDICATORS_2003,
+    STATUS_NAMES,
+    PatternStandard,
+    RulePack,
+    SuspiciousRule,
+    UnknownRulePack,
+    load_pack,
+    pack_for,
+)
+
+standards_app = typer.Typer(
+    help="交易监测标准库 / the monitoring standards of a rule pack", no_args_is_help=True
+)
+app.add_typer(standards_app, name="standards")
+
+PackOpt = Annotated[
+    str | None,
+    typer.Option("--rule-pack", help="规则包 / rule pack name or .toml [default: in force today]"),
+]
+
+# what a parameter is called on screen
+PARAM_NAMES = {
+    "hours": "转入后小时数", "min_in_cny": "窗口转入合计下限", "min_quick_share": "快出占转入比例下限",
+    "max_residual_share": "留存余额比例上限", "min_days": "命中天数下限", "threshold_cny": "报告标准",
+    "band": "低于标准的幅度", "min_count": "命中笔数下限", "min_total_cny": "命中金额合计下限",
+    "min_rows": "同一对手往来笔数下限", "min_parties": "频繁对手数下限",
+    "night_from": "夜间开始", "night_to": "夜间结束", "min_single_cny": "单笔金额下限",
+}  # fmt: skip
+
+
+def _pack(rule_pack: str | None) -> tuple[RulePack, SuspiciousRule]:
+    import datetime as dt
+
+    try:
+        pack = load_pack(rule_pack) if rule_pack else pack_for(dt.date.today())
+    except UnknownRulePack as error:
+        fail(error)
+    if pack.suspicious is None:
+        fail(ValueError(f"规则包 {pack.label} 没有可疑交易监测标准 / has no monitoring standards"))
+    return pack, pack.suspicious
+
+
+def _status(standard: PatternStandard) -> str:
+    return f"{STATUS_NAMES[standard.status]} {standard.status}"
+
+
+def _family(standard: PatternStandard) -> str:
+    return f"{FAMILY_NAMES[standard.family]} {standard.family}"
+
+
+def _value(name: str, kind: str, value: Decimal) -> str:
+    if kind == "money":
+        return f"{value:,.2f} 元"
+    if kind == "ratio":
+        return f"{value * 100:g}%"
+    if kind == "seconds":
+        return f"{int(value) // 3600:02d}:{int(value) % 3600 // 60:02d}"
+    return f"{value:g}"
+
+
+def _figures(db: object) -> dict:
+    from amlwatch.warehouse.standards import standard_figures
+
+    path = wiring.warehouse_path(db)  # type: ignore[arg-type]
+    if not path.exists():
+        return {}
+    with wiring.open_warehouse(path, read_only=True) as warehouse:
+        return standard_figures(warehouse)
+
+
+def _wide() -> Console:
+    return console if console.is_terminal else Console(width=160)
+
+
+@standards_app.command("list")
+def list_standards(rule_pack: PackOpt = None, db: DbOpt = None) -> None:
+    """标准清单 / Every standard of the pack: family, status, version, window, what it found."""
+    pack, rule = _pack(rule_pack)
+    figures = _figures(db)
+    table = Table(
+        title=f"交易监测标准库 Monitoring standards — {pack.label} ({len(rule.standards)})"
+    )
+    for column in ("编号 code", "名称 name", "类别 family", "状态 status", "版本", "窗口(工作日)",
+                   "负责人 owner", "2003年指标", "命中 hits", "预警 alerts", "客户 customers"):  # fmt: skip
+        table.add_column(column, overflow="fold")
+    for s in rule.standards:
+        f = figures.get(s.code)
+        table.add_row(
+            s.code, s.name, _family(s), _status(s), s.version, str(rule.window_of(s)),
+            s.owner or "—", "、".join(s.indicators) or "—",
+            *(str(getattr(f, n)) if f else "0" for n in ("hits", "alerts", "customers")),
+        )  # fmt: skip
+    _wide().print(table)
+    covered = sorted({i for s in rule.standards if s.running for i in s.indicators})
+    console.print(
+        f"运行中的标准覆盖2003年15项指标中的{len(covered)}项 / the running standards cover "
+        f"{len(covered)} of the 2003 list's 15 indicators: {'、'.join(covered) or '—'}"
+    )
+
+
+@standards_app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="标准编号 / standard code, e.g. AMLW-SP-0201")],
+    rule_pack: PackOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """标准详情 / One standard: what it looks for, its parameters per customer type, figures."""
+    pack, rule = _pack(rule_pack)
+    try:
+        s = rule.standard(code)
+    except KeyError:
+        known = ", ".join(x.code for x in rule.standards)
+        err.print(f"规则包 {pack.label} 没有标准 {code} / no such standard; known: {known}")
+        raise typer.Exit(2) from None
+    out = _wide()
+    out.print(f"[bold]{s.code} {s.name}[/]")
+    out.print(
+        f"  类别 family: {_family(s)}    状态 status: {_status(s)}    版本 version: {s.version}"
+    )
+    out.print(
+        f"  负责人 owner: {s.owner or '—'}    窗口 window: {rule.window_of(s)} 个工作日    "
+        f"主体 subject: {'客户' if rule.subject == 'customer' else '账户'} {rule.subject}    "
+        f"生效 from: {s.effective_from or pack.effective_from}    规则包 pack: {pack.label}"
+    )
+    for indicator in s.indicators:
+        out.print(f"  覆盖 2003年指标 {indicator}: {INDICATORS_2003[indicator]}")
+    if s.family == "scatter":
+        out.print(
+            f"  参数 parameters: 规则包的分散/集中阈值表 [suspicious.thresholds] (scattered = {s.scattered})"
+        )
+    else:
+        table = Table(title="参数 parameters")
+        for column in ("参数 parameter", "个人 individual", "对公 entity"):
+            table.add_column(column)
+        for name, kind in FAMILY_PARAMS[s.family]:
+            table.add_row(
+                f"{PARAM_NAMES.get(name, name)} {name}",
+                *(_value(name, kind, s.params[t][name]) for t in ("individual", "entity")),
+            )
+        out.print(table)
+    exclude = sorted(rule.exclude_purposes)
+    out.print(f"  不监测的用途 excluded purposes: {'、'.join(exclude) or '—'}")
+    f = _figures(db).get(s.code)
+    if f is not None:
+        out.print(
+            f"  命中 hits {f.hits}，预警 alerts {f.alerts}（试运行 on trial {f.trial_alerts}），"
+            f"客户 customers {f.customers}，最近命中 last hit {f.last_hit}"
+        )
+
+
+@standards_app.command("trial")
+def trial(
+    code: Annotated[str | None, typer.Argument(help="标准编号 / one standard's only")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="命中日 / that night's only")] = None,
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
+) -> None:
+    """试运行预警 / The tuning list: alerts of standards on trial (they open no case)."""
+    from amlwatch.warehouse.standards import trial_alerts
+
+    with wiring.open_warehouse(db, read_only=True) as warehouse:
+        rows = trial_alerts(warehouse, code, parse_date(date) if date else None, limit)
+    table = Table(title=f"试运行标准的预警 Alerts of standards on trial ({len(rows)})")
+    columns = (
+        "预警编号",
+        "客户号",
+        "类型",
+        "窗口",
+        "日数",
+        "入/出 万元",
+        "命中笔数",
+        "命中金额 万元",
+    )
+    for column in (*columns, "命中天数"):
+        table.add_column(column, no_wrap=column in ("预警编号", "客户号"))
+    for a in rows:
+        table.add_row(
+            a["alert_id"], a["customer_id"], "对公" if a["customer_type"] == "entity" else "个人",
+            f"{a['window_start']:%m-%d}~{a['window_end']:%m-%d}", str(a["nights"]),
+            f"{a['in_total'] / 10_000:,.1f}/{a['out_total'] / 10_000:,.1f}",
+            str(a["measure_count"]), f"{(a['measure_total'] or 0) / 10_000:,.1f}",
+            str(a["measure_days"]),
+        )  # fmt: skip
+    _wide().print(table)

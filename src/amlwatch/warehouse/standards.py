@@ -1,0 +1,74 @@
+"""What the warehouse knows of each monitoring standard: its hits and alerts (the figures
+`amlwatch standards` shows) and the tuning list of the standards on trial."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from amlwatch.warehouse.database import Warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class StandardFigures:
+    """One standard's figures over the nights scanned (or those from `since`)."""
+
+    code: str
+    hits: int
+    alerts: int
+    customers: int
+    trial_alerts: int
+    last_hit: dt.date | None
+
+
+def standard_figures(
+    warehouse: Warehouse, since: dt.date | None = None
+) -> dict[str, StandardFigures]:
+    """Per standard code: hits, alerts, customers flagged, alerts made on trial, last hit."""
+    day = since or dt.date(1970, 1, 1)
+    hits = dict(
+        (str(code), (int(n), last))
+        for code, n, last in warehouse.rows(
+            """SELECT rule_code, count(*), max(scan_date) FROM suspicious_hits
+               WHERE scan_date >= ? GROUP BY rule_code""",
+            [day],
+        )
+    )
+    alerts = {
+        str(code): (int(n), int(customers), int(trial))
+        for code, n, customers, trial in warehouse.rows(
+            """SELECT rule_code, count(*), count(DISTINCT customer_id),
+                      count(*) FILTER (WHERE standard_status = 'trial')
+               FROM suspicious_alerts WHERE last_scan_date >= ? GROUP BY rule_code""",
+            [day],
+        )
+    }
+    return {
+        code: StandardFigures(
+            code,
+            hits.get(code, (0, None))[0],
+            alerts.get(code, (0, 0, 0))[0],
+            alerts.get(code, (0, 0, 0))[1],
+            alerts.get(code, (0, 0, 0))[2],
+            hits.get(code, (0, None))[1],
+        )
+        for code in sorted(set(hits) | set(alerts))
+    }
+
+
+def trial_alerts(
+    warehouse: Warehouse, code: str | None, night: dt.date | None, limit: int
+) -> list[dict[str, Any]]:
+    """The tuning list: alerts of standards on trial (of one standard, of the night that
+    opened or extended them), newest first, with their measure."""
+    return warehouse.records(
+        """SELECT alert_id, rule_code, customer_id, customer_type, account_id, window_start,
+                  window_end, nights, in_total, out_total, measure_count, measure_total,
+                  measure_days, last_scan_date
+           FROM suspicious_alerts
+           WHERE standard_status = 'trial' AND (? IS NULL OR rule_code = ?)
+             AND (? IS NULL OR last_scan_date = ?)
+           ORDER BY last_scan_date DESC, rule_code, alert_id LIMIT ?""",
+        [code, code, night, night, limit],
+    )
