@@ -167,14 +167,31 @@ class RulePack:
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """`overlay` on top of `base`: tables merge key by key, anything else replaces."""
+    """`overlay` on top of `base`: tables merge key by key, lists of coded tables code by
+    code (`_merge_coded`), anything else replaces."""
     merged = dict(base)
     for key, value in overlay.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
+        elif _coded(value) and _coded(merged.get(key)):
+            merged[key] = _merge_coded(merged[key], value)
         else:
             merged[key] = value
     return merged
+
+
+def _coded(value: Any) -> bool:
+    """A list of tables that each have a `code` (standards, characteristics)."""
+    return isinstance(value, list) and all(isinstance(v, dict) and "code" in v for v in value)
+
+
+def _merge_coded(base: list[dict[str, Any]], overlay: list[dict[str, Any]]) -> list[Any]:
+    """Items by code: an overlay item changes the base item of its code (key by key), a new
+    code is added at the end; the base's order is kept."""
+    merged = {item["code"]: item for item in base}
+    for item in overlay:
+        merged[item["code"]] = _merge(merged.get(item["code"], {}), item)
+    return list(merged.values())
 
 
 def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:

@@ -170,6 +170,13 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
     scattered = str(item.get("scattered", ""))
     if family == "scatter" and scattered not in ("in", "out"):
         raise UnknownRulePack(f"{pack}: standard {code}: scattered must be in or out")
+    indicators = tuple(str(i) for i in item.get("indicators", ()))
+    unknown_indicators = sorted(set(indicators) - set(INDICATORS_2003))
+    if unknown_indicators:
+        raise UnknownRulePack(f"{pack}: standard {code}: unknown indicators {unknown_indicators}")
+    window = item.get("window_business_days")
+    if window is not None and not 1 <= int(window) <= 250:
+        raise UnknownRulePack(f"{pack}: standard {code}: window_business_days in 1 .. 250")
     spec = dict(FAMILY_PARAMS[family])
     params: dict[str, dict[str, Decimal]] = {}
     raw = item.get("params", {})
@@ -185,13 +192,6 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
         params[customer_type] = {
             name: _value(pack, code, name, kind, given[name]) for name, kind in spec.items()
         }
-    indicators = tuple(str(i) for i in item.get("indicators", ()))
-    unknown_indicators = sorted(set(indicators) - set(INDICATORS_2003))
-    if unknown_indicators:
-        raise UnknownRulePack(f"{pack}: standard {code}: unknown indicators {unknown_indicators}")
-    window = item.get("window_business_days")
-    if window is not None and not 1 <= int(window) <= 250:
-        raise UnknownRulePack(f"{pack}: standard {code}: window_business_days in 1 .. 250")
     return PatternStandard(
         code=code,
         name=str(item["name"]),

@@ -1,0 +1,97 @@
+"""Monitoring standards as pack data: what a pack may say of a standard, and what it may not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from amlwatch.rules import FAMILY_PARAMS, INDICATORS_2003, UnknownRulePack, load_pack
+
+
+def pack_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bank.toml"
+    path.write_text('extends = "pboc-2016"\n' + text, encoding="utf-8")
+    return path
+
+
+def test_the_bundled_library_has_every_family_with_owner_status_and_2003_indicators() -> None:
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    families = {s.family for s in rule.standards}
+    assert families == set(FAMILY_PARAMS)
+    codes = [s.code for s in rule.standards]
+    assert len(codes) == len(set(codes)) and all(len(c) <= 32 for c in codes)
+    for s in rule.standards:
+        assert s.name and s.version and set(s.indicators) <= set(INDICATORS_2003)
+        if s.family != "scatter":
+            assert s.owner and set(s.params) == {"individual", "entity"}
+            assert [n for n, _ in FAMILY_PARAMS[s.family]] == list(s.params["entity"])
+    assert {s.code for s in rule.running()} == {s.code for s in rule.standards} - {"AMLW-SP-0302"}
+    night = rule.standard("AMLW-SP-0501")
+    assert night.params["individual"]["night_from"] == 22 * 3600
+    assert rule.window_of(rule.standard("AMLW-SP-0302")) == 5
+    assert rule.window_of(rule.standard("AMLW-SP-0101")) == rule.window_business_days
+
+
+def test_an_extending_pack_changes_one_standard_by_its_code(tmp_path: Path) -> None:
+    path = pack_file(
+        tmp_path,
+        '[[suspicious.standards]]\ncode = "AMLW-SP-0201"\nstatus = "in_force"\nversion = "2"\n'
+        '[suspicious.standards.params.individual]\nmin_in_cny = "300000"\n'
+        '[[suspicious.standards]]\ncode = "BANK-0001"\nname = "夜间交易（本行）"\nfamily = "night"\n'
+        'effective_from = 2026-12-01\n[suspicious.standards.params.common]\nnight_from = "23:30"\n'
+        'night_to = "05:00"\nmin_single_cny = "10000"\nmin_count = 2\nmin_total_cny = "0"\n',
+    )
+    rule = load_pack(path).suspicious
+    assert rule is not None
+    base = load_pack("pboc-2016").suspicious
+    assert base is not None
+    assert [s.code for s in rule.standards] == [s.code for s in base.standards] + ["BANK-0001"]
+    changed = rule.standard("AMLW-SP-0201")
+    assert (changed.status, changed.version, changed.opens_cases) == ("in_force", "2", True)
+    assert changed.params["individual"]["min_in_cny"] == Decimal(300_000)
+    assert changed.params["entity"] == base.standard("AMLW-SP-0201").params["entity"]
+    own = rule.standard("BANK-0001")
+    assert own.params["entity"]["night_from"] == 23 * 3600 + 1800
+    assert not own.runs_on(dt.date(2026, 11, 30)) and own.runs_on(dt.date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('family = "telepathy"', "unknown family 'telepathy'"),
+        ('family = "night"\nstatus = "maybe"', "status must be one of"),
+        ('family = "night"\nindicators = ["2003-99"]', "unknown indicators"),
+        ('family = "night"\n[suspicious.standards.params.common]\nnight_from = "22:00"',
+         "missing \\['min_count', 'min_single_cny', 'min_total_cny', 'night_to'\\]"),
+        ('family = "same_party"\n[suspicious.standards.params.common]\nmin_rows = 5\n'
+         'min_parties = 1\nmin_total_cny = "0"\nmax_rows = 3', "unknown \\['max_rows'\\]"),
+        ('family = "structuring"\n[suspicious.standards.params.common]\nthreshold_cny = "5.0001"\n'
+         'band = "0.1"\nmin_count = 1\nmin_days = 1\nmin_total_cny = "0"', "at most 3 decimals"),
+        ('family = "structuring"\n[suspicious.standards.params.common]\nthreshold_cny = "5"\n'
+         'band = "0.1"\nmin_count = "1.5"\nmin_days = 1\nmin_total_cny = "0"', "at most 0 decimals"),
+        ('family = "night"\n[suspicious.standards.params.common]\nnight_from = "25:00"\n'
+         'night_to = "06:00"\nmin_single_cny = "0"\nmin_count = 1\nmin_total_cny = "0"', "time of day"),
+        ('family = "night"\n[suspicious.standards.params.common]\nnight_from = "late"\n'
+         'night_to = "06:00"\nmin_single_cny = "0"\nmin_count = 1\nmin_total_cny = "0"', "HH:MM"),
+        ('scattered = "sideways"', "scattered must be in or out"),
+        ('family = "night"\nwindow_business_days = 0', "window_business_days"),
+    ],
+)  # fmt: skip
+def test_a_standard_the_pack_cannot_mean_is_refused_by_name(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = pack_file(tmp_path, f'[[suspicious.standards]]\ncode = "BANK-X"\nname = "x"\n{text}\n')
+    with pytest.raises(UnknownRulePack, match=message):
+        load_pack(path)
+
+
+def test_a_code_too_long_for_the_report_is_refused(tmp_path: Path) -> None:
+    path = pack_file(
+        tmp_path, f'[[suspicious.standards]]\ncode = "{"X" * 33}"\nname = "x"\nscattered = "in"\n'
+    )
+    with pytest.raises(UnknownRulePack, match="over 32 characters"):
+        load_pack(path)

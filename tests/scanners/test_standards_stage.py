@@ -1,0 +1,154 @@
+"""The standards of every family end to end: loaded days, one scan, alerts with their
+measure and a Chinese narrative; on trial they stay off the cases and the report, in force
+they are the night's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from amlwatch.stages.ingest import ingest_day
+from amlwatch.stages.patterns import scan_patterns_day, scan_patterns_range
+from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import patterns as wh_patterns
+from tests.conftest import FX, txn, write_day
+
+DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]  # Monday to Friday
+C2_ACCOUNT = "3100000000000000021"
+
+# every family's planted shape for C1 (an individual), and look-alikes for C2 (an entity)
+IN_FORCE = """extends = "pboc-2016"
+[[suspicious.standards]]
+code = "AMLW-SP-0201"
+status = "in_force"
+[suspicious.standards.params.common]
+hours = 2
+max_residual_share = "0.2"
+[[suspicious.standards]]
+code = "AMLW-SP-0301"
+status = "in_force"
+[suspicious.standards.params.individual]
+threshold_cny = "50000"
+min_total_cny = "100000"
+[[suspicious.standards]]
+code = "AMLW-SP-0401"
+status = "in_force"
+[suspicious.standards.params.individual]
+min_total_cny = "10000"
+[[suspicious.standards]]
+code = "AMLW-SP-0501"
+status = "in_force"
+[suspicious.standards.params.individual]
+min_single_cny = "1000"
+min_total_cny = "3000"
+"""
+
+
+def day_rows(i: int, day: dt.date) -> list[dict[str, str]]:
+    at = day.isoformat()
+    rows = [
+        # pass-through: in at 9, out at 10, every day
+        txn(f"A{i}", booked_at=f"{at} 09:00:00", amount="200000", counterparty_account="P1"),
+        txn(f"B{i}", booked_at=f"{at} 10:00:00", direction="out", amount="199000",
+            counterparty_account="Q1"),
+        # same party both ways, twice a day
+        txn(f"F{i}", booked_at=f"{at} 12:00:00", amount="5000", counterparty_account="F1"),
+        txn(f"G{i}", booked_at=f"{at} 13:00:00", direction="out", amount="5000",
+            counterparty_account="F1"),
+        # at night
+        txn(f"N{i}", booked_at=f"{at} 23:30:00", amount="1000", counterparty_account="N1"),
+        # the entity's payroll look-alike: one payer, one way, every day
+        txn(f"E{i}", booked_at=f"{at} 11:00:00", customer_id="C2", account_id=C2_ACCOUNT,
+            amount="300000", counterparty_account="EMP"),
+    ]  # fmt: skip
+    if i < 3:  # just under 50,000, on three days
+        rows.append(
+            txn(f"S{i}", booked_at=f"{at} 15:00:00", direction="out", amount="48000",
+                counterparty_account=f"S{i}")
+        )  # fmt: skip
+    return rows
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("standards")
+    db = root / "wh.duckdb"
+    for i, day in enumerate(DAYS):
+        fx = [dict(r, rate_date=day.isoformat()) for r in FX]
+        write_day(root / "inbox", day, day_rows(i, day), fx=fx)
+        ingest_day(day, root / "inbox", db)
+    return db
+
+
+def alerts(db: Path) -> dict[str, dict]:
+    with Warehouse.open(db, read_only=True) as wh:
+        rows = wh.records("SELECT * FROM suspicious_alerts WHERE family <> 'scatter'")
+    return {f"{a['rule_code']}/{a['customer_id']}": a for a in rows}
+
+
+FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1"}
+
+
+def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "in-force.toml"
+    pack.write_text(IN_FORCE, encoding="utf-8")
+    scan_patterns_day(DAYS[-1], loaded, str(pack))
+    found = alerts(loaded)
+    assert set(found) == FOUND
+    quick = found["AMLW-SP-0201/C1"]
+    assert (quick["measure_count"], quick["measure_days"]) == (10, 5)  # 199,000 and 5,000 a day
+    assert quick["measure_total"] == 5 * 204_000
+    near = found["AMLW-SP-0301/C1"]
+    assert (near["measure_count"], near["measure_total"], near["measure_days"]) == (3, 144_000, 3)
+    assert found["AMLW-SP-0401/C1"]["measure_count"] == 1  # F1; P1, Q1, N1 go one way
+    assert found["AMLW-SP-0401/C1"]["measure_total"] == 50_000
+    assert found["AMLW-SP-0501/C1"]["measure_count"] == 5
+    for alert in found.values():
+        assert alert["standard_status"] == "in_force" and alert["window_end"] == DAYS[-1]
+        assert "C1" in alert["narrative"] and "【疑点分析】" in alert["narrative"]
+        assert (
+            alert["rule_code"] in alert["narrative"] and alert["evidence_count"] == 28
+        )  # the window's rows
+    assert "化整为零" in near["narrative"] and "非营业时间" in found["AMLW-SP-0501/C1"]["narrative"]
+    with Warehouse.open(loaded, read_only=True) as wh:
+        night = {a["rule_code"] for a in wh_patterns.alerts_of_run(wh, [DAYS[-1]])}
+        legs = wh.rows(
+            "SELECT DISTINCT leg FROM suspicious_alert_transactions WHERE alert_id = ?",
+            [quick["alert_id"]],
+        )
+    assert {c for c in night if not c.startswith("AMLW-SP-01")} == {k.split("/")[0] for k in FOUND}
+    assert legs == [("window",)]
+
+
+def test_on_trial_they_run_but_open_no_case_and_stay_off_the_report(
+    loaded: Path, tmp_path: Path
+) -> None:
+    pack = tmp_path / "on-trial.toml"
+    pack.write_text(IN_FORCE.replace('"in_force"', '"trial"'), encoding="utf-8")
+    scan_patterns_range(DAYS, loaded, str(pack))
+    found = alerts(loaded)
+    assert set(found) == FOUND
+    assert {a["standard_status"] for a in found.values()} == {"trial"}
+    with Warehouse.open(loaded, read_only=True) as wh:
+        assert all(a["family"] in (None, "scatter") for a in wh_patterns.alerts_of_run(wh, DAYS))
+        tuning = wh_patterns.alerts_of_run(wh, DAYS, trial=True)
+    assert {f"{a['rule_code']}/{a['customer_id']}" for a in tuning} == FOUND
+
+
+def test_a_draft_or_a_standard_not_yet_effective_does_not_run(loaded: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "later.toml"
+    text = IN_FORCE.replace('status = "in_force"', 'status = "draft"', 1)
+    later = text.replace(
+        'code = "AMLW-SP-0301"\n', 'code = "AMLW-SP-0301"\neffective_from = 2026-11-21\n'
+    )
+    pack.write_text(later, encoding="utf-8")
+    scan_patterns_day(DAYS[-1], loaded, str(pack))
+    with Warehouse.open(loaded, read_only=True) as wh:
+        hits = wh.rows(
+            """SELECT rule_code || '/' || customer_id FROM suspicious_hits
+               WHERE scan_date = ? AND family <> 'scatter'""",
+            [DAYS[-1]],
+        )
+    assert {h for (h,) in hits} == FOUND - {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1"}
