@@ -106,6 +106,8 @@ class NaiveFlow:
     direction: str  # in | out
     amount_cny: Decimal
     party: str | None
+    cash: bool = False
+    risky: bool = False  # the counterparty is in a high-risk region
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,8 @@ def _quick(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
 
 
 def _near(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
+    if p["cash_only"] and not f.cash:
+        return False
     return p["threshold_cny"] * (1 - p["band"]) <= f.amount_cny < p["threshold_cny"]
 
 
@@ -281,6 +285,9 @@ def _at_night(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
 def _marked(family: str, f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
     if family == "pass_through":
         return _quick(f, mine, p)
+    if family in ("cash", "risk_region"):
+        flagged = f.cash if family == "cash" else f.risky
+        return flagged and f.amount_cny >= p["min_single_cny"]
     return _near(f, p) if family == "structuring" else _at_night(f, p)
 
 
@@ -296,7 +303,7 @@ def family_windows(
     found: dict[tuple[str, dt.date], NaiveFamilyWindow] = {}
     for subject in sorted({f.subject for f in flows}):
         mine = [f for f in flows if f.subject == subject]
-        p = params["entity" if mine[0].entity else "individual"]
+        p = params.get("entity" if mine[0].entity else "individual")
         for end in ends:
             start = window_start(end)
             inside = [f for f in mine if start <= f.booked_at.date() <= end]
@@ -305,7 +312,9 @@ def family_windows(
             w_in = sum((f.amount_cny for f in inside if f.direction == "in"), Decimal(0))
             w_out = sum((f.amount_cny for f in inside if f.direction == "out"), Decimal(0))
             n_in = sum(f.direction == "in" for f in inside)
-            if family == "same_party":
+            if p is None:  # a standard not for this customer type
+                m_count, m_total, m_days, matched = 0, Decimal(0), 0, False
+            elif family == "same_party":
                 by_party: dict[str, list[NaiveFlow]] = defaultdict(list)
                 for f in inside:
                     if f.party is not None:

@@ -27,12 +27,17 @@ def test_the_bundled_library_has_every_family_with_owner_status_and_2003_indicat
     for s in rule.standards:
         assert s.name and s.version and set(s.indicators) <= set(INDICATORS_2003)
         if s.family != "scatter":
-            assert s.owner and set(s.params) == {"individual", "entity"}
-            assert [n for n, _ in FAMILY_PARAMS[s.family]] == list(s.params["entity"])
-    assert {s.code for s in rule.running()} == {s.code for s in rule.standards} - {"AMLW-SP-0302"}
+            assert s.owner and set(s.params) == set(s.customer_types)
+            for values in s.params.values():
+                assert [n for n, _ in FAMILY_PARAMS[s.family]] == list(values)
+    assert {s.code for s in rule.running()} == {s.code for s in rule.standards}
+    assert rule.standard("AMLW-SP-0601").customer_types == ("individual",)
+    assert rule.high_risk_regions == {"PRK", "IRN", "MMR"}
     night = rule.standard("AMLW-SP-0501")
     assert night.params["individual"]["night_from"] == 22 * 3600
     assert rule.window_of(rule.standard("AMLW-SP-0302")) == 5
+    assert rule.standard("AMLW-SP-0302").params["individual"]["cash_only"] == 1
+    assert rule.standard("AMLW-SP-0301").params["entity"]["cash_only"] == 0  # the default
     assert rule.window_of(rule.standard("AMLW-SP-0101")) == rule.window_business_days
 
 
@@ -79,6 +84,7 @@ def test_an_extending_pack_changes_one_standard_by_its_code(tmp_path: Path) -> N
          'night_to = "06:00"\nmin_single_cny = "0"\nmin_count = 1\nmin_total_cny = "0"', "HH:MM"),
         ('scattered = "sideways"', "scattered must be in or out"),
         ('family = "night"\nwindow_business_days = 0', "window_business_days"),
+        ('family = "cash"\ncustomer_types = ["robot"]', "customer_types"),
     ],
 )  # fmt: skip
 def test_a_standard_the_pack_cannot_mean_is_refused_by_name(
@@ -95,3 +101,8 @@ def test_a_code_too_long_for_the_report_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(UnknownRulePack, match="over 32 characters"):
         load_pack(path)
+
+
+def test_high_risk_regions_must_be_country_codes(tmp_path: Path) -> None:
+    with pytest.raises(UnknownRulePack, match="ISO alpha-3"):
+        load_pack(pack_file(tmp_path, '[suspicious]\nhigh_risk_regions = ["PRK", "prk", "KP1"]\n'))

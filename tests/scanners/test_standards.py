@@ -3,6 +3,7 @@ on generated data and on each family's edges by name."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from amlwatch.scanners import PatternInput, pattern_order
 from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
 from amlwatch.scanners.standards import FAMILIES, scan_family
 from tests.naive import NaiveFamilyWindow, NaiveFlow, family_windows
 from tests.scanners.test_patterns import ALL_DAYS, EPOCH, at, flows, window_start
@@ -40,6 +42,7 @@ def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], 
         ),
         entity=np.array([f.entity for f in ordered], np.bool_),
         n_parties=len(parties),
+        kind=np.array([f.cash * KIND_CASH + f.risky * KIND_RISK_REGION for f in ordered], np.uint8),
     )
     return data, ordered, subjects
 
@@ -87,7 +90,23 @@ def both(family: str, params: Params, rows: list[NaiveFlow], ends: list[dt.date]
 
 
 def _typed(one: st.SearchStrategy[dict[str, Decimal]]) -> st.SearchStrategy[Params]:
-    return st.builds(lambda a, b: {"individual": a, "entity": b}, one, one)
+    """Both customer types' parameters, or one type's only (a standard for that type)."""
+    both_types = st.builds(lambda a, b: {"individual": a, "entity": b}, one, one)
+    return both_types | one.map(lambda a: {"individual": a}) | one.map(lambda b: {"entity": b})
+
+
+def _kinded(rows: list[NaiveFlow], flags: list[tuple[bool, bool]]) -> list[NaiveFlow]:
+    return [dataclasses.replace(f, cash=c, risky=r) for f, (c, r) in zip(rows, flags, strict=False)]
+
+
+@st.composite
+def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
+    """Generated flows, some cash, some with a counterparty in a high-risk region."""
+    rows = draw(flows())
+    flags = draw(
+        st.lists(st.tuples(st.booleans(), st.booleans()), min_size=len(rows), max_size=len(rows))
+    )
+    return _kinded(rows, flags)
 
 
 def _ratio(*values: str) -> st.SearchStrategy[Decimal]:
@@ -114,6 +133,25 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
                 "min_count": st.sampled_from([D(0), D(1), D(2), D(4)]),
                 "min_days": st.sampled_from([D(0), D(1), D(2), D(3)]),
                 "min_total_cny": _ratio("0", "100", "500"),
+                "cash_only": st.sampled_from([D(0), D(1)]),
+            }
+        )
+    ),
+    "cash": _typed(
+        st.fixed_dictionaries(
+            {
+                "min_single_cny": _ratio("0", "100", "1000"),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "500", "5000"),
+            }
+        )
+    ),
+    "risk_region": _typed(
+        st.fixed_dictionaries(
+            {
+                "min_single_cny": _ratio("0", "100", "1000"),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "500", "5000"),
             }
         )
     ),
@@ -153,7 +191,7 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
 @given(data=st.data())
 def test_each_family_agrees_with_its_naive_twin(family: str, data: st.DataObject) -> None:
     params = data.draw(PARAMS[family])
-    rows = data.draw(flows())
+    rows = data.draw(kinded_flows())
     ends = sorted(
         data.draw(st.lists(st.sampled_from(ALL_DAYS), min_size=1, max_size=8, unique=True))
     )
@@ -172,7 +210,12 @@ def busy(draw: st.DrawFn) -> list[NaiveFlow]:
         amount = draw(_ratio("90", "95", "99.999", "100", "120"))
         party = draw(st.sampled_from(["A", "B", None]))
         moment = dt.datetime.combine(day, dt.time(hour))
-        rows.append(NaiveFlow(f"B{i}", "S", draw(st.booleans()), moment, direction, amount, party))
+        cash, risky = draw(st.booleans()), draw(st.booleans())
+        rows.append(
+            NaiveFlow(
+                f"B{i}", "S", draw(st.booleans()), moment, direction, amount, party, cash, risky
+            )
+        )
     entity = rows[0].entity
     return [
         NaiveFlow(f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party)
@@ -229,7 +272,7 @@ def test_pass_through_across_midnight_is_not_quick_and_a_residual_breaks_it() ->
 
 
 STRUCT = same({"threshold_cny": D(50_000), "band": D("0.1"), "min_count": D(3),
-               "min_days": D(2), "min_total_cny": D(100_000)})  # fmt: skip
+               "min_days": D(2), "min_total_cny": D(100_000), "cash_only": D(0)})  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -293,8 +336,8 @@ def test_parameters_that_would_be_rounded_or_make_no_sense_are_refused() -> None
         FAMILIES["night"].params(same({**NIGHT["individual"], "night_to": D(22 * 3600)}))
     with pytest.raises(ScannerInputError, match="min_parties"):
         FAMILIES["same_party"].params(same({**SAME["individual"], "min_parties": D(0)}))
-    with pytest.raises(ScannerInputError, match="entity"):
-        FAMILIES["night"].params({"individual": NIGHT["individual"]})
+    with pytest.raises(ScannerInputError, match="no customer type"):
+        FAMILIES["night"].params({})
 
 
 def test_unsorted_or_malformed_input_is_refused() -> None:
@@ -318,3 +361,47 @@ def test_unsorted_or_malformed_input_is_refused() -> None:
         scan_family("pass_through", PASS, negative, ends, starts)
     with pytest.raises(ScannerInputError, match="1-d"):
         scan_family("night", NIGHT, data, ends, np.array([1, 2], np.int32))
+
+
+CASH = {"individual": {"min_single_cny": D(0), "min_count": D(1), "min_total_cny": D(1_000_000)}}
+
+
+def test_cash_counts_cash_both_ways_for_the_types_the_standard_is_for() -> None:
+    end = dt.date(2026, 10, 15)
+    rows = [
+        dataclasses.replace(flow(0, at("2026-10-13"), "in", "600000"), cash=True),
+        dataclasses.replace(flow(1, at("2026-10-14"), "out", "400000"), cash=True),
+        flow(2, at("2026-10-14"), "in", "900000"),  # a transfer
+    ]
+    w = both("cash", CASH, rows, [end])[("S", end)]
+    assert (w.m_count, w.m_total, w.m_days, w.matched) == (2, D(1_000_000), 2, True)
+    firm = [dataclasses.replace(f, entity=True) for f in rows]
+    w = both("cash", CASH, firm, [end])[("S", end)]  # an individuals' standard
+    assert (w.m_count, w.matched) == (0, False)
+
+
+def test_cash_only_structuring_and_regions_read_the_records_kind() -> None:
+    end = dt.date(2026, 10, 15)
+    near = [
+        flow(i, at(d, 10 + i), "in", "49000")
+        for i, d in enumerate(["2026-10-13"] * 2 + ["2026-10-14"])
+    ]
+    cash_only = same({**STRUCT["individual"], "cash_only": D(1)})
+    assert not both("structuring", cash_only, near, [end])[("S", end)].matched
+    cash = [dataclasses.replace(f, cash=True) for f in near]
+    assert both("structuring", cash_only, cash, [end])[("S", end)].matched
+    regions = same({"min_single_cny": D(0), "min_count": D(2), "min_total_cny": D(0)})
+    risky = [dataclasses.replace(near[0], risky=True), dataclasses.replace(near[2], risky=True)]
+    assert both("risk_region", regions, risky, [end])[("S", end)].m_count == 2
+    data, _, _ = kernel_input(risky)
+    unknown = dataclasses.replace(data, kind=None)
+    day = (end - EPOCH).days
+    ends, starts = np.array([day], np.int32), np.array([day - 10], np.int32)
+    with pytest.raises(ScannerInputError, match="needs the records' kind"):
+        scan_family("risk_region", regions, unknown, ends, starts)
+    with pytest.raises(ScannerInputError, match="uint8"):
+        scan_family(
+            "cash", CASH, dataclasses.replace(data, kind=np.zeros(2, np.int64)), ends, starts
+        )
+    plain = same({**STRUCT["individual"]})
+    assert len(scan_family("structuring", plain, unknown, ends, starts, emit_all=True)) == 1

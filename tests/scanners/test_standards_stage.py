@@ -26,6 +26,7 @@ status = "in_force"
 [suspicious.standards.params.common]
 hours = 2
 max_residual_share = "0.2"
+min_quick_share = "0.6"
 [[suspicious.standards]]
 code = "AMLW-SP-0301"
 status = "in_force"
@@ -43,6 +44,12 @@ status = "in_force"
 [suspicious.standards.params.individual]
 min_single_cny = "1000"
 min_total_cny = "3000"
+[[suspicious.standards]]
+code = "AMLW-SP-0601"
+status = "in_force"
+[[suspicious.standards]]
+code = "AMLW-SP-0701"
+status = "in_force"
 """
 
 
@@ -63,6 +70,18 @@ def day_rows(i: int, day: dt.date) -> list[dict[str, str]]:
         txn(f"E{i}", booked_at=f"{at} 11:00:00", customer_id="C2", account_id=C2_ACCOUNT,
             amount="300000", counterparty_account="EMP"),
     ]  # fmt: skip
+    if i == 3:  # cash in late, out early the next morning: not quick
+        rows.append(txn("K1", booked_at=f"{at} 16:00:00", amount="500000", is_cash="true"))
+    if i == 4:
+        rows.append(
+            txn("K2", booked_at=f"{at} 08:00:00", direction="out", amount="500000", is_cash="true")
+        )
+    if i in (1, 2):  # the entity pays a counterparty in a high-risk region
+        rows.append(
+            txn(f"R{i}", booked_at=f"{at} 14:00:00", customer_id="C2", account_id=C2_ACCOUNT,
+                direction="out", amount="300000", counterparty_account="IR1",
+                counterparty_region="IRN000000", is_cross_border="true")
+        )  # fmt: skip
     if i < 3:  # just under 50,000, on three days
         rows.append(
             txn(f"S{i}", booked_at=f"{at} 15:00:00", direction="out", amount="48000",
@@ -88,7 +107,8 @@ def alerts(db: Path) -> dict[str, dict]:
     return {f"{a['rule_code']}/{a['customer_id']}": a for a in rows}
 
 
-FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1"}
+FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1",
+         "AMLW-SP-0601/C1", "AMLW-SP-0701/C2"}  # fmt: skip
 
 
 def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_path: Path) -> None:
@@ -105,11 +125,16 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
     assert found["AMLW-SP-0401/C1"]["measure_count"] == 1  # F1; P1, Q1, N1 go one way
     assert found["AMLW-SP-0401/C1"]["measure_total"] == 50_000
     assert found["AMLW-SP-0501/C1"]["measure_count"] == 5
-    for alert in found.values():
+    cash = found["AMLW-SP-0601/C1"]
+    assert (cash["measure_count"], cash["measure_total"], cash["measure_days"]) == (2, 10**6, 2)
+    region = found["AMLW-SP-0701/C2"]
+    assert (region["measure_count"], region["measure_total"]) == (2, 600_000)
+    assert "高风险" in region["narrative"] and "现金" in cash["narrative"]
+    for alert in (a for a in found.values() if a["customer_id"] == "C1"):
         assert alert["standard_status"] == "in_force" and alert["window_end"] == DAYS[-1]
         assert "C1" in alert["narrative"] and "【疑点分析】" in alert["narrative"]
         assert (
-            alert["rule_code"] in alert["narrative"] and alert["evidence_count"] == 28
+            alert["rule_code"] in alert["narrative"] and alert["evidence_count"] == 30
         )  # the window's rows
     assert "化整为零" in near["narrative"] and "非营业时间" in found["AMLW-SP-0501/C1"]["narrative"]
     with Warehouse.open(loaded, read_only=True) as wh:

@@ -43,6 +43,7 @@ PARAM_NAMES = {
     "band": "低于标准的幅度", "min_count": "命中笔数下限", "min_total_cny": "命中金额合计下限",
     "min_rows": "同一对手往来笔数下限", "min_parties": "频繁对手数下限",
     "night_from": "夜间开始", "night_to": "夜间结束", "min_single_cny": "单笔金额下限",
+    "cash_only": "仅现金交易（1 是 / 0 否）",
 }  # fmt: skip
 
 
@@ -153,7 +154,10 @@ def show(
         for name, kind in FAMILY_PARAMS[s.family]:
             table.add_row(
                 f"{PARAM_NAMES.get(name, name)} {name}",
-                *(_value(name, kind, s.params[t][name]) for t in ("individual", "entity")),
+                *(
+                    _value(name, kind, s.params[t][name]) if t in s.params else "不适用 n/a"
+                    for t in ("individual", "entity")
+                ),
             )
         out.print(table)
     exclude = sorted(rule.exclude_purposes)

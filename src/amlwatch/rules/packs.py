@@ -127,6 +127,9 @@ class SuspiciousRule:
     exclude_counterparty_accounts: frozenset[str]
     exclude_tx_methods: frozenset[str]
     top_counterparties: int
+    # counterparty regions (ISO 3166 alpha-3, the first three characters of CFRC) the
+    # high-risk-region standards look for
+    high_risk_regions: frozenset[str] = frozenset()
 
     def running(self, day: dt.date | None = None) -> tuple[PatternStandard, ...]:
         """The standards the scan runs (trial and in force; on `day` when given)."""
@@ -229,7 +232,18 @@ def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
         exclude_counterparty_accounts=frozenset(exclude.get("counterparty_accounts", ())),
         exclude_tx_methods=frozenset(exclude.get("tx_methods", ())),
         top_counterparties=int(sp.get("top_counterparties", 5)),
+        high_risk_regions=_regions(name, sp.get("high_risk_regions", ())),
     )
+
+
+def _regions(pack: str, values: Any) -> frozenset[str]:
+    regions = frozenset(str(v) for v in values)
+    bad = sorted(
+        r for r in regions if not (len(r) == 3 and r.isascii() and r.isalpha() and r.isupper())
+    )
+    if bad:
+        raise UnknownRulePack(f"{pack}: high_risk_regions must be ISO alpha-3 codes, not {bad}")
+    return regions
 
 
 def _exemptions(pack: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_days", "count"),
         ("min_total_cny", "money"),
+        ("cash_only", "count"),
     ),
     "same_party": (
         ("min_rows", "count"),
@@ -54,6 +55,23 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_total_cny", "money"),
     ),
+    "cash": (
+        ("min_single_cny", "money"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
+    "risk_region": (
+        ("min_single_cny", "money"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
+}
+
+# parameters a standard may leave out
+FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
+    "structuring": {"cash_only": 0},
+    "cash": {"min_single_cny": 0, "min_count": 1},
+    "risk_region": {"min_single_cny": 0},
 }
 
 FAMILY_NAMES = {
@@ -62,6 +80,8 @@ FAMILY_NAMES = {
     "structuring": "化整为零、拆分交易",
     "same_party": "相同收付款人之间频繁收付",
     "night": "非营业时间大额交易",
+    "cash": "大额现金收付",
+    "risk_region": "与高风险国家和地区资金往来",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start
@@ -99,7 +119,8 @@ class PatternStandard:
         version: the standard's own version (a changed parameter is a new version).
         owner: who answers for it (a department or a person).
         window_business_days: its window; None: the suspicious section's.
-        params: per customer type (individual, entity), parameter name -> value.
+        params: per customer type it is for (individual, entity), parameter name -> value.
+        customer_types: the customer types it is for.
         indicators: the 2003 list's indicators it covers (`INDICATORS_2003`).
         effective_from: the first day it may run (None: with the pack).
     """
@@ -113,6 +134,7 @@ class PatternStandard:
     owner: str = ""
     window_business_days: int | None = None
     params: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    customer_types: tuple[str, ...] = ("individual", "entity")
     indicators: tuple[str, ...] = ()
     effective_from: dt.date | None = None
 
@@ -180,8 +202,12 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
     spec = dict(FAMILY_PARAMS[family])
     params: dict[str, dict[str, Decimal]] = {}
     raw = item.get("params", {})
-    for customer_type in ("individual", "entity") if spec else ():
-        given = dict(raw.get("common", {})) | dict(raw.get(customer_type, {}))
+    types = tuple(item.get("customer_types", ("individual", "entity")))
+    if not types or not set(types) <= {"individual", "entity"}:
+        raise UnknownRulePack(f"{pack}: standard {code}: customer_types: individual, entity")
+    defaults = FAMILY_DEFAULTS.get(family, {})
+    for customer_type in types if spec else ():
+        given = defaults | dict(raw.get("common", {})) | dict(raw.get(customer_type, {}))
         unknown = sorted(set(given) - set(spec))
         missing = sorted(set(spec) - set(given))
         if unknown or missing:
@@ -202,6 +228,7 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
         owner=str(item.get("owner", "")),
         window_business_days=None if window is None else int(window),
         params=params,
+        customer_types=types,
         indicators=indicators,
         effective_from=item.get("effective_from"),
     )

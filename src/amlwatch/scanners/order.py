@@ -84,6 +84,7 @@ def sorted_input(
     party: np.ndarray,
     entity: np.ndarray,
     n_parties: int,
+    kind: np.ndarray | None = None,
 ) -> tuple[PatternInput, np.ndarray]:
     """Unsorted rows as the kernel's input: sorted by `pattern_order` and gathered in one
     pass. Returns the input and the permutation (sorted position -> given row)."""
@@ -98,7 +99,8 @@ def sorted_input(
         np.ascontiguousarray(entity, dtype=np.bool_),
     )
     s, t, o, a, q, e = arrays
-    return PatternInput(s, t, o, a, q, e, n_parties), order
+    kinds = None if kind is None else np.ascontiguousarray(np.asarray(kind, np.uint8)[order])
+    return PatternInput(s, t, o, a, q, e, n_parties, kinds), order
 
 
 @njit(**JIT)

@@ -56,6 +56,10 @@ P_MIN_SCATTERED, P_MAX_CONCENTRATED, P_MIN_AMOUNT, P_FLOW_MIN, P_FLOW_MAX, P_FOL
     R_OUT_PARTIES,
     R_OUT_AFTER,
 ) = range(11)
+# what a record is (PatternInput.kind), cut into the day runs at ingest
+KIND_CASH = 1  # physical cash
+KIND_CROSS_BORDER = 2
+KIND_RISK_REGION = 4  # the counterparty's region is on the pack's high-risk list
 FLAG_SCATTER_IN = 1  # matched: scattered receipts, concentrated payments
 FLAG_SCATTER_OUT = 2  # matched: concentrated receipts, scattered payments
 
@@ -72,6 +76,8 @@ class PatternInput:
         party: int64 counterparty code in 0 .. n_parties-1, or -1 when unknown.
         entity: bool, the subject's customer is not a natural person.
         n_parties: how many party codes there are.
+        kind: uint8 bits of what the record is (`KIND_CASH`, `KIND_CROSS_BORDER`,
+            `KIND_RISK_REGION`), for the families that look at them; None: none known.
     """
 
     subject: np.ndarray
@@ -81,6 +87,7 @@ class PatternInput:
     party: np.ndarray
     entity: np.ndarray
     n_parties: int
+    kind: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

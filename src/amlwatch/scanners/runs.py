@@ -37,6 +37,7 @@ class RunPiece:
         out: bool, a payment (else a receipt).
         amount: int64 CNY equivalent in thousandths, >= 0.
         party: uint64 counterparty hash, 0 when the record has no counterparty identity.
+        kind: uint8 bits of what the record is (`scanners.patterns.KIND_*`).
     """
 
     key_1: np.ndarray
@@ -45,6 +46,7 @@ class RunPiece:
     out: np.ndarray
     amount: np.ndarray
     party: np.ndarray
+    kind: np.ndarray
 
 
 _DTYPES = {
@@ -54,6 +56,7 @@ _DTYPES = {
     "out": np.bool_,
     "amount": np.int64,
     "party": np.uint64,
+    "kind": np.uint8,
 }
 
 
@@ -74,16 +77,18 @@ class DayRuns:
         party: np.ndarray,
         starts: np.ndarray,
         piece_rows: int = 0,
+        kind: np.ndarray | None = None,
     ) -> DayRuns:
         """Runs of whole arrays: run r is rows `starts[r]:starts[r + 1]`, cut into pieces of
-        `piece_rows` rows when given (views, not copies)."""
+        `piece_rows` rows when given (views, not copies); `kind` none known when not given."""
         n = len(key_1)
+        kind = np.zeros(n, np.uint8) if kind is None else kind
         starts = np.asarray(starts, dtype=np.int64)
         if starts.ndim != 1 or len(starts) < 1 or starts[0] != 0 or starts[-1] != n:
             raise ScannerInputError("run starts must go from 0 to the number of rows")
         if np.any(np.diff(starts) < 0):
             raise ScannerInputError("run starts must not decrease")
-        columns = (key_1, key_2, ts, out, amount, party)
+        columns = (key_1, key_2, ts, out, amount, party, kind)
         runs = []
         for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
             step = piece_rows or max(hi - lo, 1)
@@ -158,6 +163,7 @@ def merge_runs(
     samount = np.empty(n, np.int64)
     sparty = np.empty(n, np.int64)
     sentity = np.empty(n, np.bool_)
+    skind = np.empty(n, np.uint8)
     # a block of keys at a time, its rows from every piece in run order (a subject's rows
     # land day after day): the block's part of the output stays in cache while it fills
     blocks = max(1, n // max(1, block_rows))
@@ -171,11 +177,11 @@ def merge_runs(
             if lo < hi:
                 _place(
                     _locate(p.key_1[lo:hi], p.key_2[lo:hi], keys_1, keys_2), p.ts[lo:hi],
-                    p.out[lo:hi], p.amount[lo:hi], p.party[lo:hi], fill, code, entity, keep,
-                    subject, sts, sout, samount, sparty, sentity,
+                    p.out[lo:hi], p.amount[lo:hi], p.party[lo:hi], p.kind[lo:hi], fill, code,
+                    entity, keep, subject, sts, sout, samount, sparty, sentity, skind,
                 )  # fmt: skip
-    n_parties = _finish(sts, sout, samount, sparty, bounds)
-    data = PatternInput(subject, sts, sout, samount, sparty, sentity, int(n_parties))
+    n_parties = _finish(sts, sout, samount, sparty, skind, bounds)
+    data = PatternInput(subject, sts, sout, samount, sparty, sentity, int(n_parties), skind)
     return MergedWindow(data, np.ascontiguousarray(table_row[present]))
 
 
@@ -279,6 +285,7 @@ def _place(
     out: np.ndarray,
     amount: np.ndarray,
     party: np.ndarray,
+    kind: np.ndarray,
     fill: np.ndarray,
     code: np.ndarray,
     e_entity: np.ndarray,
@@ -289,6 +296,7 @@ def _place(
     samount: np.ndarray,
     sparty: np.ndarray,
     sentity: np.ndarray,
+    skind: np.ndarray,
 ) -> None:
     """Each located row of a kept key to the next free place of its key."""
     for i in range(found.shape[0]):
@@ -303,11 +311,17 @@ def _place(
         samount[w] = amount[i]
         sparty[w] = np.int64(party[i])  # the hash for now; coded in _finish
         sentity[w] = e_entity[j]
+        skind[w] = kind[i]
 
 
 @njit(**JIT)
 def _finish(
-    sts: np.ndarray, sout: np.ndarray, samount: np.ndarray, sparty: np.ndarray, bounds: np.ndarray
+    sts: np.ndarray,
+    sout: np.ndarray,
+    samount: np.ndarray,
+    sparty: np.ndarray,
+    skind: np.ndarray,
+    bounds: np.ndarray,
 ) -> int:
     """Per subject (rows `bounds[s]:bounds[s + 1]`): time order where late records broke it,
     counterparty hashes numbered 0, 1, … (-1 for none); returns the most codes of a subject."""
@@ -332,6 +346,7 @@ def _finish(
             sout[first:last] = sout[perm]
             samount[first:last] = samount[perm]
             sparty[first:last] = sparty[perm]
+            skind[first:last] = skind[perm]
         # counterparty codes within the subject, in a table of the subject's size (in cache)
         span = 16
         while span < 2 * (last - first):

@@ -101,7 +101,8 @@ def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
     out = np.asarray(table["out"].to_numpy(zero_copy_only=False), np.bool_)
     amount = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
     rid = np.asarray(table["rid"].to_numpy(), np.int64)
-    data, order = sorted_input(subject_code, ts, out, amount, party, entity, n_parties)
+    kind = np.asarray(table["kind"].to_numpy(), np.uint8)
+    data, order = sorted_input(subject_code, ts, out, amount, party, entity, n_parties, kind)
     return PreparedWindow(data, rid[order])
 
 
@@ -124,6 +125,7 @@ def merge_window(
                     out=np.asarray(batch["out"].to_numpy(zero_copy_only=False), np.bool_),
                     amount=_values(batch, "amount"),
                     party=_values(batch, "party"),
+                    kind=_values(batch, "kind"),
                 )
                 for batch in part.to_batches()
             )

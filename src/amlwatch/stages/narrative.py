@@ -91,6 +91,20 @@ _FAMILY_TEXT = {
         ),
         "非营业时间频繁发生大额交易",
     ),
+    "cash": (
+        lambda a: (
+            f"其中现金收付{a['measure_count']}笔，合计{_yuan(a['measure_total'])}，"
+            f"分布在{a['measure_days']}个自然日"
+        ),
+        "短期内大额现金收付，现金使用与客户身份不符",
+    ),
+    "risk_region": (
+        lambda a: (
+            f"其中{a['measure_count']}笔交易的对手位于高风险国家或地区，合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个自然日"
+        ),
+        "与高风险国家和地区之间资金往来频繁",
+    ),
 }
 
 

@@ -56,7 +56,23 @@ _RUN_COLUMNS = f"""t.business_date, t.trade_date, hash(t.customer_id) AS custome
     hash(t.customer_id, 'amlwatch') AS customer_2, epoch_us(t.booked_at) // 1000000 AS ts,
     t.direction = 'out' AS out, CAST(t.amount_cny * 1000 AS BIGINT) AS amount,
     CASE WHEN {PARTY_KEY} IS NULL THEN 0::UBIGINT ELSE greatest(hash({PARTY_KEY}), 1) END
-        AS party, t.line"""
+        AS party, t.line, {{kind}} AS kind"""
+
+
+def kind_sql(rule: SuspiciousRule) -> str:
+    """What a record is, as the bits of `scanners.patterns.KIND_*`: cash, cross-border, a
+    counterparty in one of the pack's high-risk regions (ISO alpha-3 codes, checked by the
+    pack: safe as literals)."""
+    regions = ", ".join(f"'{r}'" for r in sorted(rule.high_risk_regions)) or "NULL"
+    return f"""CAST(CASE WHEN t.is_cash THEN 1 ELSE 0 END
+                    + CASE WHEN t.is_cross_border THEN 2 ELSE 0 END
+                    + CASE WHEN left(t.counterparty_region, 3) IN ({regions}) THEN 4 ELSE 0 END
+                AS UTINYINT)"""
+
+
+def run_columns(rule: SuspiciousRule) -> str:
+    """The columns of a run's rows under the rule."""
+    return _RUN_COLUMNS.format(kind=kind_sql(rule))
 
 
 _RUN_ORDER = "ORDER BY customer_1, customer_2, ts, out"
@@ -66,12 +82,14 @@ _HASH_CHECK = "hash('amlwatch day runs')"
 
 
 # what a scan reads of a run
-_RUN_FIELDS = "customer_1, customer_2, ts, out, amount, party"
+_RUN_FIELDS = "customer_1, customer_2, ts, out, amount, party, kind"
 
 
 def exclusions_digest(rule: SuspiciousRule) -> str:
-    """What a run's rows depend on in the rule: its exclusions."""
-    text = json.dumps(exclusion_params(rule), ensure_ascii=False)
+    """What a run's rows depend on in the rule: its exclusions and high-risk regions, and
+    the layout (runs cut before records had a kind are cut again)."""
+    facts = [*exclusion_params(rule), sorted(rule.high_risk_regions), "kind 1"]
+    text = json.dumps(facts, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -98,7 +116,7 @@ def _store_runs(warehouse: Warehouse, loads: dict[dt.date, str], rule: Suspiciou
         con.execute(f"DELETE FROM {table} WHERE business_date IN ({listed})").fetchall()
     with warehouse.in_insertion_order():
         con.execute(
-            f"""INSERT INTO pattern_rows BY NAME SELECT {_RUN_COLUMNS} FROM transactions t
+            f"""INSERT INTO pattern_rows BY NAME SELECT {run_columns(rule)} FROM transactions t
                 WHERE t.business_date IN ({listed}) AND {NOT_EXCLUDED} {order}""",
             exclusion_params(rule),
         ).fetchall()
@@ -218,7 +236,7 @@ def ready_window(
     for batch in batches:
         table = warehouse._con.sql(
             f"""SELECT business_date, {_RUN_FIELDS} FROM (
-                    SELECT {_RUN_COLUMNS} FROM transactions t
+                    SELECT {run_columns(rule)} FROM transactions t
                     WHERE t.business_date IN ({sql_date_list(batch)})
                       AND t.trade_date BETWEEN ? AND ? AND {bucket.where("t.customer_id")}
                       AND {NOT_EXCLUDED})

@@ -18,6 +18,7 @@ from amlwatch.warehouse.day_runs import (
     PARTY_KEY,
     exclusion_params,
     key_sql,
+    kind_sql,
     window_dates,
 )
 from amlwatch.warehouse.picks import (
@@ -41,14 +42,16 @@ def pattern_window_rows(
 
     Unsorted, narrow and string-free (ids as 128-bit hash keys, see `scanners.encode`):
     `rid`, `customer_id_1/_2`, `account_id_1/_2` (per-account subjects only), `booked_at`,
-    `out`, `amount_cny` (decimal CNY equivalent), `party_1/_2` and `has_party`.
+    `out`, `amount_cny` (decimal CNY equivalent), `party_1/_2`, `has_party` and `kind`.
     """
     accounts = f"{key_sql('t.account_id')}," if rule.subject == "account" else ""
     return warehouse._con.sql(
         f"""SELECT rid, {key_sql("customer_id")}, {accounts.replace("t.", "")}
-                   booked_at, out, amount_cny, {key_sql("party")}, party IS NOT NULL AS has_party
+                   booked_at, out, amount_cny, {key_sql("party")}, party IS NOT NULL AS has_party,
+                   kind
             FROM (SELECT t.rowid AS rid, t.customer_id, t.account_id, t.booked_at,
-                         t.direction = 'out' AS out, t.amount_cny, {PARTY_KEY} AS party
+                         t.direction = 'out' AS out, t.amount_cny, {PARTY_KEY} AS party,
+                         {kind_sql(rule)} AS kind
                   FROM transactions t
                   WHERE t.trade_date BETWEEN ? AND ? AND {bucket.where("t.customer_id")}
                     AND {NOT_EXCLUDED})""",

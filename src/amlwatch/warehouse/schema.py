@@ -71,7 +71,8 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS pattern_rows (
         business_date DATE NOT NULL, trade_date DATE NOT NULL, customer_1 UBIGINT NOT NULL,
         customer_2 UBIGINT NOT NULL, ts BIGINT NOT NULL, out BOOLEAN NOT NULL,
-        amount BIGINT NOT NULL, party UBIGINT NOT NULL, line BIGINT NOT NULL)""",
+        amount BIGINT NOT NULL, party UBIGINT NOT NULL, line BIGINT NOT NULL,
+        kind UTINYINT NOT NULL DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS pattern_runs (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, exclusions VARCHAR NOT NULL,
         hash_check UBIGINT NOT NULL, rows BIGINT NOT NULL)""",
@@ -110,6 +111,8 @@ DDL: tuple[str, ...] = (
         files JSON, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
         rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR, unknown_codes JSON)""",
     "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
+    # runs cut before records had a kind (cash, cross-border, high-risk region): cut again
+    "ALTER TABLE pattern_rows ADD COLUMN IF NOT EXISTS kind UTINYINT DEFAULT 0",
     # hits and alerts made before the monitoring standards library: their standard's facts
     "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS family VARCHAR",
     "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS standard_status VARCHAR",

@@ -14,7 +14,14 @@ from decimal import Decimal
 import numpy as np
 
 from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.standards import night, pass_through, same_party, structuring
+from amlwatch.scanners.standards import (
+    cash,
+    night,
+    pass_through,
+    risk_region,
+    same_party,
+    structuring,
+)
 from amlwatch.scanners.standards.params import FamilyParams
 from amlwatch.scanners.standards.window import FamilyWindows
 
@@ -32,6 +39,8 @@ FAMILIES: dict[str, Family] = {
     "structuring": Family(structuring.params, structuring.scan_structuring),
     "same_party": Family(same_party.params, same_party.scan_same_party),
     "night": Family(night.params, night.scan_night),
+    "cash": Family(cash.params, cash.scan_cash),
+    "risk_region": Family(risk_region.params, risk_region.scan_risk_region),
 }
 
 

@@ -20,7 +20,7 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.standards.params import FamilyParams, money, per_type, whole
+from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     F_COUNTS,
     SECONDS_PER_DAY,
@@ -36,14 +36,15 @@ M_FROM, M_TO, M_SINGLE = 0, 1, 2  # the marks table's columns
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
     """The kernel's tables from a standard's parameters (per customer type)."""
-    marks, gates = [], []
-    for p in per_type(values):
+
+    def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
         start, stop = whole(p, "night_from"), whole(p, "night_to")
         if start == stop or max(start, stop) >= SECONDS_PER_DAY:
             raise ScannerInputError("night_from and night_to: two different times of day")
-        marks.append([start, stop, money(p, "min_single_cny")])
-        gates.append(gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny")))
-    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))
+        marks = [start, stop, money(p, "min_single_cny")]
+        return marks, gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny"))
+
+    return family_params(values, row, 3)
 
 
 def scan_night(

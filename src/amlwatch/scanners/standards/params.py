@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.standards.window import BASIS, GATE_COLUMNS, MILLI, exact
+from amlwatch.scanners.standards.window import BASIS, GATE_COLUMNS, MILLI, NO_LIMIT, exact, gate
 
 CUSTOMER_TYPES = ("individual", "entity")  # rows 0 and 1 of every table
 
@@ -41,9 +42,21 @@ def whole(values: dict[str, Decimal], name: str) -> int:
     return exact(values[name], 1, name)
 
 
-def per_type(params: dict[str, dict[str, Decimal]]) -> list[dict[str, Decimal]]:
-    """The parameters of individuals and of entities, in table row order."""
-    missing = [t for t in CUSTOMER_TYPES if t not in params]
-    if missing:
-        raise ScannerInputError(f"params: no parameters for {missing}")
-    return [params[t] for t in CUSTOMER_TYPES]
+def family_params(
+    values: dict[str, dict[str, Decimal]],
+    row: Callable[[dict[str, Decimal]], tuple[list[int], list[int]]],
+    width: int,
+) -> FamilyParams:
+    """The tables from each customer type's parameters (`row`: its marks and gate rows); a
+    customer type the standard is not for (no parameters) gets a gate nothing passes."""
+    if not values:
+        raise ScannerInputError("params: no customer type has parameters")
+    marks, gates = [], []
+    for customer_type in CUSTOMER_TYPES:
+        if customer_type in values:
+            mark, gate_row = row(values[customer_type])
+        else:
+            mark, gate_row = [0] * width, gate(min_count=NO_LIMIT)
+        marks.append(mark)
+        gates.append(gate_row)
+    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))

@@ -22,7 +22,7 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.standards.params import FamilyParams, money, per_type, ratio, whole
+from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
     F_COUNTS,
     SECONDS_PER_DAY,
@@ -38,19 +38,17 @@ M_SECONDS = 0  # the marks table's column: how long after a receipt a payment is
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
     """The kernel's tables from a standard's parameters (per customer type)."""
-    marks, gates = [], []
-    for p in per_type(values):
-        marks.append([whole(p, "hours") * 3600])
-        gates.append(
-            gate(
-                min_in=money(p, "min_in_cny"),
-                min_share=ratio(p, "min_quick_share"),
-                max_residual=ratio(p, "max_residual_share"),
-                min_days=whole(p, "min_days"),
-                need_in=True,
-            )
+
+    def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
+        return [whole(p, "hours") * 3600], gate(
+            min_in=money(p, "min_in_cny"),
+            min_share=ratio(p, "min_quick_share"),
+            max_residual=ratio(p, "max_residual_share"),
+            min_days=whole(p, "min_days"),
+            need_in=True,
         )
-    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))
+
+    return family_params(values, row, 1)
 
 
 def scan_pass_through(

@@ -26,8 +26,10 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.standards.params import FamilyParams, money, per_type, whole
+from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
+    G_MIN_COUNT,
+    NO_LIMIT,
     SECONDS_PER_DAY,
     FamilyWindows,
     check_input,
@@ -41,13 +43,14 @@ M_ROWS = 0  # the marks table's column: records with one counterparty that make 
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
     """The kernel's tables from a standard's parameters (per customer type)."""
-    marks, gates = [], []
-    for p in per_type(values):
+
+    def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
         if whole(p, "min_parties") < 1 or whole(p, "min_rows") < 2:
             raise ScannerInputError("min_parties must be >= 1 and min_rows >= 2")
-        marks.append([whole(p, "min_rows")])
-        gates.append(gate(min_count=whole(p, "min_parties"), min_total=money(p, "min_total_cny")))
-    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))
+        marks = [whole(p, "min_rows")]
+        return marks, gate(min_count=whole(p, "min_parties"), min_total=money(p, "min_total_cny"))
+
+    return family_params(values, row, 1)
 
 
 def scan_same_party(
@@ -143,17 +146,18 @@ def _kernel(
             s1 += 1
         kind = 1 if entity[s0] else 0
         min_rows = marks_table[kind, M_ROWS]
+        counted = gates[kind, G_MIN_COUNT] < NO_LIMIT  # a type it is not for: no measure
         left = s0
         right = s0
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                _move(party[right], out[right], amount[right], 1, p_in, p_out, p_total, sums,
-                      min_rows)  # fmt: skip
+                q = party[right] if counted else -1
+                _move(q, out[right], amount[right], 1, p_in, p_out, p_total, sums, min_rows)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                _move(party[left], out[left], amount[left], -1, p_in, p_out, p_total, sums,
-                      min_rows)  # fmt: skip
+                q = party[left] if counted else -1
+                _move(q, out[left], amount[left], -1, p_in, p_out, p_total, sums, min_rows)
                 left += 1
             if right == left:
                 continue
@@ -163,7 +167,7 @@ def _kernel(
                 found += 1
         for i in range(left, right):
             q = party[i]
-            if q >= 0:
+            if q >= 0 and counted:
                 p_in[q] = 0
                 p_out[q] = 0
                 p_total[q] = 0

@@ -2,7 +2,8 @@
 
 A row is *near* the threshold T when T × (1 - band) <= amount < T, receipts and payments
 alike (the large-value threshold cumulates each direction apart, so either side may be
-split). A window matches when, for the subject's customer type:
+split); with cash_only = 1, cash records only (0501's threshold is for cash). A window
+matches when, for the subject's customer type:
 
     near rows                 >= min_count
     days holding a near row   >= min_days
@@ -20,37 +21,37 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.standards.params import FamilyParams, money, per_type, ratio, whole
+from amlwatch.scanners.patterns import KIND_CASH, PatternInput
+from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
     BASIS,
     F_COUNTS,
     FamilyWindows,
     check_input,
     gate,
+    kinds,
     mark_days,
     slide,
 )
 
-M_THRESHOLD, M_BAND = 0, 1  # the marks table's columns: T in thousandths, band in bp
+# the marks table's columns: T in thousandths, band in bp, 1: cash records only
+M_THRESHOLD, M_BAND, M_CASH = 0, 1, 2
 
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
     """The kernel's tables from a standard's parameters (per customer type)."""
-    marks, gates = [], []
-    for p in per_type(values):
+
+    def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
         band = ratio(p, "band")
         if band > BASIS:
             raise ScannerInputError("band: at most 1 (100 %)")
-        marks.append([money(p, "threshold_cny"), band])
-        gates.append(
-            gate(
-                min_count=whole(p, "min_count"),
-                min_days=whole(p, "min_days"),
-                min_total=money(p, "min_total_cny"),
-            )
+        return [money(p, "threshold_cny"), band, whole(p, "cash_only")], gate(
+            min_count=whole(p, "min_count"),
+            min_days=whole(p, "min_days"),
+            min_total=money(p, "min_total_cny"),
         )
-    return FamilyParams(np.array(marks, np.int64), np.array(gates, np.int64))
+
+    return family_params(values, row, 3)
 
 
 def scan_structuring(
@@ -67,8 +68,9 @@ def scan_structuring(
         ScannerInputError: wrong dtypes, lengths, order or codes.
     """
     ends, starts = check_input(data, end_days, start_days)
+    kind = kinds(data, required=bool(family.marks[:, M_CASH].any()))
     result = _kernel(
-        data.subject, data.ts, data.out, data.amount, data.entity, ends, starts,
+        data.subject, data.ts, data.out, data.amount, data.entity, kind, ends, starts,
         family.marks, family.gates, emit_all,
     )  # fmt: skip
     return FamilyWindows.of(data, result)
@@ -81,6 +83,7 @@ def _kernel(
     out: np.ndarray,
     amount: np.ndarray,
     entity: np.ndarray,
+    kind: np.ndarray,
     ends: np.ndarray,
     starts: np.ndarray,
     marks_table: np.ndarray,
@@ -93,6 +96,8 @@ def _kernel(
     for i in range(n):
         m = marks_table[1 if entity[i] else 0]
         threshold = m[M_THRESHOLD]
+        if m[M_CASH] and not kind[i] & KIND_CASH:
+            continue
         if amount[i] < threshold and amount[i] * BASIS >= threshold * (BASIS - m[M_BAND]):
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)

@@ -154,6 +154,24 @@ def check_input(
     return ends, starts
 
 
+def kinds(data: PatternInput, required: bool = True) -> np.ndarray:
+    """The records' kind bits, checked (uint8, one per row); zeros when the input has none
+    and the family can do without.
+
+    Raises:
+        ScannerInputError: a kind of another dtype or length; none where the family needs it.
+    """
+    n = len(data.subject)
+    if data.kind is None:
+        if required:
+            raise ScannerInputError("kind: this family needs the records' kind (cash, region)")
+        return np.zeros(n, np.uint8)
+    kind = data.kind
+    if kind.dtype != np.uint8 or kind.ndim != 1 or len(kind) != n or not kind.flags.c_contiguous:
+        raise ScannerInputError(f"kind: expected a contiguous 1-d uint8 array of length {n}")
+    return kind
+
+
 @njit(**JIT)
 def mark_days(subject: np.ndarray, ts: np.ndarray, marks: np.ndarray) -> None:
     """Add F_DAY to the first F_COUNTS row of each subject's day, in place."""
@@ -232,7 +250,8 @@ def slide(
 
     Precondition: rows sorted by (subject, ts, receipts first); `ends` increasing, `starts`
     non-decreasing (int64 days since 1970-01-01); `marks` from the family (F_COUNTS, F_DAY);
-    `gates` the (2, GATE_COLUMNS) table. Returns one `R_*` row per window that passed its
+    `gates` the (2, GATE_COLUMNS) table (a gate no window passes, `min_count` NO_LIMIT, is
+    a customer type the standard is not for: its measure stays 0). Returns one `R_*` row per window that passed its
     subject's gate (every non-empty window with `emit_all`), by subject then end day.
     """
     n = subject.shape[0]
@@ -245,15 +264,16 @@ def slide(
         while s1 < n and subject[s1] == subject[s0]:
             s1 += 1
         g = gates[1] if entity[s0] else gates[0]
+        counted = 0 if g[G_MIN_COUNT] >= NO_LIMIT else 0xFF  # a type it is not for: no measure
         left = s0
         right = s0
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                _add(sums, out[right], amount[right], marks[right], 1)
+                _add(sums, out[right], amount[right], marks[right] & counted, 1)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                _add(sums, out[left], amount[left], marks[left], -1)
+                _add(sums, out[left], amount[left], marks[left] & counted, -1)
                 left += 1
             if right == left:
                 continue
