@@ -1,10 +1,13 @@
-"""Detection quality of the scatter / concentrate standards on a generated bank.
+"""Detection quality of the monitoring standards on a generated bank.
 
     python bench/quality_patterns.py --customers 100000 --days 40
+    python bench/quality_patterns.py --sample      # the committed sample bank (data_samples/)
 
-Generates a bank (planted rings and decoys with ground truth), loads every day, scans the
-windows ending on every day as the nightly flow does, and prints recall on the planted rings,
-decoys alerted, and the alert volume per 10,000 customers per day.
+Generates a bank (planted rings, every family's planted cases and decoys with ground truth),
+loads every day, scans the windows ending on every day as the nightly flow does, and prints
+recall on the planted rings, then per standard (in force and on trial) the planted instances
+found and the customers flagged, decoys alerted, and the alert volume per 10,000 customers
+per day.
 """
 
 from __future__ import annotations
@@ -34,8 +37,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--rule-pack", default=None)
     parser.add_argument("--out", type=Path, default=Path("bench/out/quality"))
+    parser.add_argument("--sample", action="store_true", help="the committed sample bank")
     args = parser.parse_args()
     out = args.out / f"bank-{args.customers}-{args.days}-{args.seed}"
+    if args.sample:
+        import shutil
+
+        out = args.out / "sample"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(Path(__file__).parents[1] / "data_samples", out)
+        args.customers = json.loads((out / "manifest.json").read_text())["customers"]
     if not (out / "ground_truth.jsonl").exists():
         started = time.perf_counter()
         generate_bank(
@@ -64,7 +75,13 @@ def main() -> None:
         for line in (out / "ground_truth.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     with Warehouse.open(db, read_only=True) as wh:
-        alerts = wh.rows("SELECT rule_code, customer_id FROM suspicious_alerts")
+        alerts = wh.rows(
+            """SELECT rule_code, customer_id FROM suspicious_alerts
+               WHERE coalesce(standard_status, 'in_force') = 'in_force'"""
+        )
+        everything = wh.rows(
+            "SELECT rule_code, customer_id, coalesce(standard_status, 'in_force') FROM suspicious_alerts"
+        )
         transactions = wh.scalar("SELECT count(*) FROM transactions")
     found = set(alerts)
     rings = [c for c in cases if c["kind"] in RINGS]
@@ -87,6 +104,34 @@ def main() -> None:
     print(
         f"alerts per 10,000 customers per day: {len(found) * 10_000 / args.customers / len(days):.3f}"
     )
+    by_standard(cases, everything, decoys, args.customers, len(days))
+
+
+def by_standard(
+    cases: list[dict],
+    alerts: list[tuple[str, str, str]],
+    decoys: set[str],
+    customers: int,
+    days: int,
+) -> None:
+    """Per standard: planted instances found, customers flagged, decoys flagged, volume."""
+    from amlwatch.rules import load_pack
+
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    print()
+    print(f"{'standard':<14}{'status':<10}{'planted':>8}{'found':>7}{'flagged':>9}{'outside':>9}"
+          f"{'decoys':>8}{'per 10k/day':>13}")  # fmt: skip
+    for standard in rule.standards:
+        planted = {c["customer_id"] for c in cases if standard.code in c.get("standards", ())}
+        flagged = {c for code, c, _ in alerts if code == standard.code}
+        statuses = {s for code, _, s in alerts if code == standard.code} or {standard.status}
+        volume = len(flagged) * 10_000 / customers / days
+        print(
+            f"{standard.code:<14}{'/'.join(sorted(statuses)):<10}{len(planted):>8}"
+            f"{len(planted & flagged):>7}{len(flagged):>9}{len(flagged - planted):>9}"
+            f"{len(flagged & decoys):>8}{volume:>13.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def alerts(
     db: DbOpt = None,
     limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
 ) -> None:
-    """可疑交易预警 / List scatter / concentrate alerts (newest first), for review."""
+    """可疑交易预警 / List the alerts of the standards in force (newest first), for review;
+    those of standards on trial: `amlwatch standards trial`."""
     with wiring.open_warehouse(db, read_only=True) as warehouse:
         rows = inspect.alert_list(warehouse, parse_date(date) if date else None, limit)
     table = Table(title=f"可疑交易预警 Alerts{f' {date}' if date else ''} ({len(rows)})")

@@ -15,9 +15,10 @@ from amlwatch.synth.planter import (
 )
 from amlwatch.synth.plants_large_value import LargeValuePlants
 from amlwatch.synth.plants_patterns import PatternPlants
+from amlwatch.synth.plants_standards import StandardPlants
 
 
-class Planter(LargeValuePlants, PatternPlants):
+class Planter(LargeValuePlants, PatternPlants, StandardPlants):
     """Builds planted rows day by day and every kind of labelled case."""
 
 

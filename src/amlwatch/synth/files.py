@@ -167,6 +167,8 @@ def write_ground_truth(
                 if case.window is None
                 else [case.window[0].isoformat(), case.window[1].isoformat()],
             }
+            if case.standards:
+                record["standards"] = case.standards
             if case.kind == "bad_input":
                 record["column"] = case.column
             else:

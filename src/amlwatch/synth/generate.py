@@ -106,6 +106,10 @@ def generate_bank(
         planter.structuring()
         planter.inheritance_and_house()
         planter.salaried_shopper()
+        for plant in (planter.pass_through, planter.same_party, planter.night, planter.cash,
+                      planter.transfer_structuring, planter.risk_region, planter.family_transfers,
+                      planter.seasonal_business):  # fmt: skip
+            plant()
 
     base = txns_per_day if txns_per_day is not None else round(customers * 0.9)
     inbox = out / "inbox"

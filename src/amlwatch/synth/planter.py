@@ -47,6 +47,7 @@ class PlantedCase:
     window: tuple[dt.date, dt.date] | None = None
     column: str | None = None
     txn_ids: list[str] = field(default_factory=list)  # for rows named by id, not planted by tag
+    standards: list[str] = field(default_factory=list)  # monitoring standards that must alert
 
 
 @dataclass(slots=True)

@@ -7,9 +7,15 @@ import datetime as dt
 import math
 
 from amlwatch.synth.planter import (
+    CONCENTRATE_IN_SCATTER_OUT,
     SCATTER_IN_CONCENTRATE_OUT,
     PlanterBase,
 )
+
+RING_STANDARDS = {
+    SCATTER_IN_CONCENTRATE_OUT: "AMLW-SP-0101",
+    CONCENTRATE_IN_SCATTER_OUT: "AMLW-SP-0102",
+}
 
 
 class PatternPlants(PlanterBase):
@@ -81,6 +87,7 @@ class PatternPlants(PlanterBase):
             f"{len(concentrated_parties)} {'in' if scatter_out else 'out'}, {total:,.0f} CNY",
             tags=tags,
             window=(window[0], window[-1]),
+            standards=[RING_STANDARDS[kind]],
         )
 
     def structuring(self) -> None:
@@ -91,7 +98,8 @@ class PatternPlants(PlanterBase):
         if window is None or cust is None or cash is None:
             return
         t = float(cash.threshold_cny)
-        days = sorted(self.rng.choice(len(window), 5, replace=False))
+        # four of them within five business days (AMLW-SP-0302's window), a fifth later
+        days = [*sorted(self.rng.choice(5, 4, replace=False)), int(self.rng.integers(5, 10))]
         tags = [
             self.txn(
                 cust,
@@ -111,6 +119,7 @@ class PatternPlants(PlanterBase):
             "five cash deposits just under the cash threshold",
             tags=tags,
             window=(window[0], window[-1]),
+            standards=["AMLW-SP-0302"],
         )
 
     def inheritance_and_house(self) -> None:

@@ -289,6 +289,13 @@ def _counterparties(
         pa.array(np.tile(np.asarray(public), len(CITIES))),
     )
     add("public", public_names, domestic(k))
+    # a few parties in high-risk regions (the pack's list): only planted cases pay them
+    risky_k = 30
+    add(
+        "risky",
+        _join(_pick(rng, ["Gulf", "Eastern", "Delta"], risky_k), " General Trading Co"),
+        _join(_pick(rng, ["IRN", "PRK", "MMR"], risky_k), "000000"),
+    )
     internal = pa.table(
         {
             "name": pc.take(customers["name"], pa.array(owner)),

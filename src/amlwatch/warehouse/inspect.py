@@ -19,14 +19,16 @@ def loaded_dates(warehouse: Warehouse) -> list[tuple[dt.date, str]]:
 
 
 def alert_list(warehouse: Warehouse, night: dt.date | None, limit: int) -> list[tuple[Any, ...]]:
-    """Alerts (of the night that opened or extended them, or all), newest first: id, rule,
+    """Alerts of the standards in force (of the night that opened or extended them, or all;
+    the trial standards' are `standards.trial_alerts`), newest first: id, rule,
     customer, name, account, window, nights, parties in / out, totals in / out, status."""
-    where, params = ("WHERE a.last_scan_date = ?", [night]) if night else ("", [])
+    where, params = ("AND a.last_scan_date = ?", [night]) if night else ("", [])
     return warehouse.rows(
         f"""SELECT a.alert_id, a.rule_code, a.customer_id, c.name, a.account_id,
                    a.window_start, a.window_end, a.nights, a.in_parties, a.out_parties,
                    a.in_total, a.out_total, a.status
-            FROM suspicious_alerts a LEFT JOIN customers c USING (customer_id) {where}
+            FROM suspicious_alerts a LEFT JOIN customers c USING (customer_id)
+            WHERE coalesce(a.standard_status, 'in_force') <> 'trial' {where}
             ORDER BY a.last_scan_date DESC, a.alert_id LIMIT ?""",
         [*params, limit],
     )
