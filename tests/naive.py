@@ -260,13 +260,23 @@ def _seconds(at: dt.datetime) -> int:
 
 
 def _quick(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
-    """A payment with a receipt of the same day at or before it, within the hours."""
-    return f.direction == "out" and any(
-        r.direction == "in"
-        and r.booked_at.date() == f.booked_at.date()
-        and r.booked_at <= f.booked_at
+    """A payment after the subject's latest receipt (receipts first at the same second, the
+    later listed first among equal times), booked the same day, within the hours and the
+    amount band of that receipt."""
+    if f.direction != "out":
+        return False
+    before = [
+        (r.booked_at, i)
+        for i, r in enumerate(mine)
+        if r.direction == "in" and r.booked_at <= f.booked_at
+    ]
+    if not before:
+        return False
+    r = mine[max(before)[1]]
+    return (
+        r.booked_at.date() == f.booked_at.date()
         and (f.booked_at - r.booked_at).total_seconds() <= p["hours"] * 3600
-        for r in mine
+        and abs(f.amount_cny - r.amount_cny) <= p["pair_band"] * r.amount_cny
     )
 
 

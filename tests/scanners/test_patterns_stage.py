@@ -461,3 +461,21 @@ def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
 def evidence_detail(db: Path) -> list[tuple]:
     with Warehouse.open(db, read_only=True) as wh:
         return sorted(wh.rows("SELECT * FROM suspicious_evidence_detail"), key=str)
+
+
+def test_every_standard_finds_its_planted_cases_and_no_look_alike(
+    bank: tuple[Path, Path, list[dict]],
+) -> None:
+    _, db, cases = bank
+    found = {(a["rule_code"], a["customer_id"]) for a in alerts(db)}
+    planted = {(code, c["customer_id"]) for c in cases for code in c.get("standards", ())}
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    # every running standard has planted cases, and every one of them alerts
+    assert {code for code, _ in planted} == {s.code for s in rule.running()}
+    assert planted <= found
+    decoys = {c["customer_id"] for c in cases if c["kind"].startswith("decoy")}
+    assert {"decoy_family_transfers", "decoy_seasonal_business"} <= {
+        c["kind"] for c in cases if c["customer_id"] in decoys
+    }
+    assert not decoys & {customer for _, customer in found}

@@ -118,6 +118,7 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
         st.fixed_dictionaries(
             {
                 "hours": st.sampled_from([D(0), D(1), D(6), D(24)]),
+                "pair_band": _ratio("0", "0.05", "0.2", "100"),
                 "min_in_cny": _ratio("0", "100", "1000"),
                 "min_quick_share": _ratio("0", "0.5", "0.9", "1"),
                 "max_residual_share": _ratio("0", "0.1", "0.5", "1", "100"),
@@ -244,7 +245,7 @@ def same(values: dict[str, Decimal]) -> Params:
     return {"individual": values, "entity": values}
 
 
-PASS = same({"hours": D(2), "min_in_cny": D(100), "min_quick_share": D("0.9"),
+PASS = same({"hours": D(2), "pair_band": D(100), "min_in_cny": D(100), "min_quick_share": D("0.9"),
              "max_residual_share": D("0.1"), "min_days": D(2)})  # fmt: skip
 
 
@@ -258,6 +259,19 @@ def test_pass_through_needs_the_payment_within_hours_of_a_receipt_the_same_day()
     assert (w.m_count, w.m_days, w.matched) == (1, 1, False)  # 2 h 0 min 1 s is too late
     rows[3] = flow(3, at("2026-10-13", 11), "out", "100")
     assert both("pass_through", PASS, rows, [end])[("S", end)].matched
+
+
+def test_pass_through_pairs_a_payment_with_the_latest_receipt_s_amount() -> None:
+    banded = same({**PASS["individual"], "pair_band": D("0.1"), "min_days": D(1)})
+    end = dt.date(2026, 10, 13)
+    rows = [
+        flow(0, at("2026-10-13", 9), "in", "100"), flow(1, at("2026-10-13", 10), "out", "90"),
+        flow(2, at("2026-10-13", 10, 1), "in", "50"), flow(3, at("2026-10-13", 11), "out", "50"),
+    ]  # fmt: skip
+    w = both("pass_through", banded, rows, [end])[("S", end)]
+    assert (w.m_count, w.m_total) == (2, D(140))  # 90 of 100 is inside the band: 10 %
+    rows[1] = flow(1, at("2026-10-13", 10), "out", "89.999")
+    assert both("pass_through", banded, rows, [end])[("S", end)].m_count == 1
 
 
 def test_pass_through_across_midnight_is_not_quick_and_a_residual_breaks_it() -> None:

@@ -30,6 +30,7 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
     "scatter": (),
     "pass_through": (
         ("hours", "count"),
+        ("pair_band", "ratio"),
         ("min_in_cny", "money"),
         ("min_quick_share", "ratio"),
         ("max_residual_share", "ratio"),
@@ -69,6 +70,7 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
 
 # parameters a standard may leave out
 FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
+    "pass_through": {"pair_band": 100},  # any amount
     "structuring": {"cash_only": 0},
     "cash": {"min_single_cny": 0, "min_count": 1},
     "risk_region": {"min_single_cny": 0},

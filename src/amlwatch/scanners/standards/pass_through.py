@@ -1,9 +1,11 @@
 """Rapid pass-through (快进快出、不留余额): most of what comes in leaves within hours, on
 several days of the window, and little stays.
 
-A payment is *quick* when a receipt of the same subject was booked the same calendar day, at
-or before it (receipts first at the same second) and at most `hours` hours earlier. A window
-matches when, for the subject's customer type:
+A payment is *quick* when the subject's latest receipt before it (receipts first at the same
+second) was booked the same calendar day, at most `hours` hours earlier, and the payment is
+within `pair_band` of that receipt's amount (|payment - receipt| <= pair_band × receipt: the
+money received is what leaves; a trading firm's supplier payment after a buyer's is not). A
+window matches when, for the subject's customer type:
 
     receipts' total                      >= min_in_cny (and > 0)
     quick payments' total                >= min_quick_share × receipts
@@ -24,6 +26,7 @@ from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
+    BASIS,
     F_COUNTS,
     SECONDS_PER_DAY,
     FamilyWindows,
@@ -33,14 +36,15 @@ from amlwatch.scanners.standards.window import (
     slide,
 )
 
-M_SECONDS = 0  # the marks table's column: how long after a receipt a payment is quick
+# the marks table's columns: how long after a receipt a payment is quick; the amount band (bp)
+M_SECONDS, M_BAND = 0, 1
 
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
     """The kernel's tables from a standard's parameters (per customer type)."""
 
     def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
-        return [whole(p, "hours") * 3600], gate(
+        return [whole(p, "hours") * 3600, ratio(p, "pair_band")], gate(
             min_in=money(p, "min_in_cny"),
             min_share=ratio(p, "min_quick_share"),
             max_residual=ratio(p, "max_residual_share"),
@@ -48,7 +52,7 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
             need_in=True,
         )
 
-    return family_params(values, row, 1)
+    return family_params(values, row, 2)
 
 
 def scan_pass_through(
@@ -85,8 +89,8 @@ def _kernel(
     gates: np.ndarray,
     emit_all: bool,
 ) -> np.ndarray:
-    """Mark the quick payments (the latest receipt of the subject's day, within the
-    customer type's seconds), then slide the windows (`window.slide`)."""
+    """Mark the quick payments (after the subject's latest receipt, the same day, within the
+    customer type's seconds and amount band), then slide the windows (`window.slide`)."""
     n = subject.shape[0]
     marks = np.zeros(n, dtype=np.int8)
     last_in = -1  # row of the subject's latest receipt, -1 before the first
@@ -96,9 +100,15 @@ def _kernel(
         if not out[i]:
             last_in = i
         elif last_in >= 0:
-            limit = marks_table[1 if entity[i] else 0, M_SECONDS]
+            m = marks_table[1 if entity[i] else 0]
             same_day = ts[last_in] // SECONDS_PER_DAY == ts[i] // SECONDS_PER_DAY
-            if same_day and ts[i] - ts[last_in] <= limit:
+            received = amount[last_in]
+            gap = amount[i] - received if amount[i] >= received else received - amount[i]
+            if (
+                same_day
+                and ts[i] - ts[last_in] <= m[M_SECONDS]
+                and gap * BASIS <= m[M_BAND] * received
+            ):
                 marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
     return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
