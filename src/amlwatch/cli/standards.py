@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from amlwatch import wiring
-from amlwatch.cli.common import DbOpt, app, console, err, fail, parse_date
+from amlwatch.cli.common import DbOpt, ReportsOpt, app, console, err, fail, parse_date
 from amlwatch.rules import (
     FAMILY_NAMES,
     FAMILY_PARAMS,
@@ -204,3 +204,22 @@ def trial(
             str(a["measure_days"]),
         )  # fmt: skip
     _wide().print(table)
+
+
+@standards_app.command("evaluate")
+def evaluate(
+    year: Annotated[int, typer.Option("--year", help="年度 / the year evaluated, e.g. 2026")],
+    rule_pack: PackOpt = None,
+    db: DbOpt = None,
+    reports: ReportsOpt = None,
+) -> None:
+    """年度评估 / The year's evaluation of every standard (PDF and xlsx): what each found,
+    cases, dismissals by reason, reports, hit rate, pack versions, the 2003 indicators covered."""
+    from amlwatch.stages.evaluation import write_evaluation
+
+    try:
+        files = write_evaluation(year, db, reports, rule_pack)
+    except Exception as error:
+        fail(error)
+    console.print(f"年度评估 evaluation: {files.pdf}", soft_wrap=True)
+    console.print(f"                    {files.workbook}", soft_wrap=True)

@@ -129,7 +129,7 @@ def _old_folders(
             if folder.is_dir() and day is not None and day < cutoff:
                 candidates.append(folder)
     candidates += [root / "cases" / f"case-{i}" for i in plan.case_ids]
-    for name in ("notices", "drafts", "work-reports"):
+    for name in ("notices", "drafts", "work-reports", "standards-evaluations"):
         for folder in sorted((root / name).glob("*")) if (root / name).is_dir() else []:
             if dt.date.fromtimestamp(folder.stat().st_mtime) < cutoff:
                 candidates.append(folder)

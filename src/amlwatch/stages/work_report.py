@@ -60,7 +60,7 @@ def _month_end(first: dt.date) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def _rate(part: int, whole: int) -> str:
+def rate(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "—"
 
 
@@ -125,7 +125,7 @@ def work_facts(
         records=records,
         record_status=[_record_status(r, uploaded, days, today) for r in records],
         alerts=cases.opened,
-        outcomes={c.id: _outcome(c) for c in cases.opened},
+        outcomes={c.id: outcome(c) for c in cases.opened},
         confirmed=cases.confirmed,
         reasons=cases.reasons,
         whole_bank=actor is None or not actor.branches,
@@ -234,7 +234,7 @@ def _large_value_table(facts: WorkFacts) -> SummaryTable:
             f"{c['late']:,}",
             f"{c['pending']:,}",
             f"{c['overdue']:,}",
-            _rate(c["on time"], c["all"] - c["pending"]),
+            rate(c["on time"], c["all"] - c["pending"]),
         ]
         for (branch, code), c in sorted(counts.items())
     ]
@@ -284,7 +284,7 @@ def _alerts_table(facts: WorkFacts) -> SummaryTable:
     )
 
 
-def _outcome(case: Case) -> str:
+def outcome(case: Case) -> str:
     if case.state is CaseState.DISMISSED:
         return "dismissed"
     if case.approved_on is not None:
@@ -299,7 +299,7 @@ def _dismissals_table(facts: WorkFacts) -> SummaryTable:
     )
     total = sum(counts.values())
     rows = [
-        [f"{code} {reasons.get(code, '（未收录代码）')}", f"{n:,}", _rate(n, total)]
+        [f"{code} {reasons.get(code, '（未收录代码）')}", f"{n:,}", rate(n, total)]
         for code, n in counts.most_common()
     ]
     return SummaryTable(
@@ -358,8 +358,8 @@ def _effectiveness_table(facts: WorkFacts) -> SummaryTable:
                 f"{decided:,}",
                 f"{outcomes['dismissed']:,}",
                 f"{outcomes['reported']:,}",
-                _rate(outcomes["reported"], decided),
-                _rate(outcomes["dismissed"], decided),
+                rate(outcomes["reported"], decided),
+                rate(outcomes["dismissed"], decided),
             ]
         )
     return SummaryTable(

@@ -72,3 +72,56 @@ def trial_alerts(
            ORDER BY last_scan_date DESC, rule_code, alert_id LIMIT ?""",
         [code, code, night, night, limit],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFigures:
+    """One standard's scan figures over a period (by scan date): hits, alerts (in force and
+    on trial, by the night that opened them), customers flagged, and the rule packs — name
+    and version — its hits were made under, with their first and last night."""
+
+    code: str
+    hits: int
+    alerts: int
+    trial_alerts: int
+    customers: int
+    packs: list[tuple[str, dt.date, dt.date]]
+
+
+def period_figures(warehouse: Warehouse, start: dt.date, end: dt.date) -> dict[str, PeriodFigures]:
+    """Per standard code, its figures from `start` to `end`."""
+    hits = {
+        str(code): int(n)
+        for code, n in warehouse.rows(
+            """SELECT rule_code, count(*) FROM suspicious_hits
+               WHERE scan_date BETWEEN ? AND ? GROUP BY rule_code""",
+            [start, end],
+        )
+    }
+    alerts = {
+        str(code): (int(in_force), int(trial), int(customers))
+        for code, in_force, trial, customers in warehouse.rows(
+            """SELECT rule_code,
+                      count(*) FILTER (WHERE coalesce(standard_status, 'in_force') <> 'trial'),
+                      count(*) FILTER (WHERE standard_status = 'trial'),
+                      count(DISTINCT customer_id)
+               FROM suspicious_alerts WHERE first_scan_date BETWEEN ? AND ? GROUP BY rule_code""",
+            [start, end],
+        )
+    }
+    packs: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
+    for code, label, first, last in warehouse.rows(
+        """SELECT rule_code, rule_pack, min(scan_date), max(scan_date) FROM suspicious_hits
+           WHERE scan_date BETWEEN ? AND ? GROUP BY rule_code, rule_pack ORDER BY 1, 3""",
+        [start, end],
+    ):
+        packs.setdefault(str(code), []).append((str(label), first, last))
+    return {
+        code: PeriodFigures(
+            code,
+            hits.get(code, 0),
+            *alerts.get(code, (0, 0, 0)),
+            packs.get(code, []),
+        )
+        for code in sorted(set(hits) | set(alerts))
+    }
