@@ -264,16 +264,16 @@ def slide(
         while s1 < n and subject[s1] == subject[s0]:
             s1 += 1
         g = gates[1] if entity[s0] else gates[0]
-        counted = 0 if g[G_MIN_COUNT] >= NO_LIMIT else 0xFF  # a type it is not for: no measure
+        counted = g[G_MIN_COUNT] < NO_LIMIT  # a type it is not for: no measure
         left = s0
         right = s0
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                _add(sums, out[right], amount[right], marks[right] & counted, 1)
+                _add(sums, out[right], amount[right], marks[right] if counted else 0, 1)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                _add(sums, out[left], amount[left], marks[left] & counted, -1)
+                _add(sums, out[left], amount[left], marks[left] if counted else 0, -1)
                 left += 1
             if right == left:
                 continue
