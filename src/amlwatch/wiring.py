@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from amlwatch.cases import CaseStore, Review, SubmissionLedger, signing
-from amlwatch.rules import BusinessCalendar
+from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
+from amlwatch.rules.library import LibraryVersion, apply_library
 from amlwatch.settings import Settings, get_settings
 from amlwatch.submission.codes import CRIME_TYPE_NAMES
 from amlwatch.submission.dictionary import NA
@@ -197,3 +198,26 @@ def open_review(db: Path | None = None, settings: Settings | None = None) -> Ite
         yield review_for(store, settings, db)
     finally:
         store.close()
+
+
+def standards_library(
+    db: Path | None = None, settings: Settings | None = None
+) -> list[LibraryVersion]:
+    """The standards' versions approvers put in force (none before a case store exists)."""
+    settings = settings or get_settings()
+    if not settings.case_db:
+        warehouse = warehouse_path(db, settings)
+        if not warehouse.with_name(f"{warehouse.stem}-cases.sqlite").exists():
+            return []
+    with open_review(db, settings) as review:
+        return review.library()
+
+
+def rule_pack_on(
+    day: dt.date, rule_pack: str | None = None, library: Sequence[LibraryVersion] = ()
+) -> RulePack:
+    """The pack a night of `day` runs under: the one named, or the bundled one in force with
+    the standards' versions in force that day."""
+    if rule_pack:
+        return load_pack(rule_pack)
+    return apply_library(pack_for(day), library, day)

@@ -4,19 +4,27 @@ they are the night's."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from amlwatch import wiring
+from amlwatch.cli import app
+from amlwatch.models import Role
 from amlwatch.stages.ingest import ingest_day
-from amlwatch.stages.patterns import scan_patterns_day, scan_patterns_range
+from amlwatch.stages.patterns import scan_pattern_days, scan_patterns_day, scan_patterns_range
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.wiring import case_store, review_for
 from tests.conftest import FX, txn, write_day
 
 DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]  # Monday to Friday
 C2_ACCOUNT = "3100000000000000021"
+PASSWORD = "Test-Pass-2026!"
 
 # every family's planted shape for C1 (an individual), and look-alikes for C2 (an entity)
 IN_FORCE = """extends = "pboc-2016"
@@ -177,3 +185,43 @@ def test_a_draft_or_a_standard_not_yet_effective_does_not_run(loaded: Path, tmp_
             [DAYS[-1]],
         )
     assert {h for (h,) in hits} == FOUND - {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1"}
+
+
+def test_a_proposal_carries_its_replay_and_once_approved_the_night_runs_it(
+    loaded: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(loaded, db)
+    review = review_for(case_store(db))
+    admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
+    review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, ["B001"])
+    review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD, [])
+    review.store.close()
+    runner = CliRunner()
+    proposed = runner.invoke(
+        app,
+        ["standards", "propose", "AMLW-SP-0401", "--as", "liaison1", "--status", "in_force",
+         "--set", "individual.min_total_cny=10000", "--reason", "试运行期间命中均经分析，建议降低金额下限后生效。",
+         "--replay-from", "2026-11-16", "--replay-to", "2026-11-20", "--db", str(db)],
+    )  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    assert "待审批" in proposed.output and "AMLW-SP-0401" in proposed.output
+    assert "+1" in proposed.output  # C1 gained under the lower minimum
+    own = runner.invoke(app, ["standards", "approve", "1", "--as", "liaison1", "--db", str(db)])
+    assert own.exit_code != 0  # a liaison never puts a standard in force
+    approved = runner.invoke(
+        app, ["standards", "approve", "1", "--as", "approver1", "--db", str(db)]
+    )
+    assert approved.exit_code == 0 and "已生效" in approved.output, approved.output
+    decided = runner.invoke(
+        app, ["standards", "proposals", "--all", "--as", "approver1", "--db", str(db)]
+    )
+    assert "已生效" in decided.output and "min_total_cny" in decided.output, decided.output
+    [version] = wiring.standards_library(db)
+    assert version.effective_from > DAYS[-1]  # never back in time: the past nights keep theirs
+    back = dataclasses.replace(version, effective_from=DAYS[0])  # as if approved before
+    settings = wiring.settings()
+    with Warehouse.open(db) as wh:
+        scan_pattern_days(wh, [DAYS[-1]], wiring.calendar(settings), None, settings.scan, [back])
+    found = alerts(db)["AMLW-SP-0401/C1"]
+    assert found["standard_status"] == "in_force" and "+lib." in found["rule_pack"]

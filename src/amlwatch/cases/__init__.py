@@ -4,6 +4,7 @@ PostgreSQL for several reviewers). Only this package talks to it."""
 
 from amlwatch.cases import holds as holds  # registers the hold register on the metadata
 from amlwatch.cases import notices as notices  # registers the notice table on the metadata
+from amlwatch.cases import standard_rows as standard_rows  # registers the standards' versions
 from amlwatch.cases import tables as tables  # registers the review tables on the metadata
 from amlwatch.cases.exceptions import (
     CaseError,

@@ -4,7 +4,9 @@ the tuning list of the standards on trial."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +24,6 @@ from amlwatch.rules import (
     RulePack,
     SuspiciousRule,
     UnknownRulePack,
-    load_pack,
-    pack_for,
 )
 
 standards_app = typer.Typer(
@@ -47,11 +47,10 @@ PARAM_NAMES = {
 }  # fmt: skip
 
 
-def _pack(rule_pack: str | None) -> tuple[RulePack, SuspiciousRule]:
-    import datetime as dt
-
+def _pack(rule_pack: str | None, db: Path | None) -> tuple[RulePack, SuspiciousRule]:
+    """The pack named, or the one in force today with the standards' approved versions."""
     try:
-        pack = load_pack(rule_pack) if rule_pack else pack_for(dt.date.today())
+        pack = wiring.rule_pack_on(wiring.today(), rule_pack, wiring.standards_library(db))
     except UnknownRulePack as error:
         fail(error)
     if pack.suspicious is None:
@@ -94,7 +93,7 @@ def _wide() -> Console:
 @standards_app.command("list")
 def list_standards(rule_pack: PackOpt = None, db: DbOpt = None) -> None:
     """标准清单 / Every standard of the pack: family, status, version, window, what it found."""
-    pack, rule = _pack(rule_pack)
+    pack, rule = _pack(rule_pack, db)
     figures = _figures(db)
     table = Table(
         title=f"交易监测标准库 Monitoring standards — {pack.label} ({len(rule.standards)})"
@@ -124,7 +123,7 @@ def show(
     db: DbOpt = None,
 ) -> None:
     """标准详情 / One standard: what it looks for, its parameters per customer type, figures."""
-    pack, rule = _pack(rule_pack)
+    pack, rule = _pack(rule_pack, db)
     try:
         s = rule.standard(code)
     except KeyError:
@@ -223,3 +222,140 @@ def evaluate(
         fail(error)
     console.print(f"年度评估 evaluation: {files.pdf}", soft_wrap=True)
     console.print(f"                    {files.workbook}", soft_wrap=True)
+
+
+AsOpt = Annotated[
+    str, typer.Option("--as", help="审核系统的在用用户名 / an active user of the review app")
+]
+
+
+def _changes(status: str | None, sets: list[str], window: int | None, owner: str | None) -> dict:
+    """The change as a pack would say it; `--set individual.min_rows=12` (or `all.` for both
+    customer types)."""
+    changes: dict = {}
+    if status is not None:
+        changes["status"] = status
+    if window is not None:
+        changes["window_business_days"] = window
+    if owner is not None:
+        changes["owner"] = owner
+    for item in sets:
+        target, _, value = item.partition("=")
+        kind, _, name = target.partition(".")
+        if not value or not name or kind not in ("individual", "entity", "all"):
+            fail(
+                ValueError(
+                    f"--set {item!r}: 应为 individual.参数=值、entity.参数=值 或 all.参数=值"
+                )
+            )
+        for customer_type in ("individual", "entity") if kind == "all" else (kind,):
+            changes.setdefault("params", {}).setdefault(customer_type, {})[name] = value
+    if not changes:
+        fail(ValueError("没有变更 / nothing to change: give --status, --set, --window or --owner"))
+    return changes
+
+
+@standards_app.command("propose")
+def propose(
+    code: Annotated[str, typer.Argument(help="标准编号 / standard code")],
+    as_user: AsOpt,
+    reason: Annotated[str, typer.Option("--reason", help="变更理由 / why")],
+    replay_from: Annotated[str, typer.Option("--replay-from", help="回放首日 / replay from")],
+    replay_to: Annotated[str, typer.Option("--replay-to", help="回放末日 / replay to")],
+    status: Annotated[
+        str | None, typer.Option("--status", help="draft | trial | in_force | retired")
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="参数 / a parameter, e.g. individual.min_rows=12 (repeat)"),
+    ] = None,
+    window: Annotated[int | None, typer.Option("--window", help="窗口工作日 / window")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="负责人 / owner")] = None,
+    db: DbOpt = None,
+) -> None:
+    """提出变更 / Propose a version of a standard (status, parameters, window, owner) with the
+    replay over history beside it; an approver other than you puts it in force."""
+    from amlwatch.stages.standard_changes import propose_change
+
+    changes = _changes(status, sets or [], window, owner)
+    try:
+        version = propose_change(
+            code, changes, reason, as_user, parse_date(replay_from), parse_date(replay_to), db
+        )
+    except Exception as error:
+        fail(error)
+    console.print(f"变更 #{version.id} 已提交，待审批 / proposal #{version.id} pending: {code} "
+                  f"v{version.version}, 生效 from {version.effective_from} once approved")  # fmt: skip
+    _print_replay(version.replay)
+
+
+def _print_replay(summary: dict) -> None:
+    table = Table(title=f"回放 Replay {summary.get('from')} → {summary.get('to')}")
+    for column in ("标准 standard", "命中 hits", "主体 subjects", "新增 added", "减少 removed"):
+        table.add_column(column)
+    for code, c in summary.get("by_standard", {}).items():
+        table.add_row(
+            code, f"{c['hits'][0]:,} → {c['hits'][1]:,}",
+            f"{c['subjects'][0]:,} → {c['subjects'][1]:,}", f"+{c['added']:,}", f"-{c['removed']:,}",
+        )  # fmt: skip
+    _wide().print(table)
+
+
+@standards_app.command("proposals")
+def proposals(
+    as_user: AsOpt,
+    every: Annotated[bool, typer.Option("--all", help="含已决定的 / decided ones too")] = False,
+    db: DbOpt = None,
+) -> None:
+    """变更记录 / The proposed versions (pending; with --all, decided ones too)."""
+    from amlwatch.cases.standard_rows import STATES
+
+    try:
+        with wiring.open_review(db) as review:
+            found = review.standard_versions(
+                review.console_person(as_user), None if every else "pending"
+            )
+    except Exception as error:
+        fail(error)
+    table = Table(title=f"监测标准变更 Standard versions ({len(found)})")
+    for column in ("#", "标准", "版本", "变更", "状态", "提出", "审批", "生效"):
+        table.add_column(column, overflow="fold")
+    for v in found:
+        table.add_row(
+            str(v.id), v.code, v.version, json.dumps(v.changes, ensure_ascii=False),
+            f"{STATES[v.state]} {v.state}", v.proposed_by, v.decided_by or "—", str(v.effective_from),
+        )  # fmt: skip
+    _wide().print(table)
+
+
+def _decide(version_id: int, as_user: str, approve: bool, note: str, db: object) -> None:
+    try:
+        with wiring.open_review(db) as review:  # type: ignore[arg-type]
+            actor = review.console_person(as_user)
+            version = review.decide_standard(actor, version_id, approve, note)
+    except Exception as error:
+        fail(error)
+    verb = f"已生效 in force from {version.effective_from}" if approve else "已驳回 rejected"
+    console.print(f"变更 #{version.id}（{version.code} v{version.version}）{verb}")
+
+
+@standards_app.command("approve")
+def approve(
+    version_id: Annotated[int, typer.Argument(help="变更编号 / proposal #")],
+    as_user: AsOpt,
+    note: Annotated[str, typer.Option("--note", help="审批意见 / note")] = "",
+    db: DbOpt = None,
+) -> None:
+    """批准变更 / Put a proposal in force (an approver other than its proposer)."""
+    _decide(version_id, as_user, True, note, db)
+
+
+@standards_app.command("reject")
+def reject(
+    version_id: Annotated[int, typer.Argument(help="变更编号 / proposal #")],
+    as_user: AsOpt,
+    note: Annotated[str, typer.Option("--note", help="驳回理由 / why")],
+    db: DbOpt = None,
+) -> None:
+    """驳回变更 / Refuse a proposal (an approver other than its proposer)."""
+    _decide(version_id, as_user, False, note, db)

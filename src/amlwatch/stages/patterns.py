@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 from amlwatch import wiring
 from amlwatch.models import PatternSummary
 from amlwatch.reports import SuspiciousReportFiles, write_suspicious_tables
-from amlwatch.rules import BusinessCalendar, RulePack, SuspiciousRule, load_pack, pack_for
+from amlwatch.rules import BusinessCalendar, RulePack, SuspiciousRule
+from amlwatch.rules.library import LibraryVersion
 from amlwatch.scanners import (
     FLAG_SCATTER_IN,
     FLAG_SCATTER_OUT,
@@ -121,12 +122,13 @@ class PatternPart:
 
 
 def packs_by_day(
-    ends: Sequence[dt.date], rule_pack: str | None
+    ends: Sequence[dt.date], rule_pack: str | None, library: Sequence[LibraryVersion] = ()
 ) -> dict[str, tuple[RulePack, list[dt.date]]]:
-    """The scanned days grouped by the pack in force on each (or the one forced)."""
+    """The scanned days grouped by the pack in force on each — with the standards' versions
+    approvers put in force that day — or the one forced."""
     by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
     for day in sorted(ends):
-        pack = load_pack(rule_pack) if rule_pack else pack_for(day)
+        pack = wiring.rule_pack_on(day, rule_pack, library)
         by_pack.setdefault(pack.label, (pack, []))[1].append(day)
     return by_pack
 
@@ -138,12 +140,13 @@ def scan_pattern_part(
     rule_pack: str | None = None,
     bucket: Bucket = WHOLE,
     scan: ScanSettings | None = None,
+    library: Sequence[LibraryVersion] = (),
 ) -> PatternPart:
     """The hits of the windows ending on each of `ends` for one bucket's customers (read only)."""
     started = time.monotonic()
     part = PatternPart()
     types = wh_patterns.customer_types(warehouse, bucket)
-    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
+    for label, (pack, days) in packs_by_day(ends, rule_pack, library).items():
         if pack.suspicious is not None:
             # runs cut under a forced pack stay in memory: the stored ones are the night's
             hits, scanned = scan_hits(
@@ -161,12 +164,20 @@ def store_pattern_parts(
     ends: Sequence[dt.date],
     rule_pack: str | None,
     parts: Sequence[PatternPart],
+    library: Sequence[LibraryVersion] = (),
 ) -> PatternSummary:
     """Replace the days' hits with the parts' (every bucket of one split) and rebuild alerts."""
     started = time.monotonic()
     summary = PatternSummary(scan_dates=sorted(ends))
     summary.transactions_scanned = sum(p.transactions_scanned for p in parts)
-    for label, (pack, days) in packs_by_day(ends, rule_pack).items():
+    by_pack = packs_by_day(ends, rule_pack, library)
+    scanned = {label for p in parts for label in p.hits}
+    if not scanned <= set(by_pack):  # a version approved between the buckets and the store
+        raise ValueError(
+            f"规则包在扫描与保存之间发生变化，请重跑 / the rule pack changed during the scan "
+            f"({sorted(scanned - set(by_pack))} ≠ {sorted(by_pack)}): run the night again"
+        )
+    for label, (pack, days) in by_pack.items():
         rule = pack.suspicious
         if rule is None:
             summary.skipped.extend(days)
@@ -191,10 +202,11 @@ def scan_pattern_days(
     calendar: BusinessCalendar,
     rule_pack: str | None = None,
     scan: ScanSettings | None = None,
+    library: Sequence[LibraryVersion] = (),
 ) -> PatternSummary:
     """Scan the windows ending on each of `ends` and replace those days' hits and alerts."""
-    part = scan_pattern_part(warehouse, ends, calendar, rule_pack, scan=scan)
-    return store_pattern_parts(warehouse, ends, rule_pack, [part])
+    part = scan_pattern_part(warehouse, ends, calendar, rule_pack, scan=scan, library=library)
+    return store_pattern_parts(warehouse, ends, rule_pack, [part], library)
 
 
 def scan_hits(
@@ -299,18 +311,21 @@ def scan_patterns_bucket(
 ) -> PatternPart:
     """One bucket's hits of the windows ending on the run date, stored nowhere yet (read-only)."""
     settings = wiring.settings()
+    library = wiring.standards_library(db, settings) if rule_pack is None else []
     with wiring.open_warehouse(db, settings, scanning=True) as warehouse:
         return scan_pattern_part(
-            warehouse, [run_date], wiring.calendar(settings), rule_pack, bucket, settings.scan
-        )
+            warehouse, [run_date], wiring.calendar(settings), rule_pack, bucket, settings.scan,
+            library,
+        )  # fmt: skip
 
 
 def store_patterns(
     run_date: dt.date, db: Path | None, rule_pack: str | None, parts: Sequence[PatternPart]
 ) -> PatternSummary:
     """Replace the run date's hits with every bucket's and rebuild the alerts they touch."""
+    library = wiring.standards_library(db) if rule_pack is None else []
     with wiring.open_warehouse(db) as warehouse:
-        return store_pattern_parts(warehouse, [run_date], rule_pack, parts)
+        return store_pattern_parts(warehouse, [run_date], rule_pack, parts, library)
 
 
 def scan_patterns_range(
@@ -318,9 +333,10 @@ def scan_patterns_range(
 ) -> PatternSummary:
     """Scan the windows ending on each of `ends` (a backtest or a replay) and store them."""
     settings = wiring.settings()
+    library = wiring.standards_library(db, settings) if rule_pack is None else []
     with wiring.open_warehouse(db, settings) as warehouse:
         return scan_pattern_days(
-            warehouse, ends, wiring.calendar(settings), rule_pack, settings.scan
+            warehouse, ends, wiring.calendar(settings), rule_pack, settings.scan, library
         )
 
 

@@ -26,12 +26,13 @@ from amlwatch.cases.usecases.oversight import Dashboard, Oversight
 from amlwatch.cases.usecases.reporting import Reporting
 from amlwatch.cases.usecases.sessions import Sessions
 from amlwatch.cases.usecases.snoozes import Snoozes
+from amlwatch.cases.usecases.standards import StandardsLibrary
 from amlwatch.cases.usecases.users import Users
 from amlwatch.cases.usecases.work import Related, Work
 from amlwatch.models import User
 
 
-class Review(Sessions, Users, Decisions, Work, Reporting, Snoozes, Oversight):
+class Review(Sessions, Users, Decisions, Work, Reporting, Snoozes, Oversight, StandardsLibrary):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
 
     def bulk(
