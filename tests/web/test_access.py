@@ -109,6 +109,7 @@ ENDPOINTS = [
     Endpoint("GET", "/large-value", READERS),
     Endpoint("GET", "/dashboard", READERS),
     Endpoint("GET", "/snoozes", READERS),
+    Endpoint("GET", "/standards", READERS),
     Endpoint("GET", "/audit", {AUDITOR, ADMIN}),
     # a case decided: its audit entries are the auditor's to read, never the administrator's
     Endpoint("GET", "/audit", {AUDITOR, ADMIN}, True, ("start", "dismiss")),

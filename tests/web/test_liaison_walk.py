@@ -235,7 +235,14 @@ def test_a_liaison_works_the_queue(
 
 # the pages outside the liaison's walk, by who opens them
 OTHER_PAGES = {
-    "approver1": ["/dashboard", "/large-value", "/snoozes", "/submissions", "/account"],
+    "approver1": [
+        "/dashboard",
+        "/large-value",
+        "/snoozes",
+        "/submissions",
+        "/standards",
+        "/account",
+    ],
     "admin": ["/admin/users", "/audit"],
 }
 

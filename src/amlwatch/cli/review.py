@@ -220,7 +220,19 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
         make_work_report=work_report,
         mark_uploaded=lambda user, names: mark_uploaded(names, user.username, db),
         open_actions=lambda: _open_actions(open_actions, db, settings),
+        standard_figures=lambda: _standard_figures(db, settings),
     )
+
+
+def _standard_figures(db: Path | None, settings: Settings) -> dict[str, Any]:
+    from amlwatch.warehouse.standards import standard_figures
+
+    quick = settings.model_copy(update={"lock_timeout_s": 0.5})
+    try:
+        with wiring.open_warehouse(db, quick, read_only=True) as warehouse:
+            return standard_figures(warehouse)
+    except Exception:  # the night holds the warehouse, or there is none yet: no figures
+        return {}
 
 
 def _open_actions(lister: Any, db: Path | None, settings: Settings) -> list[Any]:

@@ -37,11 +37,13 @@ from amlwatch.web.routes import (
     cases,
     dashboard,
     large_value,
+    standards,
     uploads,
     work,
 )
 from amlwatch.web.site import (
     ActionLister,
+    FiguresReader,
     MustChangePassword,
     NotLoggedIn,
     ReportMaker,
@@ -90,6 +92,7 @@ def create_app(
     make_work_report: WorkReportMaker | None = None,
     mark_uploaded: UploadMarker | None = None,
     open_actions: ActionLister | None = None,
+    standard_figures: FiguresReader | None = None,
 ) -> FastAPI:
     """The review app over one `Review`.
 
@@ -106,6 +109,8 @@ def create_app(
         open_actions: lists the regulator files' open items with their deadlines
             (`amlwatch.stages.uploads.open_actions`): the header counts the overdue ones, the
             register lists them all.
+        standard_figures: each monitoring standard's hits and alerts from the warehouse
+            (`amlwatch.warehouse.standards.standard_figures`); without it, zeros.
     """
     app = FastAPI(title="amlwatch 可疑交易审查", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -122,6 +127,7 @@ def create_app(
         make_work_report,
         mark_uploaded,
         open_actions,
+        standard_figures=standard_figures,
     )
 
     @app.middleware("http")
@@ -176,7 +182,7 @@ def create_app(
         _secure(request, response)
         return response
 
-    for area in (auth, cases, work, large_value, dashboard, uploads, audit, admin):
+    for area in (auth, cases, work, large_value, dashboard, uploads, audit, admin, standards):
         area.register(site)
     app.state.review = review
     return app

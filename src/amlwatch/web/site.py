@@ -32,6 +32,8 @@ WorkReportMaker = Callable[[Review, User, str], Any]
 UploadMarker = Callable[[User, list[str]], Any]
 # the open items of the regulator files: `name`, `status`, `what`, `due`, `overdue` each
 ActionLister = Callable[[], Sequence[Any]]
+# each monitoring standard's figures (hits, alerts, trial alerts, customers) by code
+FiguresReader = Callable[[], dict[str, Any]]
 ACTIONS_MAX_AGE_S = 60.0
 PostBody = Callable[..., Response]
 
@@ -60,6 +62,7 @@ class Site:
     make_work_report: WorkReportMaker | None = None
     mark_uploaded: UploadMarker | None = None
     open_actions: ActionLister | None = None
+    standard_figures: FiguresReader | None = None
     _actions: tuple[float, list[Any]] = (0.0, [])  # the last listing and when it was made
 
     def actions(self) -> list[Any]:
