@@ -108,6 +108,7 @@ class NaiveFlow:
     party: str | None
     cash: bool = False
     risky: bool = False  # the counterparty is in a high-risk region
+    opened: dt.date | None = None  # the subject's newest account's opening day
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,9 @@ def _at_night(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
 def _marked(family: str, f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
     if family == "pass_through":
         return _quick(f, mine, p)
+    if family == "new_account":
+        age = None if f.opened is None else (f.booked_at.date() - f.opened).days
+        return age is not None and 0 <= age <= p["max_age_days"]
     if family in ("cash", "risk_region"):
         flagged = f.cash if family == "cash" else f.risky
         return flagged and f.amount_cny >= p["min_single_cny"]

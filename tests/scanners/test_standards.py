@@ -43,8 +43,14 @@ def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], 
         entity=np.array([f.entity for f in ordered], np.bool_),
         n_parties=len(parties),
         kind=np.array([f.cash * KIND_CASH + f.risky * KIND_RISK_REGION for f in ordered], np.uint8),
+        opened=np.array([_opened(rows, s) for s in subjects], np.int64),
     )
     return data, ordered, subjects
+
+
+def _opened(rows: list[NaiveFlow], subject: str) -> int:
+    day = next(f.opened for f in rows if f.subject == subject)
+    return -1 if day is None else (day - EPOCH).days
 
 
 def kernel(
@@ -142,6 +148,15 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
         st.fixed_dictionaries(
             {
                 "min_single_cny": _ratio("0", "100", "1000"),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "500", "5000"),
+            }
+        )
+    ),
+    "new_account": _typed(
+        st.fixed_dictionaries(
+            {
+                "max_age_days": st.sampled_from([D(0), D(3), D(30)]),
                 "min_count": st.sampled_from([D(0), D(1), D(3)]),
                 "min_total_cny": _ratio("0", "500", "5000"),
             }
@@ -419,3 +434,21 @@ def test_cash_only_structuring_and_regions_read_the_records_kind() -> None:
         )
     plain = same({**STRUCT["individual"]})
     assert len(scan_family("structuring", plain, unknown, ends, starts, emit_all=True)) == 1
+
+
+def test_new_account_counts_the_first_days_after_the_newest_opening_only() -> None:
+    young = same({"max_age_days": D(3), "min_count": D(2), "min_total_cny": D(0)})
+    end = dt.date(2026, 10, 16)
+    rows = [
+        dataclasses.replace(flow(i, at(d), "in", "100"), opened=dt.date(2026, 10, 12))
+        for i, d in enumerate(["2026-10-09", "2026-10-12", "2026-10-15", "2026-10-16"])
+    ]
+    w = both("new_account", young, rows, [end])[("S", end)]
+    assert (w.m_count, w.matched) == (2, True)  # the 12th and the 15th: day 0 and day 3
+    unknown = [dataclasses.replace(f, opened=None) for f in rows]
+    assert both("new_account", young, unknown, [end])[("S", end)].m_count == 0
+    data, _, _ = kernel_input(rows)
+    day = (end - EPOCH).days
+    with pytest.raises(ScannerInputError, match="opening day"):
+        scan_family("new_account", young, dataclasses.replace(data, opened=None),
+                    np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip

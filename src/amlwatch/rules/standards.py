@@ -66,6 +66,11 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_total_cny", "money"),
     ),
+    "new_account": (
+        ("max_age_days", "count"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
 }
 
 # parameters a standard may leave out
@@ -84,6 +89,7 @@ FAMILY_NAMES = {
     "night": "非营业时间大额交易",
     "cash": "大额现金收付",
     "risk_region": "与高风险国家和地区资金往来",
+    "new_account": "新开账户短期内大额资金收付",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start

@@ -78,6 +78,8 @@ class PatternInput:
         n_parties: how many party codes there are.
         kind: uint8 bits of what the record is (`KIND_CASH`, `KIND_CROSS_BORDER`,
             `KIND_RISK_REGION`), for the families that look at them; None: none known.
+        opened: per subject code (not per row), int64 day (since 1970-01-01) its newest
+            account was opened, -1 unknown; None: none known.
     """
 
     subject: np.ndarray
@@ -88,6 +90,7 @@ class PatternInput:
     entity: np.ndarray
     n_parties: int
     kind: np.ndarray | None = None
+    opened: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,13 @@ _FAMILY_TEXT = {
         ),
         "与高风险国家和地区之间资金往来频繁",
     ),
+    "new_account": (
+        lambda a: (
+            f"其中新开账户后不久即发生交易{a['measure_count']}笔，合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个自然日"
+        ),
+        "新开账户短期内发生大额资金收付",
+    ),
 }
 
 

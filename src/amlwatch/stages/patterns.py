@@ -8,6 +8,7 @@ ingest, a slice of customers at a time (`ScanSettings.slice_rows`), two slices s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from amlwatch.scanners.prune import Prune
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
-from amlwatch.stages.standards import family_hits, other_families
+from amlwatch.stages.standards import family_hits, other_families, with_openings
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
@@ -145,7 +146,7 @@ def scan_pattern_part(
     """The hits of the windows ending on each of `ends` for one bucket's customers (read only)."""
     started = time.monotonic()
     part = PatternPart()
-    types = wh_patterns.customer_types(warehouse, bucket)
+    types: pa.Table | None = None
     for label, (pack, days) in packs_by_day(ends, rule_pack, library).items():
         if pack.suspicious is not None:
             # runs cut under a forced pack stay in memory: the stored ones are the night's
@@ -231,7 +232,9 @@ def scan_hits(
     scatter = any(s.family == "scatter" and s.running for s in rule.standards)
     # the window read: the longest of the standards'
     first_day = min([*starts, *(w.starts[0] for w in others)])
-    types = wh_patterns.customer_types(warehouse, bucket) if types is None else types
+    opened = any(s.family == "new_account" for s in rule.running())
+    if types is None or (opened and "newest_opened" not in types.column_names):
+        types = wh_patterns.customer_types(warehouse, bucket, opened)
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         dates = day_runs.ready_window(
@@ -251,6 +254,7 @@ def scan_hits(
                 runs = day_runs.window_runs(reader, dates, first_day, max(days), piece)
             rows = sum(run.num_rows for run in runs)
             merged = merge_window(runs, types, scan.block_rows, prune)
+            data = with_openings(merged.data, merged.customer_row, types)
 
             def names_of(lo: np.ndarray) -> list[tuple[str, str | None]]:
                 known = merged.customer_row[merged.data.subject[lo]]
@@ -260,10 +264,10 @@ def scan_hits(
                     (c, None) for c in pc.take(types["customer_id"], pa.array(known)).to_pylist()
                 ]
 
-            tables = family_hits(merged.data, others, days, names_of, pack, rule)
+            tables = family_hits(data, others, days, names_of, pack, rule)
             if scatter:
-                found = scan_patterns(merged.data, end_days, start_days, params)
-                entity = merged.data.entity[found.lo]
+                found = scan_patterns(data, end_days, start_days, params)
+                entity = data.entity[found.lo]
                 names = names_of(found.lo)
                 tables.append(hits_table(found, entity, names, days, starts, pack, rule))
             del merged
@@ -291,7 +295,11 @@ def scan_hits(
         by_rid = wh_patterns.subject_ids(warehouse, rids)
         return [by_rid[r] for r in rids]
 
-    tables = family_hits(prepared.data, others, days, account_names, pack, rule)
+    # an account's own opening is not looked up: per-account subjects have none (-1)
+    subjects = int(prepared.data.subject.max()) + 1 if len(prepared.data.subject) else 0
+    unknown = np.full(subjects, -1, np.int64)
+    account_data = dataclasses.replace(prepared.data, opened=unknown)
+    tables = family_hits(account_data, others, days, account_names, pack, rule)
     if scatter:
         found = scan_patterns(prepared.data, end_days, start_days, params)
         entity = prepared.data.entity[found.lo]

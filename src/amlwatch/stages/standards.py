@@ -8,6 +8,7 @@ the merged window with its own window length; hits of a day it does not run on a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,18 @@ def other_families(
             )
         )
     return found
+
+
+def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table) -> PatternInput:
+    """The merged window with each subject's newest account opening day (from the customer
+    table's `newest_opened`, when it was read), -1 for a customer the table lacks."""
+    if "newest_opened" not in types.column_names:
+        return data
+    days = np.asarray(types["newest_opened"].to_numpy(), np.int64)
+    found = customer_row >= 0
+    opened = np.full(len(customer_row), -1, np.int64)
+    opened[found] = days[customer_row[found]]
+    return dataclasses.replace(data, opened=opened)
 
 
 def family_hits(

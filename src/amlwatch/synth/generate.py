@@ -107,7 +107,8 @@ def generate_bank(
         planter.inheritance_and_house()
         planter.salaried_shopper()
         for plant in (planter.pass_through, planter.same_party, planter.night, planter.cash,
-                      planter.transfer_structuring, planter.risk_region, planter.family_transfers,
+                      planter.transfer_structuring, planter.risk_region, planter.new_account,
+                      planter.family_transfers,
                       planter.seasonal_business):  # fmt: skip
             plant()
 

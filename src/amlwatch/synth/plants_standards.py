@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import pyarrow as pa
+
 from amlwatch.synth.planter import PlanterBase
 
 NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5)
@@ -126,6 +129,33 @@ class StandardPlants(PlanterBase):
             "standard_risk_region", "alert", cust, "3 payments of 180,000-230,000 to a listed region",
             tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0701"],
         )  # fmt: skip
+
+    def new_account(self) -> None:
+        """A customer whose accounts were opened on the first day, then large sums in and out
+        within its first weeks (新开账户短期内大额资金收付)."""
+        days, cust = self.business_days[1:9], self.customer(False)
+        if len(days) < 8 or cust is None:
+            return
+        self.open_on(cust, self.all_days[0])
+        tags = [
+            self.txn(
+                cust, day, self._time(), k % 2 == 1, self._amount(180_000, 260_000), pool="person"
+            )
+            for k, day in enumerate(days[::2])
+        ]
+        self._case(
+            "standard_new_account", "alert", cust, "accounts opened on day one, 4 large transfers",
+            tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0801"],
+        )  # fmt: skip
+
+    def open_on(self, cust: int, day: dt.date) -> None:
+        """Date the opening of a reserved customer's accounts to `day`."""
+        accounts = self.pop.accounts
+        first, count = int(self.pop.first_account[cust]), int(self.pop.n_accounts[cust])
+        opened = accounts["opened_at"].to_numpy().copy()
+        opened[first : first + count] = np.datetime64(day, "s") + np.timedelta64(8 * 3600, "s")
+        at = accounts.schema.get_field_index("opened_at")
+        self.pop.accounts = accounts.set_column(at, "opened_at", pa.array(opened))
 
     def family_transfers(self) -> None:
         """A parent and a grown child: four transfers back and forth (not 频繁)."""

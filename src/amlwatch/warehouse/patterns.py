@@ -68,14 +68,22 @@ def alert_state(warehouse: Warehouse) -> dict[str, tuple[object, ...]]:
     return {str(r[0]): tuple(r[1:]) for r in rows}
 
 
-def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE) -> pa.Table:
+def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE, opened: bool = False) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
-    (三)) for every customer of the bucket (latest version)."""
+    (三)) for every customer of the bucket (latest version); with `opened`, also
+    `newest_opened`: the day (days since 1970-01-01) its newest account was opened, -1 when
+    no account says."""
+    newest = (
+        """, coalesce((SELECT date_diff('day', DATE '1970-01-01', max(CAST(a.opened_at AS DATE)))
+                      FROM accounts a WHERE a.customer_id = c.customer_id), -1) AS newest_opened"""
+        if opened
+        else ""
+    )
     return warehouse._con.sql(
-        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ FROM (
+        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ {newest} FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
                        coalesce(arg_max(is_state_organ, business_date), false) AS state_organ
-                FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id)"""
+                FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c"""
     ).to_arrow_table()
 
 

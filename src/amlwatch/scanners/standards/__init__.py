@@ -16,6 +16,7 @@ import numpy as np
 from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.standards import (
     cash,
+    new_account,
     night,
     pass_through,
     risk_region,
@@ -41,6 +42,7 @@ FAMILIES: dict[str, Family] = {
     "night": Family(night.params, night.scan_night),
     "cash": Family(cash.params, cash.scan_cash),
     "risk_region": Family(risk_region.params, risk_region.scan_risk_region),
+    "new_account": Family(new_account.params, new_account.scan_new_account),
 }
 
 
