@@ -102,6 +102,8 @@ def build(db: Path, rows: int, workload: str, seed: int = 11) -> None:
     amount = np.round(np.exp(rng.normal(np.log(3_000), 1.5, rows)).clip(1, 5e6), 2)
     party = rng.integers(0, customers * 5, rows)
     purpose = np.where(rng.random(rows) < 0.03, "工资", "转账")
+    cash = rng.random(rows) < 0.05
+    region = np.where(rng.random(rows) < 0.002, "IRN000000", "CHN110105")
     # rings: a customer in 2,000 gets 15-25 payers and 1-2 payees inside one window
     ring_rows: list[tuple] = []
     quiet = np.argsort(activity)[: customers // 4]  # mule accounts: little other activity
@@ -144,6 +146,8 @@ def build(db: Path, rows: int, workload: str, seed: int = 11) -> None:
         amount = np.concatenate([amount, ra])
         party = np.concatenate([party, rp])
         purpose = np.concatenate([purpose, np.full(len(rc), "转账")])
+        cash = np.concatenate([cash, np.zeros(len(rc), bool)])
+        region = np.concatenate([region, np.full(len(rc), "CHN110105")])
     n = len(customer)
     table = pa.table(
         {
@@ -155,16 +159,32 @@ def build(db: Path, rows: int, workload: str, seed: int = 11) -> None:
             "milli": np.round(amount * 1000).astype(np.int64),
             "party": party.astype(np.int64),
             "purpose": purpose,
+            "cash": cash,
+            "region": region,
         }
     )
+    # one account each, opened over ten years; one customer in 200 opened it within the span
+    opened = np.datetime64("2016-01-01") + rng.integers(0, 3650, customers).astype("timedelta64[D]")
+    recent = rng.random(customers) < 0.005
+    opened[recent] = days[rng.integers(0, len(days), int(recent.sum()))]
     with Warehouse.open(db, memory_limit="8GB") as wh:
         con = wh._con
-        con.register("_c", pa.table({"i": np.arange(customers), "entity": entity}))
+        con.register(
+            "_c",
+            pa.table(
+                {"i": np.arange(customers), "entity": entity,
+                 "opened": pa.array(opened.astype("datetime64[s]"))}
+            ),
+        )  # fmt: skip
         con.execute("""INSERT INTO customer_history BY NAME
             SELECT DATE '2026-08-01' AS business_date, 'bench' AS load_id,
                    'C' || lpad(i::VARCHAR, 9, '0') AS customer_id, '客户' || i AS name,
                    CASE WHEN entity THEN 'entity' ELSE 'individual' END AS customer_type,
                    '110001' AS id_type, 'X' || i::VARCHAR AS id_number FROM _c""").fetchall()
+        con.execute("""INSERT INTO account_history BY NAME
+            SELECT DATE '2026-08-01' AS business_date, 'bench' AS load_id,
+                   'A' || lpad(i::VARCHAR, 9, '0') AS account_id,
+                   'C' || lpad(i::VARCHAR, 9, '0') AS customer_id, opened AS opened_at FROM _c""").fetchall()
         con.register("_t", table)
         con.execute("""INSERT INTO transactions BY NAME
             SELECT day AS business_date, 'bench' AS load_id, n AS line,
@@ -174,7 +194,8 @@ def build(db: Path, rows: int, workload: str, seed: int = 11) -> None:
                    'A' || lpad(customer::VARCHAR, 9, '0') AS account_id,
                    CASE WHEN out THEN 'out' ELSE 'in' END AS direction,
                    CAST(CAST(milli AS DECIMAL(20,0)) * 0.001 AS DECIMAL(20,3)) AS amount,
-                   'CNY' AS currency, false AS is_cash, false AS is_cross_border,
+                   'CNY' AS currency, cash AS is_cash, region <> 'CHN110105' AS is_cross_border,
+                   region AS counterparty_region,
                    CAST(CAST(milli AS DECIMAL(20,0)) * 0.001 AS DECIMAL(20,3)) AS amount_cny,
                    CAST(CAST(milli AS DECIMAL(20,0)) * 0.000141 AS DECIMAL(20,3)) AS amount_usd,
                    false AS fx_stale, 'P' || party::VARCHAR AS counterparty_account,
@@ -413,6 +434,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
     """One measurement in this process (on its own copy of the warehouse)."""
     from amlwatch.rules import BusinessCalendar, load_pack
     from amlwatch.scanners import PatternParams, scan_patterns
+    from amlwatch.scanners.prune import Prune
     from amlwatch.stages.arrays import prepare
     from amlwatch.stages.patterns import scan_hits, scan_pattern_days, window_days
     from amlwatch.warehouse import Warehouse
@@ -439,11 +461,12 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             out["seconds"] = time.perf_counter() - started
             out["rows"] = table.num_rows
             out["hits"] = int(sum(bin(int(f)).count("1") for f in found.flags))
-        elif mode in ("stage", "replay"):
+        elif mode in ("stage", "replay", "scatter-stage"):
             with Warehouse.open(_WARM, memory_limit="1GB") as warm:  # load the cached code
                 scan_hits(warm, ends[:1], calendar, pack, rule)
+            forced = str(scatter_only_pack()) if mode == "scatter-stage" else None
             started = time.perf_counter()
-            summary = scan_pattern_days(wh, ends, calendar)
+            summary = scan_pattern_days(wh, ends, calendar, forced)
             out["seconds"] = time.perf_counter() - started
             out["rows"] = summary.transactions_scanned
             out["hits"] = sum(summary.hits_by_code.values())
@@ -467,11 +490,38 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
                     )
                 )
             )
+        elif mode == "library-sql":
+            from library_sql import rows_sql, statements  # beside this script
+
+            prune = Prune.for_windows(params, end_days, start_days)
+            origin = dt.date(1970, 1, 1) + dt.timedelta(days=prune.origin)
+            pruned = PRUNED_ROWS.format(
+                rows=_ROWS, params=_params_sql(rule), origin=origin, block=prune.block_days
+            )
+            best = SQL_BEST.format(
+                pruned=pruned, ends=_ends_sql(ends, starts, numbered=True),
+                params=_params_sql(rule), end=ends[0].isoformat(),
+            )  # fmt: skip
+            purposes = sorted(rule.exclude_purposes)
+            started = time.perf_counter()
+            wh.execute(best, [first, last, purposes])
+            scattered = time.perf_counter() - started
+            wh.execute(rows_sql(rule), [first - dt.timedelta(days=40), last, purposes])
+            wh.execute(
+                "CREATE OR REPLACE TEMP TABLE lib_sql AS SELECT e, customer_id, code FROM sp_sql"
+            )
+            for _, sql in statements(rule, calendar, ends):
+                wh.execute(f"INSERT INTO lib_sql {sql}")
+            out["seconds"] = time.perf_counter() - started
+            out["scatter_seconds"] = scattered
+            out["rows"] = wh.scalar(
+                "SELECT count(*) FROM transactions WHERE trade_date BETWEEN ? AND ?", [first, last]
+            )
+            out["hits"] = wh.scalar("SELECT count(*) FROM lib_sql")
+            out["answer"] = _digest(wh.rows("SELECT e, customer_id, code FROM lib_sql"))
         elif mode in ("best-sql", "pruned-sql", "naive-sql"):
             fmt = {"rows": _ROWS, "params": _params_sql(rule), "end": ends[0].isoformat()}
             if mode in ("best-sql", "pruned-sql"):
-                from amlwatch.scanners.prune import Prune
-
                 prune = Prune.for_windows(params, end_days, start_days)
                 origin = dt.date(1970, 1, 1) + dt.timedelta(days=prune.origin)
                 fmt["rows"] = PRUNED_ROWS.format(
@@ -558,7 +608,7 @@ def run(workload: str, rows: int, out: Path, repeat: int) -> None:
     scratch = out / "scratch.duckdb"
     for mode in MODES:
         for _ in range(repeat):
-            shutil.copy(runs_db if mode in ("stage", "kernel") else db, scratch)
+            shutil.copy(runs_db if mode in ("stage", "scatter-stage", "kernel") else db, scratch)
             child = subprocess.run(
                 [sys.executable, __file__, "--one", mode, workload, str(scratch), str(_WARM)],
                 capture_output=True,
@@ -577,15 +627,19 @@ def run(workload: str, rows: int, out: Path, repeat: int) -> None:
     )
     print(
         f"{'formulation':<12}{'seconds':>9}{'rows/s':>14}{'hits':>8}{'peak RSS':>12}"
-        "  same answer as stage  runs"
+        "  same answer*         runs"
     )
-    reference = results.get("stage", [{}])[0].get("answer")
+    references = {
+        "library": results.get("stage", [{}])[0].get("answer"),
+        "scatter": results.get("scatter-stage", [{}])[0].get("answer"),
+    }
     median = {}
     for mode, runs in results.items():
         r = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]
         median[mode] = r["seconds"]
         rate = r["rows"] / r["seconds"]
         answers = {x.get("answer") for x in runs}
+        reference = references[SCOPE.get(mode, "scatter")]
         same = "-" if mode == "kernel" else ("yes" if answers == {reference} else "NO")
         peak = max(x["peak_rss_mb"] for x in runs)
         every = " / ".join(f"{x['seconds']:.2f}" for x in runs)
@@ -593,18 +647,54 @@ def run(workload: str, rows: int, out: Path, repeat: int) -> None:
             f"{mode:<12}{r['seconds']:>9.2f}{rate:>14,.0f}{r['hits']:>8,}{peak:>10,.0f}MB"
             f"  {same:<21} {every}"
         )
+    print(
+        "* the library's formulations against stage, scatter / concentrate's against scatter-stage"
+    )
     if "stage" in results:
         print(f"stage: {results['stage'][0].get('alerts', 0):,} alerts opened or extended")
+    if "stage" in median and "scatter-stage" in median:
+        print(
+            f"the whole library costs {median['stage'] / median['scatter-stage']:.2f}x "
+            "scatter / concentrate alone (target <= 2x)"
+        )
+    if "stage" in median and "library-sql" in median:
+        print(
+            f"stage (whole library) is {median['library-sql'] / median['stage']:.2f}x as fast as "
+            "library-sql (target >= 3x)"
+        )
     sql = {m: median[m] for m in ("best-sql", "pruned-sql", "naive-sql") if m in median}
     fastest = min(sql, key=sql.__getitem__) if sql else None
-    for mode in ("stage", "replay", "replay-ro"):
+    for mode in ("scatter-stage",):
         for peer in (*sql, "pandas"):
             if mode in median and peer in median:
                 best = "  <- the fastest SQL" if peer == fastest else ""
                 print(f"{mode} is {median[peer] / median[mode]:.2f}x as fast as {peer}{best}")
 
 
-MODES = ["kernel", "stage", "replay", "replay-ro", "best-sql", "pruned-sql", "naive-sql"]
+MODES = [
+    "kernel", "stage", "scatter-stage", "replay", "replay-ro", "library-sql", "best-sql",
+    "pruned-sql", "naive-sql",
+]  # fmt: skip
+# what each formulation answers: the whole library, or scatter / concentrate alone
+SCOPE = {"stage": "library", "replay": "library", "replay-ro": "library", "library-sql": "library"}
+
+
+def scatter_only_pack() -> Path:
+    """A pack with scatter / concentrate alone (every other standard a draft): the stage as it
+    was before the library, for the before / after figure."""
+    from amlwatch.rules import load_pack
+
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    path = Path("bench/out/patterns/scatter-only.toml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    drafts = "".join(
+        f'[[suspicious.standards]]\ncode = "{s.code}"\nstatus = "draft"\n'
+        for s in rule.standards
+        if s.family != "scatter"
+    )
+    path.write_text(f'extends = "pboc-2016"\n{drafts}', encoding="utf-8")
+    return path
 
 
 def main() -> None:
