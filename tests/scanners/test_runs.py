@@ -69,6 +69,7 @@ def runs_of(
         party=np.array([parties.get(flows[i].party, 0) for i in order], np.uint64),
         starts=starts.astype(np.int64),
         piece_rows=piece_rows,
+        kind=np.array([flows[i].cash * 1 + flows[i].risky * 4 for i in order], np.uint8),
     )
     return data
 

@@ -12,12 +12,15 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from amlwatch.scanners import PatternInput, pattern_order
+from amlwatch.scanners import PatternInput, PatternParams, pattern_order
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
-from amlwatch.scanners.standards import FAMILIES, scan_family
+from amlwatch.scanners.prune import NO_FAMILY, Prune
+from amlwatch.scanners.runs import merge_runs
+from amlwatch.scanners.standards import FAMILIES, least_total, scan_family
 from tests.naive import NaiveFamilyWindow, NaiveFlow, family_windows
 from tests.scanners.test_patterns import ALL_DAYS, EPOCH, at, flows, window_start
+from tests.scanners.test_runs import _key, runs_of
 
 D = Decimal
 Params = dict[str, dict[str, Decimal]]
@@ -452,3 +455,50 @@ def test_new_account_counts_the_first_days_after_the_newest_opening_only() -> No
     with pytest.raises(ScannerInputError, match="opening day"):
         scan_family("new_account", young, dataclasses.replace(data, opened=None),
                     np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_leaving_out_customers_that_cannot_match_keeps_every_match(
+    family: str, data: st.DataObject
+) -> None:
+    """`scanners.prune` with a family's least total (and no scatter standard): the same
+    matches as merging every customer."""
+    params = data.draw(PARAMS[family])
+    rows = data.draw(kinded_flows())
+    ends = sorted(
+        data.draw(st.lists(st.sampled_from(ALL_DAYS), min_size=1, max_size=6, unique=True))
+    )
+    if not rows:
+        return
+    subjects = sorted({f.subject for f in rows})
+    end_days = np.array([(e - EPOCH).days for e in ends], np.int32)
+    start_days = np.array([(window_start(e) - EPOCH).days for e in ends], np.int32)
+    nobody = PatternParams(np.full((2, 6), NO_FAMILY, np.int64))
+    found = []
+    for pruned in (False, True):
+        prune = Prune.for_windows(nobody, end_days, start_days, least=least_total(family, params))
+        merged = merge_runs(
+            runs_of(rows, [], False, 0),
+            np.array([_key(s)[0] for s in subjects], np.uint64),
+            np.array([_key(s)[1] for s in subjects], np.uint64),
+            np.array([next(f.entity for f in rows if f.subject == s) for s in subjects], np.bool_),
+            prune=prune if pruned else None,
+        )
+        opened = np.array([_opened(rows, subjects[r]) for r in merged.customer_row], np.int64)
+        windows = scan_family(
+            family, params, dataclasses.replace(merged.data, opened=opened), end_days, start_days
+        )
+        found.append(
+            {
+                (subjects[merged.customer_row[windows.subject[i]]], int(windows.end[i])): (
+                    int(windows.m_count[i]),
+                    int(windows.m_total[i]),
+                    int(windows.in_total[i]),
+                )
+                for i in range(len(windows))
+            }
+        )
+    assert found[0] == found[1]
+    event("matched" if found[0] else "no match")

@@ -11,9 +11,13 @@ none of whose block pairs reaches
     concentrated side's records with one          >= 1
     receipts and payments, each                   >= max(min_amount, 1)
 
-for its customer type, under either standard, has no matching window. Such customers are
-dropped before their rows are placed; the hits are the same as scanning everyone (checked in
-tests/scanners/test_pruning.py). Only matches are kept: a caller that wants every window's
+for its customer type, under either standard, has no matching window. With the standards of
+other families running too, a customer is kept as well when a block pair's receipts and
+payments together reach `least` for its type — the least total any of those standards needs
+(each needs its marked records' total, or its receipts, at a minimum, and those are part of
+the window's total). Such customers are dropped before their rows are placed; the hits are
+the same as scanning everyone (checked in tests/scanners/test_pruning.py and
+tests/scanners/test_standards.py). Only matches are kept: a caller that wants every window's
 metrics (`scan_patterns(..., emit_all=True)`) merges without pruning.
 """
 
@@ -29,6 +33,7 @@ from amlwatch.scanners.patterns import P_MIN_AMOUNT, P_MIN_SCATTERED, SECONDS_PE
 
 # the per-(customer, block) tallies
 IN_PARTIED, OUT_PARTIED, IN_AMOUNT, OUT_AMOUNT = range(4)
+NO_FAMILY = 1 << 62  # no standard of another family runs for the customer type
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +45,15 @@ class Prune:
         origin: the first day of the earliest window (days since 1970-01-01).
         block_days: a block's length in days, at least the longest window's.
         blocks: how many blocks cover the windows.
+        least: per customer type (individual, entity), the least window total (receipts and
+            payments) a standard of another family needs; `NO_FAMILY` where none runs.
     """
 
     table: np.ndarray
     origin: int
     block_days: int
     blocks: int
+    least: np.ndarray
 
     @classmethod
     def for_windows(
@@ -54,16 +62,21 @@ class Prune:
         end_days: np.ndarray,
         start_days: np.ndarray,
         max_blocks: int = 4,
+        least: np.ndarray | None = None,
     ) -> Prune:
-        """Blocks for windows `start_days[i]..end_days[i]`: as short as the longest window,
-        unless that makes more than `max_blocks` (the tallies are blocks × customers × 4)."""
+        """Blocks for windows `start_days[i]..end_days[i]` (the earliest start of every
+        standard's window): as short as the longest window, unless that makes more than
+        `max_blocks` (the tallies are blocks × customers × 4); `least` as the attribute."""
         ends = np.asarray(end_days, np.int64)
         starts = np.asarray(start_days, np.int64)
         origin = int(starts.min())
         span = int(ends.max()) - origin + 1
         longest = int((ends - starts).max()) + 1
         block = max(longest, -(-span // max(1, max_blocks)))
-        return cls(np.ascontiguousarray(params.table, np.int64), origin, block, -(-span // block))
+        floor = np.full(2, NO_FAMILY, np.int64) if least is None else np.asarray(least, np.int64)
+        return cls(
+            np.ascontiguousarray(params.table, np.int64), origin, block, -(-span // block), floor
+        )
 
     def tallies(self, keys: int) -> np.ndarray:
         """Zeroed tallies for `keys` customers, block by block (a day's rows, in key order,
@@ -99,15 +112,18 @@ def tally_blocks(
 
 
 @njit(**JIT)
-def may_match(tallies: np.ndarray, entity: np.ndarray, table: np.ndarray) -> np.ndarray:
+def may_match(
+    tallies: np.ndarray, entity: np.ndarray, table: np.ndarray, least: np.ndarray
+) -> np.ndarray:
     """Per customer: whether some pair of consecutive blocks reaches the bounds of the
-    module's docstring for its type (`entity`: index 1 of `table`, else 0)."""
+    module's docstring for its type (`entity`: index 1 of `table` and `least`, else 0)."""
     blocks, keys = tallies.shape[0], tallies.shape[1]
     keep = np.zeros(keys, np.bool_)
     for j in range(keys):
         p = table[1] if entity[j] else table[0]
+        floor = least[1] if entity[j] else least[0]
         scattered = p[P_MIN_SCATTERED]
-        least = max(p[P_MIN_AMOUNT], 1)
+        least_leg = max(p[P_MIN_AMOUNT], 1)
         for b in range(blocks):
             in_p = tallies[b, j, IN_PARTIED]
             out_p = tallies[b, j, OUT_PARTIED]
@@ -118,7 +134,10 @@ def may_match(tallies: np.ndarray, entity: np.ndarray, table: np.ndarray) -> np.
                 out_p += tallies[b + 1, j, OUT_PARTIED]
                 in_a += tallies[b + 1, j, IN_AMOUNT]
                 out_a += tallies[b + 1, j, OUT_AMOUNT]
-            if in_a < least or out_a < least:
+            if floor < NO_FAMILY and in_a + out_a >= floor:
+                keep[j] = True
+                break
+            if in_a < least_leg or out_a < least_leg:
                 continue
             if (in_p >= scattered and out_p >= 1) or (out_p >= scattered and in_p >= 1):
                 keep[j] = True

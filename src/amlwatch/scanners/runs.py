@@ -150,7 +150,7 @@ def merge_runs(
     if prune is None:
         keep = np.ones(len(keys_1), np.bool_)
     else:
-        keep = may_match(tallies, entity, prune.table)
+        keep = may_match(tallies, entity, prune.table, prune.least)
         counts[~keep] = 0
     present = counts > 0
     code = np.cumsum(present) - 1

@@ -33,7 +33,8 @@ from amlwatch.scanners import (
     PatternWindows,
     scan_patterns,
 )
-from amlwatch.scanners.prune import Prune
+from amlwatch.scanners.prune import NO_FAMILY, Prune
+from amlwatch.scanners.standards import least_total
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
@@ -245,9 +246,16 @@ def scan_hits(
         # waits alone for the last slice
         threads = max(1, scan.slice_threads)
         pieces = bucket.split(threads * max(1, -(-window // (scan.slice_rows * threads))))
-        # pruning knows what scatter / concentrate needs only: not with other families
-        pruned = scan.prune and not others
-        prune = Prune.for_windows(params, end_days, start_days) if pruned else None
+        # customers that can match no running standard are left out (`scanners.prune`): the
+        # blocks as long as the longest window, the other families' least totals
+        earliest = np.minimum.reduce([start_days, *(w.start_days for w in others)])
+        least = np.minimum.reduce(
+            [np.full(2, NO_FAMILY, np.int64)]
+            + [least_total(w.standard.family, w.standard.params) for w in others]
+        )
+        if not scatter:  # no scatter standard: its bounds must keep nobody
+            params = PatternParams(np.full_like(params.table, NO_FAMILY))
+        prune = Prune.for_windows(params, end_days, earliest, least=least) if scan.prune else None
 
         def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
             with warehouse.cursor() as reader:  # a connection per thread

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import NO_FAMILY
 from amlwatch.scanners.standards import (
     cash,
     new_account,
@@ -22,6 +23,7 @@ from amlwatch.scanners.standards import (
     risk_region,
     same_party,
     structuring,
+    window,
 )
 from amlwatch.scanners.standards.params import FamilyParams
 from amlwatch.scanners.standards.window import FamilyWindows
@@ -46,6 +48,19 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+def least_total(family: str, values: dict[str, dict[str, Decimal]]) -> np.ndarray:
+    """Per customer type, the least window total (receipts and payments) a window of this
+    standard can match with (`scanners.prune`): its marked records' total or its receipts'
+    minimum; `prune.NO_FAMILY` for a type it is not for."""
+    tables = FAMILIES[family].params(values)
+    least = np.empty(2, np.int64)
+    for t in range(2):
+        g = tables.gates[t]
+        never = g[window.G_MIN_COUNT] >= window.NO_LIMIT
+        least[t] = NO_FAMILY if never else max(g[window.G_MIN_TOTAL], g[window.G_MIN_IN])
+    return least
+
+
 def scan_family(
     family: str,
     values: dict[str, dict[str, Decimal]],
@@ -60,4 +75,4 @@ def scan_family(
     return found.scan(data, end_days, start_days, found.params(values), emit_all=emit_all)
 
 
-__all__ = ["FAMILIES", "Family", "FamilyParams", "FamilyWindows", "scan_family"]
+__all__ = ["FAMILIES", "Family", "FamilyParams", "FamilyWindows", "least_total", "scan_family"]
