@@ -108,7 +108,7 @@ def generate_bank(
         planter.salaried_shopper()
         for plant in (planter.pass_through, planter.same_party, planter.night, planter.cash,
                       planter.transfer_structuring, planter.risk_region, planter.new_account,
-                      planter.family_transfers,
+                      planter.frequent_cash, planter.small_hours, planter.family_transfers,
                       planter.seasonal_business):  # fmt: skip
             plant()
 

@@ -130,6 +130,37 @@ class StandardPlants(PlanterBase):
             tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0701"],
         )  # fmt: skip
 
+    def frequent_cash(self) -> None:
+        """Fifteen cash deposits of 14,000-20,000 in two weeks, at most two a day (each day
+        under 0501's 50,000)."""
+        days, cust = self._days(10), self.customer(False)
+        if days is None or cust is None:
+            return
+        tags = [
+            self.txn(cust, days[k % len(days)], self._time() + k, False,
+                     self._amount(14_000, 20_000), cash=True, purpose="存现")
+            for k in range(15)
+        ]  # fmt: skip
+        self._case(
+            "standard_frequent_cash", "alert", cust, "15 cash deposits of 14,000-20,000",
+            tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0602"],
+        )  # fmt: skip
+
+    def small_hours(self) -> None:
+        """Eighteen small receipts from different people between 01:00 and 05:00 (跑分)."""
+        days, cust = self._days(10), self.customer(False)
+        if days is None or cust is None:
+            return
+        tags = [
+            self.txn(cust, days[k % len(days)], int(self.rng.integers(3600, 5 * 3600)), False,
+                     self._amount(1_500, 4_000), pool="person")
+            for k in range(18)
+        ]  # fmt: skip
+        self._case(
+            "standard_small_hours", "alert", cust, "18 receipts of 1,500-4,000 at 01:00-05:00",
+            tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0502"],
+        )  # fmt: skip
+
     def new_account(self) -> None:
         """A customer whose accounts were opened on the first day, then large sums in and out
         within its first weeks (新开账户短期内大额资金收付)."""
