@@ -29,7 +29,7 @@ from amlwatch.scanners.standards.window import (
     check_input,
     gate,
     mark_days,
-    slide,
+    slide_marked,
 )
 
 M_AGE = 0  # the marks table's column: the most days after the opening a record counts
@@ -93,4 +93,4 @@ def _kernel(
         if first >= 0 and 0 <= age <= marks_table[1 if entity[i] else 0, M_AGE]:
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
-    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

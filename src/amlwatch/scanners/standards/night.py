@@ -28,7 +28,7 @@ from amlwatch.scanners.standards.window import (
     check_input,
     gate,
     mark_days,
-    slide,
+    slide_marked,
 )
 
 M_FROM, M_TO, M_SINGLE = 0, 1, 2  # the marks table's columns
@@ -93,4 +93,4 @@ def _kernel(
         if at_night and amount[i] >= m[M_SINGLE]:
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
-    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

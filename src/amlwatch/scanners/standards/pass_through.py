@@ -33,7 +33,7 @@ from amlwatch.scanners.standards.window import (
     check_input,
     gate,
     mark_days,
-    slide,
+    slide_marked,
 )
 
 # the marks table's columns: how long after a receipt a payment is quick; the amount band (bp)
@@ -111,4 +111,4 @@ def _kernel(
             ):
                 marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
-    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

@@ -28,7 +28,7 @@ from amlwatch.scanners.standards.window import (
     gate,
     kinds,
     mark_days,
-    slide,
+    slide_marked,
 )
 
 M_SINGLE = 0  # the marks table's column: the smallest record counted
@@ -87,4 +87,4 @@ def _kernel(
         if kind[i] & KIND_RISK_REGION and amount[i] >= single:
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
-    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

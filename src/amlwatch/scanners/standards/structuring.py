@@ -31,7 +31,7 @@ from amlwatch.scanners.standards.window import (
     gate,
     kinds,
     mark_days,
-    slide,
+    slide_marked,
 )
 
 # the marks table's columns: T in thousandths, band in bp, 1: cash records only
@@ -101,4 +101,4 @@ def _kernel(
         if amount[i] < threshold and amount[i] * BASIS >= threshold * (BASIS - m[M_BAND]):
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
-    return slide(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
