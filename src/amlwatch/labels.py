@@ -218,6 +218,8 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "setting changed": "修改设置", "audit key created": "生成审计密钥",
     "retention purge": "清理超期记录", "assigned": "分派经办人", "case assigned": "分派案件",
     "note added": "新增调查记录", "case search": "查询案件",
+    "standard proposed": "提出监测标准变更", "standard approved": "批准监测标准生效",
+    "standard rejected": "驳回监测标准变更", "standard withdrawn": "撤回监测标准变更",
 }  # fmt: skip
 EVENT_FIELDS = {  # the names of what an action's record holds
     "active": "启用", "after": "变更后", "alert": "预警", "before": "变更前",
@@ -233,7 +235,7 @@ EVENT_FIELDS = {  # the names of what an action's record holds
     "status": "状态", "text": "说明", "until": "截至", "urgency": "紧急程度",
     "user": "用户", "values": "取值", "version": "版本", "warehouse": "数据仓库",
     "what": "内容", "to": "分派给", "why": "方式", "file": "附件", "sha256": "SHA-256",
-    "q": "查询内容", "value": "取值", "for_report": "随报告报送",
+    "q": "查询内容", "value": "取值", "for_report": "随报告报送", "id": "编号",
 }  # fmt: skip
 DOWNLOADS = {  # what a download audit entry says was taken
     "case report": "案件报告文件", "audit log view": "审计日志",
