@@ -161,6 +161,34 @@ _DTYPES = {
 }
 
 
+def check_window(
+    data: PatternInput, end_days: np.ndarray, start_days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The checks every window kernel's wrapper makes (this one's and every family's):
+    dtypes, lengths, order, codes and days; the end and start days as int64.
+
+    Raises:
+        ScannerInputError: what is wrong.
+    """
+    n = check_columns(data, _DTYPES)
+    ends = np.ascontiguousarray(end_days, dtype=np.int64)
+    starts = np.ascontiguousarray(start_days, dtype=np.int64)
+    if ends.shape != starts.shape or ends.ndim != 1:
+        raise ScannerInputError("end_days and start_days must be 1-d and of the same length")
+    if np.any(starts > ends) or np.any(np.diff(ends) <= 0) or np.any(np.diff(starts) < 0):
+        raise ScannerInputError(
+            "end days must increase, start days must not decrease, start <= end"
+        )
+    if n:
+        if data.party.min() < -1 or data.party.max() >= data.n_parties:
+            raise ScannerInputError(f"party codes must be in -1 .. {data.n_parties - 1}")
+        if data.amount.min() < 0:
+            raise ScannerInputError("amounts must be >= 0")
+        if not _is_sorted(data.subject, data.ts, data.out):
+            raise ScannerInputError("rows must be sorted by (subject, ts, receipts first)")
+    return ends, starts
+
+
 def scan_patterns(
     data: PatternInput,
     end_days: np.ndarray,
@@ -185,22 +213,7 @@ def scan_patterns(
     Raises:
         ScannerInputError: wrong dtypes, lengths, order or codes.
     """
-    n = check_columns(data, _DTYPES)
-    ends = np.ascontiguousarray(end_days, dtype=np.int64)
-    starts = np.ascontiguousarray(start_days, dtype=np.int64)
-    if ends.shape != starts.shape or ends.ndim != 1:
-        raise ScannerInputError("end_days and start_days must be 1-d and of the same length")
-    if np.any(starts > ends) or np.any(np.diff(ends) <= 0) or np.any(np.diff(starts) < 0):
-        raise ScannerInputError(
-            "end days must increase, start days must not decrease, start <= end"
-        )
-    if n:
-        if data.party.min() < -1 or data.party.max() >= data.n_parties:
-            raise ScannerInputError(f"party codes must be in -1 .. {data.n_parties - 1}")
-        if data.amount.min() < 0:
-            raise ScannerInputError("amounts must be >= 0")
-        if not _is_sorted(data.subject, data.ts, data.out):
-            raise ScannerInputError("rows must be sorted by (subject, ts, receipts first)")
+    ends, starts = check_window(data, end_days, start_days)
     if params.table.shape != (2, 6):
         raise ScannerInputError("params: expected a (2, 6) table")
     result = _kernel(

@@ -57,10 +57,24 @@ def scan_cash(
     Raises:
         ScannerInputError: wrong dtypes, lengths, order or codes; no kinds.
     """
+    return scan_flagged(data, end_days, start_days, family, KIND_CASH, emit_all=emit_all)
+
+
+def scan_flagged(
+    data: PatternInput,
+    end_days: np.ndarray,
+    start_days: np.ndarray,
+    family: FamilyParams,
+    bit: int,
+    *,
+    emit_all: bool = False,
+) -> FamilyWindows:
+    """The windows over the records whose kind has `bit` (cash here; a listed region for
+    `risk_region`, which shares this kernel)."""
     ends, starts = check_input(data, end_days, start_days)
     result = _kernel(
-        data.subject, data.ts, data.out, data.amount, data.entity, kinds(data), ends, starts,
-        family.marks, family.gates, emit_all,
+        data.subject, data.ts, data.out, data.amount, data.entity, kinds(data), bit, ends,
+        starts, family.marks, family.gates, emit_all,
     )  # fmt: skip
     return FamilyWindows.of(data, result)
 
@@ -73,18 +87,19 @@ def _kernel(
     amount: np.ndarray,
     entity: np.ndarray,
     kind: np.ndarray,
+    bit: int,
     ends: np.ndarray,
     starts: np.ndarray,
     marks_table: np.ndarray,
     gates: np.ndarray,
     emit_all: bool,
 ) -> np.ndarray:
-    """Mark the cash records of the customer type's size, then slide the windows."""
+    """Mark the records of kind `bit` of the customer type's size, then slide the windows."""
     n = subject.shape[0]
     marks = np.zeros(n, dtype=np.int8)
     for i in range(n):
         single = marks_table[1 if entity[i] else 0, M_SINGLE]
-        if kind[i] & KIND_CASH and amount[i] >= single:
+        if kind[i] & bit and amount[i] >= single:
             marks[i] = F_COUNTS
     mark_days(subject, ts, marks)
     return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)

@@ -8,40 +8,20 @@ and it is at least min_single_cny. A window matches when, for the subject's cust
     marked rows' total    >= min_total_cny
 
 Measure: m_count such records, m_total their total, m_days the days holding one. (The 2003
-wording says "increased": a baseline before the window is not compared yet.)
+wording says "increased": a baseline before the window is not compared yet.) The kernel and
+the parameters are `cash`'s, over another bit of the records' kind.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import numpy as np
-from numba import njit
 
-from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import KIND_RISK_REGION, PatternInput
-from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
-from amlwatch.scanners.standards.window import (
-    F_COUNTS,
-    FamilyWindows,
-    check_input,
-    gate,
-    kinds,
-    mark_days,
-    slide_marked,
-)
+from amlwatch.scanners.standards.cash import params, scan_flagged
+from amlwatch.scanners.standards.params import FamilyParams
+from amlwatch.scanners.standards.window import FamilyWindows
 
-M_SINGLE = 0  # the marks table's column: the smallest record counted
-
-
-def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
-    """The kernel's tables from a standard's parameters (per customer type)."""
-
-    def row(p: dict[str, Decimal]) -> tuple[list[int], list[int]]:
-        marks = [money(p, "min_single_cny")]
-        return marks, gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny"))
-
-    return family_params(values, row, 1)
+__all__ = ["params", "scan_risk_region"]
 
 
 def scan_risk_region(
@@ -57,34 +37,4 @@ def scan_risk_region(
     Raises:
         ScannerInputError: wrong dtypes, lengths, order or codes; no kinds.
     """
-    ends, starts = check_input(data, end_days, start_days)
-    result = _kernel(
-        data.subject, data.ts, data.out, data.amount, data.entity, kinds(data), ends, starts,
-        family.marks, family.gates, emit_all,
-    )  # fmt: skip
-    return FamilyWindows.of(data, result)
-
-
-@njit(**JIT)
-def _kernel(
-    subject: np.ndarray,
-    ts: np.ndarray,
-    out: np.ndarray,
-    amount: np.ndarray,
-    entity: np.ndarray,
-    kind: np.ndarray,
-    ends: np.ndarray,
-    starts: np.ndarray,
-    marks_table: np.ndarray,
-    gates: np.ndarray,
-    emit_all: bool,
-) -> np.ndarray:
-    """Mark the records with a listed region, of the customer type's size; slide."""
-    n = subject.shape[0]
-    marks = np.zeros(n, dtype=np.int8)
-    for i in range(n):
-        single = marks_table[1 if entity[i] else 0, M_SINGLE]
-        if kind[i] & KIND_RISK_REGION and amount[i] >= single:
-            marks[i] = F_COUNTS
-    mark_days(subject, ts, marks)
-    return slide_marked(subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all)
+    return scan_flagged(data, end_days, start_days, family, KIND_RISK_REGION, emit_all=emit_all)

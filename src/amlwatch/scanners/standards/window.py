@@ -19,10 +19,9 @@ from decimal import Decimal
 import numpy as np
 from numba import njit
 
-from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.patterns import _DTYPES, PatternInput, _is_sorted
+from amlwatch.scanners.patterns import PatternInput, check_window
 
 MILLI = 1000
 BASIS = 10_000
@@ -131,27 +130,8 @@ def gate(
     return row
 
 
-def check_input(
-    data: PatternInput, end_days: np.ndarray, start_days: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The checks every family's wrapper makes; the end and start days as int64."""
-    n = check_columns(data, _DTYPES)
-    ends = np.ascontiguousarray(end_days, dtype=np.int64)
-    starts = np.ascontiguousarray(start_days, dtype=np.int64)
-    if ends.shape != starts.shape or ends.ndim != 1:
-        raise ScannerInputError("end_days and start_days must be 1-d and of the same length")
-    if np.any(starts > ends) or np.any(np.diff(ends) <= 0) or np.any(np.diff(starts) < 0):
-        raise ScannerInputError(
-            "end days must increase, start days must not decrease, start <= end"
-        )
-    if n:
-        if data.party.min() < -1 or data.party.max() >= data.n_parties:
-            raise ScannerInputError(f"party codes must be in -1 .. {data.n_parties - 1}")
-        if data.amount.min() < 0:
-            raise ScannerInputError("amounts must be >= 0")
-        if not _is_sorted(data.subject, data.ts, data.out):
-            raise ScannerInputError("rows must be sorted by (subject, ts, receipts first)")
-    return ends, starts
+# the checks of every window kernel's wrapper: the scatter kernel's
+check_input = check_window
 
 
 def kinds(data: PatternInput, required: bool = True) -> np.ndarray:
