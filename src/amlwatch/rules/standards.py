@@ -86,8 +86,8 @@ FAMILY_NAMES = {
     "pass_through": "快进快出、不留余额",
     "structuring": "化整为零、拆分交易",
     "same_party": "相同收付款人之间频繁收付",
-    "night": "非营业时间大额交易",
-    "cash": "大额现金收付",
+    "night": "非营业时间交易",
+    "cash": "现金收付",
     "risk_region": "与高风险国家和地区资金往来",
     "new_account": "新开账户短期内大额资金收付",
 }
