@@ -109,6 +109,10 @@ class NaiveFlow:
     cash: bool = False
     risky: bool = False  # the counterparty is in a high-risk region
     opened: dt.date | None = None  # the subject's newest account's opening day
+    # the subject's accounts' openings and closings: (day, "opened" | "closed")
+    events: tuple[tuple[dt.date, str], ...] = ()
+    # what the subject declared: an individual's annual income, an entity's registered capital
+    declared: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,28 @@ def family_windows(
             n_in = sum(f.direction == "in" for f in inside)
             if p is None:  # a standard not for this customer type
                 m_count, m_total, m_days, matched = 0, Decimal(0), 0, False
+            elif family == "out_of_profile":  # every record, against the declared figure
+                declared = mine[0].declared
+                m_count, m_total = len(inside), w_in + w_out
+                m_days = len({f.booked_at.date() for f in inside})
+                matched = (
+                    declared is not None
+                    and m_count >= p["min_count"]
+                    and m_total >= p["min_total_cny"]
+                    and m_total >= p["multiple"] * declared
+                )
+            elif family == "open_close":  # the accounts' openings and closings in the window
+                happened = [(d, k) for d, k in mine[0].events if start <= d <= end]
+                opened = sum(k == "opened" for _, k in happened)
+                m_count = len(happened)
+                m_total = w_in + w_out
+                m_days = len({d for d, _ in happened})
+                matched = (
+                    opened >= p["min_opened"]
+                    and m_count - opened >= p["min_closed"]
+                    and m_count >= p["min_events"]
+                    and m_total >= p["min_total_cny"]
+                )
             elif family == "same_party":
                 by_party: dict[str, list[NaiveFlow]] = defaultdict(list)
                 for f in inside:

@@ -236,6 +236,7 @@ EVENT_FIELDS = {  # the names of what an action's record holds
     "user": "用户", "values": "取值", "version": "版本", "warehouse": "数据仓库",
     "what": "内容", "to": "分派给", "why": "方式", "file": "附件", "sha256": "SHA-256",
     "q": "查询内容", "value": "取值", "for_report": "随报告报送", "id": "编号",
+    "standards": "监测标准",
 }  # fmt: skip
 DOWNLOADS = {  # what a download audit entry says was taken
     "case report": "案件报告文件", "audit log view": "审计日志",

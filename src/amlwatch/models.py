@@ -289,7 +289,8 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One alert under review: what the lists and the case page show."""
+    """One customer's alerts in one window under review — one per standard that hit — as
+    the lists and the case page show it; `rule_code` and `alert_id` are the opening alert's."""
 
     id: int
     alert_id: str
@@ -328,6 +329,14 @@ class Case:
     direction: str = "01"  # DORP: to CAMLMAC, and for an urgent report the PBOC branch too
     urgent_reason: str | None = None  # why the report is 特别紧急 (DETR 02)
     assignee: str | None = None  # the liaison who works the case (None: 未分配)
+    # every standard that hit the customer in the case's window, (code, name), the opening
+    # alert's first: the report's characteristic codes (STCR)
+    standards: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The monitoring standards' codes of the case (STCR), the opening alert's first."""
+        return tuple(code for code, _ in self.standards) or (self.rule_code,)
 
     @property
     def continuing(self) -> bool:

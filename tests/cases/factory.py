@@ -17,6 +17,8 @@ def alert_evidence(
     legs: int = 3,
     amount: str = "50000.000",
     parties: str = "62220200000099",  # the counterparties' accounts: this and a number
+    family: str | None = None,  # a standard of another family than scatter / concentrate
+    txn_prefix: str | None = None,  # the evidence's txn ids (alerts of one case may share)
 ) -> AlertEvidence:
     start = scan_date - dt.timedelta(days=13)
     evidence = []
@@ -26,8 +28,8 @@ def alert_evidence(
         evidence.append(
             {
                 "alert_id": alert_id,
-                "leg": "scattered" if direction == "01" else "concentrated",
-                "txn_id": f"T{alert_id[-4:]}{i:04d}",
+                "leg": "window" if family else "scattered" if direction == "01" else "concentrated",
+                "txn_id": f"T{txn_prefix or alert_id[-4:]}{i:04d}",
                 "booked_at": booked,
                 "customer_id": customer,
                 "customer_name": "张三",
@@ -71,6 +73,17 @@ def alert_evidence(
         "narrative": "草稿",
         "status": "new",
     }
+    if family:
+        alert |= {
+            "rule_name": f"{family}标准",
+            "family": family,
+            "measure_count": legs,
+            "measure_total": total_in + total_out,
+            "measure_days": 1,
+            "window_business_days": 10,
+            "nights": 1,
+            "narrative": f"【资金交易及客户行为情况】{rule}的交易特征【疑点分析】{rule}的疑点",
+        }
     subject = {
         "customer_id": customer,
         "name": "张三",

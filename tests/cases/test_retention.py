@@ -44,7 +44,8 @@ def test_finished_cases_and_old_audit_entries_go_and_open_cases_are_held(
     store: CaseStore, review: Review, people: dict[str, User]
 ) -> None:
     alerts = [f"AMLW-SP-0101-20260929-aaaa000{i}" for i in (1, 2)]
-    intake = open_cases(store, [alert_evidence(a) for a in alerts], NIGHT)
+    items = [alert_evidence(a, customer=f"C00000{n}") for n, a in enumerate(alerts, 1)]
+    intake = open_cases(store, items, NIGHT)
     dismissed, under_review = intake.opened
     review.start_review(people["liaison1"], dismissed)
     review.dismiss(people["liaison1"], dismissed, "R01", "经核实为正常经营收付款项")

@@ -36,7 +36,10 @@ _n = iter(range(1, 10_000))
 
 
 def _open(review: Review, **kw: object) -> int:
-    alert_id = f"AMLW-SP-0101-20260929-{next(_n):08x}"
+    """A case of its own customer (one case per customer and window)."""
+    n = next(_n)
+    alert_id = f"AMLW-SP-0101-20260929-{n:08x}"
+    kw.setdefault("customer", f"C9{n:05d}")
     [case_id] = open_cases(review.store, [alert_evidence(alert_id, **kw)], DAY).opened  # type: ignore[arg-type]
     return case_id
 
@@ -114,7 +117,7 @@ def test_deactivation_and_branch_loss_release_open_cases(
 def test_search_by_number_name_and_customer_with_a_masked_audit(
     review: Review, people: dict[str, User]
 ) -> None:
-    mine = _open(review)  # 张三, C000001, SUBJECT_ID
+    mine = _open(review, customer="C000001")  # 张三, SUBJECT_ID
     other = _open(review, customer="C2", branch="B002")
     liaison, approver = people["liaison1"], people["approver1"]
     everywhere = review.search_filter(approver, "id", SUBJECT_ID, CaseFilter())
@@ -241,11 +244,13 @@ def test_files_for_the_report_go_in_its_attachment_package(
 def test_related_cases_share_a_counterparty_within_the_viewer_branches(
     review: Review, people: dict[str, User]
 ) -> None:
-    mine = _open(review, parties="62220200000077")
+    mine = _open(review, customer="C1", parties="62220200000077")
     same_party = _open(review, customer="C2", parties="62220200000077")
     other_branch = _open(review, customer="C3", branch="B002", parties="62220200000077")
     _open(review, customer="C4", parties="62220200000055")  # no party in common
-    earlier = _open(review, rule="0102", parties="62220200000033")  # same customer
+    earlier = _open(  # the same customer, an earlier window
+        review, customer="C1", rule="0102", parties="62220200000033", scan_date=dt.date(2026, 8, 31)
+    )
     liaison, approver = people["liaison1"], people["approver1"]
     case = review.view_case(liaison, mine).case
     # the subject's own numbers are shared by C2..C4 (the factory's one ID): not via a party

@@ -30,6 +30,7 @@ NIGHT = dt.date(2026, 9, 29)
 
 
 def new_case(store: CaseStore, alert_id: str = "AMLW-SP-0101-20260929-aaaa0001", **kw) -> int:
+    kw.setdefault("customer", f"C{alert_id[-6:]}")  # one case per customer and window
     intake = open_cases(store, [alert_evidence(alert_id, **kw)], NIGHT)
     assert len(intake.opened) == 1
     return intake.opened[0]
@@ -299,7 +300,7 @@ def test_due_date_counts_working_days(
 def test_snooze_needs_another_person_and_hides_but_keeps_hits(
     review: Review, people: dict[str, User], store: CaseStore, clock: Clock
 ) -> None:
-    case_id = new_case(store)
+    case_id = new_case(store, customer="C000001")  # the factory's customer, as later hits
     liaison = people["liaison1"]
     with pytest.raises(InvalidInput):
         review.request_snooze(liaison, case_id, clock.day - dt.timedelta(days=1), "原因写得足够长")
@@ -316,14 +317,20 @@ def test_snooze_needs_another_person_and_hides_but_keeps_hits(
     with pytest.raises(WrongState):
         review.decide_snooze(people["approver2"], snooze.id, False)
     # the open case and the subject's next hits of that rule are recorded, marked snoozed
-    later = open_cases(store, [alert_evidence("AMLW-SP-0101-20261001-cccc0003")], NIGHT)
+    # (a later window: within the snoozed case's own window it would join that case)
+    later_night = dt.date(2026, 10, 20)
+    later = open_cases(
+        store, [alert_evidence("AMLW-SP-0101-20261020-cccc0003", scan_date=later_night)], NIGHT
+    )
     assert later.snoozed == later.opened
     assert review.list_cases(liaison, CaseFilter()).total == 0
     hidden = review.list_cases(liaison, CaseFilter(snoozed=True))
     assert {c.id for c in hidden.cases} == {case_id, *later.opened}
     # another rule of the same subject is not snoozed
     other_rule = open_cases(
-        store, [alert_evidence("AMLW-SP-0102-20261001-dddd0004", rule="0102")], NIGHT
+        store,
+        [alert_evidence("AMLW-SP-0102-20261020-dddd0004", rule="0102", scan_date=later_night)],
+        NIGHT,
     )
     assert other_rule.snoozed == []
 

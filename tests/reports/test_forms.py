@@ -387,6 +387,64 @@ def test_a_case_of_thirty_transactions_prints_on_four_pages(tmp_path: Path) -> N
     store.close()
 
 
+def _bank_fields(row: dict[str, Any]) -> None:
+    """Every field a bank's record has, as the sample bank's do."""
+    row |= {
+        "location": "CHN350203",
+        "purpose": "转账",
+        "opened_at": dt.datetime(2010, 7, 3),
+        "card_type": "10",
+        "card_number": "6222020000001234",
+        "counterparty_bank_name": "中国建设银行厦门分行",
+        "counterparty_bank_code": "105393000017",
+        "counterparty_region": "CHN350203",
+        "counterparty_id_type": "110001",
+        "counterparty_id_number": "350102199001011238",
+        "counterparty_account_type": "120013",
+    }
+
+
+def test_a_case_of_three_standards_reports_each_code_and_each_transaction_once(
+    tmp_path: Path,
+) -> None:
+    store = CaseStore.sqlite_file(tmp_path / "cases.sqlite")
+    review = review_for(store)
+    who = people(review)
+    night = dt.date(2026, 9, 29)
+    items = [
+        alert_evidence("AMLW-SP-0101-20260929-00000101", rule="AMLW-SP-0101"),
+        alert_evidence(
+            "AMLW-SP-0201-20260929-00000201", rule="AMLW-SP-0201", family="pass_through",
+            legs=4, txn_prefix="both",
+        ),
+        alert_evidence(
+            "AMLW-SP-0602-20260929-00000602", rule="AMLW-SP-0602", family="cash", legs=2,
+            txn_prefix="both",
+        ),
+    ]  # fmt: skip
+    for item in items:
+        for row in item.detail:
+            _bank_fields(row)
+    [case_id] = open_cases(store, items, night).opened
+    review.start_review(who["liaison"], case_id)
+    review.propose(
+        who["liaison"], case_id, "三项标准命中，已核实。", "经核实疑点成立。", ["1402"], "01"
+    )
+    review.approve(who["reviewer"], case_id, "同意")
+    report = generate_case_report(review, who["reviewer"], case_id, tmp_path / "reports")
+    xml = next(p for p in report.files if p.suffix == ".XML")
+    data = check(xml.read_bytes(), xml.stem)
+    codes = ["AMLW-SP-0101", "AMLW-SP-0201", "AMLW-SP-0602"]
+    assert data["RBIF"]["STCRs"] == codes
+    # a transaction two standards name is one STIF: 3 of scatter + 4 of pass-through
+    assert len(data["STIFs"]) == 7
+    pdf = next(p for p in report.files if p.suffix == ".pdf")
+    flat = squeeze(pdf_text(pdf))
+    for code, name in zip(codes, ["集中转入分散转出", "pass_through标准", "cash标准"], strict=True):
+        assert squeeze(f"{code} {name}") in flat
+    store.close()
+
+
 def assert_no_stray_columns(pdf: Path, pages: int, headings: tuple[str, ...]) -> None:
     """Every page of the table has all its columns (none printed alone on a page of its own)."""
     for page in range(1, pages + 1):

@@ -106,3 +106,35 @@ def test_a_code_too_long_for_the_report_is_refused(tmp_path: Path) -> None:
 def test_high_risk_regions_must_be_country_codes(tmp_path: Path) -> None:
     with pytest.raises(UnknownRulePack, match="ISO alpha-3"):
         load_pack(pack_file(tmp_path, '[suspicious]\nhigh_risk_regions = ["PRK", "prk", "KP1"]\n'))
+
+
+def test_a_standard_s_own_exclusions_are_checked_and_get_a_bit_each(tmp_path: Path) -> None:
+    mine = """[[suspicious.standards]]
+code = "AMLW-SP-0602"
+[suspicious.standards.exclude]
+purposes = ["营业款存入"]
+tx_methods = []
+"""
+    rule = load_pack(str(pack_file(tmp_path, mine))).suspicious
+    assert rule is not None
+    assert rule.standard("AMLW-SP-0602").exclude == {"purposes": frozenset({"营业款存入"})}
+    assert [(s.code, bit) for s, bit in rule.own_exclusions()] == [("AMLW-SP-0602", 8)]
+    for text, message in (
+        ('code = "AMLW-SP-0101"\n[suspicious.standards.exclude]\npurposes = ["x"]',
+         "scatter standards take"),
+        ('code = "AMLW-SP-0602"\n[suspicious.standards.exclude]\nparties = ["x"]', "only purposes"),
+        ('code = "AMLW-SP-0602"\n[suspicious.standards.exclude]\npurposes = "x"',
+         "list of non-empty strings"),
+        ('code = "AMLW-SP-0602"\n[suspicious.standards.exclude]\npurposes = [""]',
+         "list of non-empty strings"),
+    ):  # fmt: skip
+        with pytest.raises(UnknownRulePack, match=message):
+            load_pack(str(pack_file(tmp_path, f"[[suspicious.standards]]\n{text}\n")))
+    six = "".join(
+        f'[[suspicious.standards]]\ncode = "{code}"\n[suspicious.standards.exclude]\n'
+        'counterparty_accounts = ["X"]\n'
+        for code in ("AMLW-SP-0201", "AMLW-SP-0301", "AMLW-SP-0302", "AMLW-SP-0401",
+                     "AMLW-SP-0501", "AMLW-SP-0502")
+    )  # fmt: skip
+    with pytest.raises(UnknownRulePack, match="at most 5 may"):
+        load_pack(str(pack_file(tmp_path, six)))

@@ -18,6 +18,8 @@ from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
 from amlwatch.scanners.prune import NO_FAMILY, Prune
 from amlwatch.scanners.runs import merge_runs
 from amlwatch.scanners.standards import FAMILIES, least_total, scan_family
+from amlwatch.scanners.standards.reach import Subjects, in_full, restricted
+from amlwatch.scanners.standards.window import FamilyWindows
 from tests.naive import NaiveFamilyWindow, NaiveFlow, family_windows
 from tests.scanners.test_patterns import ALL_DAYS, EPOCH, at, flows, window_start
 from tests.scanners.test_runs import _key, runs_of
@@ -47,8 +49,32 @@ def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], 
         n_parties=len(parties),
         kind=np.array([f.cash * KIND_CASH + f.risky * KIND_RISK_REGION for f in ordered], np.uint8),
         opened=np.array([_opened(rows, s) for s in subjects], np.int64),
+        **_events(rows, subjects),
+        declared=_declared(rows, subjects),
     )
     return data, ordered, subjects
+
+
+def _declared(rows: list[NaiveFlow], subjects: list[str]) -> np.ndarray:
+    """Each subject's declared figure in thousandths, -1 when none."""
+    figures = [next(f.declared for f in rows if f.subject == s) for s in subjects]
+    return np.array([-1 if d is None else int(d * 1000) for d in figures], np.int64)
+
+
+def _events(rows: list[NaiveFlow], subjects: list[str]) -> dict[str, np.ndarray]:
+    """The subjects' account events as the kernel takes them: a pointer per subject, days
+    sorted within it."""
+    ptr, day, kind = [0], [], []
+    for s in subjects:
+        mine = sorted(next(f.events for f in rows if f.subject == s))
+        day += [(d - EPOCH).days for d, _ in mine]
+        kind += [1 if k == "opened" else 2 for _, k in mine]
+        ptr.append(len(day))
+    return {
+        "event_ptr": np.array(ptr, np.int64),
+        "event_day": np.array(day, np.int64),
+        "event_kind": np.array(kind, np.int8),
+    }
 
 
 def _opened(rows: list[NaiveFlow], subject: str) -> int:
@@ -109,14 +135,29 @@ def _kinded(rows: list[NaiveFlow], flags: list[tuple[bool, bool]]) -> list[Naive
     return [dataclasses.replace(f, cash=c, risky=r) for f, (c, r) in zip(rows, flags, strict=False)]
 
 
+EVENTS = st.lists(
+    st.tuples(st.sampled_from(ALL_DAYS[:16]), st.sampled_from(["opened", "closed"])), max_size=6
+).map(lambda e: tuple(sorted(e)))
+
+
+DECLARED = st.none() | st.sampled_from([D(0), D("0.001"), D(50), D(333), D(1000)])
+
+
 @st.composite
 def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
-    """Generated flows, some cash, some with a counterparty in a high-risk region."""
+    """Generated flows, some cash, some with a counterparty in a high-risk region, and each
+    subject's accounts opened and closed on some days."""
     rows = draw(flows())
     flags = draw(
         st.lists(st.tuples(st.booleans(), st.booleans()), min_size=len(rows), max_size=len(rows))
     )
-    return _kinded(rows, flags)
+    subjects = sorted({f.subject for f in rows})
+    events = {s: draw(EVENTS) for s in subjects}
+    declared = {s: draw(DECLARED) for s in subjects}
+    return [
+        dataclasses.replace(f, events=events[f.subject], declared=declared[f.subject])
+        for f in _kinded(rows, flags)
+    ]
 
 
 def _ratio(*values: str) -> st.SearchStrategy[Decimal]:
@@ -172,6 +213,25 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
                 "min_single_cny": _ratio("0", "100", "1000"),
                 "min_count": st.sampled_from([D(0), D(1), D(3)]),
                 "min_total_cny": _ratio("0", "500", "5000"),
+            }
+        )
+    ),
+    "out_of_profile": _typed(
+        st.fixed_dictionaries(
+            {
+                "multiple": _ratio("0", "0.5", "1", "3.3333"),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "100", "1000"),
+            }
+        )
+    ),
+    "open_close": _typed(
+        st.fixed_dictionaries(
+            {
+                "min_opened": st.sampled_from([D(0), D(1), D(2)]),
+                "min_closed": st.sampled_from([D(0), D(1), D(2)]),
+                "min_events": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "100", "1000"),
             }
         )
     ),
@@ -236,11 +296,14 @@ def busy(draw: st.DrawFn) -> list[NaiveFlow]:
                 f"B{i}", "S", draw(st.booleans()), moment, direction, amount, party, cash, risky
             )
         )
-    entity = rows[0].entity
+    entity, events, declared = rows[0].entity, draw(EVENTS), draw(DECLARED)
     return [
-        NaiveFlow(f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party)
+        NaiveFlow(
+            f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party,
+            events=events, declared=declared,
+        )
         for f in rows
-    ]
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -458,6 +521,57 @@ def test_new_account_counts_the_first_days_after_the_newest_opening_only() -> No
                     np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
 
 
+def test_out_of_profile_weighs_the_window_against_what_the_customer_declared() -> None:
+    rule = same({"multiple": D("2.5"), "min_count": D(2), "min_total_cny": D(100)})
+    end = dt.date(2026, 10, 16)
+    rows = [flow(0, at("2026-10-14"), "in", "150"), flow(1, at("2026-10-15"), "out", "100")]
+    # 250 through the accounts: 2.5 × 100 exactly matches, 2.5 × 100.001 does not
+    for declared, matched in ((D(100), True), (D("100.001"), False), (None, False)):
+        mine = [dataclasses.replace(f, declared=declared) for f in rows]
+        w = both("out_of_profile", rule, mine, [end])[("S", end)]
+        assert (w.m_count, w.m_total, w.m_days, w.matched) == (2, D(250), 2, matched), declared
+    # a zero declared income: the floors alone
+    assert both("out_of_profile", rule, [dataclasses.replace(f, declared=D(0)) for f in rows],
+                [end])[("S", end)].matched  # fmt: skip
+    data, _, _ = kernel_input(rows)
+    day = (end - EPOCH).days
+    with pytest.raises(ScannerInputError, match="declared figure"):
+        scan_family("out_of_profile", rule, dataclasses.replace(data, declared=None),
+                    np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
+
+
+def test_open_close_counts_the_window_s_openings_and_closings_and_its_money() -> None:
+    rule = same(
+        {"min_opened": D(2), "min_closed": D(1), "min_events": D(3), "min_total_cny": D(200)}
+    )
+    end = dt.date(2026, 10, 16)
+    start = window_start(end)
+    before, after = start - dt.timedelta(days=1), end + dt.timedelta(days=1)
+    inside = ((start, "opened"), (end, "opened"), (end, "closed"))
+    rows = [flow(0, at(str(start)), "in", "150"), flow(1, at(str(end)), "out", "50")]
+    w = both("open_close", rule, [dataclasses.replace(f, events=inside) for f in rows], [end])
+    assert (w[("S", end)].m_count, w[("S", end)].m_days, w[("S", end)].matched) == (3, 2, True)
+    # the window's days only: an opening the day before and a closing the day after are out
+    edges = ((before, "opened"), (end, "opened"), (end, "closed"), (after, "closed"))
+    w = both("open_close", rule, [dataclasses.replace(f, events=edges) for f in rows], [end])
+    assert (w[("S", end)].m_count, w[("S", end)].matched) == (2, False)
+    # enough events but too little money through the accounts
+    poor = [dataclasses.replace(f, events=inside, amount_cny=D(99)) for f in rows]
+    assert not both("open_close", rule, poor, [end])[("S", end)].matched
+    data, _, _ = kernel_input(rows)
+    day = (end - EPOCH).days
+    for wrong, match in (
+        ({"event_ptr": None}, "opening and closing days"),
+        ({"event_kind": np.array([3], np.int8), "event_day": np.array([day], np.int64),
+          "event_ptr": np.array([0, 1], np.int64)}, "opened"),
+        ({"event_kind": np.array([1, 1], np.int8), "event_day": np.array([day, day - 1]),
+          "event_ptr": np.array([0, 2], np.int64)}, "sorted"),
+    ):  # fmt: skip
+        with pytest.raises(ScannerInputError, match=match):
+            scan_family("open_close", rule, dataclasses.replace(data, **wrong),
+                        np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
+
+
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
@@ -488,8 +602,14 @@ def test_leaving_out_customers_that_cannot_match_keeps_every_match(
             prune=prune if pruned else None,
         )
         opened = np.array([_opened(rows, subjects[r]) for r in merged.customer_row], np.int64)
+        events = _events(rows, [subjects[r] for r in merged.customer_row])
+        events["declared"] = _declared(rows, [subjects[r] for r in merged.customer_row])
         windows = scan_family(
-            family, params, dataclasses.replace(merged.data, opened=opened), end_days, start_days
+            family,
+            params,
+            dataclasses.replace(merged.data, opened=opened, **events),
+            end_days,
+            start_days,
         )
         found.append(
             {
@@ -503,3 +623,59 @@ def test_leaving_out_customers_that_cannot_match_keeps_every_match(
         )
     assert found[0] == found[1]
     event("matched" if found[0] else "no match")
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_each_standard_over_the_subjects_that_can_reach_it_matches_the_same(
+    family: str, data: st.DataObject
+) -> None:
+    """`reach`: a standard's kernel over the subjects whose total reaches its least window
+    total finds the same matched windows, with the same row ranges, as over every subject."""
+    params = data.draw(PARAMS[family])
+    rows = data.draw(kinded_flows() | busy())
+    ends = sorted(
+        data.draw(st.lists(st.sampled_from(ALL_DAYS), min_size=1, max_size=6, unique=True))
+    )
+    if not rows:
+        return
+    full, _, _ = kernel_input(rows)
+    end_days = np.array([(e - EPOCH).days for e in ends], np.int32)
+    start_days = np.array([(window_start(e) - EPOCH).days for e in ends], np.int32)
+
+    def matched(found: FamilyWindows) -> set[tuple[int, ...]]:
+        return {
+            (int(found.subject[i]), int(found.end[i]), int(found.lo[i]), int(found.hi[i]),
+             int(found.in_total[i]), int(found.out_total[i]), int(found.m_count[i]),
+             int(found.m_total[i]), int(found.m_days[i]))
+            for i in range(len(found))
+        }  # fmt: skip
+
+    everyone = scan_family(family, params, full, end_days, start_days)
+    keep = Subjects.of(full).reaching(least_total(family, params))
+    if keep is None:
+        event("every subject can reach it")
+        return
+    part = in_full(scan_family(family, params, restricted(full, keep), end_days, start_days), keep)
+    assert matched(part) == matched(everyone)
+    event("matched" if len(everyone) else "no match")
+
+
+def test_a_subject_whose_total_is_exactly_the_least_is_kept() -> None:
+    rule = same({"min_single_cny": D(0), "min_count": D(2), "min_total_cny": D(200)})
+    day = dt.date(2026, 10, 14)
+    rows = [
+        dataclasses.replace(flow(0, at(str(day)), "in", "120"), cash=True),
+        dataclasses.replace(flow(1, at(str(day), 11), "out", "80"), cash=True),
+        dataclasses.replace(flow(2, at(str(day)), "in", "199.999"), subject="T", cash=True),
+        dataclasses.replace(flow(3, at(str(day), 12), "out", "0"), subject="T", cash=True),
+    ]
+    full, _, subjects = kernel_input(rows)
+    ends = np.array([(day - EPOCH).days], np.int32)
+    starts = np.array([(window_start(day) - EPOCH).days], np.int32)
+    keep = Subjects.of(full).reaching(least_total("cash", rule))
+    assert keep is not None and [subjects[s] for s in full.subject[keep]] == ["S", "S"]
+    found = in_full(scan_family("cash", rule, restricted(full, keep), ends, starts), keep)
+    everyone = scan_family("cash", rule, full, ends, starts)
+    assert (list(found.lo), list(found.hi)) == (list(everyone.lo), list(everyone.hi)) == ([0], [2])

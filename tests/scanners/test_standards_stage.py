@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 from amlwatch import wiring
 from amlwatch.cli import app
 from amlwatch.models import Role
+from amlwatch.rules import load_pack
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.patterns import scan_pattern_days, scan_patterns_day, scan_patterns_range
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.warehouse.day_runs import exclusions_digest
 from amlwatch.wiring import case_store, review_for
-from tests.conftest import FX, txn, write_day
+from tests.conftest import ACCOUNTS, FX, txn, write_day
 
 DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]  # Monday to Friday
 C2_ACCOUNT = "3100000000000000021"
@@ -57,6 +59,12 @@ code = "AMLW-SP-0601"
 status = "in_force"
 [[suspicious.standards]]
 code = "AMLW-SP-0701"
+status = "in_force"
+[[suspicious.standards]]
+code = "AMLW-SP-0801"
+status = "in_force"
+[[suspicious.standards]]
+code = "AMLW-SP-0901"
 status = "in_force"
 """
 
@@ -98,13 +106,24 @@ def day_rows(i: int, day: dt.date) -> list[dict[str, str]]:
     return rows
 
 
+def day_accounts(i: int) -> list[dict[str, str]]:
+    """C1's two accounts opened on the first two days and closed on the third and fourth
+    (frequent opening and closing; new accounts too), as each day's accounts file has them."""
+    rows = [dict(a) for a in ACCOUNTS]
+    for k, (opened, closed) in enumerate(((0, 2), (1, 3))):
+        rows[k]["opened_at"] = f"{DAYS[opened]} 08:30:00"
+        if i >= closed:
+            rows[k]["closed_at"] = f"{DAYS[closed]} 17:00:00"
+    return [r for k, r in enumerate(rows) if k >= 2 or i >= (0, 1)[k]]
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("standards")
     db = root / "wh.duckdb"
     for i, day in enumerate(DAYS):
         fx = [dict(r, rate_date=day.isoformat()) for r in FX]
-        write_day(root / "inbox", day, day_rows(i, day), fx=fx)
+        write_day(root / "inbox", day, day_rows(i, day), fx=fx, accounts=day_accounts(i))
         ingest_day(day, root / "inbox", db)
     return db
 
@@ -116,7 +135,7 @@ def alerts(db: Path) -> dict[str, dict]:
 
 
 FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1",
-         "AMLW-SP-0601/C1", "AMLW-SP-0701/C2"}  # fmt: skip
+         "AMLW-SP-0601/C1", "AMLW-SP-0701/C2", "AMLW-SP-0801/C1", "AMLW-SP-0901/C1"}  # fmt: skip
 
 
 def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_path: Path) -> None:
@@ -135,6 +154,10 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
     assert found["AMLW-SP-0501/C1"]["measure_count"] == 5
     cash = found["AMLW-SP-0601/C1"]
     assert (cash["measure_count"], cash["measure_total"], cash["measure_days"]) == (2, 10**6, 2)
+    churn = found["AMLW-SP-0901/C1"]  # two opened, two closed, on four days
+    assert (churn["measure_count"], churn["measure_days"]) == (4, 4)
+    assert churn["measure_total"] == churn["in_total"] + churn["out_total"]
+    assert "开户、销户" in churn["narrative"]
     region = found["AMLW-SP-0701/C2"]
     assert (region["measure_count"], region["measure_total"]) == (2, 600_000)
     assert "高风险" in region["narrative"] and "现金" in cash["narrative"]
@@ -225,3 +248,44 @@ def test_a_proposal_carries_its_replay_and_once_approved_the_night_runs_it(
         scan_pattern_days(wh, [DAYS[-1]], wiring.calendar(settings), None, settings.scan, [back])
     found = alerts(db)["AMLW-SP-0401/C1"]
     assert found["standard_status"] == "in_force" and "+lib." in found["rule_pack"]
+
+
+def test_a_standard_s_own_exclusions_keep_its_records_out_of_its_scan_and_evidence(
+    loaded: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(loaded, db)
+    pack = tmp_path / "own-exclusions.toml"
+    pack.write_text(
+        IN_FORCE
+        + """[[suspicious.standards]]
+code = "AMLW-SP-0401"
+[suspicious.standards.exclude]
+counterparty_accounts = ["F1"]
+[[suspicious.standards]]
+code = "AMLW-SP-0501"
+[suspicious.standards.exclude]
+counterparty_accounts = ["Q1"]
+purposes = ["it's quoted"]
+""",
+        encoding="utf-8",
+    )
+    scan_patterns_day(DAYS[-1], db, str(pack))
+    found = alerts(db)
+    # F1 was the only counterparty both ways: without it, no same-party alert
+    assert set(found) == FOUND - {"AMLW-SP-0401/C1"}
+    with Warehouse.open(db, read_only=True) as wh:
+        evidence = {
+            code: {t for (t,) in wh.rows(
+                "SELECT txn_id FROM suspicious_alert_transactions WHERE alert_id = ?",
+                [found[f"{code}/C1"]["alert_id"]])}
+            for code in ("AMLW-SP-0501", "AMLW-SP-0201")
+        }  # fmt: skip
+    # the night standard no longer looks at the payments to Q1; the pass-through one does
+    assert not {f"B{i}" for i in range(5)} & evidence["AMLW-SP-0501"]
+    assert {f"N{i}" for i in range(5)} <= evidence["AMLW-SP-0501"]
+    assert {f"B{i}" for i in range(5)} <= evidence["AMLW-SP-0201"]
+    # runs cut under the bundled pack are not this pack's: its standards' bits are in the digest
+    own = load_pack(str(pack)).suspicious
+    assert own is not None
+    assert exclusions_digest(own) != exclusions_digest(load_pack("pboc-2016").suspicious)

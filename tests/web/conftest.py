@@ -45,7 +45,9 @@ class Site:
         self.counter += 1
         alert_id = f"AMLW-SP-0101-20260929-{self.counter:08x}"
         [case_id] = open_cases(
-            self.review.store, [alert_evidence(alert_id, branch=branch)], dt.date(2026, 9, 29)
+            self.review.store,
+            [alert_evidence(alert_id, customer=f"C{self.counter:06d}", branch=branch)],
+            dt.date(2026, 9, 29),
         ).opened
         return case_id
 

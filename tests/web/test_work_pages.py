@@ -10,6 +10,7 @@ import re
 
 import openpyxl
 
+from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import entries
 from tests.web.conftest import FULL_ID, Site, csrf_of
 
@@ -50,7 +51,9 @@ def test_the_list_exports_as_xlsx_with_customer_numbers_per_role(site: Site) -> 
         rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
         got[role] = rows[case_id]
         assert sheet.cell(2, 1).value == "案件编号" and sheet.cell(2, 13).value == "经办人"
-    assert got["liaison"][3] == "C000001" and got["auditor"][3] != "C000001"
+    with site.review.store.read() as con:
+        customer = repo.case_by_id(con, case_id).customer_id  # type: ignore[union-attr]
+    assert got["liaison"][3] == customer and got["auditor"][3] != customer
     assert got["liaison"][12] == "LIAISON1" and got["liaison"][10] == "新预警"
     downloads = entries(site.review.store, action="download")
     assert downloads[0].detail["what"] == "case list xlsx"
@@ -136,3 +139,42 @@ def test_the_dashboard_shows_a_chosen_range(site: Site) -> None:
     assert "2026-03-25 至 2026-03-31，7 天" in page and "该期间无新增预警" in page
     assert "最多 0" not in page
     assert approver.get("/dashboard?until=31.03.2026").status_code == 400
+
+
+def test_a_case_of_three_standards_shows_each_with_its_evidence_in_chinese(site: Site) -> None:
+    import datetime as dt
+
+    from amlwatch.cases import open_cases
+    from tests.cases.factory import alert_evidence
+
+    customer, night = "C000999", dt.date(2026, 9, 29)
+    items = [
+        alert_evidence("AMLW-SP-0101-20260929-00000101", customer=customer, rule="AMLW-SP-0101"),
+        alert_evidence(
+            "AMLW-SP-0201-20260929-00000201", customer=customer, rule="AMLW-SP-0201",
+            family="pass_through", legs=4, txn_prefix="both",
+        ),
+        alert_evidence(
+            "AMLW-SP-0602-20260929-00000602", customer=customer, rule="AMLW-SP-0602",
+            family="cash", legs=2, txn_prefix="both",
+        ),
+    ]  # fmt: skip
+    [case_id] = open_cases(site.review.store, items, night).opened
+    page = site.client("liaison").get(f"/cases/{case_id}").text
+    hit = page.split('id="standards-hit"')[1].split("</section>")[0]
+    assert "命中的监测标准（3 项）" in hit
+    rows = re.findall(r"<tr><td>(AMLW-SP-\d{4}) ", hit)
+    assert rows == ["AMLW-SP-0101", "AMLW-SP-0201", "AMLW-SP-0602"]
+    # each standard in Chinese: its family, its measure and its own draft sentence
+    for words in (
+        "快进快出、不留余额",
+        "数小时内转出 4 笔",
+        "现金收付 2 笔",
+        "AMLW-SP-0201的交易特征",
+    ):
+        assert words in hit, words
+    # the evidence: each transaction once, with the standards that name it
+    evidence = page.split("证据交易（")[1].split("</table>")[0]
+    assert evidence.startswith("7 笔")
+    assert evidence.count("AMLW-SP-0201、AMLW-SP-0602") == 2  # the two shared ones
+    assert evidence.count("<td>AMLW-SP-0201</td>") == 2

@@ -1,25 +1,29 @@
 """Alerts become cases after each nightly run.
 
-Idempotent: an alert already a case with the same evidence changes nothing. A continuing
-pattern (the alert was extended) adds a new immutable evidence version to its case and keeps
-the history; a dismissed case whose pattern continues is reopened. Hits of a snoozed subject
-and rule still become cases, marked snoozed.
+One case per customer and window (一客户一窗口一案件): every standard that hits a customer in
+windows that meet joins one case, which lists each standard with its own evidence and draft
+sentence; the alerts stay one per standard. Idempotent: an alert already in a case with the
+same evidence changes nothing. A continuing pattern (an alert was extended) or a standard
+that joins adds a new immutable evidence version to the case and keeps the history; a
+dismissed case whose pattern continues is reopened. Hits of a snoozed subject and rule still
+become cases, marked snoozed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from amlwatch.cases import assignment, keys, snooze_rows
+from amlwatch.cases import alert_links, assignment, keys, snooze_rows
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
-from amlwatch.cases.snapshot import digest, encode
+from amlwatch.cases.snapshot import decode, digest, encode
 from amlwatch.cases.store import CaseStore
 from amlwatch.cases.usecases.base import SYSTEM
-from amlwatch.models import CaseState
+from amlwatch.models import Case, CaseState, split_narrative
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,57 +62,169 @@ class Intake:
 CONTINUES = frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED})
 
 
+@dataclass(slots=True)
+class _Group:
+    """Tonight's alerts of one customer and window, and the case they belong to (None: a
+    case to open)."""
+
+    case: Case | None
+    items: list[AlertEvidence] = field(default_factory=list)
+    joining: list[AlertEvidence] = field(default_factory=list)  # not yet part of the case
+
+    def span(self) -> tuple[dt.date, dt.date]:
+        return (
+            min(i.alert["window_start"] for i in self.items),
+            max(i.alert["window_end"] for i in self.items),
+        )
+
+
+def _groups(con: Any, alerts: Sequence[AlertEvidence]) -> list[_Group]:
+    """Tonight's alerts by the case they go to: the case an alert is already part of, else
+    a case of its customer whose window meets the alert's, else a new case with tonight's
+    other alerts of the customer whose windows meet."""
+    known: dict[int, _Group] = {}
+    loose: dict[str, list[AlertEvidence]] = defaultdict(list)
+    for item in alerts:
+        case = repo.case_by_alert(con, str(item.alert["alert_id"]))
+        if case is None:
+            loose[str(item.alert["customer_id"])].append(item)
+        else:
+            known.setdefault(case.id, _Group(case)).items.append(item)
+    fresh: list[_Group] = []
+    for customer, items in loose.items():
+        mine: list[_Group] = []
+        for item in sorted(items, key=_order):
+            first, last = item.alert["window_start"], item.alert["window_end"]
+            found = alert_links.cases_in_window(con, [customer], first, last)
+            if found:
+                group = known.setdefault(found[0].id, _Group(found[0]))
+                group.items.append(item)
+                group.joining.append(item)
+                continue
+            meets = [g for g in mine if g.span()[0] <= last and g.span()[1] >= first]
+            if meets:
+                meets[0].items.append(item)
+            else:
+                mine.append(_Group(None, [item]))
+        fresh += mine
+    return [known[k] for k in sorted(known)] + sorted(fresh, key=lambda g: _order(g.items[0]))
+
+
+def _order(item: AlertEvidence) -> tuple[str, str]:
+    return (str(item.alert["rule_code"]), str(item.alert["alert_id"]))
+
+
+def _content(group: _Group, earlier: dict[str, Any] | None) -> tuple[dict[str, Any], str, str]:
+    """The case's evidence version: its alerts (tonight's replacing their earlier state),
+    their evidence and detail rows alert by alert, and the draft narrative (STCB, AOSP)."""
+    tonight = {str(i.alert["alert_id"]): i for i in group.items}
+    alerts = {str(a["alert_id"]): a for a in (earlier or {}).get("alerts") or []}
+    if earlier is not None and not alerts:
+        alerts = {str(earlier["alert"]["alert_id"]): earlier["alert"]}
+    old_rows: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for part in ("evidence", "detail"):
+        for row in (earlier or {}).get(part) or []:
+            old_rows[part][str(row["alert_id"])].append(row)
+    alerts |= {k: i.alert for k, i in tonight.items()}
+    opener = group.case.alert_id if group.case else min(tonight.values(), key=_order).alert
+    primary = alerts[opener] if isinstance(opener, str) else opener
+    others = [a for a in alerts.values() if a is not primary]
+    order = [primary, *sorted(others, key=lambda a: (str(a["rule_code"]), str(a["alert_id"])))]
+
+    def _rows(alert_id: str, part: str) -> list[dict[str, Any]]:
+        item = tonight.get(alert_id)
+        return list(getattr(item, part)) if item is not None else old_rows[part][alert_id]
+
+    subjects = next((i.subjects for i in group.items if i.subjects), None)
+    content: dict[str, Any] = {"alert": primary}
+    if len(order) > 1:
+        content["alerts"] = order
+    content["subjects"] = subjects if subjects is not None else (earlier or {}).get("subjects", [])
+    for part in ("evidence", "detail"):
+        content[part] = [row for a in order for row in _rows(str(a["alert_id"]), part)]
+    drafts = [split_narrative(str(a.get("narrative") or "")) for a in order]
+    if len(order) == 1:
+        item = tonight.get(str(primary["alert_id"]))
+        stcb, aosp = (item.stcb, item.aosp) if item else drafts[0]
+        return content, stcb, aosp
+    heads = [f"（{n}）监测标准{a['rule_code']} {a['rule_name']}：" for n, a in enumerate(order, 1)]
+    stcb = "\n".join(h + d[0] for h, d in zip(heads, drafts, strict=True))
+    aosp = "\n".join(h + d[1] for h, d in zip(heads, drafts, strict=True))
+    content["narrative"] = f"【资金交易及客户行为情况】{stcb}【疑点分析】{aosp}"
+    return content, stcb, aosp
+
+
+def _metrics(content: dict[str, Any]) -> dict[str, Any]:
+    """The case row's figures: the opening alert's, with the window, scan dates and score
+    over every alert of the case."""
+    a = content["alert"]
+    alerts = content.get("alerts") or [a]
+    txns = {str(r["txn_id"]) for r in content["evidence"]}
+    return {
+        "rule_code": str(a["rule_code"]),
+        "rule_name": str(a["rule_name"]),
+        "customer_id": str(a["customer_id"]),
+        "customer_name": str(a.get("customer_name") or ""),
+        "branch_code": str(a.get("branch_code") or "-"),
+        "window_start": min(x["window_start"] for x in alerts),
+        "window_end": max(x["window_end"] for x in alerts),
+        "first_scan_date": min(x["first_scan_date"] for x in alerts),
+        "last_scan_date": max(x["last_scan_date"] for x in alerts),
+        "score": max(float(x["score"]) for x in alerts),
+        "in_total": str(a["in_total"]),
+        "out_total": str(a["out_total"]),
+        "evidence_count": len(txns) if len(alerts) > 1 else int(a["evidence_count"]),
+        "standards": [[str(x["rule_code"]), str(x["rule_name"])] for x in alerts]
+        if len(alerts) > 1
+        else None,
+    }
+
+
+def _link(
+    con: Any, case_id: int, items: Sequence[AlertEvidence], version: int, day: dt.date
+) -> None:
+    for item in items:
+        a = item.alert
+        code, name = str(a["rule_code"]), str(a["rule_name"])
+        alert_links.link_alert(con, case_id, str(a["alert_id"]), code, name, version, day)
+
+
 def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.date) -> Intake:
     """Open or update the cases of tonight's alerts, in one transaction."""
     result = Intake()
     now = dt.datetime.now()
     with store.write() as con:
-        for item in alerts:
-            a = item.alert
-            content = encode(
-                {
-                    "alert": a,
-                    "subjects": item.subjects,
-                    "evidence": item.evidence,
-                    "detail": item.detail,
-                }
-            )
+        for group in _groups(con, alerts):
+            case = group.case
+            latest = repo.snapshot(con, case.id, case.snapshot_version) if case else None
+            earlier = decode(latest[1]) if latest is not None else None
+            body, stcb, aosp = _content(group, earlier)
+            content = encode(body)
             fingerprint = digest(content)
-            metrics = {
-                "rule_code": str(a["rule_code"]),
-                "rule_name": str(a["rule_name"]),
-                "customer_id": str(a["customer_id"]),
-                "customer_name": str(a.get("customer_name") or ""),
-                "branch_code": str(a.get("branch_code") or "-"),
-                "window_start": a["window_start"],
-                "window_end": a["window_end"],
-                "first_scan_date": a["first_scan_date"],
-                "last_scan_date": a["last_scan_date"],
-                "score": float(a["score"]),
-                "in_total": str(a["in_total"]),
-                "out_total": str(a["out_total"]),
-                "evidence_count": int(a["evidence_count"]),
-            }
-            case = repo.case_by_alert(con, str(a["alert_id"]))
+            metrics = _metrics(body)
             if case is None:
-                snoozed = snooze_rows.active_snooze(
-                    con, metrics["customer_id"], metrics["rule_code"], scan_date
+                snoozed = all(
+                    snooze_rows.active_snooze(
+                        con, metrics["customer_id"], str(i.alert["rule_code"]), scan_date
+                    )
+                    for i in group.items
                 )
                 case_id = repo.insert_case(
                     con,
-                    alert_id=str(a["alert_id"]),
+                    alert_id=str(body["alert"]["alert_id"]),
                     state=str(CaseState.NEW),
                     snapshot_version=1,
                     snoozed=snoozed,
                     level=0,
-                    stcb=item.stcb,
-                    aosp=item.aosp,
+                    stcb=stcb,
+                    aosp=aosp,
                     crime_types=[],
                     urgency="01",
                     created_at=now,
                     updated_at=now,
                     **metrics,
                 )
+                _link(con, case_id, group.items, 1, scan_date)
                 repo.add_snapshot(con, case_id, 1, scan_date, fingerprint, content)
                 keys.index_case(con, case_id, content)
                 repo.add_event(
@@ -121,8 +237,10 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                     version=1,
                     scan_date=scan_date.isoformat(),
                     snoozed=snoozed,
+                    **_standards_detail(group.items),
                 )
-                audit(con, SYSTEM, "case opened", f"case:{case_id}", alert=str(a["alert_id"]))
+                alert_ids = ",".join(str(i.alert["alert_id"]) for i in group.items)
+                audit(con, SYSTEM, "case opened", f"case:{case_id}", alert=alert_ids)
                 to = assignment.by_rule(con, metrics["branch_code"])
                 if to is not None:
                     assignment.assign(con, case_id, to, SYSTEM, "rule")
@@ -130,27 +248,27 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 if snoozed:
                     result.snoozed.append(case_id)
                 continue
-            latest = repo.snapshot(con, case.id, case.snapshot_version)
             if latest is not None and latest[0] == fingerprint:
                 result.unchanged += 1
                 continue
             version = case.snapshot_version + 1
+            _link(con, case.id, group.joining, version, scan_date)
             repo.add_snapshot(con, case.id, version, scan_date, fingerprint, content)
             keys.index_case(con, case.id, content)
             values: dict[str, Any] = {"snapshot_version": version, "updated_at": now, **metrics}
             if case.state is CaseState.NEW:  # nobody has edited the draft yet
-                values |= {"stcb": item.stcb, "aosp": item.aosp}
+                values |= {"stcb": stcb, "aosp": aosp}
             target, action = case.state, "extended"
             if case.state is CaseState.DISMISSED:
                 target, action = CaseState.NEW, "reopened"
-                values |= {"state": str(target), "stcb": item.stcb, "aosp": item.aosp}
+                values |= {"state": str(target), "stcb": stcb, "aosp": aosp}
                 result.reopened.append(case.id)
             elif case.state in CONTINUES:  # reported, and the pattern goes on: 续报
                 target, action = CaseState.NEW, "continuing"
                 values |= {
                     "state": str(target),
-                    "stcb": item.stcb,
-                    "aosp": item.aosp,
+                    "stcb": stcb,
+                    "aosp": aosp,
                     "level": 0,
                     "approved_on": None,
                     "due_date": None,
@@ -168,6 +286,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 str(target),
                 version=version,
                 scan_date=scan_date.isoformat(),
+                **_standards_detail(group.joining),
             )
             audit(con, SYSTEM, "case extended", f"case:{case.id}", version=version)
             if target is CaseState.NEW and (
@@ -178,3 +297,9 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
             if action != "continuing":
                 result.extended.append(case.id)
     return result
+
+
+def _standards_detail(items: Sequence[AlertEvidence]) -> dict[str, Any]:
+    """The standards an event brought to the case, when there are several or they join."""
+    codes = sorted({str(i.alert["rule_code"]) for i in items})
+    return {"standards": "、".join(codes)} if codes else {}

@@ -8,11 +8,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from amlwatch.cases import seals
 from amlwatch.cases.tables import (
+    case_alerts,
     case_events,
     case_snapshots,
     cases,
@@ -20,7 +21,6 @@ from amlwatch.cases.tables import (
     review_settings,
     user_branches,
     users,
-    web_sessions,
 )
 from amlwatch.models import Case, CaseEvent, CaseState, Role, User
 
@@ -72,6 +72,9 @@ def to_case(row: Any) -> Case:
             "crime_types": tuple(row.crime_types or ()),
             "report_times": row.report_times or 0,
             "direction": row.direction or "01",
+            "standards": tuple((str(c), str(n)) for c, n in row.standards)
+            if row.standards
+            else ((row.rule_code, row.rule_name),),
         }
     )
 
@@ -90,7 +93,15 @@ def case_by_id(con: Connection, case_id: int) -> Case | None:
 
 
 def case_by_alert(con: Connection, alert_id: str) -> Case | None:
-    row = con.execute(select(cases).where(cases.c.alert_id == alert_id)).first()
+    """The case an alert is part of (whether it opened the case or joined it)."""
+    row = con.execute(
+        select(cases).where(
+            cases.c.id
+            == select(case_alerts.c.case_id)
+            .where(case_alerts.c.alert_id == alert_id)
+            .scalar_subquery()
+        )
+    ).first()
     return to_case(row) if row is not None else None
 
 
@@ -98,8 +109,12 @@ def _where(flt: CaseFilter, branches: Collection[str] | None) -> list[ColumnElem
     conditions: list[ColumnElement[bool]] = []
     if branches is not None:
         conditions.append(cases.c.branch_code.in_(sorted(branches)))
-    if flt.rule_code:
-        conditions.append(cases.c.rule_code == flt.rule_code)
+    if flt.rule_code:  # any standard of the case
+        conditions.append(
+            cases.c.id.in_(
+                select(case_alerts.c.case_id).where(case_alerts.c.rule_code == flt.rule_code)
+            )
+        )
     if flt.branch_code:
         conditions.append(cases.c.branch_code == flt.branch_code)
     if flt.states:
@@ -153,16 +168,27 @@ def find_cases(
     return [to_case(r) for r in rows]
 
 
-def count_by_state_and_rule(
+def count_by_state(
     con: Connection, flt: CaseFilter, branches: Collection[str] | None
-) -> dict[tuple[str, str], int]:
-    """Matching cases per (state, rule code), in one pass."""
+) -> dict[str, int]:
+    """Matching cases per state, in one pass."""
     rows = con.execute(
-        select(cases.c.state, cases.c.rule_code, func.count())
-        .where(*_where(flt, branches))
-        .group_by(cases.c.state, cases.c.rule_code)
+        select(cases.c.state, func.count()).where(*_where(flt, branches)).group_by(cases.c.state)
     )
-    return {(str(state), str(rule)): int(n) for state, rule, n in rows}
+    return {str(state): int(n) for state, n in rows}
+
+
+def count_by_rule(
+    con: Connection, flt: CaseFilter, branches: Collection[str] | None
+) -> dict[str, int]:
+    """Matching cases per monitoring standard, a case counted under each of its standards."""
+    rows = con.execute(
+        select(case_alerts.c.rule_code, func.count(func.distinct(cases.c.id)))
+        .join(cases, cases.c.id == case_alerts.c.case_id)
+        .where(*_where(flt, branches))
+        .group_by(case_alerts.c.rule_code)
+    )
+    return {str(rule): int(n) for rule, n in rows}
 
 
 def count_urgent(con: Connection, branches: Collection[str] | None) -> int:
@@ -354,36 +380,6 @@ def set_branches(con: Connection, user_id: int, branches: Collection[str]) -> No
             insert(user_branches), [{"user_id": user_id, "branch_code": b} for b in branches]
         )
     seals.seal_user(con, user_id)
-
-
-def insert_session(con: Connection, token_hash: str, user_id: int, csrf: str) -> None:
-    now = dt.datetime.now()
-    con.execute(
-        insert(web_sessions).values(
-            token_hash=token_hash, user_id=user_id, csrf=csrf, created_at=now, last_seen=now
-        )
-    )
-
-
-def session_row(con: Connection, token_hash: str) -> Any:
-    return con.execute(select(web_sessions).where(web_sessions.c.token_hash == token_hash)).first()
-
-
-def touch_session(con: Connection, token_hash: str, at: dt.datetime) -> None:
-    con.execute(
-        update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(last_seen=at)
-    )
-
-
-def delete_sessions(
-    con: Connection, token_hash: str | None = None, user_id: int | None = None
-) -> None:
-    conditions = []
-    if token_hash is not None:
-        conditions.append(web_sessions.c.token_hash == token_hash)
-    if user_id is not None:
-        conditions.append(web_sessions.c.user_id == user_id)
-    con.execute(delete(web_sessions).where(or_(*conditions)))
 
 
 # --- reasons, settings, snoozes --------------------------------------------------------------

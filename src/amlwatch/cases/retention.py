@@ -25,6 +25,7 @@ from amlwatch.cases.submissions import files, keys, receipts
 from amlwatch.cases.tables import (
     audit_anchor,
     audit_log,
+    case_alerts,
     case_events,
     case_keys,
     case_notes,
@@ -73,6 +74,17 @@ def _before(cutoff: dt.date) -> dt.datetime:
     return dt.datetime.combine(cutoff, dt.time())
 
 
+def _alerts(con: Connection, where: Any) -> list[str]:
+    """The alerts of the cases `where` selects (a case is one alert per standard that hit)."""
+    query = (
+        select(case_alerts.c.alert_id)
+        .join(cases, cases.c.id == case_alerts.c.case_id)
+        .where(where)
+        .order_by(case_alerts.c.alert_id)
+    )
+    return [str(a) for a in con.execute(query).scalars()]
+
+
 def plan(store: CaseStore, cutoff: dt.date) -> CaseStorePlan:
     """What is older than `cutoff` and may go, and what is held back and why."""
     with store.read() as con:
@@ -87,7 +99,7 @@ def _plan(con: Connection, cutoff: dt.date) -> CaseStorePlan:
             cases.c.state.not_in(FINISHED_CASES)
         )
     ).all()
-    out.open_alerts = sorted(str(c.alert_id) for c in open_cases)
+    out.open_alerts = _alerts(con, cases.c.state.not_in(FINISHED_CASES))
     out.open_customers = sorted({str(c.customer_id) for c in open_cases})
     old_open = [f"case #{c.id}" for c in open_cases if c.updated_at < before]
     if old_open:
@@ -101,12 +113,7 @@ def _plan(con: Connection, cutoff: dt.date) -> CaseStorePlan:
             )
         ).scalars()
     ]
-    out.kept_alerts = [
-        str(a)
-        for a in con.execute(select(cases.c.alert_id).where(cases.c.id.not_in(out.case_ids)))
-        .scalars()
-        .all()
-    ]
+    out.kept_alerts = _alerts(con, cases.c.id.not_in(out.case_ids))
     old_files = con.execute(
         select(files.c.name, files.c.status, files.c.answers, files.c.path, files.c.package).where(
             files.c.day < cutoff
@@ -178,6 +185,7 @@ def purge(store: CaseStore, cutoff: dt.date, by: str, **warehouse_counts: int) -
             con.execute(insert(retention_gate).values(table_name="case_snapshots", before=before))
             con.execute(delete(case_snapshots).where(case_snapshots.c.case_id.in_(found.case_ids)))
             con.execute(delete(case_keys).where(case_keys.c.case_id.in_(found.case_ids)))
+            con.execute(delete(case_alerts).where(case_alerts.c.case_id.in_(found.case_ids)))
             con.execute(delete(case_notes).where(case_notes.c.case_id.in_(found.case_ids)))
             con.execute(delete(cases).where(cases.c.id.in_(found.case_ids)))
         if found.file_names:

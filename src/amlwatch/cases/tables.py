@@ -124,6 +124,20 @@ cases = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("assignee", String(64), index=True),  # the liaison who works it (None: 未分配)
+    # every monitoring standard that hit the case's customer and window, [[code, name], …],
+    # the opening alert's first (None: that one alone, as before cases had several)
+    Column("standards", JSON),
+)
+# the alerts a case is made of: one per standard that hit the customer in the case's window
+case_alerts = Table(
+    "case_alerts",
+    metadata,
+    Column("alert_id", String(96), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("rule_code", String(32), nullable=False, index=True),
+    Column("rule_name", String(128), nullable=False),
+    Column("added_version", Integer, nullable=False),  # the evidence version it came with
+    Column("added_on", Date, nullable=False),  # the scan date it came with
 )
 # the hashed ID and account numbers of a case's subject and counterparties (cases.keys)
 case_keys = Table(

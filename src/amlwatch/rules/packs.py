@@ -16,6 +16,11 @@ from amlwatch.rules.exceptions import UnknownRulePack
 from amlwatch.rules.standards import PatternStandard, parse_standard
 
 SCOPES = ("cash", "transfer", "domestic_transfer", "cross_border_transfer")
+# a standard's own exclusions are cut into the records' one-byte kind, after the bits of
+# cash (1), cross-border (2) and a high-risk region (4) (`scanners.patterns.KIND_*`): one bit
+# each, 8 to 128
+KIND_FIRST_EXCLUDED = 8
+MAX_OWN_EXCLUSIONS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,12 @@ class SuspiciousRule:
         """The standard's window in business days (its own, or the section's)."""
         return standard.window_business_days or self.window_business_days
 
+    def own_exclusions(self) -> list[tuple[PatternStandard, int]]:
+        """The running standards with exclusions of their own, each with its bit of the
+        records' kind (`KIND_FIRST_EXCLUDED` and up), in pack order."""
+        mine = [s for s in self.standards if s.exclude and s.running]
+        return [(s, KIND_FIRST_EXCLUDED << i) for i, s in enumerate(mine)]
+
     def standard(self, code: str) -> PatternStandard:
         """The standard with that code."""
         for s in self.standards:
@@ -209,6 +220,12 @@ def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
     codes = [s.code for s in standards]
     if len(set(codes)) != len(codes):
         raise UnknownRulePack(f"{name}: a standard code is used twice")
+    own = [s.code for s in standards if s.exclude]
+    if len(own) > MAX_OWN_EXCLUSIONS:
+        raise UnknownRulePack(
+            f"{name}: {len(own)} standards have exclusions of their own ({', '.join(own)}); at "
+            f"most {MAX_OWN_EXCLUSIONS} may: put what they share in [suspicious.exclude]"
+        )
     thresholds = {}
     for customer_type in ("individual", "entity"):
         t = sp["thresholds"][customer_type]

@@ -71,6 +71,17 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_total_cny", "money"),
     ),
+    "out_of_profile": (
+        ("multiple", "ratio"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
+    "open_close": (
+        ("min_opened", "count"),
+        ("min_closed", "count"),
+        ("min_events", "count"),
+        ("min_total_cny", "money"),
+    ),
 }
 
 # parameters a standard may leave out
@@ -79,6 +90,8 @@ FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
     "structuring": {"cash_only": 0},
     "cash": {"min_single_cny": 0, "min_count": 1},
     "risk_region": {"min_single_cny": 0},
+    "open_close": {"min_opened": 0, "min_closed": 0},
+    "out_of_profile": {"min_count": 1},
 }
 
 FAMILY_NAMES = {
@@ -90,6 +103,8 @@ FAMILY_NAMES = {
     "cash": "现金收付",
     "risk_region": "与高风险国家和地区资金往来",
     "new_account": "新开账户短期内大额资金收付",
+    "open_close": "频繁开户、销户",
+    "out_of_profile": "资金收付与身份、经营规模明显不符",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start
@@ -131,6 +146,8 @@ class PatternStandard:
         customer_types: the customer types it is for.
         indicators: the 2003 list's indicators it covers (`INDICATORS_2003`).
         effective_from: the first day it may run (None: with the pack).
+        exclude: records this standard does not look at, beyond the section's
+            (`[suspicious.exclude]`): "purposes", "tx_methods", "counterparty_accounts".
     """
 
     code: str
@@ -145,6 +162,7 @@ class PatternStandard:
     customer_types: tuple[str, ...] = ("individual", "entity")
     indicators: tuple[str, ...] = ()
     effective_from: dt.date | None = None
+    exclude: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -182,6 +200,28 @@ def _value(pack: str, code: str, name: str, kind: str, raw: Any) -> Decimal:
     if kind == "ratio" and value > 100:
         raise UnknownRulePack(f"{where}: {raw!r} is not a ratio")
     return value
+
+
+# what a standard may exclude of its own: the columns of the section's `[suspicious.exclude]`
+EXCLUDE_KEYS = ("purposes", "tx_methods", "counterparty_accounts")
+
+
+def _exclude(pack: str, code: str, family: str, raw: Any) -> dict[str, frozenset[str]]:
+    """A standard's own exclusions, checked: known keys, lists of non-empty strings."""
+    if not raw:
+        return {}
+    where = f"{pack}: standard {code}: exclude"
+    if family == "scatter":  # its two standards share one kernel run: the section's
+        raise UnknownRulePack(f"{where}: scatter standards take [suspicious.exclude] only")
+    if not isinstance(raw, dict) or not set(raw) <= set(EXCLUDE_KEYS):
+        raise UnknownRulePack(f"{where}: only {', '.join(EXCLUDE_KEYS)}")
+    out = {}
+    for key, values in raw.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+            raise UnknownRulePack(f"{where}.{key}: a list of non-empty strings")
+        if values:
+            out[key] = frozenset(values)
+    return out
 
 
 def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
@@ -227,6 +267,7 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
             name: _value(pack, code, name, kind, given[name]) for name, kind in spec.items()
         }
     return PatternStandard(
+        exclude=_exclude(pack, code, family, item.get("exclude", {})),
         code=code,
         name=str(item["name"]),
         scattered=scattered,

@@ -16,11 +16,10 @@ with receipts as the scattered side for scatter-in / concentrate-out and payment
 concentrate-in / scatter-out. Both legs must exist. Records without a counterparty identity
 count in totals and counts but not in distinct parties.
 
-One pass over rows sorted by (subject, time, receipts first): two pointers slide the window
-along each subject's rows, distinct counterparties are counted in two scratch arrays indexed
-by the dictionary-encoded party, so each row is added and removed once — O(n) after the
-O(n) radix sort of `pattern_order`. Money is int64 thousandths (厘) of a yuan; ratios are
-compared in exact integer arithmetic (basis points).
+One pass over rows sorted by (subject, time, receipts first): two pointers slide the window,
+distinct counterparties are counted in scratch arrays indexed by the encoded party: each row
+is added and removed once, O(n) after the radix sort of `pattern_order`. Money is int64
+thousandths (厘); ratios are compared in exact integer arithmetic (basis points).
 """
 
 from __future__ import annotations
@@ -43,19 +42,8 @@ CUSTOMER_TYPES = ("individual", "entity")  # index 0, 1 in the parameter table
 # columns of the parameter table, one row per customer type
 P_MIN_SCATTERED, P_MAX_CONCENTRATED, P_MIN_AMOUNT, P_FLOW_MIN, P_FLOW_MAX, P_FOLLOW = range(6)
 # columns of the kernel's result table
-(
-    R_END,
-    R_LO,
-    R_HI,
-    R_FLAGS,
-    R_IN_TOTAL,
-    R_IN_COUNT,
-    R_IN_PARTIES,
-    R_OUT_TOTAL,
-    R_OUT_COUNT,
-    R_OUT_PARTIES,
-    R_OUT_AFTER,
-) = range(11)
+(R_END, R_LO, R_HI, R_FLAGS, R_IN_TOTAL, R_IN_COUNT, R_IN_PARTIES, R_OUT_TOTAL, R_OUT_COUNT,
+ R_OUT_PARTIES, R_OUT_AFTER) = range(11)  # fmt: skip
 # what a record is (PatternInput.kind), cut into the day runs at ingest
 KIND_CASH = 1  # physical cash
 KIND_CROSS_BORDER = 2
@@ -76,10 +64,13 @@ class PatternInput:
         party: int64 counterparty code in 0 .. n_parties-1, or -1 when unknown.
         entity: bool, the subject's customer is not a natural person.
         n_parties: how many party codes there are.
-        kind: uint8 bits of what the record is (`KIND_CASH`, `KIND_CROSS_BORDER`,
-            `KIND_RISK_REGION`), for the families that look at them; None: none known.
-        opened: per subject code (not per row), int64 day (since 1970-01-01) its newest
-            account was opened, -1 unknown; None: none known.
+        kind: uint8 bits of what the record is (`KIND_*`); None: none known.
+        opened: per subject code (not per row), int64 day (since 1970-01-01) of its newest
+            account's opening, -1 unknown. None (this and the below): none known.
+        event_ptr, event_day, event_kind: account events (1 opened, 2 closed on an int64
+            day, sorted per subject): subject s has `event_ptr[s]:event_ptr[s + 1]`.
+        declared: per subject code, int64 thousandths: an individual's declared income,
+            an entity's registered capital; -1 unknown.
     """
 
     subject: np.ndarray
@@ -91,6 +82,10 @@ class PatternInput:
     n_parties: int
     kind: np.ndarray | None = None
     opened: np.ndarray | None = None
+    event_ptr: np.ndarray | None = None
+    event_day: np.ndarray | None = None
+    event_kind: np.ndarray | None = None
+    declared: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

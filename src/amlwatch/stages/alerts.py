@@ -63,6 +63,7 @@ def store_alerts(
     alert_table = pa.table(
         {
             "alert_id": pa.array([a["alert_id"] for a in alerts], pa.string()),
+            "rule_code": pa.array([a["rule_code"] for a in alerts], pa.string()),
             "customer_id": pa.array([a["customer_id"] for a in alerts], pa.string()),
             "account_id": pa.array([a["account_id"] for a in alerts], pa.string()),
             "window_start": pa.array([a["window_start"] for a in alerts], pa.date32()),

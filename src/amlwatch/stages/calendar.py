@@ -28,6 +28,9 @@ class NightCalendar:
     window_start: dt.date | None
     report_due: dt.date
     provisional: bool
+    # every running standard's window start, one per window length ("10:2026-12-18 5:…"):
+    # a standard with a shorter window may move where the section's does not
+    window_starts: str | None = None
 
 
 def night_calendar(
@@ -35,12 +38,17 @@ def night_calendar(
 ) -> NightCalendar:
     """The night's window start and report deadline on `calendar`."""
     pack = load_pack(rule_pack) if rule_pack else pack_for(run_date)
-    start = None
-    if pack.suspicious is not None:
-        start = calendar.window_start(run_date, pack.suspicious.window_business_days)
+    start, starts, first = None, None, run_date
+    rule = pack.suspicious
+    if rule is not None:
+        start = calendar.window_start(run_date, rule.window_business_days)
+        lengths = sorted({rule.window_of(s) for s in rule.running()} | {rule.window_business_days})
+        begins = {n: calendar.window_start(run_date, n) for n in lengths}
+        starts = " ".join(f"{n}:{day}" for n, day in begins.items())
+        first = min(begins.values())
     due = calendar.add_business_days(run_date, REPORT_DUE_WORKING_DAYS)
-    provisional = bool(calendar.provisional_years(start or run_date, due))
-    return NightCalendar(start, due, provisional)
+    provisional = bool(calendar.provisional_years(first, due))
+    return NightCalendar(start, due, provisional, starts)
 
 
 def check_calendar(
@@ -70,19 +78,23 @@ def check_calendar(
     rewrite: list[dt.date] = []
     with wiring.open_warehouse(db, settings) as warehouse:
         rescan: list[dt.date] = []
-        for run_id, night, window_start, report_due in wh_run_log.provisional_nights(warehouse):
+        for run_id, night, window_start, report_due, starts in wh_run_log.provisional_nights(
+            warehouse
+        ):
             if night == run_date:
                 continue  # tonight's run records tonight's calendar
             now = night_calendar(night, calendar, rule_pack)
-            if now.window_start != window_start:
+            # every standard's window where the night recorded them (else the section's)
+            if (now.window_starts != starts) if starts else (now.window_start != window_start):
                 rescan.append(night)
             if now.report_due != report_due:
                 rewrite.append(night)
             if not now.provisional:
                 check.confirmed.append(night)
             wh_run_log.set_night_calendar(
-                warehouse, run_id, now.provisional, now.window_start, now.report_due
-            )
+                warehouse, run_id, now.provisional, now.window_start, now.report_due,
+                now.window_starts,
+            )  # fmt: skip
         if rescan:
             before = wh_patterns.alert_state(warehouse)
             scan_pattern_days(warehouse, rescan, calendar, rule_pack, settings.scan)

@@ -123,7 +123,7 @@ def generate_case_report(
     reviewed = SuspiciousCase(
         stcb=case.stcb,
         aosp=case.aosp,
-        monitoring_codes=(case.rule_code,),
+        monitoring_codes=case.codes,  # every standard that hit (STCR)
         crime_types=case.crime_types,
         urgency=case.urgency,
         direction=case.direction,
@@ -133,7 +133,7 @@ def generate_case_report(
     filing = file_suspicious_case(
         reviewed,
         content["subjects"],
-        content["detail"],
+        _each_once(content["detail"]),
         SubmissionLedger(review.store),
         folder / "submission",
         case.alert_id,
@@ -157,12 +157,12 @@ def generate_case_report(
         f"预警 {case.alert_id}）",
         report_date=case.approved_on or wiring.today(),
         signoff=signoff,
-        standards={case.rule_code: case.rule_name},
+        standards=dict(case.standards),
         files=signed,
     )
     printed = write_form(form, folder, f"{name}_form")
     tables = write_suspicious_tables(
-        [{**content["alert"], "status": "confirmed"}],
+        [{**a, "status": "confirmed"} for a in content.get("alerts") or [content["alert"]]],
         content["evidence"],
         folder,
         case.approved_on or wiring.today(),
@@ -172,6 +172,18 @@ def generate_case_report(
     written += [xml, *(filing.folder / p for p in filing.packages)]
     review.report_generated(actor, case.id, name, [str(p.name) for p in written])
     return CaseReport(name, folder, written)
+
+
+def _each_once(detail: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evidence transactions, each once (STIF): a transaction several standards of the
+    case name is one transaction of the report."""
+    seen: set[str] = set()
+    out = []
+    for row in detail:
+        if str(row["txn_id"]) not in seen:
+            seen.add(str(row["txn_id"]))
+            out.append(row)
+    return out
 
 
 def apply_receipts(db: Path | None = None) -> list[tuple[int, str]]:

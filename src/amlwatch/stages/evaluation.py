@@ -61,8 +61,9 @@ def evaluation_facts(
         figures = period_figures(warehouse, start, end)
     period = review.period_cases(None, start, end)
     by_code: dict[str, list[Case]] = defaultdict(list)
-    for case in period.opened:
-        by_code[case.rule_code].append(case)
+    for case in period.opened:  # a case of several standards counts under each
+        for code in case.codes:
+            by_code[code].append(case)
     return Evaluation(
         year=year,
         pack=pack,

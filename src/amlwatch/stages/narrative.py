@@ -112,6 +112,20 @@ _FAMILY_TEXT = {
         ),
         "新开账户短期内发生大额资金收付",
     ),
+    "out_of_profile": (
+        lambda a: (
+            f"窗口内资金收付{a['measure_count']}笔，合计{_yuan(a['measure_total'])}，分布在"
+            f"{a['measure_days']}个自然日，远超其申报的收入（个人）或注册资本（单位）所能解释的规模"
+        ),
+        "资金收付金额与客户身份、收入或经营规模明显不符",
+    ),
+    "open_close": (
+        lambda a: (
+            f"其间开户、销户共{a['measure_count']}次，分布在{a['measure_days']}个自然日，"
+            f"同期账户收付合计{_yuan(a['measure_total'])}"
+        ),
+        "频繁开户、销户，且销户前后发生大量资金收付",
+    ),
 }
 
 

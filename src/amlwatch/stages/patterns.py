@@ -38,7 +38,7 @@ from amlwatch.scanners.standards import least_total
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
-from amlwatch.stages.standards import family_hits, other_families, with_openings
+from amlwatch.stages.standards import family_hits, no_events, other_families, with_openings
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
@@ -233,9 +233,16 @@ def scan_hits(
     scatter = any(s.family == "scatter" and s.running for s in rule.standards)
     # the window read: the longest of the standards'
     first_day = min([*starts, *(w.starts[0] for w in others)])
-    opened = any(s.family == "new_account" for s in rule.running())
-    if types is None or (opened and "newest_opened" not in types.column_names):
-        types = wh_patterns.customer_types(warehouse, bucket, opened)
+    running = {s.family for s in rule.running()}
+    opened, events = "new_account" in running, "open_close" in running
+    declared = "out_of_profile" in running
+    if (
+        types is None
+        or (opened and "newest_opened" not in types.column_names)
+        or (events and "opened_days" not in types.column_names)
+        or (declared and "declared" not in types.column_names)
+    ):
+        types = wh_patterns.customer_types(warehouse, bucket, opened, events, declared)
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         dates = day_runs.ready_window(
@@ -303,10 +310,11 @@ def scan_hits(
         by_rid = wh_patterns.subject_ids(warehouse, rids)
         return [by_rid[r] for r in rids]
 
-    # an account's own opening is not looked up: per-account subjects have none (-1)
+    # an account's own opening and declared figure are not looked up: per-account subjects
+    # have none (-1), and no account events
     subjects = int(prepared.data.subject.max()) + 1 if len(prepared.data.subject) else 0
     unknown = np.full(subjects, -1, np.int64)
-    account_data = dataclasses.replace(prepared.data, opened=unknown)
+    account_data = no_events(dataclasses.replace(prepared.data, opened=unknown, declared=unknown))
     tables = family_hits(account_data, others, days, account_names, pack, rule)
     if scatter:
         found = scan_patterns(prepared.data, end_days, start_days, params)

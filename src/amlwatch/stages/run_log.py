@@ -75,6 +75,7 @@ def record_run(
         run.update(
             calendar_provisional=night.provisional,
             window_start=night.window_start,
+            window_starts=night.window_starts,
             report_due=night.report_due,
         )
     except CalendarUnknown:

@@ -19,7 +19,9 @@ import pyarrow as pa
 
 from amlwatch.rules import BusinessCalendar, PatternStandard, RulePack, SuspiciousRule
 from amlwatch.scanners import PatternInput
-from amlwatch.scanners.standards import FamilyWindows, scan_family
+from amlwatch.scanners.standards import FamilyWindows, least_total, scan_family
+from amlwatch.scanners.standards.open_close import EVENT_CLOSED, EVENT_OPENED
+from amlwatch.scanners.standards.reach import Subjects, in_full, restricted
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
 
 EPOCH = dt.date(1970, 1, 1)
@@ -63,15 +65,60 @@ def other_families(
 
 
 def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table) -> PatternInput:
-    """The merged window with each subject's newest account opening day (from the customer
-    table's `newest_opened`, when it was read), -1 for a customer the table lacks."""
-    if "newest_opened" not in types.column_names:
-        return data
-    days = np.asarray(types["newest_opened"].to_numpy(), np.int64)
-    found = customer_row >= 0
-    opened = np.full(len(customer_row), -1, np.int64)
-    opened[found] = days[customer_row[found]]
-    return dataclasses.replace(data, opened=opened)
+    """The merged window with what the customer table read of each subject: its accounts'
+    newest opening day (`newest_opened`; -1 for a customer the table lacks), their opening
+    and closing days (`opened_days`, `closed_days`: the account events), and its declared
+    income or capital (`declared`, -1 unknown)."""
+    if "newest_opened" in types.column_names:
+        days = np.asarray(types["newest_opened"].to_numpy(), np.int64)
+        found = customer_row >= 0
+        opened = np.full(len(customer_row), -1, np.int64)
+        opened[found] = days[customer_row[found]]
+        data = dataclasses.replace(data, opened=opened)
+    if "declared" in types.column_names:
+        figures = np.asarray(types["declared"].to_numpy(), np.int64)
+        found = customer_row >= 0
+        declared = np.full(len(customer_row), -1, np.int64)
+        declared[found] = figures[customer_row[found]]
+        data = dataclasses.replace(data, declared=declared)
+    if "opened_days" in types.column_names:
+        ptr, day, kind = _events(types, customer_row)
+        data = dataclasses.replace(data, event_ptr=ptr, event_day=day, event_kind=kind)
+    return data
+
+
+def no_events(data: PatternInput) -> PatternInput:
+    """The input with no account events for any subject (`PatternInput.event_*`)."""
+    subjects = int(data.subject.max()) + 1 if len(data.subject) else 0
+    return dataclasses.replace(
+        data,
+        event_ptr=np.zeros(subjects + 1, np.int64),
+        event_day=np.empty(0, np.int64),
+        event_kind=np.empty(0, np.int8),
+    )
+
+
+def _events(types: pa.Table, customer_row: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each subject's account events from its customer's day lists, sorted by day."""
+    parts: list[tuple[np.ndarray, np.ndarray, int]] = []
+    for column, code in (("opened_days", EVENT_OPENED), ("closed_days", EVENT_CLOSED)):
+        lists = types[column].combine_chunks()
+        offsets = np.asarray(lists.offsets.to_numpy(), np.int64)
+        values = np.asarray(lists.values.to_numpy(), np.int64)
+        rows = np.where(customer_row >= 0, customer_row, 0)
+        counts = np.where(customer_row >= 0, offsets[rows + 1] - offsets[rows], 0)
+        firsts = offsets[rows]
+        subject = np.repeat(np.arange(len(customer_row)), counts)
+        # each subject's values: its list's offset, then 0, 1, … along the list
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        parts.append((subject, values[np.repeat(firsts, counts) + within], code))
+    subject = np.concatenate([p[0] for p in parts])
+    day = np.concatenate([p[1] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
+    order = np.lexsort((kind, day, subject))
+    ptr = np.zeros(len(customer_row) + 1, np.int64)
+    np.cumsum(np.bincount(subject, minlength=len(customer_row)), out=ptr[1:])
+    return ptr, day[order], kind[order]
 
 
 def family_hits(
@@ -85,11 +132,26 @@ def family_hits(
     """Every standard's hits over the same arrays; `names_of` names the subjects of the
     found windows' first rows (customer id, account id)."""
     tables = []
+    subjects = Subjects.of(data) if windows else None
+    bits = {s.code: bit for s, bit in rule.own_exclusions()}
     for window in windows:
         standard = window.standard
-        found = scan_family(
-            standard.family, standard.params, data, window.end_days, window.start_days
+        # the subjects that can reach the standard at all (`scanners.standards.reach`)
+        rows = (
+            subjects.reaching(least_total(standard.family, standard.params)) if subjects else None
         )
+        bit = bits.get(standard.code)
+        if bit is not None:  # the records it excludes of its own (a bit of their kind)
+            if data.kind is None:
+                raise ValueError(f"{standard.code}: its own exclusions need the records' kind")
+            every = np.arange(len(data.subject), dtype=np.int64) if rows is None else rows
+            rows = every[(data.kind[every] & bit) == 0]
+        mine = data if rows is None else restricted(data, rows)
+        found = scan_family(
+            standard.family, standard.params, mine, window.end_days, window.start_days
+        )
+        if rows is not None:
+            found = in_full(found, rows)
         keep = np.array([standard.runs_on(days[int(e)]) for e in found.end], np.bool_)
         lo = found.lo[keep]
         names = names_of(lo) if len(lo) else []

@@ -260,11 +260,12 @@ def _large_value_table(facts: WorkFacts) -> SummaryTable:
 def _alerts_table(facts: WorkFacts) -> SummaryTable:
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     names = {}
-    for c in facts.alerts:
-        names[c.rule_code] = c.rule_name
-        counter = counts[(c.branch_code, c.rule_code)]
-        counter["all"] += 1
-        counter[facts.outcomes[c.id]] += 1
+    for c in facts.alerts:  # a case of several standards counts under each
+        for code, name in c.standards:
+            names[code] = name
+            counter = counts[(c.branch_code, code)]
+            counter["all"] += 1
+            counter[facts.outcomes[c.id]] += 1
     rows = [
         [
             branch,
@@ -345,15 +346,16 @@ def _reports_table(facts: WorkFacts) -> SummaryTable:
 
 def _effectiveness_table(facts: WorkFacts) -> SummaryTable:
     by_rule: dict[str, list[Case]] = defaultdict(list)
-    for c in facts.alerts:
-        by_rule[c.rule_code].append(c)
+    for c in facts.alerts:  # a case of several standards counts under each
+        for code in c.codes:
+            by_rule[code].append(c)
     rows = []
     for code, group in sorted(by_rule.items()):
         outcomes = Counter(facts.outcomes[c.id] for c in group)
         decided = outcomes["dismissed"] + outcomes["reported"]
         rows.append(
             [
-                f"{code} {group[0].rule_name}",
+                f"{code} {dict(group[0].standards).get(code, group[0].rule_name)}",
                 f"{len(group):,}",
                 f"{decided:,}",
                 f"{outcomes['dismissed']:,}",

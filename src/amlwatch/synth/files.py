@@ -129,13 +129,14 @@ def address_changes(rng: np.random.Generator, pop: Population, day: dt.date) -> 
 
 
 def write_table(table: pa.Table, stem: Path, style: str) -> None:
-    if style == "parquet":
-        if "amount" in table.column_names and pa.types.is_string(table.schema.field("amount").type):
-            table = table.set_column(
-                table.schema.get_field_index("amount"),
-                "amount",
-                pc.cast(table["amount"], pa.decimal128(20, 2)),
-            )
+    if style == "parquet":  # money as decimals
+        for name in ("amount", "declared_income_cny", "registered_capital_cny"):
+            if name in table.column_names and pa.types.is_string(table.schema.field(name).type):
+                table = table.set_column(
+                    table.schema.get_field_index(name),
+                    name,
+                    pc.cast(table[name], pa.decimal128(20, 2)),
+                )
         pq.write_table(table, stem.with_suffix(".parquet"))
         return
     path = stem.with_suffix(".csv")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amlwatch.rules import BusinessCalendar, CalendarUnknown, RulePack, pack_for
 from amlwatch.synth.activity import (
@@ -109,7 +110,9 @@ def generate_bank(
         for plant in (planter.pass_through, planter.same_party, planter.night, planter.cash,
                       planter.transfer_structuring, planter.risk_region, planter.new_account,
                       planter.frequent_cash, planter.small_hours, planter.family_transfers,
-                      planter.seasonal_business):  # fmt: skip
+                      planter.seasonal_business, planter.open_close,
+                      planter.card_replacement, planter.out_of_profile,
+                      planter.well_off):  # fmt: skip
             plant()
 
     base = txns_per_day if txns_per_day is not None else round(customers * 0.9)
@@ -157,7 +160,9 @@ def generate_bank(
         write_table(table, folder / "transactions", style)
         if i == 0:
             write_table(pop.customers, folder / "customers", style)
-            write_table(pop.accounts, folder / "accounts", style)
+        accounts = _accounts_as_of(pop.accounts, planter, day, first=i == 0)
+        if accounts is not None:
+            write_table(accounts, folder / "accounts", style)
         elif i % 7 == 0:
             changed = address_changes(rng, pop, day)
             write_table(changed, folder / "customers", style)
@@ -219,6 +224,27 @@ def _rate_lookup(
             )
         in_force[day] = last
     return lambda day: in_force[day]
+
+
+def _accounts_as_of(
+    accounts: pa.Table, planter: Planter, day: dt.date, first: bool
+) -> pa.Table | None:
+    """The accounts file of a day: on the first, every account but those opened later; on
+    a day an account is opened or closed, that account as it is then (not closed yet on the
+    day it is opened). None: no file that day."""
+    rows = set(planter.account_days.get(day, []))
+    if first:
+        rows |= {r for r in range(accounts.num_rows) if planter.opened_late.get(r, day) <= day}
+    if not rows:
+        return None
+    table = accounts.take(pa.array(sorted(rows), pa.int64()))
+    closed = table["closed_at"].to_numpy(zero_copy_only=False)
+    shown = ~np.isnat(closed) & (closed < np.datetime64(day + dt.timedelta(days=1)))
+    at = table.schema.get_field_index("closed_at")
+    hidden = pa.scalar(None, pa.timestamp("s"))
+    return table.set_column(
+        at, "closed_at", pc.if_else(pa.array(shown), table["closed_at"], hidden)
+    )
 
 
 def _paydays(calendar: BusinessCalendar, dates: list[dt.date]) -> set[dt.date]:

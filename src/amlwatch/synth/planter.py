@@ -77,6 +77,10 @@ class PlanterBase:
         self.all_days = all_days
         self.rows: dict[dt.date, list[tuple[Any, ...]]] = {}
         self.cases: list[PlantedCase] = []
+        # accounts the accounts file sends again on a later day (opened or closed then): day
+        # -> account rows; and those opened after the first day, with their opening day
+        self.account_days: dict[dt.date, list[int]] = {}
+        self.opened_late: dict[int, dt.date] = {}
         self._next_tag = 0
         self._free = {
             True: [int(c) for c in pop.reserved if pop.is_entity[c]],

@@ -179,6 +179,102 @@ class StandardPlants(PlanterBase):
             tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0801"],
         )  # fmt: skip
 
+    def out_of_profile(self) -> None:
+        """A person who declared 60,000 a year: 900,000 in from several people and out to
+        others within eight days (资金收付与其身份、收入明显不符)."""
+        self._declared_and_moved(60_000, "standard_out_of_profile", "alert", ["AMLW-SP-1001"])
+
+    def well_off(self) -> None:
+        """The same flows by a person who declared 2,000,000 a year (in profile)."""
+        self._declared_and_moved(2_000_000, "decoy_well_off", "no_alert", [])
+
+    def _declared_and_moved(
+        self, figure: float, kind: str, expect: str, standards: list[str]
+    ) -> None:
+        """A person who declared `figure` a year, then ~900,000 in and out over eight days."""
+        days, cust = self._days(8), self.customer(False)
+        if days is None or cust is None:
+            return
+        self.declare(cust, figure)
+        tags = [
+            self.txn(cust, day, self._time(), k % 2 == 1, self._amount(100_000, 125_000),
+                     pool="person")
+            for k, day in enumerate(days)
+        ]  # fmt: skip
+        extra = {"standards": standards} if standards else {}
+        self._case(
+            kind, expect, cust, f"declared {figure:,.0f} a year, ~900,000 moved",
+            tags=tags, window=(days[0], days[-1]), **extra,
+        )  # fmt: skip
+
+    def declare(self, cust: int, figure: float) -> None:
+        """Set what a reserved customer declared (income or capital, by its type)."""
+        customers = self.pop.customers
+        column = "registered_capital_cny" if self.pop.is_entity[cust] else "declared_income_cny"
+        values = customers[column].to_pylist()
+        values[cust] = f"{figure:.2f}"
+        at = customers.schema.get_field_index(column)
+        self.pop.customers = customers.set_column(at, column, pa.array(values, pa.string()))
+
+    def open_close(self) -> None:
+        """Two accounts opened and closed again within two weeks, money in through each and
+        out the next day while it lived (频繁开户、销户: accounts bought, used and dropped)."""
+        days, cust = self._days(10), self.customer(False)
+        if days is None or cust is None:
+            return
+        tags = []
+        for k, (opened, closed) in enumerate(((0, 5), (2, 8))):
+            self.open_and_close(cust, k, days[opened], days[closed])
+            for day in (opened + 1, opened + 2):
+                received = self._amount(70_000, 95_000)
+                tags.append(self.txn(cust, days[day], self._time(), False, received,
+                                     pool="person", account=k))  # fmt: skip
+                tags.append(self.txn(cust, days[day + 1], self._time(), True,
+                                     round(received * 0.98, 2), pool="person", account=k))  # fmt: skip
+        self._case(
+            "standard_open_close", "alert", cust, "2 accounts opened and closed in 9 days",
+            # new accounts moving money: the new-account standard sees it too (one case)
+            tags=tags, window=(days[0], days[-1]), standards=["AMLW-SP-0901", "AMLW-SP-0801"],
+        )  # fmt: skip
+
+    def card_replacement(self) -> None:
+        """A lost card replaced: one account closed, a new one opened, the salary and the
+        rent as usual (one opening and one closing: not 频繁)."""
+        days, cust = self._days(10), self.customer(False)
+        if days is None or cust is None:
+            return
+        self.open_and_close(cust, 0, None, days[3])
+        self.open_and_close(cust, 1, days[3], None)
+        tags = [
+            self.txn(cust, days[k], self._time(), k % 2 == 1, self._amount(90_000, 120_000),
+                     pool="person", account=0 if k < 3 else 1)
+            for k in (0, 1, 5, 6)
+        ]  # fmt: skip
+        self._case(
+            "decoy_card_replacement", "no_alert", cust, "a card replaced: 1 closed, 1 opened",
+            tags=tags, window=(days[0], days[-1]),
+        )  # fmt: skip
+
+    def open_and_close(
+        self, cust: int, k: int, opened: dt.date | None, closed: dt.date | None
+    ) -> None:
+        """The reserved customer's `k`th account opened (None: long ago, as it is) and closed
+        (None: not) on those days; the accounts file sends it on each of them."""
+        accounts = self.pop.accounts
+        row = int(self.pop.first_account[cust]) + k
+        eight = np.timedelta64(8 * 3600, "s")
+        for column, day in (("opened_at", opened), ("closed_at", closed)):
+            if day is None:
+                continue
+            values = accounts[column].to_numpy(zero_copy_only=False).copy()
+            values[row] = np.datetime64(day, "s") + eight
+            at = accounts.schema.get_field_index(column)
+            accounts = accounts.set_column(at, column, pa.array(values, pa.timestamp("s")))
+            self.account_days.setdefault(day, []).append(row)
+            if column == "opened_at":
+                self.opened_late[row] = day
+        self.pop.accounts = accounts
+
     def open_on(self, cust: int, day: dt.date) -> None:
         """Date the opening of a reserved customer's accounts to `day`."""
         accounts = self.pop.accounts

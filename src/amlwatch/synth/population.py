@@ -100,6 +100,28 @@ class Population:
     pools: dict[str, tuple[int, int]]  # counterparty kind -> [start, end) rows
 
 
+def _declared(
+    customers: pa.Table, is_entity: np.ndarray, activity: np.ndarray, reserved: np.ndarray
+) -> pa.Table:
+    """What each customer declared when it opened its relationship: a person's annual income,
+    a firm's registered capital (CNY), in line with how busy it is; one in five did not say,
+    nor did the planted-case subjects (a plant says what its case needs). Drawn from a
+    generator of its own, so that the rest of the bank is what it was."""
+    n = len(is_entity)
+    rng = np.random.default_rng([n, 20261207])
+    scale = np.maximum(activity, 0.2)
+    income = np.round(rng.lognormal(np.log(150_000), 0.5, n) * scale, -3)
+    capital = np.round(rng.lognormal(np.log(10_000_000), 0.8, n) * scale, -4)
+    figure = np.where(is_entity, capital, income)
+    unknown = rng.random(n) < 0.2
+    unknown[reserved] = True
+    values = pa.array([None if u else f"{v:.2f}" for u, v in zip(unknown, figure, strict=True)])
+    none = pa.nulls(n, pa.string())
+    return customers.append_column(
+        "declared_income_cny", pc.if_else(pa.array(~is_entity), values, none)
+    ).append_column("registered_capital_cny", pc.if_else(pa.array(is_entity), values, none))
+
+
 def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int) -> Population:
     """Customers (12% entities), 1–3 accounts each, and external counterparty pools."""
     n = n_customers
@@ -154,7 +176,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     )
 
     n_accounts = np.where(is_entity, rng.integers(1, 4, n), rng.integers(1, 3, n))
-    n_accounts[:n_reserved] = np.maximum(n_accounts[:n_reserved], 2)
+    n_accounts[n - n_reserved :] = np.maximum(n_accounts[n - n_reserved :], 2)  # the reserved
     first_account = np.concatenate([[0], np.cumsum(n_accounts)[:-1]])
     owner = np.repeat(np.arange(n), n_accounts)
     total = int(n_accounts.sum())
@@ -173,6 +195,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
                 owner_entity, np.where(rng.random(total) < 0.6, "620001", "620002"), "120013"
             ),
             "opened_at": pa.array(opened.astype("datetime64[s]")),
+            "closed_at": pa.nulls(total, pa.timestamp("s")),
             "card_type": np.where(owner_entity, "", "10"),
             "card_number": pc.if_else(
                 pa.array(owner_entity), pa.scalar("", pa.string()), account_id
@@ -203,6 +226,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
     counterparties, pools = _counterparties(
         rng, min(max(2000, n // 2), 200_000), customers, accounts, owner
     )
+    customers = _declared(customers, is_entity, activity, reserved)
     return Population(
         customers=customers,
         accounts=accounts,

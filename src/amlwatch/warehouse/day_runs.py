@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amlwatch.rules import SuspiciousRule
+from amlwatch.rules import PatternStandard, SuspiciousRule
 from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.database import Warehouse
 from amlwatch.warehouse.picks import sql_date_list
@@ -64,10 +64,32 @@ def kind_sql(rule: SuspiciousRule) -> str:
     counterparty in one of the pack's high-risk regions (ISO alpha-3 codes, checked by the
     pack: safe as literals)."""
     regions = ", ".join(f"'{r}'" for r in sorted(rule.high_risk_regions)) or "NULL"
+    own = "".join(
+        f"\n + CASE WHEN {own_excluded_sql(s)} THEN {bit} ELSE 0 END"
+        for s, bit in rule.own_exclusions()
+    )
     return f"""CAST(CASE WHEN t.is_cash THEN 1 ELSE 0 END
                     + CASE WHEN t.is_cross_border THEN 2 ELSE 0 END
                     + CASE WHEN left(t.counterparty_region, 3) IN ({regions}) THEN 4 ELSE 0 END
-                AS UTINYINT)"""
+                    {own} AS UTINYINT)"""
+
+
+_OWN_COLUMNS = {"purposes": "purpose", "tx_methods": "tx_method",
+                "counterparty_accounts": "counterparty_account"}  # fmt: skip
+
+
+def own_excluded_sql(standard: PatternStandard) -> str:
+    """Whether a record `t` is one the standard excludes of its own (its `exclude`), as SQL;
+    the pack's strings as quoted literals."""
+    terms = [
+        f"coalesce(t.{_OWN_COLUMNS[key]} IN ({_literals(values)}), false)"
+        for key, values in sorted(standard.exclude.items())
+    ]
+    return "(" + " OR ".join(terms or ["false"]) + ")"
+
+
+def _literals(values: frozenset[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 
 
 def run_columns(rule: SuspiciousRule) -> str:
@@ -88,7 +110,11 @@ _RUN_FIELDS = "customer_1, customer_2, ts, out, amount, party, kind"
 def exclusions_digest(rule: SuspiciousRule) -> str:
     """What a run's rows depend on in the rule: its exclusions and high-risk regions, and
     the layout (runs cut before records had a kind are cut again)."""
-    facts = [*exclusion_params(rule), sorted(rule.high_risk_regions), "kind 1"]
+    facts: list[object] = [*exclusion_params(rule), sorted(rule.high_risk_regions), "kind 1"]
+    own = [[s.code, bit, {k: sorted(v) for k, v in sorted(s.exclude.items())}]
+           for s, bit in rule.own_exclusions()]  # fmt: skip
+    if own:  # (runs cut before standards had exclusions of their own keep their digest)
+        facts.append(own)
     text = json.dumps(facts, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -19,6 +19,7 @@ from amlwatch.warehouse.day_runs import (
     exclusion_params,
     key_sql,
     kind_sql,
+    own_excluded_sql,
     window_dates,
 )
 from amlwatch.warehouse.picks import (
@@ -68,21 +69,43 @@ def alert_state(warehouse: Warehouse) -> dict[str, tuple[object, ...]]:
     return {str(r[0]): tuple(r[1:]) for r in rows}
 
 
-def customer_types(warehouse: Warehouse, bucket: Bucket = WHOLE, opened: bool = False) -> pa.Table:
+def customer_types(
+    warehouse: Warehouse,
+    bucket: Bucket = WHOLE,
+    opened: bool = False,
+    events: bool = False,
+    declared: bool = False,
+) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
     (三)) for every customer of the bucket (latest version); with `opened`, also
     `newest_opened`: the day (days since 1970-01-01) its newest account was opened, -1 when
-    no account says."""
-    newest = (
-        """, coalesce((SELECT date_diff('day', DATE '1970-01-01', max(CAST(a.opened_at AS DATE)))
-                      FROM accounts a WHERE a.customer_id = c.customer_id), -1) AS newest_opened"""
-        if opened
+    no account says; with `events`, also `opened_days` and `closed_days`: the days its
+    accounts were opened and closed (lists, empty when none says); with `declared`, also
+    `declared`: what the latest version declares — an individual's annual income, an
+    entity's registered capital — in thousandths of a yuan, -1 when it does not say."""
+    day = "date_diff('day', DATE '1970-01-01', CAST(a.{0} AS DATE))"
+    extra = ""
+    if opened:
+        extra += f""", coalesce((SELECT max({day.format("opened_at")}) FROM accounts a
+                                 WHERE a.customer_id = c.customer_id), -1) AS newest_opened"""
+    if events:
+        for column, name in (("opened_at", "opened_days"), ("closed_at", "closed_days")):
+            extra += f""", coalesce((SELECT list({day.format(column)}) FROM accounts a
+                                     WHERE a.customer_id = c.customer_id
+                                       AND a.{column} IS NOT NULL), []::BIGINT[]) AS {name}"""
+    figure = (
+        """, coalesce(CAST(arg_max(CASE WHEN customer_type = 'entity' THEN registered_capital_cny
+                                         ELSE declared_income_cny END, business_date) * 1000
+                           AS BIGINT), -1) AS declared"""
+        if declared
         else ""
     )
     return warehouse._con.sql(
-        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ {newest} FROM (
+        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ
+                   {", declared" if declared else ""} {extra} FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
                        coalesce(arg_max(is_state_organ, business_date), false) AS state_organ
+                       {figure}
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c"""
     ).to_arrow_table()
 
@@ -132,8 +155,9 @@ def hits_of(warehouse: Warehouse, subjects: pa.Table) -> pa.Table:
 
 
 def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) -> pa.Table:
-    """The transactions of each alert's subject over its whole span (what the rule looked at):
-    `alert_id`, `party` and every column of `transactions`."""
+    """The transactions of each alert's subject over its whole span (what the rule looked at,
+    less what its standard excludes of its own; `alerts` has `rule_code`): `alert_id`, `party`
+    and every column of `transactions`."""
     customers = sorted(set(alerts["customer_id"].to_pylist()))
     if customers:
         first, last = pc.min(alerts["window_start"]).as_py(), pc.max(alerts["window_end"]).as_py()
@@ -149,12 +173,21 @@ def evidence_rows(warehouse: Warehouse, alerts: pa.Table, rule: SuspiciousRule) 
                       ON t.customer_id = a.customer_id
                      AND (a.account_id IS NULL OR t.account_id = a.account_id)
                      AND t.trade_date BETWEEN a.window_start AND a.window_end
-                    WHERE {NOT_EXCLUDED}
+                    WHERE {NOT_EXCLUDED} AND NOT {_own_excluded(rule)}
                     ORDER BY a.alert_id, t.booked_at, t.txn_id""",
                 params=exclusion_params(rule),
             ).to_arrow_table()
         finally:
             warehouse._con.unregister("_alerts")
+
+
+def _own_excluded(rule: SuspiciousRule) -> str:
+    """Whether a record `t` is one its alert's standard `a` excludes of its own, as SQL."""
+    terms = [
+        f"(a.rule_code = '{s.code.replace(chr(39), chr(39) * 2)}' AND {own_excluded_sql(s)})"
+        for s, _ in rule.own_exclusions()
+    ]
+    return "(" + " OR ".join(terms or ["false"]) + ")"
 
 
 def _customer_rowids(

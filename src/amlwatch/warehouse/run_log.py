@@ -29,6 +29,7 @@ _COLUMNS = (
     "error",
     "calendar_provisional",
     "window_start",
+    "window_starts",
     "report_due",
     "unknown_codes",
     "overdue_files",
@@ -77,17 +78,18 @@ def recent_runs(warehouse: Warehouse, limit: int) -> list[tuple[Any, ...]]:
     )
 
 
-def provisional_nights(warehouse: Warehouse) -> list[tuple[str, dt.date, Any, Any]]:
+def provisional_nights(warehouse: Warehouse) -> list[tuple[str, dt.date, Any, Any, Any]]:
     """The nights whose latest successful run was computed on a provisional calendar:
-    (run id, run date, window start, report due), oldest first."""
+    (run id, run date, window start, report due, every standard's window start), oldest
+    first."""
     rows = warehouse.rows(
-        """SELECT run_id, run_date, window_start, report_due FROM run_log
+        """SELECT run_id, run_date, window_start, report_due, window_starts FROM run_log
            WHERE outcome = 'succeeded'
            QUALIFY row_number() OVER (PARTITION BY run_date ORDER BY finished_at DESC) = 1
                AND coalesce(calendar_provisional, false)
            ORDER BY run_date"""
     )
-    return [(str(r[0]), r[1], r[2], r[3]) for r in rows]
+    return [(str(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def set_night_calendar(
@@ -96,10 +98,11 @@ def set_night_calendar(
     provisional: bool,
     window_start: dt.date | None,
     report_due: dt.date | None,
+    window_starts: str | None = None,
 ) -> None:
     """Record the calendar a night's results now rest on (after a re-check)."""
     warehouse._con.execute(
-        """UPDATE run_log SET calendar_provisional = ?, window_start = ?, report_due = ?
-           WHERE run_id = ?""",
-        [provisional, window_start, report_due, run_id],
+        """UPDATE run_log SET calendar_provisional = ?, window_start = ?, report_due = ?,
+                              window_starts = ? WHERE run_id = ?""",
+        [provisional, window_start, report_due, window_starts, run_id],
     ).fetchall()

@@ -52,7 +52,8 @@ DDL: tuple[str, ...] = (
     f"CREATE TABLE IF NOT EXISTS transactions ({_TXN_COLUMNS})",
     f"""CREATE TABLE IF NOT EXISTS customer_history (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_CUSTOMER_COLUMNS}, extra JSON,
-        is_state_organ BOOLEAN)""",
+        is_state_organ BOOLEAN, declared_income_cny DECIMAL(20,3),
+        registered_capital_cny DECIMAL(20,3))""",
     f"""CREATE TABLE IF NOT EXISTS account_history (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_ACCOUNT_COLUMNS}, extra JSON)""",
     """CREATE TABLE IF NOT EXISTS fx_rates (
@@ -90,6 +91,8 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE suspicious_evidence_detail ADD COLUMN IF NOT EXISTS counter_currency VARCHAR",
     "ALTER TABLE suspicious_evidence_detail ADD COLUMN IF NOT EXISTS initiated_by VARCHAR",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS is_state_organ BOOLEAN",
+    "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS declared_income_cny DECIMAL(20,3)",
+    "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS registered_capital_cny DECIMAL(20,3)",
     # run logs made before the calendar could be provisional: the night's calendar facts
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS calendar_provisional BOOLEAN",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",
@@ -100,6 +103,8 @@ DDL: tuple[str, ...] = (
     # records held back from the night's file (待补正), and the load's data problems
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS held_records INTEGER",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS data_issues INTEGER",
+    # every running standard's window start (one per window length: "10:2026-12-18 5:…")
+    "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_starts VARCHAR",
     # a load's data the regulator's messages would refuse (warehouse.data_issues)
     """CREATE TABLE IF NOT EXISTS data_issues (
         load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,

@@ -119,7 +119,7 @@ def workbook(
         deadline = review.deadline(c, today)
         due = f"{deadline.due} {present.DEADLINE_NAMES[deadline.status]}" if deadline.due else ""
         values = [
-            c.id, f"{c.rule_code} {c.rule_name}", c.customer_name,
+            c.id, "；".join(f"{code} {name}" for code, name in c.standards), c.customer_name,
             c.customer_id if full else present.mask(c.customer_id, 2, 3), c.branch_code,
             c.window_start.isoformat(), c.window_end.isoformat(),
         ]  # fmt: skip

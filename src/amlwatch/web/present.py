@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from amlwatch import labels
 from amlwatch.cases.usecases import DIRECTIONS, STATE_NAMES, URGENCY
 from amlwatch.models import CaseState, Role
+from amlwatch.rules import FAMILY_NAMES
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # every time on a page; the layout says so once
 
@@ -28,7 +29,19 @@ DEADLINE_NAMES = {
     "missed": "逾期报送",
     "none": "",
 }
-LEG_NAMES = {"scattered": "分散端", "concentrated": "集中端"}
+LEG_NAMES = {"scattered": "分散端", "concentrated": "集中端", "window": "窗口内"}
+# what each family's measure counts, as the case page shows a standard's evidence figures
+MEASURE_NAMES = {
+    "pass_through": ("数小时内转出", "笔", "个交易日"),
+    "structuring": ("略低于报告标准的交易", "笔", "个交易日"),
+    "same_party": ("频繁往来的相同对手", "个", ""),
+    "night": ("非营业时间的交易", "笔", "个自然日"),
+    "cash": ("现金收付", "笔", "个自然日"),
+    "risk_region": ("对手在高风险国家或地区的交易", "笔", "个自然日"),
+    "new_account": ("新开账户后不久的交易", "笔", "个自然日"),
+    "open_close": ("开户、销户", "次", "个自然日"),
+    "out_of_profile": ("窗口内收付", "笔", "个自然日"),
+}
 STATE_CHOICES = [(str(s), STATE_NAMES[s]) for s in CaseState]
 STATE_NAMES_BY_CODE = {str(k): v for k, v in STATE_NAMES.items()}
 
@@ -220,6 +233,8 @@ GLOBALS = {
     "ROLE_NAMES": {str(k): v for k, v in ROLE_NAMES.items()},
     "DEADLINE_NAMES": DEADLINE_NAMES,
     "LEG_NAMES": LEG_NAMES,
+    "MEASURE_NAMES": MEASURE_NAMES,
+    "FAMILY_NAMES": FAMILY_NAMES,
     "URGENCY": URGENCY,
     "DIRECTIONS": DIRECTIONS,
     "STATE_CHOICES": STATE_CHOICES,

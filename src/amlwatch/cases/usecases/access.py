@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from amlwatch.cases import repository as repo
-from amlwatch.cases import throttle
+from amlwatch.cases import session_rows, throttle
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import FourEyes, NotFound, WrongState
 from amlwatch.cases.security import enforce_admin
@@ -150,4 +150,4 @@ def _apply(con: Connection, actor: User, user: User, kind: str, payload: dict[st
             password_reset_at=dt.datetime.now(),
         )
         throttle.clear_account(con, user.username)
-        repo.delete_sessions(con, user_id=user.id)
+        session_rows.delete_sessions(con, user_id=user.id)

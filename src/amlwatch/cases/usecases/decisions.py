@@ -81,24 +81,14 @@ class Decisions(ReviewBase):
         branches = visible_branches(actor)
         with self.store.read() as con:
             found = repo.find_cases(con, flt, branches, limit, offset)
-            # the counts beside the list: per state under the other filters, per rule under
-            # the state filter too
-            counts = repo.count_by_state_and_rule(
-                con, replace(flt, states=(), due_by=None), branches
+            # the counts beside the list: per state under the other filters, per standard
+            # under the state filter too (a case under each of its standards)
+            by_state = Counter(
+                repo.count_by_state(con, replace(flt, states=(), due_by=None), branches)
             )
+            by_rule = Counter(repo.count_by_rule(con, replace(flt, due_by=None), branches))
+            total = sum(repo.count_by_state(con, flt, branches).values())
             urgent = repo.count_urgent(con, branches)
-        wanted = {str(s) for s in flt.states}
-        by_state: Counter[str] = Counter()
-        by_rule: Counter[str] = Counter()
-        for (state, rule), n in counts.items():
-            by_state[state] += n
-            if not wanted or state in wanted:
-                by_rule[rule] += n
-        if flt.due_by is None:
-            total = sum(by_rule.values())
-        else:
-            with self.store.read() as con:
-                total = sum(repo.count_by_state_and_rule(con, flt, branches).values())
         today = self.today()
         return CasePage(
             found,
@@ -176,7 +166,7 @@ class Decisions(ReviewBase):
         alone = self.single_dismissal()
         with self.store.write() as con:
             case = visible_case(con, actor, case_id)
-            if case.rule_code in alone:
+            if set(case.codes) <= alone:  # every standard of the case
                 target, action = CaseState.DISMISSED, "dismissed"
                 values = {"decided_at": dt.datetime.now()}
             else:

@@ -175,8 +175,9 @@ class Oversight(ReviewBase):
             for i in range(days)
         ]
         by_rule: dict[str, list[Case]] = defaultdict(list)
-        for c in everything:
-            by_rule[c.rule_code].append(c)
+        for c in everything:  # a case of several standards counts under each
+            for code in c.codes:
+                by_rule[code].append(c)
         rules = []
         for code, group in sorted(by_rule.items()):
             decided = [c for c in group if c.state not in OPEN_STATES]
@@ -194,7 +195,7 @@ class Oversight(ReviewBase):
             rules.append(
                 {
                     "rule_code": code,
-                    "rule_name": group[0].rule_name,
+                    "rule_name": dict(group[0].standards).get(code, group[0].rule_name),
                     "alerts": len(group),
                     "open": len(group) - len(decided),
                     "snoozed": sum(c.snoozed for c in group),

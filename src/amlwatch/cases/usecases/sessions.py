@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 
 from amlwatch.cases import repository as repo
-from amlwatch.cases import throttle
+from amlwatch.cases import session_rows, throttle
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.auth import (
     COST,
@@ -96,9 +96,9 @@ class Sessions(ReviewBase):
                 throttle.succeeded(con, username, client)
                 if needs_rehash(row.password_hash):  # the cost was raised: upgrade the hash
                     repo.update_user(con, row.id, password_hash=hash_password(password))
-                repo.delete_sessions(con, user_id=row.id)  # one live session a person
+                session_rows.delete_sessions(con, user_id=row.id)  # one live session a person
                 session = new_session()
-                repo.insert_session(con, session.token_hash, row.id, session.csrf)
+                session_rows.insert_session(con, session.token_hash, row.id, session.csrf)
                 audit(con, row.username, "login", "", client=client)
                 user = repo.user_by_id(con, row.id)
         if reason is not None:
@@ -111,26 +111,26 @@ class Sessions(ReviewBase):
         digest = token_digest(token)
         now = dt.datetime.now()
         with self.store.read() as con:
-            row = repo.session_row(con, digest)
+            row = session_rows.session_row(con, digest)
             user = repo.user_by_id(con, row.user_id) if row is not None else None
         if row is None or user is None:
             return None
         idle = now - row.last_seen > self.session_timeout
         if idle or now - row.created_at > self.session_lifetime or not user.active:
             with self.store.write() as con:
-                repo.delete_sessions(con, token_hash=digest)
+                session_rows.delete_sessions(con, token_hash=digest)
                 audit(con, user.username, "session expired", "")
             return None
         if now - row.last_seen > dt.timedelta(seconds=30):  # spare the store a write a click
             with self.store.write() as con:
-                repo.touch_session(con, digest, now)
+                session_rows.touch_session(con, digest, now)
         return user, row.csrf
 
     def logout(self, token: str) -> None:
         digest = token_digest(token)
         with self.store.write() as con:
-            row = repo.session_row(con, digest)
+            row = session_rows.session_row(con, digest)
             if row is not None:
                 user = repo.user_by_id(con, row.user_id)
-                repo.delete_sessions(con, token_hash=digest)
+                session_rows.delete_sessions(con, token_hash=digest)
                 audit(con, user.username if user else "?", "logout", "")

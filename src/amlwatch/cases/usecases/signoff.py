@@ -18,7 +18,8 @@ def system_draft(con: Any, case: Case) -> tuple[str, str] | None:
     snap = repo.snapshot(con, case.id, case.snapshot_version)
     if snap is None:
         return None
-    narrative = decode(snap[1]).get("alert", {}).get("narrative")
+    content = decode(snap[1])  # a case of several standards has its combined draft
+    narrative = content.get("narrative") or content.get("alert", {}).get("narrative")
     return split_narrative(str(narrative)) if narrative else None
 
 

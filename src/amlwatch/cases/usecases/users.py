@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, select
 
-from amlwatch.cases import assignment, throttle
+from amlwatch.cases import assignment, session_rows, throttle
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.auth import check_password, hash_password, password_problem
@@ -133,7 +133,7 @@ class Users(Access):
                 return
             repo.update_user(con, user_id, active=active)
             if not active:
-                repo.delete_sessions(con, user_id=user_id)
+                session_rows.delete_sessions(con, user_id=user_id)
                 assignment.release_cases_of(con, user.username, None, actor.username)
             audit(
                 con,
@@ -168,7 +168,7 @@ class Users(Access):
                 password_reset_at=dt.datetime.now(),
             )
             throttle.clear_account(con, user.username)
-            repo.delete_sessions(con, user_id=user_id)
+            session_rows.delete_sessions(con, user_id=user_id)
             audit(con, actor.username, "password reset", f"user:{user.username}")
 
     def change_password(self, actor: User, current: str, password: str) -> None:
@@ -194,7 +194,7 @@ class Users(Access):
                     password_reset_by=None,
                     password_reset_at=None,
                 )
-                repo.delete_sessions(con, user_id=actor.id)
+                session_rows.delete_sessions(con, user_id=actor.id)
                 audit(con, actor.username, "password set", f"user:{actor.username}")
         if refused:
             raise InvalidInput("当前密码不正确 / the current password is wrong")

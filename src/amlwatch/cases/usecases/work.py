@@ -21,7 +21,7 @@ from amlwatch.cases.security import (
     visible_branches,
     visible_case,
 )
-from amlwatch.cases.tables import cases
+from amlwatch.cases.tables import case_alerts
 from amlwatch.cases.text import checked
 from amlwatch.cases.usecases.base import STATE_NAMES, ReviewBase
 from amlwatch.masking import mask_text
@@ -78,7 +78,9 @@ class Work(ReviewBase):
         """Each monitoring standard's name, as the cases carry it (the list's choices)."""
         enforce_case_reader(actor)
         with self.store.read() as con:
-            rows = con.execute(select(cases.c.rule_code, cases.c.rule_name).distinct()).all()
+            rows = con.execute(
+                select(case_alerts.c.rule_code, case_alerts.c.rule_name).distinct()
+            ).all()
         return {str(code): str(name) for code, name in sorted(rows)}
 
     # --- queues and assignment --------------------------------------------------------------

@@ -19,6 +19,8 @@ from amlwatch.scanners.standards import (
     cash,
     new_account,
     night,
+    open_close,
+    out_of_profile,
     pass_through,
     risk_region,
     same_party,
@@ -45,6 +47,8 @@ FAMILIES: dict[str, Family] = {
     "cash": Family(cash.params, cash.scan_cash),
     "risk_region": Family(risk_region.params, risk_region.scan_risk_region),
     "new_account": Family(new_account.params, new_account.scan_new_account),
+    "open_close": Family(open_close.params, open_close.scan_open_close),
+    "out_of_profile": Family(out_of_profile.params, out_of_profile.scan_out_of_profile),
 }
 
 

@@ -19,7 +19,6 @@ import numpy as np
 from numba import njit
 
 from amlwatch.scanners.config import JIT
-from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
@@ -29,6 +28,7 @@ from amlwatch.scanners.standards.window import (
     check_input,
     gate,
     mark_days,
+    per_subject,
     slide_marked,
 )
 
@@ -59,12 +59,9 @@ def scan_new_account(
         ScannerInputError: wrong dtypes, lengths, order or codes; no opening days.
     """
     ends, starts = check_input(data, end_days, start_days)
-    opened = data.opened
-    subjects = int(data.subject.max()) + 1 if len(data.subject) else 0
-    if opened is None or opened.dtype != np.int64 or opened.ndim != 1 or len(opened) < subjects:
-        raise ScannerInputError("opened: this family needs an int64 opening day per subject")
+    opened = per_subject(data.opened, data, "opened: an opening day")
     result = _kernel(
-        data.subject, data.ts, data.out, data.amount, data.entity, np.ascontiguousarray(opened),
+        data.subject, data.ts, data.out, data.amount, data.entity, opened,
         ends, starts, family.marks, family.gates, emit_all,
     )  # fmt: skip
     return FamilyWindows.of(data, result)

@@ -152,6 +152,18 @@ def kinds(data: PatternInput, required: bool = True) -> np.ndarray:
     return kind
 
 
+def per_subject(values: np.ndarray | None, data: PatternInput, what: str) -> np.ndarray:
+    """A per-subject input (one int64 per subject code), checked.
+
+    Raises:
+        ScannerInputError: none, or not a 1-d int64 array covering every subject code.
+    """
+    subjects = int(data.subject.max()) + 1 if len(data.subject) else 0
+    if values is None or values.dtype != np.int64 or values.ndim != 1 or len(values) < subjects:
+        raise ScannerInputError(f"this family needs {what} per subject (int64)")
+    return np.ascontiguousarray(values)
+
+
 @njit(**JIT)
 def mark_days(subject: np.ndarray, ts: np.ndarray, marks: np.ndarray) -> None:
     """Add F_DAY to the first F_COUNTS row of each subject's day, in place."""

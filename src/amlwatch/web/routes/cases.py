@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
 from amlwatch.cases.usecases.bulk import BatchResult
 from amlwatch.cases.usecases.work import SEARCH_KINDS
-from amlwatch.models import CaseState, Role, User
+from amlwatch.models import CaseState, Role, User, split_narrative
 from amlwatch.web import svg
 from amlwatch.web.listing import MAX_EXPORT, PAGE_SIZE, Listing, pages_around, read, workbook
 from amlwatch.web.routes import large_value
@@ -140,7 +140,8 @@ def register(site: Site) -> None:
         """The case page; after a refused decision, with the refusal where the form is (which
         decision, why) and what the person typed kept in the form."""
         view = review.view_case(user, case_id, version)
-        evidence = view.evidence.get("evidence", [])
+        hits = view.evidence.get("alerts") or [view.evidence.get("alert", {})]
+        evidence = _each_once(view.evidence.get("evidence", []), hits)
         subject = (view.evidence.get("subjects") or [{}])[0]
         case = view.case
         detail = view.evidence.get("detail", [])
@@ -163,6 +164,7 @@ def register(site: Site) -> None:
             timeline=svg.timeline(evidence, case.window_start, case.window_end),
             assignees=review.assignees(user, case) if user.role is Role.APPROVER else [],
             alert=view.evidence.get("alert", {}),
+            hits=[(a, split_narrative(str(a.get("narrative") or ""))[0]) for a in hits],
             subject=subject,
             evidence=evidence,
             flow=svg.money_flow(view.case.customer_name, evidence),
@@ -263,3 +265,17 @@ def _case_files(reports_dir: Path, case_id: int) -> list[Path]:
     if submission.exists():
         found += [p for p in submission.iterdir() if p.is_file() and p.suffix in (".XML", ".ZIP")]
     return sorted(found)
+
+
+def _each_once(evidence: list[dict[str, Any]], hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evidence transactions, each once, with the codes of the case's standards that
+    name it (`codes`)."""
+    code_of = {str(a.get("alert_id")): str(a.get("rule_code")) for a in hits}
+    out: dict[str, dict[str, Any]] = {}
+    for row in evidence:
+        key, code = str(row.get("txn_id")), code_of.get(str(row.get("alert_id")), "")
+        if key not in out:
+            out[key] = {**row, "codes": [code]}
+        elif code not in out[key]["codes"]:
+            out[key]["codes"].append(code)
+    return list(out.values())
