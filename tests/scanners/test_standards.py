@@ -17,7 +17,13 @@ from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
 from amlwatch.scanners.prune import NO_FAMILY, Prune
 from amlwatch.scanners.runs import merge_runs
-from amlwatch.scanners.standards import FAMILIES, least_total, scan_family
+from amlwatch.scanners.standards import (
+    FAMILIES,
+    Customers,
+    least_total,
+    prune_bounds,
+    scan_family,
+)
 from amlwatch.scanners.standards.reach import Subjects, in_full, restricted
 from amlwatch.scanners.standards.window import FamilyWindows
 from tests.naive import NaiveFamilyWindow, NaiveFlow, family_windows
@@ -573,12 +579,13 @@ def test_open_close_counts_the_window_s_openings_and_closings_and_its_money() ->
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_leaving_out_customers_that_cannot_match_keeps_every_match(
     family: str, data: st.DataObject
 ) -> None:
-    """`scanners.prune` with a family's least total (and no scatter standard): the same
+    """`scanners.prune` with a family's bounds (and no scatter standard) — its least total,
+    its filter of the records it may mark, or each customer's own least total — the same
     matches as merging every customer."""
     params = data.draw(PARAMS[family])
     rows = data.draw(kinded_flows())
@@ -591,15 +598,26 @@ def test_leaving_out_customers_that_cannot_match_keeps_every_match(
     end_days = np.array([(e - EPOCH).days for e in ends], np.int32)
     start_days = np.array([(window_start(e) - EPOCH).days for e in ends], np.int32)
     nobody = PatternParams(np.full((2, 6), NO_FAMILY, np.int64))
+    entity = np.array([next(f.entity for f in rows if f.subject == s) for s in subjects], np.bool_)
+    facts = Customers(
+        entity=entity,
+        first_day=int(start_days.min()),
+        last_day=int(end_days.max()),
+        opened=np.array([_opened(rows, s) for s in subjects], np.int64),
+        declared=_declared(rows, subjects),
+        **_events(rows, subjects),
+    )
+    least, filters, own = prune_bounds([(family, params)], facts)
     found = []
     for pruned in (False, True):
-        prune = Prune.for_windows(nobody, end_days, start_days, least=least_total(family, params))
+        prune = Prune.for_windows(nobody, end_days, start_days, least=least, filters=filters)
         merged = merge_runs(
             runs_of(rows, [], False, 0),
             np.array([_key(s)[0] for s in subjects], np.uint64),
             np.array([_key(s)[1] for s in subjects], np.uint64),
-            np.array([next(f.entity for f in rows if f.subject == s) for s in subjects], np.bool_),
+            entity,
             prune=prune if pruned else None,
+            type_least=own if pruned else None,
         )
         opened = np.array([_opened(rows, subjects[r]) for r in merged.customer_row], np.int64)
         events = _events(rows, [subjects[r] for r in merged.customer_row])

@@ -17,8 +17,22 @@ payments together reach `least` for its type — the least total any of those st
 (each needs its marked records' total, or its receipts, at a minimum, and those are part of
 the window's total). Such customers are dropped before their rows are placed; the hits are
 the same as scanning everyone (checked in tests/scanners/test_pruning.py and
-tests/scanners/test_standards.py). Only matches are kept: a caller that wants every window's
-metrics (`scan_patterns(..., emit_all=True)`) merges without pruning.
+tests/scanners/test_standards.py).
+
+A standard whose marked records are a kind of record — cash, a listed region, a time of day,
+an amount band (`filters`, one row per such standard and customer type: `PF_*`) — is
+bounded tighter: the first look also adds up, per such standard, the records that may be
+marked (their amounts and count), and a customer is kept for it when a block pair's reach
+the standard's least marked total and count. Its least window total then need not keep the
+customer: a small-hours standard needing 30,000 in 15 records no longer keeps every customer
+whose window moves 30,000.
+
+A standard only some customers can match at all — one with account events to count, a
+declared figure to weigh, a newly opened account — gives its least total to those customers
+only (`own_least`, per customer), not to every customer of the type.
+
+Only matches are kept: a caller that wants every window's metrics (`scan_patterns(...,
+emit_all=True)`) merges without pruning.
 """
 
 from __future__ import annotations
@@ -31,9 +45,15 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import P_MIN_AMOUNT, P_MIN_SCATTERED, SECONDS_PER_DAY, PatternParams
 
-# the per-(customer, block) tallies
+# the per-(customer, block) tallies (then each filter's amount and count)
 IN_PARTIED, OUT_PARTIED, IN_AMOUNT, OUT_AMOUNT = range(4)
 NO_FAMILY = 1 << 62  # no standard of another family runs for the customer type
+# a filter row: the records a standard may mark — kind bits they all have, time of day in
+# [from, to) (across midnight when from > to), amount in [lo, hi), 1: a counterparty known —
+# and the least total and count of them a window needs (`NO_FAMILY`: not for the type)
+PF_KIND, PF_FROM, PF_TO, PF_LO, PF_HI, PF_PARTY, PF_LEAST, PF_COUNT = range(8)
+PF_COLUMNS = 8
+WHOLE_DAY = (0, 86_400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +67,7 @@ class Prune:
         blocks: how many blocks cover the windows.
         least: per customer type (individual, entity), the least window total (receipts and
             payments) a standard of another family needs; `NO_FAMILY` where none runs.
+        filters: (standards, 2, PF_COLUMNS): the filtered standards' rows (see above).
     """
 
     table: np.ndarray
@@ -54,6 +75,7 @@ class Prune:
     block_days: int
     blocks: int
     least: np.ndarray
+    filters: np.ndarray
 
     @classmethod
     def for_windows(
@@ -63,6 +85,7 @@ class Prune:
         start_days: np.ndarray,
         max_blocks: int = 4,
         least: np.ndarray | None = None,
+        filters: np.ndarray | None = None,
     ) -> Prune:
         """Blocks for windows `start_days[i]..end_days[i]` (the earliest start of every
         standard's window): as short as the longest window, unless that makes more than
@@ -74,14 +97,16 @@ class Prune:
         longest = int((ends - starts).max()) + 1
         block = max(longest, -(-span // max(1, max_blocks)))
         floor = np.full(2, NO_FAMILY, np.int64) if least is None else np.asarray(least, np.int64)
+        rows = np.empty((0, 2, PF_COLUMNS), np.int64) if filters is None else filters
         return cls(
-            np.ascontiguousarray(params.table, np.int64), origin, block, -(-span // block), floor
-        )
+            np.ascontiguousarray(params.table, np.int64), origin, block, -(-span // block), floor,
+            np.ascontiguousarray(rows, np.int64),
+        )  # fmt: skip
 
     def tallies(self, keys: int) -> np.ndarray:
         """Zeroed tallies for `keys` customers, block by block (a day's rows, in key order,
         then sweep one block's part)."""
-        return np.zeros((self.blocks, keys, 4), np.int64)
+        return np.zeros((self.blocks, keys, 4 + 2 * len(self.filters)), np.int64)
 
 
 @njit(**JIT)
@@ -91,13 +116,16 @@ def tally_blocks(
     out: np.ndarray,
     amount: np.ndarray,
     party: np.ndarray,
+    kind: np.ndarray,
+    entity: np.ndarray,
+    filters: np.ndarray,
     tallies: np.ndarray,
     origin: int,
     block_days: int,
 ) -> None:
-    """Add each located row (`found`: its customer's index, -1 for none) to its customer's
-    tallies of the block its day falls in (a day outside the blocks counts in the nearest:
-    the bound only grows)."""
+    """Add each located row (`found`: its customer's index, -1 for none; `entity` by that
+    index) to its customer's tallies of the block its day falls in (a day outside the blocks
+    counts in the nearest: the bound only grows), and to each filter it passes."""
     blocks = tallies.shape[0]
     for i in range(found.shape[0]):
         j = found[i]
@@ -109,33 +137,78 @@ def tally_blocks(
         if party[i] != 0:
             tallies[b, j, IN_PARTIED + side] += 1
         tallies[b, j, IN_AMOUNT + side] += amount[i]
+        if filters.shape[0] == 0:
+            continue
+        t = 1 if entity[j] else 0
+        second = ts[i] % SECONDS_PER_DAY
+        for s in range(filters.shape[0]):
+            if _passes(filters, s, t, second, amount[i], kind[i], party[i]):
+                tallies[b, j, 4 + 2 * s] += amount[i]
+                tallies[b, j, 5 + 2 * s] += 1
+
+
+@njit(**JIT)
+def _passes(
+    filters: np.ndarray, s: int, t: int, second: int, amount: int, kind: int, party: int
+) -> bool:
+    """Whether a record may be marked by filtered standard `s` (see `PF_*`) for type `t`."""
+    mask = filters[s, t, PF_KIND]
+    if kind & mask != mask or amount < filters[s, t, PF_LO] or amount >= filters[s, t, PF_HI]:
+        return False
+    if party == 0 and filters[s, t, PF_PARTY]:
+        return False
+    start, stop = filters[s, t, PF_FROM], filters[s, t, PF_TO]
+    inside = start <= second < stop if start <= stop else second >= start or second < stop
+    return inside and filters[s, t, PF_LEAST] < NO_FAMILY
+
+
+@njit(**JIT)
+def _pair(tallies: np.ndarray, b: int, j: int, column: int) -> int:
+    """A tally of blocks b and b + 1 together (block b alone when it is the last)."""
+    if b + 1 < tallies.shape[0]:
+        return int(tallies[b, j, column] + tallies[b + 1, j, column])
+    return int(tallies[b, j, column])
 
 
 @njit(**JIT)
 def may_match(
-    tallies: np.ndarray, entity: np.ndarray, table: np.ndarray, least: np.ndarray
+    tallies: np.ndarray,
+    entity: np.ndarray,
+    table: np.ndarray,
+    least: np.ndarray,
+    filters: np.ndarray,
+    own_least: np.ndarray,
 ) -> np.ndarray:
     """Per customer: whether some pair of consecutive blocks reaches the bounds of the
-    module's docstring for its type (`entity`: index 1 of `table` and `least`, else 0)."""
+    module's docstring for its type (`entity`: index 1 of `table`, `least` and the filters,
+    else 0), or its own least total (`own_least`, per customer; empty: none)."""
     blocks, keys = tallies.shape[0], tallies.shape[1]
     keep = np.zeros(keys, np.bool_)
     for j in range(keys):
-        p = table[1] if entity[j] else table[0]
-        floor = least[1] if entity[j] else least[0]
+        t = 1 if entity[j] else 0
+        p = table[t]
+        floor = least[t]
+        if own_least.shape[0]:
+            floor = min(floor, own_least[j])
         scattered = p[P_MIN_SCATTERED]
         least_leg = max(p[P_MIN_AMOUNT], 1)
         for b in range(blocks):
-            in_p = tallies[b, j, IN_PARTIED]
-            out_p = tallies[b, j, OUT_PARTIED]
-            in_a = tallies[b, j, IN_AMOUNT]
-            out_a = tallies[b, j, OUT_AMOUNT]
-            if b + 1 < blocks:
-                in_p += tallies[b + 1, j, IN_PARTIED]
-                out_p += tallies[b + 1, j, OUT_PARTIED]
-                in_a += tallies[b + 1, j, IN_AMOUNT]
-                out_a += tallies[b + 1, j, OUT_AMOUNT]
+            in_p = _pair(tallies, b, j, IN_PARTIED)
+            out_p = _pair(tallies, b, j, OUT_PARTIED)
+            in_a = _pair(tallies, b, j, IN_AMOUNT)
+            out_a = _pair(tallies, b, j, OUT_AMOUNT)
             if floor < NO_FAMILY and in_a + out_a >= floor:
                 keep[j] = True
+                break
+            for s in range(filters.shape[0]):
+                f = filters[s, t]
+                if (
+                    f[PF_LEAST] < NO_FAMILY
+                    and _pair(tallies, b, j, 4 + 2 * s) >= f[PF_LEAST]
+                    and _pair(tallies, b, j, 5 + 2 * s) >= f[PF_COUNT]
+                ):
+                    keep[j] = True
+            if keep[j]:
                 break
             if in_a < least_leg or out_a < least_leg:
                 continue

@@ -24,7 +24,7 @@ from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
-from amlwatch.scanners.prune import Prune, may_match, tally_blocks
+from amlwatch.scanners.prune import NO_FAMILY, Prune, may_match, tally_blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,7 @@ def merge_runs(
     type_entity: np.ndarray,
     block_rows: int = 100_000,
     prune: Prune | None = None,
+    type_least: np.ndarray | None = None,
 ) -> MergedWindow:
     """Merge the runs into the pattern kernel's input, sorted by `pattern_order`'s rules
     (subjects in key order, coded 0, 1, …; each subject's rows by time, receipts first).
@@ -128,6 +129,8 @@ def merge_runs(
             in any order; a subject's customer type comes from it.
         block_rows: about how many rows are placed per block of keys.
         prune: when given, the customers that cannot match (`scanners.prune`) are left out.
+        type_least: per customer of the table, its own least window total for the pruning
+            (`scanners.prune.may_match`'s `own_least`); None: none.
     """
     pieces = [piece for run in map(_sorted_run, runs.runs) for piece in run if len(piece.ts)]
     order = np.lexsort((type_key_2, type_key_1))
@@ -135,7 +138,8 @@ def merge_runs(
     keys_2 = np.ascontiguousarray(type_key_2[order], dtype=np.uint64)
     entity = np.ascontiguousarray(type_entity[order], dtype=np.bool_)
     table_row = order.astype(np.int64)
-    counts, tallies, lacking = _count(pieces, keys_1, keys_2, prune)
+    own = np.empty(0, np.int64) if type_least is None else np.asarray(type_least, np.int64)[order]
+    counts, tallies, lacking = _count(pieces, keys_1, keys_2, entity, prune)
     if lacking:  # keys the customer table lacks: subjects of their own, in key order
         new_1 = np.concatenate([p.key_1[m] for p, m in lacking])
         new_2 = np.concatenate([p.key_2[m] for p, m in lacking])
@@ -145,12 +149,14 @@ def merge_runs(
         merged = np.lexsort((keys_2, keys_1))
         keys_1, keys_2 = keys_1[merged], keys_2[merged]
         entity = np.concatenate([entity, np.zeros(len(new), np.bool_)])[merged]
+        if len(own):
+            own = np.concatenate([own, np.full(len(new), NO_FAMILY, np.int64)])[merged]
         table_row = np.concatenate([table_row, np.full(len(new), -1, np.int64)])[merged]
-        counts, tallies, _ = _count(pieces, keys_1, keys_2, prune)
+        counts, tallies, _ = _count(pieces, keys_1, keys_2, entity, prune)
     if prune is None:
         keep = np.ones(len(keys_1), np.bool_)
     else:
-        keep = may_match(tallies, entity, prune.table, prune.least)
+        keep = may_match(tallies, entity, prune.table, prune.least, prune.filters, own)
         counts[~keep] = 0
     present = counts > 0
     code = np.cumsum(present) - 1
@@ -186,7 +192,11 @@ def merge_runs(
 
 
 def _count(
-    pieces: list[RunPiece], keys_1: np.ndarray, keys_2: np.ndarray, prune: Prune | None
+    pieces: list[RunPiece],
+    keys_1: np.ndarray,
+    keys_2: np.ndarray,
+    entity: np.ndarray,
+    prune: Prune | None,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[RunPiece, np.ndarray]]]:
     """Each key's rows, the pruning tallies (`scanners.prune`; empty without pruning) and
     the pieces with rows of keys the table lacks (with those rows' mask)."""
@@ -199,8 +209,9 @@ def _count(
             lacking.append((p, found < 0))
         if prune is not None:
             tally_blocks(
-                found, p.ts, p.out, p.amount, p.party, tallies, prune.origin, prune.block_days
-            )
+                found, p.ts, p.out, p.amount, p.party, p.kind, entity, prune.filters, tallies,
+                prune.origin, prune.block_days,
+            )  # fmt: skip
     return counts, tallies, lacking
 
 

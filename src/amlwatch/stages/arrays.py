@@ -111,10 +111,12 @@ def merge_window(
     types: pa.Table,
     block_rows: int = 100_000,
     prune: Prune | None = None,
+    type_least: np.ndarray | None = None,
 ) -> MergedWindow:
     """The kernel's input from day runs (`warehouse.day_runs.window_runs`: one table per run,
     in run order). The runs are read in place, batch by batch; `parts` is emptied after.
-    With `prune`, customers that cannot match are left out (`scanners.prune`)."""
+    With `prune`, customers that cannot match are left out (`scanners.prune`; `type_least`:
+    each customer's own least total, per row of `types`)."""
     runs = DayRuns(
         tuple(
             tuple(
@@ -139,6 +141,7 @@ def merge_window(
         np.asarray(pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_),
         block_rows=block_rows,
         prune=prune,
+        type_least=type_least,
     )
     parts.clear()
     return merged

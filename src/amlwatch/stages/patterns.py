@@ -34,11 +34,17 @@ from amlwatch.scanners import (
     scan_patterns,
 )
 from amlwatch.scanners.prune import NO_FAMILY, Prune
-from amlwatch.scanners.standards import least_total
+from amlwatch.scanners.standards import prune_bounds
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
-from amlwatch.stages.standards import family_hits, no_events, other_families, with_openings
+from amlwatch.stages.standards import (
+    customer_facts,
+    family_hits,
+    no_events,
+    other_families,
+    with_openings,
+)
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
@@ -254,21 +260,26 @@ def scan_hits(
         threads = max(1, scan.slice_threads)
         pieces = bucket.split(threads * max(1, -(-window // (scan.slice_rows * threads))))
         # customers that can match no running standard are left out (`scanners.prune`): the
-        # blocks as long as the longest window, the other families' least totals
+        # blocks as long as the longest window, the other families' least totals and, for
+        # those that mark records of a kind, the least total and count of such records
         earliest = np.minimum.reduce([start_days, *(w.start_days for w in others)])
-        least = np.minimum.reduce(
-            [np.full(2, NO_FAMILY, np.int64)]
-            + [least_total(w.standard.family, w.standard.params) for w in others]
+        least, filters, own = prune_bounds(
+            [(w.standard.family, w.standard.params) for w in others],
+            customer_facts(types, first_day, max(days)),
         )
         if not scatter:  # no scatter standard: its bounds must keep nobody
             params = PatternParams(np.full_like(params.table, NO_FAMILY))
-        prune = Prune.for_windows(params, end_days, earliest, least=least) if scan.prune else None
+        prune = (
+            Prune.for_windows(params, end_days, earliest, least=least, filters=filters)
+            if scan.prune
+            else None
+        )
 
         def scan_slice(piece: Bucket) -> tuple[pa.Table, int]:
             with warehouse.cursor() as reader:  # a connection per thread
                 runs = day_runs.window_runs(reader, dates, first_day, max(days), piece)
             rows = sum(run.num_rows for run in runs)
-            merged = merge_window(runs, types, scan.block_rows, prune)
+            merged = merge_window(runs, types, scan.block_rows, prune, own if prune else None)
             data = with_openings(merged.data, merged.customer_row, types)
 
             def names_of(lo: np.ndarray) -> list[tuple[str, str | None]]:

@@ -16,15 +16,19 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amlwatch.rules import BusinessCalendar, PatternStandard, RulePack, SuspiciousRule
 from amlwatch.scanners import PatternInput
-from amlwatch.scanners.standards import FamilyWindows, least_total, scan_family
+from amlwatch.scanners.standards import Customers, FamilyWindows, least_total, scan_family
 from amlwatch.scanners.standards.open_close import EVENT_CLOSED, EVENT_OPENED
 from amlwatch.scanners.standards.reach import Subjects, in_full, restricted
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
 
 EPOCH = dt.date(1970, 1, 1)
+# a standard's kernel runs over a copy of the rows of the subjects that can reach it when they
+# are at most this share of the window's rows (else over all of them: the copy costs more)
+REACH_WORTH = 0.25
 MILLI = Decimal("0.001")
 
 
@@ -87,6 +91,33 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
     return data
 
 
+def customer_facts(types: pa.Table, first_day: dt.date, last_day: dt.date) -> Customers:
+    """What the pruning knows of each customer of the table (`scanners.standards.Customers`)
+    for the read window first_day..last_day: its type, newest opening, account events and
+    declared figure, where the table has them."""
+    names = types.column_names
+    rows = np.arange(types.num_rows, dtype=np.int64)
+    ptr = day = kind = None
+    if "opened_days" in names:
+        ptr, day, kind = _events(types, rows)
+    return Customers(
+        entity=np.asarray(
+            pc.fill_null(types["entity"], False).to_numpy(zero_copy_only=False), np.bool_
+        ),
+        first_day=(first_day - EPOCH).days,
+        last_day=(last_day - EPOCH).days,
+        opened=np.asarray(types["newest_opened"].to_numpy(), np.int64)
+        if "newest_opened" in names
+        else None,
+        event_ptr=ptr,
+        event_day=day,
+        event_kind=kind,
+        declared=np.asarray(types["declared"].to_numpy(), np.int64)
+        if "declared" in names
+        else None,
+    )
+
+
 def no_events(data: PatternInput) -> PatternInput:
     """The input with no account events for any subject (`PatternInput.event_*`)."""
     subjects = int(data.subject.max()) + 1 if len(data.subject) else 0
@@ -138,7 +169,9 @@ def family_hits(
         standard = window.standard
         # the subjects that can reach the standard at all (`scanners.standards.reach`)
         rows = (
-            subjects.reaching(least_total(standard.family, standard.params)) if subjects else None
+            subjects.reaching(least_total(standard.family, standard.params), REACH_WORTH)
+            if subjects
+            else None
         )
         bit = bits.get(standard.code)
         if bit is not None:  # the records it excludes of its own (a bit of their kind)

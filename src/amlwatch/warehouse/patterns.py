@@ -83,16 +83,21 @@ def customer_types(
     accounts were opened and closed (lists, empty when none says); with `declared`, also
     `declared`: what the latest version declares — an individual's annual income, an
     entity's registered capital — in thousandths of a yuan, -1 when it does not say."""
-    day = "date_diff('day', DATE '1970-01-01', CAST(a.{0} AS DATE))"
-    extra = ""
+    day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
+    picked, joined = [], ""
     if opened:
-        extra += f""", coalesce((SELECT max({day.format("opened_at")}) FROM accounts a
-                                 WHERE a.customer_id = c.customer_id), -1) AS newest_opened"""
+        picked.append("coalesce(a.newest_opened, -1) AS newest_opened")
     if events:
-        for column, name in (("opened_at", "opened_days"), ("closed_at", "closed_days")):
-            extra += f""", coalesce((SELECT list({day.format(column)}) FROM accounts a
-                                     WHERE a.customer_id = c.customer_id
-                                       AND a.{column} IS NOT NULL), []::BIGINT[]) AS {name}"""
+        picked += [f"coalesce(a.{n}, []::BIGINT[]) AS {n}" for n in ("opened_days", "closed_days")]
+    if opened or events:  # one pass over the accounts, joined by customer
+        joined = f"""LEFT JOIN (
+            SELECT customer_id, max({day.format("opened_at")}) AS newest_opened,
+                   list({day.format("opened_at")}) FILTER (opened_at IS NOT NULL) AS opened_days,
+                   list({day.format("closed_at")}) FILTER (closed_at IS NOT NULL) AS closed_days
+            FROM accounts WHERE {bucket.where("customer_id")} GROUP BY customer_id
+        ) a USING (customer_id)"""
+    if declared:
+        picked.append("c.declared")
     figure = (
         """, coalesce(CAST(arg_max(CASE WHEN customer_type = 'entity' THEN registered_capital_cny
                                          ELSE declared_income_cny END, business_date) * 1000
@@ -100,13 +105,15 @@ def customer_types(
         if declared
         else ""
     )
+    extra = "".join(f", {p}" for p in picked)
     return warehouse._con.sql(
-        f"""SELECT customer_id, {key_sql("customer_id")}, entity, state_organ
-                   {", declared" if declared else ""} {extra} FROM (
+        f"""SELECT c.customer_id, {key_sql("c.customer_id")}, c.entity, c.state_organ {extra}
+            FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
                        coalesce(arg_max(is_state_organ, business_date), false) AS state_organ
                        {figure}
-                FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c"""
+                FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c
+            {joined}"""
     ).to_arrow_table()
 
 

@@ -27,6 +27,7 @@ from amlwatch.scanners.standards import (
     structuring,
     window,
 )
+from amlwatch.scanners.standards.customers import Customers
 from amlwatch.scanners.standards.params import FamilyParams
 from amlwatch.scanners.standards.window import FamilyWindows
 
@@ -37,18 +38,30 @@ class Family:
 
     params: Callable[[dict[str, dict[str, Decimal]]], FamilyParams]
     scan: Callable[..., FamilyWindows]
+    # the records it may mark, for the pruning (`scanners.prune` filters); None: any record
+    prefilter: Callable[[FamilyParams], np.ndarray] | None = None
+    # per customer, its least window total (`scanners.prune` own least); None: the type's
+    customer_least: Callable[[FamilyParams, Customers], np.ndarray] | None = None
 
 
 FAMILIES: dict[str, Family] = {
     "pass_through": Family(pass_through.params, pass_through.scan_pass_through),
-    "structuring": Family(structuring.params, structuring.scan_structuring),
-    "same_party": Family(same_party.params, same_party.scan_same_party),
-    "night": Family(night.params, night.scan_night),
-    "cash": Family(cash.params, cash.scan_cash),
-    "risk_region": Family(risk_region.params, risk_region.scan_risk_region),
-    "new_account": Family(new_account.params, new_account.scan_new_account),
-    "open_close": Family(open_close.params, open_close.scan_open_close),
-    "out_of_profile": Family(out_of_profile.params, out_of_profile.scan_out_of_profile),
+    "structuring": Family(structuring.params, structuring.scan_structuring, structuring.prefilter),
+    "same_party": Family(same_party.params, same_party.scan_same_party, same_party.prefilter),
+    "night": Family(night.params, night.scan_night, night.prefilter),
+    "cash": Family(cash.params, cash.scan_cash, cash.prefilter),
+    "risk_region": Family(risk_region.params, risk_region.scan_risk_region, risk_region.prefilter),
+    "new_account": Family(
+        new_account.params, new_account.scan_new_account, customer_least=new_account.customer_least
+    ),
+    "open_close": Family(
+        open_close.params, open_close.scan_open_close, customer_least=open_close.customer_least
+    ),
+    "out_of_profile": Family(
+        out_of_profile.params,
+        out_of_profile.scan_out_of_profile,
+        customer_least=out_of_profile.customer_least,
+    ),
 }
 
 
@@ -65,6 +78,29 @@ def least_total(family: str, values: dict[str, dict[str, Decimal]]) -> np.ndarra
     return least
 
 
+def prune_bounds(
+    standards: list[tuple[str, dict[str, dict[str, Decimal]]]], customers: Customers | None = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """What `scanners.prune` keeps a customer for, for these (family, parameters): the least
+    window total of the standards that may mark any record, per customer type; the filters
+    of those that mark records of a kind (None: none); and, given the customer table's
+    facts, each customer's own least total for the standards only some customers can match
+    (None: none; without facts their least counts for every customer of the type)."""
+    least = np.full(2, NO_FAMILY, np.int64)
+    filters = []
+    own = None
+    for family, values in standards:
+        found = FAMILIES[family]
+        if found.prefilter is not None:
+            filters.append(found.prefilter(found.params(values)))
+        elif found.customer_least is not None and customers is not None:
+            mine = found.customer_least(found.params(values), customers)
+            own = mine if own is None else np.minimum(own, mine)
+        else:
+            least = np.minimum(least, least_total(family, values))
+    return least, (np.stack(filters) if filters else None), own
+
+
 def scan_family(
     family: str,
     values: dict[str, dict[str, Decimal]],
@@ -79,4 +115,13 @@ def scan_family(
     return found.scan(data, end_days, start_days, found.params(values), emit_all=emit_all)
 
 
-__all__ = ["FAMILIES", "Family", "FamilyParams", "FamilyWindows", "least_total", "scan_family"]
+__all__ = [
+    "FAMILIES",
+    "Customers",
+    "Family",
+    "FamilyParams",
+    "FamilyWindows",
+    "least_total",
+    "prune_bounds",
+    "scan_family",
+]

@@ -20,11 +20,14 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import KIND_CASH, PatternInput
+from amlwatch.scanners.prune import WHOLE_DAY
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     F_COUNTS,
+    NO_LIMIT,
     FamilyWindows,
     check_input,
+    filter_rows,
     gate,
     kinds,
     mark_days,
@@ -42,6 +45,14 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
         return marks, gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny"))
 
     return family_params(values, row, 1)
+
+
+def prefilter(family: FamilyParams, bit: int = KIND_CASH) -> np.ndarray:
+    """The records it may mark, for `scanners.prune`: of kind `bit`, at least the single
+    minimum, at any time."""
+    return filter_rows(
+        family.gates, [(bit, *WHOLE_DAY, int(m[M_SINGLE]), NO_LIMIT) for m in family.marks]
+    )
 
 
 def scan_cash(

@@ -20,9 +20,14 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import NO_FAMILY
+from amlwatch.scanners.standards.customers import Customers
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     F_COUNTS,
+    G_MIN_COUNT,
+    G_MIN_TOTAL,
+    NO_LIMIT,
     SECONDS_PER_DAY,
     FamilyWindows,
     check_input,
@@ -43,6 +48,22 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
         return marks, gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny"))
 
     return family_params(values, row, 1)
+
+
+def customer_least(family: FamilyParams, customers: Customers) -> np.ndarray:
+    """Per customer, the least window total it could match with (`scanners.prune`): the
+    type's floor when its newest account was opened late enough for a record of the read
+    window to count, else `NO_FAMILY`."""
+    t = customers.entity.astype(np.int64)
+    g, m = family.gates[t], family.marks[t]
+    opened = customers.opened
+    if opened is None:
+        return np.where(g[:, G_MIN_COUNT] < NO_LIMIT, g[:, G_MIN_TOTAL], NO_FAMILY)
+    recent = (opened >= 0) & (opened <= customers.last_day)
+    recent &= opened + m[:, M_AGE] >= customers.first_day
+    anyone = (g[:, G_MIN_COUNT] <= 0) & (g[:, G_MIN_TOTAL] <= 0)  # no marked record needed
+    ok = (g[:, G_MIN_COUNT] < NO_LIMIT) & (recent | anyone)
+    return np.where(ok, g[:, G_MIN_TOTAL], NO_FAMILY)
 
 
 def scan_new_account(

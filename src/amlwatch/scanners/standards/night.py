@@ -23,9 +23,11 @@ from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     F_COUNTS,
+    NO_LIMIT,
     SECONDS_PER_DAY,
     FamilyWindows,
     check_input,
+    filter_rows,
     gate,
     mark_days,
     slide_marked,
@@ -45,6 +47,14 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
         return marks, gate(min_count=whole(p, "min_count"), min_total=money(p, "min_total_cny"))
 
     return family_params(values, row, 3)
+
+
+def prefilter(family: FamilyParams) -> np.ndarray:
+    """The records it may mark, for `scanners.prune`: at night, of the single minimum."""
+    return filter_rows(
+        family.gates,
+        [(0, int(m[M_FROM]), int(m[M_TO]), int(m[M_SINGLE]), NO_LIMIT) for m in family.marks],
+    )
 
 
 def scan_night(

@@ -26,9 +26,12 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import NO_FAMILY
+from amlwatch.scanners.standards.customers import Customers
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     G_MIN_COUNT,
+    G_MIN_TOTAL,
     NO_LIMIT,
     RESULT_COLUMNS,
     SECONDS_PER_DAY,
@@ -52,6 +55,28 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
         return marks, gate(min_count=whole(p, "min_events"), min_total=money(p, "min_total_cny"))
 
     return family_params(values, row, 2)
+
+
+def customer_least(family: FamilyParams, customers: Customers) -> np.ndarray:
+    """Per customer, the least window total it could match with (`scanners.prune`): the
+    type's floor when the read window holds enough of its accounts' openings and closings,
+    else `NO_FAMILY`."""
+    t = customers.entity.astype(np.int64)
+    g, m = family.gates[t], family.marks[t]
+    ptr, day, kind = customers.event_ptr, customers.event_day, customers.event_kind
+    if ptr is None or day is None or kind is None:
+        return np.where(g[:, G_MIN_COUNT] < NO_LIMIT, g[:, G_MIN_TOTAL], NO_FAMILY)
+    inside = (day >= customers.first_day) & (day <= customers.last_day)
+    owner = np.repeat(np.arange(len(t)), np.diff(ptr))
+    opened = np.bincount(owner[inside & (kind == EVENT_OPENED)], minlength=len(t))
+    closed = np.bincount(owner[inside & (kind == EVENT_CLOSED)], minlength=len(t))
+    ok = (
+        (g[:, G_MIN_COUNT] < NO_LIMIT)
+        & (opened >= m[:, M_OPENED])
+        & (closed >= m[:, M_CLOSED])
+        & (opened + closed >= g[:, G_MIN_COUNT])
+    )  # (with no event needed, every customer passes: 0 >= 0)
+    return np.where(ok, g[:, G_MIN_TOTAL], NO_FAMILY)
 
 
 def account_events(data: PatternInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

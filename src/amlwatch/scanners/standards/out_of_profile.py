@@ -23,6 +23,8 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import NO_FAMILY
+from amlwatch.scanners.standards.customers import Customers
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
     BASIS,
@@ -105,9 +107,7 @@ def _kernel(
         figure = declared[subject[s0]]
         counted = g[G_MIN_COUNT] < NO_LIMIT  # a type it is not for: no measure
         if counted and figure >= 0:
-            g[G_MIN_TOTAL] = max(
-                g[G_MIN_TOTAL], _ceil_div(marks_table[t, M_MULTIPLE] * figure, BASIS)
-            )
+            g[G_MIN_TOTAL] = max(g[G_MIN_TOTAL], _floor_of(marks_table[t, M_MULTIPLE], figure))
         else:
             g[G_MIN_COUNT] = NO_LIMIT  # no profile: nothing to be out of
         left = right = s0
@@ -155,5 +155,24 @@ def _add(sums: np.ndarray, out: bool, amount: int, counted: bool, day: bool, sig
 
 
 @njit(**JIT)
-def _ceil_div(a: int, b: int) -> int:
-    return -((-a) // b)
+def _floor_of(multiple: int, figure: int) -> int:
+    """multiple (bp) × figure, rounded up, in thousandths; `NO_LIMIT` past int64's reach."""
+    if multiple and figure > NO_LIMIT // multiple:
+        return NO_LIMIT
+    return -((-multiple * figure) // BASIS)
+
+
+def customer_least(family: FamilyParams, customers: Customers) -> np.ndarray:
+    """Per customer, the least window total it could match with (`scanners.prune`): the
+    floor and its declared figure × the multiple; `NO_FAMILY` without a declared figure."""
+    t = customers.entity.astype(np.int64)
+    g, m = family.gates[t], family.marks[t]
+    declared = customers.declared
+    if declared is None:
+        return np.full(len(t), NO_FAMILY, np.int64)
+    multiple = m[:, M_MULTIPLE]
+    safe = (declared >= 0) & (declared <= NO_LIMIT // np.maximum(multiple, 1))
+    figure = np.where(safe, declared, 0)
+    floors = np.where(safe, -((-multiple * figure) // BASIS), NO_LIMIT)
+    ok = (declared >= 0) & (g[:, G_MIN_COUNT] < NO_LIMIT)
+    return np.where(ok, np.maximum(g[:, G_MIN_TOTAL], floors), NO_FAMILY)

@@ -46,11 +46,12 @@ class Subjects:
             total=np.add.reduceat(data.amount, first),
         )
 
-    def reaching(self, least: np.ndarray) -> np.ndarray | None:
+    def reaching(self, least: np.ndarray, worth: float = 1.0) -> np.ndarray | None:
         """The rows of the subjects whose total reaches their type's least window total
-        (`least[0]` individuals, `least[1]` entities), in input order; None: every row."""
+        (`least[0]` individuals, `least[1]` entities), in input order; None: every row, or
+        more than the `worth` share of them (copying them would cost more than it saves)."""
         ok = self.total >= np.where(self.entity, least[1], least[0])
-        if ok.all():
+        if ok.all() or self.length[ok].sum() > worth * self.length.sum():
             return None
         first, length = self.first[ok], self.length[ok]
         if not len(first):

@@ -18,10 +18,16 @@ import numpy as np
 
 from amlwatch.scanners.patterns import KIND_RISK_REGION, PatternInput
 from amlwatch.scanners.standards.cash import params, scan_flagged
+from amlwatch.scanners.standards.cash import prefilter as cash_prefilter
 from amlwatch.scanners.standards.params import FamilyParams
 from amlwatch.scanners.standards.window import FamilyWindows
 
-__all__ = ["params", "scan_risk_region"]
+__all__ = ["params", "prefilter", "scan_risk_region"]
+
+
+def prefilter(family: FamilyParams) -> np.ndarray:
+    """The records it may mark, for `scanners.prune`: a listed region's, of the minimum."""
+    return cash_prefilter(family, KIND_RISK_REGION)
 
 
 def scan_risk_region(

@@ -26,6 +26,7 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput
+from amlwatch.scanners.prune import WHOLE_DAY
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, whole
 from amlwatch.scanners.standards.window import (
     G_MIN_COUNT,
@@ -34,11 +35,22 @@ from amlwatch.scanners.standards.window import (
     FamilyWindows,
     check_input,
     emit,
+    filter_rows,
     gate,
     passes,
 )
 
 M_ROWS = 0  # the marks table's column: records with one counterparty that make it frequent
+
+
+def prefilter(family: FamilyParams) -> np.ndarray:
+    """The records it may mark, for `scanners.prune`: those with a counterparty, at least
+    `min_rows` for each of `min_parties` counterparties."""
+    counts = [
+        0 if g[G_MIN_COUNT] >= NO_LIMIT else int(m[M_ROWS]) * int(g[G_MIN_COUNT])
+        for m, g in zip(family.marks, family.gates, strict=True)
+    ]
+    return filter_rows(family.gates, [(0, *WHOLE_DAY, 0, NO_LIMIT, 1)] * 2, counts)
 
 
 def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:

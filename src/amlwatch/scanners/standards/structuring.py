@@ -22,12 +22,14 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import KIND_CASH, PatternInput
+from amlwatch.scanners.prune import WHOLE_DAY
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
     BASIS,
     F_COUNTS,
     FamilyWindows,
     check_input,
+    filter_rows,
     gate,
     kinds,
     mark_days,
@@ -52,6 +54,17 @@ def params(values: dict[str, dict[str, Decimal]]) -> FamilyParams:
         )
 
     return family_params(values, row, 3)
+
+
+def prefilter(family: FamilyParams) -> np.ndarray:
+    """The records it may mark, for `scanners.prune`: in [threshold × (1 − band), threshold),
+    cash when it looks at cash only."""
+    records = []
+    for m in family.marks:
+        threshold = int(m[M_THRESHOLD])
+        lowest = -(-threshold * (BASIS - int(m[M_BAND])) // BASIS)  # amount × BASIS >= …
+        records.append((KIND_CASH if m[M_CASH] else 0, *WHOLE_DAY, lowest, threshold))
+    return filter_rows(family.gates, records)
 
 
 def scan_structuring(

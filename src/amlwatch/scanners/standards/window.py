@@ -13,6 +13,7 @@ int64 thousandths of a yuan; ratios are basis points, compared in exact integer 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from numba import njit
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.patterns import PatternInput, check_window
+from amlwatch.scanners.prune import NO_FAMILY, PF_COLUMNS, PF_COUNT, PF_LEAST
 
 MILLI = 1000
 BASIS = 10_000
@@ -150,6 +152,23 @@ def kinds(data: PatternInput, required: bool = True) -> np.ndarray:
     if kind.dtype != np.uint8 or kind.ndim != 1 or len(kind) != n or not kind.flags.c_contiguous:
         raise ScannerInputError(f"kind: expected a contiguous 1-d uint8 array of length {n}")
     return kind
+
+
+def filter_rows(
+    gates: np.ndarray, records: Sequence[tuple[int, ...]], counts: list[int] | None = None
+) -> np.ndarray:
+    """A family's pruning filter (`scanners.prune.PF_*`, one row per customer type): the
+    records it may mark — `records[t]`: kind bits, time of day from / to, amount lo / hi,
+    whether a counterparty is needed (0 when left out) — and, from its gate, the least
+    marked total and count a window needs (`counts[t]` for another count)."""
+    rows = np.zeros((2, PF_COLUMNS), np.int64)
+    for t in range(2):
+        g = gates[t]
+        never = g[G_MIN_COUNT] >= NO_LIMIT
+        rows[t, : len(records[t])] = records[t]
+        rows[t, PF_LEAST] = NO_FAMILY if never else g[G_MIN_TOTAL]
+        rows[t, PF_COUNT] = 0 if never else (g[G_MIN_COUNT] if counts is None else counts[t])
+    return rows
 
 
 def per_subject(values: np.ndarray | None, data: PatternInput, what: str) -> np.ndarray:
