@@ -14,9 +14,13 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from amlwatch.rules import RulePack, SuspiciousRule
+from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
+from amlwatch.scanners.prune import PF_FROM, PF_HI, PF_KIND, PF_LO, PF_PARTY, PF_TO
+from amlwatch.scanners.standards import FAMILIES
 from amlwatch.stages.narrative import family_narrative, narrative
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
@@ -71,6 +75,7 @@ def store_alerts(
         }
     )
     detail = wh_patterns.evidence_rows(warehouse, alert_table, rule)
+    detail = detail.filter(marked_rows(detail, alerts, rule))
     evidence = detail.select(
         ["alert_id", "txn_id", "direction", "amount_cny", "party", "counterparty_name"]
     ).to_pylist()
@@ -107,6 +112,53 @@ def store_alerts(
         detail.drop_columns(["party"]),
     )
     return opened, extended
+
+
+# the families whose marked records are exactly the records their pruning filter passes (a
+# kind of record, a time of day, an amount band): their evidence is those records
+MARKED_EVIDENCE = frozenset({"cash", "risk_region", "night", "structuring"})
+
+
+def marked_rows(detail: pa.Table, alerts: list[dict[str, Any]], rule: SuspiciousRule) -> pa.Array:
+    """Per evidence row: whether it is evidence of its alert — a row its standard marks for
+    the families of `MARKED_EVIDENCE` (the cash records of a cash standard, not the whole
+    window's), every row of the window for the others."""
+    standards = {s.code: s for s in rule.standards}
+    tables = {}
+    for alert in alerts:
+        standard = standards[alert["rule_code"]]
+        if standard.family in MARKED_EVIDENCE:
+            family = FAMILIES[standard.family]
+            assert family.prefilter is not None
+            rows = family.prefilter(family.params(standard.params))
+            tables[alert["alert_id"]] = rows[1 if alert["customer_type"] == "entity" else 0]
+    if not tables:
+        return pa.array(np.ones(detail.num_rows, np.bool_))
+    keep = []
+    for row in detail.select(
+        ["alert_id", "is_cash", "counterparty_region", "booked_at", "amount_cny", "party"]
+    ).to_pylist():
+        f = tables.get(row["alert_id"])
+        keep.append(f is None or _passes(f, row, rule.high_risk_regions))
+    return pa.array(keep, pa.bool_())
+
+
+def _passes(f: np.ndarray, row: dict[str, Any], regions: frozenset[str] | set[str]) -> bool:
+    """`scanners.prune`'s filter on one warehouse row (as the kernels mark it)."""
+    kind = (KIND_CASH if row["is_cash"] else 0) | (
+        KIND_RISK_REGION if (row["counterparty_region"] or "")[:3] in regions else 0
+    )
+    milli = int(row["amount_cny"] * 1000)
+    at = row["booked_at"]
+    second = at.hour * 3600 + at.minute * 60 + at.second
+    start, stop = int(f[PF_FROM]), int(f[PF_TO])
+    inside = start <= second < stop if start <= stop else second >= start or second < stop
+    return (
+        kind & int(f[PF_KIND]) == int(f[PF_KIND])
+        and int(f[PF_LO]) <= milli < int(f[PF_HI])
+        and (row["party"] is not None or not f[PF_PARTY])
+        and inside
+    )
 
 
 def _open(hit: dict[str, Any], rule: SuspiciousRule) -> dict[str, Any]:
