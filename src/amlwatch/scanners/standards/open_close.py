@@ -36,6 +36,7 @@ from amlwatch.scanners.standards.window import (
     RESULT_COLUMNS,
     SECONDS_PER_DAY,
     FamilyWindows,
+    add_row,
     check_input,
     emit,
     gate,
@@ -170,20 +171,10 @@ def _kernel(
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                if out[right]:
-                    sums[2] += amount[right]
-                    sums[3] += 1
-                else:
-                    sums[0] += amount[right]
-                    sums[1] += 1
+                add_row(sums, out[right], amount[right], 0, 1)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                if out[left]:
-                    sums[2] -= amount[left]
-                    sums[3] -= 1
-                else:
-                    sums[0] -= amount[left]
-                    sums[1] -= 1
+                add_row(sums, out[left], amount[left], 0, -1)
                 left += 1
             if right == left:
                 continue

@@ -28,15 +28,18 @@ from amlwatch.scanners.standards.customers import Customers
 from amlwatch.scanners.standards.params import FamilyParams, family_params, money, ratio, whole
 from amlwatch.scanners.standards.window import (
     BASIS,
+    F_COUNTS,
     G_MIN_COUNT,
     G_MIN_TOTAL,
     NO_LIMIT,
     RESULT_COLUMNS,
     SECONDS_PER_DAY,
     FamilyWindows,
+    add_row,
     check_input,
     emit,
     gate,
+    mark_days,
     passes,
     per_subject,
 )
@@ -93,6 +96,8 @@ def _kernel(
     """Every subject's window slid along its rows once, every row counted; the gate is its
     type's with the declared figure times the multiple as one more floor on the total."""
     n = subject.shape[0]
+    marks = np.full(n, F_COUNTS, dtype=np.int8)  # every record counts, and each day once
+    mark_days(subject, ts, marks)
     result = np.empty((1024, RESULT_COLUMNS), dtype=np.int64)
     sums = np.zeros(7, dtype=np.int64)  # in total, count, out total, count, m count, total, days
     g = np.empty(gates.shape[1], dtype=np.int64)
@@ -114,10 +119,10 @@ def _kernel(
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                _add(sums, out[right], amount[right], counted, _new_day(subject, ts, right), 1)
+                add_row(sums, out[right], amount[right], marks[right] if counted else 0, 1)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                _add(sums, out[left], amount[left], counted, _new_day(subject, ts, left), -1)
+                add_row(sums, out[left], amount[left], marks[left] if counted else 0, -1)
                 left += 1
             if right == left:
                 continue
@@ -127,31 +132,6 @@ def _kernel(
                 found += 1
         s0 = s1
     return result[:found].copy()
-
-
-@njit(**JIT)
-def _new_day(subject: np.ndarray, ts: np.ndarray, i: int) -> bool:
-    """Whether row i is its subject's first of its day."""
-    return (
-        i == 0
-        or subject[i] != subject[i - 1]
-        or ts[i] // SECONDS_PER_DAY != ts[i - 1] // SECONDS_PER_DAY
-    )
-
-
-@njit(**JIT)
-def _add(sums: np.ndarray, out: bool, amount: int, counted: bool, day: bool, sign: int) -> None:
-    if out:
-        sums[2] += sign * amount
-        sums[3] += sign
-    else:
-        sums[0] += sign * amount
-        sums[1] += sign
-    if counted:
-        sums[4] += sign
-        sums[5] += sign * amount
-        if day:
-            sums[6] += sign
 
 
 @njit(**JIT)

@@ -281,10 +281,10 @@ def slide(
         sums[:] = 0
         for e in range(ends.shape[0]):
             while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                _add(sums, out[right], amount[right], marks[right] if counted else 0, 1)
+                add_row(sums, out[right], amount[right], marks[right] if counted else 0, 1)
                 right += 1
             while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                _add(sums, out[left], amount[left], marks[left] if counted else 0, -1)
+                add_row(sums, out[left], amount[left], marks[left] if counted else 0, -1)
                 left += 1
             if right == left:
                 continue
@@ -297,7 +297,8 @@ def slide(
 
 
 @njit(**JIT)
-def _add(sums: np.ndarray, out: bool, amount: int, mark: int, sign: int) -> None:
+def add_row(sums: np.ndarray, out: bool, amount: int, mark: int, sign: int) -> None:
+    """Add (sign 1) or remove (-1) a row in a window's sums (`slide`'s seven, with its marks)."""
     if out:
         sums[2] += sign * amount
         sums[3] += sign
