@@ -178,3 +178,19 @@ def test_a_case_of_three_standards_shows_each_with_its_evidence_in_chinese(site:
     assert evidence.startswith("7 笔")
     assert evidence.count("AMLW-SP-0201、AMLW-SP-0602") == 2  # the two shared ones
     assert evidence.count("<td>AMLW-SP-0201</td>") == 2
+
+
+def test_a_family_standard_s_figures_show_no_counterparty_count_it_never_took(site: Site) -> None:
+    import datetime as dt
+
+    from amlwatch.cases import open_cases
+    from tests.cases.factory import alert_evidence
+
+    item = alert_evidence(
+        "AMLW-SP-0602-20260929-00000998", customer="C000998", rule="AMLW-SP-0602", family="cash"
+    )
+    item.alert.update(in_parties=0, out_parties=0)  # as a family's hit stores them
+    [case_id] = open_cases(site.review.store, [item], dt.date(2026, 9, 29)).opened
+    page = site.client("liaison").get(f"/cases/{case_id}").text
+    card = page.split("<h2>指标")[1].split("</dl>")[0]
+    assert "<dt>现金收付</dt><dd>3 笔" in card and "个对手" not in card
