@@ -7,6 +7,7 @@ Flows only orchestrate; each task wraps one call of a stage of `amlwatch.stages`
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -281,14 +282,14 @@ def nightly_on(
     server (PREFECT_API_URL), the flow and its local workers share this process's ephemeral
     one; a remote cluster needs a real server the workers can reach.
     """
-    if runner != "dask":
-        yield with_task_runner(runner, workers=workers, address=address)
-        return
     with ExitStack() as stack:
         if not PREFECT_API_URL.value():
-            server = SubprocessASGIServer()  # the ephemeral server flows in this process use
+            server = SubprocessASGIServer(port=_free_port())  # what flows in this process use
             server.start()
             stack.enter_context(temporary_settings({PREFECT_API_URL: server.api_url}))
+        if runner != "dask":
+            yield with_task_runner(runner, workers=workers, address=address)
+            return
         if address:
             yield with_task_runner("dask", address=address)
             return
@@ -302,6 +303,17 @@ def nightly_on(
         with Client(cluster) as client:  # workers import once, before the first task
             client.run(_import_stages)
         yield with_task_runner("dask", address=cluster.scheduler_address)
+
+
+def _free_port() -> int:
+    """A port the system has just found free, for this process's ephemeral Prefect server.
+
+    Prefect's own choice is a random one of 8000-8999, checked and then bound: two nights
+    or backfills started together can pick the same one, and the loser's server prints the
+    bind error (and may meet the winner's server). The system's free ports are many more."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _import_stages() -> None:

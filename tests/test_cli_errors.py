@@ -159,3 +159,45 @@ def test_what_the_interpreter_prints_while_it_shuts_down_goes_to_the_log(tmp_pat
     assert done.returncode == 0 and done.stdout.strip() == "answered"
     assert "nanobind" not in done.stderr
     assert "nanobind: leaked 42 instances!" in log.read_text()
+
+
+def test_a_warehouse_folder_that_cannot_be_made_fails_before_a_flow_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import pipelines.nightly
+    from amlwatch.cli import app
+
+    def started(*_: object, **__: object) -> None:
+        raise AssertionError("a Prefect server and flow were started for a night that cannot run")
+
+    monkeypatch.setattr(pipelines.nightly, "nightly_on", started)
+    monkeypatch.setenv("AMLWATCH_LOG_FILE", str(tmp_path / "amlwatch.log"))
+    (tmp_path / "a-file").write_text("not a folder\n")
+    db = str(tmp_path / "a-file" / "wh.duckdb")
+    for args in (["nightly", "--date", str(DAY)], ["backfill"]):
+        result = CliRunner().invoke(app, [*args, "--inbox", str(tmp_path), "--db", db])
+        assert result.exit_code == 2, result.output
+        [line] = [line for line in result.output.splitlines() if line.strip()]
+        assert line.startswith("失败 failed:") and "a-file" in line, line
+
+
+@pytest.mark.slow
+def test_a_night_without_a_server_starts_its_own_on_a_port_the_system_chose() -> None:
+    """Prefect picks one of 8000-8999 at random: nights started together could meet."""
+    import httpx
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipelines.nightly import nightly_on
+
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), nightly_on("threads"):
+        url = str(PREFECT_API_URL.value())
+        port = httpx.URL(url).port
+        assert port is not None and low <= port <= high, url
+        try:
+            assert httpx.get(f"{url}/health", timeout=30).status_code == 200
+        finally:
+            SubprocessASGIServer(port=port).stop()

@@ -74,6 +74,7 @@ def nightly(
 
     run_date = parse_date(date) if date else None
     checked_pack(rule_pack)
+    checked_warehouse(db)
     try:
         with nightly_on(task_runner, workers=workers, address=dask_address) as nightly_flow:
             report = nightly_flow(
@@ -139,6 +140,15 @@ def checked_pack(rule_pack: str | None) -> None:
         fail(error)
 
 
+def checked_warehouse(db: Path | None) -> None:
+    """A warehouse whose folder cannot be made is the command line's error too: said at once,
+    before a server starts for a night that could record nothing (not even its failure)."""
+    try:
+        wiring.warehouse_path(db).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(error)
+
+
 def one_line(problem: str | None, width: int = 120) -> str:
     """An error as one line of a summary table: its first line, cut to `width`."""
     first = (problem or "").strip().splitlines()[0] if (problem or "").strip() else ""
@@ -182,6 +192,7 @@ def backfill(
 
     folder = Path(inbox or wiring.settings().inbox)
     checked_pack(rule_pack)
+    checked_warehouse(db)
     try:
         dates = backfill_dates(
             folder,
