@@ -496,7 +496,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
                 )
             )
         elif mode == "library-sql":
-            from library_sql import rows_sql, statements  # beside this script
+            from library_sql import rows_params, rows_sql, statements  # beside this script
 
             prune = Prune.for_windows(params, end_days, start_days)
             origin = dt.date(1970, 1, 1) + dt.timedelta(days=prune.origin)
@@ -511,7 +511,7 @@ def measure(mode: str, workload: str, db: Path) -> dict[str, object]:
             started = time.perf_counter()
             wh.execute(best, [first, last, purposes])
             scattered = time.perf_counter() - started
-            wh.execute(rows_sql(rule), [first - dt.timedelta(days=40), last, purposes])
+            wh.execute(rows_sql(rule), rows_params(first - dt.timedelta(days=40), last, purposes))
             wh.execute(
                 "CREATE OR REPLACE TEMP TABLE lib_sql AS SELECT e, customer_id, code FROM sp_sql"
             )

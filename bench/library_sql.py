@@ -13,6 +13,7 @@ import datetime as dt
 
 from amlwatch.rules import BusinessCalendar, PatternStandard, SuspiciousRule
 from amlwatch.scanners.standards import FAMILIES
+from amlwatch.scanners.standards.dormant import lookback as dormant_lookback
 
 ROWS = """
 CREATE OR REPLACE TEMP TABLE lib_rows AS
@@ -21,6 +22,20 @@ WITH types AS (SELECT customer_id, arg_max(customer_type, business_date) = 'enti
 newest AS (SELECT customer_id,
                   date_diff('day', DATE '1970-01-01', max(CAST(opened_at AS DATE))) AS newest
            FROM accounts GROUP BY customer_id),
+declared AS (SELECT customer_id, CAST(arg_max(CASE WHEN customer_type = 'entity'
+                    THEN registered_capital_cny ELSE declared_income_cny END, business_date) * 1000
+                    AS BIGINT) AS declared, min(business_date) AS first_seen
+             FROM customer_history GROUP BY customer_id),
+-- the last activity before the rows read: within the longest sleep asked for, or the core
+-- system's 上次动户日, or (known before those days) the day before them
+moved AS (SELECT customer_id, max(dn) AS last_active FROM (
+              SELECT customer_id, date_diff('day', DATE '1970-01-01', CAST(booked_at AS DATE)) AS dn
+              FROM transactions WHERE business_date >= CAST(? AS DATE) - {sleep}
+                AND business_date < CAST(? AS DATE) AND CAST(booked_at AS DATE) < CAST(? AS DATE)
+              UNION ALL
+              SELECT customer_id, date_diff('day', DATE '1970-01-01', last_moved_on)
+              FROM account_history WHERE last_moved_on < CAST(? AS DATE))
+          GROUP BY customer_id),
 r AS (SELECT t.customer_id, CAST(t.booked_at AS DATE) AS d,
              date_diff('day', DATE '1970-01-01', CAST(t.booked_at AS DATE)) AS dn, t.booked_at,
              hour(t.booked_at) * 3600 + minute(t.booked_at) * 60 + second(t.booked_at) AS sec,
@@ -28,8 +43,13 @@ r AS (SELECT t.customer_id, CAST(t.booked_at AS DATE) AS d,
              t.is_cash AS cash, coalesce(left(t.counterparty_region, 3) IN ({regions}), false) AS risky,
              coalesce(nullif(t.counterparty_account, ''), nullif(t.counterparty_id_number, ''),
                       nullif(t.counterparty_name, '')) AS party,
-             coalesce(ty.entity, false) AS entity, coalesce(a.newest, -1) AS newest
+             coalesce(ty.entity, false) AS entity, coalesce(a.newest, -1) AS newest,
+             coalesce(dc.declared, -1) AS declared,
+             coalesce(mv.last_active, CASE WHEN dc.first_seen <= CAST(? AS DATE) - {sleep}
+                 THEN date_diff('day', DATE '1970-01-01', CAST(? AS DATE)) - {sleep} - 1
+                 ELSE -1 END) AS last_active
       FROM transactions t LEFT JOIN types ty USING (customer_id) LEFT JOIN newest a USING (customer_id)
+           LEFT JOIN declared dc USING (customer_id) LEFT JOIN moved mv USING (customer_id)
       WHERE t.trade_date BETWEEN ? AND ?
         AND NOT coalesce(list_contains(?::VARCHAR[], t.purpose), false))
 SELECT r.*,
@@ -48,28 +68,41 @@ MARKS = {
     "cash": "cash AND milli >= p.m0",
     "risk_region": "risky AND milli >= p.m0",
     "new_account": "newest >= 0 AND dn - newest BETWEEN 0 AND p.m0",
+    "out_of_profile": "true",
+    "dormant": "wake IS NOT NULL AND dn - wake <= p.m1",
 }
+
+# what else a window needs, per family (beyond the gate)
+EXTRA = {"out_of_profile": "AND declared >= 0 AND m_t * 10000 >= m0 * declared"}
+
+# the rows of a dormant standard: each with its subject's latest waking (a day more than
+# p.m0 days after its previous active day), by the customer's type
+WOKEN = """(SELECT * EXCLUDE (idle), max(CASE WHEN prev >= 0 AND dn - prev > idle THEN dn END)
+                OVER (PARTITION BY customer_id ORDER BY dn ROWS UNBOUNDED PRECEDING) AS wake
+            FROM (SELECT lib_rows.*, p.m0 AS idle, coalesce(lag(dn) OVER (
+                      PARTITION BY customer_id ORDER BY dn), last_active) AS prev
+                  FROM lib_rows JOIN p USING (entity)) q) AS lib_rows"""
 
 MARKED = """
 WITH ends(e, s) AS (VALUES {ends}),
 p(entity, m0, m1, m2, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
   AS (VALUES {params}),
 r AS (SELECT lib_rows.*, p.min_count < {never} AND ({mark}) AS marked
-      FROM lib_rows JOIN p USING (entity)),
-dd AS (SELECT customer_id, entity, d,
+      FROM {rows} JOIN p USING (entity)),
+dd AS (SELECT customer_id, entity, declared, d,
               coalesce(sum(milli) FILTER (WHERE NOT out), 0) AS in_t,
               coalesce(sum(milli) FILTER (WHERE out), 0) AS out_t,
               count(*) FILTER (WHERE marked) AS m_c,
               coalesce(sum(milli) FILTER (WHERE marked), 0) AS m_t,
               bool_or(marked)::INT AS m_d
        FROM r GROUP BY ALL),
-w AS (SELECT e, customer_id, entity, sum(in_t) AS in_t, sum(out_t) AS out_t, sum(m_c) AS m_c,
+w AS (SELECT e, customer_id, entity, declared, sum(in_t) AS in_t, sum(out_t) AS out_t, sum(m_c) AS m_c,
              sum(m_t) AS m_t, sum(m_d) AS m_d
       FROM dd JOIN ends ON d BETWEEN s AND e GROUP BY ALL)
 SELECT e, customer_id, '{code}' AS code FROM w JOIN p USING (entity)
 WHERE m_c >= min_count AND m_d >= min_days AND m_t >= min_total AND in_t >= min_in
   AND (in_t > 0 OR need_in = 0) AND m_t * 10000 >= min_share * in_t
-  AND (max_residual >= {never} OR abs(in_t - out_t) * 10000 <= max_residual * in_t)
+  AND (max_residual >= {never} OR abs(in_t - out_t) * 10000 <= max_residual * in_t) {extra}
 """
 
 SAME_PARTY = """
@@ -115,12 +148,22 @@ def statements(
         template = SAME_PARTY if standard.family == "same_party" else MARKED
         sql = template.format(
             ends=listed, params=_params(standard), code=standard.code, never=NEVER,
-            mark=MARKS.get(standard.family, "false"),
+            mark=MARKS.get(standard.family, "false"), extra=EXTRA.get(standard.family, ""),
+            rows=WOKEN if standard.family == "dormant" else "lib_rows",
         )  # fmt: skip
         found.append((standard.code, sql))
     return found
 
 
 def rows_sql(rule: SuspiciousRule) -> str:
+    """The rows' statement; its parameters: `rows_params`."""
     regions = ", ".join(f"'{r}'" for r in sorted(rule.high_risk_regions)) or "NULL"
-    return ROWS.format(regions=regions)
+    sleep = max(
+        [dormant_lookback(s.params) for s in rule.running() if s.family == "dormant"], default=0
+    )
+    return ROWS.format(regions=regions, sleep=sleep)
+
+
+def rows_params(first: dt.date, last: dt.date, purposes: list[str]) -> list[object]:
+    """`rows_sql`'s parameters for the rows of first..last."""
+    return [first, first, first, first, first, first, first, last, purposes]

@@ -113,6 +113,8 @@ class NaiveFlow:
     events: tuple[tuple[dt.date, str], ...] = ()
     # what the subject declared: an individual's annual income, an entity's registered capital
     declared: Decimal | None = None
+    # the days the subject moved money before these flows (as far back as known)
+    active: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,21 @@ def _at_night(f: NaiveFlow, p: dict[str, Decimal]) -> bool:
     return inside and f.amount_cny >= p["min_single_cny"]
 
 
+def _woken(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
+    """At most wake_days after the subject's latest day that followed more than idle_days
+    without a movement (its days before the flows, then its own)."""
+    previous, wake = None, None
+    days = {r.booked_at.date() for r in mine if r.booked_at.date() <= f.booked_at.date()}
+    for day in sorted(days | set(mine[0].active)):
+        if previous is not None and (day - previous).days > p["idle_days"]:
+            wake = day
+        previous = day
+    return wake is not None and (f.booked_at.date() - wake).days <= p["wake_days"]
+
+
 def _marked(family: str, f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
+    if family == "dormant":
+        return _woken(f, mine, p)
     if family == "pass_through":
         return _quick(f, mine, p)
     if family == "new_account":

@@ -57,8 +57,18 @@ def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], 
         opened=np.array([_opened(rows, s) for s in subjects], np.int64),
         **_events(rows, subjects),
         declared=_declared(rows, subjects),
+        **_active(rows, subjects),
     )
     return data, ordered, subjects
+
+
+def _active(rows: list[NaiveFlow], subjects: list[str]) -> dict[str, np.ndarray]:
+    """The subjects' days before the flows as the kernel takes them."""
+    ptr, day = [0], []
+    for s in subjects:
+        day += [(d - EPOCH).days for d in sorted(next(f.active for f in rows if f.subject == s))]
+        ptr.append(len(day))
+    return {"active_ptr": np.array(ptr, np.int64), "active_day": np.array(day, np.int64)}
 
 
 def _declared(rows: list[NaiveFlow], subjects: list[str]) -> np.ndarray:
@@ -148,6 +158,11 @@ EVENTS = st.lists(
 
 DECLARED = st.none() | st.sampled_from([D(0), D("0.001"), D(50), D(333), D(1000)])
 
+ACTIVE = st.lists(
+    st.sampled_from([ALL_DAYS[0] - dt.timedelta(days=k) for k in (1, 2, 4, 5, 31, 32, 200)]),
+    max_size=4,
+).map(lambda days: tuple(sorted(set(days))))
+
 
 @st.composite
 def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
@@ -160,8 +175,11 @@ def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
     subjects = sorted({f.subject for f in rows})
     events = {s: draw(EVENTS) for s in subjects}
     declared = {s: draw(DECLARED) for s in subjects}
+    active = {s: draw(ACTIVE) for s in subjects}
     return [
-        dataclasses.replace(f, events=events[f.subject], declared=declared[f.subject])
+        dataclasses.replace(
+            f, events=events[f.subject], declared=declared[f.subject], active=active[f.subject]
+        )
         for f in _kinded(rows, flags)
     ]
 
@@ -228,6 +246,16 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
                 "multiple": _ratio("0", "0.5", "1", "3.3333"),
                 "min_count": st.sampled_from([D(0), D(1), D(3)]),
                 "min_total_cny": _ratio("0", "100", "1000"),
+            }
+        )
+    ),
+    "dormant": _typed(
+        st.fixed_dictionaries(
+            {
+                "idle_days": st.sampled_from([D(0), D(1), D(3), D(30)]),
+                "wake_days": st.sampled_from([D(0), D(2), D(10)]),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "500", "5000"),
             }
         )
     ),
@@ -303,10 +331,11 @@ def busy(draw: st.DrawFn) -> list[NaiveFlow]:
             )
         )
     entity, events, declared = rows[0].entity, draw(EVENTS), draw(DECLARED)
+    active = draw(ACTIVE)
     return [
         NaiveFlow(
             f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party,
-            events=events, declared=declared,
+            events=events, declared=declared, active=active,
         )
         for f in rows
     ]  # fmt: skip
@@ -527,6 +556,42 @@ def test_new_account_counts_the_first_days_after_the_newest_opening_only() -> No
                     np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
 
 
+def test_dormant_counts_the_first_days_after_a_long_sleep_only() -> None:
+    rule = same({"idle_days": D(30), "wake_days": D(2), "min_count": D(2), "min_total_cny": D(150)})
+    end = dt.date(2026, 10, 16)
+    rows = [
+        flow(i, at(d), "in", "100")
+        for i, d in enumerate(["2026-10-12", "2026-10-14", "2026-10-15", "2026-10-16"])
+    ]
+    # asleep since 31 days before the 12th (30 whole days between): the 12th and the 14th
+    for active, marked in (
+        ((dt.date(2026, 9, 11),), 2),
+        ((dt.date(2026, 9, 12),), 0),
+        ((), 0),
+        # woken before the window's rows (the 9th or the 10th, after August): the 12th
+        # counts only within wake_days of it
+        ((dt.date(2026, 8, 1), dt.date(2026, 10, 9)), 0),
+        ((dt.date(2026, 8, 1), dt.date(2026, 10, 10)), 1),
+    ):
+        mine = [dataclasses.replace(f, active=active) for f in rows]
+        w = both("dormant", rule, mine, [end])[("S", end)]
+        assert (w.m_count, w.matched) == (marked, marked == 2), active
+    # the pruning keeps a customer with no known activity only when the read window itself
+    # can hold a sleep (two of its days more than idle_days apart)
+    tables, day = FAMILIES["dormant"].params(rule), (end - EPOCH).days
+    for span, kept in ((30, False), (31, True)):
+        facts = Customers(np.array([False]), day - span, day, active_ptr=np.array([0, 0]))
+        least = FAMILIES["dormant"].customer_least(tables, facts)  # type: ignore[misc]
+        assert (least[0] != NO_FAMILY) == kept, span
+    data, _, _ = kernel_input(rows)
+    ends, starts = np.array([day], np.int32), np.array([day - 10], np.int32)
+    with pytest.raises(ScannerInputError, match="active before"):
+        scan_family("dormant", rule, dataclasses.replace(data, active_ptr=None), ends, starts)
+    unsorted = {"active_ptr": np.array([0, 2]), "active_day": np.array([day - 40, day - 50])}
+    with pytest.raises(ScannerInputError, match="sorted"):
+        scan_family("dormant", rule, dataclasses.replace(data, **unsorted), ends, starts)
+
+
 def test_out_of_profile_weighs_the_window_against_what_the_customer_declared() -> None:
     rule = same({"multiple": D("2.5"), "min_count": D(2), "min_total_cny": D(100)})
     end = dt.date(2026, 10, 16)
@@ -605,6 +670,7 @@ def test_leaving_out_customers_that_cannot_match_keeps_every_match(
         last_day=int(end_days.max()),
         opened=np.array([_opened(rows, s) for s in subjects], np.int64),
         declared=_declared(rows, subjects),
+        active_ptr=_active(rows, subjects)["active_ptr"],
         **_events(rows, subjects),
     )
     least, filters, own = prune_bounds([(family, params)], facts)
@@ -622,6 +688,7 @@ def test_leaving_out_customers_that_cannot_match_keeps_every_match(
         opened = np.array([_opened(rows, subjects[r]) for r in merged.customer_row], np.int64)
         events = _events(rows, [subjects[r] for r in merged.customer_row])
         events["declared"] = _declared(rows, [subjects[r] for r in merged.customer_row])
+        events.update(_active(rows, [subjects[r] for r in merged.customer_row]))
         windows = scan_family(
             family,
             params,

@@ -66,6 +66,9 @@ status = "in_force"
 [[suspicious.standards]]
 code = "AMLW-SP-0901"
 status = "in_force"
+[[suspicious.standards]]
+code = "AMLW-SP-1101"
+status = "in_force"
 """
 
 
@@ -114,6 +117,9 @@ def day_accounts(i: int) -> list[dict[str, str]]:
         rows[k]["opened_at"] = f"{DAYS[opened]} 08:30:00"
         if i >= closed:
             rows[k]["closed_at"] = f"{DAYS[closed]} 17:00:00"
+    if i == 0:  # C2's account last moved money 200 days before (the core system's 上次动户日)
+        for row in rows:
+            row["last_moved_on"] = str(DAYS[0] - dt.timedelta(days=200)) if row is rows[2] else ""
     return [r for k, r in enumerate(rows) if k >= 2 or i >= (0, 1)[k]]
 
 
@@ -135,7 +141,8 @@ def alerts(db: Path) -> dict[str, dict]:
 
 
 FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1",
-         "AMLW-SP-0601/C1", "AMLW-SP-0701/C2", "AMLW-SP-0801/C1", "AMLW-SP-0901/C1"}  # fmt: skip
+         "AMLW-SP-0601/C1", "AMLW-SP-0701/C2", "AMLW-SP-0801/C1", "AMLW-SP-0901/C1",
+         "AMLW-SP-1101/C2"}  # fmt: skip
 
 
 def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_path: Path) -> None:
@@ -158,6 +165,13 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
     assert (churn["measure_count"], churn["measure_days"]) == (4, 4)
     assert churn["measure_total"] == churn["in_total"] + churn["out_total"]
     assert "开户、销户" in churn["narrative"]
+    woken = found["AMLW-SP-1101/C2"]  # asleep 200 days, then 300,000 a day in, two out
+    assert (woken["measure_count"], woken["measure_total"], woken["measure_days"]) == (
+        7,
+        2_100_000,
+        5,
+    )
+    assert "长期未动户" in woken["narrative"]
     region = found["AMLW-SP-0701/C2"]
     assert (region["measure_count"], region["measure_total"]) == (2, 600_000)
     assert "高风险" in region["narrative"] and "现金" in cash["narrative"]
@@ -178,6 +192,28 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
         )
     assert {c for c in night if not c.startswith("AMLW-SP-01")} == {k.split("/")[0] for k in FOUND}
     assert legs == [("window",)]
+
+
+def test_a_customer_s_days_before_the_window_come_from_its_history_and_the_accounts_file(
+    loaded: Path,
+) -> None:
+    """Before the first day only the accounts file knows (C2: 200 days before); later, the
+    warehouse's own days as far back as asked, and for a customer known before them the day
+    before them (it slept at least that long) — never a day of the read window itself."""
+    epoch = dt.date(1970, 1, 1)
+    filed = DAYS[0] - dt.timedelta(days=200)
+    with Warehouse.open(loaded, read_only=True) as wh:
+        for before, back, c1, c2 in (
+            (DAYS[0], 180, [], [filed]),
+            (DAYS[3], 180, DAYS[:3], [filed, *DAYS[:3]]),
+            (DAYS[4], 2, DAYS[1:4], [filed, *DAYS[1:4]]),  # C1: the 17th stands for before
+        ):
+            table = wh_patterns.customer_types(wh, active_before=(before, back))
+            days = dict(
+                zip(table["customer_id"].to_pylist(), table["active_days"].to_pylist(), strict=True)
+            )
+            assert days["C1"] == [(d - epoch).days for d in c1], (before, back)
+            assert days["C2"] == [(d - epoch).days for d in c2], (before, back)
 
 
 def test_on_trial_they_run_but_open_no_case_and_stay_off_the_report(

@@ -70,6 +70,9 @@ ACCOUNTS: tuple[Column, ...] = (
     Column("closed_at", T),
     Column("card_type"),
     Column("card_number"),
+    # the core system's 上次动户日: the last day the account moved money, as of the file's
+    # date — the dormant-account standards see sleeps longer than the warehouse's history
+    Column("last_moved_on", DT),
 )
 
 FX_RATES: tuple[Column, ...] = (

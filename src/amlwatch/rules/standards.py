@@ -76,6 +76,12 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_total_cny", "money"),
     ),
+    "dormant": (
+        ("idle_days", "count"),
+        ("wake_days", "count"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
     "open_close": (
         ("min_opened", "count"),
         ("min_closed", "count"),
@@ -92,6 +98,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
     "risk_region": {"min_single_cny": 0},
     "open_close": {"min_opened": 0, "min_closed": 0},
     "out_of_profile": {"min_count": 1},
+    "dormant": {"min_count": 1},
 }
 
 FAMILY_NAMES = {
@@ -105,6 +112,7 @@ FAMILY_NAMES = {
     "new_account": "新开账户短期内大额资金收付",
     "open_close": "频繁开户、销户",
     "out_of_profile": "资金收付与身份、经营规模明显不符",
+    "dormant": "长期闲置账户突然启用",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start

@@ -71,6 +71,9 @@ class PatternInput:
             day, sorted per subject): subject s has `event_ptr[s]:event_ptr[s + 1]`.
         declared: per subject code, int64 thousandths: an individual's declared income,
             an entity's registered capital; -1 unknown.
+        active_ptr, active_day: the days (int64, sorted per subject) it moved money before
+            the window's rows, as far back as asked: subject s has
+            `active_day[active_ptr[s]:active_ptr[s + 1]]`.
     """
 
     subject: np.ndarray
@@ -86,6 +89,8 @@ class PatternInput:
     event_day: np.ndarray | None = None
     event_kind: np.ndarray | None = None
     declared: np.ndarray | None = None
+    active_ptr: np.ndarray | None = None
+    active_day: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

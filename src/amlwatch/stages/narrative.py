@@ -112,6 +112,13 @@ _FAMILY_TEXT = {
         ),
         "新开账户短期内发生大额资金收付",
     ),
+    "dormant": (
+        lambda a: (
+            f"其中长期未动户的账户重新启用后不久即发生交易{a['measure_count']}笔，合计"
+            f"{_yuan(a['measure_total'])}，分布在{a['measure_days']}个自然日"
+        ),
+        "长期闲置的账户原因不明地突然启用，且短期内出现大量资金收付",
+    ),
     "out_of_profile": (
         lambda a: (
             f"窗口内资金收付{a['measure_count']}笔，合计{_yuan(a['measure_total'])}，分布在"

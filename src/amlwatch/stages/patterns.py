@@ -35,6 +35,7 @@ from amlwatch.scanners import (
 )
 from amlwatch.scanners.prune import NO_FAMILY, Prune
 from amlwatch.scanners.standards import prune_bounds
+from amlwatch.scanners.standards.dormant import lookback as dormant_lookback
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.alerts import store_alerts
 from amlwatch.stages.arrays import merge_window, prepare
@@ -242,13 +243,21 @@ def scan_hits(
     running = {s.family for s in rule.running()}
     opened, events = "new_account" in running, "open_close" in running
     declared = "out_of_profile" in running
+    # the subjects' days before the read window, as far back as a sleep and a waking reach
+    sleep = max(
+        [dormant_lookback(s.params) for s in rule.running() if s.family == "dormant"], default=-1
+    )
+    active_before = (first_day, sleep) if sleep >= 0 else None
     if (
         types is None
         or (opened and "newest_opened" not in types.column_names)
         or (events and "opened_days" not in types.column_names)
         or (declared and "declared" not in types.column_names)
+        or active_before is not None  # for this read window only
     ):
-        types = wh_patterns.customer_types(warehouse, bucket, opened, events, declared)
+        types = wh_patterns.customer_types(
+            warehouse, bucket, opened, events, declared, active_before
+        )
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
         dates = day_runs.ready_window(
@@ -325,7 +334,15 @@ def scan_hits(
     # have none (-1), and no account events
     subjects = int(prepared.data.subject.max()) + 1 if len(prepared.data.subject) else 0
     unknown = np.full(subjects, -1, np.int64)
-    account_data = no_events(dataclasses.replace(prepared.data, opened=unknown, declared=unknown))
+    account_data = no_events(
+        dataclasses.replace(
+            prepared.data,
+            opened=unknown,
+            declared=unknown,
+            active_ptr=np.zeros(subjects + 1, np.int64),
+            active_day=np.empty(0, np.int64),
+        )
+    )
     tables = family_hits(account_data, others, days, account_names, pack, rule)
     if scatter:
         found = scan_patterns(prepared.data, end_days, start_days, params)

@@ -71,8 +71,9 @@ def other_families(
 def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table) -> PatternInput:
     """The merged window with what the customer table read of each subject: its accounts'
     newest opening day (`newest_opened`; -1 for a customer the table lacks), their opening
-    and closing days (`opened_days`, `closed_days`: the account events), and its declared
-    income or capital (`declared`, -1 unknown)."""
+    and closing days (`opened_days`, `closed_days`: the account events), its declared
+    income or capital (`declared`, -1 unknown) and the days it moved money before the read
+    window (`active_days`)."""
     if "newest_opened" in types.column_names:
         days = np.asarray(types["newest_opened"].to_numpy(), np.int64)
         found = customer_row >= 0
@@ -85,6 +86,11 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
         declared = np.full(len(customer_row), -1, np.int64)
         declared[found] = figures[customer_row[found]]
         data = dataclasses.replace(data, declared=declared)
+    if "active_days" in types.column_names:
+        subject, days = _listed(types, "active_days", customer_row)
+        data = dataclasses.replace(
+            data, active_ptr=_pointers(subject, len(customer_row)), active_day=days
+        )
     if "opened_days" in types.column_names:
         ptr, day, kind = _events(types, customer_row)
         data = dataclasses.replace(data, event_ptr=ptr, event_day=day, event_kind=kind)
@@ -115,6 +121,9 @@ def customer_facts(types: pa.Table, first_day: dt.date, last_day: dt.date) -> Cu
         declared=np.asarray(types["declared"].to_numpy(), np.int64)
         if "declared" in names
         else None,
+        active_ptr=_pointers(_listed(types, "active_days", rows)[0], len(rows))
+        if "active_days" in names
+        else None,
     )
 
 
@@ -129,27 +138,38 @@ def no_events(data: PatternInput) -> PatternInput:
     )
 
 
+def _listed(types: pa.Table, column: str, customer_row: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each subject's values of its customer's list column, in list order: (subject, value)
+    per value (none for a subject whose customer the table lacks)."""
+    lists = types[column].combine_chunks()
+    offsets = np.asarray(lists.offsets.to_numpy(), np.int64)
+    values = np.asarray(lists.values.to_numpy(), np.int64)
+    rows = np.where(customer_row >= 0, customer_row, 0)
+    counts = np.where(customer_row >= 0, offsets[rows + 1] - offsets[rows], 0)
+    subject = np.repeat(np.arange(len(customer_row)), counts)
+    # each subject's values: its list's offset, then 0, 1, … along the list
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return subject, values[np.repeat(offsets[rows], counts) + within]
+
+
+def _pointers(subject: np.ndarray, subjects: int) -> np.ndarray:
+    """Where each subject's values start in values sorted by subject (and one past the end)."""
+    ptr = np.zeros(subjects + 1, np.int64)
+    np.cumsum(np.bincount(subject, minlength=subjects), out=ptr[1:])
+    return ptr
+
+
 def _events(types: pa.Table, customer_row: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each subject's account events from its customer's day lists, sorted by day."""
-    parts: list[tuple[np.ndarray, np.ndarray, int]] = []
+    parts = []
     for column, code in (("opened_days", EVENT_OPENED), ("closed_days", EVENT_CLOSED)):
-        lists = types[column].combine_chunks()
-        offsets = np.asarray(lists.offsets.to_numpy(), np.int64)
-        values = np.asarray(lists.values.to_numpy(), np.int64)
-        rows = np.where(customer_row >= 0, customer_row, 0)
-        counts = np.where(customer_row >= 0, offsets[rows + 1] - offsets[rows], 0)
-        firsts = offsets[rows]
-        subject = np.repeat(np.arange(len(customer_row)), counts)
-        # each subject's values: its list's offset, then 0, 1, … along the list
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        parts.append((subject, values[np.repeat(firsts, counts) + within], code))
+        subject, day = _listed(types, column, customer_row)
+        parts.append((subject, day, code))
     subject = np.concatenate([p[0] for p in parts])
     day = np.concatenate([p[1] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
     order = np.lexsort((kind, day, subject))
-    ptr = np.zeros(len(customer_row) + 1, np.int64)
-    np.cumsum(np.bincount(subject, minlength=len(customer_row)), out=ptr[1:])
-    return ptr, day[order], kind[order]
+    return _pointers(subject, len(customer_row)), day[order], kind[order]
 
 
 def family_hits(

@@ -112,9 +112,10 @@ def generate_bank(
                       planter.frequent_cash, planter.small_hours, planter.family_transfers,
                       planter.seasonal_business, planter.open_close,
                       planter.card_replacement, planter.out_of_profile,
-                      planter.well_off):  # fmt: skip
+                      planter.well_off, planter.dormant, planter.asleep_small):  # fmt: skip
             plant()
 
+    pop.accounts = _last_moved(pop.accounts, pop.first_account, pop.n_accounts, planter, dates[0])
     base = txns_per_day if txns_per_day is not None else round(customers * 0.9)
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -224,6 +225,26 @@ def _rate_lookup(
             )
         in_force[day] = last
     return lambda day: in_force[day]
+
+
+def _last_moved(
+    accounts: pa.Table, first: np.ndarray, count: np.ndarray, planter: Planter, day: dt.date
+) -> pa.Table:
+    """The core system's 上次动户日 of each account as the first day's file gives it: some day
+    of the six weeks before (none for an account opened after it), or what a dormant plant
+    set. Drawn from a generator of its own, so that the rest of the bank is what it was."""
+    rng = np.random.default_rng([accounts.num_rows, 20261208])
+    moved = np.datetime64(day, "D") - rng.integers(1, 43, accounts.num_rows).astype(
+        "timedelta64[D]"
+    )
+    for cust, slept in planter.moved_on.items():
+        moved[first[cust] : first[cust] + count[cust]] = np.datetime64(slept, "D")
+    opened = accounts["opened_at"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    never = np.isnat(opened) | (opened >= moved)
+    column = pa.array(moved, pa.date32())
+    return accounts.append_column(
+        "last_moved_on", pc.if_else(pa.array(never), pa.scalar(None, pa.date32()), column)
+    )
 
 
 def _accounts_as_of(

@@ -81,6 +81,8 @@ class PlanterBase:
         # -> account rows; and those opened after the first day, with their opening day
         self.account_days: dict[dt.date, list[int]] = {}
         self.opened_late: dict[int, dt.date] = {}
+        # customers whose accounts last moved money long before the first day (dormant)
+        self.moved_on: dict[int, dt.date] = {}
         self._next_tag = 0
         self._free = {
             True: [int(c) for c in pop.reserved if pop.is_entity[c]],

@@ -207,6 +207,30 @@ class StandardPlants(PlanterBase):
             tags=tags, window=(days[0], days[-1]), **extra,
         )  # fmt: skip
 
+    def dormant(self) -> None:
+        """An account that last moved money eight months ago, then 600,000-800,000 in and
+        out within a week (长期闲置的账户突然启用，且短期内出现大量资金收付)."""
+        self._woken(175_000, 200_000, "standard_dormant", "alert", ["AMLW-SP-1101"])
+
+    def asleep_small(self) -> None:
+        """An account asleep as long that wakes for a pension's few thousand (not 大量)."""
+        self._woken(2_000, 4_000, "decoy_asleep_small", "no_alert", [])
+
+    def _woken(self, low: float, high: float, kind: str, expect: str, standards: list[str]) -> None:
+        days, cust = self._days(4), self.customer(False)
+        if days is None or cust is None:
+            return
+        self.moved_on[cust] = self.all_days[0] - dt.timedelta(days=240)
+        tags = [
+            self.txn(cust, day, self._time(), k % 2 == 1, self._amount(low, high), pool="person")
+            for k, day in enumerate(days)
+        ]
+        extra = {"standards": standards} if standards else {}
+        self._case(
+            kind, expect, cust, f"asleep 240 days, then 4 transfers of {low:,.0f}-{high:,.0f}",
+            tags=tags, window=(days[0], days[-1]), **extra,
+        )  # fmt: skip
+
     def declare(self, cust: int, figure: float) -> None:
         """Set what a reserved customer declared (income or capital, by its type)."""
         customers = self.pop.customers

@@ -29,6 +29,7 @@ from amlwatch.warehouse.picks import (
     sql_date_list,
     sql_text_list,
 )
+from amlwatch.warehouse.standards import active_days_join
 
 
 def pattern_window_rows(
@@ -75,6 +76,7 @@ def customer_types(
     opened: bool = False,
     events: bool = False,
     declared: bool = False,
+    active_before: tuple[dt.date, int] | None = None,
 ) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
     (三)) for every customer of the bucket (latest version); with `opened`, also
@@ -82,7 +84,12 @@ def customer_types(
     no account says; with `events`, also `opened_days` and `closed_days`: the days its
     accounts were opened and closed (lists, empty when none says); with `declared`, also
     `declared`: what the latest version declares — an individual's annual income, an
-    entity's registered capital — in thousandths of a yuan, -1 when it does not say."""
+    entity's registered capital — in thousandths of a yuan, -1 when it does not say; with
+    `active_before` (day F, days L), also `active_days`: the days before F it moved money
+    (sorted) — its transactions' days of the L days before F, any day before F an accounts
+    file gave as an account's 上次动户日 (`last_moved_on`), and the day before those L days
+    for a customer the warehouse knew before them (silent since, it slept at least that
+    long)."""
     day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
     picked, joined = [], ""
     if opened:
@@ -105,13 +112,27 @@ def customer_types(
         if declared
         else ""
     )
+    first_seen = ""
+    if active_before is not None:
+        before, days = active_before
+        since = before - dt.timedelta(days=days)
+        # a customer the bank knew before the days looked at and silent in them slept at
+        # least that long: the day before them stands for its last activity
+        picked.append(
+            f"""list_sort(list_distinct(coalesce(h.active_days, []::BIGINT[])
+                || CASE WHEN c.first_seen < DATE '{since}'
+                   THEN [{day.format(f"DATE '{since}'")} - 1] ELSE []::BIGINT[] END))
+                AS active_days"""
+        )
+        first_seen = ", min(business_date) AS first_seen"
+        joined += active_days_join(before, since, bucket)
     extra = "".join(f", {p}" for p in picked)
     return warehouse._con.sql(
         f"""SELECT c.customer_id, {key_sql("c.customer_id")}, c.entity, c.state_organ {extra}
             FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
                        coalesce(arg_max(is_state_organ, business_date), false) AS state_organ
-                       {figure}
+                       {figure} {first_seen}
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c
             {joined}"""
     ).to_arrow_table()

@@ -55,7 +55,8 @@ DDL: tuple[str, ...] = (
         is_state_organ BOOLEAN, declared_income_cny DECIMAL(20,3),
         registered_capital_cny DECIMAL(20,3))""",
     f"""CREATE TABLE IF NOT EXISTS account_history (
-        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_ACCOUNT_COLUMNS}, extra JSON)""",
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, {_ACCOUNT_COLUMNS}, extra JSON,
+        last_moved_on DATE)""",
     """CREATE TABLE IF NOT EXISTS fx_rates (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, rate_date DATE NOT NULL,
         currency VARCHAR NOT NULL, cny_per_unit DECIMAL(18,8) NOT NULL, extra JSON)""",
@@ -93,6 +94,7 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS is_state_organ BOOLEAN",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS declared_income_cny DECIMAL(20,3)",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS registered_capital_cny DECIMAL(20,3)",
+    "ALTER TABLE account_history ADD COLUMN IF NOT EXISTS last_moved_on DATE",
     # run logs made before the calendar could be provisional: the night's calendar facts
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS calendar_provisional BOOLEAN",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from amlwatch.warehouse.buckets import Bucket
 from amlwatch.warehouse.database import Warehouse
 
 
@@ -125,3 +126,18 @@ def period_figures(warehouse: Warehouse, start: dt.date, end: dt.date) -> dict[s
         )
         for code in sorted(set(hits) | set(alerts))
     }
+
+
+def active_days_join(before: dt.date, since: dt.date, bucket: Bucket) -> str:
+    """Per customer, `active_days`: the days of since..before-1 it had transactions, and any
+    day before `before` an accounts file gave as an account's 上次动户日."""
+    day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
+    return f"""LEFT JOIN (
+        SELECT customer_id, list(active) AS active_days FROM (
+            SELECT DISTINCT customer_id, {day.format("booked_at")} AS active FROM transactions
+            WHERE business_date >= DATE '{since}' AND business_date < DATE '{before}'
+              AND CAST(booked_at AS DATE) BETWEEN DATE '{since}' AND DATE '{before}' - 1
+              AND {bucket.where("customer_id")}
+            UNION SELECT customer_id, {day.format("last_moved_on")} FROM account_history
+            WHERE last_moved_on < DATE '{before}' AND {bucket.where("customer_id")})
+        GROUP BY customer_id) h USING (customer_id)"""

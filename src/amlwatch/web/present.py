@@ -41,6 +41,7 @@ MEASURE_NAMES = {
     "new_account": ("新开账户后不久的交易", "笔", "个自然日"),
     "open_close": ("开户、销户", "次", "个自然日"),
     "out_of_profile": ("窗口内收付", "笔", "个自然日"),
+    "dormant": ("长期闲置后重新启用的交易", "笔", "个自然日"),
 }
 STATE_CHOICES = [(str(s), STATE_NAMES[s]) for s in CaseState]
 STATE_NAMES_BY_CODE = {str(k): v for k, v in STATE_NAMES.items()}

@@ -17,6 +17,7 @@ from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.prune import NO_FAMILY
 from amlwatch.scanners.standards import (
     cash,
+    dormant,
     new_account,
     night,
     open_close,
@@ -57,6 +58,7 @@ FAMILIES: dict[str, Family] = {
     "open_close": Family(
         open_close.params, open_close.scan_open_close, customer_least=open_close.customer_least
     ),
+    "dormant": Family(dormant.params, dormant.scan_dormant, customer_least=dormant.customer_least),
     "out_of_profile": Family(
         out_of_profile.params,
         out_of_profile.scan_out_of_profile,

@@ -19,6 +19,8 @@ class Customers:
         event_ptr, event_day, event_kind: the accounts' openings and closings
             (`PatternInput.event_*`, by customer row); None: not read.
         declared: int64 thousandths declared (income or capital), -1 unknown; None: not read.
+        active_ptr: int64 pointer per row (+1) into the days it moved money before the read
+            window (`PatternInput.active_*`); None: not read.
     """
 
     entity: np.ndarray
@@ -29,3 +31,4 @@ class Customers:
     event_day: np.ndarray | None = None
     event_kind: np.ndarray | None = None
     declared: np.ndarray | None = None
+    active_ptr: np.ndarray | None = None
