@@ -42,6 +42,7 @@ from amlwatch.scanners.standards.window import (
     mark_days,
     per_subject,
     slide_marked,
+    sorted_within,
 )
 
 M_IDLE = 0  # the marks table's columns: the least days asleep before a waking,
@@ -98,12 +99,12 @@ def scan_dormant(
     if data.active_ptr is None or data.active_day is None:
         raise ScannerInputError("this family needs the days each subject was active before")
     ptr = per_subject(data.active_ptr[1:], data, "active_ptr: the active days")
-    days = data.active_day
-    if len(days) > 1 and np.any((np.diff(days) < 0) & ~np.isin(np.arange(1, len(days)), ptr)):
+    ptr, days = data.active_ptr[: len(ptr) + 1], data.active_day.astype(np.int64)
+    if not sorted_within(ptr, days):
         raise ScannerInputError("active_day: each subject's days must be sorted")
     result = _kernel(
-        data.subject, data.ts, data.out, data.amount, data.entity, data.active_ptr[: len(ptr) + 1],
-        data.active_day.astype(np.int64), ends, starts, family.marks, family.gates, emit_all,
+        data.subject, data.ts, data.out, data.amount, data.entity, ptr, days,
+        ends, starts, family.marks, family.gates, emit_all,
     )  # fmt: skip
     return FamilyWindows.of(data, result)
 

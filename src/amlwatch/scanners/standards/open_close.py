@@ -41,6 +41,7 @@ from amlwatch.scanners.standards.window import (
     emit,
     gate,
     passes,
+    sorted_within,
 )
 
 EVENT_OPENED = 1
@@ -100,18 +101,9 @@ def account_events(data: PatternInput) -> tuple[np.ndarray, np.ndarray, np.ndarr
         )
     if len(kind) and not np.all((kind == EVENT_OPENED) | (kind == EVENT_CLOSED)):
         raise ScannerInputError("event_kind: 1 (opened) or 2 (closed)")
-    if not _sorted_within(ptr, day):
+    if not sorted_within(ptr, day):
         raise ScannerInputError("event_day: each subject's events must be sorted by day")
     return (np.ascontiguousarray(ptr), np.ascontiguousarray(day), np.ascontiguousarray(kind))
-
-
-@njit(**JIT)
-def _sorted_within(ptr: np.ndarray, day: np.ndarray) -> bool:
-    for s in range(ptr.shape[0] - 1):
-        for i in range(ptr[s] + 1, ptr[s + 1]):
-            if day[i] < day[i - 1]:
-                return False
-    return True
 
 
 def scan_open_close(

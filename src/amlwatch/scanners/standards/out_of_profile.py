@@ -32,16 +32,12 @@ from amlwatch.scanners.standards.window import (
     G_MIN_COUNT,
     G_MIN_TOTAL,
     NO_LIMIT,
-    RESULT_COLUMNS,
-    SECONDS_PER_DAY,
     FamilyWindows,
-    add_row,
     check_input,
-    emit,
     gate,
     mark_days,
-    passes,
     per_subject,
+    slide_floored,
 )
 
 M_MULTIPLE = 0  # the marks table's column: the multiple of the declared figure, in bp
@@ -93,45 +89,21 @@ def _kernel(
     gates: np.ndarray,
     emit_all: bool,
 ) -> np.ndarray:
-    """Every subject's window slid along its rows once, every row counted; the gate is its
-    type's with the declared figure times the multiple as one more floor on the total."""
+    """Every row counted (each day once), slid with each subject's declared figure times
+    its type's multiple as one more floor on the total (no figure: a floor none reaches)."""
     n = subject.shape[0]
-    marks = np.full(n, F_COUNTS, dtype=np.int8)  # every record counts, and each day once
+    marks = np.full(n, F_COUNTS, dtype=np.int8)
     mark_days(subject, ts, marks)
-    result = np.empty((1024, RESULT_COLUMNS), dtype=np.int64)
-    sums = np.zeros(7, dtype=np.int64)  # in total, count, out total, count, m count, total, days
-    g = np.empty(gates.shape[1], dtype=np.int64)
-    found = 0
-    s0 = 0
-    while s0 < n:
-        s1 = s0 + 1
-        while s1 < n and subject[s1] == subject[s0]:
-            s1 += 1
-        t = 1 if entity[s0] else 0
-        g[:] = gates[t]
-        figure = declared[subject[s0]]
-        counted = g[G_MIN_COUNT] < NO_LIMIT  # a type it is not for: no measure
-        if counted and figure >= 0:
-            g[G_MIN_TOTAL] = max(g[G_MIN_TOTAL], _floor_of(marks_table[t, M_MULTIPLE], figure))
-        else:
-            g[G_MIN_COUNT] = NO_LIMIT  # no profile: nothing to be out of
-        left = right = s0
-        sums[:] = 0
-        for e in range(ends.shape[0]):
-            while right < s1 and ts[right] // SECONDS_PER_DAY <= ends[e]:
-                add_row(sums, out[right], amount[right], marks[right] if counted else 0, 1)
-                right += 1
-            while left < right and ts[left] // SECONDS_PER_DAY < starts[e]:
-                add_row(sums, out[left], amount[left], marks[left] if counted else 0, -1)
-                left += 1
-            if right == left:
-                continue
-            matched = passes(sums[0], sums[2], sums[4], sums[5], sums[6], g)
-            if matched or emit_all:
-                result = emit(result, found, e, left, right, sums, matched)
-                found += 1
-        s0 = s1
-    return result[:found].copy()
+    floor = np.full(declared.shape[0], NO_LIMIT, dtype=np.int64)
+    for i in range(n):
+        if i and subject[i] == subject[i - 1]:
+            continue  # a subject's first row says its type
+        figure = declared[subject[i]]
+        if figure >= 0:
+            floor[subject[i]] = _floor_of(marks_table[1 if entity[i] else 0, M_MULTIPLE], figure)
+    return slide_floored(
+        subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all, floor
+    )
 
 
 @njit(**JIT)

@@ -256,26 +256,53 @@ def slide(
     gates: np.ndarray,
     emit_all: bool,
 ) -> np.ndarray:
+    """`slide_floored` with no subject's floor of its own."""
+    return slide_floored(
+        subject, ts, out, amount, entity, marks, ends, starts, gates, emit_all,
+        np.empty(0, dtype=np.int64),
+    )  # fmt: skip
+
+
+@njit(**JIT)
+def slide_floored(
+    subject: np.ndarray,
+    ts: np.ndarray,
+    out: np.ndarray,
+    amount: np.ndarray,
+    entity: np.ndarray,
+    marks: np.ndarray,
+    ends: np.ndarray,
+    starts: np.ndarray,
+    gates: np.ndarray,
+    emit_all: bool,
+    floor: np.ndarray,
+) -> np.ndarray:
     """Every subject's window [starts[e], ends[e]] slid along its rows once: receipts' and
     payments' totals and counts, and the marked rows' count, total and days.
 
     Precondition: rows sorted by (subject, ts, receipts first); `ends` increasing, `starts`
     non-decreasing (int64 days since 1970-01-01); `marks` from the family (F_COUNTS, F_DAY);
     `gates` the (2, GATE_COLUMNS) table (a gate no window passes, `min_count` NO_LIMIT, is
-    a customer type the standard is not for: its measure stays 0). Returns one `R_*` row per window that passed its
-    subject's gate (every non-empty window with `emit_all`), by subject then end day.
+    a customer type the standard is not for: its measure stays 0); `floor`, per subject
+    code, one more least marked total of its own (empty: none). Returns one `R_*` row per
+    window that passed its subject's gate (every non-empty window with `emit_all`), by
+    subject then end day.
     """
     n = subject.shape[0]
     result = np.empty((1024, RESULT_COLUMNS), dtype=np.int64)
     sums = np.zeros(7, dtype=np.int64)  # in total, count, out total, count, m count, total, days
+    own = np.empty(gates.shape[1], dtype=np.int64)  # a gate with the subject's floor
     found = 0
     s0 = 0
     while s0 < n:
         s1 = s0 + 1
         while s1 < n and subject[s1] == subject[s0]:
             s1 += 1
-        g = gates[1] if entity[s0] else gates[0]
+        g = own
+        g[:] = gates[1] if entity[s0] else gates[0]
         counted = g[G_MIN_COUNT] < NO_LIMIT  # a type it is not for: no measure
+        if floor.shape[0]:
+            g[G_MIN_TOTAL] = max(g[G_MIN_TOTAL], floor[subject[s0]])
         left = s0
         right = s0
         sums[:] = 0
@@ -294,6 +321,16 @@ def slide(
                 found += 1
         s0 = s1
     return result[:found].copy()
+
+
+@njit(**JIT)
+def sorted_within(ptr: np.ndarray, day: np.ndarray) -> bool:
+    """Whether each subject's days `day[ptr[s]:ptr[s + 1]]` are sorted."""
+    for s in range(ptr.shape[0] - 1):
+        for i in range(ptr[s] + 1, ptr[s + 1]):
+            if day[i] < day[i - 1]:
+                return False
+    return True
 
 
 @njit(**JIT)
