@@ -13,7 +13,10 @@ import datetime as dt
 
 from amlwatch.rules import BusinessCalendar, PatternStandard, SuspiciousRule
 from amlwatch.scanners.standards import FAMILIES
+from amlwatch.scanners.standards.baseline import lookback as baseline_lookback
 from amlwatch.scanners.standards.dormant import lookback as dormant_lookback
+from amlwatch.scanners.standards.periodic import lookback as periodic_lookback
+from amlwatch.warehouse.day_runs import not_excluded_sql
 
 ROWS = """
 CREATE OR REPLACE TEMP TABLE lib_rows AS
@@ -70,6 +73,7 @@ MARKS = {
     "new_account": "newest >= 0 AND dn - newest BETWEEN 0 AND p.m0",
     "out_of_profile": "true",
     "dormant": "wake IS NOT NULL AND dn - wake <= p.m1",
+    "periodic": "cycle",
 }
 
 # what else a window needs, per family (beyond the gate)
@@ -83,9 +87,28 @@ WOKEN = """(SELECT * EXCLUDE (idle), max(CASE WHEN prev >= 0 AND dn - prev > idl
                       PARTITION BY customer_id ORDER BY dn), last_active) AS prev
                   FROM lib_rows JOIN p USING (entity)) q) AS lib_rows"""
 
+# the rows of a periodic standard: each with whether its day completes a cycle — the day's
+# total (its history read back as far as a cycle reaches) at least p.m0, and with the large
+# days before it the newest p.m4 spaced by gaps of p.m1..p.m2 within p.m3 of each other
+CYCLED = """(SELECT lib_rows.*, coalesce(c.cycle, false) AS cycle FROM lib_rows LEFT JOIN (
+    SELECT customer_id, dn, k >= m4 AND lo >= m1 AND hi <= m2 AND hi - lo <= m3 AS cycle FROM (
+        SELECT *, min(gap) OVER w AS lo, max(gap) OVER w AS hi FROM (
+            SELECT *, dn - lag(dn) OVER (PARTITION BY customer_id ORDER BY dn) AS gap,
+                   row_number() OVER (PARTITION BY customer_id ORDER BY dn) AS k
+            FROM (SELECT t.customer_id, s.entity,
+                         date_diff('day', DATE '1970-01-01', t.trade_date) AS dn,
+                         sum(CAST(t.amount_cny * 1000 AS BIGINT)) AS total
+                  FROM transactions t
+                  JOIN (SELECT DISTINCT customer_id, entity FROM lib_rows) s USING (customer_id)
+                  WHERE t.trade_date BETWEEN DATE '{since}' AND DATE '{last}' AND {kept}
+                  GROUP BY ALL) days JOIN p USING (entity)
+            WHERE total >= m0) large
+        WINDOW w AS (PARTITION BY customer_id ORDER BY dn ROWS BETWEEN greatest(m4 - 2, 0) PRECEDING AND CURRENT ROW))
+    ) c USING (customer_id, dn)) AS lib_rows"""
+
 MARKED = """
 WITH ends(e, s) AS (VALUES {ends}),
-p(entity, m0, m1, m2, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
+p(entity, m0, m1, m2, m3, m4, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
   AS (VALUES {params}),
 r AS (SELECT lib_rows.*, p.min_count < {never} AND ({mark}) AS marked
       FROM {rows} JOIN p USING (entity)),
@@ -105,9 +128,57 @@ WHERE m_c >= min_count AND m_d >= min_days AND m_t >= min_total AND in_t >= min_
   AND (max_residual >= {never} OR abs(in_t - out_t) * 10000 <= max_residual * in_t) {extra}
 """
 
+# a baseline standard: each window's records against the subject's past — its day totals
+# from max(window start - p.m0, its first day known) to the window's start — by the gate and
+# p.m1 (the multiple, bp), p.m2 (least days of past), p.m3 (least days with a record)
+BASELINE = """
+WITH ends(e, s) AS (VALUES {ends}),
+p(entity, m0, m1, m2, m3, m4, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
+  AS (VALUES {params}),
+known AS (SELECT customer_id, date_diff('day', DATE '1970-01-01', min(business_date)) AS since
+          FROM customer_history GROUP BY customer_id),
+days AS (SELECT t.customer_id, date_diff('day', DATE '1970-01-01', t.trade_date) AS dn,
+                sum(CAST(t.amount_cny * 1000 AS BIGINT)) AS total
+         FROM transactions t SEMI JOIN (SELECT DISTINCT customer_id FROM lib_rows) r USING (customer_id)
+         WHERE t.trade_date BETWEEN DATE '{since}' AND DATE '{last}' AND {kept} GROUP BY ALL),
+w AS (SELECT e, s, customer_id, entity, count(*) AS m_c, sum(milli) AS m_t
+      FROM lib_rows JOIN ends ON d BETWEEN s AND e GROUP BY ALL),
+q AS (SELECT w.*, p.m1, p.m2, p.m3, p.min_count, p.min_total,
+             greatest(date_diff('day', DATE '1970-01-01', s) - p.m0, k.since) AS first,
+             date_diff('day', DATE '1970-01-01', s) AS sn, date_diff('day', s, e) + 1 AS span
+      FROM w JOIN p USING (entity) JOIN known k USING (customer_id) WHERE p.min_count < {never}),
+past AS (SELECT q.*, coalesce(sum(days.total), 0) AS h, count(days.dn) AS active
+         FROM q LEFT JOIN days ON days.customer_id = q.customer_id AND days.dn >= q.first
+                              AND days.dn < q.sn
+         GROUP BY ALL)
+SELECT e, customer_id, '{code}' AS code FROM past
+WHERE sn - first >= m2 AND active >= m3 AND m_c >= min_count AND m_t >= min_total
+  AND CAST(m_t AS HUGEINT) * (sn - first) * 10000 >= CAST(m1 AS HUGEINT) * h * span
+"""
+
+# an open / close standard: each window's openings (p.m0 at least) and closings (p.m1) of the
+# customer's accounts, both counted by the gate's min_count, and its records' total
+OPEN_CLOSE = """
+WITH ends(e, s) AS (VALUES {ends}),
+p(entity, m0, m1, m2, m3, m4, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
+  AS (VALUES {params}),
+ev AS (SELECT customer_id, CAST(opened_at AS DATE) AS d, 1 AS opened FROM accounts
+       WHERE opened_at IS NOT NULL
+       UNION ALL SELECT customer_id, CAST(closed_at AS DATE), 0 FROM accounts
+       WHERE closed_at IS NOT NULL),
+w AS (SELECT e, s, customer_id, entity, sum(milli) AS m_t
+      FROM lib_rows JOIN ends ON d BETWEEN s AND e GROUP BY ALL),
+q AS (SELECT w.*, count(ev.d) AS events, coalesce(sum(ev.opened), 0) AS opened
+      FROM w LEFT JOIN ev ON ev.customer_id = w.customer_id AND ev.d BETWEEN w.s AND w.e
+      GROUP BY ALL)
+SELECT e, customer_id, '{code}' AS code FROM q JOIN p USING (entity)
+WHERE p.min_count < {never} AND opened >= p.m0 AND events - opened >= p.m1
+  AND events >= min_count AND m_t >= min_total
+"""
+
 SAME_PARTY = """
 WITH ends(e, s) AS (VALUES {ends}),
-p(entity, m0, m1, m2, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
+p(entity, m0, m1, m2, m3, m4, min_count, min_days, min_total, min_in, min_share, max_residual, need_in)
   AS (VALUES {params}),
 pd AS (SELECT customer_id, entity, party, d, count(*) FILTER (WHERE NOT out) AS ni,
               count(*) FILTER (WHERE out) AS no, sum(milli) AS t
@@ -127,8 +198,8 @@ def _params(standard: PatternStandard) -> str:
     tables = FAMILIES[standard.family].params(standard.params)
     rows = []
     for entity, (marks, gate) in enumerate(zip(tables.marks, tables.gates, strict=True)):
-        m = [int(v) for v in marks] + [0] * (3 - len(marks))
-        values = [*m[:3], *(int(v) for v in gate)]
+        m = [int(v) for v in marks] + [0] * (5 - len(marks))
+        values = [*m[:5], *(int(v) for v in gate)]
         rows.append(
             f"({'true' if entity else 'false'}, {', '.join(f'{v}::BIGINT' for v in values)})"
         )
@@ -145,11 +216,22 @@ def statements(
             continue
         days = rule.window_of(standard)
         listed = ", ".join(f"(DATE '{e}', DATE '{calendar.window_start(e, days)}')" for e in ends)
-        template = SAME_PARTY if standard.family == "same_party" else MARKED
+        template = {"same_party": SAME_PARTY, "baseline": BASELINE, "open_close": OPEN_CLOSE}.get(
+            standard.family, MARKED
+        )
+        rows = {"dormant": WOKEN, "periodic": CYCLED}.get(standard.family, "lib_rows")
+        # the days before the windows as far back as a cycle or a past reaches
+        lookback = {"periodic": periodic_lookback, "baseline": baseline_lookback}.get(
+            standard.family, lambda _: 0
+        )(standard.params)
+        since = min(calendar.window_start(e, days) for e in ends) - dt.timedelta(days=lookback)
+        past = {"since": since, "last": max(ends), "kept": not_excluded_sql(rule)}
+        if standard.family == "periodic":
+            rows = rows.format(**past)
         sql = template.format(
             ends=listed, params=_params(standard), code=standard.code, never=NEVER,
             mark=MARKS.get(standard.family, "false"), extra=EXTRA.get(standard.family, ""),
-            rows=WOKEN if standard.family == "dormant" else "lib_rows",
+            rows=rows, **past,
         )  # fmt: skip
         found.append((standard.code, sql))
     return found

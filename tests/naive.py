@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from amlwatch.rules import RulePack, SuspiciousRule
@@ -115,6 +116,10 @@ class NaiveFlow:
     declared: Decimal | None = None
     # the days the subject moved money before these flows (as far back as known)
     active: tuple[dt.date, ...] = ()
+    # the subject's day totals before these flows (a day may come in parts)
+    past: tuple[tuple[dt.date, Decimal], ...] = ()
+    # the first day the warehouse knew the subject's customer
+    known: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -311,9 +316,62 @@ def _woken(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
     return wake is not None and (f.booked_at.date() - wake).days <= p["wake_days"]
 
 
+def _in_cycle(f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
+    """On a large day (its records at least day_floor_cny) that, with the subject's
+    min_cycles - 1 large days before it, is spaced by gaps of min_gap_days to max_gap_days
+    that differ by at most jitter_days."""
+    totals: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for day, amount in mine[0].past:
+        totals[day] += amount
+    for r in mine:
+        totals[r.booked_at.date()] += r.amount_cny
+    today = f.booked_at.date()
+    large = sorted(d for d, t in totals.items() if t >= p["day_floor_cny"] and d <= today)
+    cycles = int(p["min_cycles"])
+    if not large or large[-1] != today or len(large) < cycles:
+        return False
+    run = large[-cycles:]
+    gaps = [(b - a).days for a, b in pairwise(run)]
+    return (
+        all(p["min_gap_days"] <= g <= p["max_gap_days"] for g in gaps)
+        and max(gaps) - min(gaps) <= p["jitter_days"]
+    )
+
+
+def _beyond_its_past(
+    mine: list[NaiveFlow],
+    start: dt.date,
+    end: dt.date,
+    p: dict[str, Decimal],
+    count: int,
+    total: Decimal,
+) -> bool:
+    """The window's daily average at least `multiple` times its past's: the days from
+    max(start - baseline_days, the day its customer was first known) to the day before
+    the window, at least min_known_days of them and min_active_days holding a record."""
+    known = mine[0].known
+    if known is None:
+        return False
+    first = max(start - dt.timedelta(days=int(p["baseline_days"])), known)
+    days = (start - first).days
+    past = [(d, a) for d, a in mine[0].past if first <= d < start] + [
+        (f.booked_at.date(), f.amount_cny) for f in mine if first <= f.booked_at.date() < start
+    ]
+    before = sum((a for _, a in past), Decimal(0))
+    return (
+        days >= p["min_known_days"]
+        and len({d for d, _ in past}) >= p["min_active_days"]
+        and count >= p["min_count"]
+        and total >= p["min_total_cny"]
+        and total * days >= p["multiple"] * before * ((end - start).days + 1)
+    )
+
+
 def _marked(family: str, f: NaiveFlow, mine: list[NaiveFlow], p: dict[str, Decimal]) -> bool:
     if family == "dormant":
         return _woken(f, mine, p)
+    if family == "periodic":
+        return _in_cycle(f, mine, p)
     if family == "pass_through":
         return _quick(f, mine, p)
     if family == "new_account":
@@ -358,6 +416,10 @@ def family_windows(
                     and m_total >= p["min_total_cny"]
                     and m_total >= p["multiple"] * declared
                 )
+            elif family == "baseline":  # every record, against the subject's own past
+                m_count, m_total = len(inside), w_in + w_out
+                m_days = len({f.booked_at.date() for f in inside})
+                matched = _beyond_its_past(mine, start, end, p, m_count, m_total)
             elif family == "open_close":  # the accounts' openings and closings in the window
                 happened = [(d, k) for d, k in mine[0].events if start <= d <= end]
                 opened = sum(k == "opened" for _, k in happened)

@@ -37,7 +37,7 @@ RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_o
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
     out = tmp_path_factory.mktemp("bank")
-    generate_bank(out, customers=900, days=24, start=START, fmt="csv", corrupt_days=0, seed=5)
+    generate_bank(out, customers=900, days=36, start=START, fmt="csv", corrupt_days=0, seed=5)
     db = out / "wh.duckdb"
     for day in inbox_dates(out / "inbox"):
         ingest_day(day, out / "inbox", db)

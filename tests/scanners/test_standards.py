@@ -20,6 +20,7 @@ from amlwatch.scanners.runs import merge_runs
 from amlwatch.scanners.standards import (
     FAMILIES,
     Customers,
+    baseline,
     least_total,
     prune_bounds,
     scan_family,
@@ -63,12 +64,32 @@ def kernel_input(rows: list[NaiveFlow]) -> tuple[PatternInput, list[NaiveFlow], 
 
 
 def _active(rows: list[NaiveFlow], subjects: list[str]) -> dict[str, np.ndarray]:
-    """The subjects' days before the flows as the kernel takes them."""
-    ptr, day = [0], []
+    """The subjects' days and day totals before the flows as the kernels take them."""
+    ptr, day, past_ptr, past_day, past_amount = [0], [], [0], [], []
     for s in subjects:
-        day += [(d - EPOCH).days for d in sorted(next(f.active for f in rows if f.subject == s))]
+        first = next(f for f in rows if f.subject == s)
+        day += [(d - EPOCH).days for d in sorted(first.active)]
         ptr.append(len(day))
-    return {"active_ptr": np.array(ptr, np.int64), "active_day": np.array(day, np.int64)}
+        for d, amount in sorted(first.past):
+            past_day.append((d - EPOCH).days)
+            past_amount.append(int(amount * 1000))
+        past_ptr.append(len(past_day))
+    return {
+        "active_ptr": np.array(ptr, np.int64),
+        "active_day": np.array(day, np.int64),
+        "past_ptr": np.array(past_ptr, np.int64),
+        "past_day": np.array(past_day, np.int64),
+        "past_amount": np.array(past_amount, np.int64),
+        "past_kind": np.zeros(len(past_day), np.uint8),
+        "known_since": np.array(
+            [_day_or_unknown(next(f.known for f in rows if f.subject == s)) for s in subjects],
+            np.int64,
+        ),
+    }
+
+
+def _day_or_unknown(day: dt.date | None) -> int:
+    return -1 if day is None else (day - EPOCH).days
 
 
 def _declared(rows: list[NaiveFlow], subjects: list[str]) -> np.ndarray:
@@ -163,6 +184,20 @@ ACTIVE = st.lists(
     max_size=4,
 ).map(lambda days: tuple(sorted(set(days))))
 
+# the first day the subject's customer was known
+KNOWN = st.none() | st.sampled_from(
+    [ALL_DAYS[0] - dt.timedelta(days=40), ALL_DAYS[0] - dt.timedelta(days=3), *ALL_DAYS[:12:4]]
+)
+
+# day totals before the flows, a day sometimes in two parts
+PAST = st.lists(
+    st.tuples(
+        st.sampled_from([ALL_DAYS[0] - dt.timedelta(days=k) for k in (1, 2, 3, 4, 6, 7, 10, 40)]),
+        st.sampled_from([D(0), D(50), D(100), D("999.999"), D(1000), D(3000)]),
+    ),
+    max_size=6,
+).map(lambda parts: tuple(sorted(parts)))
+
 
 @st.composite
 def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
@@ -176,12 +211,15 @@ def kinded_flows(draw: st.DrawFn) -> list[NaiveFlow]:
     events = {s: draw(EVENTS) for s in subjects}
     declared = {s: draw(DECLARED) for s in subjects}
     active = {s: draw(ACTIVE) for s in subjects}
+    past = {s: draw(PAST) for s in subjects}
+    known = {s: draw(KNOWN) for s in subjects}
     return [
         dataclasses.replace(
-            f, events=events[f.subject], declared=declared[f.subject], active=active[f.subject]
+            f, events=events[f.subject], declared=declared[f.subject], active=active[f.subject],
+            past=past[f.subject], known=known[f.subject],
         )
         for f in _kinded(rows, flags)
-    ]
+    ]  # fmt: skip
 
 
 def _ratio(*values: str) -> st.SearchStrategy[Decimal]:
@@ -259,6 +297,31 @@ PARAMS: dict[str, st.SearchStrategy[Params]] = {
             }
         )
     ),
+    "periodic": _typed(
+        st.fixed_dictionaries(
+            {
+                "day_floor_cny": _ratio("0", "100", "1000", "3000"),
+                "min_gap_days": st.sampled_from([D(1), D(2), D(3)]),
+                "max_gap_days": st.sampled_from([D(3), D(4), D(7)]),
+                "jitter_days": st.sampled_from([D(0), D(1), D(3)]),
+                "min_cycles": st.sampled_from([D(2), D(3), D(4)]),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "500", "5000"),
+            }
+        )
+    ),
+    "baseline": _typed(
+        st.fixed_dictionaries(
+            {
+                "baseline_days": st.sampled_from([D(1), D(3), D(10), D(30)]),
+                "min_known_days": st.sampled_from([D(1), D(2), D(5)]),
+                "min_active_days": st.sampled_from([D(0), D(1), D(3)]),
+                "multiple": _ratio("0", "0.5", "1", "3.3333"),
+                "min_count": st.sampled_from([D(0), D(1), D(3)]),
+                "min_total_cny": _ratio("0", "100", "1000"),
+            }
+        ).filter(lambda p: p["min_known_days"] <= p["baseline_days"])
+    ),
     "open_close": _typed(
         st.fixed_dictionaries(
             {
@@ -331,11 +394,11 @@ def busy(draw: st.DrawFn) -> list[NaiveFlow]:
             )
         )
     entity, events, declared = rows[0].entity, draw(EVENTS), draw(DECLARED)
-    active = draw(ACTIVE)
+    active, past, known = draw(ACTIVE), draw(PAST), draw(KNOWN)
     return [
         NaiveFlow(
             f.txn_id, f.subject, entity, f.booked_at, f.direction, f.amount_cny, f.party,
-            events=events, declared=declared, active=active,
+            events=events, declared=declared, active=active, past=past, known=known,
         )
         for f in rows
     ]  # fmt: skip
@@ -554,6 +617,131 @@ def test_new_account_counts_the_first_days_after_the_newest_opening_only() -> No
     with pytest.raises(ScannerInputError, match="opening day"):
         scan_family("new_account", young, dataclasses.replace(data, opened=None),
                     np.array([day], np.int32), np.array([day - 10], np.int32))  # fmt: skip
+
+
+PERIODIC = {"day_floor_cny": D(100), "min_gap_days": D(6), "max_gap_days": D(8),
+            "jitter_days": D(1), "min_cycles": D(3), "min_count": D(1), "min_total_cny": D(100)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "today", "marked"),
+    [
+        (((dt.date(2026, 10, 1), D(100)),), "100", 2),  # large days the 1st, 8th, 15th
+        (((dt.date(2026, 10, 1), D(60)), (dt.date(2026, 10, 1), D(40))), "100", 2),  # in parts
+        (((dt.date(2026, 10, 1), D("99.999")),), "100", 0),  # the 1st is not large
+        (((dt.date(2026, 10, 1), D(100)),), "99.999", 0),  # nor the 15th
+        (((dt.date(2026, 10, 2), D(100)),), "100", 2),  # gaps of 6 and 7: within the jitter
+        (((dt.date(2026, 9, 30), D(100)),), "100", 2),  # 8 and 7
+        (((dt.date(2026, 9, 29), D(100)),), "100", 0),  # 9 is longer than max_gap_days
+        (((dt.date(2026, 10, 3), D(100)),), "100", 0),  # 5 is shorter than min_gap_days
+        # a large day in between breaks the run: the cycle is the latest large days
+        (((dt.date(2026, 10, 1), D(100)), (dt.date(2026, 10, 5), D(100))), "100", 0),
+        ((), "100", 0),  # two large days only
+    ],
+)
+def test_periodic_marks_a_past_day_that_completes_evenly_spaced_past_days(
+    before: tuple[tuple[dt.date, Decimal], ...], today: str, marked: int
+) -> None:
+    """Large days before the window (the 1st) and in it (the 8th, the 15th: 60 in and the
+    rest out); the 15th's records are marked when the three are evenly enough spaced."""
+    end = dt.date(2026, 10, 16)
+    rows = [
+        flow(0, at("2026-10-08"), "in", "100"),
+        flow(1, at("2026-10-15", 9), "in", "60"),
+        flow(2, at("2026-10-15", 15), "out", str(D(today) - 60)),
+        flow(3, at("2026-10-16"), "out", "30"),
+    ]
+    mine = [dataclasses.replace(f, past=before) for f in rows]
+    w = both("periodic", same(PERIODIC), mine, [end])[("S", end)]
+    assert (w.m_count, w.m_days, w.matched) == (marked, int(marked > 0), marked > 0)
+
+
+def test_periodic_refuses_what_it_cannot_read_and_parameters_that_cannot_hold() -> None:
+    end = dt.date(2026, 10, 16)
+    day = (end - EPOCH).days
+    data, _, _ = kernel_input([flow(0, at("2026-10-15"), "in", "100")])
+    ends, starts = np.array([day], np.int32), np.array([day - 10], np.int32)
+    rule = same(PERIODIC)
+    with pytest.raises(ScannerInputError, match="day totals before"):
+        scan_family("periodic", rule, dataclasses.replace(data, past_ptr=None), ends, starts)
+    unsorted = {"past_ptr": np.array([0, 2]), "past_day": np.array([day - 4, day - 9]),
+                "past_amount": np.array([100_000, 100_000])}  # fmt: skip
+    with pytest.raises(ScannerInputError, match="sorted"):
+        scan_family("periodic", rule, dataclasses.replace(data, **unsorted), ends, starts)
+    short = {**unsorted, "past_amount": np.array([100_000])}
+    with pytest.raises(ScannerInputError, match="one of each"):
+        scan_family("periodic", rule, dataclasses.replace(data, **short), ends, starts)
+    for wrong, match in (
+        ({"min_cycles": D(1)}, "min_cycles"),
+        ({"min_cycles": D(25)}, "min_cycles"),
+        ({"min_gap_days": D(0)}, "min_gap_days"),
+        ({"min_gap_days": D(9)}, "min_gap_days"),
+    ):
+        with pytest.raises(ScannerInputError, match=match):
+            FAMILIES["periodic"].params(same({**PERIODIC, **wrong}))
+
+
+BASELINE = {"baseline_days": D(10), "min_known_days": D(5), "min_active_days": D(2),
+            "multiple": D(3), "min_count": D(1), "min_total_cny": D(100)}  # fmt: skip
+
+
+def test_baseline_weighs_the_window_s_daily_average_against_its_own_past() -> None:
+    """A past of 100 on two days (one before the rows, one a row before the window): the
+    window must average three times the past's 10 a day, i.e. 30 a day of its length."""
+    end = dt.date(2026, 10, 16)
+    start = window_start(end)
+    length = (end - start).days + 1
+    before = ((start - dt.timedelta(days=3), D(50)),)
+    prior = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(10))
+
+    def window(total: Decimal, known: dt.date | None, params: Params | None = None) -> tuple:
+        params = params or same(BASELINE)
+        rows = [flow(0, prior, "in", "50"), flow(1, at(str(end)), "out", str(total))]
+        mine = [dataclasses.replace(f, past=before, known=known) for f in rows]
+        w = both("baseline", params, mine, [end])[("S", end)]
+        return w.m_count, w.matched
+
+    known = start - dt.timedelta(days=20)  # the past: the 10 days before the window
+    assert window(D(30 * length), known) == (1, True)
+    assert window(D(30 * length) - D("0.001"), known) == (1, False)
+    # known only 4 days before the window: too short a past; unknown: not judged
+    assert window(D(10**6), start - dt.timedelta(days=4)) == (1, False)
+    assert window(D(10**6), None) == (1, False)
+    # known 2 days before: a past of 2 days, the older day left out — too short for 5; with
+    # a least past of 2 days and 1 active day, 50 over 2 days: 3 × 25 a day of the window
+    assert window(D(10**6), start - dt.timedelta(days=2)) == (1, False)
+    one_day = same({**BASELINE, "min_known_days": D(2), "min_active_days": D(1)})
+    short = start - dt.timedelta(days=2)
+    assert window(D(75 * length), short, one_day) == (1, True)  # 3 × 50 / 2 a day
+    assert window(D(75 * length) - D("0.001"), short, one_day) == (1, False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(0, 1 << 62), st.integers(0, 1 << 31), st.integers(0, 1 << 62),
+    st.integers(0, 1 << 31),
+)  # fmt: skip
+def test_products_are_compared_exactly_however_large(a: int, b: int, c: int, d: int) -> None:
+    assert baseline.at_least(a, b, c, d) == (a * b >= c * d)
+    assert baseline.at_least(a, b, a, b)
+
+
+def test_baseline_refuses_what_it_cannot_read_and_parameters_that_cannot_hold() -> None:
+    end = dt.date(2026, 10, 16)
+    day = (end - EPOCH).days
+    data, _, _ = kernel_input([flow(0, at("2026-10-15"), "in", "100")])
+    ends, starts = np.array([day], np.int32), np.array([day - 10], np.int32)
+    rule = same(BASELINE)
+    with pytest.raises(ScannerInputError, match="day totals before"):
+        scan_family("baseline", rule, dataclasses.replace(data, past_ptr=None), ends, starts)
+    with pytest.raises(ScannerInputError, match="first day"):
+        scan_family("baseline", rule, dataclasses.replace(data, known_since=None), ends, starts)
+    with pytest.raises(ScannerInputError, match="more than"):
+        scan_family("baseline", rule, data, ends, np.array([day - 2000], np.int32))
+    for wrong in ({"baseline_days": D(0)}, {"baseline_days": D(3661)}, {"min_known_days": D(11)},
+                  {"min_known_days": D(0)}, {"multiple": D("100.0001")}):  # fmt: skip
+        with pytest.raises(ScannerInputError, match=r"baseline_days|multiple"):
+            FAMILIES["baseline"].params(same({**BASELINE, **wrong}))
 
 
 def test_dormant_counts_the_first_days_after_a_long_sleep_only() -> None:

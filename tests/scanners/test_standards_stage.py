@@ -7,20 +7,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
 
 from amlwatch import wiring
 from amlwatch.cli import app
+from amlwatch.cli.standards import PARAM_NAMES
 from amlwatch.models import Role
-from amlwatch.rules import load_pack
+from amlwatch.rules import FAMILY_PARAMS, load_pack
+from amlwatch.scanners import PatternInput
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.patterns import scan_pattern_days, scan_patterns_day, scan_patterns_range
+from amlwatch.stages.standards import with_openings, without_kind
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.day_runs import exclusions_digest
+from amlwatch.warehouse.standards import PastDays
 from amlwatch.wiring import case_store, review_for
 from tests.conftest import ACCOUNTS, FX, txn, write_day
 
@@ -69,6 +76,23 @@ status = "in_force"
 [[suspicious.standards]]
 code = "AMLW-SP-1101"
 status = "in_force"
+[[suspicious.standards]]
+code = "AMLW-SP-1201"
+status = "in_force"
+[suspicious.standards.params.individual]
+day_floor_cny = "400000"
+min_gap_days = 1
+max_gap_days = 1
+jitter_days = 0
+min_cycles = 3
+[[suspicious.standards]]
+code = "AMLW-SP-1002"
+status = "in_force"
+window_business_days = 2
+[suspicious.standards.params.individual]
+min_known_days = 2
+min_active_days = 2
+multiple = "1.5"
 """
 
 
@@ -142,7 +166,7 @@ def alerts(db: Path) -> dict[str, dict]:
 
 FOUND = {"AMLW-SP-0201/C1", "AMLW-SP-0301/C1", "AMLW-SP-0401/C1", "AMLW-SP-0501/C1",
          "AMLW-SP-0601/C1", "AMLW-SP-0701/C2", "AMLW-SP-0801/C1", "AMLW-SP-0901/C1",
-         "AMLW-SP-1101/C2"}  # fmt: skip
+         "AMLW-SP-1101/C2", "AMLW-SP-1201/C1", "AMLW-SP-1002/C1"}  # fmt: skip
 
 
 def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_path: Path) -> None:
@@ -172,6 +196,23 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
         5,
     )
     assert "长期未动户" in woken["narrative"]
+    # C1 moves 458,000 a day, then 910,000 with the cash: the third day completes a cycle
+    cycle = found["AMLW-SP-1201/C1"]
+    assert (cycle["measure_count"], cycle["measure_total"], cycle["measure_days"]) == (
+        18,
+        458_000 + 2 * 910_000,
+        3,
+    )
+    assert "周期性" in cycle["narrative"]
+    # C1's last two days (the cash) against its three before: 1,820,000 in two days, 1.99
+    # times its 458,000 a day (C2: 300,000 a day after 500,000 a day is no more than usual)
+    past = found["AMLW-SP-1002/C1"]
+    assert (past["measure_count"], past["measure_total"], past["measure_days"]) == (
+        12,
+        1_820_000,
+        2,
+    )
+    assert "以往" in past["narrative"]
     region = found["AMLW-SP-0701/C2"]
     assert (region["measure_count"], region["measure_total"]) == (2, 600_000)
     assert "高风险" in region["narrative"] and "现金" in cash["narrative"]
@@ -181,7 +222,8 @@ def test_every_family_finds_its_plant_and_not_the_look_alike(loaded: Path, tmp_p
         assert alert["rule_code"] in alert["narrative"]
         # evidence: the records a cash, region, night or structuring standard marks (one
         # window here: its measure), the window's rows for the other families
-        marked = alert["family"] in ("cash", "risk_region", "night", "structuring")
+        # (the baseline standard's window is two days here, its measure every row of it)
+        marked = alert["family"] in ("cash", "risk_region", "night", "structuring", "baseline")
         assert alert["evidence_count"] == (alert["measure_count"] if marked else 30)
     assert "化整为零" in near["narrative"] and "非营业时间" in found["AMLW-SP-0501/C1"]["narrative"]
     with Warehouse.open(loaded, read_only=True) as wh:
@@ -214,6 +256,58 @@ def test_a_customer_s_days_before_the_window_come_from_its_history_and_the_accou
             )
             assert days["C1"] == [(d - epoch).days for d in c1], (before, back)
             assert days["C2"] == [(d - epoch).days for d in c2], (before, back)
+
+
+def test_a_customer_s_past_days_before_the_window_are_its_day_totals_by_kind(
+    loaded: Path, tmp_path: Path
+) -> None:
+    """The days before the read window whose records reach the floor, in parts by the kind
+    of record: a periodic standard's own exclusion is a bit of it, and its parts are left
+    out of the day's total before its kernel runs."""
+    pack = tmp_path / "own.toml"
+    pack.write_text(
+        'extends = "pboc-2016"\n[[suspicious.standards]]\ncode = "AMLW-SP-1201"\n'
+        '[suspicious.standards.exclude]\ncounterparty_accounts = ["P1"]\n',
+        encoding="utf-8",
+    )
+    rule = load_pack(pack).suspicious
+    bit = dict((s.code, b) for s, b in rule.own_exclusions())["AMLW-SP-1201"]
+    day = [(d - dt.date(1970, 1, 1)).days for d in DAYS]
+    with Warehouse.open(loaded, read_only=True) as wh:
+        table = wh_patterns.customer_types(
+            wh, past_before=PastDays(DAYS[3], 2, Decimal(400_000), rule, known=True)
+        )
+    got = {
+        c: list(zip(d, t, k, strict=True))
+        for c, d, t, k in zip(*(table[n].to_pylist() for n in (
+            "customer_id", "past_days", "past_totals", "past_kinds")), strict=True)
+    }  # fmt: skip
+    # C1: 200,000 from P1 (its own bit) and 258,000 else, on the 17th and 18th (two days
+    # back, never the read window's own); C2's 300,000 a day is under the floor, and on the
+    # 17th with 300,000 more to a listed region (cross-border, region: kind 6) it is not
+    assert got["C1"] == [(d, t, k) for d in day[1:3]
+                         for t, k in ((258_000_000, 0), (200_000_000, bit))]  # fmt: skip
+    assert table["known_since"].to_pylist() == [day[0]] * table.num_rows  # the first file
+    assert got["C2"] == [(day[1], 300_000_000, 0), (day[1], 300_000_000, 6),
+                         (day[2], 300_000_000, 0), (day[2], 300_000_000, 6)]  # fmt: skip
+    data = PatternInput(*(np.zeros(1, t) for t in (np.int64, np.int64, np.bool_, np.int64,
+                          np.int64, np.bool_)), 0)  # fmt: skip
+    data = with_openings(data, np.array([0]), table.filter(pc.equal(table["customer_id"], "C1")))
+    mine = without_kind(data, bit)
+    assert mine.past_ptr is not None and mine.past_amount is not None
+    assert (list(mine.past_ptr), list(mine.past_amount)) == ([0, 2], [258_000_000] * 2)
+
+
+def test_every_standard_shows_each_parameter_by_its_chinese_name_and_code(loaded: Path) -> None:
+    runner = CliRunner()
+    for standard in load_pack("pboc-2016").suspicious.standards:
+        shown = runner.invoke(app, ["standards", "show", standard.code, "--db", str(loaded)])
+        assert shown.exit_code == 0, shown.output
+        for name, _ in FAMILY_PARAMS.get(standard.family, ()):
+            assert f"{PARAM_NAMES[name]} {name}" in shown.output, (standard.code, name)
+    shown = runner.invoke(app, ["standards", "show", "AMLW-SP-1201", "--db", str(loaded)])
+    assert "大额日收付合计下限 day_floor_cny" in shown.output and "200,000.00 元" in shown.output
+    assert "不适用 n/a" in shown.output  # not for entities
 
 
 def test_on_trial_they_run_but_open_no_case_and_stay_off_the_report(

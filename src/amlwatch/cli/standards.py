@@ -43,7 +43,14 @@ PARAM_NAMES = {
     "band": "低于标准的幅度", "min_count": "命中笔数下限", "min_total_cny": "命中金额合计下限",
     "min_rows": "同一对手往来笔数下限", "min_parties": "频繁对手数下限",
     "night_from": "夜间开始", "night_to": "夜间结束", "min_single_cny": "单笔金额下限",
-    "cash_only": "仅现金交易（1 是 / 0 否）",
+    "cash_only": "仅现金交易（1 是 / 0 否）", "pair_band": "转出与转入金额偏差上限",
+    "max_age_days": "开户后天数上限", "multiple": "相对申报收入或注册资本的倍数",
+    "idle_days": "闲置天数下限", "wake_days": "启用后计入天数",
+    "min_opened": "开户数下限", "min_closed": "销户数下限", "min_events": "开户、销户合计下限",
+    "day_floor_cny": "大额日收付合计下限", "min_gap_days": "周期间隔天数下限",
+    "max_gap_days": "周期间隔天数上限", "jitter_days": "间隔最大偏差天数", "min_cycles": "周期内大额日数下限",
+    "baseline_days": "以往期间天数", "min_known_days": "以往期间天数下限",
+    "min_active_days": "以往有交易天数下限",
 }  # fmt: skip
 
 
@@ -161,6 +168,8 @@ def show(
         out.print(table)
     exclude = sorted(rule.exclude_purposes)
     out.print(f"  不监测的用途 excluded purposes: {'、'.join(exclude) or '—'}")
+    own = "；".join(f"{k}: {'、'.join(sorted(v))}" for k, v in sorted(s.exclude.items()))
+    out.print(f"  本标准另行排除 its own exclusions: {own or '—'}")
     f = _figures(db).get(s.code)
     if f is not None:
         out.print(

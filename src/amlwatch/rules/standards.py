@@ -82,6 +82,23 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_count", "count"),
         ("min_total_cny", "money"),
     ),
+    "periodic": (
+        ("day_floor_cny", "money"),
+        ("min_gap_days", "count"),
+        ("max_gap_days", "count"),
+        ("jitter_days", "count"),
+        ("min_cycles", "count"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
+    "baseline": (
+        ("baseline_days", "count"),
+        ("min_known_days", "count"),
+        ("min_active_days", "count"),
+        ("multiple", "ratio"),
+        ("min_count", "count"),
+        ("min_total_cny", "money"),
+    ),
     "open_close": (
         ("min_opened", "count"),
         ("min_closed", "count"),
@@ -99,6 +116,8 @@ FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
     "open_close": {"min_opened": 0, "min_closed": 0},
     "out_of_profile": {"min_count": 1},
     "dormant": {"min_count": 1},
+    "periodic": {"min_count": 1},
+    "baseline": {"min_active_days": 1},
 }
 
 FAMILY_NAMES = {
@@ -113,6 +132,8 @@ FAMILY_NAMES = {
     "open_close": "频繁开户、销户",
     "out_of_profile": "资金收付与身份、经营规模明显不符",
     "dormant": "长期闲置账户突然启用",
+    "periodic": "周期性发生大量资金收付",
+    "baseline": "资金收付与客户以往交易明显不符",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start

@@ -34,6 +34,7 @@ from amlwatch.rules import PatternThresholds, SuspiciousRule
 from amlwatch.scanners.checks import check_columns
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.pattern_input import PatternInput
 
 MILLI = 1000
 BASIS = 10_000  # ratios in basis points
@@ -50,47 +51,6 @@ KIND_CROSS_BORDER = 2
 KIND_RISK_REGION = 4  # the counterparty's region is on the pack's high-risk list
 FLAG_SCATTER_IN = 1  # matched: scattered receipts, concentrated payments
 FLAG_SCATTER_OUT = 2  # matched: concentrated receipts, scattered payments
-
-
-@dataclass(frozen=True, slots=True)
-class PatternInput:
-    """One row per transaction, sorted by `pattern_order` (subject, time, receipts first).
-
-    Attributes:
-        subject: int64 subject code (dense from 0 is best, any non-negative int works).
-        ts: int64 booking time, seconds since 1970-01-01 in China local time.
-        out: bool, a payment (else a receipt).
-        amount: int64 CNY equivalent in thousandths, >= 0.
-        party: int64 counterparty code in 0 .. n_parties-1, or -1 when unknown.
-        entity: bool, the subject's customer is not a natural person.
-        n_parties: how many party codes there are.
-        kind: uint8 bits of what the record is (`KIND_*`); None: none known.
-        opened: per subject code (not per row), int64 day (since 1970-01-01) of its newest
-            account's opening, -1 unknown. None (this and the below): none known.
-        event_ptr, event_day, event_kind: account events (1 opened, 2 closed on an int64
-            day, sorted per subject): subject s has `event_ptr[s]:event_ptr[s + 1]`.
-        declared: per subject code, int64 thousandths: an individual's declared income,
-            an entity's registered capital; -1 unknown.
-        active_ptr, active_day: the days (int64, sorted per subject) it moved money before
-            the window's rows, as far back as asked: subject s has
-            `active_day[active_ptr[s]:active_ptr[s + 1]]`.
-    """
-
-    subject: np.ndarray
-    ts: np.ndarray
-    out: np.ndarray
-    amount: np.ndarray
-    party: np.ndarray
-    entity: np.ndarray
-    n_parties: int
-    kind: np.ndarray | None = None
-    opened: np.ndarray | None = None
-    event_ptr: np.ndarray | None = None
-    event_day: np.ndarray | None = None
-    event_kind: np.ndarray | None = None
-    declared: np.ndarray | None = None
-    active_ptr: np.ndarray | None = None
-    active_day: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,20 @@ _FAMILY_TEXT = {
         ),
         "长期闲置的账户原因不明地突然启用，且短期内出现大量资金收付",
     ),
+    "periodic": (
+        lambda a: (
+            f"其中大额资金收付按相近的间隔周期性发生，本窗口内落在周期上的交易{a['measure_count']}"
+            f"笔，合计{_yuan(a['measure_total'])}，分布在{a['measure_days']}个自然日"
+        ),
+        "周期性发生大量资金收付，与其性质、业务特点明显不符",
+    ),
+    "baseline": (
+        lambda a: (
+            f"窗口内交易{a['measure_count']}笔，合计{_yuan(a['measure_total'])}，分布在"
+            f"{a['measure_days']}个自然日，日均收付金额远高于该客户以往的日均水平"
+        ),
+        "资金收付频率及金额与客户以往交易明显不符",
+    ),
     "out_of_profile": (
         lambda a: (
             f"窗口内资金收付{a['measure_count']}笔，合计{_yuan(a['measure_total'])}，分布在"

@@ -43,7 +43,9 @@ from amlwatch.stages.standards import (
     customer_facts,
     family_hits,
     no_events,
+    nothing_before,
     other_families,
+    past_wanted,
     with_openings,
 )
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse, day_runs
@@ -248,15 +250,17 @@ def scan_hits(
         [dormant_lookback(s.params) for s in rule.running() if s.family == "dormant"], default=-1
     )
     active_before = (first_day, sleep) if sleep >= 0 else None
+    past_before = past_wanted(rule, first_day)
     if (
         types is None
         or (opened and "newest_opened" not in types.column_names)
         or (events and "opened_days" not in types.column_names)
         or (declared and "declared" not in types.column_names)
         or active_before is not None  # for this read window only
+        or past_before is not None
     ):
         types = wh_patterns.customer_types(
-            warehouse, bucket, opened, events, declared, active_before
+            warehouse, bucket, opened, events, declared, active_before, past_before
         )
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
@@ -331,17 +335,11 @@ def scan_hits(
         return [by_rid[r] for r in rids]
 
     # an account's own opening and declared figure are not looked up: per-account subjects
-    # have none (-1), and no account events
+    # have none (-1), no account events and no days before the window
     subjects = int(prepared.data.subject.max()) + 1 if len(prepared.data.subject) else 0
     unknown = np.full(subjects, -1, np.int64)
     account_data = no_events(
-        dataclasses.replace(
-            prepared.data,
-            opened=unknown,
-            declared=unknown,
-            active_ptr=np.zeros(subjects + 1, np.int64),
-            active_day=np.empty(0, np.int64),
-        )
+        nothing_before(dataclasses.replace(prepared.data, opened=unknown, declared=unknown))
     )
     tables = family_hits(account_data, others, days, account_names, pack, rule)
     if scatter:

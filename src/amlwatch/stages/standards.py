@@ -20,9 +20,17 @@ import pyarrow.compute as pc
 
 from amlwatch.rules import BusinessCalendar, PatternStandard, RulePack, SuspiciousRule
 from amlwatch.scanners import PatternInput
-from amlwatch.scanners.standards import Customers, FamilyWindows, least_total, scan_family
+from amlwatch.scanners.standards import (
+    Customers,
+    FamilyWindows,
+    baseline,
+    least_total,
+    periodic,
+    scan_family,
+)
 from amlwatch.scanners.standards.open_close import EVENT_CLOSED, EVENT_OPENED
 from amlwatch.scanners.standards.reach import Subjects, in_full, restricted
+from amlwatch.warehouse.standards import PastDays
 from amlwatch.warehouse.tables import SUSPICIOUS_HITS
 
 EPOCH = dt.date(1970, 1, 1)
@@ -72,8 +80,9 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
     """The merged window with what the customer table read of each subject: its accounts'
     newest opening day (`newest_opened`; -1 for a customer the table lacks), their opening
     and closing days (`opened_days`, `closed_days`: the account events), its declared
-    income or capital (`declared`, -1 unknown) and the days it moved money before the read
-    window (`active_days`)."""
+    income or capital (`declared`, -1 unknown), the days it moved money before the read
+    window (`active_days`), its day totals before it (`past_days`, `past_totals`,
+    `past_kinds`) and the day its customer was first known (`known_since`, -1 unknown)."""
     if "newest_opened" in types.column_names:
         days = np.asarray(types["newest_opened"].to_numpy(), np.int64)
         found = customer_row >= 0
@@ -81,11 +90,11 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
         opened[found] = days[customer_row[found]]
         data = dataclasses.replace(data, opened=opened)
     if "declared" in types.column_names:
-        figures = np.asarray(types["declared"].to_numpy(), np.int64)
-        found = customer_row >= 0
-        declared = np.full(len(customer_row), -1, np.int64)
-        declared[found] = figures[customer_row[found]]
-        data = dataclasses.replace(data, declared=declared)
+        data = dataclasses.replace(data, declared=_per_subject(types, "declared", customer_row))
+    if "known_since" in types.column_names:
+        data = dataclasses.replace(
+            data, known_since=_per_subject(types, "known_since", customer_row)
+        )
     if "active_days" in types.column_names:
         subject, days = _listed(types, "active_days", customer_row)
         data = dataclasses.replace(
@@ -94,7 +103,62 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
     if "opened_days" in types.column_names:
         ptr, day, kind = _events(types, customer_row)
         data = dataclasses.replace(data, event_ptr=ptr, event_day=day, event_kind=kind)
+    if "past_days" in types.column_names:
+        subject, days = _listed(types, "past_days", customer_row)
+        data = dataclasses.replace(
+            data,
+            past_ptr=_pointers(subject, len(customer_row)),
+            past_day=days,
+            past_amount=_listed(types, "past_totals", customer_row)[1],
+            past_kind=_listed(types, "past_kinds", customer_row)[1].astype(np.uint8),
+        )
     return data
+
+
+def past_wanted(rule: SuspiciousRule, first_day: dt.date) -> PastDays | None:
+    """What the running periodic and baseline standards need from before the read window
+    starting on `first_day`: the subjects' day totals as far back as a cycle or a past
+    reaches, the large days only when no baseline standard runs (None: none of them runs)."""
+    cycles = [s.params for s in rule.running() if s.family == "periodic"]
+    pasts = [s.params for s in rule.running() if s.family == "baseline"]
+    if not cycles and not pasts:
+        return None
+    days = max([*(periodic.lookback(p) for p in cycles), *(baseline.lookback(p) for p in pasts)])
+    floor = Decimal(0) if pasts else min(periodic.least_floor(p) for p in cycles)
+    return PastDays(first_day, days, floor, rule, known=bool(pasts))
+
+
+def nothing_before(data: PatternInput) -> PatternInput:
+    """The input with nothing known of any subject before the window (`PatternInput.active_*`
+    and `past_*`: no days; `known_since`: unknown)."""
+    subjects = int(data.subject.max()) + 1 if len(data.subject) else 0
+    return dataclasses.replace(
+        data,
+        active_ptr=np.zeros(subjects + 1, np.int64),
+        active_day=np.empty(0, np.int64),
+        past_ptr=np.zeros(subjects + 1, np.int64),
+        past_day=np.empty(0, np.int64),
+        past_amount=np.empty(0, np.int64),
+        past_kind=np.empty(0, np.uint8),
+        known_since=np.full(subjects, -1, np.int64),
+    )
+
+
+def without_kind(data: PatternInput, bit: int) -> PatternInput:
+    """The input's day totals before the window without the parts of the records of that
+    kind bit (a standard's own exclusions; the rows are left out by the caller)."""
+    if data.past_ptr is None or data.past_kind is None:
+        return data
+    assert data.past_day is not None and data.past_amount is not None
+    keep = (data.past_kind & bit) == 0
+    owner = np.repeat(np.arange(len(data.past_ptr) - 1), np.diff(data.past_ptr))
+    return dataclasses.replace(
+        data,
+        past_ptr=_pointers(owner[keep], len(data.past_ptr) - 1),
+        past_day=data.past_day[keep],
+        past_amount=data.past_amount[keep],
+        past_kind=data.past_kind[keep],
+    )
 
 
 def customer_facts(types: pa.Table, first_day: dt.date, last_day: dt.date) -> Customers:
@@ -136,6 +200,15 @@ def no_events(data: PatternInput) -> PatternInput:
         event_day=np.empty(0, np.int64),
         event_kind=np.empty(0, np.int8),
     )
+
+
+def _per_subject(types: pa.Table, column: str, customer_row: np.ndarray) -> np.ndarray:
+    """Each subject's customer's value of an int64 column (-1 for a customer the table lacks)."""
+    figures = np.asarray(types[column].to_numpy(), np.int64)
+    found = customer_row >= 0
+    values = np.full(len(customer_row), -1, np.int64)
+    values[found] = figures[customer_row[found]]
+    return values
 
 
 def _listed(types: pa.Table, column: str, customer_row: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -200,6 +273,8 @@ def family_hits(
             every = np.arange(len(data.subject), dtype=np.int64) if rows is None else rows
             rows = every[(data.kind[every] & bit) == 0]
         mine = data if rows is None else restricted(data, rows)
+        if bit is not None:
+            mine = without_kind(mine, bit)
         found = scan_family(
             standard.family, standard.params, mine, window.end_days, window.start_days
         )

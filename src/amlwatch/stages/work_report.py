@@ -171,6 +171,7 @@ def work_report_form(
                     _figure("其中已上报（逾期）", statuses["late"], whole_bank),
                     _figure("其中未上报（已逾期）", statuses["overdue"], whole_bank),
                     _figure("可疑交易预警数（案件）", len(facts.alerts)),
+                    _figure("可疑交易预警数（按监测标准计）", _by_standard(facts)),
                     _figure("本期预警中已确认上报", outcomes["reported"]),
                     _figure("本期预警中已排除", outcomes["dismissed"]),
                     _figure("本期确认上报的可疑交易报告（审批日在本期）", len(facts.confirmed)),
@@ -257,6 +258,19 @@ def _large_value_table(facts: WorkFacts) -> SummaryTable:
     )
 
 
+def _by_standard(facts: WorkFacts) -> int:
+    """The period's alerts counted once under each standard of their case."""
+    return sum(len(c.standards) for c in facts.alerts)
+
+
+def _several(facts: WorkFacts) -> str:
+    """The note under a table that counts a case under each of its standards."""
+    return (
+        f"一个案件命中多个监测标准的，在每个标准下各计一次：本期案件 {len(facts.alerts):,} 件，"
+        f"按监测标准计 {_by_standard(facts):,} 次。"
+    )
+
+
 def _alerts_table(facts: WorkFacts) -> SummaryTable:
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     names = {}
@@ -281,7 +295,7 @@ def _alerts_table(facts: WorkFacts) -> SummaryTable:
         "三、本期可疑交易预警及结果（按网点、监测标准）",
         ["网点", "监测标准", "预警数", "审核中", "排除", "确认上报"],
         rows,
-        "" if rows else "本期无可疑交易预警。",
+        _several(facts) if rows else "本期无可疑交易预警。",
     )
 
 
@@ -368,5 +382,5 @@ def _effectiveness_table(facts: WorkFacts) -> SummaryTable:
         "六、监测标准有效性",
         ["监测标准", "预警数", "已审结", "排除", "确认上报", "上报率", "排除率"],
         rows,
-        "" if rows else "本期无预警。",
+        _several(facts) if rows else "本期无预警。",
     )

@@ -231,6 +231,69 @@ class StandardPlants(PlanterBase):
             tags=tags, window=(days[0], days[-1]), **extra,
         )  # fmt: skip
 
+    def periodic(self) -> None:
+        """A person who receives 220,000-260,000 from one payer every week, give or take a
+        day, four times (周期性发生大量资金收付，与其性质、业务特点明显不符)."""
+        gaps = [7 + int(self.rng.integers(-1, 2)) for _ in range(3)]
+        self._large_days(gaps, "standard_periodic", "alert", ["AMLW-SP-1201"])
+
+    def irregular_large(self) -> None:
+        """A well-off person's four large sums as uneven as life (5, 12 and 6 days apart):
+        large, but not periodic."""
+        self._large_days([5, 12, 6], "decoy_irregular_large", "no_alert", [])
+
+    def _large_days(self, gaps: list[int], kind: str, expect: str, standards: list[str]) -> None:
+        span, cust = sum(gaps), self.customer(False)
+        if cust is None or len(self.all_days) <= span:
+            return
+        first = int(self.rng.integers(0, len(self.all_days) - span))
+        days = [self.all_days[first + sum(gaps[:k])] for k in range(len(gaps) + 1)]
+        payer = int(self.rng.integers(*self.pop.pools["person"]))
+        tags = [
+            self.txn(cust, day, self._time(), False, self._amount(220_000, 260_000), cp=payer)
+            for day in days
+        ]
+        extra = {"standards": standards} if standards else {}
+        self._case(
+            kind, expect, cust, f"220,000-260,000 from one payer, {gaps} days apart",
+            tags=tags, window=(days[0], days[-1]), **extra,
+        )  # fmt: skip
+
+    def beyond_past(self) -> None:
+        """A person who moved a few thousand now and then for two weeks, then 600,000-800,000
+        within one (资金收付金额与客户以往交易明显不符)."""
+        cust, days = self.customer(False), self.all_days
+        if cust is None or len(days) < 28:
+            return
+        tags = [
+            self.txn(cust, day, self._time(), k % 2 == 1, self._amount(1_000, 3_000))
+            for k, day in enumerate(days[1:14:2])
+        ]
+        late = days[-8:-1:2]
+        tags += [
+            self.txn(cust, day, self._time(), k % 2 == 1, self._amount(150_000, 200_000))
+            for k, day in enumerate(late)
+        ]
+        self._case(
+            "standard_beyond_past", "alert", cust, "a few thousand a week, then ~700,000",
+            tags=tags, window=(late[0], late[-1]), standards=["AMLW-SP-1002"],
+        )  # fmt: skip
+
+    def steady_trader(self) -> None:
+        """A person who moves 100,000-150,000 every third day all along: large, but as
+        usual for it."""
+        cust = self.customer(False)
+        if cust is None:
+            return
+        tags = [
+            self.txn(cust, day, self._time(), k % 2 == 1, self._amount(100_000, 150_000))
+            for k, day in enumerate(self.all_days[::3])
+        ]
+        self._case(
+            "decoy_steady_trader", "no_alert", cust, "100,000-150,000 every third day",
+            tags=tags, window=(self.all_days[0], self.all_days[-1]),
+        )  # fmt: skip
+
     def declare(self, cust: int, figure: float) -> None:
         """Set what a reserved customer declared (income or capital, by its type)."""
         customers = self.pop.customers

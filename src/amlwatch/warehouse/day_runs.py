@@ -88,6 +88,17 @@ def own_excluded_sql(standard: PatternStandard) -> str:
     return "(" + " OR ".join(terms or ["false"]) + ")"
 
 
+def not_excluded_sql(rule: SuspiciousRule) -> str:
+    """NOT_EXCLUDED with the rule's own values as quoted literals (for a query built as text)."""
+    terms = [
+        f"NOT coalesce(t.{column} IN ({_literals(values)}), false)"
+        for column, values in (("purpose", rule.exclude_purposes), ("tx_method", rule.exclude_tx_methods),
+                               ("counterparty_account", rule.exclude_counterparty_accounts))
+        if values
+    ]  # fmt: skip
+    return "(" + " AND ".join(terms or ["true"]) + ")"
+
+
 def _literals(values: frozenset[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 

@@ -29,7 +29,7 @@ from amlwatch.warehouse.picks import (
     sql_date_list,
     sql_text_list,
 )
-from amlwatch.warehouse.standards import active_days_join
+from amlwatch.warehouse.standards import PastDays, history_columns
 
 
 def pattern_window_rows(
@@ -77,6 +77,7 @@ def customer_types(
     events: bool = False,
     declared: bool = False,
     active_before: tuple[dt.date, int] | None = None,
+    past_before: PastDays | None = None,
 ) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
     (三)) for every customer of the bucket (latest version); with `opened`, also
@@ -89,7 +90,8 @@ def customer_types(
     (sorted) — its transactions' days of the L days before F, any day before F an accounts
     file gave as an account's 上次动户日 (`last_moved_on`), and the day before those L days
     for a customer the warehouse knew before them (silent since, it slept at least that
-    long)."""
+    long); with `past_before`, also `past_days`, `past_totals`, `past_kinds`: its day
+    totals before the read window that reach a floor (`warehouse.standards.past_days_join`)."""
     day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
     picked, joined = [], ""
     if opened:
@@ -112,20 +114,9 @@ def customer_types(
         if declared
         else ""
     )
-    first_seen = ""
-    if active_before is not None:
-        before, days = active_before
-        since = before - dt.timedelta(days=days)
-        # a customer the bank knew before the days looked at and silent in them slept at
-        # least that long: the day before them stands for its last activity
-        picked.append(
-            f"""list_sort(list_distinct(coalesce(h.active_days, []::BIGINT[])
-                || CASE WHEN c.first_seen < DATE '{since}'
-                   THEN [{day.format(f"DATE '{since}'")} - 1] ELSE []::BIGINT[] END))
-                AS active_days"""
-        )
-        first_seen = ", min(business_date) AS first_seen"
-        joined += active_days_join(before, since, bucket)
+    more, first_seen, history = history_columns(bucket, active_before, past_before)
+    picked += more
+    joined += history
     extra = "".join(f", {p}" for p in picked)
     return warehouse._con.sql(
         f"""SELECT c.customer_id, {key_sql("c.customer_id")}, c.entity, c.state_organ {extra}

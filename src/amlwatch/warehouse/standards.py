@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import Bucket
 from amlwatch.warehouse.database import Warehouse
+from amlwatch.warehouse.day_runs import kind_sql, not_excluded_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +131,82 @@ def period_figures(warehouse: Warehouse, start: dt.date, end: dt.date) -> dict[s
     }
 
 
+@dataclass(frozen=True, slots=True)
+class PastDays:
+    """The day totals the periodic and baseline standards need from before the read window:
+    the days from `days` before `before` up to the day before it whose records (after the
+    rule's exclusions) total at least `floor` (0: every day with a record); with `known`,
+    also the day each customer was first known (`known_since`)."""
+
+    before: dt.date
+    days: int
+    floor: Decimal
+    rule: SuspiciousRule
+    known: bool = False
+
+
+_DAY = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
+
+
+def history_columns(
+    bucket: Bucket, active_before: tuple[dt.date, int] | None, past_before: PastDays | None
+) -> tuple[list[str], str, str]:
+    """What `warehouse.patterns.customer_types` adds for the days before the read window:
+    its columns, an aggregate over `customer_history` and the joins."""
+    picked, first_seen, joined = [], "", ""
+    if active_before is not None:
+        before, days = active_before
+        since = before - dt.timedelta(days=days)
+        # a customer the bank knew before the days looked at and silent in them slept at
+        # least that long: the day before them stands for its last activity
+        picked.append(
+            f"""list_sort(list_distinct(coalesce(h.active_days, []::BIGINT[])
+                || CASE WHEN c.first_seen < DATE '{since}'
+                   THEN [{_DAY.format(f"DATE '{since}'")} - 1] ELSE []::BIGINT[] END))
+                AS active_days"""
+        )
+        first_seen = ", min(business_date) AS first_seen"
+        joined += active_days_join(before, since, bucket)
+    if past_before is not None and past_before.known:
+        picked.append(f"{_DAY.format('c.first_seen')} AS known_since")
+        first_seen = ", min(business_date) AS first_seen"
+    if past_before is not None:
+        picked += [
+            f"coalesce(g.{n}, []::{t}[]) AS {n}"
+            for n, t in (("past_days", "BIGINT"), ("past_totals", "BIGINT"),
+                         ("past_kinds", "UTINYINT"))
+        ]  # fmt: skip
+        joined += past_days_join(past_before, bucket)
+    return picked, first_seen, joined
+
+
+def past_days_join(past: PastDays, bucket: Bucket) -> str:
+    """Per customer, its trades' day totals (thousandths) of the days before the read window,
+    one per day and kind of record (`day_runs.kind_sql`: a standard's own exclusions are bits
+    of it), sorted by day: `past_days`, `past_totals`, `past_kinds`; only the days whose
+    records total at least the floor. The records are those the window's rows are (the
+    rule's exclusions left out), by trade date, as the window reads them."""
+    since = past.before - dt.timedelta(days=past.days)
+    floor = int(past.floor * 1000)
+    order = "ORDER BY day, kind"
+    return f"""LEFT JOIN (
+        SELECT customer_id, list(day {order}) AS past_days, list(total {order}) AS past_totals,
+               list(kind {order}) AS past_kinds FROM (
+            SELECT *, sum(total) OVER (PARTITION BY customer_id, day) AS whole_day FROM (
+                SELECT t.customer_id, {_DAY.format("t.trade_date")} AS day,
+                       {kind_sql(past.rule)} AS kind,
+                       CAST(sum(CAST(t.amount_cny * 1000 AS BIGINT)) AS BIGINT) AS total
+                FROM transactions t
+                WHERE t.trade_date >= DATE '{since}' AND t.trade_date < DATE '{past.before}'
+                  AND {bucket.where("t.customer_id")} AND {not_excluded_sql(past.rule)}
+                GROUP BY ALL))
+        WHERE whole_day >= {floor} GROUP BY customer_id) g USING (customer_id)"""
+
+
 def active_days_join(before: dt.date, since: dt.date, bucket: Bucket) -> str:
     """Per customer, `active_days`: the days of since..before-1 it had transactions, and any
     day before `before` an accounts file gave as an account's 上次动户日."""
-    day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
+    day = _DAY
     return f"""LEFT JOIN (
         SELECT customer_id, list(active) AS active_days FROM (
             SELECT DISTINCT customer_id, {day.format("booked_at")} AS active FROM transactions

@@ -42,6 +42,8 @@ MEASURE_NAMES = {
     "open_close": ("开户、销户", "次", "个自然日"),
     "out_of_profile": ("窗口内收付", "笔", "个自然日"),
     "dormant": ("长期闲置后重新启用的交易", "笔", "个自然日"),
+    "periodic": ("周期性大额收付日的交易", "笔", "个自然日"),
+    "baseline": ("窗口内交易（与以往相比）", "笔", "个自然日"),
 }
 STATE_CHOICES = [(str(s), STATE_NAMES[s]) for s in CaseState]
 STATE_NAMES_BY_CODE = {str(k): v for k, v in STATE_NAMES.items()}

@@ -16,6 +16,7 @@ import numpy as np
 from amlwatch.scanners.patterns import PatternInput
 from amlwatch.scanners.prune import NO_FAMILY
 from amlwatch.scanners.standards import (
+    baseline,
     cash,
     dormant,
     new_account,
@@ -23,6 +24,7 @@ from amlwatch.scanners.standards import (
     open_close,
     out_of_profile,
     pass_through,
+    periodic,
     risk_region,
     same_party,
     structuring,
@@ -59,6 +61,8 @@ FAMILIES: dict[str, Family] = {
         open_close.params, open_close.scan_open_close, customer_least=open_close.customer_least
     ),
     "dormant": Family(dormant.params, dormant.scan_dormant, customer_least=dormant.customer_least),
+    "periodic": Family(periodic.params, periodic.scan_periodic),
+    "baseline": Family(baseline.params, baseline.scan_baseline),
     "out_of_profile": Family(
         out_of_profile.params,
         out_of_profile.scan_out_of_profile,
