@@ -15,49 +15,45 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shutil
 import time
 from pathlib import Path
 
 RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_out": "AMLW-SP-0102"}
 
 
-def main() -> None:
+def bank_arguments(doc: str | None, *, customers: int, days: int, seed: int, out: str
+                   ) -> argparse.ArgumentParser:  # fmt: skip
+    """The options of a quality script's bank: generated (size, span, seed) or the sample."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=customers)
+    parser.add_argument("--days", type=int, default=days)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 9, 14))
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--out", type=Path, default=Path(out))
+    parser.add_argument("--sample", action="store_true", help="the committed sample bank")
+    return parser
+
+
+def loaded_bank(args: argparse.Namespace) -> tuple[Path, Path, list[dt.date]]:
+    """The bank of `args` generated (or the sample copied) and every day of it loaded into a
+    new warehouse: its folder, the warehouse and the days."""
     from amlwatch.ingest import inbox_dates
     from amlwatch.stages.ingest import ingest_day
-    from amlwatch.stages.patterns import scan_patterns_day
     from amlwatch.synth import generate_bank
-    from amlwatch.warehouse import Warehouse
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=40)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 9, 14))
-    parser.add_argument("--seed", type=int, default=21)
-    parser.add_argument("--rule-pack", default=None)
-    parser.add_argument("--out", type=Path, default=Path("bench/out/quality"))
-    parser.add_argument("--sample", action="store_true", help="the committed sample bank")
-    args = parser.parse_args()
     out = args.out / f"bank-{args.customers}-{args.days}-{args.seed}"
     if args.sample:
-        import shutil
-
         out = args.out / "sample"
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(Path(__file__).parents[1] / "data_samples", out)
         args.customers = json.loads((out / "manifest.json").read_text())["customers"]
     if not (out / "ground_truth.jsonl").exists():
         started = time.perf_counter()
-        generate_bank(
-            out,
-            customers=args.customers,
-            days=args.days,
-            start=args.start,
-            seed=args.seed,
-            fmt="parquet",
-            corrupt_days=0,
-        )
+        generate_bank(out, customers=args.customers, days=args.days, start=args.start,
+                      seed=args.seed, fmt="parquet", corrupt_days=0)  # fmt: skip
         print(f"generated in {time.perf_counter() - started:.1f} s")
     db = out / "wh.duckdb"
     db.unlink(missing_ok=True)
@@ -66,6 +62,17 @@ def main() -> None:
     for day in days:
         ingest_day(day, out / "inbox", db)
     print(f"loaded {len(days)} days in {time.perf_counter() - started:.1f} s")
+    return out, db, days
+
+
+def main() -> None:
+    from amlwatch.stages.patterns import scan_patterns_day
+    from amlwatch.warehouse import Warehouse
+
+    parser = bank_arguments(__doc__, customers=100_000, days=40, seed=21, out="bench/out/quality")
+    parser.add_argument("--rule-pack", default=None)
+    args = parser.parse_args()
+    out, db, days = loaded_bank(args)
     started = time.perf_counter()
     for day in days:
         scan_patterns_day(day, db, args.rule_pack)

@@ -66,7 +66,8 @@ def generate(
 @app.command("cut-runs")
 def cut_runs(db: DbOpt = None) -> None:
     """切分日序列 / Store the pattern scanner's day run of every loaded date that lacks a valid
-    one (a warehouse loaded before day runs existed, or after a pack's exclusions changed).
+    one (a warehouse loaded before day runs existed, or after a pack's exclusions changed),
+    and the transfer graph's edges (行内转账关系) of every date loaded before it existed.
     A scan that may write cuts its window's missing runs itself (once, and stores them); this
     cuts all of them ahead, e.g. before read-only replays, which cut theirs in memory."""
     from amlwatch.stages.ingest import cut_day_runs
@@ -79,11 +80,15 @@ def cut_runs(db: DbOpt = None) -> None:
     except Exception as error:
         fail(error)
     if not cut:
-        console.print("每个营业日已有有效日序列 / every loaded date already has a valid day run")
+        console.print(
+            "每个营业日已有有效日序列和行内转账关系 / every loaded date already has a valid day "
+            "run and its transfer edges"
+        )
         return
     dates = f"{cut[0]} … {cut[-1]}" if len(cut) > 3 else ", ".join(map(str, cut))
     console.print(
-        f"已切分 {len(cut)} 个营业日的日序列 / cut the day runs of {len(cut)} dates: {dates}"
+        f"已切分 {len(cut)} 个营业日的日序列或行内转账关系 / cut the day runs or transfer "
+        f"edges of {len(cut)} dates: {dates}"
     )
 
 

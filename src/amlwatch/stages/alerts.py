@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amlwatch.rules import RulePack, SuspiciousRule
 from amlwatch.scanners.patterns import KIND_CASH, KIND_RISK_REGION
@@ -122,9 +123,10 @@ MARKED_EVIDENCE = frozenset({"cash", "risk_region", "night", "structuring"})
 def marked_rows(detail: pa.Table, alerts: list[dict[str, Any]], rule: SuspiciousRule) -> pa.Array:
     """Per evidence row: whether it is evidence of its alert — a row its standard marks for
     the families of `MARKED_EVIDENCE` (the cash records of a cash standard, not the whole
-    window's), every row of the window for the others."""
+    window's), every row of the window for the others. `scanners.prune`'s filter, as the
+    kernels mark a record, over the columns at once."""
     standards = {s.code: s for s in rule.standards}
-    tables = {}
+    tables: dict[str, np.ndarray] = {}
     for alert in alerts:
         standard = standards[alert["rule_code"]]
         if standard.family in MARKED_EVIDENCE:
@@ -134,31 +136,39 @@ def marked_rows(detail: pa.Table, alerts: list[dict[str, Any]], rule: Suspicious
             tables[alert["alert_id"]] = rows[1 if alert["customer_type"] == "entity" else 0]
     if not tables:
         return pa.array(np.ones(detail.num_rows, np.bool_))
-    keep = []
-    for row in detail.select(
-        ["alert_id", "is_cash", "counterparty_region", "booked_at", "amount_cny", "party"]
-    ).to_pylist():
-        f = tables.get(row["alert_id"])
-        keep.append(f is None or _passes(f, row, rule.high_risk_regions))
-    return pa.array(keep, pa.bool_())
+    which = pc.index_in(detail["alert_id"], value_set=pa.array(list(tables), pa.string()))
+    filtered = pc.is_valid(which).to_numpy(zero_copy_only=False)
+    f = np.stack(list(tables.values()))[pc.fill_null(which, 0).to_numpy(zero_copy_only=False)]
+    region = pc.fill_null(pc.utf8_slice_codeunits(detail["counterparty_region"], 0, 3), "")
+    kind = np.where(_flags(detail["is_cash"]), KIND_CASH, 0) | np.where(
+        _flags(pc.is_in(region, value_set=pa.array(sorted(rule.high_risk_regions), pa.string()))),
+        KIND_RISK_REGION,
+        0,
+    )
+    thousand = pa.scalar(Decimal(1000), pa.decimal128(4, 0))
+    milli = _numbers(pc.cast(pc.multiply(detail["amount_cny"], thousand), pa.int64()))
+    micros = _numbers(pc.cast(detail["booked_at"].cast(pa.timestamp("us")), pa.int64()))
+    second = micros // 1_000_000 % 86_400
+    start, stop = f[:, PF_FROM], f[:, PF_TO]
+    inside = np.where(
+        start <= stop, (start <= second) & (second < stop), (second >= start) | (second < stop)
+    )
+    marked = (
+        (kind & f[:, PF_KIND] == f[:, PF_KIND])
+        & (f[:, PF_LO] <= milli)
+        & (milli < f[:, PF_HI])
+        & (_flags(pc.is_valid(detail["party"])) | (f[:, PF_PARTY] == 0))
+        & inside
+    )
+    return pa.array(~filtered | marked, pa.bool_())
 
 
-def _passes(f: np.ndarray, row: dict[str, Any], regions: frozenset[str] | set[str]) -> bool:
-    """`scanners.prune`'s filter on one warehouse row (as the kernels mark it)."""
-    kind = (KIND_CASH if row["is_cash"] else 0) | (
-        KIND_RISK_REGION if (row["counterparty_region"] or "")[:3] in regions else 0
-    )
-    milli = int(row["amount_cny"] * 1000)
-    at = row["booked_at"]
-    second = at.hour * 3600 + at.minute * 60 + at.second
-    start, stop = int(f[PF_FROM]), int(f[PF_TO])
-    inside = start <= second < stop if start <= stop else second >= start or second < stop
-    return (
-        kind & int(f[PF_KIND]) == int(f[PF_KIND])
-        and int(f[PF_LO]) <= milli < int(f[PF_HI])
-        and (row["party"] is not None or not f[PF_PARTY])
-        and inside
-    )
+def _flags(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), np.bool_)
+
+
+def _numbers(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), np.int64)
 
 
 def _open(hit: dict[str, Any], rule: SuspiciousRule) -> dict[str, Any]:

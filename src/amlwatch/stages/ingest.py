@@ -17,7 +17,7 @@ from amlwatch.models import LoadReport
 from amlwatch.rules import RulePack, pack_for
 from amlwatch.stages.data_issues import MESSAGE_FIELDS, columns_by_table, record_load_issues
 from amlwatch.submission import codes
-from amlwatch.warehouse import day_runs, inspect
+from amlwatch.warehouse import day_runs, inspect, network
 from amlwatch.warehouse.data_issues import distinct_values
 from amlwatch.warehouse.database import Derivation
 
@@ -99,24 +99,30 @@ def unknown_codes(
 
 
 def day_run_steps(business_date: dt.date) -> list[Derivation]:
-    """What a load derives for the pattern scanner: the day run under the pack in force (a
-    scan under another pack cuts its runs on the fly)."""
+    """What a load derives for the scanners: the date's edges of the bank's transfer graph,
+    and the day run under the pack in force (a scan under another pack cuts its runs on the
+    fly)."""
     rule = pack_for(business_date).suspicious
     if rule is None or rule.subject != "customer":
-        return []
-    return [partial(day_runs.store_day_run, rule=rule)]
+        return [network.store_day_edges]
+    return [network.store_day_edges, partial(day_runs.store_day_run, rule=rule)]
 
 
 def cut_day_runs(db: Path | None = None) -> list[dt.date]:
     """Cut the pattern scanner's day run of every loaded business date that lacks a valid one
-    (a warehouse loaded before day runs existed, or after the pack's exclusions changed), one
-    date per transaction; returns the dates cut. Scans are right without them, only slower."""
+    (a warehouse loaded before day runs existed, or after the pack's exclusions changed), and
+    derive the transfer graph's edges of every date loaded before it existed, one date per
+    transaction; returns the dates cut. Scans are right without runs, only slower."""
     cut = []
     with wiring.open_warehouse(db) as warehouse:
+        for day, load_id in network.missing_edge_days(warehouse):
+            with warehouse.transaction():
+                network.store_day_edges(warehouse, day, load_id)
+            cut.append(day)
         for day, load_id in inspect.loaded_dates(warehouse):
             rule = pack_for(day).suspicious
             if rule is None or rule.subject != "customer":
                 continue
             if day_runs.recut_day_run(warehouse, day, load_id, rule):
                 cut.append(day)
-    return cut
+    return sorted(set(cut))

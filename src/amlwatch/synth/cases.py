@@ -14,11 +14,12 @@ from amlwatch.synth.planter import (
     PlantedCase,
 )
 from amlwatch.synth.plants_large_value import LargeValuePlants
+from amlwatch.synth.plants_network import NetworkPlants
 from amlwatch.synth.plants_patterns import PatternPlants
 from amlwatch.synth.plants_standards import StandardPlants
 
 
-class Planter(LargeValuePlants, PatternPlants, StandardPlants):
+class Planter(LargeValuePlants, PatternPlants, StandardPlants, NetworkPlants):
     """Builds planted rows day by day and every kind of labelled case."""
 
 

@@ -170,6 +170,8 @@ def write_ground_truth(
             }
             if case.standards:
                 record["standards"] = case.standards
+            if case.members:
+                record["members"] = [customer_ids[c] for c in case.members]
             if case.kind == "bad_input":
                 record["column"] = case.column
             else:

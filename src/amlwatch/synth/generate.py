@@ -96,7 +96,7 @@ def generate_bank(
     rate_on = _rate_lookup(rates, dates)
 
     rounds = max(1, min(50, customers // 2_000))
-    reserved = min(150 * rounds, customers // 4)
+    reserved = min(180 * rounds, customers // 4)
     pop = build_population(rng, customers, reserved)
     planter = Planter(rng, pop, pack, rate_on, business_days, dates)
     for _ in range(rounds):
@@ -114,7 +114,9 @@ def generate_bank(
                       planter.card_replacement, planter.out_of_profile,
                       planter.well_off, planter.dormant, planter.asleep_small,
                       planter.periodic, planter.irregular_large, planter.beyond_past,
-                      planter.steady_trader):  # fmt: skip
+                      planter.steady_trader, planter.relay, planter.circle,
+                      planter.loan_repaid, planter.rent_after_salary,
+                      planter.small_relay):  # fmt: skip
             plant()
 
     pop.accounts = _last_moved(pop.accounts, pop.first_account, pop.n_accounts, planter, dates[0])

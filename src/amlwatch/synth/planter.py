@@ -48,6 +48,7 @@ class PlantedCase:
     column: str | None = None
     txn_ids: list[str] = field(default_factory=list)  # for rows named by id, not planted by tag
     standards: list[str] = field(default_factory=list)  # monitoring standards that must alert
+    members: list[int] = field(default_factory=list)  # a structure's customers, in its order
 
 
 @dataclass(slots=True)

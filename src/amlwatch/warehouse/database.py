@@ -30,7 +30,7 @@ from amlwatch.warehouse.schema import DDL, SCHEMA_VERSION
 
 LINE = "_line"
 # tables derived from a business date's rows at load time, replaced with them
-_DERIVED = ("pattern_rows", "pattern_runs")
+_DERIVED = ("pattern_rows", "pattern_runs", "transfer_edges", "transfer_edge_days")
 _TABLE_OF = {
     InputKind.CUSTOMERS: "customer_history",
     InputKind.ACCOUNTS: "account_history",

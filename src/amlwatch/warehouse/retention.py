@@ -31,6 +31,8 @@ _BY_DATE = {  # table: its date column
     "fx_rates": "business_date",
     "pattern_rows": "business_date",
     "pattern_runs": "business_date",
+    "transfer_edges": "business_date",
+    "transfer_edge_days": "business_date",
     "run_log": "run_date",
 }
 _KEY = "(customer_id, strftime(trade_date, '%Y%m%d'), characteristic_code, txn_id)"

@@ -78,6 +78,16 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS pattern_runs (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, exclusions VARCHAR NOT NULL,
         hash_check UBIGINT NOT NULL, rows BIGINT NOT NULL)""",
+    # the bank's own transfer graph: one edge per transfer between two of its accounts (the
+    # payer's record), derived at load and replaced with the date (warehouse.network)
+    """CREATE TABLE IF NOT EXISTS transfer_edges (
+        business_date DATE NOT NULL, line BIGINT NOT NULL, txn_id VARCHAR NOT NULL,
+        booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL, payer_customer VARCHAR NOT NULL,
+        payer_account VARCHAR NOT NULL, payee_customer VARCHAR NOT NULL,
+        payee_account VARCHAR NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
+        tx_method VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS transfer_edge_days (
+        business_date DATE NOT NULL, load_id VARCHAR NOT NULL, edges BIGINT NOT NULL)""",
     # one row per nightly run (success or failure): what operators look at each morning
     """CREATE TABLE IF NOT EXISTS run_log (
         run_id VARCHAR PRIMARY KEY, run_date DATE NOT NULL, flow_run_id VARCHAR,

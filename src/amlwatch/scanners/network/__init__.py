@@ -1,0 +1,23 @@
+"""Network typologies: money that moves through several of the bank's own customers.
+
+The input is the window's *transfer graph* (`graph.TransferGraph`): one edge per transfer
+between two accounts that are both the bank's, with the customer owning each account. A
+*hop* is a pair of edges e → f where f leaves the account e entered, after e and within a
+gap, carrying an amount conserved within a band of e's (`graph.Hop`). The families:
+
+- `chains` — the longest time-ordered path of hops ending at each edge (A → B → C → D):
+  money relayed through intermediaries;
+- `cycles` — paths of hops that return to the customer they left from (资金回流), with the
+  share the circle kept.
+
+Each is a numba kernel over the edge arrays (no Python loop per account or edge) with a
+naive twin in tests/naive.py.
+"""
+
+from __future__ import annotations
+
+from amlwatch.scanners.network.chains import Chains, scan_chains
+from amlwatch.scanners.network.cycles import Cycles, scan_cycles
+from amlwatch.scanners.network.graph import Hop, TransferGraph
+
+__all__ = ["Chains", "Cycles", "Hop", "TransferGraph", "scan_chains", "scan_cycles"]

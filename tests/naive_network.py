@@ -1,0 +1,117 @@
+"""Network typologies the slow, obvious way: every path of hops enumerated."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NaiveEdge:
+    src: int  # payer's account
+    dst: int  # payee's account
+    ts: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class NaiveHop:
+    max_gap: int
+    low_bp: int
+    high_bp: int
+    min_amount: int
+    max_degree: int
+
+
+def _ok(e: NaiveEdge, owner: list[int], hop: NaiveHop) -> bool:
+    return owner[e.src] != owner[e.dst] and e.amount >= hop.min_amount
+
+
+def _hub(account: int, edges: list[NaiveEdge], hop: NaiveHop) -> bool:
+    return sum((e.src == account) + (e.dst == account) for e in edges) > hop.max_degree
+
+
+def _hop(e: NaiveEdge, f: NaiveEdge, hop: NaiveHop, edges: list[NaiveEdge]) -> bool:
+    return (
+        f.src == e.dst
+        and not _hub(e.dst, edges, hop)
+        and 0 < f.ts - e.ts <= hop.max_gap
+        and hop.low_bp * e.amount <= f.amount * 10_000 <= hop.high_bp * e.amount
+    )
+
+
+def _chain_step(
+    e: NaiveEdge, f: NaiveEdge, owner: list[int], hop: NaiveHop, edges: list[NaiveEdge]
+) -> bool:
+    return _ok(f, owner, hop) and _hop(e, f, hop, edges) and owner[f.dst] != owner[e.src]
+
+
+def _chain_paths(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveHop
+                 ) -> Iterator[list[int]]:  # fmt: skip
+    yield path
+    for g in range(len(edges)):
+        if _chain_step(edges[path[-1]], edges[g], owner, hop, edges):
+            yield from _chain_paths([*path, g], edges, owner, hop)
+
+
+def chain_lengths(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop) -> list[int]:
+    """Per edge: the edges of the longest path of hops ending there (0: not a path's)."""
+    length = [0] * len(edges)
+    for e in range(len(edges)):
+        if _ok(edges[e], owner, hop):
+            for path in _chain_paths([e], edges, owner, hop):
+                length[path[-1]] = max(length[path[-1]], len(path))
+    return length
+
+
+def chain_ends(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, min_hops: int) -> set[int]:
+    """The edges that end a chain: a longest path of min_hops there, and no hop on."""
+    length = chain_lengths(edges, owner, hop)
+    return {
+        f
+        for f in range(len(edges))
+        if length[f] >= min_hops
+        and not any(_chain_step(edges[f], edges[g], owner, hop, edges) for g in range(len(edges)))
+    }
+
+
+def is_chain_path(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveHop) -> bool:
+    return _ok(edges[path[0]], owner, hop) and all(
+        _chain_step(edges[e], edges[f], owner, hop, edges) for e, f in itertools.pairwise(path)
+    )
+
+
+def cycles(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, max_edges: int
+           ) -> list[list[list[int]]]:  # fmt: skip
+    """Per edge: every cycle that starts with it (paths of edge indexes)."""
+    found: list[list[list[int]]] = [[] for _ in edges]
+
+    def walk(path: list[int]) -> None:
+        origin = owner[edges[path[0]].src]
+        visited = [owner[edges[e].dst] for e in path]
+        if visited[-1] == origin:
+            found[path[0]].append(path)
+            return
+        if len(path) == max_edges or len(set(visited)) < len(visited):
+            return
+        for g in range(len(edges)):
+            if _ok(edges[g], owner, hop) and _hop(edges[path[-1]], edges[g], hop, edges):
+                walk([*path, g])
+
+    for e in range(len(edges)):
+        if _ok(edges[e], owner, hop):
+            walk([e])
+    return found
+
+
+def is_cycle(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveHop) -> bool:
+    origin = owner[edges[path[0]].src]
+    inside = [owner[edges[e].dst] for e in path[:-1]]
+    return (
+        all(_ok(edges[e], owner, hop) for e in path)
+        and all(_hop(edges[e], edges[f], hop, edges) for e, f in itertools.pairwise(path))
+        and owner[edges[path[-1]].dst] == origin
+        and origin not in inside
+        and len(set(inside)) == len(inside)
+    )

@@ -1,0 +1,188 @@
+"""The bank's own transfer graph: derived at load from real files, replaced with its date,
+derived afterwards for dates loaded before it existed, and coded for the kernels."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
+from amlwatch.stages.ingest import cut_day_runs, ingest_day
+from amlwatch.synth import generate_bank
+from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse.network import missing_edge_days, window_graph
+
+START = dt.date(2026, 11, 12)  # the 13th is payday: employers that bank here pay staff that do
+DAYS = 4
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("graph")
+    generate_bank(out, customers=400, days=DAYS, start=START, fmt="csv", seed=9)
+    db = out / "wh.duckdb"
+    for k in range(DAYS):
+        ingest_day(START + dt.timedelta(days=k), out / "inbox", db)
+    return out, db
+
+
+def files_edges(inbox: Path) -> set[tuple[str, str, str, str, Decimal]]:
+    """The transfers between two of the bank's accounts, read from the files by hand: each
+    payer's payment whose counterparty account is on an accounts file."""
+    owner: dict[str, str] = {}
+    for path in sorted(inbox.glob("*/accounts.csv")):
+        with path.open(encoding="utf-8") as f:
+            owner |= {row["account_id"]: row["customer_id"] for row in csv.DictReader(f)}
+    found = set()
+    for path in sorted(inbox.glob("*/transactions.csv")):
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                payee = row["counterparty_account"]
+                if row["direction"] == "out" and payee in owner:
+                    found.add(
+                        (
+                            row["txn_id"],
+                            row["account_id"],
+                            payee,
+                            owner[payee],
+                            Decimal(row["amount"]),
+                        )
+                    )
+    return found
+
+
+def stored_edges(db: Path) -> set[tuple[str, str, str, str, Decimal]]:
+    with Warehouse.open(db, read_only=True) as wh:
+        return set(
+            wh.rows(
+                """SELECT txn_id, payer_account, payee_account, payee_customer, amount_cny
+                   FROM transfer_edges"""
+            )
+        )
+
+
+def test_every_transfer_between_two_of_the_bank_s_accounts_is_one_edge(
+    bank: tuple[Path, Path],
+) -> None:
+    out, db = bank
+    expected = files_edges(out / "inbox")
+    assert len(expected) > 50  # payroll paid from employers that bank here, at least
+    assert stored_edges(db) == expected
+    with Warehouse.open(db, read_only=True) as wh:
+        days = wh.rows("SELECT business_date, edges FROM transfer_edge_days ORDER BY 1")
+        by_day = dict(wh.rows("SELECT business_date, count(*) FROM transfer_edges GROUP BY 1"))
+        assert days == [(d, by_day.get(d, 0)) for d, _ in days] and len(days) == DAYS
+        assert missing_edge_days(wh) == []
+
+
+def test_a_re_run_replaces_its_date_and_a_lost_derivation_is_made_again(
+    bank: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out, source = bank
+    db = tmp_path / "wh.duckdb"
+    db.write_bytes(source.read_bytes())
+    before = stored_edges(db)
+    ingest_day(START + dt.timedelta(days=1), out / "inbox", db)  # the same files again
+    assert stored_edges(db) == before
+    with Warehouse.open(db) as wh:  # a warehouse loaded before the graph existed
+        wh.execute(
+            "DELETE FROM transfer_edges WHERE business_date >= ?", [START + dt.timedelta(days=2)]
+        )
+        wh.execute(
+            "DELETE FROM transfer_edge_days WHERE business_date >= ?",
+            [START + dt.timedelta(days=2)],
+        )
+        assert [d for d, _ in missing_edge_days(wh)] == [
+            START + dt.timedelta(days=k) for k in (2, 3)
+        ]
+    assert START + dt.timedelta(days=2) in cut_day_runs(db)
+    assert stored_edges(db) == before
+    assert cut_day_runs(db) == []
+
+
+def test_the_window_s_graph_codes_back_to_its_edges(bank: tuple[Path, Path]) -> None:
+    _, db = bank
+    first, last = START + dt.timedelta(days=1), START + dt.timedelta(days=DAYS - 1)
+    with Warehouse.open(db, read_only=True) as wh:
+        graph = window_graph(wh, first, last)
+        expected = wh.rows(
+            """SELECT txn_id, payer_account, payee_account, payer_customer, payee_customer
+               FROM transfer_edges WHERE trade_date BETWEEN ? AND ?""",
+            [first, last],
+        )
+    accounts, customers = np.array(graph.accounts), np.array(graph.customers)
+    decoded = set(
+        zip(
+            graph.edges["txn_id"].to_pylist(),
+            accounts[graph.src],
+            accounts[graph.dst],
+            customers[graph.owner[graph.src]],
+            customers[graph.owner[graph.dst]],
+            strict=True,
+        )
+    )
+    assert decoded == set(expected) and len(graph.src) == len(expected)
+    assert (np.diff(graph.ts) >= 0).all()
+    assert graph.accounts == sorted(graph.accounts) and graph.customers == sorted(graph.customers)
+    assert (graph.amount == [int(a * 1000) for a in graph.edges["amount_cny"].to_pylist()]).all()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    out = tmp_path_factory.mktemp("rings")
+    start = dt.date(2026, 9, 21)
+    generate_bank(out, customers=900, days=30, start=start, fmt="csv", seed=12)
+    db = out / "wh.duckdb"
+    for k in range(30):
+        ingest_day(start + dt.timedelta(days=k), out / "inbox", db)
+    cases = [
+        json.loads(line) for line in (out / "ground_truth.jsonl").read_text("utf-8").splitlines()
+    ]
+    return db, [c for c in cases if "members" in c]
+
+
+def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_are_not(
+    planted: tuple[Path, list[dict]],
+) -> None:
+    db, structures = planted
+    assert {c["kind"] for c in structures} >= {
+        "network_chain",
+        "network_cycle",
+        "lookalike_loan_repaid",
+        "lookalike_unrelated_payments",
+        "lookalike_small_relay",
+    }
+    hop = Hop(
+        max_gap=3 * 86_400, low_bp=9_000, high_bp=11_000, min_amount=50_000_000, max_degree=50
+    )
+    with Warehouse.open(db, read_only=True) as wh:
+        g = window_graph(wh, dt.date(2026, 9, 21), dt.date(2026, 10, 20))
+        tagged = {t for (t,) in wh.rows("SELECT txn_id FROM transfer_edges")}
+    graph = TransferGraph(g.src, g.dst, g.ts, g.amount, g.owner)
+    customers = np.array(g.customers)
+
+    def members(edges: np.ndarray, ptr: np.ndarray) -> list[set[str]]:
+        return [
+            set(customers[g.owner[np.concatenate([g.src[e], g.dst[e]])]])
+            for e in (edges[ptr[c] : ptr[c + 1]] for c in range(len(ptr) - 1))
+        ]
+
+    chains = scan_chains(graph, hop, 3)
+    cycles = scan_cycles(graph, hop, 6)
+    found = {
+        "network_chain": members(chains.edges, chains.ptr),
+        "network_cycle": members(cycles.edges, cycles.ptr),
+    }
+    for case in structures:
+        payments = set(case["txn_ids"][::2])  # each transfer: the payer's record, then the payee's
+        assert payments <= tagged, case["case_id"]
+        if case["expect"] == "network":
+            assert set(case["members"]) in found[case["kind"]], case["case_id"]
+    flagged = set().union(*found["network_chain"], *found["network_cycle"])
+    assert not flagged - {m for c in structures if c["expect"] == "network" for m in c["members"]}
