@@ -8,7 +8,9 @@ graph's edges), and runs the kernels over the 10-business-day window ending on e
 business day, as a nightly network stage would. Prints, per shape and per parameter set,
 the planted structures found (every member of a planted structure inside one structure of
 its shape), the look-alikes caught, and the customers flagged (members of any structure
-found on any night) as a share of the bank.
+found on any night) as a share of the bank — for every structure, then for those of a
+score of 40, 50, 60, 70 or more (`scanners.network.score`): the recall-against-flagged curve
+a bank sets its budget by.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ SETTINGS = (
 
 def main() -> None:
     from amlwatch.rules import BusinessCalendar
-    from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
+    from amlwatch.scanners.network import (
+        Hop,
+        TransferGraph,
+        scan_chains,
+        scan_cycles,
+        structure_scores,
+    )
     from amlwatch.warehouse import Warehouse
     from amlwatch.warehouse.network import window_graph
 
@@ -53,43 +61,37 @@ def main() -> None:
           f"of its accounts, {len(nights)} nights")  # fmt: skip
     for name, gap, low, high, least, degree, min_hops, max_edges in SETTINGS:
         hop = Hop(gap, low, high, least * 1000, degree)
-        found: dict[str, list[frozenset[str]]] = {"chains": [], "cycles": []}
+        found: dict[str, list[tuple[float, frozenset[str]]]] = {"chains": [], "cycles": []}
         started = time.perf_counter()
         for g in graphs:
             graph = TransferGraph(g.src, g.dst, g.ts, g.amount, g.owner)
             customers = np.array(g.customers, dtype=object)
-
-            def members(path: np.ndarray) -> frozenset[str]:
-                return frozenset(customers[g.owner[np.concatenate([g.src[path], g.dst[path]])]])  # noqa: B023
-
-            chains = scan_chains(graph, hop, min_hops)
-            found["chains"] += [
-                members(chains.edges[chains.ptr[c] : chains.ptr[c + 1]]) for c in range(len(chains))
-            ]
-            cycles = scan_cycles(graph, hop, max_edges)
-            found["cycles"] += [
-                members(cycles.edges[cycles.ptr[c] : cycles.ptr[c + 1]]) for c in range(len(cycles))
-            ]
+            for shape, got in (("chains", scan_chains(graph, hop, min_hops)),
+                               ("cycles", scan_cycles(graph, hop, max_edges))):  # fmt: skip
+                scores = structure_scores(graph, hop, got.ptr, got.edges)
+                for c in range(len(got.ptr) - 1):
+                    path = got.edges[got.ptr[c] : got.ptr[c + 1]]
+                    people = customers[g.owner[np.concatenate([g.src[path], g.dst[path]])]]
+                    found[shape].append((float(scores[c]), frozenset(people)))
         seconds = time.perf_counter() - started
-        flagged = set().union(*found["chains"], *found["cycles"])
         print(f"\n[{name}] gap {gap // 3600} h, band {low / 100:.0f}-{high / 100:.0f} %, least "
               f"{least:,} CNY, hub over {degree} edges, chains of {min_hops}+ edges, cycles of "
               f"2-{max_edges}: {seconds:.2f} s for {len(graphs)} nights")  # fmt: skip
-        for kind, shape in SHAPES.items():
-            planted = [c for c in structures if c["kind"] == kind]
-            hit = [c for c in planted if any(set(c["members"]) <= s for s in found[shape])]
-            print(f"  {kind:<30} planted {len(planted):>4}  found {len(hit):>4}  "
-                  f"recall {len(hit) / max(1, len(planted)):.0%}")  # fmt: skip
-        for c in (c for c in structures if c["expect"] == "no_network"):
-            caught = set(c["members"]) & flagged
-            if caught:
-                print(
-                    f"  look-alike caught: {c['case_id']} ({len(caught)} of {len(c['members'])} members)"
-                )
-        looks = [c for c in structures if c["expect"] == "no_network"]
-        caught = sum(1 for c in looks if set(c["members"]) <= flagged)
-        print(f"  look-alikes {len(looks)}, wholly flagged {caught}; customers flagged "
-              f"{len(flagged):,} ({len(flagged) / args.customers:.2%} of the bank)")  # fmt: skip
+        print(f"  {'score >=':>9}  " + "  ".join(f"{k:>15}" for k in SHAPES)
+              + "  look-alikes whole  customers flagged")  # fmt: skip
+        for floor in (0, 40, 50, 60, 70):
+            kept = {shape: [m for v, m in found[shape] if v >= floor] for shape in found}
+            flagged = set().union(*kept["chains"], *kept["cycles"])
+            recalls = []
+            for kind, shape in SHAPES.items():
+                planted = [c for c in structures if c["kind"] == kind]
+                hit = sum(1 for c in planted if any(set(c["members"]) <= m for m in kept[shape]))
+                recalls.append(f"{hit:>4}/{len(planted):<4} {hit / max(1, len(planted)):>4.0%}")
+            looks = [c for c in structures if c["expect"] == "no_network"]
+            whole = sum(1 for c in looks if set(c["members"]) <= flagged)
+            print(f"  {floor:>9}  " + "  ".join(f"{r:>15}" for r in recalls)
+                  + f"  {whole:>4}/{len(looks):<12} {len(flagged):>6,} "
+                  f"({len(flagged) / args.customers:.2%})")  # fmt: skip
 
 
 if __name__ == "__main__":

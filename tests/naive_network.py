@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -115,3 +116,23 @@ def is_cycle(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: Nai
         and origin not in inside
         and len(set(inside)) == len(inside)
     )
+
+
+def score(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveHop) -> float:
+    """`scanners.network.score`'s formula, one structure at a time."""
+    amounts = [edges[e].amount for e in path]
+    near = [
+        min(b / max(a, 1), 1 / max(b / max(a, 1), 1e-12)) for a, b in itertools.pairwise(amounts)
+    ]
+    low = min(hop.low_bp / 10_000, 10_000 / hop.high_bp)
+    conservation = min(1.0, max(0.0, (min(near) - low) / max(1 - low, 1e-12)))
+    times = [edges[e].ts for e in path]
+    speed = min(1.0, max(0.0, 1 - (times[-1] - times[0]) / (len(path) - 1) / hop.max_gap))
+    people = {owner[edges[e].src] for e in path} | {owner[edges[e].dst] for e in path}
+    breadth = min(1.0, max(0.0, (len(people) - 2) / 4))
+    weight = (
+        min(1.0, max(0.0, math.log10(amounts[0] / max(hop.min_amount, 1)) / 2))
+        if amounts[0]
+        else 0.0
+    )
+    return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)

@@ -9,7 +9,13 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
+from amlwatch.scanners.network import (
+    Hop,
+    TransferGraph,
+    scan_chains,
+    scan_cycles,
+    structure_scores,
+)
 from tests.naive_network import (
     NaiveEdge,
     NaiveHop,
@@ -18,6 +24,7 @@ from tests.naive_network import (
     cycles,
     is_chain_path,
     is_cycle,
+    score,
 )
 
 HOUR = 3_600
@@ -241,6 +248,36 @@ def test_cycles_are_the_naive_cycles(
         assert path[0] == e and is_cycle(path, edges, owner, naive_hop(hop))
         assert len(path) == min(len(p) for p in naive[e])
     event(f"cycles: {min(len(found), 3)}")
+
+
+# -- scores --------------------------------------------------------------------------------
+
+
+def test_a_quick_even_relay_through_many_hands_scores_above_a_slow_uneven_one() -> None:
+    owner = list(range(6))
+    quick = relay([0, 1, 2, 3, 4, 5], [1_000_000_000] * 5, [0] + [HOUR] * 5)
+    slow = relay([0, 1, 2], [10_000_000, 7_200_000], [0, 70 * HOUR], start=10 * DAY)
+    edges = quick + slow
+    hop = Hop(max_gap=3 * DAY, low_bp=7_000, high_bp=13_000, min_amount=10_000_000)
+    ptr, paths = np.array([0, 5, 7]), np.arange(7)
+    scores = structure_scores(graph_of(edges, owner), hop, ptr, paths)
+    # equal amounts, an hour a hop, six people, 100 times the least: all but speed at the top
+    assert scores[0] == pytest.approx(100 * (0.35 + 0.25 * (1 - HOUR / (3 * DAY)) + 0.2 + 0.2))
+    assert 0 <= scores[1] < 20 < scores[0] <= 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_scores_are_the_naive_formula(case: tuple[list[NaiveEdge], list[int], Hop]) -> None:
+    edges, owner, hop = case
+    graph = graph_of(edges, owner)
+    for found in (scan_chains(graph, hop, 2), scan_cycles(graph, hop, 5)):
+        scores = structure_scores(graph, hop, found.ptr, found.edges)
+        paths = [
+            found.edges[found.ptr[c] : found.ptr[c + 1]].tolist() for c in range(len(found.ptr) - 1)
+        ]
+        assert scores == pytest.approx([score(p, edges, owner, naive_hop(hop)) for p in paths])
+        assert ((scores >= 0) & (scores <= 100)).all()
 
 
 # -- refused input --------------------------------------------------------------------------

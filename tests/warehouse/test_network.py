@@ -184,5 +184,8 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
         assert payments <= tagged, case["case_id"]
         if case["expect"] == "network":
             assert set(case["members"]) in found[case["kind"]], case["case_id"]
-    flagged = set().union(*found["network_chain"], *found["network_cycle"])
-    assert not flagged - {m for c in structures if c["expect"] == "network" for m in c["members"]}
+    # the look-alikes are in no structure whole (the background's transfers between the
+    # bank's customers may make others: that is bench/quality_network.py's figure)
+    for case in (c for c in structures if c["expect"] == "no_network"):
+        members = set(case["members"])
+        assert not any(members <= s for shape in found.values() for s in shape), case["case_id"]

@@ -55,10 +55,10 @@ EXEMPTIONS = [
 ]
 INITIATORS = ["", "institution", "customer"]  # who initiated a record (article 7 (九))
 _CAP_SHARE = 0.7
-_HOUR_WEIGHTS = np.array(
+HOUR_WEIGHTS = np.array(
     [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 16, 18, 20, 20, 18, 18, 20, 18, 12, 6, 3], float
 )
-_WORK_HOURS = np.array(
+WORK_HOURS = np.array(
     [0, 0, 0, 0, 0, 0, 0, 1, 8, 20, 20, 20, 10, 14, 20, 20, 18, 10, 2, 0, 0, 0, 0, 0], float
 )
 
@@ -150,7 +150,7 @@ ACTIVITIES: tuple[Activity, ...] = (
 # fmt: on
 
 
-def _pick_subjects(
+def pick_subjects(
     rng: np.random.Generator, pool: np.ndarray, weights: np.ndarray, n: int
 ) -> np.ndarray:
     if len(pool) == 0 or n == 0:
@@ -164,7 +164,7 @@ def _pick_subjects(
     ]
 
 
-def _times(rng: np.random.Generator, day: dt.date, n: int, weights: np.ndarray) -> np.ndarray:
+def times_of_day(rng: np.random.Generator, day: dt.date, n: int, weights: np.ndarray) -> np.ndarray:
     midnight = midnight_seconds(day)
     hours = rng.choice(24, n, p=weights / weights.sum())
     return midnight + hours * 3600 + rng.integers(0, 3600, n)
@@ -204,7 +204,7 @@ def background_day(
     total_share = sum(a.share for a in ACTIVITIES)
     for activity in ACTIVITIES:
         n = int(rng.poisson(n_rows * activity.share / total_share))
-        cust = _pick_subjects(rng, pools[activity.subjects], pop.activity, n)
+        cust = pick_subjects(rng, pools[activity.subjects], pop.activity, n)
         n = len(cust)
         if n == 0:
             continue
@@ -223,15 +223,15 @@ def background_day(
         else:
             currency = np.zeros(n, dtype=np.int64)
         hours = (
-            _WORK_HOURS
+            WORK_HOURS
             if activity.subjects == "entity" or activity.channel == "COUNTER"
-            else _HOUR_WEIGHTS
+            else HOUR_WEIGHTS
         )
         parts.append(
             Rows(
                 cust=cust,
                 acct=_pick_accounts(rng, pop, cust),
-                ts=_times(rng, day, n, hours),
+                ts=times_of_day(rng, day, n, hours),
                 out=out,
                 fen=fen,
                 currency=currency,
@@ -265,13 +265,13 @@ def _transfer(
     fen: np.ndarray,
     cp: np.ndarray,
     purpose: str,
-    hours: np.ndarray = _WORK_HOURS,
+    hours: np.ndarray = WORK_HOURS,
 ) -> Rows:
     n = len(cust)
     return Rows(
         cust=cust,
         acct=pop.first_account[cust],
-        ts=_times(rng, day, n, hours),
+        ts=times_of_day(rng, day, n, hours),
         out=np.full(n, out),
         fen=fen,
         currency=np.zeros(n, dtype=np.int64),
@@ -329,7 +329,7 @@ def _rent(rng: np.random.Generator, pop: Population, day: dt.date) -> Rows:
         fen,
         _counterparty(rng, pop, "person", len(renters)),
         "房租",
-        _HOUR_WEIGHTS,
+        HOUR_WEIGHTS,
     )
 
 

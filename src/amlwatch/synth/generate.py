@@ -31,6 +31,7 @@ from amlwatch.synth.cases import (
     Planter,
 )
 from amlwatch.synth.files import address_changes, corrupt, to_table, write_ground_truth, write_table
+from amlwatch.synth.in_bank import in_bank_day, same_amounts
 from amlwatch.synth.population import Population, build_population, fx_rates
 
 FORMATS = ("csv", "parquet", "mixed")
@@ -147,7 +148,12 @@ def generate_bank(
         day_rates = rate_on(day)
         rate_vector = np.asarray([1.0 if c == "CNY" else day_rates[c] for c in CURRENCIES])
         rows = Rows.concat([rows, _settlements(rng, pop, merchants, rows, day)])
+        in_bank = in_bank_day(rng, pop, day, n)
+        if in_bank is not None:  # last: their two records are matched again after the caps
+            rows = Rows.concat([rows, in_bank])
         cap_below_thresholds(rows, pop, pack, rate_vector, day_rates["USD"])
+        if in_bank is not None:
+            same_amounts(rows, len(in_bank.fen) // 2)
         planted = planter.rows_for(day)
         if planted is not None:
             rows = Rows.concat([rows, planted])

@@ -8,7 +8,10 @@ gap, carrying an amount conserved within a band of e's (`graph.Hop`). The famili
 - `chains` — the longest time-ordered path of hops ending at each edge (A → B → C → D):
   money relayed through intermediaries;
 - `cycles` — paths of hops that return to the customer they left from (资金回流), with the
-  share the circle kept.
+  share the circle kept;
+
+and `score.structure_scores`, a 0-100 score per structure found (conservation, speed,
+breadth, weight) to rank them by.
 
 Each is a numba kernel over the edge arrays (no Python loop per account or edge) with a
 naive twin in tests/naive.py.
@@ -19,5 +22,14 @@ from __future__ import annotations
 from amlwatch.scanners.network.chains import Chains, scan_chains
 from amlwatch.scanners.network.cycles import Cycles, scan_cycles
 from amlwatch.scanners.network.graph import Hop, TransferGraph
+from amlwatch.scanners.network.score import structure_scores
 
-__all__ = ["Chains", "Cycles", "Hop", "TransferGraph", "scan_chains", "scan_cycles"]
+__all__ = [
+    "Chains",
+    "Cycles",
+    "Hop",
+    "TransferGraph",
+    "scan_chains",
+    "scan_cycles",
+    "structure_scores",
+]
