@@ -64,6 +64,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_large_value.py --rows 20000000 --repeat 3
 	$(BIN)/python bench/bench_patterns.py --rows 20000000 --backtest-rows 10000000 --repeat 3
 	$(BIN)/python bench/quality_patterns.py --customers 100000 --days 40
+	$(BIN)/python bench/bench_network.py --repeat 3
+	$(BIN)/python bench/quality_network.py --customers 20000 --days 60
 	$(BIN)/python bench/bench_nightly.py --modes threads:1 threads:1 threads:1 threads:4 dask:1:1 dask:2:2 dask:2:4
 	$(BIN)/python bench/bench_forms.py --rows 100 300 1000
 

@@ -97,7 +97,7 @@ def generate_bank(
     rate_on = _rate_lookup(rates, dates)
 
     rounds = max(1, min(50, customers // 2_000))
-    reserved = min(180 * rounds, customers // 4)
+    reserved = min(150 * rounds, customers // 4)
     pop = build_population(rng, customers, reserved)
     planter = Planter(rng, pop, pack, rate_on, business_days, dates)
     for _ in range(rounds):
