@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_large_value import peak_rss_mb  # beside this script
 
 ACCOUNTS = 1_000_000
 DAY = 86_400
@@ -44,14 +45,6 @@ GAP, LOW, HIGH, LEAST = 3 * DAY, 9_000, 11_000, 10_000_000  # 10,000 CNY in thou
 HUB = 100  # an account in more edges than this relays nothing
 MIN_HOPS, MAX_EDGES = 3, 6
 MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles")
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def build(path: Path, edges: int, seed: int = 5) -> None:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from amlwatch import wiring
 from amlwatch.cli import app
-from amlwatch.cli.standards import PARAM_NAMES
+from amlwatch.cli.standards import param_name
 from amlwatch.models import Role
 from amlwatch.rules import FAMILY_PARAMS, load_pack
 from amlwatch.scanners import PatternInput
@@ -304,10 +304,16 @@ def test_every_standard_shows_each_parameter_by_its_chinese_name_and_code(loaded
         shown = runner.invoke(app, ["standards", "show", standard.code, "--db", str(loaded)])
         assert shown.exit_code == 0, shown.output
         for name, _ in FAMILY_PARAMS.get(standard.family, ()):
-            assert f"{PARAM_NAMES[name]} {name}" in shown.output, (standard.code, name)
+            assert f"{param_name(standard.family, name)} {name}" in shown.output, (
+                standard.code,
+                name,
+            )
     shown = runner.invoke(app, ["standards", "show", "AMLW-SP-1201", "--db", str(loaded)])
     assert "大额日收付合计下限 day_floor_cny" in shown.output and "200,000.00 元" in shown.output
     assert "不适用 n/a" in shown.output  # not for entities
+    shown = runner.invoke(app, ["standards", "show", "AMLW-SP-1002", "--db", str(loaded)])
+    assert "相对以往日均收付的倍数 multiple" in shown.output  # not out-of-profile's declared figure
+    assert "申报收入" not in shown.output
 
 
 def test_on_trial_they_run_but_open_no_case_and_stay_off_the_report(

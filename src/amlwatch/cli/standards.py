@@ -52,6 +52,13 @@ PARAM_NAMES = {
     "baseline_days": "以往期间天数", "min_known_days": "以往期间天数下限",
     "min_active_days": "以往有交易天数下限",
 }  # fmt: skip
+# a name that means another thing in one family
+FAMILY_PARAM_NAMES = {("baseline", "multiple"): "相对以往日均收付的倍数"}
+
+
+def param_name(family: str, name: str) -> str:
+    """What a family's parameter is called on screen."""
+    return FAMILY_PARAM_NAMES.get((family, name), PARAM_NAMES.get(name, name))
 
 
 def _pack(rule_pack: str | None, db: Path | None) -> tuple[RulePack, SuspiciousRule]:
@@ -159,7 +166,7 @@ def show(
             table.add_column(column)
         for name, kind in FAMILY_PARAMS[s.family]:
             table.add_row(
-                f"{PARAM_NAMES.get(name, name)} {name}",
+                f"{param_name(s.family, name)} {name}",
                 *(
                     _value(name, kind, s.params[t][name]) if t in s.params else "不适用 n/a"
                     for t in ("individual", "entity")

@@ -267,11 +267,24 @@ def _transfer(
     purpose: str,
     hours: np.ndarray = WORK_HOURS,
 ) -> Rows:
+    return transfer_rows(pop, cust, times_of_day(rng, day, len(cust), hours), out, fen, cp, purpose)
+
+
+def transfer_rows(
+    pop: Population,
+    cust: np.ndarray,
+    ts: np.ndarray,
+    out: bool,
+    fen: np.ndarray,
+    cp: np.ndarray,
+    purpose: str,
+) -> Rows:
+    """Online RMB transfers (汇兑) from or to each customer's first account, at `ts`."""
     n = len(cust)
     return Rows(
         cust=cust,
         acct=pop.first_account[cust],
-        ts=times_of_day(rng, day, n, hours),
+        ts=ts,
         out=np.full(n, out),
         fen=fen,
         currency=np.zeros(n, dtype=np.int64),

@@ -17,15 +17,12 @@ import datetime as dt
 import numpy as np
 
 from amlwatch.synth.activity import (
-    CHANNELS,
     HOUR_WEIGHTS,
-    METHODS,
-    PURPOSES,
     WORK_HOURS,
     Rows,
-    code,
     pick_subjects,
     times_of_day,
+    transfer_rows,
 )
 from amlwatch.synth.population import Population
 
@@ -39,6 +36,8 @@ def in_bank_day(
     then every payee's in the same order (`same_amounts` relies on it)."""
     customers = np.arange(len(pop.is_entity))
     live = pop.activity > 0
+    internal, _ = pop.pools["internal"]  # the counterparty row of each of the bank's accounts
+    first = pop.first_account
     payers, payees = [], []
     for entity, median, sigma, cap, purpose, hours in (
         (False, 1_500.0, 1.3, 150_000.0, "转账", HOUR_WEIGHTS),
@@ -65,8 +64,10 @@ def in_bank_day(
             np.int64
         )
         ts = times_of_day(rng, day, len(payer), hours)
-        payers.append(_leg(pop, payer, payee, ts, fen, True, purpose))
-        payees.append(_leg(pop, payee, payer, ts + 1, fen, False, purpose))
+        payers.append(transfer_rows(pop, payer, ts, True, fen, internal + first[payee], purpose))
+        payees.append(
+            transfer_rows(pop, payee, ts + 1, False, fen, internal + first[payer], purpose)
+        )
     return Rows.concat(payers + payees) if payers else None
 
 
@@ -78,26 +79,3 @@ def same_amounts(rows: Rows, transfers: int) -> None:
     least = np.minimum(tail[:transfers], tail[transfers:])
     tail[:transfers] = least
     tail[transfers:] = least
-
-
-def _leg(pop: Population, cust: np.ndarray, other: np.ndarray, ts: np.ndarray, fen: np.ndarray,
-         out: bool, purpose: str) -> Rows:  # fmt: skip
-    """One side of each transfer: `cust`'s record, `other`'s first account as counterparty."""
-    n = len(cust)
-    internal, _ = pop.pools["internal"]
-    return Rows(
-        cust=cust,
-        acct=pop.first_account[cust],
-        ts=ts,
-        out=np.full(n, out),
-        fen=fen,
-        currency=np.zeros(n, dtype=np.int64),
-        cash=np.zeros(n, bool),
-        xb=np.zeros(n, bool),
-        method=np.full(n, code(METHODS, "000131")),
-        cp=internal + pop.first_account[other],
-        exempt=np.zeros(n, dtype=np.int64),
-        channel=np.full(n, code(CHANNELS, "ONLINE")),
-        purpose=np.full(n, code(PURPOSES, purpose)),
-        tag=np.full(n, -1),
-    )
