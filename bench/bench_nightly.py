@@ -81,8 +81,11 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
     return bank / "inbox", history
 
 
-def measure(mode: str, inbox: Path, db: Path, reports: Path) -> dict[str, object]:
-    """One nightly run of RUN_DATE in this process (after a warm-up flow)."""
+def measure(
+    mode: str, inbox: Path, db: Path, reports: Path, rule_pack: str | None = None
+) -> dict[str, object]:
+    """One nightly run of RUN_DATE in this process (after a warm-up flow), under the pack in
+    force or the one named."""
     from prefect import flow
 
     from amlwatch.stages.run_log import peak_rss_mb
@@ -98,8 +101,9 @@ def measure(mode: str, inbox: Path, db: Path, reports: Path) -> dict[str, object
     with nightly_on(kind, workers=workers) as nightly:
         started = time.perf_counter()
         report = nightly(
-            run_date=RUN_DATE, inbox=inbox, db=db, reports_dir=reports, buckets=buckets
-        )
+            run_date=RUN_DATE, inbox=inbox, db=db, reports_dir=reports, buckets=buckets,
+            rule_pack=rule_pack,
+        )  # fmt: skip
         seconds = time.perf_counter() - started
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     lv, sp = report.large_value, report.patterns
@@ -125,11 +129,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=None, help="default: per day / 5")
     parser.add_argument("--modes", nargs="+", default=["threads:1"])
     parser.add_argument("--out", type=Path, default=Path("bench/out/nightly"))
+    parser.add_argument(
+        "--rule-pack",
+        help="a pack to force (e.g. bench/out/patterns/scatter-only.toml, which bench_patterns.py "
+        "writes: the figure the library's night is compared with)",
+    )
     parser.add_argument("--one", nargs=4, metavar=("MODE", "INBOX", "DB", "REPORTS"))
     args = parser.parse_args()
     if args.one:
         mode, inbox, db, reports = args.one
-        print(json.dumps(measure(mode, Path(inbox), Path(db), Path(reports))))
+        print(json.dumps(measure(mode, Path(inbox), Path(db), Path(reports), args.rule_pack)))
         return
     customers = args.customers or max(2_000, args.txns_per_day // 5)
     inbox, history = prepare(args.out, args.txns_per_day, customers)
@@ -147,6 +156,7 @@ def main() -> None:
                 str(inbox),
                 str(db),
                 str(args.out / "reports"),
+                *(["--rule-pack", args.rule_pack] if args.rule_pack else []),
             ],
             capture_output=True,
             text=True,
@@ -160,6 +170,7 @@ def main() -> None:
     print(
         f"\nnightly run of {RUN_DATE}: {args.txns_per_day:,} transactions a day, "
         f"{customers:,} customers, the 10 business days before it loaded"
+        + (f"; rule pack forced: {args.rule_pack}" if args.rule_pack else "")
     )
     stages = list(results[0]["stages"])
     print(

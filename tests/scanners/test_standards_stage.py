@@ -24,7 +24,7 @@ from amlwatch.scanners import PatternInput
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.patterns import scan_pattern_days, scan_patterns_day, scan_patterns_range
 from amlwatch.stages.standards import with_openings, without_kind
-from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse import Warehouse, day_runs
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse.day_runs import exclusions_digest
 from amlwatch.warehouse.standards import PastDays
@@ -258,12 +258,14 @@ def test_a_customer_s_days_before_the_window_come_from_its_history_and_the_accou
             assert days["C2"] == [(d - epoch).days for d in c2], (before, back)
 
 
+@pytest.mark.parametrize("from_runs", [False, True], ids=["transactions", "day-runs"])
 def test_a_customer_s_past_days_before_the_window_are_its_day_totals_by_kind(
-    loaded: Path, tmp_path: Path
+    loaded: Path, tmp_path: Path, from_runs: bool
 ) -> None:
     """The days before the read window whose records reach the floor, in parts by the kind
     of record: a periodic standard's own exclusion is a bit of it, and its parts are left
-    out of the day's total before its kernel runs."""
+    out of the day's total before its kernel runs. The same whether the dates' day runs are
+    cut under the pack (read from them) or not (read from `transactions`)."""
     pack = tmp_path / "own.toml"
     pack.write_text(
         'extends = "pboc-2016"\n[[suspicious.standards]]\ncode = "AMLW-SP-1201"\n'
@@ -273,7 +275,15 @@ def test_a_customer_s_past_days_before_the_window_are_its_day_totals_by_kind(
     rule = load_pack(pack).suspicious
     bit = dict((s.code, b) for s, b in rule.own_exclusions())["AMLW-SP-1201"]
     day = [(d - dt.date(1970, 1, 1)).days for d in DAYS]
-    with Warehouse.open(loaded, read_only=True) as wh:
+    db = loaded
+    if from_runs:  # the dates' runs cut under this pack's exclusions (the night would)
+        db = tmp_path / "runs.duckdb"
+        shutil.copy(loaded, db)
+        with Warehouse.open(db) as wh:
+            day_runs.ready_window(wh, DAYS[0], DAYS[-1], rule)
+            assert day_runs.window_dates(wh, DAYS[0], DAYS[-1], rule).missing == []
+    with Warehouse.open(db, read_only=True) as wh:
+        assert bool(day_runs.window_dates(wh, DAYS[0], DAYS[-1], rule).stored) == from_runs
         table = wh_patterns.customer_types(
             wh, past_before=PastDays(DAYS[3], 2, Decimal(400_000), rule, known=True)
         )

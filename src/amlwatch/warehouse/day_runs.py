@@ -111,7 +111,7 @@ def run_columns(rule: SuspiciousRule) -> str:
 _RUN_ORDER = "ORDER BY customer_1, customer_2, ts, out"
 
 
-_HASH_CHECK = "hash('amlwatch day runs')"
+HASH_CHECK = "hash('amlwatch day runs')"
 
 
 # what a scan reads of a run
@@ -165,7 +165,7 @@ def _store_runs(warehouse: Warehouse, loads: dict[dt.date, str], rule: Suspiciou
     )
     digest = exclusions_digest(rule)
     con.executemany(
-        f"INSERT INTO pattern_runs VALUES (?, ?, ?, {_HASH_CHECK}, ?)",
+        f"INSERT INTO pattern_runs VALUES (?, ?, ?, {HASH_CHECK}, ?)",
         [[day, loads[day], digest, int(counts.get(day, 0))] for day in days],
     )
     return int(sum(counts.values()))
@@ -176,7 +176,7 @@ def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRu
     return bool(
         warehouse.scalar(
             f"""SELECT count(*) FROM pattern_runs WHERE business_date = ? AND exclusions = ?
-                AND hash_check = {_HASH_CHECK}""",
+                AND hash_check = {HASH_CHECK}""",
             [business_date, exclusions_digest(rule)],
         )
     )
@@ -222,7 +222,7 @@ def window_dates(
     )
     stored = warehouse.rows(
         f"""SELECT business_date FROM pattern_runs
-            WHERE exclusions = ? AND hash_check = {_HASH_CHECK}""",
+            WHERE exclusions = ? AND hash_check = {HASH_CHECK}""",
         [exclusions_digest(rule)],
     )
     return WindowDates({d: int(n) for d, n in rows}, frozenset(d for (d,) in stored))

@@ -29,7 +29,7 @@ from amlwatch.warehouse.picks import (
     sql_date_list,
     sql_text_list,
 )
-from amlwatch.warehouse.standards import PastDays, history_columns
+from amlwatch.warehouse.standards import PastDays, history_columns, past_lists
 
 
 def pattern_window_rows(
@@ -91,7 +91,7 @@ def customer_types(
     file gave as an account's 上次动户日 (`last_moved_on`), and the day before those L days
     for a customer the warehouse knew before them (silent since, it slept at least that
     long); with `past_before`, also `past_days`, `past_totals`, `past_kinds`: its day
-    totals before the read window that reach a floor (`warehouse.standards.past_days_join`)."""
+    totals before the read window that reach a floor (`warehouse.standards.past_lists`)."""
     day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
     picked, joined = [], ""
     if opened:
@@ -118,7 +118,7 @@ def customer_types(
     picked += more
     joined += history
     extra = "".join(f", {p}" for p in picked)
-    return warehouse._con.sql(
+    types = warehouse._con.sql(
         f"""SELECT c.customer_id, {key_sql("c.customer_id")}, c.entity, c.state_organ {extra}
             FROM (
                 SELECT customer_id, arg_max(customer_type, business_date) = 'entity' AS entity,
@@ -127,6 +127,7 @@ def customer_types(
                 FROM customer_history WHERE {bucket.where("customer_id")} GROUP BY customer_id) c
             {joined}"""
     ).to_arrow_table()
+    return types if past_before is None else past_lists(warehouse, types, past_before, bucket)
 
 
 def subject_ids(warehouse: Warehouse, rids: Sequence[int]) -> dict[int, tuple[str, str]]:
