@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from amlwatch.rules import BusinessCalendar, PatternStandard, SuspiciousRule
+from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, PatternStandard, SuspiciousRule
 from amlwatch.scanners.standards import FAMILIES
 from amlwatch.scanners.standards.baseline import lookback as baseline_lookback
 from amlwatch.scanners.standards.dormant import lookback as dormant_lookback
@@ -212,8 +212,8 @@ def statements(
     """(code, SELECT of (e, customer_id, code)) per running standard of another family."""
     found = []
     for standard in rule.running():
-        if standard.family == "scatter":
-            continue
+        if standard.family == "scatter" or standard.family in NETWORK_FAMILIES:
+            continue  # the scatter peers' own; the network standards: bench_network.py
         days = rule.window_of(standard)
         listed = ", ".join(f"(DATE '{e}', DATE '{calendar.window_start(e, days)}')" for e in ends)
         template = {"same_party": SAME_PARTY, "baseline": BASELINE, "open_close": OPEN_CLOSE}.get(

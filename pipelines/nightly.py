@@ -1,5 +1,6 @@
 """The nightly flow: ingest the run date, find large-value transactions, scan the
-scatter / concentrate windows ending on it, and write the report tables.
+monitoring standards' windows ending on it (each customer's, then the network standards' over
+the bank's own transfer graph), and write the report tables.
 
 Flows only orchestrate; each task wraps one call of a stage of `amlwatch.stages`.
 """
@@ -31,6 +32,7 @@ from amlwatch.models import (
     Filing,
     LargeValueSummary,
     LoadReport,
+    NetworkSummary,
     NightlyReport,
     PatternSummary,
     RescanSummary,
@@ -42,6 +44,7 @@ from amlwatch.stages import (
     cases,
     filings,
     large_value,
+    network,
     patterns,
     rescan,
     run_log,
@@ -121,6 +124,13 @@ def store_patterns(
 
 
 @task(**RETRY_TRANSIENT)
+def scan_network(run_date: dt.date, db: Path | None, rule_pack: str | None) -> NetworkSummary:
+    """The network standards over the bank's own transfer graph; replace the run date's
+    structures."""
+    return network.scan_network_day(run_date, db, rule_pack)
+
+
+@task(**RETRY_TRANSIENT)
 def write_suspicious_report(
     run_date: dt.date, db: Path | None, reports_dir: Path | None
 ) -> SuspiciousReportFiles:
@@ -186,6 +196,7 @@ def nightly(
             "large_value_report", write_large_value_report, day, db, reports_dir
         )
         report.patterns = timed("patterns", _patterns, day, db, rule_pack, split)
+        report.network = timed("network", scan_network, day, db, rule_pack)
         report.suspicious_report = timed(
             "suspicious_report", write_suspicious_report, day, db, reports_dir
         )

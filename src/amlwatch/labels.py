@@ -192,6 +192,8 @@ RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transfer_edge_days": "行内转账关系日索引", "large_value_transactions": "大额交易",
     "suspicious_hits": "可疑模式命中", "suspicious_alerts": "可疑预警",
     "suspicious_alert_transactions": "预警证据交易", "suspicious_evidence_detail": "预警证据明细",
+    "network_hits": "资金网络结构命中", "network_hit_members": "资金网络结构成员",
+    "network_hit_edges": "资金网络结构转账",
     "cases": "案件", "submission_files": "报送文件", "submission_notices": "人工补正通知",
     "snoozes": "暂停监测", "audit_log": "审计日志", "folders": "报告目录",
 }  # fmt: skip

@@ -149,6 +149,18 @@ class PatternSummary:
 
 
 @dataclass(slots=True)
+class NetworkSummary:
+    """What one network scan found: structures per standard code (on trial and in force),
+    the customers in any of them, the transfers read."""
+
+    scan_dates: list[dt.date] = field(default_factory=list)
+    structures_by_code: dict[str, int] = field(default_factory=dict)
+    customers: int = 0
+    edges_scanned: int = 0
+    duration_s: float = 0.0
+
+
+@dataclass(slots=True)
 class RescanSummary:
     """The later nights re-scanned after a date's input was replaced, and what changed."""
 
@@ -201,6 +213,7 @@ class NightlyReport:
     large_value: LargeValueSummary | None = None
     large_value_report: Any = None  # the report files written (amlwatch.reports.ReportFiles)
     patterns: PatternSummary | None = None
+    network: NetworkSummary | None = None
     suspicious_report: Any = None
     rescan: RescanSummary | None = None
     calendar: CalendarCheck | None = None

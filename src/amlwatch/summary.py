@@ -128,6 +128,17 @@ def nightly_markdown(report: NightlyReport) -> str:
             f"{sp.transactions_scanned:,} transactions scanned with "
             f"{', '.join(sp.rule_packs) or 'no pack'} in {sp.duration_s:.2f} s."
         )
+    net = report.network
+    if net is not None:
+        found = sum(net.structures_by_code.values())
+        codes = ", ".join(f"{c}: {n}" for c, n in sorted(net.structures_by_code.items()))
+        parts += [
+            "",
+            f"### 资金网络结构 Network structures — {found:,} ({codes or 'no network standard'})",
+            "",
+            f"{net.customers:,} customers in them; {net.edges_scanned:,} transfers between two "
+            f"of the bank's accounts read in {net.duration_s:.2f} s (`amlwatch network list`).",
+        ]
     rescan = report.rescan
     if rescan is not None:
         nights = ", ".join(map(str, rescan.scan_dates)) or "none had run yet"

@@ -188,6 +188,7 @@ def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
         "large_value",
         "large_value_report",
         "patterns",
+        "network",
         "suspicious_report",
         "cases",
         "submission",
@@ -308,6 +309,9 @@ RESULT_TABLES = (
     "suspicious_hits",
     "suspicious_alerts",
     "suspicious_alert_transactions",
+    "network_hits",
+    "network_hit_members",
+    "network_hit_edges",
 )
 
 

@@ -85,6 +85,11 @@ def test_an_extending_pack_changes_one_standard_by_its_code(tmp_path: Path) -> N
         ('scattered = "sideways"', "scattered must be in or out"),
         ('family = "night"\nwindow_business_days = 0', "window_business_days"),
         ('family = "cash"\ncustomer_types = ["robot"]', "customer_types"),
+        # a network structure spans customers of both types: one set of parameters, for both
+        ('family = "chain"\n[suspicious.standards.params.individual]\nmin_hops = 3',
+         "network standard's parameters are \\[params.common\\]"),
+        ('family = "cycle"\ncustomer_types = ["individual"]', "for every customer type"),
+        ('family = "cycle"\n[suspicious.standards.exclude]\npurposes = ["工资"]', "excludes nothing"),
     ],
 )  # fmt: skip
 def test_a_standard_the_pack_cannot_mean_is_refused_by_name(

@@ -3,6 +3,9 @@ generated graphs and on each shape's edges by name."""
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
@@ -12,10 +15,14 @@ from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.network import (
     Hop,
     TransferGraph,
+    find_structures,
+    hop_of,
+    roles,
     scan_chains,
     scan_cycles,
     structure_scores,
 )
+from amlwatch.scanners.network.standards import INTERMEDIARY, ORIGIN, SINK, SOURCE
 from tests.naive_network import (
     NaiveEdge,
     NaiveHop,
@@ -335,3 +342,61 @@ def test_lengths_out_of_range_are_refused() -> None:
             scan_cycles(g, BAND, bad)
     with pytest.raises(ScannerInputError, match="budget"):
         scan_cycles(g, BAND, 3, budget=0)
+
+
+# -- a network standard of the rule pack ----------------------------------------------------
+
+
+def params_of(hop: Hop, **more: int) -> dict[str, Decimal]:
+    """A network standard's parameters (as the pack gives them) that make `hop`."""
+    return {
+        "max_gap_hours": Decimal(hop.max_gap // HOUR),
+        "low_share": Decimal(hop.low_bp) / 10_000,
+        "high_share": Decimal(hop.high_bp) / 10_000,
+        "min_edge_cny": Decimal(hop.min_amount) / 1000,
+        "max_degree": Decimal(hop.max_degree),
+        **{name: Decimal(value) for name, value in more.items()},
+    }
+
+
+def test_a_standard_s_parameters_are_its_hop_exactly_or_refused() -> None:
+    hop = Hop(max_gap=72 * HOUR, low_bp=9_000, high_bp=11_000, min_amount=50_000_000, max_degree=50)
+    assert hop_of(params_of(hop)) == hop
+    for name, value in (("low_share", "0.90005"), ("min_edge_cny", "0.0005"),
+                        ("max_gap_hours", "0.0001"), ("max_degree", "-3")):  # fmt: skip
+        with pytest.raises(ScannerInputError, match=name):
+            hop_of(params_of(hop) | {name: Decimal(value)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs(), st.integers(2, 4), st.sampled_from([0, 30, 50, 70, 101]))
+def test_a_standard_s_structures_are_the_kernel_s_scoring_at_least_its_least(
+    case: tuple[list[NaiveEdge], list[int], Hop], size: int, least: int
+) -> None:
+    edges, owner, hop = case
+    hop = dataclasses.replace(hop, max_gap=max(HOUR, hop.max_gap // HOUR * HOUR))
+    graph = graph_of(edges, owner)
+    for family, found in (
+        ("chain", scan_chains(graph, hop, size)),
+        ("cycle", scan_cycles(graph, hop, size + 1)),
+    ):
+        paths = [
+            found.edges[found.ptr[c] : found.ptr[c + 1]].tolist() for c in range(len(found.ptr) - 1)
+        ]
+        kept = [p for p in paths if score(p, edges, owner, naive_hop(hop)) >= least - 1e-9]
+        more = {"min_hops": size} if family == "chain" else {"max_edges": size + 1}
+        got = find_structures(family, params_of(hop, min_score=least, **more), graph)
+        assert [got.edges[got.ptr[c] : got.ptr[c + 1]].tolist() for c in range(len(got))] == kept
+        assert got.score == pytest.approx([score(p, edges, owner, naive_hop(hop)) for p in kept])
+        event(f"{family}: {min(len(got), 2)} of {min(len(paths), 2)}")
+
+
+def test_each_member_has_its_role_along_the_path() -> None:
+    relay = [("A", "B"), ("B", "C"), ("C", "D")]
+    assert roles("chain", relay) == {"A": SOURCE, "B": INTERMEDIARY, "C": INTERMEDIARY, "D": SINK}
+    circle = [("A", "B"), ("B", "C"), ("C", "A")]
+    assert roles("cycle", circle) == {"A": ORIGIN, "B": INTERMEDIARY, "C": INTERMEDIARY}
+    # a chain back to where it started: its source, not also its sink
+    assert roles("chain", circle) == {"A": SOURCE, "B": INTERMEDIARY, "C": INTERMEDIARY}
+    with pytest.raises(ScannerInputError, match="network family"):
+        find_structures("cash", {}, graph_of([], [0]))

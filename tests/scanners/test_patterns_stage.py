@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from amlwatch.ingest import inbox_dates
-from amlwatch.rules import BusinessCalendar, load_pack
+from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.large_value import large_value_part
@@ -480,7 +480,10 @@ def test_every_standard_finds_its_planted_cases_and_no_look_alike(
     rule = load_pack("pboc-2016").suspicious
     assert rule is not None
     # every running standard has planted cases, and every one of them alerts
-    assert {code for code, _ in planted} == {s.code for s in rule.running()}
+    # (the network standards' plants are rings of several customers: tests/warehouse/test_network.py)
+    assert {code for code, _ in planted} == {
+        s.code for s in rule.running() if s.family not in NETWORK_FAMILIES
+    }
     assert planted <= found
     decoys = {c["customer_id"] for c in cases if c["kind"].startswith("decoy")}
     assert {"decoy_family_transfers", "decoy_seasonal_business"} <= {

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from amlwatch.cli import app
+from amlwatch.rules import BusinessCalendar
 from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
+from amlwatch.stages.network import scan_network_days
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
-from amlwatch.warehouse.network import missing_edge_days, window_graph
+from amlwatch.warehouse.network import missing_edge_days, network_hits_of, window_graph
 
 START = dt.date(2026, 11, 12)  # the 13th is payday: employers that bank here pay staff that do
 DAYS = 4
@@ -189,3 +195,134 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
     for case in (c for c in structures if c["expect"] == "no_network"):
         members = set(case["members"])
         assert not any(members <= s for shape in found.values() for s in shape), case["case_id"]
+
+
+# -- the network stage: the pack's network standards over each night's window ---------------
+
+
+def stage_rows(db: Path) -> dict[str, list[tuple]]:
+    with Warehouse.open(db, read_only=True) as wh:
+        return {
+            table: sorted(
+                wh.rows(f"SELECT * EXCLUDE (scanned_at) FROM {table}")
+                if table == "network_hits"
+                else wh.rows(f"SELECT * FROM {table}"),
+                key=str,
+            )
+            for table in ("network_hits", "network_hit_members", "network_hit_edges")
+        }
+
+
+def scanned_nights(calendar: BusinessCalendar) -> list[dt.date]:
+    start = dt.date(2026, 9, 21)  # the planted bank's first day; its 30 days' business nights
+    days = [start + dt.timedelta(days=k) for k in range(30)]
+    return [d for d in days if calendar.is_business_day(d)]
+
+
+def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_transfers(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(planted[0], db)
+    calendar = BusinessCalendar.load()
+    nights = scanned_nights(calendar)
+    with Warehouse.open(db) as wh:
+        summary = scan_network_days(wh, nights, calendar)
+    first = stage_rows(db)
+    with Warehouse.open(db) as wh:  # a re-run replaces the nights' structures exactly
+        again = scan_network_days(wh, nights, calendar)
+        found = [h for night in nights for h in network_hits_of(wh, night)]
+    assert stage_rows(db) == first and again.structures_by_code == summary.structures_by_code
+    assert summary.structures_by_code == {
+        code: sum(1 for h in found if h["rule_code"] == code)
+        for code in ("AMLW-NW-0101", "AMLW-NW-0201")
+    }
+    assert summary.customers == len({m["customer_id"] for h in found for m in h["members"]})
+    for case in (c for c in planted[1] if c["expect"] == "network"):
+        people = case["members"]
+        shape = {"network_chain": "chain", "network_cycle": "cycle"}[case["kind"]]
+        hits = [h for h in found if h["shape"] == shape
+                and {m["customer_id"] for m in h["members"]} == set(people)]  # fmt: skip
+        assert hits, case["case_id"]
+        assert len({h["structure_id"] for h in hits}) == 1  # one id every night it is seen
+        hit = hits[0]
+        role = {m["customer_id"]: m["role"] for m in hit["members"]}
+        if shape == "chain":
+            assert role == {people[0]: "source", people[-1]: "sink"} | {
+                p: "intermediary" for p in people[1:-1]
+            }
+            path = list(itertools.pairwise(people))
+        else:
+            assert role == {people[0]: "origin"} | {p: "intermediary" for p in people[1:]}
+            path = list(itertools.pairwise([*people, people[0]]))
+        edges = hit["edges"]
+        assert [(e["payer_customer"], e["payee_customer"]) for e in edges] == path
+        assert {e["txn_id"] for e in edges} <= set(case["txn_ids"])
+        assert (
+            [e["step"] for e in edges] == list(range(len(edges))) == list(range(hit["edge_count"]))
+        )
+        amounts = [e["amount_cny"] for e in edges]
+        assert (hit["first_amount"], hit["last_amount"]) == (amounts[0], amounts[-1])
+        for m in hit["members"]:  # what each passed on and received along the path
+            assert m["sent_cny"] == sum(
+                a for (p, _), a in zip(path, amounts, strict=True) if p == m["customer_id"]
+            )
+            assert m["received_cny"] == sum(
+                a for (_, q), a in zip(path, amounts, strict=True) if q == m["customer_id"]
+            )
+        assert hit["standard_status"] == "trial" and 0 <= hit["score"] <= 100
+        assert hit["window_start"] == calendar.window_start(hit["scan_date"], 10)
+    for case in (c for c in planted[1] if c["expect"] == "no_network"):
+        members = set(case["members"])
+        assert not any(members <= {m["customer_id"] for m in h["members"]} for h in found)
+
+
+def test_a_draft_runs_not_and_the_least_score_keeps_only_the_strongest(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(planted[0], db)
+    calendar = BusinessCalendar.load()
+    nights = scanned_nights(calendar)
+    with Warehouse.open(db) as wh:
+        scan_network_days(wh, nights, calendar)
+        scores = [h["score"] for n in nights for h in network_hits_of(wh, n, "AMLW-NW-0101")]
+    least = sorted(scores)[len(scores) // 2] + 0.01  # above the median: some go, some stay
+    pack = tmp_path / "strict.toml"
+    pack.write_text(
+        'extends = "pboc-2016"\n[[suspicious.standards]]\ncode = "AMLW-NW-0201"\nstatus = "draft"\n'
+        '[[suspicious.standards]]\ncode = "AMLW-NW-0101"\n[suspicious.standards.params.common]\n'
+        f"min_score = {int(least) + 1}\n",
+        encoding="utf-8",
+    )
+    with Warehouse.open(db) as wh:
+        summary = scan_network_days(wh, nights, calendar, str(pack))
+        kept = [h for n in nights for h in network_hits_of(wh, n)]
+    assert "AMLW-NW-0201" not in summary.structures_by_code
+    assert {h["rule_code"] for h in kept} <= {"AMLW-NW-0101"}
+    assert all(h["score"] >= int(least) + 1 for h in kept)
+    assert len(kept) == sum(1 for s in scores if s >= int(least) + 1) < len(scores)
+
+
+def test_the_structures_list_masks_account_numbers(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(planted[0], db)
+    calendar = BusinessCalendar.load()
+    nights = scanned_nights(calendar)
+    with Warehouse.open(db) as wh:
+        scan_network_days(wh, nights, calendar)
+        last = max(n for n in nights if network_hits_of(wh, n))
+        shown = network_hits_of(wh, last)
+    result = CliRunner().invoke(app, ["network", "list", "--db", str(db), "--date", str(last),
+                                      "--transfers"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for hit in shown:
+        assert hit["structure_id"] in result.output
+        for e in hit["edges"]:
+            assert (
+                e["payer_account"] not in result.output and e["payee_account"] not in result.output
+            )
+            assert f"****{e['payer_account'][-4:]}" in result.output
+    assert "来源" in result.output or "回流方" in result.output

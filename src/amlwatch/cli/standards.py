@@ -19,6 +19,7 @@ from amlwatch.rules import (
     FAMILY_NAMES,
     FAMILY_PARAMS,
     INDICATORS_2003,
+    NETWORK_FAMILIES,
     STATUS_NAMES,
     PatternStandard,
     RulePack,
@@ -51,6 +52,10 @@ PARAM_NAMES = {
     "max_gap_days": "周期间隔天数上限", "jitter_days": "间隔最大偏差天数", "min_cycles": "周期内大额日数下限",
     "baseline_days": "以往期间天数", "min_known_days": "以往期间天数下限",
     "min_active_days": "以往有交易天数下限",
+    "max_gap_hours": "相邻两笔转账间隔小时数上限", "low_share": "下一笔占上一笔金额比例下限",
+    "high_share": "下一笔占上一笔金额比例上限", "min_edge_cny": "每笔转账金额下限",
+    "max_degree": "窗口内往来笔数上限（超过者不作中转）", "min_hops": "链条转账笔数下限",
+    "max_edges": "回流环转账笔数上限", "min_score": "结构评分下限（0–100）",
 }  # fmt: skip
 # a name that means another thing in one family
 FAMILY_PARAM_NAMES = {("baseline", "multiple"): "相对以往日均收付的倍数"}
@@ -78,6 +83,30 @@ def _status(standard: PatternStandard) -> str:
 
 def _family(standard: PatternStandard) -> str:
     return f"{FAMILY_NAMES[standard.family]} {standard.family}"
+
+
+def _params_table(s: PatternStandard) -> Table:
+    """A standard's parameters by customer type (a network standard's: one column, the same
+    for every type: a structure spans customers of both)."""
+    table = Table(title="参数 parameters")
+    if s.family in NETWORK_FAMILIES:
+        table.add_column("参数 parameter")
+        table.add_column("各类客户 every customer type")
+        common = next(iter(s.params.values()))
+        for name, kind in FAMILY_PARAMS[s.family]:
+            table.add_row(f"{param_name(s.family, name)} {name}", _value(name, kind, common[name]))
+        return table
+    for column in ("参数 parameter", "个人 individual", "对公 entity"):
+        table.add_column(column)
+    for name, kind in FAMILY_PARAMS[s.family]:
+        table.add_row(
+            f"{param_name(s.family, name)} {name}",
+            *(
+                _value(name, kind, s.params[t][name]) if t in s.params else "不适用 n/a"
+                for t in ("individual", "entity")
+            ),
+        )
+    return table
 
 
 def _value(name: str, kind: str, value: Decimal) -> str:
@@ -161,18 +190,7 @@ def show(
             f"  参数 parameters: 规则包的分散/集中阈值表 [suspicious.thresholds] (scattered = {s.scattered})"
         )
     else:
-        table = Table(title="参数 parameters")
-        for column in ("参数 parameter", "个人 individual", "对公 entity"):
-            table.add_column(column)
-        for name, kind in FAMILY_PARAMS[s.family]:
-            table.add_row(
-                f"{param_name(s.family, name)} {name}",
-                *(
-                    _value(name, kind, s.params[t][name]) if t in s.params else "不适用 n/a"
-                    for t in ("individual", "entity")
-                ),
-            )
-        out.print(table)
+        out.print(_params_table(s))
     exclude = sorted(rule.exclude_purposes)
     out.print(f"  不监测的用途 excluded purposes: {'、'.join(exclude) or '—'}")
     own = "；".join(f"{k}: {'、'.join(sorted(v))}" for k, v in sorted(s.exclude.items()))

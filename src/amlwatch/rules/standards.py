@@ -105,7 +105,31 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_events", "count"),
         ("min_total_cny", "money"),
     ),
+    # the network families (`scanners.network`): one structure across several customers, so
+    # their parameters are the same for every customer type ([params.common] only)
+    "chain": (
+        ("max_gap_hours", "count"),
+        ("low_share", "ratio"),
+        ("high_share", "ratio"),
+        ("min_edge_cny", "money"),
+        ("max_degree", "count"),
+        ("min_hops", "count"),
+        ("min_score", "count"),
+    ),
+    "cycle": (
+        ("max_gap_hours", "count"),
+        ("low_share", "ratio"),
+        ("high_share", "ratio"),
+        ("min_edge_cny", "money"),
+        ("max_degree", "count"),
+        ("max_edges", "count"),
+        ("min_score", "count"),
+    ),
 }
+
+# the families whose standards look at the bank's transfer graph (a structure of several
+# customers), not at one subject's window: the network stage runs them
+NETWORK_FAMILIES = frozenset({"chain", "cycle"})
 
 # parameters a standard may leave out
 FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
@@ -134,6 +158,8 @@ FAMILY_NAMES = {
     "dormant": "长期闲置账户突然启用",
     "periodic": "周期性发生大量资金收付",
     "baseline": "资金收付与客户以往交易明显不符",
+    "chain": "资金在本行多个客户之间链式快速转移",
+    "cycle": "资金经本行多个客户回流",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start
@@ -282,6 +308,17 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
     types = tuple(item.get("customer_types", ("individual", "entity")))
     if not types or not set(types) <= {"individual", "entity"}:
         raise UnknownRulePack(f"{pack}: standard {code}: customer_types: individual, entity")
+    if family in NETWORK_FAMILIES and not set(raw) <= {"common"}:
+        raise UnknownRulePack(
+            f"{pack}: standard {code}: a network standard's parameters are [params.common] "
+            "(a structure spans customers of both types)"
+        )
+    if family in NETWORK_FAMILIES and item.get("exclude"):
+        raise UnknownRulePack(f"{pack}: standard {code}: a network standard excludes nothing")
+    if family in NETWORK_FAMILIES and set(types) != {"individual", "entity"}:
+        raise UnknownRulePack(
+            f"{pack}: standard {code}: a network standard is for every customer type"
+        )
     defaults = FAMILY_DEFAULTS.get(family, {})
     for customer_type in types if spec else ():
         given = defaults | dict(raw.get("common", {})) | dict(raw.get(customer_type, {}))

@@ -9,6 +9,7 @@ from pathlib import Path
 from amlwatch import wiring
 from amlwatch.models import RescanSummary
 from amlwatch.rules import load_pack, pack_for
+from amlwatch.stages.network import scan_network_days
 from amlwatch.stages.patterns import scan_pattern_days
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse import run_log as wh_run_log
@@ -40,6 +41,7 @@ def rescan_following(
             return summary
         before = wh_patterns.alert_state(warehouse)
         scan_pattern_days(warehouse, ends, calendar, rule_pack, settings.scan)
+        scan_network_days(warehouse, ends, calendar, rule_pack)  # their graphs changed too
         after = wh_patterns.alert_state(warehouse)
     summary.scan_dates = ends
     summary.opened = sorted(set(after) - set(before))

@@ -18,7 +18,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amlwatch.rules import BusinessCalendar, PatternStandard, RulePack, SuspiciousRule
+from amlwatch.rules import (
+    NETWORK_FAMILIES,
+    BusinessCalendar,
+    PatternStandard,
+    RulePack,
+    SuspiciousRule,
+)
 from amlwatch.scanners import PatternInput
 from amlwatch.scanners.standards import (
     Customers,
@@ -56,11 +62,14 @@ class StandardWindow:
 def other_families(
     calendar: BusinessCalendar, days: Sequence[dt.date], rule: SuspiciousRule
 ) -> list[StandardWindow]:
-    """The standards beside scatter / concentrate that run on any of `days`, with their
-    windows (their own length, or the section's)."""
+    """The standards of a subject's window beside scatter / concentrate (not the network
+    families') that run on any of `days`, with their windows (their own length, or the
+    section's)."""
     found = []
     for standard in rule.standards:
-        if standard.family == "scatter" or not any(standard.runs_on(d) for d in days):
+        if standard.family == "scatter" or standard.family in NETWORK_FAMILIES:
+            continue  # the scatter kernel's, and the network stage's
+        if not any(standard.runs_on(d) for d in days):
             continue
         business_days = rule.window_of(standard)
         found.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -72,8 +73,8 @@ class WindowGraph:
     and what the codes stand for.
 
     Attributes:
-        edges: per edge (in time order): txn_id, booked_at, payer / payee account and
-            customer, amount_cny.
+        edges: per edge (in time order): business_date and line (the payer's record),
+            txn_id, booked_at, payer / payee account and customer, amount_cny.
         src, dst: int64 account codes; ts: int64 seconds (China local time); amount: int64
             thousandths of CNY.
         owner: per account code, its customer's code.
@@ -109,7 +110,8 @@ def window_graph(warehouse: Warehouse, first: dt.date, last: dt.date) -> WindowG
     con = warehouse._con
     edges = con.sql(
         f"""{_CODED}
-            SELECT e.txn_id, e.booked_at, e.payer_account, e.payer_customer, e.payee_account,
+            SELECT e.business_date, e.line, e.txn_id, e.booked_at, e.payer_account,
+                   e.payer_customer, e.payee_account,
                    e.payee_customer, e.amount_cny, a.code AS src, b.code AS dst,
                    epoch(e.booked_at)::BIGINT AS ts, (e.amount_cny * 1000)::BIGINT AS amount
             FROM e JOIN coded a ON a.account = e.payer_account
@@ -137,3 +139,63 @@ def window_graph(warehouse: Warehouse, first: dt.date, last: dt.date) -> WindowG
         accounts=coded["account"].to_pylist(),
         customers=[str(c) for c, _ in customers],
     )
+
+
+def replace_network_hits(
+    warehouse: Warehouse,
+    scan_dates: list[dt.date],
+    hits: pa.Table,
+    members: pa.Table,
+    edges: pa.Table,
+) -> None:
+    """In one transaction: the network structures of `scan_dates` become these."""
+    con = warehouse._con
+    tables = {"network_hits": hits, "network_hit_members": members, "network_hit_edges": edges}
+    with warehouse.transaction():
+        for name, rows in tables.items():
+            con.execute(
+                f"DELETE FROM {name} WHERE list_contains(?::DATE[], scan_date)", [scan_dates]
+            ).fetchall()
+            con.register("_network_rows", rows)
+            try:
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _network_rows").fetchall()
+            finally:
+                con.unregister("_network_rows")
+
+
+def network_hits_of(
+    warehouse: Warehouse, scan_date: dt.date, code: str | None = None
+) -> list[dict[str, Any]]:
+    """The structures found on a scanned day (of one standard), strongest first, each with
+    its members (customer, role, received, sent) and transfers in path order."""
+    hits = warehouse.records(
+        """SELECT * FROM network_hits WHERE scan_date = ? AND (? IS NULL OR rule_code = ?)
+           ORDER BY score DESC, rule_code, structure_id""",
+        [scan_date, code, code],
+    )
+    members: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for m in warehouse.records(
+        """SELECT * FROM network_hit_members WHERE scan_date = ?
+           ORDER BY rule_code, structure_id, role = 'sink', role <> 'source', role <> 'origin',
+                    customer_id""",
+        [scan_date],
+    ):
+        members.setdefault((str(m["rule_code"]), str(m["structure_id"])), []).append(m)
+    edges: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for e in warehouse.records(
+        """SELECT * FROM network_hit_edges WHERE scan_date = ?
+           ORDER BY rule_code, structure_id, step""",
+        [scan_date],
+    ):
+        edges.setdefault((str(e["rule_code"]), str(e["structure_id"])), []).append(e)
+    for hit in hits:
+        key = (str(hit["rule_code"]), str(hit["structure_id"]))
+        hit["members"] = members.get(key, [])
+        hit["edges"] = edges.get(key, [])
+    return hits
+
+
+def latest_network_scan(warehouse: Warehouse) -> dt.date | None:
+    """The latest night a network standard was scanned for (None: none yet)."""
+    (day,) = warehouse.rows("SELECT max(scan_date) FROM network_hits")[0]
+    return day if isinstance(day, dt.date) else None

@@ -34,6 +34,10 @@ _BY_DATE = {  # table: its date column
     "transfer_edges": "business_date",
     "transfer_edge_days": "business_date",
     "run_log": "run_date",
+    # the network structures found: monitoring results kept as long as hits are
+    "network_hits": "scan_date",
+    "network_hit_members": "scan_date",
+    "network_hit_edges": "scan_date",
 }
 _KEY = "(customer_id, strftime(trade_date, '%Y%m%d'), characteristic_code, txn_id)"
 # the customer versions that go: superseded before the cutoff, or of a relationship ended then

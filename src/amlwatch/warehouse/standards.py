@@ -33,14 +33,18 @@ class StandardFigures:
 def standard_figures(
     warehouse: Warehouse, since: dt.date | None = None
 ) -> dict[str, StandardFigures]:
-    """Per standard code: hits, alerts, customers flagged, alerts made on trial, last hit."""
+    """Per standard code: hits, alerts, customers flagged, alerts made on trial, last hit (a
+    network standard's hits are its structures, one a night each is found; it makes no
+    alert yet)."""
     day = since or dt.date(1970, 1, 1)
     hits = dict(
         (str(code), (int(n), last))
         for code, n, last in warehouse.rows(
             """SELECT rule_code, count(*), max(scan_date) FROM suspicious_hits
+               WHERE scan_date >= ? GROUP BY rule_code
+               UNION ALL SELECT rule_code, count(*), max(scan_date) FROM network_hits
                WHERE scan_date >= ? GROUP BY rule_code""",
-            [day],
+            [day, day],
         )
     )
     alerts = {
@@ -97,13 +101,16 @@ class PeriodFigures:
 
 
 def period_figures(warehouse: Warehouse, start: dt.date, end: dt.date) -> dict[str, PeriodFigures]:
-    """Per standard code, its figures from `start` to `end`."""
+    """Per standard code, its figures from `start` to `end` (a network standard's hits: its
+    structures, one a night each is found)."""
     hits = {
         str(code): int(n)
         for code, n in warehouse.rows(
             """SELECT rule_code, count(*) FROM suspicious_hits
+               WHERE scan_date BETWEEN ? AND ? GROUP BY rule_code
+               UNION ALL SELECT rule_code, count(*) FROM network_hits
                WHERE scan_date BETWEEN ? AND ? GROUP BY rule_code""",
-            [start, end],
+            [start, end, start, end],
         )
     }
     alerts = {
@@ -119,7 +126,9 @@ def period_figures(warehouse: Warehouse, start: dt.date, end: dt.date) -> dict[s
     }
     packs: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
     for code, label, first, last in warehouse.rows(
-        """SELECT rule_code, rule_pack, min(scan_date), max(scan_date) FROM suspicious_hits
+        """SELECT rule_code, rule_pack, min(scan_date), max(scan_date) FROM (
+               SELECT rule_code, rule_pack, scan_date FROM suspicious_hits
+               UNION ALL SELECT rule_code, rule_pack, scan_date FROM network_hits)
            WHERE scan_date BETWEEN ? AND ? GROUP BY rule_code, rule_pack ORDER BY 1, 3""",
         [start, end],
     ):

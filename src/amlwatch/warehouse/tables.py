@@ -192,9 +192,72 @@ SUSPICIOUS_ALERT_TRANSACTIONS = ResultTable(
     (_text("alert_id"), _text("txn_id"), _text("direction"), _text("leg")),
 )
 
+# a network standard's structure (a chain, a cycle) found in the window ending on a scanned
+# day: one row per (scan date, standard, structure); the structure id is the standard's code
+# and a digest of its transfers, the same every night the same transfers are found
+NETWORK_HITS = ResultTable(
+    "network_hits",
+    (
+        _date("scan_date"),
+        _text("rule_code"),
+        _text("structure_id"),
+        _text("shape"),
+        _date("window_start"),
+        _date("window_end"),
+        Column("score", "DOUBLE", pa.float64()),
+        _count("edge_count"),
+        _count("member_count"),
+        _money("first_amount"),
+        _money("last_amount"),
+        _when("first_at"),
+        _when("last_at"),
+        _text("rule_pack"),
+        _text("standard_status"),
+        _when("scanned_at"),
+    ),
+)
+
+# each customer of a structure with its role: source (资金来源), intermediary (中转), sink
+# (资金去向), or for a cycle origin (资金流出并回流的客户)
+NETWORK_HIT_MEMBERS = ResultTable(
+    "network_hit_members",
+    (
+        _date("scan_date"),
+        _text("rule_code"),
+        _text("structure_id"),
+        _text("customer_id"),
+        _text("role"),
+        _money("received_cny"),
+        _money("sent_cny"),
+    ),
+)
+
+# each transfer of a structure, in its order along the path
+NETWORK_HIT_EDGES = ResultTable(
+    "network_hit_edges",
+    (
+        _date("scan_date"),
+        _text("rule_code"),
+        _text("structure_id"),
+        _count("step"),
+        _date("business_date"),
+        _count("line"),
+        _text("txn_id"),
+        _when("booked_at"),
+        _text("payer_customer"),
+        _text("payer_account"),
+        _text("payee_customer"),
+        _text("payee_account"),
+        _money("amount_cny"),
+    ),
+)
+
 RESULT_TABLES = (
     LARGE_VALUE_TRANSACTIONS,
     SUSPICIOUS_HITS,
     SUSPICIOUS_ALERTS,
     SUSPICIOUS_ALERT_TRANSACTIONS,
+    NETWORK_HITS,
+    NETWORK_HIT_MEMBERS,
+    NETWORK_HIT_EDGES,
 )

@@ -11,7 +11,8 @@ gap, carrying an amount conserved within a band of e's (`graph.Hop`). The famili
   share the circle kept;
 
 and `score.structure_scores`, a 0-100 score per structure found (conservation, speed,
-breadth, weight) to rank them by.
+breadth, weight) to rank them by; `standards` runs a network standard of the rule pack
+(its parameters as a hop, its structures above its least score, its members' roles).
 
 Each is a numba kernel over the edge arrays (no Python loop per account or edge) with a
 naive twin in tests/naive.py.
@@ -23,12 +24,17 @@ from amlwatch.scanners.network.chains import Chains, scan_chains
 from amlwatch.scanners.network.cycles import Cycles, scan_cycles
 from amlwatch.scanners.network.graph import Hop, TransferGraph
 from amlwatch.scanners.network.score import structure_scores
+from amlwatch.scanners.network.standards import Structures, find_structures, hop_of, roles
 
 __all__ = [
     "Chains",
     "Cycles",
     "Hop",
+    "Structures",
     "TransferGraph",
+    "find_structures",
+    "hop_of",
+    "roles",
     "scan_chains",
     "scan_cycles",
     "structure_scores",

@@ -1,0 +1,101 @@
+"""A network standard's parameters (`rules.standards`, families `chain` and `cycle`) as the
+kernels take them, and its structures of one window's graph with their scores and the roles
+of their customers.
+
+Parameters are exact: a share with more than four decimals or a sum with more than three
+would be rounded, and is refused (`ScannerInputError`), as the other families' are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.network.chains import scan_chains
+from amlwatch.scanners.network.cycles import scan_cycles
+from amlwatch.scanners.network.graph import BP, Hop, TransferGraph
+from amlwatch.scanners.network.score import structure_scores
+
+# a member's role in its structure
+SOURCE, INTERMEDIARY, SINK, ORIGIN = "source", "intermediary", "sink", "origin"
+
+
+def _exact(value: Decimal, scale: int, what: str) -> int:
+    scaled = value * scale
+    if scaled != scaled.to_integral_value() or scaled < 0:
+        raise ScannerInputError(f"{what}: {value} would be rounded or is negative")
+    return int(scaled)
+
+
+def hop_of(params: dict[str, Decimal]) -> Hop:
+    """The hop of a network standard's parameters (hours, shares, CNY, edges)."""
+    return Hop(
+        max_gap=_exact(params["max_gap_hours"], 3600, "max_gap_hours"),
+        low_bp=_exact(params["low_share"], BP, "low_share"),
+        high_bp=_exact(params["high_share"], BP, "high_share"),
+        min_amount=_exact(params["min_edge_cny"], 1000, "min_edge_cny"),
+        max_degree=_exact(params["max_degree"], 1, "max_degree"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Structures:
+    """A standard's structures in one window: structure c is `edges[ptr[c]:ptr[c + 1]]`
+    (edge indexes of the graph, in path order), with its score (0-100)."""
+
+    ptr: np.ndarray
+    edges: np.ndarray
+    score: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ptr) - 1
+
+
+def find_structures(family: str, params: dict[str, Decimal], graph: TransferGraph) -> Structures:
+    """The structures of a `chain` or `cycle` standard in the graph that score at least its
+    `min_score`.
+
+    Raises:
+        ScannerInputError: an unknown family, parameters the kernels refuse.
+    """
+    if family not in ("chain", "cycle"):
+        raise ScannerInputError(f"not a network family: {family!r}")
+    hop = hop_of(params)
+    if family == "chain":
+        found = scan_chains(graph, hop, _exact(params["min_hops"], 1, "min_hops"))
+        ptr, edges = found.ptr, found.edges
+    else:
+        cycles = scan_cycles(graph, hop, _exact(params["max_edges"], 1, "max_edges"))
+        ptr, edges = cycles.ptr, cycles.edges
+    score = structure_scores(graph, hop, ptr, edges)
+    keep = np.flatnonzero(score >= float(params["min_score"]))
+    sizes = np.diff(ptr)[keep]
+    kept_ptr = np.zeros(len(keep) + 1, np.int64)
+    np.cumsum(sizes, out=kept_ptr[1:])
+    # each kept structure's edges: its start, then 0, 1, … along it
+    within = np.arange(int(sizes.sum())) - np.repeat(kept_ptr[:-1], sizes)
+    kept_edges = edges[np.repeat(ptr[:-1][keep], sizes) + within]
+    return Structures(kept_ptr, kept_edges.astype(np.int64), score[keep])
+
+
+def roles(family: str, path_customers: list[tuple[str, str]]) -> dict[str, str]:
+    """Each customer of one structure's path — (payer, payee) per edge, in path order — with
+    its role: a chain's first payer is its source, its last payee its sink, the others
+    intermediaries; a cycle's first payer is its origin (the money comes back to it)."""
+    found: dict[str, str] = {}
+    first = path_customers[0][0]
+    last = path_customers[-1][1]
+    for payer, payee in path_customers:
+        for customer in (payer, payee):
+            if customer in found:
+                continue
+            if customer == first:
+                found[customer] = ORIGIN if family == "cycle" else SOURCE
+            elif customer == last and family == "chain":
+                found[customer] = SINK
+            else:
+                found[customer] = INTERMEDIARY
+    return found

@@ -1,0 +1,157 @@
+"""The network stage: the network standards of the rule pack (`chain`, `cycle`) over the
+bank's own transfer graph of each standard's window, their structures stored with their
+members' roles and their transfers.
+
+A structure is money relayed through several customers (`scanners.network`); its id is its
+standard's code and a digest of its transfers, so the same transfers found night after night
+keep one id. A scan replaces the scanned days' structures in one transaction (a re-run gives
+the same rows; a crash leaves the previous ones). Standards on trial and in force both run;
+the structures go to the tuning list (`amlwatch network list`) until group cases exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from amlwatch import wiring
+from amlwatch.models import NetworkSummary
+from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, PatternStandard, RulePack
+from amlwatch.rules.library import LibraryVersion
+from amlwatch.scanners.network import TransferGraph, find_structures, roles
+from amlwatch.stages.patterns import packs_by_day
+from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse.network import WindowGraph, replace_network_hits, window_graph
+from amlwatch.warehouse.tables import NETWORK_HIT_EDGES, NETWORK_HIT_MEMBERS, NETWORK_HITS
+
+MILLI = Decimal("0.001")
+
+
+def structure_id(code: str, txn_ids: Sequence[str]) -> str:
+    """A structure's stable id: its standard and a digest of its transfers (no identifiers)."""
+    digest = hashlib.sha256("|".join(sorted(txn_ids)).encode()).hexdigest()[:12]
+    return f"{code}-{digest}"
+
+
+def network_standards(pack: RulePack, day: dt.date) -> list[PatternStandard]:
+    """The pack's network standards that run for the window ending on `day`."""
+    rule = pack.suspicious
+    if rule is None:
+        return []
+    return [s for s in rule.standards if s.family in NETWORK_FAMILIES and s.runs_on(day)]
+
+
+def scan_network_days(
+    warehouse: Warehouse,
+    ends: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    rule_pack: str | None = None,
+    library: Sequence[LibraryVersion] = (),
+) -> NetworkSummary:
+    """Scan the network standards' windows ending on each of `ends` and replace those days'
+    structures."""
+    started = time.monotonic()
+    summary = NetworkSummary(scan_dates=sorted(ends))
+    rows: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
+    customers: set[str] = set()
+    for pack, days in packs_by_day(ends, rule_pack, library).values():
+        for day in days:
+            graphs: dict[dt.date, WindowGraph] = {}  # standards of one window share its read
+            for standard in network_standards(pack, day):
+                assert pack.suspicious is not None
+                first = calendar.window_start(day, pack.suspicious.window_of(standard))
+                if first not in graphs:
+                    graphs[first] = window_graph(warehouse, first, day)
+                    summary.edges_scanned += len(graphs[first].src)
+                found = _structures(graphs[first], standard, pack, day, first)
+                for key in rows:
+                    rows[key] += found[key]
+                customers.update(str(m["customer_id"]) for m in found["members"])
+                n = len(found["hits"])
+                summary.structures_by_code[standard.code] = (
+                    summary.structures_by_code.get(standard.code, 0) + n
+                )
+    replace_network_hits(
+        warehouse,
+        sorted(ends),
+        NETWORK_HITS.from_pylist(rows["hits"]),
+        NETWORK_HIT_MEMBERS.from_pylist(rows["members"]),
+        NETWORK_HIT_EDGES.from_pylist(rows["edges"]),
+    )
+    summary.customers = len(customers)
+    summary.duration_s = time.monotonic() - started
+    return summary
+
+
+def _structures(
+    g: WindowGraph, standard: PatternStandard, pack: RulePack, day: dt.date, first: dt.date
+) -> dict[str, list[dict[str, Any]]]:
+    """One standard's structures in one window as rows of the three tables."""
+    params = next(iter(standard.params.values()))  # common to both customer types
+    graph = TransferGraph(g.src, g.dst, g.ts, g.amount, g.owner)
+    found = find_structures(standard.family, params, graph)
+    columns = {
+        name: g.edges[name].to_pylist()
+        for name in ("business_date", "line", "txn_id", "booked_at", "payer_customer",
+                     "payer_account", "payee_customer", "payee_account", "amount_cny")
+    }  # fmt: skip
+    now = dt.datetime.now()
+    out: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
+    for c in range(len(found)):
+        path = [int(e) for e in found.edges[found.ptr[c] : found.ptr[c + 1]]]
+        sid = structure_id(standard.code, [str(columns["txn_id"][e]) for e in path])
+        pairs = [
+            (str(columns["payer_customer"][e]), str(columns["payee_customer"][e])) for e in path
+        ]
+        members = roles(standard.family, pairs)
+        received = dict.fromkeys(members, Decimal(0))
+        sent = dict.fromkeys(members, Decimal(0))
+        for step, e in enumerate(path):
+            amount = columns["amount_cny"][e]
+            sent[pairs[step][0]] += amount
+            received[pairs[step][1]] += amount
+            out["edges"].append(
+                {"scan_date": day, "rule_code": standard.code, "structure_id": sid, "step": step}
+                | {name: values[e] for name, values in columns.items()}
+            )
+        key = {"scan_date": day, "rule_code": standard.code, "structure_id": sid}
+        out["members"] += [
+            key | {"customer_id": m, "role": role, "received_cny": received[m], "sent_cny": sent[m]}
+            for m, role in members.items()
+        ]
+        out["hits"].append(
+            key
+            | {
+                "shape": standard.family,
+                "window_start": first,
+                "window_end": day,
+                "score": round(float(found.score[c]), 2),
+                "edge_count": len(path),
+                "member_count": len(members),
+                "first_amount": columns["amount_cny"][path[0]],
+                "last_amount": columns["amount_cny"][path[-1]],
+                "first_at": columns["booked_at"][path[0]],
+                "last_at": columns["booked_at"][path[-1]],
+                "rule_pack": pack.label,
+                "standard_status": standard.status,
+                "scanned_at": now,
+            }
+        )
+    return out
+
+
+def scan_network_day(
+    run_date: dt.date, db: Path | None = None, rule_pack: str | None = None
+) -> NetworkSummary:
+    """Scan the network standards' windows ending on the run date and store what they find."""
+    settings = wiring.settings()
+    library = wiring.standards_library(db, settings) if rule_pack is None else []
+    with wiring.open_warehouse(db, settings) as warehouse:
+        return scan_network_days(
+            warehouse, [run_date], wiring.calendar(settings), rule_pack, library
+        )
