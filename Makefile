@@ -51,7 +51,7 @@ coverage: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider -W ignore::RuntimeWarning \
 		tests/scanners/test_large_value.py tests/scanners/test_patterns.py tests/scanners/test_runs.py \
 		tests/scanners/test_pruning.py tests/scanners/test_arrays.py tests/scanners/test_standards.py \
-		tests/scanners/test_network.py \
+		tests/scanners/test_network.py tests/scanners/test_network_fans.py \
 		--cov=amlwatch.scanners --cov-report=term-missing --cov-fail-under=95
 
 # fresh cases every run (CI replays the same 500); the result goes to docs/testing.md

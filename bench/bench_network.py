@@ -23,6 +23,10 @@ Formulations (each in its own process, so that its peak RSS is its own):
     sql-cycles      the same cycles in DuckDB: paths grown one edge at a time (one join a
                     step, each step a table: as one query of self-joins the optimizer joins
                     the closing edge first and spills past 47 GB), counted per first edge
+    kernel-fans     scan_fans: the scatter-gathers and gather-scatters through 3 customers
+                    or more (found: each with its key customers and its relays' count)
+    sql-fans        the same in DuckDB: the relays (one join), grouped by their ends or
+                    their middle with distinct counts
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ DAY = 86_400
 GAP, LOW, HIGH, LEAST = 3 * DAY, 9_000, 11_000, 10_000_000  # 10,000 CNY in thousandths
 HUB = 100  # an account in more edges than this relays nothing
 MIN_HOPS, MAX_EDGES = 3, 6
-MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles")
+MIN_FAN = 3
+MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles", "kernel-fans", "sql-fans")
 
 
 def build(path: Path, edges: int, seed: int = 5) -> None:
@@ -74,12 +79,12 @@ def build(path: Path, edges: int, seed: int = 5) -> None:
     np.savez(path, src=src[order], dst=dst[order], ts=ts[order], amount=amount[order], owner=owner)
 
 
-def _digest(pairs: list[tuple[int, int]]) -> str:
+def _digest(pairs: list[tuple[int, ...]]) -> str:
     return hashlib.sha256(repr(sorted(pairs)).encode()).hexdigest()[:16]
 
 
 def measure(mode: str, path: Path) -> dict[str, object]:
-    from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
+    from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles, scan_fans
 
     data = np.load(path)
     graph = TransferGraph(data["src"], data["dst"], data["ts"], data["amount"], data["owner"])
@@ -89,8 +94,24 @@ def measure(mode: str, path: Path) -> dict[str, object]:
         tiny = TransferGraph(*(a[:100] for a in (graph.src, graph.dst, graph.ts, graph.amount)),
                              graph.owner)  # fmt: skip
         scan_chains(tiny, hop, MIN_HOPS), scan_cycles(tiny, hop, MAX_EDGES)  # load the cached code
+        scan_fans(tiny, hop, "scatter_gather", MIN_FAN)
         started = time.perf_counter()
-        if mode == "kernel-chains":
+        found: list[tuple[int, ...]]
+        if mode == "kernel-fans":  # both shapes: (shape, its key customers, its relays)
+            owner = graph.owner
+            found = []
+            for k, shape in enumerate(("scatter_gather", "gather_scatter")):
+                fans = scan_fans(graph, hop, shape, MIN_FAN)
+                for c in range(len(fans)):
+                    e, f = fans.first[fans.relay_ptr[c]], fans.then[fans.relay_ptr[c]]
+                    ends = (
+                        (owner[graph.src[e]], owner[graph.dst[f]])
+                        if k == 0
+                        else (owner[graph.dst[e]], -1)
+                    )
+                    found.append((k, int(ends[0]), int(ends[1]), int(np.diff(fans.relay_ptr)[c])))
+            out["found"] = len(found)
+        elif mode == "kernel-chains":
             chains = scan_chains(graph, hop, MIN_HOPS)
             found = [(int(e), int(n)) for e, n in enumerate(chains.length) if n > 1]
             out["found"] = int((chains.length >= MIN_HOPS).sum())
@@ -106,7 +127,7 @@ def measure(mode: str, path: Path) -> dict[str, object]:
     return out
 
 
-def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[tuple[int, int]]:
+def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[tuple[int, ...]]:
     import duckdb
     import pyarrow as pa
 
@@ -134,6 +155,21 @@ def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[
     con.execute("CREATE TABLE relay AS SELECT * FROM g WHERE NOT dst_hub").fetchall()
     hop = f"""f.src = e.dst AND f.ts > e.ts AND f.ts <= e.ts + {GAP}
               AND f.amount * 10000 >= {LOW} * e.amount AND f.amount * 10000 <= {HIGH} * e.amount"""
+    if mode == "sql-fans":  # the relays, then grouped by their ends (scatter-gather) or middle
+        con.execute(
+            f"""CREATE TABLE relays AS SELECT e.src_owner AS a, e.dst_owner AS b, f.dst_owner AS c
+                FROM relay e JOIN g f ON {hop} AND f.dst_owner <> e.src_owner"""
+        ).fetchall()
+        rows = con.execute(
+            f"""SELECT 0, a, c, count(*) FROM relays GROUP BY a, c
+                HAVING count(DISTINCT b) >= {MIN_FAN}
+                UNION ALL
+                SELECT 1, b, -1, count(*) FROM relays GROUP BY b
+                HAVING count(DISTINCT a) >= {MIN_FAN} AND count(DISTINCT c) >= {MIN_FAN}"""
+        ).fetchall()
+        out["found"] = len(rows)
+        out["seconds"] = time.perf_counter() - started
+        return [tuple(int(x) for x in r) for r in rows]
     if mode == "sql-chains":
         con.execute("CREATE TABLE length AS SELECT e, 1 AS k FROM g").fetchall()
         con.execute("CREATE TABLE frontier AS SELECT e FROM g").fetchall()
@@ -212,7 +248,7 @@ def main() -> None:
             f"{mode:<15}{m['seconds']:>9.2f}{m['edges'] / m['seconds']:>14,.0f}{m['found']:>8,}"
             f"{m['rss']:>9,.0f}MB  {m['answer']}  ({every})"
         )
-    for shape in ("chains", "cycles"):
+    for shape in ("chains", "cycles", "fans"):
         kernel, sql = median.get(f"kernel-{shape}"), median.get(f"sql-{shape}")
         if kernel and sql:
             same = results[f"kernel-{shape}"][0]["answer"] == results[f"sql-{shape}"][0]["answer"]

@@ -136,3 +136,54 @@ def score(path: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveH
         else 0.0
     )
     return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)
+
+
+def relays(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop) -> list[tuple[int, int]]:
+    """Every pair (e, f) where f continues e, ordered by f then e."""
+    return [
+        (e, f)
+        for f in range(len(edges))
+        for e in range(len(edges))
+        if _ok(edges[e], owner, hop) and _chain_step(edges[e], edges[f], owner, hop, edges)
+    ]
+
+
+def fans(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, shape: str, min_fan: int
+         ) -> list[tuple[list[int], list[tuple[int, int]]]]:  # fmt: skip
+    """Scatter-gathers (relays of one first payer and last payee through min_fan middles) or
+    gather-scatters (relays through one middle from and to min_fan customers each), in order
+    of their key customers: (edges, relays) each, sorted."""
+    groups: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+    for e, f in relays(edges, owner, hop):
+        a, b, c = owner[edges[e].src], owner[edges[e].dst], owner[edges[f].dst]
+        groups.setdefault((a, c) if shape == "scatter_gather" else (b,), []).append((e, f))
+    found = []
+    for key in sorted(groups):
+        pairs = groups[key]
+        if shape == "scatter_gather":
+            wide = len({owner[edges[e].dst] for e, _ in pairs}) >= min_fan
+        else:
+            wide = (len({owner[edges[e].src] for e, _ in pairs}) >= min_fan
+                    and len({owner[edges[f].dst] for _, f in pairs}) >= min_fan)  # fmt: skip
+        if wide:
+            found.append((sorted({x for pair in pairs for x in pair}), sorted(pairs)))
+    return found
+
+
+def fan_score(structure: tuple[list[int], list[tuple[int, int]]], edges: list[NaiveEdge],
+              owner: list[int], hop: NaiveHop) -> float:  # fmt: skip
+    """`scanners.network.fans.fan_scores`' formula, one structure at a time."""
+    path, pairs = structure
+    near = []
+    for e, f in pairs:
+        r = edges[f].amount / max(edges[e].amount, 1)
+        near.append(min(r, 1 / max(r, 1e-12)))
+    low = min(hop.low_bp / 10_000, 10_000 / hop.high_bp)
+    conservation = min(1.0, max(0.0, (min(near) - low) / max(1 - low, 1e-12)))
+    mean_gap = sum(edges[f].ts - edges[e].ts for e, f in pairs) / len(pairs)
+    speed = min(1.0, max(0.0, 1 - mean_gap / hop.max_gap))
+    people = {owner[edges[e].src] for e in path} | {owner[edges[e].dst] for e in path}
+    breadth = min(1.0, max(0.0, (len(people) - 2) / 4))
+    first = sum(edges[e].amount for e in {e for e, _ in pairs})
+    weight = min(1.0, max(0.0, math.log10(max(first, 1) / max(hop.min_amount, 1)) / 2))
+    return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from amlwatch.cli import app
-from amlwatch.rules import BusinessCalendar
-from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles
+from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
+from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles, scan_fans
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.network import scan_network_days
 from amlwatch.synth import generate_bank
@@ -163,6 +163,8 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
         "lookalike_loan_repaid",
         "lookalike_unrelated_payments",
         "lookalike_small_relay",
+        "lookalike_scattered_spent",
+        "lookalike_pooled_purchase",
     }
     hop = Hop(
         max_gap=3 * 86_400, low_bp=9_000, high_bp=11_000, min_amount=50_000_000, max_degree=50
@@ -181,9 +183,13 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
 
     chains = scan_chains(graph, hop, 3)
     cycles = scan_cycles(graph, hop, 6)
+    gathered = scan_fans(graph, hop, "scatter_gather", 3)
+    scattered = scan_fans(graph, hop, "gather_scatter", 3)
     found = {
         "network_chain": members(chains.edges, chains.ptr),
         "network_cycle": members(cycles.edges, cycles.ptr),
+        "network_scatter_gather": members(gathered.edges, gathered.ptr),
+        "network_gather_scatter": members(scattered.edges, scattered.ptr),
     }
     for case in structures:
         payments = set(case["txn_ids"][::2])  # each transfer: the payer's record, then the payee's
@@ -233,42 +239,63 @@ def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_t
         again = scan_network_days(wh, nights, calendar)
         found = [h for night in nights for h in network_hits_of(wh, night)]
     assert stage_rows(db) == first and again.structures_by_code == summary.structures_by_code
+    codes = [
+        s.code for s in load_pack("pboc-2016").suspicious.standards if s.family in NETWORK_FAMILIES
+    ]
     assert summary.structures_by_code == {
-        code: sum(1 for h in found if h["rule_code"] == code)
-        for code in ("AMLW-NW-0101", "AMLW-NW-0201")
+        code: sum(1 for h in found if h["rule_code"] == code) for code in codes
     }
     assert summary.customers == len({m["customer_id"] for h in found for m in h["members"]})
+    shapes = {"network_chain": "chain", "network_cycle": "cycle",
+              "network_scatter_gather": "scatter_gather", "network_gather_scatter": "gather_scatter"}  # fmt: skip
+    assert {c["kind"] for c in planted[1] if c["expect"] == "network"} == set(shapes)
     for case in (c for c in planted[1] if c["expect"] == "network"):
         people = case["members"]
-        shape = {"network_chain": "chain", "network_cycle": "cycle"}[case["kind"]]
+        shape = shapes[case["kind"]]
         hits = [h for h in found if h["shape"] == shape
                 and {m["customer_id"] for m in h["members"]} == set(people)]  # fmt: skip
         assert hits, case["case_id"]
         assert len({h["structure_id"] for h in hits}) == 1  # one id every night it is seen
         hit = hits[0]
         role = {m["customer_id"]: m["role"] for m in hit["members"]}
+        edges = hit["edges"]
+        pairs = [(e["payer_customer"], e["payee_customer"]) for e in edges]
         if shape == "chain":
             assert role == {people[0]: "source", people[-1]: "sink"} | {
                 p: "intermediary" for p in people[1:-1]
             }
-            path = list(itertools.pairwise(people))
-        else:
+            assert pairs == list(itertools.pairwise(people))
+        elif shape == "cycle":
             assert role == {people[0]: "origin"} | {p: "intermediary" for p in people[1:]}
-            path = list(itertools.pairwise([*people, people[0]]))
-        edges = hit["edges"]
-        assert [(e["payer_customer"], e["payee_customer"]) for e in edges] == path
+            assert pairs == list(itertools.pairwise([*people, people[0]]))
+        elif shape == "scatter_gather":  # A → the middles → C
+            middles = people[1:-1]
+            assert role == {people[0]: "source", people[-1]: "sink"} | dict.fromkeys(
+                middles, "intermediary"
+            )
+            assert sorted(pairs) == sorted(
+                [(people[0], m) for m in middles] + [(m, people[-1]) for m in middles]
+            )
+        else:  # three → H → three
+            assert role == dict.fromkeys(people[:3], "source") | {
+                people[3]: "intermediary"
+            } | dict.fromkeys(people[4:], "sink")
+            assert sorted(pairs) == sorted(
+                [(a, people[3]) for a in people[:3]] + [(people[3], c) for c in people[4:]]
+            )
         assert {e["txn_id"] for e in edges} <= set(case["txn_ids"])
         assert (
             [e["step"] for e in edges] == list(range(len(edges))) == list(range(hit["edge_count"]))
         )
+        assert [e["booked_at"] for e in edges] == sorted(e["booked_at"] for e in edges)
         amounts = [e["amount_cny"] for e in edges]
         assert (hit["first_amount"], hit["last_amount"]) == (amounts[0], amounts[-1])
         for m in hit["members"]:  # what each passed on and received along the path
             assert m["sent_cny"] == sum(
-                a for (p, _), a in zip(path, amounts, strict=True) if p == m["customer_id"]
+                a for (p, _), a in zip(pairs, amounts, strict=True) if p == m["customer_id"]
             )
             assert m["received_cny"] == sum(
-                a for (_, q), a in zip(path, amounts, strict=True) if q == m["customer_id"]
+                a for (_, q), a in zip(pairs, amounts, strict=True) if q == m["customer_id"]
             )
         assert hit["standard_status"] == "trial" and 0 <= hit["score"] <= 100
         assert hit["window_start"] == calendar.window_start(hit["scan_date"], 10)
@@ -290,15 +317,19 @@ def test_a_draft_runs_not_and_the_least_score_keeps_only_the_strongest(
     least = sorted(scores)[len(scores) // 2] + 0.01  # above the median: some go, some stay
     pack = tmp_path / "strict.toml"
     pack.write_text(
-        'extends = "pboc-2016"\n[[suspicious.standards]]\ncode = "AMLW-NW-0201"\nstatus = "draft"\n'
-        '[[suspicious.standards]]\ncode = "AMLW-NW-0101"\n[suspicious.standards.params.common]\n'
+        'extends = "pboc-2016"\n'
+        + "".join(
+            f'[[suspicious.standards]]\ncode = "AMLW-NW-0{n}"\nstatus = "draft"\n'
+            for n in (201, 301, 302)
+        )
+        + '[[suspicious.standards]]\ncode = "AMLW-NW-0101"\n[suspicious.standards.params.common]\n'
         f"min_score = {int(least) + 1}\n",
         encoding="utf-8",
     )
     with Warehouse.open(db) as wh:
         summary = scan_network_days(wh, nights, calendar, str(pack))
         kept = [h for n in nights for h in network_hits_of(wh, n)]
-    assert "AMLW-NW-0201" not in summary.structures_by_code
+    assert set(summary.structures_by_code) == {"AMLW-NW-0101"}
     assert {h["rule_code"] for h in kept} <= {"AMLW-NW-0101"}
     assert all(h["score"] >= int(least) + 1 for h in kept)
     assert len(kept) == sum(1 for s in scores if s >= int(least) + 1) < len(scores)

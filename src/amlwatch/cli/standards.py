@@ -56,6 +56,7 @@ PARAM_NAMES = {
     "high_share": "下一笔占上一笔金额比例上限", "min_edge_cny": "每笔转账金额下限",
     "max_degree": "窗口内往来笔数上限（超过者不作中转）", "min_hops": "链条转账笔数下限",
     "max_edges": "回流环转账笔数上限", "min_score": "结构评分下限（0–100）",
+    "min_fan": "分散或集中一侧的客户数下限",
 }  # fmt: skip
 # a name that means another thing in one family
 FAMILY_PARAM_NAMES = {("baseline", "multiple"): "相对以往日均收付的倍数"}

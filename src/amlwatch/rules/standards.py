@@ -125,11 +125,29 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("max_edges", "count"),
         ("min_score", "count"),
     ),
+    "scatter_gather": (
+        ("max_gap_hours", "count"),
+        ("low_share", "ratio"),
+        ("high_share", "ratio"),
+        ("min_edge_cny", "money"),
+        ("max_degree", "count"),
+        ("min_fan", "count"),
+        ("min_score", "count"),
+    ),
+    "gather_scatter": (
+        ("max_gap_hours", "count"),
+        ("low_share", "ratio"),
+        ("high_share", "ratio"),
+        ("min_edge_cny", "money"),
+        ("max_degree", "count"),
+        ("min_fan", "count"),
+        ("min_score", "count"),
+    ),
 }
 
 # the families whose standards look at the bank's transfer graph (a structure of several
 # customers), not at one subject's window: the network stage runs them
-NETWORK_FAMILIES = frozenset({"chain", "cycle"})
+NETWORK_FAMILIES = frozenset({"chain", "cycle", "scatter_gather", "gather_scatter"})
 
 # parameters a standard may leave out
 FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
@@ -160,6 +178,8 @@ FAMILY_NAMES = {
     "baseline": "资金收付与客户以往交易明显不符",
     "chain": "资金在本行多个客户之间链式快速转移",
     "cycle": "资金经本行多个客户回流",
+    "scatter_gather": "资金经本行多个客户分散转出后集中汇入同一客户",
+    "gather_scatter": "多个客户资金集中转入本行同一客户后分散转出",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start

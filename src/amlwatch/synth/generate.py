@@ -119,6 +119,7 @@ def generate_bank(
                       planter.loan_repaid, planter.rent_after_salary,
                       planter.small_relay):  # fmt: skip
             plant()
+        planter.fans()  # last, on draws of their own: the rest of the bank as it was
 
     pop.accounts = _last_moved(pop.accounts, pop.first_account, pop.n_accounts, planter, dates[0])
     base = txns_per_day if txns_per_day is not None else round(customers * 0.9)

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
+import numpy as np
 
 from amlwatch.synth.planter import PlanterBase
 
@@ -18,7 +23,8 @@ HOUR = 3_600
 
 
 class NetworkPlants(PlanterBase):
-    """Relays and circles between reserved individuals, and what looks like them."""
+    """Relays, circles, scatter-gathers and gather-scatters between reserved individuals,
+    and what looks like them."""
 
     def _members(self, count: int) -> list[int] | None:
         members = []
@@ -105,6 +111,112 @@ class NetworkPlants(PlanterBase):
         """A → B → C → D with a few thousand: friends splitting a bill, under any least sum."""
         self._plant("lookalike_small_relay", "no_network", 4, "a few thousand passed on",
                     (1_000, 3_000), (2 * HOUR, 10 * HOUR), (0.97, 0.995))  # fmt: skip
+
+    @contextmanager
+    def _own_draws(self) -> Iterator[None]:
+        """Draws of their own — the generator's stream jumped ahead, the main one untouched —
+        so that planting the fans changes nothing else a bank (the committed sample) holds."""
+        main = self.rng
+        self.rng = np.random.Generator(cast(np.random.PCG64, main.bit_generator).jumped())
+        try:
+            yield
+        finally:
+            self.rng = main
+
+    def _ordinary(self, count: int) -> list[int] | None:
+        """`count` ordinary individuals outside the reserved pool — no firm, no shop, with an
+        everyday life of their own that goes on around the ring, as its members' would — none
+        in two fans."""
+        pop = self.pop
+        used: set[int] = getattr(self, "_fan_members", set())
+        taken = np.array(sorted(used), np.int64)
+        ordinary = np.flatnonzero(~pop.is_entity & ~pop.is_merchant & (pop.activity > 0))
+        free = np.setdiff1d(ordinary, np.concatenate([pop.reserved, taken]))
+        if len(free) < count:
+            return None
+        picked = [int(c) for c in self.rng.choice(free, count, replace=False)]
+        self._fan_members = used | set(picked)
+        return picked
+
+    def _fan(self, kind: str, expect: str, note: str, ins: list[tuple[int, int]],
+             outs: list[tuple[int, int]], members: list[int], keep: tuple[float, float],
+             paired: bool) -> None:  # fmt: skip
+        """Transfers `ins` on a morning an hour or two apart, then `outs` 2-30 hours after
+        the last of them; with `paired`, out k passes on `keep` of in k (else an amount
+        unrelated to any: a third to a half of the sum gathered)."""
+        span = _span(2, (2 * HOUR, 30 * HOUR))
+        if len(self.all_days) <= span:
+            return
+        day = int(self.rng.integers(0, len(self.all_days) - span))
+        at = day * 86_400 + int(self.rng.integers(9 * HOUR, 11 * HOUR))
+        tags: list[int] = []
+        sums = [round(float(self.rng.uniform(60_000, 120_000)), 2) for _ in ins]
+        for (payer, payee), amount in zip(ins, sums, strict=True):
+            tags += self._transfer(payer, payee, at, amount)
+            at = _office_hours(at + int(self.rng.integers(HOUR, 2 * HOUR)))
+        first = self.all_days[0] + dt.timedelta(days=day)
+        last = at
+        at = _office_hours(at + int(self.rng.integers(2 * HOUR, 30 * HOUR)))
+        for k, (payer, payee) in enumerate(outs):
+            base = sums[k % len(sums)] if paired else sum(sums) * float(self.rng.uniform(0.3, 0.5))
+            tags += self._transfer(
+                payer, payee, at, round(base * float(self.rng.uniform(*keep)), 2)
+            )
+            last = at
+            at = _office_hours(at + int(self.rng.integers(HOUR, 3 * HOUR)))
+        self._case(kind, expect, members[0], note, tags=tags,
+                   window=(first, self.all_days[0] + dt.timedelta(days=last // 86_400)),
+                   members=members)  # fmt: skip
+
+    def fans(self) -> None:
+        """The fans and their look-alikes, on draws of their own (`_own_draws`), between
+        ordinary customers (`_ordinary`: the reserved pool is spent by then)."""
+        with self._own_draws():
+            self.scatter_gather()
+            self.gather_scatter()
+            self.scattered_and_spent()
+            self.pooled_purchase()
+
+    def scatter_gather(self) -> None:
+        """A → B1 … Bk → C (k 3-4): A pays each a sum, each passes on 97-99.5 % of it to C."""
+        people = self._ordinary(int(self.rng.integers(5, 7)))
+        if people is None:
+            return
+        a, middles, c = people[0], people[1:-1], people[-1]
+        self._fan("network_scatter_gather", "network", "scattered to 3-4 customers, gathered by one",
+                  [(a, m) for m in middles], [(m, c) for m in middles], people,
+                  (0.97, 0.995), paired=True)  # fmt: skip
+
+    def gather_scatter(self) -> None:
+        """A1 … A3 → H → C1 … C3: H passes each sum it gathered on to another customer."""
+        people = self._ordinary(7)
+        if people is None:
+            return
+        sources, h, sinks = people[:3], people[3], people[4:]
+        self._fan("network_gather_scatter", "network", "gathered from 3 customers, scattered to 3",
+                  [(a, h) for a in sources], [(h, c) for c in sinks], people,
+                  (0.97, 0.995), paired=True)  # fmt: skip
+
+    def scattered_and_spent(self) -> None:
+        """A pays three customers (wages, refunds); each spends it with a different shop (one
+        of three other customers): no common end, amounts a third to a half of A's total."""
+        people = self._ordinary(7)
+        if people is None:
+            return
+        a, paid, shops = people[0], people[1:4], people[4:]
+        self._fan("lookalike_scattered_spent", "no_network", "paid out to 3, each spent elsewhere",
+                  [(a, p) for p in paid], list(zip(paid, shops, strict=True)), people,
+                  (0.95, 1.05), paired=False)  # fmt: skip
+
+    def pooled_purchase(self) -> None:
+        """Three friends pay one their shares; it pays a seller once, the whole price: one
+        payment out of no single share's band."""
+        people = self._ordinary(5)
+        if people is None:
+            return
+        friends, h, seller = people[:3], people[3], people[4]
+        self._fan("lookalike_pooled_purchase", "no_network", "three shares pooled, one purchase",
+                  [(f, h) for f in friends], [(h, seller)], people, (2.9, 3.1), paired=True)  # fmt: skip
 
 
 def _span(hops: int, gaps: tuple[int, int]) -> int:

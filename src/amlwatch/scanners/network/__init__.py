@@ -9,6 +9,9 @@ gap, carrying an amount conserved within a band of e's (`graph.Hop`). The famili
   money relayed through intermediaries;
 - `cycles` — paths of hops that return to the customer they left from (资金回流), with the
   share the circle kept;
+- `fans` — scatter-gathers (A → several → C) and gather-scatters (several → H → several):
+  the relays (money in and on within the gap, conserved) grouped by their ends or their
+  middle;
 
 and `score.structure_scores`, a 0-100 score per structure found (conservation, speed,
 breadth, weight) to rank them by; `standards` runs a network standard of the rule pack
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from amlwatch.scanners.network.chains import Chains, scan_chains
 from amlwatch.scanners.network.cycles import Cycles, scan_cycles
+from amlwatch.scanners.network.fans import Fans, fan_scores, relays, scan_fans
 from amlwatch.scanners.network.graph import Hop, TransferGraph
 from amlwatch.scanners.network.score import structure_scores
 from amlwatch.scanners.network.standards import Structures, find_structures, hop_of, roles
@@ -29,13 +33,17 @@ from amlwatch.scanners.network.standards import Structures, find_structures, hop
 __all__ = [
     "Chains",
     "Cycles",
+    "Fans",
     "Hop",
     "Structures",
     "TransferGraph",
+    "fan_scores",
     "find_structures",
     "hop_of",
+    "relays",
     "roles",
     "scan_chains",
     "scan_cycles",
+    "scan_fans",
     "structure_scores",
 ]

@@ -16,6 +16,12 @@ import numpy as np
 from amlwatch.scanners.exceptions import ScannerInputError
 from amlwatch.scanners.network.chains import scan_chains
 from amlwatch.scanners.network.cycles import scan_cycles
+from amlwatch.scanners.network.fans import (
+    GATHER_SCATTER,
+    SCATTER_GATHER,
+    fan_scores,
+    scan_fans,
+)
 from amlwatch.scanners.network.graph import BP, Hop, TransferGraph
 from amlwatch.scanners.network.score import structure_scores
 
@@ -55,22 +61,27 @@ class Structures:
 
 
 def find_structures(family: str, params: dict[str, Decimal], graph: TransferGraph) -> Structures:
-    """The structures of a `chain` or `cycle` standard in the graph that score at least its
-    `min_score`.
+    """The structures of a network standard (`chain`, `cycle`, `scatter_gather`,
+    `gather_scatter`) in the graph that score at least its `min_score`.
 
     Raises:
         ScannerInputError: an unknown family, parameters the kernels refuse.
     """
-    if family not in ("chain", "cycle"):
+    if family not in ("chain", "cycle", SCATTER_GATHER, GATHER_SCATTER):
         raise ScannerInputError(f"not a network family: {family!r}")
     hop = hop_of(params)
-    if family == "chain":
+    if family in (SCATTER_GATHER, GATHER_SCATTER):
+        fans = scan_fans(graph, hop, family, _exact(params["min_fan"], 1, "min_fan"))
+        ptr, edges = fans.ptr, fans.edges
+        score = fan_scores(graph, hop, fans)
+    elif family == "chain":
         found = scan_chains(graph, hop, _exact(params["min_hops"], 1, "min_hops"))
         ptr, edges = found.ptr, found.edges
     else:
         cycles = scan_cycles(graph, hop, _exact(params["max_edges"], 1, "max_edges"))
         ptr, edges = cycles.ptr, cycles.edges
-    score = structure_scores(graph, hop, ptr, edges)
+    if family in ("chain", "cycle"):
+        score = structure_scores(graph, hop, ptr, edges)
     keep = np.flatnonzero(score >= float(params["min_score"]))
     sizes = np.diff(ptr)[keep]
     kept_ptr = np.zeros(len(keep) + 1, np.int64)
@@ -82,9 +93,17 @@ def find_structures(family: str, params: dict[str, Decimal], graph: TransferGrap
 
 
 def roles(family: str, path_customers: list[tuple[str, str]]) -> dict[str, str]:
-    """Each customer of one structure's path — (payer, payee) per edge, in path order — with
+    """Each customer of one structure — (payer, payee) per edge, in path (time) order — with
     its role: a chain's first payer is its source, its last payee its sink, the others
-    intermediaries; a cycle's first payer is its origin (the money comes back to it)."""
+    intermediaries; a cycle's first payer is its origin (the money comes back to it); in a
+    fan, who only pays is a source, who only is paid a sink, who does both an intermediary."""
+    if family in (SCATTER_GATHER, GATHER_SCATTER):
+        payers = {p for p, _ in path_customers}
+        payees = {q for _, q in path_customers}
+        return {
+            c: INTERMEDIARY if c in payers and c in payees else SOURCE if c in payers else SINK
+            for c in dict.fromkeys(c for pair in path_customers for c in pair)
+        }
     found: dict[str, str] = {}
     first = path_customers[0][0]
     last = path_customers[-1][1]
