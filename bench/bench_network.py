@@ -84,7 +84,14 @@ def _digest(pairs: list[tuple[int, ...]]) -> str:
 
 
 def measure(mode: str, path: Path) -> dict[str, object]:
-    from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles, scan_fans
+    from amlwatch.scanners.network import (
+        Hop,
+        TransferGraph,
+        relays,
+        scan_chains,
+        scan_cycles,
+        scan_fans,
+    )
 
     data = np.load(path)
     graph = TransferGraph(data["src"], data["dst"], data["ts"], data["amount"], data["owner"])
@@ -100,8 +107,9 @@ def measure(mode: str, path: Path) -> dict[str, object]:
         if mode == "kernel-fans":  # both shapes: (shape, its key customers, its relays)
             owner = graph.owner
             found = []
+            shared = relays(graph, hop)  # one window's relays, for both shapes (as the stage)
             for k, shape in enumerate(("scatter_gather", "gather_scatter")):
-                fans = scan_fans(graph, hop, shape, MIN_FAN)
+                fans = scan_fans(graph, hop, shape, MIN_FAN, shared)
                 for c in range(len(fans)):
                     e, f = fans.first[fans.relay_ptr[c]], fans.then[fans.relay_ptr[c]]
                     ends = (

@@ -60,9 +60,13 @@ def main() -> None:
     nights = [d for d in days if calendar.is_business_day(d)]
     with Warehouse.open(db, read_only=True) as wh:
         edges = wh.rows("SELECT count(*) FROM transfer_edges")[0][0]
+        accounts = wh.rows("SELECT count(*) FROM accounts")[0][0]
+        started = time.perf_counter()
         graphs = [window_graph(wh, calendar.window_start(n, 10), n) for n in nights]
-    print(f"bank: {args.customers:,} customers, {len(days)} days, {edges:,} edges between two "
-          f"of its accounts, {len(nights)} nights; standards "
+        read_s = time.perf_counter() - started
+    print(f"bank: {args.customers:,} customers, {accounts:,} accounts, {len(days)} days, {edges:,} "
+          f"edges between two of its accounts, {len(nights)} nights (their windows' graphs read "
+          f"in {read_s:.2f} s); standards "
           f"{', '.join(f'{s.code} ({s.family})' for s in standards)}")  # fmt: skip
     for name, changes in SETTINGS:
         found: dict[str, list[tuple[float, frozenset[str]]]] = {s.family: [] for s in standards}

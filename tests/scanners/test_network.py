@@ -22,6 +22,7 @@ from amlwatch.scanners.network import (
     scan_cycles,
     structure_scores,
 )
+from amlwatch.scanners.network.graph import by_account
 from amlwatch.scanners.network.standards import INTERMEDIARY, ORIGIN, SINK, SOURCE
 from tests.naive_network import (
     NaiveEdge,
@@ -400,3 +401,12 @@ def test_each_member_has_its_role_along_the_path() -> None:
     assert roles("chain", circle) == {"A": SOURCE, "B": INTERMEDIARY, "C": INTERMEDIARY}
     with pytest.raises(ScannerInputError, match="network family"):
         find_structures("cash", {}, graph_of([], [0]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=60))
+def test_edges_grouped_by_account_are_a_stable_sort(accounts: list[int]) -> None:
+    codes = np.array(accounts, np.int64)
+    order, ptr = by_account(codes, 7)
+    assert order.tolist() == np.argsort(codes, kind="stable").tolist()
+    assert ptr.tolist() == [0, *np.cumsum(np.bincount(codes, minlength=7)).tolist()]

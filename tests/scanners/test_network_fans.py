@@ -108,6 +108,16 @@ def test_a_standard_of_either_shape_keeps_what_scores_at_least_its_least() -> No
     params = {"max_gap_hours": Decimal(72), "low_share": Decimal("0.9"), "high_share": Decimal("1.1"),
               "min_edge_cny": Decimal(50_000), "max_degree": Decimal(50), "min_fan": Decimal(3)}  # fmt: skip
     [score] = find_structures(SCATTER_GATHER, params | {"min_score": Decimal(0)}, graph).score
+    # both shapes of one window share its relays under one hop: found once, the same answers
+    shared: dict = {}
+    for shape in SHAPES:
+        alone = find_structures(shape, params | {"min_score": Decimal(0)}, graph)
+        together = find_structures(shape, params | {"min_score": Decimal(0)}, graph, shared)
+        assert (alone.edges.tolist(), alone.score.tolist()) == (
+            together.edges.tolist(),
+            together.score.tolist(),
+        )
+    assert len(shared) == 1
     assert (
         len(find_structures(SCATTER_GATHER, params | {"min_score": Decimal(int(score))}, graph))
         == 1

@@ -15,15 +15,19 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from amlwatch import wiring
 from amlwatch.models import NetworkSummary
 from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, PatternStandard, RulePack
 from amlwatch.rules.library import LibraryVersion
-from amlwatch.scanners.network import TransferGraph, find_structures, roles
+from amlwatch.scanners.network import Hop, TransferGraph, find_structures, roles
 from amlwatch.stages.patterns import packs_by_day
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse.network import WindowGraph, replace_network_hits, window_graph
@@ -61,14 +65,15 @@ def scan_network_days(
     customers: set[str] = set()
     for pack, days in packs_by_day(ends, rule_pack, library).values():
         for day in days:
-            graphs: dict[dt.date, WindowGraph] = {}  # standards of one window share its read
+            # the standards of one window share its read, and the fans of one hop its relays
+            windows: dict[dt.date, Window] = {}
             for standard in network_standards(pack, day):
                 assert pack.suspicious is not None
                 first = calendar.window_start(day, pack.suspicious.window_of(standard))
-                if first not in graphs:
-                    graphs[first] = window_graph(warehouse, first, day)
-                    summary.edges_scanned += len(graphs[first].src)
-                found = _structures(graphs[first], standard, pack, day, first)
+                if first not in windows:
+                    windows[first] = Window.read(warehouse, first, day)
+                    summary.edges_scanned += len(windows[first].coded.src)
+                found = _structures(windows[first], standard, pack, day, first)
                 for key in rows:
                     rows[key] += found[key]
                 customers.update(str(m["customer_id"]) for m in found["members"])
@@ -88,18 +93,36 @@ def scan_network_days(
     return summary
 
 
+@dataclass(slots=True)
+class Window:
+    """A window's graph as read (`coded`), as the kernels take it, and the relays its fans
+    found by hop."""
+
+    coded: WindowGraph
+    graph: TransferGraph
+    relays: dict[Hop, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, warehouse: Warehouse, first: dt.date, last: dt.date) -> Window:
+        g = window_graph(warehouse, first, last)
+        return cls(g, TransferGraph(g.src, g.dst, g.ts, g.amount, g.owner))
+
+
+_EDGE_COLUMNS = ("business_date", "line", "txn_id", "booked_at", "payer_customer",
+                 "payer_account", "payee_customer", "payee_account", "amount_cny")  # fmt: skip
+
+
 def _structures(
-    g: WindowGraph, standard: PatternStandard, pack: RulePack, day: dt.date, first: dt.date
+    window: Window, standard: PatternStandard, pack: RulePack, day: dt.date, first: dt.date
 ) -> dict[str, list[dict[str, Any]]]:
     """One standard's structures in one window as rows of the three tables."""
     params = next(iter(standard.params.values()))  # common to both customer types
-    graph = TransferGraph(g.src, g.dst, g.ts, g.amount, g.owner)
-    found = find_structures(standard.family, params, graph)
-    columns = {
-        name: g.edges[name].to_pylist()
-        for name in ("business_date", "line", "txn_id", "booked_at", "payer_customer",
-                     "payer_account", "payee_customer", "payee_account", "amount_cny")
-    }  # fmt: skip
+    found = find_structures(standard.family, params, window.graph, window.relays)
+    # only the found structures' edges leave Arrow (a window holds millions)
+    picked = np.unique(found.edges)
+    rows = window.coded.edges.select(list(_EDGE_COLUMNS)).take(pa.array(picked)).to_pylist()
+    at = {int(e): k for k, e in enumerate(picked)}
+    columns = {name: {e: rows[k][name] for e, k in at.items()} for name in _EDGE_COLUMNS}
     now = dt.datetime.now()
     out: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
     for c in range(len(found)):

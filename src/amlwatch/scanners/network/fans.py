@@ -57,11 +57,8 @@ def relays(graph: TransferGraph, hop: Hop) -> tuple[np.ndarray, np.ndarray]:
     """
     kept, g, hub = graph.usable(hop)
     order, ptr = g.inbound()
-    args = (g.src, g.dst, g.ts, g.amount, g.owner, order, ptr, hub, hop.table())
-    n = _relays(*args, np.empty(0, np.int64), np.empty(0, np.int64))
-    first, then = np.empty(n, np.int64), np.empty(n, np.int64)
-    _relays(*args, first, then)
-    return kept[first], kept[then]
+    n, first, then = _relays(g.src, g.dst, g.ts, g.amount, g.owner, order, ptr, hub, hop.table())
+    return kept[first[:n]], kept[then[:n]]
 
 
 @njit(**JIT)
@@ -75,11 +72,11 @@ def _relays(
     ptr: np.ndarray,
     hub: np.ndarray,
     hop: np.ndarray,
-    first: np.ndarray,
-    then: np.ndarray,
-) -> int:
-    """The relays' count; with room in `first` / `then`, the relays themselves."""
-    fill = first.shape[0] > 0
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """The relays: their count and (e, f) in the first places of two arrays, grown as they
+    fill (one pass)."""
+    first = np.empty(1024, np.int64)
+    then = np.empty(1024, np.int64)
     n = 0
     for f in range(src.shape[0]):
         a = src[f]
@@ -91,16 +88,25 @@ def _relays(
             k += 1
             if owner[dst[f]] == owner[src[e]] or not in_band(e, f, amount, hop):
                 continue
-            if fill:
-                first[n] = e
-                then[n] = f
+            if n == first.shape[0]:
+                first = np.concatenate((first, np.empty(n, np.int64)))
+                then = np.concatenate((then, np.empty(n, np.int64)))
+            first[n] = e
+            then[n] = f
             n += 1
-    return n
+    return n, first, then
 
 
-def scan_fans(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Fans:
+def scan_fans(
+    graph: TransferGraph,
+    hop: Hop,
+    shape: str,
+    min_fan: int,
+    found: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Fans:
     """The scatter-gathers or gather-scatters (`shape`) of at least `min_fan` (2 .. MOST_FAN)
-    customers on the fanned side(s), in order of their key customers' codes.
+    customers on the fanned side(s), in order of their key customers' codes; `found`: the
+    graph's relays under this hop already (`relays`: both shapes of a window share them).
 
     Raises:
         ScannerInputError: an unknown shape, min_fan out of range, a graph that does not agree.
@@ -110,7 +116,7 @@ def scan_fans(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Fans:
     if not 2 <= min_fan <= MOST_FAN:
         raise ScannerInputError(f"min_fan: 2 .. {MOST_FAN}")
     g = graph.checked()
-    e, f = relays(g, hop)
+    e, f = found if found is not None else relays(g, hop)
     own = g.owner
     payer, middle, payee = own[g.src[e]], own[g.dst[e]], own[g.dst[f]]
     width = int(own.max(initial=0)) + 1

@@ -76,17 +76,31 @@ class TransferGraph:
     def inbound(self) -> tuple[np.ndarray, np.ndarray]:
         """Each account's inbound edges in time order: `order[ptr[a]:ptr[a + 1]]` are the
         edges into account a (a stable sort: time order kept within an account)."""
-        order = np.argsort(self.dst, kind="stable").astype(np.int64)
-        ptr = np.zeros(len(self.owner) + 1, np.int64)
-        np.cumsum(np.bincount(self.dst, minlength=len(self.owner)), out=ptr[1:])
-        return order, ptr
+        return by_account(self.dst, len(self.owner))
 
     def outbound(self) -> tuple[np.ndarray, np.ndarray]:
         """Each account's outbound edges in time order, as `inbound`."""
-        order = np.argsort(self.src, kind="stable").astype(np.int64)
-        ptr = np.zeros(len(self.owner) + 1, np.int64)
-        np.cumsum(np.bincount(self.src, minlength=len(self.owner)), out=ptr[1:])
-        return order, ptr
+        return by_account(self.src, len(self.owner))
+
+
+def by_account(account: np.ndarray, accounts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The edges grouped by `account` (codes 0 .. accounts-1), in their own order within an
+    account — what a stable argsort gives, counted instead of compared (a tenth of the time
+    at a million edges) — and where each account's start (`ptr`, one past the end last)."""
+    ptr = np.zeros(accounts + 1, np.int64)
+    np.cumsum(np.bincount(account, minlength=accounts), out=ptr[1:])
+    return _placed(account, ptr), ptr
+
+
+@njit(**JIT)
+def _placed(account: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Each edge put at its account's next free place (a counting sort, stable)."""
+    order = np.empty(account.shape[0], np.int64)
+    at = ptr[:-1].copy()
+    for i in range(account.shape[0]):
+        order[at[account[i]]] = i
+        at[account[i]] += 1
+    return order
 
 
 @dataclass(frozen=True, slots=True)

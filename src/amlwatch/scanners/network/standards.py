@@ -20,6 +20,7 @@ from amlwatch.scanners.network.fans import (
     GATHER_SCATTER,
     SCATTER_GATHER,
     fan_scores,
+    relays,
     scan_fans,
 )
 from amlwatch.scanners.network.graph import BP, Hop, TransferGraph
@@ -60,9 +61,15 @@ class Structures:
         return len(self.ptr) - 1
 
 
-def find_structures(family: str, params: dict[str, Decimal], graph: TransferGraph) -> Structures:
+def find_structures(
+    family: str,
+    params: dict[str, Decimal],
+    graph: TransferGraph,
+    shared: dict[Hop, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Structures:
     """The structures of a network standard (`chain`, `cycle`, `scatter_gather`,
-    `gather_scatter`) in the graph that score at least its `min_score`.
+    `gather_scatter`) in the graph that score at least its `min_score`; `shared` keeps the
+    graph's relays by hop for the fans of the same window (found once for both shapes).
 
     Raises:
         ScannerInputError: an unknown family, parameters the kernels refuse.
@@ -71,7 +78,10 @@ def find_structures(family: str, params: dict[str, Decimal], graph: TransferGrap
         raise ScannerInputError(f"not a network family: {family!r}")
     hop = hop_of(params)
     if family in (SCATTER_GATHER, GATHER_SCATTER):
-        fans = scan_fans(graph, hop, family, _exact(params["min_fan"], 1, "min_fan"))
+        if shared is not None and hop not in shared:
+            shared[hop] = relays(graph, hop)
+        known = shared.get(hop) if shared is not None else None
+        fans = scan_fans(graph, hop, family, _exact(params["min_fan"], 1, "min_fan"), known)
         ptr, edges = fans.ptr, fans.edges
         score = fan_scores(graph, hop, fans)
     elif family == "chain":
