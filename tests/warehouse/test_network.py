@@ -20,6 +20,7 @@ from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
 from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles, scan_fans
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.network import scan_network_days
+from amlwatch.stages.replay import replay
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse.network import missing_edge_days, network_hits_of, window_graph
@@ -357,3 +358,37 @@ def test_the_structures_list_masks_account_numbers(
             )
             assert f"****{e['payer_account'][-4:]}" in result.output
     assert "来源" in result.output or "回流方" in result.output
+
+
+def test_a_replay_shows_what_a_network_standard_s_change_gains_and_loses(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    """A proposal's replay (read only) counts a network standard's structures as its hits and
+    their members as its subjects, under the pack in force and under the change."""
+    calendar = BusinessCalendar.load()
+    nights = scanned_nights(calendar)[-5:]
+    baseline = load_pack("pboc-2016")
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        'extends = "pboc-2016"\n[[suspicious.standards]]\ncode = "AMLW-NW-0201"\n'
+        "[suspicious.standards.params.common]\nmax_edges = 2\n",
+        encoding="utf-8",
+    )
+    with Warehouse.open(planted[0], read_only=True) as wh:
+        result = replay(wh, nights, calendar, baseline, load_pack(strict))
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(planted[0], db)
+    with Warehouse.open(db) as wh:  # what the stage stores for those nights, pack in force
+        scan_network_days(wh, nights, calendar)
+        stored = [h for n in nights for h in network_hits_of(wh, n)]
+    for code in ("AMLW-NW-0101", "AMLW-NW-0201"):
+        mine = [h for h in stored if h["rule_code"] == code]
+        counts = result.by_standard[code]
+        assert counts.baseline_hits == len(mine) > 0
+        assert counts.baseline_subjects == {
+            (m["customer_id"], None) for h in mine for m in h["members"]
+        }
+    cycles = result.by_standard["AMLW-NW-0201"]  # circles of 3-4 are no circle of 2
+    assert cycles.candidate_hits < cycles.baseline_hits and cycles.removed and not cycles.added
+    chains = result.by_standard["AMLW-NW-0101"]
+    assert chains.candidate_hits == chains.baseline_hits and not chains.added | chains.removed

@@ -62,25 +62,10 @@ def scan_network_days(
     started = time.monotonic()
     summary = NetworkSummary(scan_dates=sorted(ends))
     rows: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
-    customers: set[str] = set()
     for pack, days in packs_by_day(ends, rule_pack, library).values():
-        for day in days:
-            # the standards of one window share its read, and the fans of one hop its relays
-            windows: dict[dt.date, Window] = {}
-            for standard in network_standards(pack, day):
-                assert pack.suspicious is not None
-                first = calendar.window_start(day, pack.suspicious.window_of(standard))
-                if first not in windows:
-                    windows[first] = Window.read(warehouse, first, day)
-                    summary.edges_scanned += len(windows[first].coded.src)
-                found = _structures(windows[first], standard, pack, day, first)
-                for key in rows:
-                    rows[key] += found[key]
-                customers.update(str(m["customer_id"]) for m in found["members"])
-                n = len(found["hits"])
-                summary.structures_by_code[standard.code] = (
-                    summary.structures_by_code.get(standard.code, 0) + n
-                )
+        found = network_rows(warehouse, pack, days, calendar, summary)
+        for key in rows:
+            rows[key] += found[key]
     replace_network_hits(
         warehouse,
         sorted(ends),
@@ -88,9 +73,39 @@ def scan_network_days(
         NETWORK_HIT_MEMBERS.from_pylist(rows["members"]),
         NETWORK_HIT_EDGES.from_pylist(rows["edges"]),
     )
-    summary.customers = len(customers)
+    summary.customers = len({str(m["customer_id"]) for m in rows["members"]})
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+def network_rows(
+    warehouse: Warehouse,
+    pack: RulePack,
+    days: Sequence[dt.date],
+    calendar: BusinessCalendar,
+    summary: NetworkSummary | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The structures of the pack's network standards in the windows ending on `days`, as
+    rows of the three tables (nothing stored: a replay reads them too); `summary` counts the
+    edges read and the structures per standard."""
+    rows: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
+    for day in days:
+        # the standards of one window share its read, and the fans of one hop its relays
+        windows: dict[dt.date, Window] = {}
+        for standard in network_standards(pack, day):
+            assert pack.suspicious is not None
+            first = calendar.window_start(day, pack.suspicious.window_of(standard))
+            if first not in windows:
+                windows[first] = Window.read(warehouse, first, day)
+                if summary is not None:
+                    summary.edges_scanned += len(windows[first].coded.src)
+            found = _structures(windows[first], standard, pack, day, first)
+            for key in rows:
+                rows[key] += found[key]
+            if summary is not None:
+                counts = summary.structures_by_code
+                counts[standard.code] = counts.get(standard.code, 0) + len(found["hits"])
+    return rows
 
 
 @dataclass(slots=True)

@@ -1,5 +1,7 @@
-"""Replay: the scatter / concentrate windows of a date range under two rule packs, compared
-(read only; nothing is stored). For tuning a pack before it goes into force."""
+"""Replay: the monitoring standards' windows of a date range under two rule packs, compared
+(read only; nothing is stored) — a subject's window for most, the transfer graph's
+structures for the network standards (their members the subjects). For tuning a pack before
+it goes into force."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass, field
 
 from amlwatch.rules import BusinessCalendar, RulePack
 from amlwatch.settings import ScanSettings
+from amlwatch.stages.network import network_rows
 from amlwatch.stages.patterns import scan_hits
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
@@ -70,6 +73,18 @@ def replay(
         if pack.suspicious is None:
             continue
         hits, _ = scan_hits(warehouse, ends, calendar, pack, pack.suspicious, types, scan=scan)
+        # a network standard's hit: a structure found a night; its subjects: its members
+        network = network_rows(warehouse, pack, ends, calendar)
+        for hit in network["hits"]:
+            counts = result.by_standard.setdefault(hit["rule_code"], ReplayCounts())
+            if side == "baseline":
+                counts.baseline_hits += 1
+            else:
+                counts.candidate_hits += 1
+        for member in network["members"]:
+            counts = result.by_standard[member["rule_code"]]
+            subjects = counts.baseline_subjects if side == "baseline" else counts.candidate_subjects
+            subjects.add((member["customer_id"], None))
         for hit in hits.select(["rule_code", "customer_id", "account_id"]).to_pylist():
             counts = result.by_standard.setdefault(hit["rule_code"], ReplayCounts())
             subject = (hit["customer_id"], hit["account_id"])
