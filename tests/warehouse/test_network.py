@@ -17,7 +17,14 @@ from typer.testing import CliRunner
 
 from amlwatch.cli import app
 from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
-from amlwatch.scanners.network import Hop, TransferGraph, scan_chains, scan_cycles, scan_fans
+from amlwatch.scanners.network import (
+    Hop,
+    TransferGraph,
+    scan_chains,
+    scan_cycles,
+    scan_fans,
+    with_member_evidence,
+)
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.network import scan_network_days
 from amlwatch.stages.replay import replay
@@ -392,3 +399,48 @@ def test_a_replay_shows_what_a_network_standard_s_change_gains_and_loses(
     assert cycles.candidate_hits < cycles.baseline_hits and cycles.removed and not cycles.added
     chains = result.by_standard["AMLW-NW-0101"]
     assert chains.candidate_hits == chains.baseline_hits and not chains.added | chains.removed
+
+
+def test_members_who_share_a_phone_and_accounts_opened_just_before_raise_the_score(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(planted[0], db)
+    calendar = BusinessCalendar.load()
+    nights = scanned_nights(calendar)
+    relay = next(c for c in planted[1] if c["kind"] == "network_chain")
+
+    def the_relay() -> dict:
+        with Warehouse.open(db) as wh:
+            scan_network_days(wh, nights, calendar)
+            return next(
+                h for n in nights for h in network_hits_of(wh, n, "AMLW-NW-0101")
+                if {m["customer_id"] for m in h["members"]} == set(relay["members"])
+            )  # fmt: skip
+
+    before = the_relay()
+    first = before["first_at"]
+    a, b = relay["members"][:2]
+    account = before["edges"][-1]["payee_account"]
+    with Warehouse.open(db) as wh:  # two members give one phone; the sink's account is new
+        wh.execute(
+            "UPDATE customer_history SET phone = '13800000000' WHERE customer_id IN (?, ?)", [a, b]
+        )
+        wh.execute("UPDATE account_history SET opened_at = ? WHERE account_id = ?",
+                   [first - dt.timedelta(days=10), account])  # fmt: skip
+    after = the_relay()
+    assert after["structure_id"] == before["structure_id"]
+    assert after["shared_members"] == max(2, before["shared_members"])
+    assert after["new_accounts"] == before["new_accounts"] + 1
+    raised = (
+        10 * (after["shared_members"] - before["shared_members"]) / after["member_count"]
+        + 10 / after["account_count"]
+    )
+    assert after["score"] == pytest.approx(min(100, before["score"] + raised), abs=0.011)
+
+
+def test_the_members_evidence_adds_at_most_its_points() -> None:
+    base = np.array([50.0, 50.0, 95.0, 0.0])
+    got = with_member_evidence(base, np.array([4, 4, 4, 0]), np.array([0, 2, 4, 0]),
+                               np.array([5, 5, 5, 0]), np.array([0, 5, 5, 0]))  # fmt: skip
+    assert got.tolist() == [50.0, 50.0 + 5.0 + 10.0, 100.0, 0.0]

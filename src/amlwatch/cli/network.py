@@ -46,7 +46,7 @@ def list_structures(
     out = console if console.is_terminal else Console(width=160)
     table = Table(title=f"资金网络结构 Network structures {night} ({len(structures)})")
     for column in ("结构编号 structure", "形态 shape", "评分", "状态", "成员（角色）members",
-                   "笔数", "首笔/末笔 元", "时间 from~to"):  # fmt: skip
+                   "共用电话/地址", "新开户", "笔数", "首笔/末笔 元", "时间 from~to"):  # fmt: skip
         table.add_column(column, no_wrap=column.startswith("结构"))
     for s in structures[:limit]:
         table.add_row(
@@ -55,6 +55,8 @@ def list_structures(
             f"{s['score']:.0f}",
             "试运行" if s["standard_status"] == "trial" else "生效",
             "、".join(f"{m['customer_id']}（{ROLE_NAMES[str(m['role'])]}）" for m in s["members"]),
+            f"{s['shared_members']}/{s['member_count']}",
+            f"{s['new_accounts']}/{s['account_count']}",
             str(s["edge_count"]),
             f"{s['first_amount']:,.2f} / {s['last_amount']:,.2f}",
             f"{s['first_at']:%m-%d %H:%M}~{s['last_at']:%m-%d %H:%M}",

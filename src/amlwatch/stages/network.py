@@ -27,10 +27,22 @@ from amlwatch import wiring
 from amlwatch.models import NetworkSummary
 from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, PatternStandard, RulePack
 from amlwatch.rules.library import LibraryVersion
-from amlwatch.scanners.network import Hop, TransferGraph, find_structures, roles
+from amlwatch.scanners.network import (
+    Hop,
+    TransferGraph,
+    find_structures,
+    roles,
+    with_member_evidence,
+)
+from amlwatch.scanners.network.score import NEW_DAYS
 from amlwatch.stages.patterns import packs_by_day
 from amlwatch.warehouse import Warehouse
-from amlwatch.warehouse.network import WindowGraph, replace_network_hits, window_graph
+from amlwatch.warehouse.network import (
+    WindowGraph,
+    member_facts,
+    replace_network_hits,
+    window_graph,
+)
 from amlwatch.warehouse.tables import NETWORK_HIT_EDGES, NETWORK_HIT_MEMBERS, NETWORK_HITS
 
 MILLI = Decimal("0.001")
@@ -99,7 +111,7 @@ def network_rows(
                 windows[first] = Window.read(warehouse, first, day)
                 if summary is not None:
                     summary.edges_scanned += len(windows[first].coded.src)
-            found = _structures(windows[first], standard, pack, day, first)
+            found = _structures(warehouse, windows[first], standard, pack, day, first)
             for key in rows:
                 rows[key] += found[key]
             if summary is not None:
@@ -128,39 +140,63 @@ _EDGE_COLUMNS = ("business_date", "line", "txn_id", "booked_at", "payer_customer
 
 
 def _structures(
-    window: Window, standard: PatternStandard, pack: RulePack, day: dt.date, first: dt.date
+    warehouse: Warehouse,
+    window: Window,
+    standard: PatternStandard,
+    pack: RulePack,
+    day: dt.date,
+    first: dt.date,
 ) -> dict[str, list[dict[str, Any]]]:
-    """One standard's structures in one window as rows of the three tables."""
+    """One standard's structures in one window as rows of the three tables, each scored with
+    what its members' own data says (`scanners.network.score.with_member_evidence`) before
+    the standard's least score is applied."""
     params = next(iter(standard.params.values()))  # common to both customer types
-    found = find_structures(standard.family, params, window.graph, window.relays)
+    found = find_structures(
+        standard.family, params | {"min_score": Decimal(0)}, window.graph, window.relays
+    )
     # only the found structures' edges leave Arrow (a window holds millions)
     picked = np.unique(found.edges)
     rows = window.coded.edges.select(list(_EDGE_COLUMNS)).take(pa.array(picked)).to_pylist()
-    at = {int(e): k for k, e in enumerate(picked)}
-    columns = {name: {e: rows[k][name] for e, k in at.items()} for name in _EDGE_COLUMNS}
+    edge = {int(e): row for e, row in zip(picked.tolist(), rows, strict=True)}
+    paths = [
+        [int(e) for e in found.edges[found.ptr[c] : found.ptr[c + 1]]] for c in range(len(found))
+    ]
+    pairs = [
+        [(str(edge[e]["payer_customer"]), str(edge[e]["payee_customer"])) for e in p] for p in paths
+    ]
+    members = [roles(standard.family, p) for p in pairs]
+    accounts = [
+        sorted({edge[e][k] for e in p for k in ("payer_account", "payee_account")}) for p in paths
+    ]
+    people, opened = member_facts(
+        warehouse,
+        sorted({m for ms in members for m in ms}),
+        sorted({a for acc in accounts for a in acc}),
+    )
+    shared = [_sharing(list(ms), people) for ms in members]
+    new = [
+        sum(1 for a in acc if _new(opened.get(a), edge[p[0]]["booked_at"].date()))
+        for acc, p in zip(accounts, paths, strict=True)
+    ]
+    score = with_member_evidence(
+        found.score, np.array([len(ms) for ms in members]), np.array(shared),
+        np.array([len(acc) for acc in accounts]), np.array(new),
+    )  # fmt: skip
     now = dt.datetime.now()
     out: dict[str, list[dict[str, Any]]] = {"hits": [], "members": [], "edges": []}
-    for c in range(len(found)):
-        path = [int(e) for e in found.edges[found.ptr[c] : found.ptr[c + 1]]]
-        sid = structure_id(standard.code, [str(columns["txn_id"][e]) for e in path])
-        pairs = [
-            (str(columns["payer_customer"][e]), str(columns["payee_customer"][e])) for e in path
-        ]
-        members = roles(standard.family, pairs)
-        received = dict.fromkeys(members, Decimal(0))
-        sent = dict.fromkeys(members, Decimal(0))
-        for step, e in enumerate(path):
-            amount = columns["amount_cny"][e]
-            sent[pairs[step][0]] += amount
-            received[pairs[step][1]] += amount
-            out["edges"].append(
-                {"scan_date": day, "rule_code": standard.code, "structure_id": sid, "step": step}
-                | {name: values[e] for name, values in columns.items()}
-            )
+    for c in np.flatnonzero(score >= float(params["min_score"])):
+        path, roled = paths[c], members[c]
+        sid = structure_id(standard.code, [str(edge[e]["txn_id"]) for e in path])
+        received = dict.fromkeys(roled, Decimal(0))
+        sent = dict.fromkeys(roled, Decimal(0))
         key = {"scan_date": day, "rule_code": standard.code, "structure_id": sid}
+        for step, e in enumerate(path):
+            sent[pairs[c][step][0]] += edge[e]["amount_cny"]
+            received[pairs[c][step][1]] += edge[e]["amount_cny"]
+            out["edges"].append(key | {"step": step} | edge[e])
         out["members"] += [
             key | {"customer_id": m, "role": role, "received_cny": received[m], "sent_cny": sent[m]}
-            for m, role in members.items()
+            for m, role in roled.items()
         ]
         out["hits"].append(
             key
@@ -168,19 +204,41 @@ def _structures(
                 "shape": standard.family,
                 "window_start": first,
                 "window_end": day,
-                "score": round(float(found.score[c]), 2),
+                "score": round(float(score[c]), 2),
                 "edge_count": len(path),
-                "member_count": len(members),
-                "first_amount": columns["amount_cny"][path[0]],
-                "last_amount": columns["amount_cny"][path[-1]],
-                "first_at": columns["booked_at"][path[0]],
-                "last_at": columns["booked_at"][path[-1]],
+                "member_count": len(roled),
+                "shared_members": shared[c],
+                "account_count": len(accounts[c]),
+                "new_accounts": new[c],
+                "first_amount": edge[path[0]]["amount_cny"],
+                "last_amount": edge[path[-1]]["amount_cny"],
+                "first_at": edge[path[0]]["booked_at"],
+                "last_at": edge[path[-1]]["booked_at"],
                 "rule_pack": pack.label,
                 "standard_status": standard.status,
                 "scanned_at": now,
             }
         )
     return out
+
+
+def _sharing(members: list[str], people: dict[str, tuple[str | None, str | None]]) -> int:
+    """How many of the members share a phone or an address with another of them."""
+    count = 0
+    for m in members:
+        mine = people.get(m, (None, None))
+        count += any(
+            a is not None and a == b
+            for other in members
+            if other != m
+            for a, b in zip(mine, people.get(other, (None, None)), strict=True)
+        )
+    return count
+
+
+def _new(opened: dt.date | None, first: dt.date) -> bool:
+    """Whether an account opened at most NEW_DAYS days before a structure's first transfer."""
+    return opened is not None and first - dt.timedelta(days=NEW_DAYS) <= opened <= first
 
 
 def scan_network_day(

@@ -199,3 +199,28 @@ def latest_network_scan(warehouse: Warehouse) -> dt.date | None:
     """The latest night a network standard was scanned for (None: none yet)."""
     (day,) = warehouse.rows("SELECT max(scan_date) FROM network_hits")[0]
     return day if isinstance(day, dt.date) else None
+
+
+def member_facts(
+    warehouse: Warehouse, customers: list[str], accounts: list[str]
+) -> tuple[dict[str, tuple[str | None, str | None]], dict[str, dt.date | None]]:
+    """What the structures' members' own data says: each customer's phone and address (its
+    latest version), each account's opening day (where the accounts file gave one)."""
+    people = {
+        str(c): (phone or None, address or None)
+        for c, phone, address in warehouse.rows(
+            """SELECT customer_id, arg_max(phone, business_date), arg_max(address, business_date)
+               FROM customer_history WHERE customer_id IN (SELECT unnest(?::VARCHAR[]))
+               GROUP BY customer_id""",
+            [customers],
+        )
+    }
+    opened = {
+        str(a): (day.date() if isinstance(day, dt.datetime) else day)
+        for a, day in warehouse.rows(
+            """SELECT account_id, arg_max(opened_at, business_date) FROM account_history
+               WHERE account_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY account_id""",
+            [accounts],
+        )
+    }
+    return people, opened

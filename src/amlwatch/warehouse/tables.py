@@ -207,6 +207,9 @@ NETWORK_HITS = ResultTable(
         Column("score", "DOUBLE", pa.float64()),
         _count("edge_count"),
         _count("member_count"),
+        _count("shared_members"),  # members sharing a phone or an address with another
+        _count("account_count"),
+        _count("new_accounts"),  # opened at most 90 days before the first transfer
         _money("first_amount"),
         _money("last_amount"),
         _when("first_at"),

@@ -27,7 +27,7 @@ from amlwatch.scanners.network.chains import Chains, scan_chains
 from amlwatch.scanners.network.cycles import Cycles, scan_cycles
 from amlwatch.scanners.network.fans import Fans, fan_scores, relays, scan_fans
 from amlwatch.scanners.network.graph import Hop, TransferGraph
-from amlwatch.scanners.network.score import structure_scores
+from amlwatch.scanners.network.score import structure_scores, with_member_evidence
 from amlwatch.scanners.network.standards import Structures, find_structures, hop_of, roles
 
 __all__ = [
@@ -46,4 +46,5 @@ __all__ = [
     "scan_cycles",
     "scan_fans",
     "structure_scores",
+    "with_member_evidence",
 ]
