@@ -209,6 +209,7 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "case opened": "生成案件", "case extended": "案件延续", "case viewed": "查看案件",
     "case sealed": "案件记录封存", "user sealed": "用户记录封存", "download": "下载",
     "large-value viewed": "查看大额交易", "upload register viewed": "查看上报登记",
+    "network structures viewed": "查看资金网络结构",
     "files uploaded": "登记上报文件", "receipt applied": "回执已处理",
     "notice received": "收到补正通知", "request refused": "请求被拒绝",
     "login": "登录", "login failed": "登录失败", "logout": "退出登录",

@@ -14,6 +14,7 @@ from amlwatch.stages.cases import open_cases_of_run
 from amlwatch.stages.filings import write_large_value_submission
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day, write_large_value_report
+from amlwatch.stages.network import scan_network_day
 from amlwatch.stages.patterns import scan_patterns_day, write_suspicious_report
 from amlwatch.stages.rescan import rescan_following
 
@@ -25,6 +26,7 @@ def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     scan_large_value_day(day, db)
     write_large_value_report(day, db, reports)
     scan_patterns_day(day, db)
+    scan_network_day(day, db)
     write_suspicious_report(day, db, reports)
     rescanned = []
     if load.replaced_load_id is not None:

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -99,7 +100,7 @@ def own_passwords(review: Review) -> None:
                 repo.update_user(con, user.id, must_change_password=False)
 
 
-def build_site(tmp_path: Path, secure_cookies: bool = True) -> Site:
+def build_site(tmp_path: Path, secure_cookies: bool = True, **readers: Any) -> Site:
     store = CaseStore.sqlite_file(tmp_path / "cases.sqlite")
     review = review_for(store)
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
@@ -115,6 +116,7 @@ def build_site(tmp_path: Path, secure_cookies: bool = True) -> Site:
         reports,
         lambda r, u, c: generate_case_report(r, u, c, reports),
         secure_cookies=secure_cookies,
+        **readers,
     )
     return Site(app, review, people, reports)
 

@@ -5,8 +5,10 @@ and the audit trail show each step. Screenshots are kept in test-artifacts/brows
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from amlwatch.cases.audit import entries, verify
 from amlwatch.ingest import inbox_dates
 from amlwatch.models import CaseState, Role
 from amlwatch.stages.cases import generate_case_report
+from amlwatch.warehouse import Warehouse
+from amlwatch.warehouse.network import latest_network_scan, network_hits_of
 from amlwatch.web import create_app
 from amlwatch.wiring import review_for
 from tests.pipelines.night_runner import run_night
@@ -90,7 +94,16 @@ def served(
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
     review.create_user(admin, "auditor1", "赵审计", Role.AUDITOR, PASSWORD)
     own_passwords(review)
-    app = create_app(review, reports, lambda r, u, c: generate_case_report(r, u, c, reports))
+
+    def structures(night: dt.date | None) -> tuple[dt.date | None, list[dict]]:
+        with Warehouse.open(db, read_only=True) as wh:
+            day = night or latest_network_scan(wh)
+            return day, network_hits_of(wh, day) if day else []
+
+    app = create_app(
+        review, reports, lambda r, u, c: generate_case_report(r, u, c, reports),
+        network_structures=structures,
+    )  # fmt: skip
     with serving(app) as port:
         yield f"http://localhost:{port}", reports, store, branches
     store.close()
@@ -212,3 +225,52 @@ def test_liaison_and_approver_review_in_a_real_browser(
         ).total
         == 1
     )
+
+
+def test_an_approver_reads_a_structure_s_graph_on_a_laptop_screen_and_in_print(
+    served: tuple[str, Path, CaseStore, list[str]],
+) -> None:
+    """The sample bank's nights found its planted rings: the approver opens the strongest,
+    its graph fits a 1366×768 screen without scrolling sideways, and printed (Chromium's
+    PDF, rendered to PNG) it keeps every customer and role."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base = served[0]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.goto(f"{base}/login")
+        page.get_by_label("用户名").fill("approver1")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/cases")
+        page.get_by_role("link", name="资金网络").click()
+        rows = page.locator("#structures tbody tr")
+        expect(rows.first).to_contain_text("AMLW-NW-")
+        page.screenshot(path=str(ARTIFACTS / "21-network-list.png"), full_page=True)
+        rows.first.locator("a").click()
+        graph = page.locator("figure.graph svg")
+        expect(graph).to_be_visible()
+        box = graph.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 1366, f"the page scrolls sideways: {wide} px"
+        members = page.locator("#members tbody tr")
+        roles = [members.nth(i).locator("td").nth(1).inner_text() for i in range(members.count())]
+        assert members.count() >= 3 and any("来源" in r or "回流方" in r for r in roles)
+        assert graph.locator("g.member").count() == members.count()
+        ids = [members.nth(i).locator("td").nth(0).inner_text() for i in range(members.count())]
+        page.screenshot(path=str(ARTIFACTS / "22-network-structure.png"), full_page=True)
+        pdf = ARTIFACTS / "22-network-structure.pdf"
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf), format="A4")
+        browser.close()
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for customer in ids:  # every customer of the graph and the table is in the print
+        assert customer in printed, customer
+    assert "资金网络结构" in printed and ("来源" in printed or "回流方" in printed)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
+                    str(ARTIFACTS / "22-network-structure-print")], check=True)  # fmt: skip
+    [png] = ARTIFACTS.glob("22-network-structure-print*.png")
+    assert png.stat().st_size > 10_000  # a page with the graph drawn, not a blank one

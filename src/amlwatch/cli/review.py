@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -221,7 +222,22 @@ def web_app(db: Path | None = None, settings: Settings | None = None) -> Any:
         mark_uploaded=lambda user, names: mark_uploaded(names, user.username, db),
         open_actions=lambda: _open_actions(open_actions, db, settings),
         standard_figures=lambda: _standard_figures(db, settings),
+        network_structures=lambda night: _network_structures(db, settings, night),
     )
+
+
+def _network_structures(
+    db: Path | None, settings: Settings, night: dt.date | None
+) -> tuple[dt.date | None, list[dict[str, Any]]]:
+    from amlwatch.warehouse.network import latest_network_scan, network_hits_of
+
+    quick = settings.model_copy(update={"lock_timeout_s": 0.5})
+    try:
+        with wiring.open_warehouse(db, quick, read_only=True) as warehouse:
+            day = night or latest_network_scan(warehouse)
+            return day, network_hits_of(warehouse, day) if day else []
+    except Exception:  # the night holds the warehouse, or there is none yet: none to show
+        return night, []
 
 
 def _standard_figures(db: Path | None, settings: Settings) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from amlwatch.web.routes import (
     cases,
     dashboard,
     large_value,
+    network,
     standards,
     uploads,
     work,
@@ -48,6 +49,7 @@ from amlwatch.web.site import (
     NotLoggedIn,
     ReportMaker,
     Site,
+    StructureReader,
     UploadMarker,
     WorkReportMaker,
 )
@@ -93,6 +95,7 @@ def create_app(
     mark_uploaded: UploadMarker | None = None,
     open_actions: ActionLister | None = None,
     standard_figures: FiguresReader | None = None,
+    network_structures: StructureReader | None = None,
 ) -> FastAPI:
     """The review app over one `Review`.
 
@@ -111,6 +114,8 @@ def create_app(
             register lists them all.
         standard_figures: each monitoring standard's hits and alerts from the warehouse
             (`amlwatch.warehouse.standards.standard_figures`); without it, zeros.
+        network_structures: a night's structures of the network standards from the warehouse
+            (`amlwatch.warehouse.network.network_hits_of`); without it, none.
     """
     app = FastAPI(title="amlwatch 可疑交易审查", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -128,6 +133,7 @@ def create_app(
         mark_uploaded,
         open_actions,
         standard_figures=standard_figures,
+        network_structures=network_structures,
     )
 
     @app.middleware("http")
@@ -182,7 +188,18 @@ def create_app(
         _secure(request, response)
         return response
 
-    for area in (auth, cases, work, large_value, dashboard, uploads, audit, admin, standards):
+    for area in (
+        auth,
+        cases,
+        work,
+        large_value,
+        dashboard,
+        uploads,
+        audit,
+        admin,
+        standards,
+        network,
+    ):
         area.register(site)
     app.state.review = review
     return app

@@ -34,6 +34,8 @@ UploadMarker = Callable[[User, list[str]], Any]
 ActionLister = Callable[[], Sequence[Any]]
 # each monitoring standard's figures (hits, alerts, trial alerts, customers) by code
 FiguresReader = Callable[[], dict[str, Any]]
+# the network standards' structures of a night (the latest: None) → (the night, its structures)
+StructureReader = Callable[[dt.date | None], tuple[dt.date | None, list[dict[str, Any]]]]
 ACTIONS_MAX_AGE_S = 60.0
 PostBody = Callable[..., Response]
 
@@ -63,6 +65,7 @@ class Site:
     mark_uploaded: UploadMarker | None = None
     open_actions: ActionLister | None = None
     standard_figures: FiguresReader | None = None
+    network_structures: StructureReader | None = None
     _actions: tuple[float, list[Any]] = (0.0, [])  # the last listing and when it was made
 
     def actions(self) -> list[Any]:

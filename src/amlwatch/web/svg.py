@@ -248,3 +248,91 @@ def bars_by_rule(per_rule: Mapping[str, int], names: Mapping[str, str] | None = 
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+ROLE_NAMES = {"source": "来源", "intermediary": "中转", "sink": "去向", "origin": "回流方"}
+_ROLE_COLOURS = {"source": "#2f6fb0", "intermediary": "#935116", "sink": "#c0392b",
+                 "origin": "#8e44ad"}  # fmt: skip
+
+
+def structure_graph(
+    members: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]]
+) -> str:
+    """A network structure: its customers as boxes coloured by role, in columns by how many
+    transfers from the first payer the money took to reach them (a chain reads left to
+    right, a fan in three columns, a circle's last transfer curves back), each transfer an
+    arrow with its amount and time; customer ids only (accounts are in the table)."""
+    role = {str(m["customer_id"]): str(m["role"]) for m in members}
+    depth: dict[str, int] = {}
+    for e in edges:  # in path (time) order
+        payer, payee = str(e["payer_customer"]), str(e["payee_customer"])
+        depth.setdefault(payer, 0)
+        depth.setdefault(payee, depth[payer] + 1)
+    for customer in role:
+        depth.setdefault(customer, 0)
+    columns = max(depth.values(), default=0) + 1
+    rows: dict[int, list[str]] = defaultdict(list)
+    for customer in sorted(depth, key=lambda c: (depth[c], list(depth).index(c))):
+        rows[depth[customer]].append(customer)
+    height = max(len(r) for r in rows.values()) * 110 + 60 if rows else 140
+    width = 960
+    box_w, box_h = 150, 44
+    gap = (width - 2 * 30 - box_w) / max(columns - 1, 1)
+    place = {}
+    for col, people in rows.items():
+        step = (height - 40) / len(people)
+        for i, customer in enumerate(people):
+            place[customer] = (30 + col * gap, 20 + step * (i + 0.5))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="flow" '
+        f'role="img" aria-label="资金网络结构图 the structure\'s transfers">',
+        "<title>资金网络结构：客户（按角色着色）之间逐笔转账</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/>'
+        "</marker></defs>",
+    ]
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for e in edges:
+        payer, payee = str(e["payer_customer"]), str(e["payee_customer"])
+        (x1, y1), (x2, y2) = place[payer], place[payee]
+        nth = seen[(payer, payee)]
+        seen[(payer, payee)] += 1
+        label = f"¥{money(Decimal(str(e['amount_cny'])))} · {_when(e.get('booked_at'))}"
+        if depth[payee] > depth[payer]:  # forward: box edge to box edge
+            ax, ay, bx, by = x1 + box_w, y1 + nth * 8, x2, y2 + nth * 8
+            path = f"M{ax:.0f},{ay:.0f} L{bx:.0f},{by:.0f}"
+            # above the boxes' tops, clear of the boxes on either side
+            tx, ty = (ax + bx) / 2, min(ay, by) - box_h / 2 - 8 - nth * 13
+        else:  # back to an earlier column (a circle closing): under the boxes
+            ax, ay = x1 + box_w / 2, y1 + box_h / 2
+            bx, by = x2 + box_w / 2, y2 + box_h / 2
+            low = max(ay, by) + 40 + nth * 14
+            path = f"M{ax:.0f},{ay:.0f} C{ax:.0f},{low:.0f} {bx:.0f},{low:.0f} {bx:.0f},{by:.0f}"
+            tx, ty = (ax + bx) / 2, low - 4
+        parts.append(
+            f'<g class="transfer"><title>{escape(payer)} → {escape(payee)}：{escape(label)}</title>'
+            f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.6" '
+            f'marker-end="url(#arrow)"/>'
+            f'<text x="{tx:.0f}" y="{ty:.0f}" font-size="11" text-anchor="middle" fill="#333" '
+            f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(label)}</text></g>'
+        )
+    for customer, (x, y) in place.items():
+        kind = role.get(customer, "intermediary")
+        colour = _ROLE_COLOURS.get(kind, "#566573")
+        parts.append(
+            f'<g class="member"><title>{escape(customer)}（{ROLE_NAMES.get(kind, kind)} {kind}）</title>'
+            f'<rect x="{x:.0f}" y="{y - box_h / 2:.0f}" width="{box_w}" height="{box_h}" rx="5" '
+            f'fill="#fff" stroke="{colour}" stroke-width="2"/>'
+            f'<text x="{x + box_w / 2:.0f}" y="{y - 3:.0f}" font-size="12" text-anchor="middle" '
+            f'font-weight="bold">{escape(customer[:18])}</text>'
+            f'<text x="{x + box_w / 2:.0f}" y="{y + 13:.0f}" font-size="11" text-anchor="middle" '
+            f'fill="{colour}">{ROLE_NAMES.get(kind, escape(kind))}（{escape(kind)}）</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return f"{value:%m-%d %H:%M}"
+    return escape(str(value or ""))[:16]

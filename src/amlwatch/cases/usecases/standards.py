@@ -133,6 +133,14 @@ class StandardsLibrary(ReviewBase):
         with self.store.read() as con:
             return rows.listed(con, state)
 
+    def network_tuning(self, actor: User, what: str) -> None:
+        """Whether the actor may look at the network standards' structures — money through
+        several customers, across branches: approvers and auditors, not a branch's liaison —
+        and the look audited (`what`: the night or the structure)."""
+        require(actor, Role.APPROVER, Role.AUDITOR)
+        with self.store.write() as con:
+            audit(con, actor.username, "network structures viewed", what)
+
     def console_person(self, username: str) -> User:
         """The active user of the app a console command acts as (`--as`)."""
         with self.store.read() as con:
