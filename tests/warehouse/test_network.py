@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from amlwatch.cli import app
+from amlwatch.models import NetworkSummary
 from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
 from amlwatch.scanners.network import (
     Hop,
@@ -233,15 +234,23 @@ def scanned_nights(calendar: BusinessCalendar) -> list[dt.date]:
     return [d for d in days if calendar.is_business_day(d)]
 
 
-def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_transfers(
+def scanned_copy(
     planted: tuple[Path, list[dict]], tmp_path: Path
-) -> None:
+) -> tuple[Path, BusinessCalendar, list[dt.date], NetworkSummary]:
+    """A copy of the planted bank with every business night's structures stored."""
     db = tmp_path / "wh.duckdb"
     shutil.copy(planted[0], db)
     calendar = BusinessCalendar.load()
     nights = scanned_nights(calendar)
     with Warehouse.open(db) as wh:
         summary = scan_network_days(wh, nights, calendar)
+    return db, calendar, nights, summary
+
+
+def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_transfers(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    db, calendar, nights, summary = scanned_copy(planted, tmp_path)
     first = stage_rows(db)
     with Warehouse.open(db) as wh:  # a re-run replaces the nights' structures exactly
         again = scan_network_days(wh, nights, calendar)
@@ -315,12 +324,8 @@ def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_t
 def test_a_draft_runs_not_and_the_least_score_keeps_only_the_strongest(
     planted: tuple[Path, list[dict]], tmp_path: Path
 ) -> None:
-    db = tmp_path / "wh.duckdb"
-    shutil.copy(planted[0], db)
-    calendar = BusinessCalendar.load()
-    nights = scanned_nights(calendar)
+    db, calendar, nights, _ = scanned_copy(planted, tmp_path)
     with Warehouse.open(db) as wh:
-        scan_network_days(wh, nights, calendar)
         scores = [h["score"] for n in nights for h in network_hits_of(wh, n, "AMLW-NW-0101")]
     least = sorted(scores)[len(scores) // 2] + 0.01  # above the median: some go, some stay
     pack = tmp_path / "strict.toml"
@@ -346,12 +351,8 @@ def test_a_draft_runs_not_and_the_least_score_keeps_only_the_strongest(
 def test_the_structures_list_masks_account_numbers(
     planted: tuple[Path, list[dict]], tmp_path: Path
 ) -> None:
-    db = tmp_path / "wh.duckdb"
-    shutil.copy(planted[0], db)
-    calendar = BusinessCalendar.load()
-    nights = scanned_nights(calendar)
+    db, _, nights, _ = scanned_copy(planted, tmp_path)
     with Warehouse.open(db) as wh:
-        scan_network_days(wh, nights, calendar)
         last = max(n for n in nights if network_hits_of(wh, n))
         shown = network_hits_of(wh, last)
     result = CliRunner().invoke(app, ["network", "list", "--db", str(db), "--date", str(last),
@@ -404,10 +405,7 @@ def test_a_replay_shows_what_a_network_standard_s_change_gains_and_loses(
 def test_members_who_share_a_phone_and_accounts_opened_just_before_raise_the_score(
     planted: tuple[Path, list[dict]], tmp_path: Path
 ) -> None:
-    db = tmp_path / "wh.duckdb"
-    shutil.copy(planted[0], db)
-    calendar = BusinessCalendar.load()
-    nights = scanned_nights(calendar)
+    db, calendar, nights, _ = scanned_copy(planted, tmp_path)
     relay = next(c for c in planted[1] if c["kind"] == "network_chain")
 
     def the_relay() -> dict:

@@ -125,23 +125,18 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("max_edges", "count"),
         ("min_score", "count"),
     ),
-    "scatter_gather": (
-        ("max_gap_hours", "count"),
-        ("low_share", "ratio"),
-        ("high_share", "ratio"),
-        ("min_edge_cny", "money"),
-        ("max_degree", "count"),
-        ("min_fan", "count"),
-        ("min_score", "count"),
-    ),
-    "gather_scatter": (
-        ("max_gap_hours", "count"),
-        ("low_share", "ratio"),
-        ("high_share", "ratio"),
-        ("min_edge_cny", "money"),
-        ("max_degree", "count"),
-        ("min_fan", "count"),
-        ("min_score", "count"),
+    # the two fans: the same parameters (`scanners.network.fans`)
+    **dict.fromkeys(
+        ("scatter_gather", "gather_scatter"),
+        (
+            ("max_gap_hours", "count"),
+            ("low_share", "ratio"),
+            ("high_share", "ratio"),
+            ("min_edge_cny", "money"),
+            ("max_degree", "count"),
+            ("min_fan", "count"),
+            ("min_score", "count"),
+        ),
     ),
 }
 
