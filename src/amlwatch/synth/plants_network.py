@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import cast
 
 import numpy as np
+import pyarrow.compute as pc
 
 from amlwatch.synth.planter import PlanterBase
 
@@ -126,11 +127,16 @@ class NetworkPlants(PlanterBase):
     def _ordinary(self, count: int) -> list[int] | None:
         """`count` ordinary individuals outside the reserved pool — no firm, no shop, with an
         everyday life of their own that goes on around the ring, as its members' would — none
-        in two fans."""
+        in two fans. Of those who declared no income: a ring's members are what the network
+        standards are for, and a declared salary a tenth of the sums would let the
+        out-of-profile standard see each of them alone."""
         pop = self.pop
         used: set[int] = getattr(self, "_fan_members", set())
         taken = np.array(sorted(used), np.int64)
-        ordinary = np.flatnonzero(~pop.is_entity & ~pop.is_merchant & (pop.activity > 0))
+        undeclared = pc.is_null(pop.customers["declared_income_cny"]).to_numpy(zero_copy_only=False)
+        ordinary = np.flatnonzero(
+            ~pop.is_entity & ~pop.is_merchant & (pop.activity > 0) & undeclared
+        )
         free = np.setdiff1d(ordinary, np.concatenate([pop.reserved, taken]))
         if len(free) < count:
             return None
@@ -140,25 +146,30 @@ class NetworkPlants(PlanterBase):
 
     def _fan(self, kind: str, expect: str, note: str, ins: list[tuple[int, int]],
              outs: list[tuple[int, int]], members: list[int], keep: tuple[float, float],
-             paired: bool) -> None:  # fmt: skip
+             paired: bool, sums: tuple[float, float] = (60_000, 120_000)) -> None:  # fmt: skip
         """Transfers `ins` on a morning an hour or two apart, then `outs` 2-30 hours after
         the last of them; with `paired`, out k passes on `keep` of in k (else an amount
-        unrelated to any: a third to a half of the sum gathered)."""
+        unrelated to any: a third to a half of the sum gathered); each `in` a sum drawn in
+        `sums` (kept so that no member moves 500,000 in the window: each alone stays under the
+        single-customer standards, as a ring's members arrange)."""
         span = _span(2, (2 * HOUR, 30 * HOUR))
         if len(self.all_days) <= span:
             return
         day = int(self.rng.integers(0, len(self.all_days) - span))
         at = day * 86_400 + int(self.rng.integers(9 * HOUR, 11 * HOUR))
         tags: list[int] = []
-        sums = [round(float(self.rng.uniform(60_000, 120_000)), 2) for _ in ins]
-        for (payer, payee), amount in zip(ins, sums, strict=True):
+        amounts = [round(float(self.rng.uniform(*sums)), 2) for _ in ins]
+        for (payer, payee), amount in zip(ins, amounts, strict=True):
             tags += self._transfer(payer, payee, at, amount)
             at = _office_hours(at + int(self.rng.integers(HOUR, 2 * HOUR)))
         first = self.all_days[0] + dt.timedelta(days=day)
         last = at
         at = _office_hours(at + int(self.rng.integers(2 * HOUR, 30 * HOUR)))
         for k, (payer, payee) in enumerate(outs):
-            base = sums[k % len(sums)] if paired else sum(sums) * float(self.rng.uniform(0.3, 0.5))
+            base = (
+                amounts[k % len(amounts)] if paired
+                else sum(amounts) * float(self.rng.uniform(0.3, 0.5))
+            )  # fmt: skip
             tags += self._transfer(
                 payer, payee, at, round(base * float(self.rng.uniform(*keep)), 2)
             )
@@ -195,7 +206,7 @@ class NetworkPlants(PlanterBase):
         sources, h, sinks = people[:3], people[3], people[4:]
         self._fan("network_gather_scatter", "network", "gathered from 3 customers, scattered to 3",
                   [(a, h) for a in sources], [(h, c) for c in sinks], people,
-                  (0.97, 0.995), paired=True)  # fmt: skip
+                  (0.97, 0.995), paired=True, sums=(55_000, 80_000))  # fmt: skip
 
     def scattered_and_spent(self) -> None:
         """A pays three customers (wages, refunds); each spends it with a different shop (one
@@ -216,7 +227,8 @@ class NetworkPlants(PlanterBase):
             return
         friends, h, seller = people[:3], people[3], people[4]
         self._fan("lookalike_pooled_purchase", "no_network", "three shares pooled, one purchase",
-                  [(f, h) for f in friends], [(h, seller)], people, (2.9, 3.1), paired=True)  # fmt: skip
+                  [(f, h) for f in friends], [(h, seller)], people, (2.9, 3.1), paired=True,
+                  sums=(55_000, 80_000))  # fmt: skip
 
 
 def _span(hops: int, gaps: tuple[int, int]) -> int:
