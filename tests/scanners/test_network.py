@@ -21,6 +21,7 @@ from amlwatch.scanners.network import (
     scan_chains,
     scan_cycles,
     structure_scores,
+    with_member_evidence,
 )
 from amlwatch.scanners.network.graph import by_account
 from amlwatch.scanners.network.standards import INTERMEDIARY, ORIGIN, SINK, SOURCE
@@ -410,3 +411,10 @@ def test_edges_grouped_by_account_are_a_stable_sort(accounts: list[int]) -> None
     order, ptr = by_account(codes, 7)
     assert order.tolist() == np.argsort(codes, kind="stable").tolist()
     assert ptr.tolist() == [0, *np.cumsum(np.bincount(codes, minlength=7)).tolist()]
+
+
+def test_the_members_evidence_adds_at_most_its_points() -> None:
+    base = np.array([50.0, 50.0, 95.0, 0.0])
+    got = with_member_evidence(base, np.array([4, 4, 4, 0]), np.array([0, 2, 4, 0]),
+                               np.array([5, 5, 5, 0]), np.array([0, 5, 5, 0]))  # fmt: skip
+    assert got.tolist() == [50.0, 50.0 + 5.0 + 10.0, 100.0, 0.0]

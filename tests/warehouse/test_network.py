@@ -24,7 +24,6 @@ from amlwatch.scanners.network import (
     scan_chains,
     scan_cycles,
     scan_fans,
-    with_member_evidence,
 )
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.network import scan_network_days
@@ -435,10 +434,3 @@ def test_members_who_share_a_phone_and_accounts_opened_just_before_raise_the_sco
         + 10 / after["account_count"]
     )
     assert after["score"] == pytest.approx(min(100, before["score"] + raised), abs=0.011)
-
-
-def test_the_members_evidence_adds_at_most_its_points() -> None:
-    base = np.array([50.0, 50.0, 95.0, 0.0])
-    got = with_member_evidence(base, np.array([4, 4, 4, 0]), np.array([0, 2, 4, 0]),
-                               np.array([5, 5, 5, 0]), np.array([0, 5, 5, 0]))  # fmt: skip
-    assert got.tolist() == [50.0, 50.0 + 5.0 + 10.0, 100.0, 0.0]
