@@ -174,12 +174,12 @@ def fan_score(structure: tuple[list[int], list[tuple[int, int]]], edges: list[Na
               owner: list[int], hop: NaiveHop) -> float:  # fmt: skip
     """`scanners.network.fans.fan_scores`' formula, one structure at a time."""
     path, pairs = structure
-    near = []
+    best: dict[int, float] = {}  # per payment, its best-matching receipt
     for e, f in pairs:
         r = edges[f].amount / max(edges[e].amount, 1)
-        near.append(min(r, 1 / max(r, 1e-12)))
+        best[f] = max(best.get(f, 0.0), min(r, 1 / max(r, 1e-12)))
     low = min(hop.low_bp / 10_000, 10_000 / hop.high_bp)
-    conservation = min(1.0, max(0.0, (min(near) - low) / max(1 - low, 1e-12)))
+    conservation = min(1.0, max(0.0, (min(best.values()) - low) / max(1 - low, 1e-12)))
     mean_gap = sum(edges[f].ts - edges[e].ts for e, f in pairs) / len(pairs)
     speed = min(1.0, max(0.0, 1 - mean_gap / hop.max_gap))
     people = {owner[edges[e].src] for e in path} | {owner[edges[e].dst] for e in path}

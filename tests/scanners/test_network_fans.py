@@ -89,6 +89,26 @@ def test_money_gathered_from_three_and_scattered_to_three_is_one_gather_scatter(
     assert len(kernel_fans(graph_of(gather + scatter, owner), hub, GATHER_SCATTER, 3)) == 0
 
 
+def test_a_payment_is_weighed_against_the_receipt_it_best_matches() -> None:
+    """Receipts of 100,000 and 92,000 gathered, 99,000 and 91,000 paid on: each payment is in
+    the band of both receipts, but its money is the closer one (99 % and 98.9 %), not the
+    other (91 %): conservation from the closest of each, then the worst payment."""
+    owner = list(range(10))
+    gather = [NaiveEdge(0, 5, 0, 100_000_000), NaiveEdge(1, 5, HOUR, 92_000_000)]
+    scatter = [NaiveEdge(5, 6, 10 * HOUR, 99_000_000), NaiveEdge(5, 7, 11 * HOUR, 91_000_000)]
+    graph = graph_of(gather + scatter, owner)
+    found = kernel_fans(graph, BAND, GATHER_SCATTER, 2)
+    assert len(structures(found)[0][1]) == 4  # every receipt with every payment: in band
+    worst = min(99 / 100, 91 / 92)  # each payment's best match, then the worst
+    low = 0.9
+    gaps = (10 + 9 + 11 + 10) / 4 * HOUR
+    people = 5
+    weight = min(1.0, np.log10((100_000_000 + 92_000_000) / BAND.min_amount) / 2)
+    expected = 100 * (0.35 * (worst - low) / (1 - low) + 0.25 * (1 - gaps / BAND.max_gap)
+                      + 0.2 * min(1.0, (people - 2) / 4) + 0.2 * weight)  # fmt: skip
+    assert fan_scores(graph, BAND, found)[0] == pytest.approx(expected)
+
+
 def test_a_fan_s_members_have_their_roles() -> None:
     pairs = [("A", "B1"), ("A", "B2"), ("B1", "C"), ("B2", "C")]
     assert roles(SCATTER_GATHER, pairs) == {
@@ -159,7 +179,8 @@ def fan_graphs(draw: st.DrawFn) -> tuple[list[NaiveEdge], list[int], Hop]:
             j = draw(st.integers(1, accounts - 1))
             ins = [(a, p[0]) for a in p[1 : 1 + k]]
             outs = [(p[0], c) for c in p[accounts - j :]]
-        timed += [(t + draw(st.integers(0, 1)), a, b, x) for a, b in ins]
+        near = st.sampled_from([x, x, x * 95 // 100, x * 104 // 100])  # the same money, or close
+        timed += [(t + draw(st.integers(0, 1)), a, b, draw(near)) for a, b in ins]
         timed += [(t + draw(st.integers(1, 4)), a, b, draw(same)) for a, b in outs]
     for _ in range(draw(st.integers(0, 6))):  # and anything else
         src, dst = draw(st.integers(0, accounts - 1)), draw(st.integers(0, accounts - 1))

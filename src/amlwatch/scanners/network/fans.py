@@ -156,7 +156,8 @@ def _distinct_per_key(key: np.ndarray, value: np.ndarray, width: int) -> np.ndar
 
 def fan_scores(graph: TransferGraph, hop: Hop, fans: Fans) -> np.ndarray:
     """Per structure, 0-100 as `score.structure_scores` weighs a path, over its relays:
-    the worst relay's conservation within the band, speed (the mean relay's gap against
+    conservation within the band of the worst payment's best-matching receipt, speed (the
+    mean relay's gap against
     max_gap), breadth (distinct customers − 2) / 4, weight (log10 of the sum scattered or
     gathered first — the relays' first edges, once each — against the least, / 2)."""
     n = len(fans)
@@ -168,8 +169,14 @@ def fan_scores(graph: TransferGraph, hop: Hop, fans: Fans) -> np.ndarray:
     a, b = g.amount[fans.first].astype(np.float64), g.amount[fans.then].astype(np.float64)
     ratio = b / np.maximum(a, 1)
     near = np.minimum(ratio, 1 / np.maximum(ratio, 1e-12))
+    # each payment's best match among the receipts it may continue (a gather-scatter pairs
+    # every receipt with every payment in the band: the others are not its money), then the
+    # worst of those
+    payments, at = np.unique(which * (len(g.src) + 1) + fans.then, return_inverse=True)
+    best = np.zeros(len(payments))
+    np.maximum.at(best, at, near)
     worst = np.ones(n)
-    np.minimum.at(worst, which, near)
+    np.minimum.at(worst, payments // (len(g.src) + 1), best)
     low = min(hop.low_bp / BP, BP / hop.high_bp)
     conservation = np.clip((worst - low) / max(1 - low, 1e-12), 0, 1)
     gaps = (g.ts[fans.then] - g.ts[fans.first]).astype(np.float64)
