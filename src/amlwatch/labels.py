@@ -183,6 +183,8 @@ FILE_STATES = {  # a regulator file's place in the upload register
     "not filed": "未生成报送文件", "held": "待补正（暂缓报送）", "report held": "报告待补正",
     "notice": "人工补正通知", "unchecked": "未核对", "data issue": "数据问题（待补正）",
 }  # fmt: skip
+# a customer's role in a network structure (`network_hit_members.role`)
+STRUCTURE_ROLES = {"source": "来源", "intermediary": "中转", "sink": "去向", "origin": "回流方"}
 RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",
     "account_history": "账户资料（各版本）", "fx_rates": "汇率", "quarantine": "隔离行",

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from amlwatch import wiring
 from amlwatch.cli.common import DbOpt, app, console, fail, mask, parse_date
+from amlwatch.labels import STRUCTURE_ROLES
 from amlwatch.rules import FAMILY_NAMES
 
 network_app = typer.Typer(
@@ -18,8 +19,6 @@ network_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(network_app, name="network")
-
-ROLE_NAMES = {"source": "来源", "intermediary": "中转", "sink": "去向", "origin": "回流方"}
 
 
 @network_app.command("list")
@@ -54,7 +53,9 @@ def list_structures(
             f"{FAMILY_NAMES[str(s['shape'])]} {s['shape']}",
             f"{s['score']:.0f}",
             "试运行" if s["standard_status"] == "trial" else "生效",
-            "、".join(f"{m['customer_id']}（{ROLE_NAMES[str(m['role'])]}）" for m in s["members"]),
+            "、".join(
+                f"{m['customer_id']}（{STRUCTURE_ROLES[str(m['role'])]}）" for m in s["members"]
+            ),
             f"{s['shared_members']}/{s['member_count']}",
             f"{s['new_accounts']}/{s['account_count']}",
             str(s["edge_count"]),

@@ -1,6 +1,6 @@
-"""The network stage: the network standards of the rule pack (`chain`, `cycle`) over the
-bank's own transfer graph of each standard's window, their structures stored with their
-members' roles and their transfers.
+"""The network stage: the network standards of the rule pack (`chain`, `cycle`,
+`scatter_gather`, `gather_scatter`) over the bank's own transfer graph of each standard's
+window, their structures stored with their members' roles and their transfers.
 
 A structure is money relayed through several customers (`scanners.network`); its id is its
 standard's code and a digest of its transfers, so the same transfers found night after night
@@ -44,8 +44,6 @@ from amlwatch.warehouse.network import (
     window_graph,
 )
 from amlwatch.warehouse.tables import NETWORK_HIT_EDGES, NETWORK_HIT_MEMBERS, NETWORK_HITS
-
-MILLI = Decimal("0.001")
 
 
 def structure_id(code: str, txn_ids: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from amlwatch.labels import STRUCTURE_ROLES
 from amlwatch.web.present import mask, money
 
 _SIDE = 8  # counterparties drawn per side; the rest are one "others" box
@@ -250,7 +251,6 @@ def bars_by_rule(per_rule: Mapping[str, int], names: Mapping[str, str] | None = 
     return "".join(parts)
 
 
-ROLE_NAMES = {"source": "来源", "intermediary": "中转", "sink": "去向", "origin": "回流方"}
 _ROLE_COLOURS = {"source": "#2f6fb0", "intermediary": "#935116", "sink": "#c0392b",
                  "origin": "#8e44ad"}  # fmt: skip
 
@@ -320,13 +320,13 @@ def structure_graph(
         kind = role.get(customer, "intermediary")
         colour = _ROLE_COLOURS.get(kind, "#566573")
         parts.append(
-            f'<g class="member"><title>{escape(customer)}（{ROLE_NAMES.get(kind, kind)} {kind}）</title>'
+            f'<g class="member"><title>{escape(customer)}（{STRUCTURE_ROLES.get(kind, kind)} {kind}）</title>'
             f'<rect x="{x:.0f}" y="{y - box_h / 2:.0f}" width="{box_w}" height="{box_h}" rx="5" '
             f'fill="#fff" stroke="{colour}" stroke-width="2"/>'
             f'<text x="{x + box_w / 2:.0f}" y="{y - 3:.0f}" font-size="12" text-anchor="middle" '
             f'font-weight="bold">{escape(customer[:18])}</text>'
             f'<text x="{x + box_w / 2:.0f}" y="{y + 13:.0f}" font-size="11" text-anchor="middle" '
-            f'fill="{colour}">{ROLE_NAMES.get(kind, escape(kind))}（{escape(kind)}）</text></g>'
+            f'fill="{colour}">{STRUCTURE_ROLES.get(kind, escape(kind))}（{escape(kind)}）</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)

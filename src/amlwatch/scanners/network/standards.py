@@ -25,26 +25,20 @@ from amlwatch.scanners.network.fans import (
 )
 from amlwatch.scanners.network.graph import BP, Hop, TransferGraph
 from amlwatch.scanners.network.score import structure_scores
+from amlwatch.scanners.standards.window import exact
 
 # a member's role in its structure
 SOURCE, INTERMEDIARY, SINK, ORIGIN = "source", "intermediary", "sink", "origin"
 
 
-def _exact(value: Decimal, scale: int, what: str) -> int:
-    scaled = value * scale
-    if scaled != scaled.to_integral_value() or scaled < 0:
-        raise ScannerInputError(f"{what}: {value} would be rounded or is negative")
-    return int(scaled)
-
-
 def hop_of(params: dict[str, Decimal]) -> Hop:
     """The hop of a network standard's parameters (hours, shares, CNY, edges)."""
     return Hop(
-        max_gap=_exact(params["max_gap_hours"], 3600, "max_gap_hours"),
-        low_bp=_exact(params["low_share"], BP, "low_share"),
-        high_bp=_exact(params["high_share"], BP, "high_share"),
-        min_amount=_exact(params["min_edge_cny"], 1000, "min_edge_cny"),
-        max_degree=_exact(params["max_degree"], 1, "max_degree"),
+        max_gap=exact(params["max_gap_hours"], 3600, "max_gap_hours"),
+        low_bp=exact(params["low_share"], BP, "low_share"),
+        high_bp=exact(params["high_share"], BP, "high_share"),
+        min_amount=exact(params["min_edge_cny"], 1000, "min_edge_cny"),
+        max_degree=exact(params["max_degree"], 1, "max_degree"),
     )
 
 
@@ -81,14 +75,14 @@ def find_structures(
         if shared is not None and hop not in shared:
             shared[hop] = relays(graph, hop)
         known = shared.get(hop) if shared is not None else None
-        fans = scan_fans(graph, hop, family, _exact(params["min_fan"], 1, "min_fan"), known)
+        fans = scan_fans(graph, hop, family, exact(params["min_fan"], 1, "min_fan"), known)
         ptr, edges = fans.ptr, fans.edges
         score = fan_scores(graph, hop, fans)
     elif family == "chain":
-        found = scan_chains(graph, hop, _exact(params["min_hops"], 1, "min_hops"))
+        found = scan_chains(graph, hop, exact(params["min_hops"], 1, "min_hops"))
         ptr, edges = found.ptr, found.edges
     else:
-        cycles = scan_cycles(graph, hop, _exact(params["max_edges"], 1, "max_edges"))
+        cycles = scan_cycles(graph, hop, exact(params["max_edges"], 1, "max_edges"))
         ptr, edges = cycles.ptr, cycles.edges
     if family in ("chain", "cycle"):
         score = structure_scores(graph, hop, ptr, edges)

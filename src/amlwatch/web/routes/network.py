@@ -11,9 +11,10 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from amlwatch.cases.exceptions import InvalidInput, NotFound
+from amlwatch.labels import STRUCTURE_ROLES
 from amlwatch.rules import FAMILY_NAMES
 from amlwatch.web.site import Site
-from amlwatch.web.svg import ROLE_NAMES, structure_graph
+from amlwatch.web.svg import structure_graph
 
 
 def register(site: Site) -> None:
@@ -37,7 +38,7 @@ def register(site: Site) -> None:
         night, found = night_of(date)
         return render(
             request, "network.html", user, csrf, night=night, structures=found,
-            families=FAMILY_NAMES, roles=ROLE_NAMES,
+            families=FAMILY_NAMES, roles=STRUCTURE_ROLES,
         )  # fmt: skip
 
     @app.get("/network/{structure_id}")
@@ -52,5 +53,5 @@ def register(site: Site) -> None:
         return render(
             request, "network_structure.html", user, csrf, night=night, s=s,
             graph=structure_graph(s["members"], s["edges"]), families=FAMILY_NAMES,
-            roles=ROLE_NAMES,
+            roles=STRUCTURE_ROLES,
         )  # fmt: skip
