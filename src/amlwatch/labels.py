@@ -183,7 +183,6 @@ FILE_STATES = {  # a regulator file's place in the upload register
     "not filed": "未生成报送文件", "held": "待补正（暂缓报送）", "report held": "报告待补正",
     "notice": "人工补正通知", "unchecked": "未核对", "data issue": "数据问题（待补正）",
 }  # fmt: skip
-# a customer's role in a network structure (`network_hit_members.role`)
 STRUCTURE_ROLES = {"source": "来源", "intermediary": "中转", "sink": "去向", "origin": "回流方"}
 RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",
@@ -195,9 +194,8 @@ RECORDS = {  # the kinds of record a retention purge counts, by their table
     "suspicious_hits": "可疑模式命中", "suspicious_alerts": "可疑预警",
     "suspicious_alert_transactions": "预警证据交易", "suspicious_evidence_detail": "预警证据明细",
     "network_hits": "资金网络结构命中", "network_hit_members": "资金网络结构成员",
-    "network_hit_edges": "资金网络结构转账",
-    "cases": "案件", "submission_files": "报送文件", "submission_notices": "人工补正通知",
-    "snoozes": "暂停监测", "audit_log": "审计日志", "folders": "报告目录",
+    "network_hit_edges": "资金网络结构转账", "cases": "案件", "submission_files": "报送文件",
+    "submission_notices": "人工补正通知", "snoozes": "暂停监测", "audit_log": "审计日志", "folders": "报告目录",
 }  # fmt: skip
 ACTIONS = {  # what a case's history and the audit log record, as a person reads it
     "opened": "预警生成案件", "extended": "预警延续（证据更新）", "continuing": "预警延续",
@@ -205,13 +203,12 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "dismissal proposed": "提议排除（待复核）", "proposed": "提交审批", "approved": "批准",
     "approved level": "本级批准", "sent back": "退回", "report generated": "报告已生成",
     "report failed": "报告生成失败", "report held": "报告暂缓生成（待补正）",
-    "submitted": "登记报送", "receipt": "回执处理",
+    "submitted": "登记报送", "receipt": "回执处理", "network structures viewed": "查看资金网络结构",
     "snooze requested": "申请暂停监测", "snoozed": "暂停监测生效",
     "snooze active": "批准暂停监测", "snooze rejected": "驳回暂停监测",
     "case opened": "生成案件", "case extended": "案件延续", "case viewed": "查看案件",
     "case sealed": "案件记录封存", "user sealed": "用户记录封存", "download": "下载",
     "large-value viewed": "查看大额交易", "upload register viewed": "查看上报登记",
-    "network structures viewed": "查看资金网络结构",
     "files uploaded": "登记上报文件", "receipt applied": "回执已处理",
     "notice received": "收到补正通知", "request refused": "请求被拒绝",
     "login": "登录", "login failed": "登录失败", "logout": "退出登录",
