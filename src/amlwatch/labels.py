@@ -199,7 +199,7 @@ RECORDS = {  # the kinds of record a retention purge counts, by their table
 }  # fmt: skip
 ACTIONS = {  # what a case's history and the audit log record, as a person reads it
     "opened": "预警生成案件", "extended": "预警延续（证据更新）", "continuing": "预警延续",
-    "reopened": "重新打开", "review started": "开始审查", "dismissed": "排除",
+    "reopened": "重新打开", "review started": "开始审查", "dismissed": "排除", "linked": "关联案件（共同客户）",
     "dismissal proposed": "提议排除（待复核）", "proposed": "提交审批", "approved": "批准",
     "approved level": "本级批准", "sent back": "退回", "report generated": "报告已生成",
     "report failed": "报告生成失败", "report held": "报告暂缓生成（待补正）",
@@ -207,7 +207,7 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "snooze requested": "申请暂停监测", "snoozed": "暂停监测生效",
     "snooze active": "批准暂停监测", "snooze rejected": "驳回暂停监测",
     "case opened": "生成案件", "case extended": "案件延续", "case viewed": "查看案件",
-    "case sealed": "案件记录封存", "user sealed": "用户记录封存", "download": "下载",
+    "case sealed": "案件记录封存", "user sealed": "用户记录封存", "download": "下载", "cases linked": "案件关联",
     "large-value viewed": "查看大额交易", "upload register viewed": "查看上报登记",
     "files uploaded": "登记上报文件", "receipt applied": "回执已处理",
     "notice received": "收到补正通知", "request refused": "请求被拒绝",

@@ -345,6 +345,12 @@ class Case:
     # every standard that hit the customer in the case's window, (code, name), the opening
     # alert's first: the report's characteristic codes (STCR)
     standards: tuple[tuple[str, str], ...] = ()
+    kind: str = "customer"  # group: one network structure's customers (团伙, `case_members`)
+
+    @property
+    def group(self) -> bool:
+        """A group case (团伙): several customers, one structure of money between them."""
+        return self.kind == "group"
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 
 from amlwatch.cases import AlertEvidence
 
@@ -105,3 +106,72 @@ def alert_evidence(
         for e in evidence
     ]
     return AlertEvidence(alert, [subject], evidence, detail, "特征描述草稿", "疑点分析草稿")
+
+
+def resident_id(serial: str) -> str:
+    """A resident ID number (born 1990-01-01, its check character right) ending in `serial`."""
+    first = f"35010219900101{serial[-3:]:0>3}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first + "10X98765432"[sum(int(d) * w for d, w in zip(first, weights, strict=True)) % 11]
+
+
+def structure_evidence(
+    structure_id: str,
+    members: list[tuple[str, str, str]],  # (customer, role, branch) along the path
+    rule: str = "AMLW-NW-0101",
+    scan_date: dt.date = dt.date(2026, 9, 29),
+    amount: str = "80000.000",
+    shape: str = "chain",
+) -> AlertEvidence:
+    """A network structure as `stages.group_cases.structure_items` hands it over: money
+    relayed along `members` in their order, one transfer a day."""
+    start = scan_date - dt.timedelta(days=13)
+    names = {c: f"成员{c[-3:]}" for c, _, _ in members}
+    edges, evidence, detail = [], [], []
+    for step, ((payer, _, branch), (payee, _, _)) in enumerate(pairwise(members)):
+        booked = dt.datetime.combine(start + dt.timedelta(days=step), dt.time(10, 0))
+        txn = f"T{structure_id[-6:]}{step:02d}"
+        money = Decimal(amount) - step * 1000
+        edges.append({"step": step, "business_date": booked.date(), "txn_id": txn,
+                      "booked_at": booked, "payer_customer": payer,
+                      "payer_account": f"62220{payer[-6:]}01", "payee_customer": payee,
+                      "payee_account": f"62220{payee[-6:]}01", "amount_cny": money})  # fmt: skip
+        row = {"alert_id": structure_id, "leg": "window", "txn_id": txn, "booked_at": booked,
+               "customer_id": payer, "customer_name": names[payer], "id_type": "110001",
+               "id_number": resident_id(payer), "account_id": f"62220{payer[-6:]}01",
+               "direction_code": "02", "currency": "CNY", "amount": money, "amount_cny": money,
+               "tx_method": "000030", "channel": "网银", "counterparty_name": names[payee],
+               "counterparty_account": f"62220{payee[-6:]}01"}  # fmt: skip
+        evidence.append(row)
+        detail.append(row | {"direction": "out", "account_type": "120001",
+                             "amount_usd": (money / Decimal("7.1")).quantize(Decimal("0.001")),
+                             "counterparty_bank_code_type": None, "report_branch": branch,
+                             "trade_date": booked.date()})  # fmt: skip
+    people = []
+    for customer, role, branch in members:
+        sent = sum((e["amount_cny"] for e in edges if e["payer_customer"] == customer), Decimal(0))
+        got = sum((e["amount_cny"] for e in edges if e["payee_customer"] == customer), Decimal(0))
+        people.append({"customer_id": customer, "role": role, "name": names[customer],
+                       "customer_type": "individual", "branch_code": branch,
+                       "received_cny": got, "sent_cny": sent})  # fmt: skip
+    structure = {"structure_id": structure_id, "shape": shape, "score": 60.0,
+                 "edge_count": len(edges), "member_count": len(people), "shared_members": 0,
+                 "account_count": len(people), "new_accounts": 0, "rule_pack": "pboc-2016@2016.3",
+                 "members": people, "edges": edges}  # fmt: skip
+    first = people[0]
+    alert = {
+        "alert_id": structure_id, "rule_code": rule, "rule_name": f"{shape}标准", "family": shape,
+        "customer_id": first["customer_id"], "customer_name": f"{first['name']}等{len(people)}名客户（团伙）",
+        "customer_type": "individual", "branch_code": first["branch_code"],
+        "window_start": start, "window_end": scan_date, "first_scan_date": scan_date,
+        "last_scan_date": scan_date, "score": 60.0, "in_total": edges[0]["amount_cny"],
+        "out_total": edges[-1]["amount_cny"], "evidence_count": len(edges),
+        "members": len(people), "rule_pack": "pboc-2016@2016.3", "standard_status": "in_force",
+        "status": "new",
+        "narrative": f"【资金交易及客户行为情况】{structure_id}的路径【疑点分析】{structure_id}的疑点",
+    }  # fmt: skip
+    subjects = [{"customer_id": c, "name": names[c], "id_type": "110001",
+                 "id_number": resident_id(c), "branch_code": b}
+                for c, _, b in members]  # fmt: skip
+    return AlertEvidence(alert, subjects, evidence, detail, f"{structure_id}的路径",
+                         f"{structure_id}的疑点", structure)  # fmt: skip

@@ -41,7 +41,7 @@ def test_a_version_goes_in_force_on_the_day_after_another_approver_puts_it_there
     before = apply_library(PACK, [version], dt.date(2026, 10, 9))
     after = apply_library(PACK, [version], dt.date(2026, 10, 10))
     assert before is PACK
-    assert after.suspicious is not None and after.label.startswith("pboc-2016@2016.2+lib.")
+    assert after.suspicious is not None and after.label.startswith("pboc-2016@2016.3+lib.")
     standard = after.suspicious.standard("AMLW-SP-0401")
     assert (standard.status, standard.version) == ("in_force", "1.1")
     assert standard.params["individual"]["min_rows"] == Decimal(12)

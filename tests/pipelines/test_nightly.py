@@ -193,7 +193,7 @@ def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
         "cases",
         "submission",
     }
-    assert run["peak_rss_mb"] > 0 and run["flow_run_id"] and run["rule_pack"] == "pboc-2016@2016.2"
+    assert run["peak_rss_mb"] > 0 and run["flow_run_id"] and run["rule_pack"] == "pboc-2016@2016.3"
     assert f"Run `{report.run_id}`" in read_artifact(f"nightly-{DAY:%Y%m%d}")
 
 

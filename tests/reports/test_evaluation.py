@@ -103,7 +103,7 @@ def test_the_evaluation_counts_what_each_standard_found_and_what_people_made_of_
     [dismissal] = table_rows(book["表3"])
     assert dismissal[1].startswith(reason) and dismissal[2] == 1
     versions = table_rows(book["表4"])
-    assert {r[1] for r in versions} == {"pboc-2016@2016.2"}
+    assert {r[1] for r in versions} == {"pboc-2016@2016.3"}
     coverage = table_rows(book["表5"])
     assert [r[0] for r in coverage] == list(INDICATORS_2003)
     covered = {i for s in rule.running() for i in s.indicators}

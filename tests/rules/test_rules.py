@@ -13,7 +13,7 @@ from amlwatch.rules.holidays import statutory_holidays
 
 
 def test_the_pack_in_force_is_chosen_by_date() -> None:
-    assert pack_for(dt.date(2017, 7, 1)).label == "pboc-2016@2016.2"
+    assert pack_for(dt.date(2017, 7, 1)).label == "pboc-2016@2016.3"
     assert pack_for(dt.date(2017, 6, 30)).label == "pboc-2003@2003.1"
     with pytest.raises(UnknownRulePack, match="no bundled rule pack is in force on 1999-01-01"):
         pack_for(dt.date(1999, 1, 1))
@@ -37,7 +37,7 @@ def test_a_pack_file_can_be_given_by_path(tmp_path: Path) -> None:
     text = source.read_text(encoding="utf-8").replace('name = "pboc-2016"', 'name = "bank-2026"')
     path = tmp_path / "bank.toml"
     path.write_text(text, encoding="utf-8")
-    assert load_pack(path).label == "bank-2026@2016.2"
+    assert load_pack(path).label == "bank-2026@2016.3"
     with pytest.raises(UnknownRulePack, match="bundled: pboc-2003, pboc-2016"):
         load_pack("nonsense")
 

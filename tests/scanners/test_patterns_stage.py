@@ -115,7 +115,7 @@ def test_an_alert_carries_metrics_parties_and_a_chinese_narrative(
         names = [t["name"] for t in top[:3] if t["name"]]
         assert "、".join(names) in alert["narrative"] and ", " not in alert["narrative"]
         assert "账户过渡资金" in alert["narrative"]
-        assert alert["rule_pack"] == "pboc-2016@2016.2"
+        assert alert["rule_pack"] == "pboc-2016@2016.3"
         assert alert["evidence_count"] == len(evidence(db, alert["alert_id"]))
 
 

@@ -20,6 +20,7 @@ from amlwatch.cases.audit import entries, verify
 from amlwatch.ingest import inbox_dates
 from amlwatch.models import CaseState, Role
 from amlwatch.stages.cases import generate_case_report
+from amlwatch.submission.validate import check
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse.network import latest_network_scan, network_hits_of
 from amlwatch.web import create_app
@@ -93,6 +94,14 @@ def served(
     review.create_user(admin, "liaison1", "李联络", Role.LIAISON, PASSWORD, branches)
     review.create_user(admin, "approver1", "王审批", Role.APPROVER, PASSWORD)
     review.create_user(admin, "auditor1", "赵审计", Role.AUDITOR, PASSWORD)
+    with store.read() as con:  # the liaison of the group cases' branches
+        grouped = sorted(
+            str(b)
+            for (b,) in con.execute(
+                text("SELECT DISTINCT branch_code FROM cases WHERE kind = 'group'")
+            )
+        )
+    review.create_user(admin, "liaison9", "周联络", Role.LIAISON, PASSWORD, grouped or ["B001"])
     own_passwords(review)
 
     def structures(night: dt.date | None) -> tuple[dt.date | None, list[dict]]:
@@ -274,3 +283,73 @@ def test_an_approver_reads_a_structure_s_graph_on_a_laptop_screen_and_in_print(
                     str(ARTIFACTS / "22-network-structure-print")], check=True)  # fmt: skip
     [png] = ARTIFACTS.glob("22-network-structure-print*.png")
     assert png.stat().st_size > 10_000  # a page with the graph drawn, not a blank one
+
+
+def test_a_group_case_shows_its_ring_on_a_laptop_screen_and_files_one_report_naming_all(
+    served: tuple[str, Path, CaseStore, list[str]],
+) -> None:
+    """The sample bank's planted rings, found by the network standards in force, are group
+    cases (团伙): the approver opens the largest, its graph and every member with its role
+    fit a 1366×768 screen and print; reviewed with four eyes, its report's XML and signed
+    form name every member."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, reports, store, _ = served
+    with store.read() as con:
+        found = con.execute(
+            text(
+                "SELECT c.id, count(m.customer_id) FROM cases c JOIN case_members m ON m.case_id = c.id "
+                "WHERE c.kind = 'group' GROUP BY c.id ORDER BY 2 DESC, 1"
+            )
+        ).all()
+    assert len(found) >= 3, "the sample bank's planted rings should be group cases"
+    case_id, size = int(found[0][0]), int(found[0][1])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.goto(f"{base}/login")
+        page.get_by_label("用户名").fill("approver1")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/cases")
+        page.goto(f"{base}/cases/{case_id}")
+        graph = page.locator("#structure figure.graph svg")
+        expect(graph).to_be_visible()
+        box = graph.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 1366, f"the page scrolls sideways: {wide} px"
+        members = page.locator("#members tbody tr")
+        assert members.count() == size == graph.locator("g.member").count()
+        ids = [members.nth(i).locator("td").nth(0).inner_text() for i in range(size)]
+        roles = [members.nth(i).locator("td").nth(2).inner_text() for i in range(size)]
+        assert any("来源" in r or "回流方" in r for r in roles), roles
+        page.screenshot(path=str(ARTIFACTS / "23-group-case.png"), full_page=True)
+        pdf = ARTIFACTS / "23-group-case.pdf"
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf), format="A4")
+        browser.close()
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for customer in ids:  # every member is in the printed page
+        assert customer in printed, customer
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
+                    str(ARTIFACTS / "23-group-case-print")], check=True)  # fmt: skip
+
+    review = review_for(store)
+    liaison = review.login("liaison9", PASSWORD)[0]
+    approver = review.login("approver1", PASSWORD)[0]
+    review.start_review(liaison, case_id)
+    review.propose(liaison, case_id, "多名客户之间资金快速链式转移，金额基本守恒，经人工核实。",
+                   "成员之间无真实交易背景，疑似利用多个账户分层转移资金。", ["1402"], "01")  # fmt: skip
+    review.approve(approver, case_id)
+    report = generate_case_report(review, approver, case_id, reports)
+    xml = next(f for f in report.files if f.suffix == ".XML")
+    data = check(xml.read_bytes(), xml.name)
+    assert [s["CSNM"] for s in data["SEIFs"]] == ids  # every member a subject, in role order
+    assert data["RBIF"]["SETN"] == str(size)
+    form = next(f for f in report.files if f.suffix == ".pdf")
+    signed = subprocess.run(["pdftotext", str(form), "-"], capture_output=True, text=True).stdout
+    names = [s["SIIFs"][0]["SENM"] for s in data["SEIFs"]]
+    for name in names:  # the signed form names every subject the XML does
+        assert name in signed, name

@@ -58,6 +58,7 @@ def stored_relay(db: Path) -> None:
         "new_accounts": 1, "first_amount": AMOUNTS[0], "last_amount": AMOUNTS[-1],
         "first_at": at[0], "last_at": at[-1], "rule_pack": "pboc-2016@2016.2",
         "standard_status": "trial", "scanned_at": dt.datetime(2026, 10, 30, 23, 0),
+        "rule_name": "资金在本行多个客户之间链式快速转移（过渡账户）",
     }  # fmt: skip
     with Warehouse.open(db) as wh:
         replace_network_hits(

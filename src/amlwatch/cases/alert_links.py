@@ -16,10 +16,12 @@ from amlwatch.models import Case
 def cases_in_window(
     con: Connection, customer_ids: Collection[str], first: dt.date, last: dt.date
 ) -> list[Case]:
-    """The cases of those customers whose window meets [first, last], oldest first."""
+    """The customer cases (not group cases) of those customers whose window meets
+    [first, last], oldest first."""
     rows = con.execute(
         select(cases)
         .where(
+            cases.c.kind == "customer",
             cases.c.customer_id.in_(sorted(customer_ids)),
             cases.c.window_start <= last,
             cases.c.window_end >= first,

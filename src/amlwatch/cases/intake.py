@@ -7,19 +7,24 @@ same evidence changes nothing. A continuing pattern (an alert was extended) or a
 that joins adds a new immutable evidence version to the case and keeps the history; a
 dismissed case whose pattern continues is reopened. Hits of a snoozed subject and rule still
 become cases, marked snoozed.
+
+A network structure's hit is a group case (团伙) of its own: one case per structure, its
+customers all subjects with their roles (`members`); a member who is already in an open case
+links the two cases, and so does a customer's new case with an open group case it is in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from amlwatch.cases import alert_links, assignment, keys, snooze_rows
+from amlwatch.cases import alert_links, assignment, keys, members, snooze_rows
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
+from amlwatch.cases.members import merged
 from amlwatch.cases.snapshot import decode, digest, encode
 from amlwatch.cases.store import CaseStore
 from amlwatch.cases.usecases.base import SYSTEM
@@ -36,6 +41,8 @@ class AlertEvidence:
         evidence: the evidence transactions as the report tables show them (leg, STIF fields).
         detail: the evidence transactions with account and customer, as the BSTR needs them.
         stcb, aosp: the draft narrative, split into the report's two fields.
+        structure: a network structure's hit (a group case): its figures, `members` (customer,
+            role, name, …) and `edges` (its transfers in path order); None for a customer's.
     """
 
     alert: dict[str, Any]
@@ -44,6 +51,7 @@ class AlertEvidence:
     detail: list[dict[str, Any]]
     stcb: str
     aosp: str
+    structure: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -56,6 +64,7 @@ class Intake:
     continuing: list[int] = field(default_factory=list)  # reported, and the pattern goes on
     unchanged: int = 0
     snoozed: list[int] = field(default_factory=list)
+    linked: dict[int, list[int]] = field(default_factory=dict)  # opened case: open cases it met
 
 
 # the report of the round has gone out: new evidence opens a continuing round
@@ -80,34 +89,68 @@ class _Group:
 
 def _groups(con: Any, alerts: Sequence[AlertEvidence]) -> list[_Group]:
     """Tonight's alerts by the case they go to: the case an alert is already part of, else
-    a case of its customer whose window meets the alert's, else a new case with tonight's
-    other alerts of the customer whose windows meet."""
+    a case whose window meets the alert's — of its customer, or for a structure a group
+    case with at least `members.SAME_GROUP` of its customers — else a new case with
+    tonight's other alerts of the customer (the group) whose windows meet."""
     known: dict[int, _Group] = {}
     loose: dict[str, list[AlertEvidence]] = defaultdict(list)
+    structures: list[AlertEvidence] = []
     for item in alerts:
         case = repo.case_by_alert(con, str(item.alert["alert_id"]))
-        if case is None:
-            loose[str(item.alert["customer_id"])].append(item)
-        else:
+        if case is not None:
             known.setdefault(case.id, _Group(case)).items.append(item)
+        elif item.structure is not None:
+            structures.append(item)
+        else:
+            loose[str(item.alert["customer_id"])].append(item)
     fresh: list[_Group] = []
-    for customer, items in loose.items():
-        mine: list[_Group] = []
-        for item in sorted(items, key=_order):
-            first, last = item.alert["window_start"], item.alert["window_end"]
-            found = alert_links.cases_in_window(con, [customer], first, last)
-            if found:
-                group = known.setdefault(found[0].id, _Group(found[0]))
-                group.items.append(item)
-                group.joining.append(item)
-                continue
-            meets = [g for g in mine if g.span()[0] <= last and g.span()[1] >= first]
-            if meets:
-                meets[0].items.append(item)
-            else:
-                mine.append(_Group(None, [item]))
-        fresh += mine
+    for items in loose.values():  # one customer's
+        fresh += _place(
+            known, items, lambda i: alert_links.cases_in_window(con, _who(i), *_window(i))
+        )
+    fresh += _place(
+        known,
+        structures,
+        lambda i: members.group_cases_in_window(con, _who(i), *_window(i)),
+        lambda g, i: len(set().union(*map(_who, g.items)) & _who(i)) >= members.SAME_GROUP,
+    )
     return [known[k] for k in sorted(known)] + sorted(fresh, key=lambda g: _order(g.items[0]))
+
+
+def _place(
+    known: dict[int, _Group],
+    items: Sequence[AlertEvidence],
+    stored: Callable[[AlertEvidence], list[Case]],
+    same: Callable[[_Group, AlertEvidence], bool] = lambda g, i: True,
+) -> list[_Group]:
+    """Alerts not yet in a case, each to the stored case it joins, else to a new case with
+    the alerts before it whose windows meet and that are the same subject (`same`)."""
+    mine: list[_Group] = []
+    for item in sorted(items, key=_order):
+        first, last = _window(item)
+        found = stored(item)
+        if found:
+            group = known.setdefault(found[0].id, _Group(found[0]))
+            group.items.append(item)
+            group.joining.append(item)
+            continue
+        meets = [g for g in mine if g.span()[0] <= last and g.span()[1] >= first and same(g, item)]
+        if meets:
+            meets[0].items.append(item)
+        else:
+            mine.append(_Group(None, [item]))
+    return mine
+
+
+def _window(item: AlertEvidence) -> tuple[dt.date, dt.date]:
+    return item.alert["window_start"], item.alert["window_end"]
+
+
+def _who(item: AlertEvidence) -> set[str]:
+    """Whom an alert is about: a structure's customers, else its customer."""
+    if item.structure is None:
+        return {str(item.alert["customer_id"])}
+    return {str(m["customer_id"]) for m in item.structure["members"]}
 
 
 def _order(item: AlertEvidence) -> tuple[str, str]:
@@ -135,11 +178,20 @@ def _content(group: _Group, earlier: dict[str, Any] | None) -> tuple[dict[str, A
         item = tonight.get(alert_id)
         return list(getattr(item, part)) if item is not None else old_rows[part][alert_id]
 
-    subjects = next((i.subjects for i in group.items if i.subjects), None)
+    subjects = _subjects(group.items, earlier)
     content: dict[str, Any] = {"alert": primary}
+    structures = _structures(earlier, tonight)
+    if structures:  # a group case: its structures, their customers the subjects
+        content["structures"] = {str(a["alert_id"]): structures[str(a["alert_id"])] for a in order}
+        content["structure"] = merged(list(content["structures"].values()))
     if len(order) > 1:
         content["alerts"] = order
     content["subjects"] = subjects if subjects is not None else (earlier or {}).get("subjects", [])
+    if structures:  # every member a subject, in the structure's order (its sources first)
+        place = {str(m["customer_id"]): n for n, m in enumerate(content["structure"]["members"])}
+        content["subjects"] = sorted(
+            content["subjects"], key=lambda r: place.get(str(r["customer_id"]), len(place))
+        )
     for part in ("evidence", "detail"):
         content[part] = [row for a in order for row in _rows(str(a["alert_id"]), part)]
     drafts = [split_narrative(str(a.get("narrative") or "")) for a in order]
@@ -152,6 +204,26 @@ def _content(group: _Group, earlier: dict[str, Any] | None) -> tuple[dict[str, A
     aosp = "\n".join(h + d[1] for h, d in zip(heads, drafts, strict=True))
     content["narrative"] = f"【资金交易及客户行为情况】{stcb}【疑点分析】{aosp}"
     return content, stcb, aosp
+
+
+def _subjects(
+    items: Sequence[AlertEvidence], earlier: dict[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """The case's subjects: a customer case's from tonight's alerts (None: keep the earlier
+    version's); a group case's every customer of its structures, tonight's rows first."""
+    if not any(i.structure is not None for i in items):
+        return next((i.subjects for i in items if i.subjects), None)
+    rows = [s for i in items for s in i.subjects] + list((earlier or {}).get("subjects") or [])
+    return list({str(r["customer_id"]): r for r in reversed(rows)}.values())[::-1]
+
+
+def _structures(
+    earlier: dict[str, Any] | None, tonight: dict[str, AlertEvidence]
+) -> dict[str, Any]:
+    """A group case's structures by alert id: the earlier version's, tonight's replacing."""
+    found = dict((earlier or {}).get("structures") or {})
+    found |= {k: i.structure for k, i in tonight.items() if i.structure is not None}
+    return found
 
 
 def _metrics(content: dict[str, Any]) -> dict[str, Any]:
@@ -174,9 +246,13 @@ def _metrics(content: dict[str, Any]) -> dict[str, Any]:
         "in_total": str(a["in_total"]),
         "out_total": str(a["out_total"]),
         "evidence_count": len(txns) if len(alerts) > 1 else int(a["evidence_count"]),
-        "standards": [[str(x["rule_code"]), str(x["rule_name"])] for x in alerts]
+        "standards": [
+            list(x)
+            for x in dict.fromkeys((str(a["rule_code"]), str(a["rule_name"])) for a in alerts)
+        ]
         if len(alerts) > 1
         else None,
+        "kind": "group" if "structure" in content else "customer",
     }
 
 
@@ -225,6 +301,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                     **metrics,
                 )
                 _link(con, case_id, group.items, 1, scan_date)
+                who = _members(con, case_id, body, 1)
                 repo.add_snapshot(con, case_id, 1, scan_date, fingerprint, content)
                 keys.index_case(con, case_id, content)
                 repo.add_event(
@@ -244,6 +321,9 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 to = assignment.by_rule(con, metrics["branch_code"])
                 if to is not None:
                     assignment.assign(con, case_id, to, SYSTEM, "rule")
+                opened = repo.case_by_id(con, case_id)
+                assert opened is not None
+                result.linked[case_id] = members.link_open_cases(con, opened, who, SYSTEM)
                 result.opened.append(case_id)
                 if snoozed:
                     result.snoozed.append(case_id)
@@ -253,6 +333,7 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
                 continue
             version = case.snapshot_version + 1
             _link(con, case.id, group.joining, version, scan_date)
+            _members(con, case.id, body, version)
             repo.add_snapshot(con, case.id, version, scan_date, fingerprint, content)
             keys.index_case(con, case.id, content)
             values: dict[str, Any] = {"snapshot_version": version, "updated_at": now, **metrics}
@@ -297,6 +378,16 @@ def open_cases(store: CaseStore, alerts: Sequence[AlertEvidence], scan_date: dt.
             if action != "continuing":
                 result.extended.append(case.id)
     return result
+
+
+def _members(con: Any, case_id: int, content: dict[str, Any], version: int) -> list[str]:
+    """Record a group case's members with their roles; the customers the case is about."""
+    structure = content.get("structure")
+    if structure is None:
+        return [str(content["alert"]["customer_id"])]
+    roles = {str(m["customer_id"]): str(m["role"]) for m in structure["members"]}
+    members.set_members(con, case_id, roles, version)
+    return list(roles)
 
 
 def _standards_detail(items: Sequence[AlertEvidence]) -> dict[str, Any]:

@@ -72,6 +72,7 @@ def to_case(row: Any) -> Case:
             "crime_types": tuple(row.crime_types or ()),
             "report_times": row.report_times or 0,
             "direction": row.direction or "01",
+            "kind": row.kind or "customer",
             "standards": tuple((str(c), str(n)) for c, n in row.standards)
             if row.standards
             else ((row.rule_code, row.rule_name),),

@@ -28,6 +28,7 @@ from amlwatch.cases.tables import (
     case_alerts,
     case_events,
     case_keys,
+    case_members,
     case_notes,
     case_snapshots,
     cases,
@@ -186,6 +187,7 @@ def purge(store: CaseStore, cutoff: dt.date, by: str, **warehouse_counts: int) -
             con.execute(delete(case_snapshots).where(case_snapshots.c.case_id.in_(found.case_ids)))
             con.execute(delete(case_keys).where(case_keys.c.case_id.in_(found.case_ids)))
             con.execute(delete(case_alerts).where(case_alerts.c.case_id.in_(found.case_ids)))
+            con.execute(delete(case_members).where(case_members.c.case_id.in_(found.case_ids)))
             con.execute(delete(case_notes).where(case_notes.c.case_id.in_(found.case_ids)))
             con.execute(delete(cases).where(cases.c.id.in_(found.case_ids)))
         if found.file_names:

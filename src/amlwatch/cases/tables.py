@@ -127,6 +127,19 @@ cases = Table(
     # every monitoring standard that hit the case's customer and window, [[code, name], …],
     # the opening alert's first (None: that one alone, as before cases had several)
     Column("standards", JSON),
+    # customer: one customer's alerts in one window; group (团伙): one network structure, its
+    # member customers in `case_members` (the case's customer is its first source)
+    Column("kind", String(8), nullable=False, default="customer", server_default="customer"),
+)
+# the customers of a group case with their role in the structure (source, intermediary,
+# sink, origin): a member already in an open case links the two cases
+case_members = Table(
+    "case_members",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("customer_id", String(64), primary_key=True, index=True),
+    Column("role", String(16), nullable=False),
+    Column("added_version", Integer, nullable=False),
 )
 # the alerts a case is made of: one per standard that hit the customer in the case's window
 case_alerts = Table(

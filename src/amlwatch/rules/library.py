@@ -42,7 +42,7 @@ def check_changes(pack: RulePack, code: str, changes: dict[str, Any]) -> RulePac
 
 def apply_library(pack: RulePack, versions: Sequence[LibraryVersion], day: dt.date) -> RulePack:
     """`pack` with, per standard, its latest version in force on `day`; the pack itself when
-    none applies. The label names the versions applied (`pboc-2016@2016.2+lib.<digest>`)."""
+    none applies. The label names the versions applied (`pboc-2016@2016.3+lib.<digest>`)."""
     if pack.suspicious is None:
         return pack
     latest: dict[str, LibraryVersion] = {}

@@ -16,7 +16,9 @@ from amlwatch.cases import AlertEvidence, Intake, Review, SubmissionLedger, open
 from amlwatch.models import CaseState, User
 from amlwatch.reports import write_suspicious_tables
 from amlwatch.reports.forms import write_form
+from amlwatch.stages.evidence import evidence_row, without_load
 from amlwatch.stages.filings import file_suspicious_case, sha256_of
+from amlwatch.stages.group_cases import structure_items
 from amlwatch.submission.dictionary import NA
 from amlwatch.submission.messages import SuspiciousCase, split_narrative
 from amlwatch.submission.printed_forms import suspicious_form
@@ -29,7 +31,8 @@ def open_cases_of_run(
     run_date: dt.date, db: Path | None = None, rescanned: Sequence[dt.date] = ()
 ) -> Intake:
     """Open or update the cases of the alerts the run of `run_date` (and the later nights it
-    re-scanned) opened or extended."""
+    re-scanned) opened or extended, and the group cases of the network structures the
+    standards in force found those nights."""
     settings = wiring.settings()
     with wiring.open_warehouse(db, settings, read_only=True) as warehouse:
         alerts = wh_patterns.alerts_of_run(warehouse, [run_date, *rescanned])
@@ -37,6 +40,7 @@ def open_cases_of_run(
         # one probe of the window for the evidence (the slow part at a large bank): the
         # report tables' shape is derived from the message's
         detail = wh_submission.alerts_detail_rows(warehouse, ids)
+        structures = structure_items(warehouse, [run_date, *rescanned])
         subjects = {
             str(c["customer_id"]): c
             for c in wh_submission.customers_by_id(
@@ -45,9 +49,9 @@ def open_cases_of_run(
         }
     # the load a row came from is bookkeeping, not evidence: a re-load of the same data
     # must give the same snapshot
-    detail = [_without_load(r) for r in detail]
-    evidence = [_evidence_row(r) for r in detail]
-    subjects = {k: _without_load(v) for k, v in subjects.items()}
+    detail = [without_load(r) for r in detail]
+    evidence = [evidence_row(r) for r in detail]
+    subjects = {k: without_load(v) for k, v in subjects.items()}
     by_alert_evidence = defaultdict(list)
     for row in evidence:
         by_alert_evidence[str(row["alert_id"])].append(row)
@@ -71,30 +75,9 @@ def open_cases_of_run(
         )
     store = wiring.case_store(db, settings)
     try:
-        return open_cases(store, items, run_date)
+        return open_cases(store, [*items, *structures], run_date)
     finally:
         store.close()
-
-
-_EVIDENCE_COLUMNS = (
-    "alert_id", "leg", "txn_id", "booked_at", "customer_id", "customer_name", "id_type",
-    "id_number", "account_id", "account_type", "location", "tx_method", "channel", "purpose",
-    "currency", "amount", "amount_cny", "counterparty_name", "counterparty_id_type",
-    "counterparty_id_number", "counterparty_account_type", "counterparty_account",
-    "counterparty_bank_name", "counterparty_bank_code", "counterparty_region",
-)  # fmt: skip
-
-
-def _evidence_row(detail: dict[str, Any]) -> dict[str, Any]:
-    """An evidence transaction as the report tables show it (`alert_transaction_rows`)."""
-    row = {name: detail.get(name) for name in _EVIDENCE_COLUMNS}
-    row["branch_code"] = detail.get("report_branch")
-    row["direction_code"] = "01" if detail.get("direction") == "in" else "02"
-    return row
-
-
-def _without_load(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in ("load_id", "business_date")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ window, their structures stored with their members' roles and their transfers.
 A structure is money relayed through several customers (`scanners.network`); its id is its
 standard's code and a digest of its transfers, so the same transfers found night after night
 keep one id. A scan replaces the scanned days' structures in one transaction (a re-run gives
-the same rows; a crash leaves the previous ones). Standards on trial and in force both run;
-the structures go to the tuning list (`amlwatch network list`) until group cases exist.
+the same rows; a crash leaves the previous ones). Standards on trial and in force both run:
+a trial standard's structures go to the tuning list (`amlwatch network list`, `/network`), an
+in-force standard's become group cases (团伙, `stages.cases`).
 """
 
 from __future__ import annotations
@@ -215,6 +216,7 @@ def _structures(
                 "rule_pack": pack.label,
                 "standard_status": standard.status,
                 "scanned_at": now,
+                "rule_name": standard.name,
             }
         )
     return out

@@ -224,3 +224,47 @@ def member_facts(
         )
     }
     return people, opened
+
+
+# the structures found those nights, each as the first night that found it had it (its
+# window then): the same transfers found again give the same case content
+_OF_RUN = """
+    WITH tonight AS (SELECT DISTINCT structure_id FROM network_hits
+                     WHERE list_contains(?::DATE[], scan_date) AND standard_status = 'in_force'),
+    h AS (SELECT n.* FROM network_hits n JOIN tonight USING (structure_id)
+          WHERE n.standard_status = 'in_force'
+          QUALIFY row_number() OVER (PARTITION BY n.structure_id ORDER BY n.scan_date) = 1)"""
+
+
+def structures_of_run(warehouse: Warehouse, scan_dates: list[dt.date]) -> list[dict[str, Any]]:
+    """The structures the standards in force found on those scanned days (what becomes a
+    group case), each once as the first night that found it had it (`first_scan_date`, the
+    window then), with its members in role order and its transfers in path order."""
+    dates = [list(scan_dates)]
+    hits = warehouse.records(
+        f"""{_OF_RUN}
+            SELECT h.*, h.scan_date AS first_scan_date FROM h
+            ORDER BY h.rule_code, h.structure_id""",
+        dates,
+    )
+    members: dict[str, list[dict[str, Any]]] = {}
+    for m in warehouse.records(
+        f"""{_OF_RUN}
+            SELECT m.* FROM network_hit_members m JOIN h USING (scan_date, structure_id)
+            ORDER BY m.structure_id, m.role = 'sink', m.role <> 'source', m.role <> 'origin',
+                     m.customer_id""",
+        dates,
+    ):
+        members.setdefault(str(m["structure_id"]), []).append(m)
+    edges: dict[str, list[dict[str, Any]]] = {}
+    for e in warehouse.records(
+        f"""{_OF_RUN}
+            SELECT e.* FROM network_hit_edges e JOIN h USING (scan_date, structure_id)
+            ORDER BY e.structure_id, e.step""",
+        dates,
+    ):
+        edges.setdefault(str(e["structure_id"]), []).append(e)
+    for hit in hits:
+        hit["members"] = members.get(str(hit["structure_id"]), [])
+        hit["edges"] = edges.get(str(hit["structure_id"]), [])
+    return hits

@@ -105,6 +105,7 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS declared_income_cny DECIMAL(20,3)",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS registered_capital_cny DECIMAL(20,3)",
     "ALTER TABLE account_history ADD COLUMN IF NOT EXISTS last_moved_on DATE",
+    "ALTER TABLE network_hits ADD COLUMN IF NOT EXISTS rule_name VARCHAR",
     # run logs made before the calendar could be provisional: the night's calendar facts
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS calendar_provisional BOOLEAN",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",

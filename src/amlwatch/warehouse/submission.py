@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from amlwatch.warehouse.database import Warehouse
 from amlwatch.warehouse.patterns import picked_evidence
+from amlwatch.warehouse.picks import picked_transactions
 
 # a transaction with its account and customer, as the STIF / TSDT groups need it
 _TXN_DETAIL = """
@@ -146,3 +147,16 @@ def alerts_detail_rows(warehouse: Warehouse, alert_ids: Sequence[str]) -> list[d
                 ORDER BY e.alert_id, d.booked_at, d.txn_id""",
             [list(alert_ids)],
         )
+
+
+def transfer_detail_rows(
+    warehouse: Warehouse, txn_ids: Sequence[str], first: dt.date, last: dt.date
+) -> list[dict[str, Any]]:
+    """Transfers (the payers' records, traded from `first` to `last`) as
+    `alert_submission_rows` gives evidence: with account and customer, in time order."""
+    if not txn_ids:
+        return []
+    with picked_transactions(
+        warehouse, first, last, "list_contains(?::VARCHAR[], t.txn_id)", [sorted(set(txn_ids))]
+    ) as picked:
+        return _dicts(warehouse, f"{_detail_of(picked)} ORDER BY t.booked_at, t.txn_id", [])

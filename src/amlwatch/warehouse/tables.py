@@ -217,6 +217,9 @@ NETWORK_HITS = ResultTable(
         _text("rule_pack"),
         _text("standard_status"),
         _when("scanned_at"),
+        _text(
+            "rule_name", nullable=True
+        ),  # the standard's name as the pack had it (a group case's title)
     ),
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from amlwatch.cases import assignment, keys, notes
+from amlwatch.cases import assignment, keys, members, notes
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import Forbidden, InvalidInput, NotFound, WrongState
@@ -230,6 +230,17 @@ class Work(ReviewBase):
             shared = keys.related(con, case.id, case.customer_id, branches)
             found = [(repo.case_by_id(con, i), kind, shown) for i, kind, shown in shared]
         return [Related(c, KEY_NAMES[k], s) for c, k, s in found if c is not None]
+
+    def linked_cases(self, actor: User, case: Case) -> list[tuple[Case, list[str]]]:
+        """The cases about the same customers that the viewer may see, oldest first, each
+        with the customers shared: for a group case (团伙) every case of a member; for a
+        customer's case the group cases it is a member of."""
+        enforce_case_reader(actor)
+        with self.store.read() as con:
+            found = members.cases_sharing(
+                con, case.id, members.customers_of(con, case), visible_branches(actor)
+            )
+        return [(c, shared) for c, shared in found if case.group or c.group]
 
 
 __all__ = ["SEARCH_KINDS", "UNASSIGNED", "Related", "Work"]

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from amlwatch.cases.exceptions import CaseError, InvalidInput, NotFound
 from amlwatch.cases.usecases.bulk import BatchResult
 from amlwatch.cases.usecases.work import SEARCH_KINDS
+from amlwatch.labels import STRUCTURE_ROLES
 from amlwatch.models import CaseState, Role, User, split_narrative
 from amlwatch.web import svg
 from amlwatch.web.listing import MAX_EXPORT, PAGE_SIZE, Listing, pages_around, read, workbook
@@ -149,6 +150,7 @@ def register(site: Site) -> None:
             {(str(t.get("account_id")), str(t.get("account_type") or "")) for t in detail}
         )
         _, large_values = large_value.customer_rows(site, user, case.customer_id, review.today())
+        structure = view.evidence.get("structure")  # a group case's (团伙)
         return render(
             request,
             "case.html",
@@ -167,7 +169,16 @@ def register(site: Site) -> None:
             hits=[(a, split_narrative(str(a.get("narrative") or ""))[0]) for a in hits],
             subject=subject,
             evidence=evidence,
-            flow=svg.money_flow(view.case.customer_name, evidence),
+            flow=svg.money_flow(view.case.customer_name, evidence) if structure is None else "",
+            structure=structure,
+            subjects_by_id={
+                str(s.get("customer_id")): s for s in view.evidence.get("subjects") or []
+            },
+            graph=svg.structure_graph(structure["members"], structure["edges"])
+            if structure
+            else "",
+            linked=review.linked_cases(user, case),
+            roles=STRUCTURE_ROLES,
             reasons=review.dismissal_reasons(),
             crime_types=review.crime_types,
             levels=review.review_levels(),
