@@ -27,6 +27,10 @@ Formulations (each in its own process, so that its peak RSS is its own):
                     or more (found: each with its key customers and its relays' count)
     sql-fans        the same in DuckDB: the relays (one join), grouped by their ends or
                     their middle with distinct counts
+    kernel-bursts   scan_bursts: the fan-in and fan-out bursts of 5 customers or more, parts of
+                    1,000 CNY or more (found: each key transfer with its parts' count)
+    sql-bursts      the same in DuckDB: each key joined to its hub's transfers on the other
+                    side inside the gap, grouped by key with the distinct count and the band
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ GAP, LOW, HIGH, LEAST = 3 * DAY, 9_000, 11_000, 10_000_000  # 10,000 CNY in thou
 HUB = 100  # an account in more edges than this relays nothing
 MIN_HOPS, MAX_EDGES = 3, 6
 MIN_FAN = 3
-MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles", "kernel-fans", "sql-fans")
+BURST_FAN, MIN_PART = 5, 1_000_000  # bursts: five customers, parts of 1,000 CNY
+MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles", "kernel-fans", "sql-fans",
+         "kernel-bursts", "sql-bursts")  # fmt: skip
 
 
 def build(path: Path, edges: int, seed: int = 5) -> None:
@@ -88,6 +94,7 @@ def measure(mode: str, path: Path) -> dict[str, object]:
         Hop,
         TransferGraph,
         relays,
+        scan_bursts,
         scan_chains,
         scan_cycles,
         scan_fans,
@@ -102,9 +109,17 @@ def measure(mode: str, path: Path) -> dict[str, object]:
                              graph.owner)  # fmt: skip
         scan_chains(tiny, hop, MIN_HOPS), scan_cycles(tiny, hop, MAX_EDGES)  # load the cached code
         scan_fans(tiny, hop, "scatter_gather", MIN_FAN)
+        scan_bursts(tiny, hop, "fan_in", BURST_FAN, MIN_PART)
         started = time.perf_counter()
         found: list[tuple[int, ...]]
-        if mode == "kernel-fans":  # both shapes: (shape, its key customers, its relays)
+        if mode == "kernel-bursts":  # both shapes: (shape, key edge, its parts)
+            found = []
+            for k, shape in enumerate(("fan_in", "fan_out")):
+                bursts = scan_bursts(graph, hop, shape, BURST_FAN, MIN_PART)
+                keys, counts = np.unique(bursts.key, return_counts=True)
+                found += [(k, int(e), int(c)) for e, c in zip(keys, counts, strict=True)]
+            out["found"] = len(found)
+        elif mode == "kernel-fans":  # both shapes: (shape, its key customers, its relays)
             owner = graph.owner
             found = []
             shared = relays(graph, hop)  # one window's relays, for both shapes (as the stage)
@@ -163,6 +178,32 @@ def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[
     con.execute("CREATE TABLE relay AS SELECT * FROM g WHERE NOT dst_hub").fetchall()
     hop = f"""f.src = e.dst AND f.ts > e.ts AND f.ts <= e.ts + {GAP}
               AND f.amount * 10000 >= {LOW} * e.amount AND f.amount * 10000 <= {HIGH} * e.amount"""
+    if mode == "sql-bursts":  # each key with its hub's other side inside the gap
+        con.execute(
+            f"""CREATE TABLE parts AS SELECT e.*, a.owner AS src_owner, b.owner AS dst_owner
+                FROM _edges e JOIN _owners a ON a.account = e.src JOIN _owners b ON b.account = e.dst
+                WHERE a.owner <> b.owner AND e.amount >= {MIN_PART}"""
+        ).fetchall()
+        rows = con.execute(
+            f"""SELECT 0, k.e, count(*) FROM g k JOIN parts p
+                  ON p.dst = k.src AND p.ts >= k.ts - {GAP} AND p.ts < k.ts
+                 AND p.src_owner <> k.src_owner AND p.src_owner <> k.dst_owner
+                WHERE k.src NOT IN (SELECT account FROM hub)
+                GROUP BY k.e, k.amount
+                HAVING count(DISTINCT p.src_owner) >= {BURST_FAN}
+                   AND k.amount * 10000 BETWEEN {LOW} * sum(p.amount) AND {HIGH} * sum(p.amount)
+                UNION ALL
+                SELECT 1, k.e, count(*) FROM g k JOIN parts p
+                  ON p.src = k.dst AND p.ts > k.ts AND p.ts <= k.ts + {GAP}
+                 AND p.dst_owner <> k.dst_owner AND p.dst_owner <> k.src_owner
+                WHERE NOT k.dst_hub
+                GROUP BY k.e, k.amount
+                HAVING count(DISTINCT p.dst_owner) >= {BURST_FAN}
+                   AND sum(p.amount) * 10000 BETWEEN {LOW} * k.amount AND {HIGH} * k.amount"""
+        ).fetchall()
+        out["found"] = len(rows)
+        out["seconds"] = time.perf_counter() - started
+        return [tuple(int(x) for x in r) for r in rows]
     if mode == "sql-fans":  # the relays, then grouped by their ends (scatter-gather) or middle
         con.execute(
             f"""CREATE TABLE relays AS SELECT e.src_owner AS a, e.dst_owner AS b, f.dst_owner AS c
@@ -256,7 +297,7 @@ def main() -> None:
             f"{mode:<15}{m['seconds']:>9.2f}{m['edges'] / m['seconds']:>14,.0f}{m['found']:>8,}"
             f"{m['rss']:>9,.0f}MB  {m['answer']}  ({every})"
         )
-    for shape in ("chains", "cycles", "fans"):
+    for shape in ("chains", "cycles", "fans", "bursts"):
         kernel, sql = median.get(f"kernel-{shape}"), median.get(f"sql-{shape}")
         if kernel and sql:
             same = results[f"kernel-{shape}"][0]["answer"] == results[f"sql-{shape}"][0]["answer"]

@@ -187,3 +187,144 @@ def fan_score(structure: tuple[list[int], list[tuple[int, int]]], edges: list[Na
     first = sum(edges[e].amount for e in {e for e, _ in pairs})
     weight = min(1.0, max(0.0, math.log10(max(first, 1) / max(hop.min_amount, 1)) / 2))
     return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)
+
+
+def bursts(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, shape: str, min_fan: int,
+           min_part: int) -> list[tuple[list[int], list[tuple[int, int]]]]:  # fmt: skip
+    """Fan-in bursts (a payment passing on what min_fan customers paid the payer in the gap
+    before it) or fan-out bursts (a receipt split among min_fan customers in the gap after
+    it), grouped by the hub customer in order of its code: (edges, (key, part) pairs) each,
+    sorted."""
+    gather = shape == "fan_in"
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for k, key in enumerate(edges):
+        if not _ok(key, owner, hop):
+            continue
+        hub = key.src if gather else key.dst
+        other = owner[key.dst] if gather else owner[key.src]
+        if _hub(hub, edges, hop):
+            continue
+        parts = [
+            p
+            for p, e in enumerate(edges)
+            if (e.dst == hub and key.ts - hop.max_gap <= e.ts < key.ts if gather
+                else e.src == hub and key.ts < e.ts <= key.ts + hop.max_gap)
+            and owner[e.src if gather else e.dst] not in (owner[hub], other)
+            and e.amount >= min_part
+        ]  # fmt: skip
+        if len({owner[edges[p].src if gather else edges[p].dst] for p in parts}) < min_fan:
+            continue
+        total = sum(edges[p].amount for p in parts)
+        out, into = (key.amount, total) if gather else (total, key.amount)
+        if hop.low_bp * into <= out * 10_000 <= hop.high_bp * into:
+            groups.setdefault(owner[hub], []).extend((k, p) for p in parts)
+    return [
+        (sorted({x for pair in groups[c] for x in pair}), sorted(groups[c])) for c in sorted(groups)
+    ]
+
+
+def burst_score(structure: tuple[list[int], list[tuple[int, int]]], edges: list[NaiveEdge],
+                owner: list[int], hop: NaiveHop, gather: bool) -> float:  # fmt: skip
+    """`scanners.network.bursts.burst_scores`' formula, one structure at a time."""
+    path, pairs = structure
+    parts: dict[int, int] = {}
+    for k, p in pairs:
+        parts[k] = parts.get(k, 0) + edges[p].amount
+    near = []
+    for k, total in parts.items():
+        r = edges[k].amount / max(total, 1) if gather else total / max(edges[k].amount, 1)
+        near.append(min(r, 1 / max(r, 1e-12)))
+    low = min(hop.low_bp / 10_000, 10_000 / hop.high_bp)
+    conservation = min(1.0, max(0.0, (min(near) - low) / max(1 - low, 1e-12)))
+    mean_gap = sum(abs(edges[k].ts - edges[p].ts) for k, p in pairs) / len(pairs)
+    speed = min(1.0, max(0.0, 1 - mean_gap / hop.max_gap))
+    people = {owner[edges[e].src] for e in path} | {owner[edges[e].dst] for e in path}
+    breadth = min(1.0, max(0.0, (len(people) - 2) / 4))
+    keys = sum(edges[k].amount for k in parts)
+    weight = min(1.0, max(0.0, math.log10(max(keys, 1) / max(hop.min_amount, 1)) / 2))
+    return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)
+
+
+def layers(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, shape: str, min_fan: int
+           ) -> list[tuple[list[int], float]]:  # fmt: skip
+    """Bipartites or stacks: the usable transfers' customer pairs pruned until every payer
+    pays two payees left and every payee is paid by two payers left, grouped by connection,
+    each group judged by its sources, middles and sinks (in order of its least customer):
+    (edges, worst middle's conservation) each."""
+    usable = [
+        k for k, e in enumerate(edges)
+        if _ok(e, owner, hop) and not _hub(e.src, edges, hop) and not _hub(e.dst, edges, hop)
+    ]  # fmt: skip
+    pairs = {(owner[edges[k].src], owner[edges[k].dst]) for k in usable}
+    while True:
+        outs = {p: sum(1 for a, _ in pairs if a == p) for p, _ in pairs}
+        ins = {q: sum(1 for _, b in pairs if b == q) for _, q in pairs}
+        left = {(a, b) for a, b in pairs if outs[a] >= 2 and ins[b] >= 2}
+        if left == pairs:
+            break
+        pairs = left
+    group: dict[int, int] = {}
+    for a, b in sorted(pairs):  # connected customers, each group named by its least
+        group.setdefault(a, a)
+        group.setdefault(b, b)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in pairs:
+            least = min(group[a], group[b])
+            if group[a] != least or group[b] != least:
+                group[a] = group[b] = least
+                changed = True
+    found = []
+    for g in sorted(set(group.values())):
+        mine = [k for k in usable
+                if (owner[edges[k].src], owner[edges[k].dst]) in pairs
+                and group[owner[edges[k].src]] == g]  # fmt: skip
+        pays = {owner[edges[k].src] for k in mine}
+        paid = {owner[edges[k].dst] for k in mine}
+        middles, sources, sinks = pays & paid, pays - paid, paid - pays
+        span = max(edges[k].ts for k in mine) - min(edges[k].ts for k in mine)
+        worst = 1.0
+        if shape == "bipartite":
+            ok = not middles and min(len(sources), len(sinks)) >= min_fan and span <= hop.max_gap
+        else:
+            ok = min(len(sources), len(middles), len(sinks)) >= min_fan
+            ok = ok and span <= 2 * hop.max_gap
+            for m in sorted(middles) if ok else []:
+                into = [k for k in mine if owner[edges[k].dst] == m]
+                out = [k for k in mine if owner[edges[k].src] == m]
+                got = sum(edges[k].amount for k in into)
+                gave = sum(edges[k].amount for k in out)
+                if not (hop.low_bp * got <= gave * 10_000 <= hop.high_bp * got) or min(
+                    edges[k].ts for k in out
+                ) <= min(edges[k].ts for k in into):
+                    ok = False
+                    break
+                worst = min(worst, gave / max(got, 1), got / max(gave, 1))
+        if ok:
+            found.append((sorted(mine), worst))
+    return found
+
+
+def layer_score(structure: tuple[list[int], float], edges: list[NaiveEdge], owner: list[int],
+                hop: NaiveHop, shape: str) -> float:  # fmt: skip
+    """`scanners.network.layers.layer_scores`' formula, one structure at a time."""
+    path, worst = structure
+    amounts = sorted(edges[k].amount for k in path)
+    if shape == "stack":
+        near = worst
+    else:
+        n = len(amounts)
+        median = amounts[n // 2] if n % 2 else (amounts[n // 2 - 1] + amounts[n // 2]) / 2
+        near = min(min(a / max(median, 1), 1 / max(a / max(median, 1), 1e-12)) for a in amounts)
+    low = min(hop.low_bp / 10_000, 10_000 / hop.high_bp)
+    conservation = min(1.0, max(0.0, (near - low) / max(1 - low, 1e-12)))
+    span = max(edges[k].ts for k in path) - min(edges[k].ts for k in path)
+    allowed = hop.max_gap * (2 if shape == "stack" else 1)
+    speed = min(1.0, max(0.0, 1 - span / allowed))
+    pays = {owner[edges[k].src] for k in path}
+    paid = {owner[edges[k].dst] for k in path}
+    breadth = min(1.0, max(0.0, (len(pays | paid) - 2) / 4))
+    total = sum(edges[k].amount for k in path if owner[edges[k].src] not in paid)
+    weight = min(1.0, max(0.0, math.log10(max(total, 1) / max(hop.min_amount, 1)) / 2))
+    return 100 * (0.35 * conservation + 0.25 * speed + 0.2 * breadth + 0.2 * weight)

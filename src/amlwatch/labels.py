@@ -227,7 +227,7 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
 EVENT_FIELDS = {  # the names of what an action's record holds
     "active": "启用", "after": "变更后", "alert": "预警", "before": "变更前",
     "branches": "机构", "case": "案件", "case_digest": "案件摘要值", "case_ids": "案件",
-    "change": "变更", "client": "客户端", "confirmed": "确认", "crime_types": "疑似涉罪类型",
+    "change": "变更", "client": "客户端", "confirmed": "确认", "crime_types": "疑似涉罪类型", "customers": "共同客户",
     "cutoff": "截止日", "deadline": "报送期限", "detail": "详情", "digest": "摘要值",
     "due": "期限", "error": "错误", "event": "记录", "event_digest": "记录摘要值",
     "files": "文件", "held": "保留", "kind": "类别", "label": "名称", "level": "级别",

@@ -348,8 +348,7 @@ class Case:
     kind: str = "customer"  # group: one network structure's customers (团伙, `case_members`)
 
     @property
-    def group(self) -> bool:
-        """A group case (团伙): several customers, one structure of money between them."""
+    def group(self) -> bool:  # a group case (团伙): several customers, one structure of money
         return self.kind == "group"
 
     @property

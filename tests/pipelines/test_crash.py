@@ -124,11 +124,13 @@ def test_killed_nights_rerun_to_exactly_the_undisturbed_result(tmp_path: Path) -
     # the case store: every alert a case once, with the same evidence versions
     assert case_rows(db) == case_rows(reference)
     # every alert of a standard in force is part of exactly one case (one per customer and
-    # window, whatever number of standards hit)
+    # window, whatever number of standards hit), and every structure of a network standard
+    # in force of exactly one group case
     with Warehouse.open(db, read_only=True) as wh:
         in_force = {a for (a,) in wh.rows(
             """SELECT alert_id FROM suspicious_alerts
-               WHERE coalesce(standard_status, 'in_force') = 'in_force'""")}  # fmt: skip
+               WHERE coalesce(standard_status, 'in_force') = 'in_force'
+               UNION SELECT structure_id FROM network_hits WHERE standard_status = 'in_force'""")}  # fmt: skip
     store = case_store(db)
     try:
         with store.read() as con:

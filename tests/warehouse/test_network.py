@@ -21,9 +21,11 @@ from amlwatch.rules import NETWORK_FAMILIES, BusinessCalendar, load_pack
 from amlwatch.scanners.network import (
     Hop,
     TransferGraph,
+    scan_bursts,
     scan_chains,
     scan_cycles,
     scan_fans,
+    scan_layers,
 )
 from amlwatch.stages.ingest import cut_day_runs, ingest_day
 from amlwatch.stages.network import scan_network_days
@@ -173,6 +175,8 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
         "lookalike_small_relay",
         "lookalike_scattered_spent",
         "lookalike_pooled_purchase",
+        "lookalike_partial_split",
+        "lookalike_family_gifts",
     }
     hop = Hop(
         max_gap=3 * 86_400, low_bp=9_000, high_bp=11_000, min_amount=50_000_000, max_degree=50
@@ -199,6 +203,12 @@ def test_the_planted_structures_are_found_across_customers_and_the_look_alikes_a
         "network_scatter_gather": members(gathered.edges, gathered.ptr),
         "network_gather_scatter": members(scattered.edges, scattered.ptr),
     }
+    for shape in ("fan_in", "fan_out"):
+        bursts = scan_bursts(graph, hop, shape, 5, 5_000_000)
+        found[f"network_{shape}"] = members(bursts.edges, bursts.ptr)
+    for shape in ("bipartite", "stack"):
+        layered = scan_layers(graph, hop, shape, 3)
+        found[f"network_{shape}"] = members(layered.edges, layered.ptr)
     for case in structures:
         payments = set(case["txn_ids"][::2])  # each transfer: the payer's record, then the payee's
         assert payments <= tagged, case["case_id"]
@@ -263,8 +273,12 @@ def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_t
     }
     assert summary.customers == len({m["customer_id"] for h in found for m in h["members"]})
     shapes = {"network_chain": "chain", "network_cycle": "cycle",
-              "network_scatter_gather": "scatter_gather", "network_gather_scatter": "gather_scatter"}  # fmt: skip
+              "network_scatter_gather": "scatter_gather", "network_gather_scatter": "gather_scatter",
+              "network_fan_in": "fan_in", "network_fan_out": "fan_out",
+              "network_bipartite": "bipartite", "network_stack": "stack"}  # fmt: skip
     assert {c["kind"] for c in planted[1] if c["expect"] == "network"} == set(shapes)
+    in_force = {s.family for s in load_pack("pboc-2016").suspicious.standards
+                if s.status == "in_force"}  # fmt: skip
     for case in (c for c in planted[1] if c["expect"] == "network"):
         people = case["members"]
         shape = shapes[case["kind"]]
@@ -292,13 +306,33 @@ def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_t
             assert sorted(pairs) == sorted(
                 [(people[0], m) for m in middles] + [(m, people[-1]) for m in middles]
             )
-        else:  # three → H → three
+        elif shape == "gather_scatter":  # three → H → three
             assert role == dict.fromkeys(people[:3], "source") | {
                 people[3]: "intermediary"
             } | dict.fromkeys(people[4:], "sink")
             assert sorted(pairs) == sorted(
                 [(a, people[3]) for a in people[:3]] + [(people[3], c) for c in people[4:]]
             )
+        elif shape == "fan_in":  # k → H → C, the whole passed on at once
+            assert role == dict.fromkeys(people[:-2], "source") | {
+                people[-2]: "intermediary",
+                people[-1]: "sink",
+            }
+            assert pairs == [(a, people[-2]) for a in people[:-2]] + [(people[-2], people[-1])]
+        elif shape == "fan_out":  # A → H → k
+            assert role == {people[0]: "source", people[1]: "intermediary"} | dict.fromkeys(
+                people[2:], "sink"
+            )
+            assert pairs == [(people[0], people[1])] + [(people[1], c) for c in people[2:]]
+        else:  # layers of three, each paying two of the next (a stack: the middle passing on)
+            layers = [people[k : k + 3] for k in range(0, len(people), 3)]
+            assert role == dict.fromkeys(layers[0], "source") | dict.fromkeys(
+                people[3:-3], "intermediary"
+            ) | dict.fromkeys(layers[-1], "sink")
+            assert sorted(pairs) == sorted(
+                (a, nxt[(i + j) % 3]) for here, nxt in itertools.pairwise(layers)
+                for i, a in enumerate(here) for j in range(2)
+            )  # fmt: skip
         assert {e["txn_id"] for e in edges} <= set(case["txn_ids"])
         assert (
             [e["step"] for e in edges] == list(range(len(edges))) == list(range(hit["edge_count"]))
@@ -313,7 +347,8 @@ def test_the_network_stage_stores_each_planted_ring_with_its_members_roles_and_t
             assert m["received_cny"] == sum(
                 a for (_, q), a in zip(pairs, amounts, strict=True) if q == m["customer_id"]
             )
-        assert hit["standard_status"] == "trial" and 0 <= hit["score"] <= 100
+        status = "in_force" if shape in in_force else "trial"  # the shapes new in 2016.3: trial
+        assert hit["standard_status"] == status and 0 <= hit["score"] <= 100
         assert hit["window_start"] == calendar.window_start(hit["scan_date"], 10)
     for case in (c for c in planted[1] if c["expect"] == "no_network"):
         members = set(case["members"])
@@ -332,7 +367,7 @@ def test_a_draft_runs_not_and_the_least_score_keeps_only_the_strongest(
         'extends = "pboc-2016"\n'
         + "".join(
             f'[[suspicious.standards]]\ncode = "AMLW-NW-0{n}"\nstatus = "draft"\n'
-            for n in (201, 301, 302)
+            for n in (201, 301, 302, 401, 402, 501, 502)
         )
         + '[[suspicious.standards]]\ncode = "AMLW-NW-0101"\n[suspicious.standards.params.common]\n'
         f"min_score = {int(least) + 1}\n",

@@ -43,6 +43,9 @@ ALLOWED = {
     "mp4", "sha", "kb", "mb", "stcb", "aosp", "dorp", "utc", "asia", "shanghai", "pos", "atm",
     "id",
     "individual", "entity",  # the data contract's customer types, shown beside 个人 / 单位
+    # foreign counterparties' names in the sample's data (synth.population), shown as they are
+    "global", "pacific", "harbour", "northern", "atlas", "trading", "holdings", "logistics",
+    "partners", "ltd", "gulf", "eastern", "delta", "general", "co",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 

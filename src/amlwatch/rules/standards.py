@@ -138,11 +138,42 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
             ("min_score", "count"),
         ),
     ),
+    # the two bursts ending in a pass-through (`scanners.network.bursts`): the fanned parts
+    # have a least amount of their own (many small sums gathered into one)
+    **dict.fromkeys(
+        ("fan_in", "fan_out"),
+        (
+            ("max_gap_hours", "count"),
+            ("low_share", "ratio"),
+            ("high_share", "ratio"),
+            ("min_edge_cny", "money"),
+            ("min_part_cny", "money"),
+            ("max_degree", "count"),
+            ("min_fan", "count"),
+            ("min_score", "count"),
+        ),
+    ),
+    # the layered structures (`scanners.network.layers`): min_fan customers on each side
+    **dict.fromkeys(
+        ("bipartite", "stack"),
+        (
+            ("max_gap_hours", "count"),
+            ("low_share", "ratio"),
+            ("high_share", "ratio"),
+            ("min_edge_cny", "money"),
+            ("max_degree", "count"),
+            ("min_fan", "count"),
+            ("min_score", "count"),
+        ),
+    ),
 }
 
 # the families whose standards look at the bank's transfer graph (a structure of several
 # customers), not at one subject's window: the network stage runs them
-NETWORK_FAMILIES = frozenset({"chain", "cycle", "scatter_gather", "gather_scatter"})
+NETWORK_FAMILIES = frozenset(
+    {"chain", "cycle", "scatter_gather", "gather_scatter", "fan_in", "fan_out", "bipartite",
+     "stack"}
+)  # fmt: skip
 
 # parameters a standard may leave out
 FAMILY_DEFAULTS: dict[str, dict[str, int]] = {
@@ -175,6 +206,10 @@ FAMILY_NAMES = {
     "cycle": "资金经本行多个客户回流",
     "scatter_gather": "资金经本行多个客户分散转出后集中汇入同一客户",
     "gather_scatter": "多个客户资金集中转入本行同一客户后分散转出",
+    "fan_in": "多个客户资金集中转入本行同一客户后随即整笔转出",
+    "fan_out": "本行客户收到整笔资金后随即分散转给多个客户",
+    "bipartite": "本行多个客户同时向另一组多个客户交叉转账",
+    "stack": "资金在本行多组客户之间逐层交叉转移",
 }
 
 # the 15 indicators of the 2003 RMB order (令〔2003〕第2号, article 11) most standard sets start

@@ -24,8 +24,8 @@ HOUR = 3_600
 
 
 class NetworkPlants(PlanterBase):
-    """Relays, circles, scatter-gathers and gather-scatters between reserved individuals,
-    and what looks like them."""
+    """Relays, circles, scatter-gathers, gather-scatters, fan-in and fan-out bursts between
+    reserved or ordinary individuals, and what looks like them."""
 
     def _members(self, count: int) -> list[int] | None:
         members = []
@@ -187,6 +187,12 @@ class NetworkPlants(PlanterBase):
             self.gather_scatter()
             self.scattered_and_spent()
             self.pooled_purchase()
+            self.fan_in()
+            self.fan_out()
+            self.partial_split()
+            self.bipartite()
+            self.stack()
+            self.family_gifts()
 
     def scatter_gather(self) -> None:
         """A → B1 … Bk → C (k 3-4): A pays each a sum, each passes on 97-99.5 % of it to C."""
@@ -229,6 +235,121 @@ class NetworkPlants(PlanterBase):
         self._fan("lookalike_pooled_purchase", "no_network", "three shares pooled, one purchase",
                   [(f, h) for f in friends], [(h, seller)], people, (2.9, 3.1), paired=True,
                   sums=(55_000, 80_000))  # fmt: skip
+
+    def _burst(self, kind: str, expect: str, note: str, members: list[int], gather: bool,
+               keep: tuple[float, float]) -> None:  # fmt: skip
+        """A burst through `members`' hub: fan-in (the first k pay the hub 12,000-30,000 each,
+        10-40 minutes apart; 2-20 hours after the last the hub pays `keep` of the sum to the
+        last member at once) or fan-out (the first pays the hub 100,000-250,000; 1-20 hours
+        later the hub splits `keep` of it among the others, 10-60 minutes apart)."""
+        span = _span(2, (HOUR, 20 * HOUR))
+        if len(self.all_days) <= span:
+            return
+        day = int(self.rng.integers(0, len(self.all_days) - span))
+        at = day * 86_400 + int(self.rng.integers(9 * HOUR, 11 * HOUR))
+        tags: list[int] = []
+        if gather:
+            sources, hub, sink = members[:-2], members[-2], members[-1]
+            parts = [round(float(self.rng.uniform(12_000, 30_000)), 2) for _ in sources]
+            for payer, amount in zip(sources, parts, strict=True):
+                tags += self._transfer(payer, hub, at, amount)
+                at = _office_hours(at + int(self.rng.integers(600, 2_400)))
+            at = _office_hours(at + int(self.rng.integers(2 * HOUR, 20 * HOUR)))
+            tags += self._transfer(
+                hub, sink, at, round(sum(parts) * float(self.rng.uniform(*keep)), 2)
+            )
+        else:
+            source, hub, sinks = members[0], members[1], members[2:]
+            whole = round(float(self.rng.uniform(100_000, 250_000)), 2)
+            tags += self._transfer(source, hub, at, whole)
+            at = _office_hours(at + int(self.rng.integers(HOUR, 20 * HOUR)))
+            shares = self.rng.dirichlet(np.full(len(sinks), 4.0))
+            for payee, share in zip(sinks, shares, strict=True):
+                amount = max(round(whole * float(self.rng.uniform(*keep)) * float(share), 2), 5_000)
+                tags += self._transfer(hub, payee, at, amount)
+                at = _office_hours(at + int(self.rng.integers(600, 3_600)))
+        first = self.all_days[0] + dt.timedelta(days=day)
+        self._case(kind, expect, members[0], note, tags=tags,
+                   window=(first, self.all_days[0] + dt.timedelta(days=at // 86_400)),
+                   members=members)  # fmt: skip
+
+    def fan_in(self) -> None:
+        """A1 … Ak → H → C (k 5-8): k customers pay H small sums within an hour or two, and H
+        passes 97-99.5 % of the whole on to C at once (资金归集后整笔转出)."""
+        people = self._ordinary(int(self.rng.integers(7, 11)))
+        if people is not None:
+            self._burst("network_fan_in", "network", "gathered from 5-8 customers, passed on whole",
+                        people, True, (0.97, 0.995))  # fmt: skip
+
+    def fan_out(self) -> None:
+        """A → H → C1 … Ck (k 5-8): H receives one sum and splits 97-99.5 % of it among k
+        customers within hours (整笔转入后分散转出)."""
+        people = self._ordinary(int(self.rng.integers(7, 11)))
+        if people is not None:
+            self._burst("network_fan_out", "network", "one sum split among 5-8 customers",
+                        people, False, (0.97, 0.995))  # fmt: skip
+
+    def partial_split(self) -> None:
+        """A pays H a sum; H pays six relatives gifts from it, together a quarter to a half of
+        it: the rest stays (no pass-through)."""
+        people = self._ordinary(8)
+        if people is not None:
+            self._burst("lookalike_partial_split", "no_network", "a sum received, a part given away",
+                        people, False, (0.25, 0.5))  # fmt: skip
+
+    def _layers(self, kind: str, expect: str, note: str, layers: list[list[int]],
+                sums: tuple[float, float], keep: tuple[float, float]) -> None:  # fmt: skip
+        """Layer after layer: each customer of a layer pays two of the next (in turn) a sum in
+        `sums`, 20-60 minutes apart; a middle layer passes on `keep` of what it got, in two
+        payments 2-20 hours after its last receipt."""
+        span = _span(2 * len(layers), (HOUR, 20 * HOUR))
+        if len(self.all_days) <= span:
+            return
+        day = int(self.rng.integers(0, len(self.all_days) - span))
+        at = day * 86_400 + int(self.rng.integers(9 * HOUR, 11 * HOUR))
+        tags: list[int] = []
+        got = {c: 0.0 for layer in layers for c in layer}
+        for depth, (payers, payees) in enumerate(itertools.pairwise(layers)):
+            if depth:
+                at = _office_hours(at + int(self.rng.integers(2 * HOUR, 20 * HOUR)))
+            for i, payer in enumerate(payers):
+                share = got[payer] * float(self.rng.uniform(*keep)) / 2 if depth else 0.0
+                for j in range(2):
+                    amount = share or float(self.rng.uniform(*sums))
+                    payee = payees[(i + j) % len(payees)]
+                    tags += self._transfer(payer, payee, at, round(amount, 2))
+                    got[payee] += round(amount, 2)
+                    at = _office_hours(at + int(self.rng.integers(1_200, 3_600)))
+        first = self.all_days[0] + dt.timedelta(days=day)
+        members = [c for layer in layers for c in layer]
+        self._case(kind, expect, members[0], note, tags=tags,
+                   window=(first, self.all_days[0] + dt.timedelta(days=at // 86_400)),
+                   members=members)  # fmt: skip
+
+    def bipartite(self) -> None:
+        """A1 … A3 ⇉ B1 … B3: each of three customers pays two of three others 55,000-80,000
+        within a day (交叉转账)."""
+        people = self._ordinary(6)
+        if people is not None:
+            self._layers("network_bipartite", "network", "3 customers each paying 2 of 3 others",
+                         [people[:3], people[3:]], (55_000, 80_000), (1.0, 1.0))  # fmt: skip
+
+    def stack(self) -> None:
+        """A1 … A3 ⇉ B1 … B3 ⇉ C1 … C3: a bipartite whose payees pass on 97-99.5 % of what
+        they got to three more, in two payments each (逐层交叉转移)."""
+        people = self._ordinary(9)
+        if people is not None:
+            self._layers("network_stack", "network", "two layers of 3, the middle passing on",
+                         [people[:3], people[3:6], people[6:]], (55_000, 80_000),
+                         (0.97, 0.995))  # fmt: skip
+
+    def family_gifts(self) -> None:
+        """Three relatives each give two of three children 2,000-8,000 on one day (红包): a
+        block under any least sum."""
+        people = self._ordinary(6)
+        if people is not None:
+            self._layers("lookalike_family_gifts", "no_network", "gifts among relatives",
+                         [people[:3], people[3:]], (2_000, 8_000), (1.0, 1.0))  # fmt: skip
 
 
 def _span(hops: int, gaps: tuple[int, int]) -> int:

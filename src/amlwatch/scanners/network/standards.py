@@ -1,4 +1,4 @@
-"""A network standard's parameters (`rules.standards`, families `chain` and `cycle`) as the
+"""A network standard's parameters (`rules.standards`, the network families) as the
 kernels take them, and its structures of one window's graph with their scores and the roles
 of their customers.
 
@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from amlwatch.scanners.exceptions import ScannerInputError
+from amlwatch.scanners.network.bursts import FAN_IN, FAN_OUT, burst_scores, scan_bursts
 from amlwatch.scanners.network.chains import scan_chains
 from amlwatch.scanners.network.cycles import scan_cycles
 from amlwatch.scanners.network.fans import (
@@ -24,11 +25,15 @@ from amlwatch.scanners.network.fans import (
     scan_fans,
 )
 from amlwatch.scanners.network.graph import BP, Hop, TransferGraph
+from amlwatch.scanners.network.layers import BIPARTITE, STACK, layer_scores, scan_layers
 from amlwatch.scanners.network.score import structure_scores
 from amlwatch.scanners.standards.window import exact
 
 # a member's role in its structure
 SOURCE, INTERMEDIARY, SINK, ORIGIN = "source", "intermediary", "sink", "origin"
+FAMILIES = frozenset(
+    {"chain", "cycle", SCATTER_GATHER, GATHER_SCATTER, FAN_IN, FAN_OUT, BIPARTITE, STACK}
+)
 
 
 def hop_of(params: dict[str, Decimal]) -> Hop:
@@ -61,17 +66,26 @@ def find_structures(
     graph: TransferGraph,
     shared: dict[Hop, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Structures:
-    """The structures of a network standard (`chain`, `cycle`, `scatter_gather`,
-    `gather_scatter`) in the graph that score at least its `min_score`; `shared` keeps the
-    graph's relays by hop for the fans of the same window (found once for both shapes).
+    """The structures of a network standard (`FAMILIES`) in the graph that score at least its
+    `min_score`; `shared` keeps the graph's relays by hop for the fans of the same window
+    (found once for both shapes).
 
     Raises:
         ScannerInputError: an unknown family, parameters the kernels refuse.
     """
-    if family not in ("chain", "cycle", SCATTER_GATHER, GATHER_SCATTER):
+    if family not in FAMILIES:
         raise ScannerInputError(f"not a network family: {family!r}")
     hop = hop_of(params)
-    if family in (SCATTER_GATHER, GATHER_SCATTER):
+    if family in (BIPARTITE, STACK):
+        layers = scan_layers(graph, hop, family, exact(params["min_fan"], 1, "min_fan"))
+        ptr, edges = layers.ptr, layers.edges
+        score = layer_scores(graph, hop, layers, family)
+    elif family in (FAN_IN, FAN_OUT):
+        part = exact(params["min_part_cny"], 1000, "min_part_cny")
+        bursts = scan_bursts(graph, hop, family, exact(params["min_fan"], 1, "min_fan"), part)
+        ptr, edges = bursts.ptr, bursts.edges
+        score = burst_scores(graph, hop, bursts, family == FAN_IN)
+    elif family in (SCATTER_GATHER, GATHER_SCATTER):
         if shared is not None and hop not in shared:
             shared[hop] = relays(graph, hop)
         known = shared.get(hop) if shared is not None else None
@@ -100,8 +114,9 @@ def roles(family: str, path_customers: list[tuple[str, str]]) -> dict[str, str]:
     """Each customer of one structure — (payer, payee) per edge, in path (time) order — with
     its role: a chain's first payer is its source, its last payee its sink, the others
     intermediaries; a cycle's first payer is its origin (the money comes back to it); in a
-    fan, who only pays is a source, who only is paid a sink, who does both an intermediary."""
-    if family in (SCATTER_GATHER, GATHER_SCATTER):
+    fan, a burst or a layered structure, who only pays is a source, who only is paid a sink,
+    who does both an intermediary."""
+    if family in FAMILIES - {"chain", "cycle"}:
         payers = {p for p, _ in path_customers}
         payees = {q for _, q in path_customers}
         return {
