@@ -31,6 +31,11 @@ Formulations (each in its own process, so that its peak RSS is its own):
                     1,000 CNY or more (found: each key transfer with its parts' count)
     sql-bursts      the same in DuckDB: each key joined to its hub's transfers on the other
                     side inside the gap, grouped by key with the distinct count and the band
+    kernel-layers   scan_layers: the bipartites and stacks of 3 customers or more a side
+                    (found: each with its least customer and its transfers' count)
+    sql-layers      the same in DuckDB: the customer pairs pruned by a DELETE a round until
+                    none goes, groups by label propagation (a round an UPDATE), each judged
+                    by its sources, middles and sinks
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ MIN_HOPS, MAX_EDGES = 3, 6
 MIN_FAN = 3
 BURST_FAN, MIN_PART = 5, 1_000_000  # bursts: five customers, parts of 1,000 CNY
 MODES = ("kernel-chains", "sql-chains", "kernel-cycles", "sql-cycles", "kernel-fans", "sql-fans",
-         "kernel-bursts", "sql-bursts")  # fmt: skip
+         "kernel-bursts", "sql-bursts", "kernel-layers", "sql-layers")  # fmt: skip
 
 
 def build(path: Path, edges: int, seed: int = 5) -> None:
@@ -69,6 +74,16 @@ def build(path: Path, edges: int, seed: int = 5) -> None:
     ts = rng.integers(0, 10 * DAY, edges)
     amount = (np.exp(rng.normal(np.log(3_000), 1.6, edges)).clip(1, 5e7) * 1000).astype(np.int64)
     planted = []
+    for k in range(600):  # bipartites (k even: 3 paying 2 of 3) and stacks (k odd: two layers)
+        people = rng.choice(ACCOUNTS, 9, replace=False)
+        t, value = int(rng.integers(0, 7 * DAY)), int(rng.integers(50_000, 500_000)) * 1000
+        layers = [people[:3], people[3:6], people[6:]][: 3 if k % 2 else 2]
+        for depth, (here, nxt) in enumerate(itertools.pairwise(layers)):
+            for i, a in enumerate(here):
+                for j in range(2):
+                    planted.append((a, nxt[(i + j) % 3], t, value * (98**depth) // (100**depth)))
+                    t += int(rng.integers(600, 3_600))
+            t += int(rng.integers(3_600, DAY))
     for k in range(2_000):  # relays (k even) and circles (k odd) of 2-6 customers
         size = int(rng.integers(2, 7))
         members = rng.choice(ACCOUNTS, size, replace=False)
@@ -98,6 +113,7 @@ def measure(mode: str, path: Path) -> dict[str, object]:
         scan_chains,
         scan_cycles,
         scan_fans,
+        scan_layers,
     )
 
     data = np.load(path)
@@ -112,7 +128,18 @@ def measure(mode: str, path: Path) -> dict[str, object]:
         scan_bursts(tiny, hop, "fan_in", BURST_FAN, MIN_PART)
         started = time.perf_counter()
         found: list[tuple[int, ...]]
-        if mode == "kernel-bursts":  # both shapes: (shape, key edge, its parts)
+        if mode == "kernel-layers":  # both shapes: (shape, least customer, transfers)
+            found = []
+            for k, shape in enumerate(("bipartite", "stack")):
+                layers = scan_layers(graph, hop, shape, MIN_FAN)
+                for c in range(len(layers)):
+                    edges = layers.edges[layers.ptr[c] : layers.ptr[c + 1]]
+                    least = int(
+                        graph.owner[np.concatenate([graph.src[edges], graph.dst[edges]])].min()
+                    )
+                    found.append((k, least, len(edges)))
+            out["found"] = len(found)
+        elif mode == "kernel-bursts":  # both shapes: (shape, key edge, its parts)
             found = []
             for k, shape in enumerate(("fan_in", "fan_out")):
                 bursts = scan_bursts(graph, hop, shape, BURST_FAN, MIN_PART)
@@ -178,6 +205,8 @@ def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[
     con.execute("CREATE TABLE relay AS SELECT * FROM g WHERE NOT dst_hub").fetchall()
     hop = f"""f.src = e.dst AND f.ts > e.ts AND f.ts <= e.ts + {GAP}
               AND f.amount * 10000 >= {LOW} * e.amount AND f.amount * 10000 <= {HIGH} * e.amount"""
+    if mode == "sql-layers":
+        return _sql_layers(con, out, started)
     if mode == "sql-bursts":  # each key with its hub's other side inside the gap
         con.execute(
             f"""CREATE TABLE parts AS SELECT e.*, a.owner AS src_owner, b.owner AS dst_owner
@@ -261,6 +290,67 @@ def _sql(mode: str, data: np.lib.npyio.NpzFile, out: dict[str, object]) -> list[
     return [(int(e), int(c)) for e, c in rows]
 
 
+def _sql_layers(con: object, out: dict[str, object], started: float) -> list[tuple[int, ...]]:
+    """Bipartites and stacks in DuckDB: pairs pruned, groups labelled, each group judged."""
+    run = con.execute  # type: ignore[attr-defined]
+    run(
+        """CREATE TABLE u AS SELECT * FROM g
+           WHERE NOT dst_hub AND src NOT IN (SELECT account FROM hub)"""
+    ).fetchall()
+    run("CREATE TABLE lp AS SELECT DISTINCT src_owner AS p, dst_owner AS q FROM u").fetchall()
+    while True:  # a round removes the pairs of a payer or payee with one partner left
+        before = run("SELECT count(*) FROM lp").fetchall()[0][0]
+        run(
+            """DELETE FROM lp WHERE p IN (SELECT p FROM lp GROUP BY p HAVING count(*) < 2)
+                                 OR q IN (SELECT q FROM lp GROUP BY q HAVING count(*) < 2)"""
+        ).fetchall()
+        if run("SELECT count(*) FROM lp").fetchall()[0][0] == before:
+            break
+    run(
+        """CREATE TABLE label AS SELECT c, c AS l FROM (SELECT p AS c FROM lp UNION SELECT q FROM lp)"""
+    ).fetchall()
+    while True:  # each customer takes the least label of its neighbours, until none changes
+        changed = run(
+            """WITH n AS (SELECT a.c, min(b.l) AS l FROM label a
+                          JOIN (SELECT p AS x, q AS y FROM lp UNION ALL SELECT q, p FROM lp) e
+                            ON e.x = a.c JOIN label b ON b.c = e.y GROUP BY a.c)
+               UPDATE label SET l = n.l FROM n WHERE n.c = label.c AND n.l < label.l"""
+        ).fetchall()[0][0]
+        if not changed:
+            break
+    rows = run(
+        f"""WITH e AS (SELECT u.*, l.l FROM u JOIN lp ON lp.p = u.src_owner AND lp.q = u.dst_owner
+                       JOIN label l ON l.c = u.src_owner),
+            pays AS (SELECT DISTINCT l, src_owner AS c FROM e),
+            paid AS (SELECT DISTINCT l, dst_owner AS c FROM e),
+            mid AS (SELECT l, c FROM pays INTERSECT SELECT l, c FROM paid),
+            counts AS (SELECT l, (SELECT count(*) FROM pays x WHERE x.l = e.l) AS payers,
+                              (SELECT count(*) FROM paid x WHERE x.l = e.l) AS payees,
+                              (SELECT count(*) FROM mid m WHERE m.l = e.l) AS middles,
+                              max(ts) - min(ts) AS span, count(*) AS n
+                       FROM e GROUP BY l),
+            sizes AS (SELECT l, payers - middles AS sources, payees - middles AS sinks, middles,
+                             span, n FROM counts),
+            flows AS (SELECT m.l, m.c,
+                        (SELECT sum(amount) FROM e WHERE e.l = m.l AND e.dst_owner = m.c) AS got,
+                        (SELECT sum(amount) FROM e WHERE e.l = m.l AND e.src_owner = m.c) AS gave,
+                        (SELECT min(ts) FROM e WHERE e.l = m.l AND e.dst_owner = m.c) AS first_in,
+                        (SELECT min(ts) FROM e WHERE e.l = m.l AND e.src_owner = m.c) AS first_out
+                      FROM mid m),
+            bad AS (SELECT DISTINCT l FROM flows
+                    WHERE NOT (gave * 10000 BETWEEN {LOW} * got AND {HIGH} * got) OR first_out <= first_in)
+            SELECT 0, l, n FROM sizes WHERE middles = 0 AND sources >= {MIN_FAN} AND sinks >= {MIN_FAN}
+                                         AND span <= {GAP}
+            UNION ALL
+            SELECT 1, l, n FROM sizes WHERE middles >= {MIN_FAN} AND sources >= {MIN_FAN}
+                                         AND sinks >= {MIN_FAN} AND span <= 2 * {GAP}
+                                         AND l NOT IN (SELECT l FROM bad)"""
+    ).fetchall()
+    out["found"] = len(rows)
+    out["seconds"] = time.perf_counter() - started
+    return [tuple(int(x) for x in r) for r in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=5_000_000)
@@ -297,7 +387,7 @@ def main() -> None:
             f"{mode:<15}{m['seconds']:>9.2f}{m['edges'] / m['seconds']:>14,.0f}{m['found']:>8,}"
             f"{m['rss']:>9,.0f}MB  {m['answer']}  ({every})"
         )
-    for shape in ("chains", "cycles", "fans", "bursts"):
+    for shape in ("chains", "cycles", "fans", "bursts", "layers"):
         kernel, sql = median.get(f"kernel-{shape}"), median.get(f"sql-{shape}")
         if kernel and sql:
             same = results[f"kernel-{shape}"][0]["answer"] == results[f"sql-{shape}"][0]["answer"]
