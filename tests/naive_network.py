@@ -247,14 +247,35 @@ def burst_score(structure: tuple[list[int], list[tuple[int, int]]], edges: list[
 
 def layers(edges: list[NaiveEdge], owner: list[int], hop: NaiveHop, shape: str, min_fan: int
            ) -> list[tuple[list[int], float]]:  # fmt: skip
-    """Bipartites or stacks: the usable transfers' customer pairs pruned until every payer
-    pays two payees left and every payee is paid by two payers left, grouped by connection,
-    each group judged by its sources, middles and sinks (in order of its least customer):
-    (edges, worst middle's conservation) each."""
+    """Bipartites or stacks: in each time slice (three half-spans from every multiple of a
+    half-span), the usable transfers' customer pairs pruned until every payer pays two payees
+    left and every payee is paid by two payers left, grouped by connection, each group
+    judged by its sources, middles and sinks; the same edges once, none inside another, in
+    order of their least customer then edges: (edges, worst middle's conservation) each."""
     usable = [
         k for k, e in enumerate(edges)
         if _ok(e, owner, hop) and not _hub(e.src, edges, hop) and not _hub(e.dst, edges, hop)
     ]  # fmt: skip
+    if not usable:
+        return []
+    half = (hop.max_gap * (2 if shape == "stack" else 1) + 1) // 2
+    found: dict[tuple[int, ...], float] = {}
+    first, last = edges[usable[0]].ts // half, edges[usable[-1]].ts // half
+    for k in range(first, last + 1):
+        part = [e for e in usable if k * half <= edges[e].ts < (k + 3) * half]
+        for mine, worst in _judged_groups(part, edges, owner, hop, shape, min_fan):
+            found.setdefault(tuple(mine), worst)
+    kept = [(list(e), w) for e, w in found.items()
+            if not any(len(o) > len(e) and set(e) <= set(o) for o in found)]  # fmt: skip
+
+    def least(path: list[int]) -> int:
+        return min(min(owner[edges[k].src], owner[edges[k].dst]) for k in path)
+
+    return sorted(kept, key=lambda x: (least(x[0]), x[0]))
+
+
+def _judged_groups(usable: list[int], edges: list[NaiveEdge], owner: list[int], hop: NaiveHop,
+                   shape: str, min_fan: int) -> list[tuple[list[int], float]]:  # fmt: skip
     pairs = {(owner[edges[k].src], owner[edges[k].dst]) for k in usable}
     while True:
         outs = {p: sum(1 for a, _ in pairs if a == p) for p, _ in pairs}

@@ -3,7 +3,10 @@ others at once, many → many) and stack (two such layers or more, the middle cu
 on what they got: L1 → L2 → L3).
 
 Over the transfers a structure may use — between two customers, of the least amount, through
-no hub account at either end — the customer pairs (payer, payee) are pruned until every payer
+no hub account at either end — in each *time slice* (three half-spans long, one every
+half-span, where the span is the gap of a bipartite, two gaps of a stack: a structure of its
+span lies whole in one slice, and a bank's everyday traffic over ten days forms no single
+dense group across them), the customer pairs (payer, payee) are pruned until every payer
 left pays at least two payees left and every payee left is paid by at least two payers left
 (one pass over the pairs a round, until a round removes none: what remains is dense on both
 sides). The pairs left fall into connected groups of customers; in a group, who only pays
@@ -16,8 +19,9 @@ is a source, who only is paid a sink, who does both a middle. Then
   within the band of what it received (its payments `[low, high]` of its receipts), its
   first payment after its first receipt.
 
-A structure's edges are its group's transfers in time order. The pruning and the grouping
-(union-find) are numba loops over the pairs; the rest is numpy.
+A structure's edges are its group's transfers in time order; the same structure seen in two
+slices is one, and one inside another found (a slice saw less of it) is that one. The pruning
+and the grouping (union-find) are numba loops over the pairs; the rest is numpy.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class Layers:
 
 def scan_layers(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Layers:
     """The bipartites or stacks (`shape`) of at least `min_fan` (2 .. MOST_FAN) customers on
-    each side (and in the middle), in order of their least customer code.
+    each side (and in the middle), in order of their least customer code (then edges).
 
     Raises:
         ScannerInputError: an unknown shape, min_fan out of range, a graph that does not agree.
@@ -63,15 +67,46 @@ def scan_layers(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Lay
         raise ScannerInputError(f"min_fan: 2 .. {MOST_FAN}")
     g = graph.checked()
     hub = g.hubs(hop)
-    use = np.flatnonzero(
+    usable = np.flatnonzero(
         (g.owner[g.src] != g.owner[g.dst])
         & (g.amount >= hop.min_amount)
         & ~hub[g.src]
         & ~hub[g.dst]
     )
-    empty = Layers(np.zeros(1, np.int64), np.empty(0, np.int64), np.empty(0))
+    found: dict[tuple[int, ...], float] = {}
+    if len(usable):
+        # time slices of 3 half-spans every half-span: a structure of the span allowed lies
+        # whole in one; a window's dense everyday traffic is no one group across them
+        half = (hop.max_gap * (2 if shape == STACK else 1) + 1) // 2
+        ts = g.ts[usable]
+        for k in range(int(ts[0]) // half, int(ts[-1]) // half + 1):
+            lo, hi = np.searchsorted(ts, [k * half, (k + 3) * half])
+            for edges, worst in _slice(g, hop, shape, min_fan, usable[lo:hi]):
+                found.setdefault(tuple(edges.tolist()), worst)
+    # a structure inside another one found (a slice saw less of it) is that one
+    kept = [
+        (edges, worst)
+        for edges, worst in found.items()
+        if not any(len(other) > len(edges) and set(edges) <= set(other) for other in found)
+    ]
+    kept.sort(
+        key=lambda x: (
+            int(g.owner[np.concatenate([g.src[list(x[0])], g.dst[list(x[0])]])].min()),
+            x[0],
+        )
+    )
+    ptr = np.zeros(len(kept) + 1, np.int64)
+    np.cumsum([len(e) for e, _ in kept], out=ptr[1:])
+    edges = np.array([e for x, _ in kept for e in x], np.int64)
+    return Layers(ptr, edges, np.array([w for _, w in kept], np.float64))
+
+
+def _slice(
+    g: TransferGraph, hop: Hop, shape: str, min_fan: int, use: np.ndarray
+) -> list[tuple[np.ndarray, float]]:
+    """The structures of one time slice's usable transfers: pairs pruned, grouped, judged."""
     if len(use) == 0:
-        return empty
+        return []
     payer, payee = g.owner[g.src[use]], g.owner[g.dst[use]]
     width = int(g.owner.max(initial=0)) + 1
     pairs, pair_of = np.unique(payer * width + payee, return_inverse=True)
@@ -79,14 +114,13 @@ def scan_layers(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Lay
     kept = alive[pair_of]
     use, payer, payee = use[kept], payer[kept], payee[kept]
     if len(use) == 0:
-        return empty
+        return []
     group = _groups(payer, payee, width)[payer]  # each edge's group: its payer's
     order = np.lexsort((use, group))
     use, payer, payee, group = use[order], payer[order], payee[order], group[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     ends = np.append(starts[1:], len(use))
-    found: list[np.ndarray] = []
-    middle_ok: list[float] = []
+    found: list[tuple[np.ndarray, float]] = []
     for lo, hi in zip(starts, ends, strict=True):  # one group a step (few survive the pruning)
         edges, pays, paid = use[lo:hi], payer[lo:hi], payee[lo:hi]
         middles = np.intersect1d(pays, paid)
@@ -103,12 +137,8 @@ def scan_layers(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Lay
             worst = _middles_conserve(g, hop, edges, pays, paid, middles) if ok else -1.0
             ok = ok and worst >= 0
         if ok:
-            found.append(np.sort(edges))
-            middle_ok.append(worst)
-    ptr = np.zeros(len(found) + 1, np.int64)
-    np.cumsum([len(x) for x in found], out=ptr[1:])
-    edges = np.concatenate(found) if found else np.empty(0, np.int64)
-    return Layers(ptr, edges.astype(np.int64), np.array(middle_ok, np.float64))
+            found.append((np.sort(edges), worst))
+    return found
 
 
 def _middles_conserve(

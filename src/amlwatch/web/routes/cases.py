@@ -149,8 +149,12 @@ def register(site: Site) -> None:
         accounts = sorted(
             {(str(t.get("account_id")), str(t.get("account_type") or "")) for t in detail}
         )
-        _, large_values = large_value.customer_rows(site, user, case.customer_id, review.today())
         structure = view.evidence.get("structure")  # a group case's (团伙)
+        large_values = (
+            large_value.customer_rows(site, user, case.customer_id, review.today())[1]
+            if structure is None
+            else []
+        )
         return render(
             request,
             "case.html",
