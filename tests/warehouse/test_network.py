@@ -32,7 +32,12 @@ from amlwatch.stages.network import scan_network_days
 from amlwatch.stages.replay import replay
 from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Warehouse
-from amlwatch.warehouse.network import missing_edge_days, network_hits_of, window_graph
+from amlwatch.warehouse.network import (
+    missing_edge_days,
+    network_hits_of,
+    store_day_edges,
+    window_graph,
+)
 
 START = dt.date(2026, 11, 12)  # the 13th is payday: employers that bank here pay staff that do
 DAYS = 4
@@ -469,3 +474,41 @@ def test_members_who_share_a_phone_and_accounts_opened_just_before_raise_the_sco
         + 10 / after["account_count"]
     )
     assert after["score"] == pytest.approx(min(100, before["score"] + raised), abs=0.011)
+
+
+def test_members_paying_from_one_device_share_it_and_their_structure_scores_higher(
+    planted: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    """The payers' device (OCEC: an online payment's IP and MAC) comes with the edges derived
+    at load; members of a structure who paid from one device count as sharing members."""
+    db, calendar, nights, _ = scanned_copy(planted, tmp_path)
+    chain = next(c for c in planted[1] if c["kind"] == "network_chain")
+    people = set(chain["members"])
+
+    def found() -> dict:
+        with Warehouse.open(db, read_only=True) as wh:
+            hits = [h for n in nights for h in network_hits_of(wh, n, "AMLW-NW-0101")
+                    if {m["customer_id"] for m in h["members"]} == people]  # fmt: skip
+        assert hits
+        return hits[0]
+
+    before = found()
+    with Warehouse.open(db) as wh:
+        payments = chain["txn_ids"][::2]  # each transfer: the payer's record first
+        wh.execute(
+            "UPDATE transactions SET device = 'IP:10.8.0.7 MAC:00-1A-2B-3C-4D-5E' "
+            "WHERE list_contains(?, txn_id)",
+            [payments],
+        )
+        dates = wh.rows(
+            "SELECT DISTINCT business_date, load_id FROM transactions WHERE list_contains(?, txn_id)",
+            [payments],
+        )
+        with wh.transaction():
+            for day, load in dates:  # the load's derivation, as a re-load would run it
+                store_day_edges(wh, day, str(load))
+        scan_network_days(wh, nights, calendar)
+    after = found()
+    payers = len(people) - 1  # all but the last paid on
+    assert after["shared_members"] == max(before["shared_members"], payers)
+    assert after["score"] > before["score"] or before["shared_members"] >= payers

@@ -45,7 +45,7 @@ def list_structures(
     out = console if console.is_terminal else Console(width=160)
     table = Table(title=f"资金网络结构 Network structures {night} ({len(structures)})")
     for column in ("结构编号 structure", "形态 shape", "评分", "状态", "成员（角色）members",
-                   "共用电话/地址", "新开户", "笔数", "首笔/末笔 元", "时间 from~to"):  # fmt: skip
+                   "共用电话/地址/设备", "新开户", "笔数", "首笔/末笔 元", "时间 from~to"):  # fmt: skip
         table.add_column(column, no_wrap=column.startswith("结构"))
     for s in structures[:limit]:
         table.add_row(

@@ -153,7 +153,7 @@ def structure_narrative(hit: dict[str, Any], structure: dict[str, Any]) -> str:
         f"（{last['booked_at']:%Y年%m月%d日%H时%M分}），每一笔在上一笔到账后不久即转出，"
         f"金额基本相当。"
         f"【疑点分析】资金在多名客户之间快速过渡、金额基本守恒，{FAMILY_NAMES.get(shape, '')}；"
-        f"{hit['shared_members']}名成员与其他成员共用电话或地址，{hit['new_accounts']}个账户在首笔"
+        f"{hit['shared_members']}名成员与其他成员共用电话、地址或交易设备，{hit['new_accounts']}个账户在首笔"
         f"转账前90日内开立。疑似利用多个客户账户分层转移资金，需结合各成员身份、职业或经营范围、"
         f"相互关系及资金来源{DRAFT_MARKERS[1]}。（{DRAFT_MARKERS[0]}，监测标准{hit['rule_code']}，"
         f"规则包{hit['rule_pack']}，结构{hit['structure_id']}）"

@@ -135,7 +135,7 @@ class Window:
 
 
 _EDGE_COLUMNS = ("business_date", "line", "txn_id", "booked_at", "payer_customer",
-                 "payer_account", "payee_customer", "payee_account", "amount_cny")  # fmt: skip
+                 "payer_account", "payee_customer", "payee_account", "amount_cny", "device")  # fmt: skip
 
 
 def _structures(
@@ -172,7 +172,12 @@ def _structures(
         sorted({m for ms in members for m in ms}),
         sorted({a for acc in accounts for a in acc}),
     )
-    shared = [_sharing(list(ms), people) for ms in members]
+    devices = [
+        {c: {edge[e]["device"] for e in p if edge[e]["payer_customer"] == c and edge[e]["device"]}
+         for c in ms}
+        for ms, p in zip(members, paths, strict=True)
+    ]  # fmt: skip
+    shared = [_sharing(list(ms), people, d) for ms, d in zip(members, devices, strict=True)]
     new = [
         sum(1 for a in acc if _new(opened.get(a), edge[p[0]]["booked_at"].date()))
         for acc, p in zip(accounts, paths, strict=True)
@@ -222,17 +227,23 @@ def _structures(
     return out
 
 
-def _sharing(members: list[str], people: dict[str, tuple[str | None, str | None]]) -> int:
-    """How many of the members share a phone or an address with another of them."""
+def _sharing(
+    members: list[str],
+    people: dict[str, tuple[str | None, str | None]],
+    devices: dict[str, set[str]],
+) -> int:
+    """How many of the members share a phone or an address with another of them, or paid
+    within the structure from a device another of them paid from."""
     count = 0
     for m in members:
         mine = people.get(m, (None, None))
         count += any(
-            a is not None and a == b
+            any(a is not None and a == b
+                for a, b in zip(mine, people.get(other, (None, None)), strict=True))
+            or bool(devices.get(m, set()) & devices.get(other, set()))
             for other in members
             if other != m
-            for a, b in zip(mine, people.get(other, (None, None)), strict=True)
-        )
+        )  # fmt: skip
     return count
 
 

@@ -28,7 +28,7 @@ _EDGES = """
     SELECT t.business_date, t.line, t.txn_id, t.booked_at, t.trade_date,
            t.customer_id AS payer_customer, t.account_id AS payer_account,
            a.customer_id AS payee_customer, a.account_id AS payee_account, t.amount_cny,
-           t.tx_method
+           t.tx_method, t.device
     FROM transactions t JOIN accounts a ON a.account_id = t.counterparty_account
     WHERE t.business_date = ? AND t.direction = 'out'"""
 
@@ -74,7 +74,8 @@ class WindowGraph:
 
     Attributes:
         edges: per edge (in time order): business_date and line (the payer's record),
-            txn_id, booked_at, payer / payee account and customer, amount_cny.
+            txn_id, booked_at, payer / payee account and customer, amount_cny, device (the
+            payer's, where the file gave one).
         src, dst: int64 account codes; ts: int64 seconds (China local time); amount: int64
             thousandths of CNY.
         owner: per account code, its customer's code.
@@ -112,7 +113,7 @@ def window_graph(warehouse: Warehouse, first: dt.date, last: dt.date) -> WindowG
         f"""{_CODED}
             SELECT e.business_date, e.line, e.txn_id, e.booked_at, e.payer_account,
                    e.payer_customer, e.payee_account,
-                   e.payee_customer, e.amount_cny, a.code AS src, b.code AS dst,
+                   e.payee_customer, e.amount_cny, e.device, a.code AS src, b.code AS dst,
                    epoch(e.booked_at)::BIGINT AS ts, (e.amount_cny * 1000)::BIGINT AS amount
             FROM e JOIN coded a ON a.account = e.payer_account
                    JOIN coded b ON b.account = e.payee_account

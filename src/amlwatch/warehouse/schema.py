@@ -85,7 +85,7 @@ DDL: tuple[str, ...] = (
         booked_at TIMESTAMP NOT NULL, trade_date DATE NOT NULL, payer_customer VARCHAR NOT NULL,
         payer_account VARCHAR NOT NULL, payee_customer VARCHAR NOT NULL,
         payee_account VARCHAR NOT NULL, amount_cny DECIMAL(20,3) NOT NULL,
-        tx_method VARCHAR)""",
+        tx_method VARCHAR, device VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS transfer_edge_days (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, edges BIGINT NOT NULL)""",
     # one row per nightly run (success or failure): what operators look at each morning
@@ -106,6 +106,9 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS registered_capital_cny DECIMAL(20,3)",
     "ALTER TABLE account_history ADD COLUMN IF NOT EXISTS last_moved_on DATE",
     "ALTER TABLE network_hits ADD COLUMN IF NOT EXISTS rule_name VARCHAR",
+    # the payer's device (OCEC: IP and MAC of an online payment, a phone's IMEI): members of a
+    # structure paying from one device are one operator's
+    "ALTER TABLE transfer_edges ADD COLUMN IF NOT EXISTS device VARCHAR",
     # run logs made before the calendar could be provisional: the night's calendar facts
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS calendar_provisional BOOLEAN",
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_start DATE",

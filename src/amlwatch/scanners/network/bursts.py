@@ -19,7 +19,6 @@ is numpy. A gather-scatter or scatter-gather pairs each receipt with a payment o
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,7 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.network.graph import BP, Hop, TransferGraph, first_after
+from amlwatch.scanners.network.graph import BP, Hop, TransferGraph, first_after, grouped_pairs
 from amlwatch.scanners.network.score import WEIGHTS
 
 FAN_IN, FAN_OUT = "fan_in", "fan_out"
@@ -75,16 +74,8 @@ def scan_bursts(graph: TransferGraph, hop: Hop, shape: str, min_fan: int, min_pa
     middle = g.owner[g.src[key]] if gather else g.owner[g.dst[key]]
     chosen = np.lexsort((part, key, middle))
     key, part, middle = key[chosen], part[chosen], middle[chosen]
-    starts = np.flatnonzero(np.r_[True, middle[1:] != middle[:-1]]) if n else np.empty(0, np.int64)
-    pair_ptr = np.append(starts, n).astype(np.int64)
-    lists = [
-        np.unique(np.concatenate([key[lo:hi], part[lo:hi]]))
-        for lo, hi in itertools.pairwise(pair_ptr)  # a list per structure, not per edge
-    ]
-    sptr = np.zeros(len(lists) + 1, np.int64)
-    np.cumsum([len(x) for x in lists], out=sptr[1:])
-    edges = np.concatenate(lists) if lists else np.empty(0, np.int64)
-    return Bursts(sptr, edges.astype(np.int64), pair_ptr, key, part)
+    pair_ptr, ptr, edges = grouped_pairs(middle, key, part)
+    return Bursts(ptr, edges, pair_ptr, key, part)
 
 
 @njit(**JIT)

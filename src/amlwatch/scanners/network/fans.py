@@ -18,7 +18,6 @@ back over its account's receipts inside the gap, as `chains` does); the grouping
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,14 @@ from numba import njit
 
 from amlwatch.scanners.config import JIT
 from amlwatch.scanners.exceptions import ScannerInputError
-from amlwatch.scanners.network.graph import BP, Hop, TransferGraph, first_after, in_band
+from amlwatch.scanners.network.graph import (
+    BP,
+    Hop,
+    TransferGraph,
+    first_after,
+    grouped_pairs,
+    in_band,
+)
 from amlwatch.scanners.network.score import WEIGHTS
 
 MOST_FAN = 1_000
@@ -132,17 +138,8 @@ def scan_fans(
     chosen = np.flatnonzero(keep)
     order = np.lexsort((f[chosen], e[chosen], key[chosen]))
     chosen = chosen[order]
-    groups = key[chosen]
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else chosen
-    relay_ptr = np.append(starts, len(chosen)).astype(np.int64)
-    edge_lists = [
-        np.unique(np.concatenate([e[chosen[lo:hi]], f[chosen[lo:hi]]]))
-        for lo, hi in itertools.pairwise(relay_ptr)  # a list per structure, not per edge
-    ]
-    ptr = np.zeros(len(edge_lists) + 1, np.int64)
-    np.cumsum([len(x) for x in edge_lists], out=ptr[1:])
-    edges = np.concatenate(edge_lists) if edge_lists else np.empty(0, np.int64)
-    return Fans(ptr, edges.astype(np.int64), relay_ptr, e[chosen], f[chosen])
+    relay_ptr, ptr, edges = grouped_pairs(key[chosen], e[chosen], f[chosen])
+    return Fans(ptr, edges, relay_ptr, e[chosen], f[chosen])
 
 
 def _distinct_per_key(key: np.ndarray, value: np.ndarray, width: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,25 @@ class TransferGraph:
     def outbound(self) -> tuple[np.ndarray, np.ndarray]:
         """Each account's outbound edges in time order, as `inbound`."""
         return by_account(self.src, len(self.owner))
+
+
+def grouped_pairs(
+    group: np.ndarray, first: np.ndarray, then: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of edges (first[r], then[r]) already sorted by their `group`, as structures: where
+    each group's pairs start (`pair_ptr`, one past the end last), and each group's edges once
+    in time (index) order, back to back (`edges[ptr[c]:ptr[c + 1]]`)."""
+    n = len(group)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.empty(0, np.int64)
+    pair_ptr = np.append(starts, n).astype(np.int64)
+    lists = [
+        np.unique(np.concatenate([first[lo:hi], then[lo:hi]]))
+        for lo, hi in itertools.pairwise(pair_ptr)  # a list a group, not an edge
+    ]
+    ptr = np.zeros(len(lists) + 1, np.int64)
+    np.cumsum([len(x) for x in lists], out=ptr[1:])
+    edges = np.concatenate(lists).astype(np.int64) if lists else np.empty(0, np.int64)
+    return pair_ptr, ptr, edges
 
 
 def by_account(account: np.ndarray, accounts: int) -> tuple[np.ndarray, np.ndarray]:
