@@ -52,6 +52,7 @@ coverage: $(STAMP)
 		tests/scanners/test_large_value.py tests/scanners/test_patterns.py tests/scanners/test_runs.py \
 		tests/scanners/test_pruning.py tests/scanners/test_arrays.py tests/scanners/test_standards.py \
 		tests/scanners/test_network.py tests/scanners/test_network_fans.py \
+		tests/scanners/test_network_bursts.py tests/scanners/test_network_layers.py \
 		--cov=amlwatch.scanners --cov-report=term-missing --cov-fail-under=95
 
 # fresh cases every run (CI replays the same 500); the result goes to docs/testing.md
