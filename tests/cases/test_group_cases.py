@@ -13,7 +13,7 @@ import pytest
 from amlwatch.cases import CaseStore, Review, open_cases
 from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import entries
-from amlwatch.cases.exceptions import NotFound
+from amlwatch.cases.exceptions import Forbidden, NotFound
 from amlwatch.cases.members import members_of
 from amlwatch.cases.snapshot import decode
 from amlwatch.models import User
@@ -66,6 +66,12 @@ def test_a_structure_opens_one_group_case_naming_every_member_with_its_role(
     # a liaison of a member's branch only is not the case's liaison: it is not shown to them
     with pytest.raises(NotFound):
         review.view_case(people["liaison2"], case_id)
+    # the structure's page names its case to those who may see it
+    assert review.structure_case(people["approver1"], "AMLW-NW-0101-aaaaaa000001") == case_id
+    assert review.structure_case(people["approver_b2"], "AMLW-NW-0101-aaaaaa000001") is None
+    assert review.structure_case(people["approver1"], "AMLW-NW-0101-nothing") is None
+    with pytest.raises(Forbidden):
+        review.structure_case(people["liaison1"], "AMLW-NW-0101-aaaaaa000001")
 
 
 def test_a_structure_of_the_same_ring_joins_its_case_and_one_shared_customer_links(

@@ -313,6 +313,12 @@ def test_a_group_case_shows_its_ring_on_a_laptop_screen_and_files_one_report_nam
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_url(f"{base}/cases")
+        with store.read() as con:  # the structure's page names its case
+            sid, night = con.execute(
+                text("SELECT alert_id, first_scan_date FROM cases WHERE id = :i"), {"i": case_id}
+            ).one()
+        page.goto(f"{base}/network/{sid}?date={night}")
+        expect(page.locator("#group-case")).to_have_attribute("href", f"/cases/{case_id}")
         page.goto(f"{base}/cases/{case_id}")
         graph = page.locator("#structure figure.graph svg")
         expect(graph).to_be_visible()

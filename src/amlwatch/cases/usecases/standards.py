@@ -14,7 +14,7 @@ from amlwatch.cases import repository as repo
 from amlwatch.cases import standard_rows as rows
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import FourEyes, InvalidInput, NotFound, WrongState
-from amlwatch.cases.security import require
+from amlwatch.cases.security import require, visible_branches
 from amlwatch.cases.standard_rows import StandardVersion
 from amlwatch.cases.text import checked
 from amlwatch.cases.usecases.base import MIN_TEXT, ReviewBase
@@ -140,6 +140,17 @@ class StandardsLibrary(ReviewBase):
         require(actor, Role.APPROVER, Role.AUDITOR)
         with self.store.write() as con:
             audit(con, actor.username, "network structures viewed", what)
+
+    def structure_case(self, actor: User, structure_id: str) -> int | None:
+        """The group case a structure is part of, if the actor may see it (None: none, or
+        not theirs to see)."""
+        require(actor, Role.APPROVER, Role.AUDITOR)
+        with self.store.read() as con:
+            case = repo.case_by_alert(con, structure_id)
+        branches = visible_branches(actor)
+        if case is None or (branches is not None and case.branch_code not in branches):
+            return None
+        return case.id
 
     def console_person(self, username: str) -> User:
         """The active user of the app a console command acts as (`--as`)."""

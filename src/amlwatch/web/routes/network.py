@@ -53,5 +53,5 @@ def register(site: Site) -> None:
         return render(
             request, "network_structure.html", user, csrf, night=night, s=s,
             graph=structure_graph(s["members"], s["edges"]), families=FAMILY_NAMES,
-            roles=STRUCTURE_ROLES,
+            roles=STRUCTURE_ROLES, case_id=review.structure_case(user, structure_id),
         )  # fmt: skip
