@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
-from amlwatch.cases import AlertEvidence
+from amlwatch.cases import AlertEvidence, CaseStore
+from amlwatch.cases import repository as repo
+from amlwatch.cases.snapshot import decode
 
 
 def alert_evidence(
@@ -175,3 +178,13 @@ def structure_evidence(
                 for c, _, b in members]  # fmt: skip
     return AlertEvidence(alert, subjects, evidence, detail, f"{structure_id}的路径",
                          f"{structure_id}的疑点", structure)  # fmt: skip
+
+
+def content_of(store: CaseStore, case_id: int) -> dict[str, Any]:
+    """A case's newest evidence version, decoded."""
+    with store.read() as con:
+        case = repo.case_by_id(con, case_id)
+        assert case is not None
+        snap = repo.snapshot(con, case_id, case.snapshot_version)
+    assert snap is not None
+    return decode(snap[1])  # type: ignore[no-any-return]

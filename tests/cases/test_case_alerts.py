@@ -11,7 +11,7 @@ from amlwatch.cases.repository import CaseFilter
 from amlwatch.cases.snapshot import decode
 from amlwatch.cases.usecases.signoff import system_draft
 from amlwatch.models import CaseState, User
-from tests.cases.factory import alert_evidence
+from tests.cases.factory import alert_evidence, content_of
 
 NIGHT = dt.date(2026, 9, 29)
 CUSTOMER = "C000777"
@@ -25,15 +25,6 @@ def _alert(code: str, family: str | None = None, **kw: object):  # type: ignore[
         family=family,
         **kw,  # type: ignore[arg-type]
     )
-
-
-def _content(store: CaseStore, case_id: int) -> dict:  # type: ignore[type-arg]
-    with store.read() as con:
-        case = repo.case_by_id(con, case_id)
-        assert case is not None
-        snap = repo.snapshot(con, case_id, case.snapshot_version)
-    assert snap is not None
-    return decode(snap[1])  # type: ignore[no-any-return]
 
 
 def test_three_standards_of_one_customer_and_window_are_one_case_listing_each(
@@ -56,7 +47,7 @@ def test_three_standards_of_one_customer_and_window_are_one_case_listing_each(
         for item in (scatter, quick, cash):
             found = repo.case_by_alert(con, str(item.alert["alert_id"]))
             assert found is not None and found.id == case_id
-    content = _content(store, case_id)
+    content = content_of(store, case_id)
     assert [a["rule_code"] for a in content["alerts"]] == list(case.codes)
     assert len(content["evidence"]) == 3 + 4 + 2  # each standard's own evidence
     # the draft: one numbered part per standard, in the case's order, in both fields
@@ -85,7 +76,7 @@ def test_a_standard_that_hits_later_joins_the_case_and_keeps_the_others_evidence
 ) -> None:
     scatter = _alert("AMLW-SP-0101")
     [case_id] = open_cases(store, [scatter], NIGHT).opened
-    assert _content(store, case_id).get("alerts") is None  # one alert: the plain form
+    assert content_of(store, case_id).get("alerts") is None  # one alert: the plain form
     later = NIGHT + dt.timedelta(days=1)
     night = _alert("AMLW-SP-0501", "night", scan_date=later, night=later)
     intake = open_cases(store, [night], later)
@@ -97,7 +88,7 @@ def test_a_standard_that_hits_later_joins_the_case_and_keeps_the_others_evidence
     assert [e.detail.get("standards") for e in view.history if e.action == "extended"] == [
         "AMLW-SP-0501"
     ]
-    content = _content(store, case_id)
+    content = content_of(store, case_id)
     assert {r["alert_id"] for r in content["evidence"]} == {
         scatter.alert["alert_id"],
         night.alert["alert_id"],
@@ -111,7 +102,7 @@ def test_a_standard_that_hits_later_joins_the_case_and_keeps_the_others_evidence
         str(scatter.alert["alert_id"]), customer=CUSTOMER, legs=5, scan_date=later
     )
     open_cases(store, [longer], later)
-    content = _content(store, case_id)
+    content = content_of(store, case_id)
     by_alert = {a["alert_id"]: a for a in content["alerts"]}
     assert by_alert[scatter.alert["alert_id"]]["evidence_count"] == 5
     assert by_alert[night.alert["alert_id"]]["family"] == "night"

@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 
 from amlwatch.cases import CaseStore, Review, open_cases
-from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import entries
 from amlwatch.cases.exceptions import Forbidden, NotFound
 from amlwatch.cases.members import members_of
-from amlwatch.cases.snapshot import decode
 from amlwatch.models import User
 from amlwatch.stages.cases import generate_case_report
 from amlwatch.submission.validate import check
-from tests.cases.factory import alert_evidence, structure_evidence
+from tests.cases.factory import alert_evidence, content_of, structure_evidence
 
 NIGHT = dt.date(2026, 9, 29)
 RING = [
@@ -28,15 +26,6 @@ RING = [
     ("C000103", "intermediary", "B001"),
     ("C000104", "sink", "B002"),
 ]
-
-
-def _content(store: CaseStore, case_id: int) -> dict:  # type: ignore[type-arg]
-    with store.read() as con:
-        case = repo.case_by_id(con, case_id)
-        assert case is not None
-        snap = repo.snapshot(con, case_id, case.snapshot_version)
-    assert snap is not None
-    return decode(snap[1])  # type: ignore[no-any-return]
 
 
 def _members(store: CaseStore, case_id: int) -> list[tuple[str, str]]:
@@ -56,7 +45,7 @@ def test_a_structure_opens_one_group_case_naming_every_member_with_its_role(
     assert (case.customer_id, case.branch_code) == ("C000101", "B001")
     assert case.customer_name == "成员101等4名客户（团伙）" and case.evidence_count == 3
     assert _members(store, case_id) == [(c, r) for c, r, _ in RING]
-    content = _content(store, case_id)
+    content = content_of(store, case_id)
     assert [s["customer_id"] for s in content["subjects"]] == [c for c, _, _ in RING]
     assert [m["role"] for m in content["structure"]["members"]] == [r for _, r, _ in RING]
     assert content["structure"]["structure_ids"] == ["AMLW-NW-0101-aaaaaa000001"]
@@ -90,7 +79,7 @@ def test_a_structure_of_the_same_ring_joins_its_case_and_one_shared_customer_lin
     assert joined.extended == [case_id] and not joined.opened
     case = review.view_case(people["approver1"], case_id).case
     assert case.codes == ("AMLW-NW-0101", "AMLW-NW-0201") and case.snapshot_version == 2
-    merged = _content(store, case_id)["structure"]
+    merged = content_of(store, case_id)["structure"]
     assert merged["structure_ids"] == ["AMLW-NW-0101-aaaaaa000002", "AMLW-NW-0201-bbbbbb000002"]
     # the cycle is the chain's three transfers and the return: each transfer, customer once
     assert merged["edge_count"] == 4 and len(merged["members"]) == 4
@@ -170,5 +159,6 @@ def test_a_group_case_files_one_report_naming_every_member(
     assert {t["CIIF"]["CSNM"] for t in data["STIFs"]} == {"C000101", "C000102", "C000103"}
     pdf = next(p for p in report.files if p.suffix == ".pdf")
     printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "团伙案件，资金网络结构 AMLW-NW-0101-aaaaaa000005" in printed
     for customer, _, _ in RING:  # the signed form names every subject the XML does
         assert f"成员{customer[-3:]}" in printed and customer in printed

@@ -213,8 +213,10 @@ def _subjects(
     version's); a group case's every customer of its structures, tonight's rows first."""
     if not any(i.structure is not None for i in items):
         return next((i.subjects for i in items if i.subjects), None)
-    rows = [s for i in items for s in i.subjects] + list((earlier or {}).get("subjects") or [])
-    return list({str(r["customer_id"]): r for r in reversed(rows)}.values())[::-1]
+    found: dict[str, dict[str, Any]] = {}
+    for row in [s for i in items for s in i.subjects] + list((earlier or {}).get("subjects") or []):
+        found.setdefault(str(row["customer_id"]), row)
+    return list(found.values())
 
 
 def _structures(

@@ -125,9 +125,10 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("max_edges", "count"),
         ("min_score", "count"),
     ),
-    # the two fans: the same parameters (`scanners.network.fans`)
+    # the two fans (`scanners.network.fans`) and the layered structures
+    # (`scanners.network.layers`: min_fan customers on each side): the same parameters
     **dict.fromkeys(
-        ("scatter_gather", "gather_scatter"),
+        ("scatter_gather", "gather_scatter", "bipartite", "stack"),
         (
             ("max_gap_hours", "count"),
             ("low_share", "ratio"),
@@ -148,19 +149,6 @@ FAMILY_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
             ("high_share", "ratio"),
             ("min_edge_cny", "money"),
             ("min_part_cny", "money"),
-            ("max_degree", "count"),
-            ("min_fan", "count"),
-            ("min_score", "count"),
-        ),
-    ),
-    # the layered structures (`scanners.network.layers`): min_fan customers on each side
-    **dict.fromkeys(
-        ("bipartite", "stack"),
-        (
-            ("max_gap_hours", "count"),
-            ("low_share", "ratio"),
-            ("high_share", "ratio"),
-            ("min_edge_cny", "money"),
             ("max_degree", "count"),
             ("min_fan", "count"),
             ("min_score", "count"),

@@ -137,7 +137,7 @@ def generate_case_report(
         institution=f"{settings.institution_name}（{settings.institution_code}）",
         report_name=f"{name}.XML（{'、'.join(filing.packages)}）",
         period=f"{case.window_start:%Y-%m-%d} 至 {case.window_end:%Y-%m-%d}（案件 #{case.id}，"
-        f"预警 {case.alert_id}）",
+        f"{'团伙案件，资金网络结构' if case.group else '预警'} {case.alert_id}）",
         report_date=case.approved_on or wiring.today(),
         signoff=signoff,
         standards=dict(case.standards),

@@ -301,8 +301,9 @@ def structure_graph(
         if depth[payee] > depth[payer]:  # forward: box edge to box edge
             ax, ay, bx, by = x1 + box_w, y1 + nth * 8, x2, y2 + nth * 8
             path = f"M{ax:.0f},{ay:.0f} L{bx:.0f},{by:.0f}"
-            # above the boxes' tops, clear of the boxes on either side
-            tx, ty = (ax + bx) / 2, min(ay, by) - box_h / 2 - 8 - nth * 13
+            # above its own arrow's middle by a box's half height: clear of the boxes on
+            # either side, and apart from the other arrows of a fan (their middles differ)
+            tx, ty = (ax + bx) / 2, (ay + by) / 2 - box_h / 2 - 8 - nth * 13
         else:  # back to an earlier column (a circle closing): under the boxes
             ax, ay = x1 + box_w / 2, y1 + box_h / 2
             bx, by = x2 + box_w / 2, y2 + box_h / 2

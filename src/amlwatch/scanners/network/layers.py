@@ -84,10 +84,11 @@ def scan_layers(graph: TransferGraph, hop: Hop, shape: str, min_fan: int) -> Lay
             for edges, worst in _slice(g, hop, shape, min_fan, usable[lo:hi]):
                 found.setdefault(tuple(edges.tolist()), worst)
     # a structure inside another one found (a slice saw less of it) is that one
+    sets = {edges: set(edges) for edges in found}
     kept = [
         (edges, worst)
         for edges, worst in found.items()
-        if not any(len(other) > len(edges) and set(edges) <= set(other) for other in found)
+        if not any(len(o) > len(edges) and sets[edges] <= sets[o] for o in found)
     ]
     kept.sort(
         key=lambda x: (
