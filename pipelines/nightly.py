@@ -1,4 +1,5 @@
-"""The nightly flow: ingest the run date, find large-value transactions, scan the
+"""The nightly flow: ingest the run date, screen its new customers and its counterparties
+against the sanctions and watch lists, find large-value transactions, scan the
 monitoring standards' windows ending on it (each customer's, then the network standards' over
 the bank's own transfer graph), and write the report tables.
 
@@ -48,10 +49,12 @@ from amlwatch.stages import (
     patterns,
     rescan,
     run_log,
+    screening,
 )
 from amlwatch.stages import ingest as ingest_stage
 from amlwatch.stages.large_value import LargeValuePart
 from amlwatch.stages.patterns import PatternPart
+from amlwatch.stages.screening import Screened
 from amlwatch.summary import nightly_markdown
 from amlwatch.warehouse import Bucket
 
@@ -74,6 +77,11 @@ RETRY_TRANSIENT: dict[str, Any] = {
 def ingest(run_date: dt.date, inbox: Path | None, db: Path | None) -> LoadReport:
     """Load the run date's inbox folder into the warehouse."""
     return ingest_stage.ingest_day(run_date, inbox, db)
+
+
+@task(**RETRY_TRANSIENT)
+def screen_parties(run_date: dt.date, db: Path | None) -> Screened:
+    return screening.screen_night(run_date, db)
 
 
 @task(**RETRY_TRANSIENT)
@@ -190,6 +198,8 @@ def nightly(
 
     try:
         report = NightlyReport(load=timed("ingest", ingest, day, inbox, db))
+        # a listed customer is stopped before anything else of the night
+        report.screening = timed("screening", screen_parties, day, db)
         report.calendar = timed("calendar", check_calendar, day, db, reports_dir, rule_pack)
         report.large_value = timed("large_value", _large_value, day, db, rule_pack, split)
         report.large_value_report = timed(

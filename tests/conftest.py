@@ -125,7 +125,7 @@ DEFAULT_PATHS = {
 # settings that would bring a checkout's or a machine's own state into a test
 FOREIGN = ("AMLWATCH_CASE_DB", "AMLWATCH_AUDIT_KEY", "AMLWATCH_AUDIT_KEY_FILE",
            "AMLWATCH_AUDIT_CHECKPOINT_FILE", "AMLWATCH_CALENDAR_FILE",
-           "AMLWATCH_BRANCH_CODES_FILE", "AMLWATCH_WEB_TRUSTED_PROXIES")  # fmt: skip
+           "AMLWATCH_BRANCH_CODES_FILE", "AMLWATCH_WEB_TRUSTED_PROXIES", "AMLWATCH_LISTS_DIR")  # fmt: skip
 
 
 def _isolate(root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]) -> None:

@@ -15,6 +15,10 @@ from functools import cache
 
 import pycountry
 
+# the audit log's and the case histories' actions, with their fields' names
+from amlwatch.audit_labels import ACTIONS as ACTIONS
+from amlwatch.audit_labels import EVENT_FIELDS as EVENT_FIELDS
+
 UNKNOWN = "（未收录代码）"
 
 # 10.1 身份证件/证明文件类型 (GB/T 31186.3-2014)
@@ -196,50 +200,6 @@ RECORDS = {  # the kinds of record a retention purge counts, by their table
     "network_hits": "资金网络结构命中", "network_hit_members": "资金网络结构成员",
     "network_hit_edges": "资金网络结构转账", "cases": "案件", "submission_files": "报送文件",
     "submission_notices": "人工补正通知", "snoozes": "暂停监测", "audit_log": "审计日志", "folders": "报告目录",
-}  # fmt: skip
-ACTIONS = {  # what a case's history and the audit log record, as a person reads it
-    "opened": "预警生成案件", "extended": "预警延续（证据更新）", "continuing": "预警延续",
-    "reopened": "重新打开", "review started": "开始审查", "dismissed": "排除", "linked": "关联案件（共同客户）",
-    "dismissal proposed": "提议排除（待复核）", "proposed": "提交审批", "approved": "批准",
-    "approved level": "本级批准", "sent back": "退回", "report generated": "报告已生成",
-    "report failed": "报告生成失败", "report held": "报告暂缓生成（待补正）",
-    "submitted": "登记报送", "receipt": "回执处理", "network structures viewed": "查看资金网络结构",
-    "snooze requested": "申请暂停监测", "snoozed": "暂停监测生效",
-    "snooze active": "批准暂停监测", "snooze rejected": "驳回暂停监测",
-    "case opened": "生成案件", "case extended": "案件延续", "case viewed": "查看案件",
-    "case sealed": "案件记录封存", "user sealed": "用户记录封存", "download": "下载", "cases linked": "案件关联",
-    "large-value viewed": "查看大额交易", "upload register viewed": "查看上报登记",
-    "files uploaded": "登记上报文件", "receipt applied": "回执已处理",
-    "notice received": "收到补正通知", "request refused": "请求被拒绝",
-    "login": "登录", "login failed": "登录失败", "logout": "退出登录",
-    "session expired": "会话超时", "login pauses lifted": "解除登录暂停",
-    "password set": "设置密码", "password reset": "重置密码",
-    "password change refused": "密码修改被拒绝", "user created": "创建用户",
-    "user activated": "启用用户", "user deactivated": "停用用户", "branches set": "设置负责机构",
-    "access requested": "申请权限变更", "access approved": "批准权限变更",
-    "access rejected": "驳回权限变更", "reason set": "设置排除原因",
-    "setting changed": "修改设置", "audit key created": "生成审计密钥",
-    "retention purge": "清理超期记录", "assigned": "分派经办人", "case assigned": "分派案件",
-    "note added": "新增调查记录", "case search": "查询案件",
-    "standard proposed": "提出监测标准变更", "standard approved": "批准监测标准生效",
-    "standard rejected": "驳回监测标准变更", "standard withdrawn": "撤回监测标准变更",
-}  # fmt: skip
-EVENT_FIELDS = {  # the names of what an action's record holds
-    "active": "启用", "after": "变更后", "alert": "预警", "before": "变更前",
-    "branches": "机构", "case": "案件", "case_digest": "案件摘要值", "case_ids": "案件",
-    "change": "变更", "client": "客户端", "confirmed": "确认", "crime_types": "疑似涉罪类型", "customers": "共同客户",
-    "cutoff": "截止日", "deadline": "报送期限", "detail": "详情", "digest": "摘要值",
-    "due": "期限", "error": "错误", "event": "记录", "event_digest": "记录摘要值",
-    "files": "文件", "held": "保留", "kind": "类别", "label": "名称", "level": "级别",
-    "method": "方式", "n": "数量", "note": "意见", "paused": "暂停", "period": "期间",
-    "reason": "原因", "removed": "删除", "report": "报告", "request": "申请",
-    "resealed": "重新封存", "result": "结果", "role": "角色", "scan_date": "扫描日",
-    "seals": "封存", "snooze": "暂停申请", "snoozed": "暂停监测中", "state": "状态",
-    "status": "状态", "text": "说明", "until": "截至", "urgency": "紧急程度",
-    "user": "用户", "values": "取值", "version": "版本", "warehouse": "数据仓库",
-    "what": "内容", "to": "分派给", "why": "方式", "file": "附件", "sha256": "SHA-256",
-    "q": "查询内容", "value": "取值", "for_report": "随报告报送", "id": "编号",
-    "standards": "监测标准",
 }  # fmt: skip
 DOWNLOADS = {  # what a download audit entry says was taken
     "case report": "案件报告文件", "audit log view": "审计日志",

@@ -219,6 +219,7 @@ class NightlyReport:
     calendar: CalendarCheck | None = None
     submission: Filing | None = None
     cases: Any = None  # what the intake into the case store did (amlwatch.cases.Intake)
+    screening: Any = None  # what list screening found (amlwatch.stages.screening.Screened)
     run_id: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float | None = None
@@ -397,7 +398,6 @@ class Snooze:
 
 # large-value and confirmed suspicious reports alike are due 5 working days later
 REPORT_DUE_WORKING_DAYS = 5
-
 # the system's draft narrative says so; a report whose text still does is not filed
 DRAFT_MARKERS = ("系统生成初稿", "进一步核实")
 

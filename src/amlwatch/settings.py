@@ -181,6 +181,26 @@ class Settings(BaseSettings):
         description="Review app: session cookies only over HTTPS (the browser also accepts "
         "them from http://localhost). Turn off only behind nothing but loopback.",
     )
+    lists_dir: Path | None = Field(
+        None,
+        description="List screening: the folder a list feed drops list files into, named by "
+        "list code and format (UN.xml, CN-CT.csv, INTERNAL.xlsx); each night imports a file "
+        "that changed as the list's next version (audited as the system) before screening.",
+    )
+    screening_hit_score: int = Field(
+        90,
+        ge=1,
+        le=100,
+        description="List screening: a candidate scoring at least this is a suspected hit "
+        "(疑似命中), a screening case at the top of every queue.",
+    )
+    screening_review_score: int = Field(
+        75,
+        ge=1,
+        le=100,
+        description="List screening: a candidate scoring at least this (and below the hit "
+        "score) is still put to a person, in the review band (待核实); lower ones are dropped.",
+    )
 
     @property
     def scan(self) -> ScanSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from amlwatch.models import Filing, LoadReport, NightlyReport
 from amlwatch.reasons import quarantine_reason
 
@@ -77,9 +79,39 @@ def load_report_markdown(report: LoadReport) -> str:
 DATA_ISSUES_SHOWN = 20
 
 
+def _screening_markdown(screened: Any) -> list[str]:
+    """The night's list screening: counts only (who matched is for the review app)."""
+    if screened is None:
+        return []
+    if not screened.lists:
+        refused = [f"- **名单文件被拒绝 / list file refused:** {r}" for r in screened.refused]
+        return [
+            "",
+            "### 名单监测 Screening — **no list imported** (`amlwatch screening import`)",
+            *refused,
+        ]
+    looked = ", ".join(f"{trigger}: {n:,}" for trigger, n in screened.subjects.items())
+    lines = [
+        "",
+        f"### 名单监测 Screening — {screened.hits:,} suspected hits, {screened.review:,} to review",
+        "",
+        f"Lists {screened.lists}; candidates looked at ({looked}) in {screened.seconds:.2f} s"
+        + ("; **every customer screened again** (a list changed)." if screened.rescreened else "."),
+    ]
+    lines += [f"- List versions imported from the feed: {v}" for v in screened.imported]
+    lines += [
+        f"- **名单文件被拒绝（沿用原版本）/ list file refused:** {r}" for r in screened.refused
+    ]
+    if screened.hits:
+        lines.append(
+            "- **疑似命中名单：请立即在审核系统处理（确认后冻结）/ suspected hits: act at once**"
+        )
+    return lines
+
+
 def nightly_markdown(report: NightlyReport) -> str:
     """A night's run as Markdown: the load, then what each scanner found."""
-    parts = [load_report_markdown(report.load)]
+    parts = [load_report_markdown(report.load), *_screening_markdown(report.screening)]
     calendar = report.calendar
     if calendar is not None and calendar.notes:
         parts += ["", "### 营业日历 Calendar", ""]

@@ -265,3 +265,67 @@ web_sessions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_seen", DateTime, nullable=False),
 )
+# a party of the bank alike enough to a listed party to put to a person (名单监测): one case
+# per party and list entry; the entry and the party as screened are kept as they were
+screening_cases = Table(
+    "screening_cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subject_kind", String(16), nullable=False
+    ),  # customer | legal_rep | controller | counterparty | agent
+    Column("subject_ref", String(128), nullable=False, index=True),
+    Column("subject_digest", String(16), nullable=False),
+    Column("subject_name", String(256), nullable=False),
+    Column("subject", JSON, nullable=False),  # the party's data as screened
+    Column("customer_id", String(64), nullable=False, index=True),  # the bank's customer concerned
+    Column("customer_name", String(256), nullable=False),
+    Column("branch_code", String(32), nullable=False, index=True),
+    Column("txn_id", String(96)),  # a counterparty's or agent's transaction
+    Column("list_code", String(32), nullable=False),
+    Column("list_version", Integer, nullable=False),
+    Column("entry_ref", String(64), nullable=False),
+    Column("entry_digest", String(64), nullable=False),
+    Column("entry", JSON, nullable=False),  # the list entry as that version has it
+    Column("score", Integer, nullable=False),
+    Column("band", String(8), nullable=False),  # hit | review
+    Column("reasons", JSON, nullable=False),
+    Column("first_found_on", Date, nullable=False),
+    Column("last_found_on", Date, nullable=False),
+    Column("state", String(24), nullable=False, index=True),
+    Column("proposed_by", String(64)),
+    Column("proposal", Text),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("report_due", Date),
+    Column("reported_on", Date),
+    Column("report_note", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+screening_events = Table(
+    "screening_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("screening_cases.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(24)),
+    Column("to_state", String(24)),
+    Column("detail", JSON, nullable=False),
+)
+# what a confirmed hit did: the customer and its accounts frozen, or a counterparty's account
+# blocked, with the time (the nightly summary, the customer picture and the case list show it)
+screening_actions = Table(
+    "screening_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("screening_cases.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # freeze | block
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("party_ref", String(128), nullable=False),
+    Column("accounts", JSON, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+)

@@ -5,11 +5,22 @@ One module per area — `run` (nightly, backfill, serve), `inspect` (what the ni
 registering its commands on the one Typer app of `common`.
 """
 
-from amlwatch.cli import filing, inspect, network, review, run, standards, tools
+from amlwatch.cli import filing, inspect, network, review, run, screening, standards, tools
 from amlwatch.cli.boundary import quiet_shutdown
 from amlwatch.cli.common import app
 
-__all__ = ["app", "filing", "inspect", "main", "network", "review", "run", "standards", "tools"]
+__all__ = [
+    "app",
+    "filing",
+    "inspect",
+    "main",
+    "network",
+    "review",
+    "run",
+    "screening",
+    "standards",
+    "tools",
+]
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from amlwatch.synth.cases import (
 )
 from amlwatch.synth.files import address_changes, corrupt, to_table, write_ground_truth, write_table
 from amlwatch.synth.in_bank import in_bank_day, same_amounts
+from amlwatch.synth.plants_screening import write_lists
 from amlwatch.synth.population import Population, build_population, fx_rates
 
 FORMATS = ("csv", "parquet", "mixed")
@@ -160,6 +161,8 @@ def generate_bank(
             rows = Rows.concat([rows, planted])
         table, tags = to_table(rows, pop, day)
         tag_to_txn.update(tags)
+        if i == 0:
+            first_day = table
         style = (
             _MIXED.get(i, "utf-8")
             if fmt == "mixed"
@@ -200,6 +203,8 @@ def generate_bank(
             progress(i + 1, days)
 
     _record_decoys(planter, pop, merchants, paydays, business_days)
+    if days:  # on draws of their own: the bank above is the same with or without lists
+        write_lists(np.random.default_rng([seed, 36]), out, pop.customers, first_day)
     summary.cases = len(planter.cases)
     write_ground_truth(out, planter.cases, pop, tag_to_txn)
     summary.seconds = time.monotonic() - began

@@ -47,6 +47,32 @@ _ACCOUNT_COLUMNS = """
     opened_at TIMESTAMP, closed_at TIMESTAMP, card_type VARCHAR, card_number VARCHAR
 """
 
+# list screening: each list's versions with their entries, what screening found, its runs
+SCREENING_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS screening_list_versions (
+        list_code VARCHAR NOT NULL, version INTEGER NOT NULL, format VARCHAR NOT NULL,
+        file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL,
+        imported_by VARCHAR NOT NULL, generated_on VARCHAR, entries INTEGER NOT NULL,
+        added INTEGER NOT NULL, changed INTEGER NOT NULL, removed INTEGER NOT NULL,
+        warnings JSON, PRIMARY KEY (list_code, version))""",
+    """CREATE TABLE IF NOT EXISTS screening_list_entries (
+        list_code VARCHAR NOT NULL, version INTEGER NOT NULL, ref VARCHAR NOT NULL,
+        digest VARCHAR NOT NULL, party_type VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        entry JSON NOT NULL, PRIMARY KEY (list_code, version, ref))""",
+    # one row per party and list entry alike enough to look at, per screened date and trigger
+    """CREATE TABLE IF NOT EXISTS screening_matches (
+        screened_on DATE NOT NULL, trigger VARCHAR NOT NULL, match_key VARCHAR NOT NULL,
+        subject_kind VARCHAR NOT NULL, subject_ref VARCHAR NOT NULL, subject_digest VARCHAR NOT NULL,
+        subject_name VARCHAR NOT NULL, customer_id VARCHAR, txn_id VARCHAR,
+        list_code VARCHAR NOT NULL, list_version INTEGER NOT NULL, entry_ref VARCHAR NOT NULL,
+        entry_digest VARCHAR NOT NULL, entry_name VARCHAR NOT NULL, score INTEGER NOT NULL,
+        band VARCHAR NOT NULL, reasons VARCHAR NOT NULL, found_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS screening_runs (
+        screened_on DATE NOT NULL, trigger VARCHAR NOT NULL, lists VARCHAR NOT NULL,
+        subjects BIGINT NOT NULL, matches BIGINT NOT NULL, hits BIGINT NOT NULL,
+        seconds DOUBLE NOT NULL, finished_at TIMESTAMP NOT NULL)""",
+)
+
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS transactions ({_TXN_COLUMNS})",
@@ -121,6 +147,7 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS data_issues INTEGER",
     # every running standard's window start (one per window length: "10:2026-12-18 5:…")
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_starts VARCHAR",
+    *SCREENING_DDL,
     # a load's data the regulator's messages would refuse (warehouse.data_issues)
     """CREATE TABLE IF NOT EXISTS data_issues (
         load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,

@@ -38,6 +38,7 @@ from amlwatch.web.routes import (
     dashboard,
     large_value,
     network,
+    screening,
     standards,
     uploads,
     work,
@@ -199,6 +200,7 @@ def create_app(
         admin,
         standards,
         network,
+        screening,
     ):
         area.register(site)
     app.state.review = review

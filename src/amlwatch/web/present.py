@@ -229,6 +229,8 @@ FLASH = {
     "access-reject": "已驳回该变更",
     "assign": "经办人已更新", "note": "调查记录已保存", "queue-empty": "队列中已没有其他案件",
     "assignment": "分派方式已保存",
+    "screening-start": "已开始核实", "screening-propose": "结论已提交，待另一人复核",
+    "screening-decide": "已复核（确认命中的已立即冻结或停止业务）", "screening-reported": "报告已登记",
 }  # fmt: skip
 
 GLOBALS = {

@@ -133,6 +133,8 @@ class Site:
                     self.review.calendar_notice() if user and user.role is Role.ADMIN else None
                 ),
                 "overdue": self._overdue(user),
+                # open screening cases (名单监测): every page's header says so first
+                "screening_open": sum(self.review.screening_counts(user).values()) if user else 0,
                 "people": self.review.people(user) if user else {},
                 "branch_names": self.review.branch_names,
                 **context,

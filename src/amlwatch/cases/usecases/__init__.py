@@ -24,6 +24,7 @@ from amlwatch.cases.usecases.bulk import BatchResult, run_batch
 from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
 from amlwatch.cases.usecases.oversight import Dashboard, Oversight
 from amlwatch.cases.usecases.reporting import Reporting
+from amlwatch.cases.usecases.screening import Screening, ScreeningPage
 from amlwatch.cases.usecases.sessions import Sessions
 from amlwatch.cases.usecases.snoozes import Snoozes
 from amlwatch.cases.usecases.standards import StandardsLibrary
@@ -32,7 +33,17 @@ from amlwatch.cases.usecases.work import Related, Work
 from amlwatch.models import User
 
 
-class Review(Sessions, Users, Decisions, Work, Reporting, Snoozes, Oversight, StandardsLibrary):
+class Review(
+    Sessions,
+    Users,
+    Decisions,
+    Work,
+    Reporting,
+    Snoozes,
+    Oversight,
+    StandardsLibrary,
+    Screening,
+):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
 
     def bulk(
@@ -63,4 +74,5 @@ __all__ = [
     "Deadline",
     "Related",
     "Review",
+    "ScreeningPage",
 ]

@@ -66,6 +66,7 @@ def register(site: Site) -> None:
             kinds=SEARCH_KINDS,
             reasons=review.dismissal_reasons() if user.role is Role.LIAISON else [],
             batch=batch,
+            screening=review.screening_queue(user)[:10],  # 名单监测: at the top of the list
         )
 
     def bulk_body(request: Request, form: FormData) -> Response:
@@ -182,6 +183,7 @@ def register(site: Site) -> None:
             if structure
             else "",
             linked=review.linked_cases(user, case),
+            frozen=review.frozen_customers(user, [case.customer_id]).get(case.customer_id),
             roles=STRUCTURE_ROLES,
             reasons=review.dismissal_reasons(),
             crime_types=review.crime_types,
