@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 from amlwatch.screening import ListEntry, Subject, Thresholds
 from amlwatch.screening.names import id_key, name_forms
-from amlwatch.screening.score import WEAK_ALIAS, clamp, name_score, qualifier_adjustment
+from amlwatch.screening.score import (
+    NAME_ONLY_CEILING,
+    WEAK_ALIAS,
+    clamp,
+    name_only,
+    name_score,
+    qualifier_adjustment,
+)
 
 
 def naive_screen(
@@ -33,7 +40,12 @@ def naive_screen(
                             entry.nationalities,
                         )[0]
                         score += WEAK_ALIAS if listed.quality == "weak_alias" else 0
-                        best = max(best, clamp(score))
+                        score = clamp(score)
+                        if entry.party_type == "individual" and name_only(
+                            other, entry.birth_dates, subject.birth_date, subject.id_numbers
+                        ):
+                            score = min(score, NAME_ONLY_CEILING)
+                        best = max(best, score)
             ids = {id_key(n) for n in subject.id_numbers} & {
                 id_key(n) for n in entry.id_numbers if len(id_key(n)) >= 5
             }

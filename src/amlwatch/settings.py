@@ -201,6 +201,20 @@ class Settings(BaseSettings):
         description="List screening: a candidate scoring at least this (and below the hit "
         "score) is still put to a person, in the review band (待核实); lower ones are dropped.",
     )
+    screening_report_working_days: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="List screening: a confirmed hit is to be reported within this many working "
+        "days (the special preventive measures say at once; the bank's own deadline).",
+    )
+    screening_counterparty_review: bool = Field(
+        False,
+        description="List screening: also open a case for a counterparty or agent in the "
+        "review band (below the hit score). Off: only their suspected hits become cases (a "
+        "counterparty is often known by its name alone); their review-band matches are kept "
+        "in screening_matches (amlwatch screening matches --band review).",
+    )
 
     @property
     def scan(self) -> ScanSettings:

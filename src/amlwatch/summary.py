@@ -98,6 +98,11 @@ def _screening_markdown(screened: Any) -> list[str]:
         f"Lists {screened.lists}; candidates looked at ({looked}) in {screened.seconds:.2f} s"
         + ("; **every customer screened again** (a list changed)." if screened.rescreened else "."),
     ]
+    if screened.frozen:
+        lines.append(
+            f"- 因名单命中冻结的客户 customers frozen by confirmed hits: {screened.frozen:,}"
+        )
+    lines += [f"- 最近 24 小时 last 24 h: {a}" for a in screened.acted]
     lines += [f"- List versions imported from the feed: {v}" for v in screened.imported]
     lines += [
         f"- **名单文件被拒绝（沿用原版本）/ list file refused:** {r}" for r in screened.refused

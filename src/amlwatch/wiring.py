@@ -184,6 +184,7 @@ def review_for(
         calendar_notice=lambda: days.missing_schedule_for_reviewers(today()),
     )
     review.access_four_eyes = settings.access_four_eyes
+    review.screening_report_days = settings.screening_report_working_days
     review.audit_checkpoints = audit_checkpoints_path(db, settings)
     review.branch_names = branch_names(settings)
     return review

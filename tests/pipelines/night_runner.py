@@ -17,11 +17,13 @@ from amlwatch.stages.large_value import scan_large_value_day, write_large_value_
 from amlwatch.stages.network import scan_network_day
 from amlwatch.stages.patterns import scan_patterns_day, write_suspicious_report
 from amlwatch.stages.rescan import rescan_following
+from amlwatch.stages.screening import screen_night
 
 
 def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     """The nightly flow's stages without Prefect (the flow is a thin wrapper of these)."""
     load = ingest_day(day, inbox, db)
+    screen_night(day, db)
     check_calendar(day, db, reports)
     scan_large_value_day(day, db)
     write_large_value_report(day, db, reports)

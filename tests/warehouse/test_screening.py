@@ -189,3 +189,26 @@ def test_subject_digest_changes_with_the_data() -> None:
     a = screening.subject_digest(Subject("individual", ("张三",), ("1",)))
     b = screening.subject_digest(Subject("individual", ("张三",), ("2",)))
     assert a != b
+
+
+def test_the_night_reports_customers_frozen_by_confirmed_hits(db: Path, tmp_path: Path) -> None:
+    screening.import_list(
+        write(tmp_path, "un.csv", list_csv(listing(tmp_path))), "UN", "approver1", db
+    )
+    screening.screen_night(DAY, db)
+    with wiring.open_review(db) as review:
+        admin = review.list_importer("admin")
+        review.create_user(admin, "approver2", "审批人二", Role.APPROVER, PASSWORD, [])
+        liaison, approver = review.list_importer("approver1"), review.list_importer("approver2")
+        case = next(c for c in review.screening_queue(liaison) if c.entry_ref == "U1")
+        review.propose_screening(liaison, case.id, True, "姓名拼音与出生日期一致，核对证件为同一人")
+        review.decide_screening(approver, case.id, True)
+    night = screening.screen_night(DAY + dt.timedelta(days=1), db)
+    assert night.frozen == 1 and len(night.acted) == 1 and "freeze" in night.acted[0]
+    from amlwatch.models import LoadReport, NightlyReport
+    from amlwatch.summary import nightly_markdown
+
+    text = nightly_markdown(
+        NightlyReport(load=LoadReport(load_id="x", business_date=DAY), screening=night)
+    )
+    assert "customers frozen by confirmed hits: 1" in text

@@ -6,10 +6,12 @@ and the audit trail show each step. Screenshots are kept in test-artifacts/brows
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,24 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@contextmanager
+def lists_feed(folder: Path) -> Iterator[None]:
+    """The nights in the block take their lists from `folder` (AMLWATCH_LISTS_DIR)."""
+    from amlwatch.settings import get_settings
+
+    saved = os.environ.get("AMLWATCH_LISTS_DIR")
+    os.environ["AMLWATCH_LISTS_DIR"] = str(folder)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("AMLWATCH_LISTS_DIR", None)
+        else:
+            os.environ["AMLWATCH_LISTS_DIR"] = saved
+        get_settings.cache_clear()
 
 
 def _new_cases(store: CaseStore, branches: list[str]) -> int:
@@ -85,8 +105,9 @@ def served(
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     folder = tmp_path_factory.mktemp("browser")
     inbox, db, reports = ROOT / "data_samples" / "inbox", folder / "wh.duckdb", folder / "reports"
-    for day in inbox_dates(inbox):
-        run_night(day, inbox, db, reports)
+    with lists_feed(ROOT / "data_samples" / "lists"):  # the sample bank's lists, screened nightly
+        for day in inbox_dates(inbox):
+            run_night(day, inbox, db, reports)
     store = CaseStore.sqlite_file(folder / "wh-cases.sqlite")
     review = review_for(store)
     admin = review.bootstrap_admin("admin", "管理员", PASSWORD)
@@ -102,6 +123,12 @@ def served(
             )
         )
     review.create_user(admin, "liaison9", "周联络", Role.LIAISON, PASSWORD, grouped or ["B001"])
+    with store.read() as con:  # the liaison of the screening cases' branches
+        screened = sorted(
+            str(b) for (b,) in con.execute(text("SELECT DISTINCT branch_code FROM screening_cases"))
+        )
+    review.create_user(admin, "liaison8", "吴联络", Role.LIAISON, PASSWORD, screened or ["B001"])
+    review.create_user(admin, "approver2", "陈审批", Role.APPROVER, PASSWORD)
     own_passwords(review)
 
     def structures(night: dt.date | None) -> tuple[dt.date | None, list[dict]]:
@@ -359,3 +386,74 @@ def test_a_group_case_shows_its_ring_on_a_laptop_screen_and_files_one_report_nam
     names = [s["SIIFs"][0]["SENM"] for s in data["SEIFs"]]
     for name in names:  # the signed form names every subject the XML does
         assert name in signed, name
+
+
+def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
+    served: tuple[str, Path, CaseStore, list[str]],
+) -> None:
+    """The sample bank's listed customer (the UN list names him in pinyin with his birth
+    date): at the top of the liaison's pages, the entry beside his data with the reasons, a
+    proposed hit, another person's confirmation, the freeze shown at once, the report
+    recorded."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _, store, _ = served
+    expected = [
+        json.loads(line) for line in (ROOT / "data_samples" / "lists" / "expected.jsonl").open()
+    ]
+    listed = next(e for e in expected if e["entry_ref"] == "QDi.901")
+    with store.read() as con:
+        case_id = con.execute(
+            text(
+                "SELECT id FROM screening_cases WHERE subject_ref = :ref AND entry_ref = 'QDi.901'"
+            ),
+            {"ref": listed["subject_ref"]},
+        ).scalar_one()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+
+        def login(user: str) -> None:
+            page.goto(f"{base}/login")
+            page.get_by_label("用户名").fill(user)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{base}/cases")
+
+        login("liaison8")
+        expect(page.locator("#screening-open")).to_contain_text("名单命中待处理")
+        expect(page.locator("#screening-panel")).to_be_visible()
+        page.locator("#screening-open").click()
+        expect(page.locator("#screening-cases tbody tr").first).to_contain_text("疑似命中")
+        page.goto(f"{base}/screening/{case_id}")
+        expect(page.locator("#entry")).to_contain_text("QDi.901")
+        expect(page.locator("#reasons")).to_contain_text("PINYIN")
+        expect(page.locator("#reasons")).to_contain_text("出生日期一致")
+        page.screenshot(path=str(ARTIFACTS / "20-screening-case.png"), full_page=True)
+        page.locator("#start").click()
+        page.get_by_label("确认命中（冻结并报告）").check()
+        page.get_by_label("核实依据（至少 10 个字）").fill(
+            "名单拼音姓名与客户姓名一致，出生日期一致，核对身份证件为同一人。"
+        )
+        page.locator("#propose-submit").click()
+        expect(page.locator("h1 .state")).to_have_text("提议确认命中（待复核）")
+        page.get_by_role("button", name="退出").click()
+
+        login("approver1")
+        page.goto(f"{base}/screening/{case_id}")
+        page.locator("#confirm").click()
+        expect(page.locator("h1 .state")).to_have_text("已确认命中")
+        expect(page.locator("#action-1")).to_contain_text("冻结客户及其账户")
+        page.get_by_label("报告对象及方式").fill("报中国人民银行、公安机关（书面）")
+        page.locator("#mark-reported").click()
+        expect(page.locator("#reported")).to_contain_text("已于")
+        page.screenshot(path=str(ARTIFACTS / "21-screening-confirmed.png"), full_page=True)
+        page.goto(f"{base}/screening?state=confirmed")
+        expect(page.locator("#screening-cases")).to_contain_text("已冻结")
+        browser.close()
+    actions = [(e.username, e.action) for e in entries(store, 500)]
+    for step in (("liaison8", "screening proposed"), ("approver1", "screening confirmed"),
+                 ("approver1", "screening frozen"), ("approver1", "screening reported")):  # fmt: skip
+        assert step in actions, step
+    assert verify(store).ok

@@ -4,6 +4,7 @@ their codes, the four-eyes steps, numbers masked, and nothing of it for the admi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -115,3 +116,21 @@ def test_a_forged_post_is_refused(site: Site) -> None:
                           data={"csrf": "forged", "decision": "hit", "text": "这不是有效的请求内容"})  # fmt: skip
     assert answer.status_code in (400, 403)
     assert site.review.screening_case(site.people["liaison"], case_id).case.state == "new"
+
+
+def test_a_confirmed_hit_not_reported_by_its_deadline_is_flagged_on_every_page(site: Site) -> None:
+    case_id = opened(site)
+    review, people = site.review, site.people
+    review.propose_screening(
+        people["liaison"], case_id, True, "姓名拼音与出生日期一致，核对证件为同一人"
+    )
+    review.decide_screening(people["approver"], case_id, True)
+    real_today = review.today
+    try:
+        review.today = lambda: real_today() + dt.timedelta(days=10)
+        page = site.client("approver").get("/screening?state=confirmed")
+        assert 'id="screening-overdue"' in page.text and "名单命中报告逾期" in page.text
+    finally:
+        review.today = real_today
+    due = review.screening_reports_due(people["approver"])
+    assert case_id in [c.id for c in due] and not review.screening_reports_due(people["admin"])

@@ -139,6 +139,19 @@ def count_open(con: Connection, branches: frozenset[str] | None) -> dict[str, in
     return {str(state): int(n) for state, n in con.execute(query.group_by(screening_cases.c.state))}
 
 
+def reports_due(con: Connection, branches: frozenset[str] | None) -> list[ScreeningCase]:
+    """Confirmed hits not yet recorded as reported, the earliest deadline first."""
+    query = select(screening_cases).where(
+        screening_cases.c.state == CONFIRMED, screening_cases.c.reported_on.is_(None)
+    )
+    if branches is not None:
+        query = query.where(screening_cases.c.branch_code.in_(sorted(branches)))
+    return [
+        _case(r)
+        for r in con.execute(query.order_by(screening_cases.c.report_due, screening_cases.c.id))
+    ]
+
+
 def take_match(con: Connection, match: dict[str, Any], now: dt.datetime) -> tuple[str, int | None]:
     """A match of the night into its case: ("opened" | "found again" | "remembered" |
     "confirmed", the case id or None)."""
@@ -320,3 +333,11 @@ def actions_since(con: Connection, since: dt.datetime) -> list[ScreeningAction]:
         )
         for r in con.execute(query)
     ]
+
+
+def frozen_count(con: Connection) -> int:
+    """Customers a confirmed hit has frozen."""
+    query = select(func.count(func.distinct(screening_actions.c.customer_id))).where(
+        screening_actions.c.kind == "freeze"
+    )
+    return int(con.execute(query).scalar_one())

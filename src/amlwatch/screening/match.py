@@ -16,9 +16,11 @@ from amlwatch.screening.lists import ListEntry
 from amlwatch.screening.names import NameForms, PartyType, id_key, lookup_keys, name_forms
 from amlwatch.screening.score import (
     MAX_BONUS,
+    NAME_ONLY_CEILING,
     WEAK_ALIAS,
     NameScore,
     clamp,
+    name_only,
     name_score,
     qualifier_adjustment,
 )
@@ -68,6 +70,7 @@ class ListIndex:
 
     def __init__(self, entries: Sequence[ListEntry]) -> None:
         self.entries = tuple(entries)
+        self.digests = tuple(e.digest() for e in self.entries)  # each entry's version
         self._names: list[tuple[int, NameForms, str]] = []
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._by_id: dict[str, list[int]] = defaultdict(list)
@@ -85,8 +88,13 @@ class ListIndex:
             for account in entry.accounts:
                 if len(id_key(account)) >= _MIN_ID:
                     self._by_account[id_key(account)].append(e)
+        # a Chinese name walks its readings towards the listed Latin names only (a listed
+        # Chinese name it meets by its characters or its Mandarin reading, "H:" and "P:")
+        latin = {
+            key for _, forms, _ in self._names if forms.script == "latin" for key in forms.keys
+        }
         self._prefixes = frozenset(
-            key[2:i] for key in self._by_key if key.startswith("R:") for i in range(3, len(key) + 1)
+            key[2:i] for key in latin if key.startswith("R:") for i in range(3, len(key) + 1)
         )
 
     @property
@@ -187,6 +195,11 @@ class ListIndex:
         elif quality == "original_script":
             reasons += ("ORIGINAL_SCRIPT",)
         score = clamp(scored.score + points)
+        if entry.party_type == "individual" and name_only(
+            entry_forms, entry.birth_dates, subject.birth_date, subject.id_numbers
+        ):
+            score = min(score, NAME_ONLY_CEILING)
+            qualifiers += ("NO_QUALIFIER",)
         band = thresholds.band(score)
         if band is None:
             return None

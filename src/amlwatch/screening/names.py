@@ -11,52 +11,44 @@ apostrophes and hyphens; Arabic articles and entity suffixes are dropped and eac
 the canonical spelling of its variant group (Mohammed → muhammad).
 
 Keys (`NameForms.keys`) only decide which pairs are compared: "H:" the simplified Hanzi,
-"R:" a romanisation with its parts run together (surname first and, for Latin names, the
-orders a name may be written in), "S:" a consonant skeleton of a Latin name's parts (sorted)
-that brings spelling variants the groups do not know together. `screening.score` then
-scores each pair.
+"P:" a Chinese name's Mandarin reading (each character's most common one), "R:" a
+romanisation with its parts run together (surname first and, for Latin names, the orders a
+name may be written in), "S:" a consonant skeleton of a Latin name's parts (sorted) that
+brings spelling variants the groups do not know together. `screening.score` then scores
+each pair.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Literal
+
+from amlwatch.screening.readings import CANTONESE as CANTONESE
+from amlwatch.screening.readings import HETERONYM as HETERONYM
+from amlwatch.screening.readings import LATIN as LATIN
+from amlwatch.screening.readings import PINYIN as PINYIN
+from amlwatch.screening.readings import TRANSLIT as TRANSLIT
+from amlwatch.screening.readings import WADE_GILES as WADE_GILES
+from amlwatch.screening.readings import Rendering as Rendering
+from amlwatch.screening.readings import _cantonese as _cantonese
+from amlwatch.screening.readings import _char_readings as _char_readings
+from amlwatch.screening.readings import _chinese_renderings, _convert_many, _readings
+from amlwatch.screening.readings import _opencc as _opencc
+from amlwatch.screening.readings import mandarin as mandarin
+from amlwatch.screening.readings import romanised_keys as romanised_keys
+from amlwatch.screening.readings import variants as variants
 
 Script = Literal["hanzi", "latin"]
 PartyType = Literal["individual", "entity"]
 
-PINYIN = "pinyin"  # Hanyu pinyin, each character's most common reading
-HETERONYM = "heteronym"  # pinyin with another reading of a polyphonic character
-WADE_GILES = "wade_giles"
-CANTONESE = "cantonese"
-TRANSLIT = "translit"  # a foreign name written in Chinese, read through the transliterations
-LATIN = "latin"
-
-_MAX_READINGS = 64  # readings of one name kept (polyphonic characters multiply them)
 _HANZI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FOREIGN_DOT = re.compile(r"[·・•‧.．]")
 _NOT_WORD = re.compile(r"[^\w]+")
 _SKELETON_DROP = re.compile(r"[aeiouyhw]")
 _SKELETON_LETTERS = str.maketrans({"q": "k", "c": "k", "z": "s", "v": "f"})
-
-
-@dataclass(frozen=True, slots=True)
-class Rendering:
-    """One way of writing a name in Latin letters: its parts, surname first for Chinese."""
-
-    system: str
-    parts: tuple[str, ...]
-
-    @property
-    def compact(self) -> str:
-        return "".join(self.parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,42 +59,16 @@ class NameForms:
     plain: str  # casefolded, without spaces or punctuation: equal plains are one name
     script: Script
     simplified: str  # a Hanzi name in simplified characters without separators ("" if Latin)
-    renderings: tuple[Rendering, ...]  # Latin: one, in the order written
+    written: tuple[Rendering, ...]  # Latin: one, in the order written; a Chinese name: none
     suffix_removed: bool  # an entity suffix was dropped
     variant_used: bool  # a part took its variant group's canonical spelling
     keys: frozenset[str]
 
-
-@dataclass(frozen=True)
-class _Variants:
-    latin: dict[str, str]
-    articles: frozenset[str]
-    prefix_articles: frozenset[str]
-    suffixes_latin: frozenset[str]
-    suffixes_hanzi: tuple[str, ...]  # longest first
-    hanzi_parts: dict[str, str]
-    surname_readings: dict[str, str]
-    hong_kong: tuple[tuple[re.Pattern[str], str], ...]
-    macao: tuple[tuple[re.Pattern[str], str], ...]
-
-
-@cache
-def variants() -> _Variants:
-    """The variant groups, articles, suffixes and transliterations of `variants.toml`."""
-    data = tomllib.loads(resources.files(__package__).joinpath("variants.toml").read_text("utf-8"))
-    latin = {spelling: group[0] for group in data["latin"]["groups"] for spelling in group}
-    suffixes = data["entity_suffixes"]
-    return _Variants(
-        latin=latin,
-        articles=frozenset(data["latin"]["articles"]),
-        prefix_articles=frozenset(data["latin"]["prefix_articles"]),
-        suffixes_latin=frozenset(suffixes["latin"]),
-        suffixes_hanzi=tuple(sorted(suffixes["hanzi"], key=len, reverse=True)),
-        hanzi_parts={part: latin for part, latin in data["hanzi"]["parts"]},
-        surname_readings={char: reading for char, reading in data["hanzi"]["surname_readings"]},
-        hong_kong=tuple((re.compile(r), s) for r, s in data["cantonese"]["hong_kong"]),
-        macao=tuple((re.compile(rule), spelling) for rule, spelling in data["cantonese"]["macao"]),
-    )
+    @property
+    def renderings(self) -> tuple[Rendering, ...]:
+        """The name in Latin letters: as written, or a Chinese name's romanisations (pinyin
+        in each reading, Wade-Giles, Cantonese), worked out when a score needs them."""
+        return self.written or _chinese_renderings(self.simplified)
 
 
 def name_forms(name: str, party_type: PartyType = "individual") -> NameForms:
@@ -117,14 +83,16 @@ def name_forms(name: str, party_type: PartyType = "individual") -> NameForms:
 def lookup_keys(
     names: Sequence[tuple[str, PartyType]], prefixes: frozenset[str]
 ) -> list[frozenset[str]]:
-    """For each (name, party type), the keys of its `name_forms` that a list with these key
-    `prefixes` may hold: the same candidates, found without building every name's forms (the
-    Chinese names' conversions run in one batch, their readings are walked with pruning)."""
+    """For each (name, party type), the keys of its `name_forms` that can bring it together
+    with a listed name, found without building every name's forms: a Chinese name's "H:"
+    and "P:" keys (for listed Chinese names) and those of its "R:" keys that a listed Latin
+    name has (`prefixes`: every beginning of those; the readings are walked with pruning).
+    The Chinese names' conversions run in one batch."""
     texts = [" ".join(unicodedata.normalize("NFKC", name).split()) for name, _ in names]
     chinese = [
         i for i, text in enumerate(texts) if _HANZI.search(text) and not _FOREIGN_DOT.search(text)
     ]
-    simplified = _convert_many([texts[i] for i in chinese], "t2s")
+    simplified = _convert_many([texts[i] for i in chinese], "t2s")  # one call for them all
     keys: list[frozenset[str]] = [frozenset()] * len(names)
     plain: dict[int, str] = {}
     for i, text in zip(chinese, simplified, strict=True):
@@ -134,23 +102,16 @@ def lookup_keys(
             continue
         plain[i] = _NOT_WORD.sub("", text)
     traditional = _convert_many(list(plain.values()), "s2t")
+    found: dict[str, frozenset[str]] = {}  # a name as a person's and as an entity's: once
     for (i, simple), trad in zip(plain.items(), traditional, strict=True):
-        keys[i] = frozenset({"H:" + simple} | romanised_keys(simple, trad, prefixes))
+        if simple not in found:
+            own = {"H:" + simple, "P:" + mandarin(simple)}
+            found[simple] = frozenset(own | romanised_keys(simple, trad, prefixes))
+        keys[i] = found[simple]
     for i, (name, party_type) in enumerate(names):
         if i not in plain:
             keys[i] = name_forms(name, party_type).keys
     return keys
-
-
-def _convert_many(texts: list[str], config: str) -> list[str]:
-    """OpenCC over many short texts in one call (a line each)."""
-    if not texts:
-        return []
-    converted = _opencc(config).convert("\n".join(t.replace("\n", " ") for t in texts))
-    lines = converted.split("\n")
-    if len(lines) != len(texts):  # a conversion that changed the line count: one at a time
-        return [_opencc(config).convert(t) for t in texts]
-    return lines
 
 
 def _hanzi_forms(text: str, plain: str, party_type: PartyType) -> NameForms:
@@ -161,13 +122,12 @@ def _hanzi_forms(text: str, plain: str, party_type: PartyType) -> NameForms:
     if _FOREIGN_DOT.search(simplified_text):
         return _foreign_hanzi_forms(text, plain, simplified_text, suffix_removed)
     simplified = _NOT_WORD.sub("", simplified_text)
-    renderings = _chinese_renderings(simplified)
     traditional = _opencc("s2t").convert(simplified)
-    keys = {"H:" + simplified} | {"R:" + r.compact for r in renderings}
+    keys = {"H:" + simplified, "P:" + mandarin(simplified)}
+    for system in (PINYIN, WADE_GILES, CANTONESE):
+        keys.update("R:" + "".join(parts) for parts in _readings(simplified, system, traditional))
     keys |= romanised_keys(simplified, traditional)
-    return NameForms(
-        text, plain, "hanzi", simplified, renderings, suffix_removed, False, frozenset(keys)
-    )
+    return NameForms(text, plain, "hanzi", simplified, (), suffix_removed, False, frozenset(keys))
 
 
 def _foreign_hanzi_forms(
@@ -261,115 +221,6 @@ def _without_hanzi_suffixes(text: str) -> tuple[str, bool]:
             text = text[: -len(suffix)]
             removed = True
     return text, removed
-
-
-def _chinese_renderings(simplified: str) -> tuple[Rendering, ...]:
-    """Pinyin (each reading, most common first), Wade-Giles and Cantonese renderings."""
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    renderings: list[Rendering] = []
-    for system in (PINYIN, WADE_GILES, CANTONESE):
-        for i, parts in enumerate(_readings(simplified, system)):
-            name = HETERONYM if system == PINYIN and i > 0 else system
-            if (name, parts) not in seen:
-                seen.add((name, parts))
-                renderings.append(Rendering(name, parts))
-    return tuple(renderings)
-
-
-def _readings(simplified: str, system: str) -> list[tuple[str, ...]]:
-    """The name's readings in `system`, the most common first, at most `_MAX_READINGS`."""
-    chars = _opencc("s2t").convert(simplified) if system == CANTONESE else simplified
-    per_char = [_char_readings(c, system) for c in chars]
-    surname = variants().surname_readings.get(chars[:1]) if system == PINYIN else None
-    if surname in per_char[0]:
-        per_char[0] = (surname, *(r for r in per_char[0] if r != surname))
-    return list(itertools.islice(itertools.product(*per_char), _MAX_READINGS))
-
-
-def romanised_keys(
-    simplified: str, traditional: str, prefixes: frozenset[str] | None = None
-) -> set[str]:
-    """The "R:" keys of a Chinese name: each character in any of its readings, systems mixed
-    as names from Taiwan and Hong Kong often are ("Lee Teng-hui": a Cantonese surname, Wade-
-    Giles given names). With `prefixes` (a list's keys and all their beginnings) the walk stops
-    where no list key goes on, and finds every such key; without, it stops after
-    `_MAX_READINGS` keys."""
-    options = mixed_readings(simplified, traditional)
-    found: set[str] = set()
-    stack = [("", 0)]
-    while stack:
-        prefix, i = stack.pop()
-        if i == len(options):
-            found.add("R:" + prefix)
-            if prefixes is None and len(found) >= _MAX_READINGS:
-                break
-            continue
-        for reading in reversed(options[i]):  # the most common reading is walked first
-            longer = prefix + reading
-            if prefixes is None or longer in prefixes:
-                stack.append((longer, i + 1))
-    return found
-
-
-def mixed_readings(simplified: str, traditional: str) -> list[tuple[str, ...]]:
-    """Each character's readings in pinyin, Wade-Giles and Cantonese, the most common first."""
-    if len(traditional) != len(simplified):
-        traditional = simplified
-    surname = variants().surname_readings.get(simplified[:1])
-    options: list[tuple[str, ...]] = []
-    for i, (simple, trad) in enumerate(zip(simplified, traditional, strict=True)):
-        first = (surname,) if i == 0 and surname else ()
-        readings = (
-            *first,
-            *_char_readings(simple, PINYIN),
-            *_char_readings(simple, WADE_GILES),
-            *_char_readings(trad, CANTONESE),
-        )
-        options.append(tuple(dict.fromkeys(readings)))
-    return options
-
-
-@cache
-def _char_readings(char: str, system: str) -> tuple[str, ...]:
-    """One character's readings in `system`, plain lowercase ASCII, the most common first."""
-    if system == CANTONESE:
-        table = _cantonese().get(char, [])
-        hong_kong = [*table, *(rule.sub(s, r) for r in table for rule, s in variants().hong_kong)]
-        macao = [rule.sub(spelling, r) for r in hong_kong for rule, spelling in variants().macao]
-        found: Iterable[str] = [*hong_kong, *macao]
-    else:
-        from pypinyin import Style, pinyin
-
-        style = Style.WADEGILES if system == WADE_GILES else Style.NORMAL
-        found = pinyin(char, style=style, heteronym=True, errors="ignore")[0] if char else ()
-    readings: list[str] = []
-    for reading in found:
-        spellings = [reading]
-        if system != CANTONESE and ("ü" in reading or "v" in reading):
-            # ü (pypinyin's v) is written u, yu (passports: LYU) or v
-            spellings = [
-                reading.replace(c, u) for c in "üv" if c in reading for u in ("u", "yu", "v")
-            ]
-        for spelling in spellings:
-            plain = re.sub(r"[^a-z]", "", spelling)
-            if plain and plain not in readings:
-                readings.append(plain)
-    return tuple(readings) or (char.casefold(),)
-
-
-@cache
-def _cantonese() -> dict[str, list[str]]:
-    from cantoroman import Cantonese
-
-    table: dict[str, list[str]] = Cantonese().charToRoman
-    return table
-
-
-@cache
-def _opencc(config: str):  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC(config)
 
 
 def birth_date_of_resident_id(number: str) -> str | None:

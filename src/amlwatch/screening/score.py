@@ -35,11 +35,16 @@ NAME_EXACT, NAME_T2S, NAME_FORMAT, NAME_VARIANT, NAME_ORDER = 100, 100, 97, 96, 
 ROMANISED = {PINYIN: 95, HETERONYM: 93, WADE_GILES: 93, CANTONESE: 93, TRANSLIT: 92}
 MIXED = 85  # a Chinese name romanised in several systems at once: needs a qualifier for a hit
 HOMOPHONE = 78
+SOUND_ALIKE = 60  # alike only in another reading or romanisation: below any review threshold
 FUZZY_CEILING = 0.92  # an edit-similar name scores at most 92: it needs a qualifier for a hit
 
 DOB_MATCH, DOB_YEAR, DOB_MISMATCH = 6, 3, -30
 NATIONALITY_MATCH, NATIONALITY_MISMATCH = 4, -15
 WEAK_ALIAS = -8
+# a short person's name (up to three characters or words) matched with nothing to tell two
+# people apart — the entry gives a birth date, the party none and no identity number — is for
+# review, never a hit by itself: 王伟 paid by a counterparty is not the listed 王伟
+NAME_ONLY_CEILING = 88
 MAX_BONUS = DOB_MATCH + NATIONALITY_MATCH  # the most qualifiers can add to a name's score
 
 # reason code → what a liaison reads (codes are shown beside the label)
@@ -58,11 +63,13 @@ REASONS: dict[str, str] = {
     "TRANSLIT": "外国人名中文音译一致",
     "MIXED": "混合拼写（港台常见）一致",
     "HOMOPHONE": "同音不同字",
+    "SOUND_ALIKE": "仅在其他读音或拼写方式下相近",
     "FUZZY": "拼写相近",
     "ENTITY_SUFFIX": "去除机构后缀后一致",
     "ALIAS": "与别名一致",
     "WEAK_ALIAS": "与低质量别名一致（减分）",
     "ORIGINAL_SCRIPT": "与原文名称一致",
+    "NO_QUALIFIER": "仅姓名一致，无出生日期或证件可比对（不作命中）",
     "DOB_MATCH": "出生日期一致",
     "DOB_YEAR": "出生年份一致",
     "DOB_MISMATCH": "出生年份不符（减分）",
@@ -90,10 +97,11 @@ def name_score(query: NameForms, entry: NameForms) -> NameScore:
                 return NameScore(ROMANISED[TRANSLIT], ("TRANSLIT", *suffix))
             return _fuzzy(query, entry, suffix)
         # two Chinese names in characters are one name only if the characters are: sounding
-        # alike (in any reading) is for a person to judge, never a hit by itself
-        return NameScore(
-            HOMOPHONE if _r_keys(query) & _r_keys(entry) else 0, ("HOMOPHONE", *suffix)
-        )
+        # alike in Mandarin is for a person to judge, never a hit by itself; alike only in
+        # another reading or system is too far to put to anyone
+        if query.renderings[0].compact == entry.renderings[0].compact:
+            return NameScore(HOMOPHONE, ("HOMOPHONE", *suffix))
+        return NameScore(SOUND_ALIKE, ("SOUND_ALIKE", *suffix))
     if query.script == "latin" and entry.script == "latin":
         q, e = query.renderings[0], entry.renderings[0]
         if q.parts == e.parts:
@@ -172,6 +180,21 @@ def qualifier_adjustment(
         else:
             points, reasons = points + NATIONALITY_MISMATCH, [*reasons, "NATIONALITY_MISMATCH"]
     return points, tuple(reasons)
+
+
+def name_only(
+    forms: NameForms, listed_births: Sequence[str], birth: str | None, ids: Sequence[str]
+) -> bool:
+    """Whether a match on this listed person's name has nothing else to rest on and the name
+    is short enough to be many people's."""
+    if not listed_births or birth or ids:
+        return False
+    size = (
+        len(forms.simplified)
+        if forms.renderings[0].system != TRANSLIT and forms.script == "hanzi"
+        else len(forms.renderings[0].parts)
+    )
+    return size <= 3
 
 
 def clamp(score: int) -> int:

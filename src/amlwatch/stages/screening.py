@@ -24,6 +24,7 @@ import pyarrow as pa
 from amlwatch import wiring
 from amlwatch.cases.usecases.base import SYSTEM
 from amlwatch.codes import RESIDENT_ID_TYPES
+from amlwatch.masking import mask_value
 from amlwatch.screening import (
     ListFileRejected,
     ListIndex,
@@ -52,6 +53,7 @@ SUBJECT_KINDS = {
     "customer": "客户", "legal_rep": "法定代表人", "controller": "控股股东或实际控制人",
     "counterparty": "交易对手", "agent": "代办人",
 }  # fmt: skip
+OUTSIDE = ("counterparty", "agent")  # parties outside the bank: often a name alone
 TRIGGERS = {"customers": "当日新增或变更客户", "counterparties": "当日交易对手及代办人",
             "rescreen": "名单更新后全量客户重新筛查"}  # fmt: skip
 
@@ -65,6 +67,8 @@ class Screened:
     hits: int = 0
     review: int = 0
     cases: dict[str, int] = field(default_factory=dict)  # opened, found again, remembered, …
+    frozen: int = 0  # customers frozen by confirmed hits, in all
+    acted: list[str] = field(default_factory=list)  # freezes and blocks of the last day (masked)
     rescreened: bool = False  # a list changed: every customer was screened again
     seconds: float = 0.0
     imported: list[str] = field(default_factory=list)  # list versions the feed brought
@@ -120,8 +124,8 @@ def parse_list(data: bytes, file: str, file_format: str) -> ParsedList:
 
 
 def import_feed(db: Path | None = None) -> tuple[list[str], list[str]]:
-    """Import the list files of the feed folder (`lists_dir`) that differ from their list's
-    version in force: (versions imported, files refused with the reason). A refused file
+    """Import the list files of the feed folder (`lists_dir`) the feed has changed since it
+    last brought them: (versions imported, files refused with the reason). A refused file
     leaves its list as it was; the night goes on."""
     folder = wiring.settings().lists_dir
     if folder is None:
@@ -136,8 +140,11 @@ def import_feed(db: Path | None = None) -> tuple[list[str], list[str]]:
             code = path.stem.split("_")[0].upper()
             data = path.read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
-            latest = wh.list_versions(warehouse, code)
-            if latest and latest[0].sha256 == sha256:
+            versions = wh.list_versions(warehouse, code)
+            fed = [v for v in versions if v.imported_by == SYSTEM]
+            # the feed's file as it was last taken (a version imported at the console since
+            # stays in force until the feed brings another file) or the version in force
+            if (fed and fed[0].sha256 == sha256) or (versions and versions[0].sha256 == sha256):
                 continue
             try:
                 parsed = parse_list(data, path.name, FORMATS[path.suffix.lower()])
@@ -167,8 +174,12 @@ def screen_night(day: dt.date, db: Path | None = None) -> Screened:
     with wiring.open_warehouse(db) as warehouse:
         full = wh.last_fingerprint(warehouse, other_than=day) != wh.lists_fingerprint(warehouse)
         first = "rescreen" if full else "customers"
-        screened = _screen(warehouse, day, (first, "counterparties"), replace=tuple(TRIGGERS))
+        # a full screening's rows of the date stay unless this run does one (it does when the
+        # date's first run did: `other_than`)
+        replace = (first, "customers", "counterparties")
+        screened = _screen(warehouse, day, (first, "counterparties"), replace=replace)
     screened.imported, screened.refused = imported, refused
+    screened.frozen, screened.acted = actions_summary(db)
     return screened
 
 
@@ -223,6 +234,8 @@ def _open_cases(
     in_force: Sequence[tuple[str, int, Any]],
 ) -> dict[str, int]:
     """The matches into screening cases, each with the entry and the party as screened."""
+    if not wiring.settings().screening_counterparty_review:
+        rows = [r for r in rows if r["band"] == "hit" or r["subject_kind"] not in OUTSIDE]
     if not rows:
         return {}
     entries = {(code, entry.ref): entry for code, _, entry in in_force}
@@ -240,6 +253,18 @@ def _open_cases(
     with wiring.open_review(warehouse.path) as review:
         outcomes = review.take_screening_matches(matches)
     return {outcome: len(ids) for outcome, ids in outcomes.items()}
+
+
+def actions_summary(db: Path | None = None) -> tuple[int, list[str]]:
+    """Customers frozen in all, and the freezes and blocks of the last 24 hours (customer
+    numbers masked) — for the nightly summary."""
+    with wiring.open_review(db) as review:
+        frozen, recent = review.screening_actions_since(dt.datetime.now() - dt.timedelta(days=1))
+    kinds = {"freeze": "冻结 freeze", "block": "停止业务 block"}
+    return frozen, [
+        f"{kinds.get(a.kind, a.kind)} {mask_value(a.customer_id)} {a.at:%Y-%m-%d %H:%M}"
+        for a in recent
+    ]
 
 
 def _best_per_party(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -357,7 +382,7 @@ def _row(
 ) -> dict[str, Any]:
     entry = index.entries[match.entry]
     list_code, version = versions[match.entry]
-    digest = entry.digest()
+    digest = index.digests[match.entry]
     mine = subject_digest(subject)
     key = "|".join((about["kind"], about["ref"], mine, list_code, entry.ref, digest))
     return {

@@ -108,6 +108,7 @@ CHINESE_ENTITY_WORDS = [
     "通达",
     "盛世",
 ]
+CHINESE_TRADES = ["贸易", "实业", "科技", "投资", "物流", "能源", "矿业", "化工", "电子"]
 CHINESE_CITIES = ["北京", "上海", "广州", "深圳", "厦门", "昆明", "乌鲁木齐", "喀什"]
 
 
@@ -130,13 +131,15 @@ def _foreign_name(rng: np.random.Generator, family: str) -> str:
     return " ".join(given) + " " + family.upper()
 
 
-def _kunya(rng: np.random.Generator) -> str:
-    return f"Abu {_pick(rng, FOREIGN_GIVEN).capitalize()} {_pick(rng, FOREIGN_GIVEN).capitalize()}"
+def _kunya(rng: np.random.Generator, family: str) -> str:
+    given = [_pick(rng, FOREIGN_GIVEN).capitalize() for _ in range(2)]
+    return f"Abu {given[0]} {given[1]}" + (f" {family.capitalize()}" if rng.random() < 0.5 else "")
 
 
 def _chinese_firm(rng: np.random.Generator) -> str:
     words = CHINESE_ENTITY_WORDS
-    return f"{_pick(rng, CHINESE_CITIES)}{_pick(rng, words)}{_pick(rng, words)}贸易有限公司"
+    trade = _pick(rng, CHINESE_TRADES)
+    return f"{_pick(rng, CHINESE_CITIES)}{_pick(rng, words)}{_pick(rng, words)}{trade}有限公司"
 
 
 def _foreign_firm(rng: np.random.Generator, i: int) -> str:
@@ -155,9 +158,12 @@ def generated_entries(
     def new(make: Callable[..., str], *args: Any, party_type: PartyType = "individual") -> str:
         for _ in range(1000):
             name = make(rng, *args)
-            key = "".join(sorted(name_forms(name, party_type).keys))
-            if key not in taken:
-                taken.add(key)
+            forms = name_forms(name, party_type)
+            # one name per reading too: two listed parties whose names are written alike in
+            # Latin letters leave a romanised name no single truth
+            keys = {"".join(sorted(forms.keys)), forms.renderings[0].compact}
+            if not keys & taken:
+                taken.update(keys)
                 return name
         raise ValueError("too many listed parties for the generator's vocabulary")
 
@@ -179,7 +185,7 @@ def generated_entries(
     for i in range(foreign):
         family = _pick(rng, FOREIGN_FAMILY)
         name = new(_foreign_name, family)
-        alias = new(_kunya)
+        alias = new(_kunya, family)
         entries.append(
             ListEntry(
                 ref=f"{prefix}F{i:06d}",

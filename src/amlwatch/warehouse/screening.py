@@ -186,7 +186,6 @@ def last_fingerprint(warehouse: Warehouse, other_than: dt.date | None = None) ->
 
 
 _ID_KEY = "upper(regexp_replace({}, '[^0-9A-Za-z]', '', 'g'))"
-_OF_DAY = "(?::DATE IS NULL OR customer_id IN (SELECT customer_id FROM customer_history WHERE business_date = ?))"
 
 
 @contextmanager
@@ -206,14 +205,17 @@ def _wanted(
 
 def customer_names(warehouse: Warehouse, day: dt.date | None) -> list[tuple[str, str]]:
     """The distinct (name, party type) of customers, their legal representatives and their
-    controllers: of the customers sent with `day`'s load, or of every customer (None)."""
+    controllers: as `day`'s load sent them, or of every customer (None)."""
+    source = (
+        "customers" if day is None else "(SELECT * FROM customer_history WHERE business_date = ?)"
+    )
+    params = [] if day is None else [day]
     rows = warehouse.rows(
-        f"""SELECT name, customer_type FROM customers WHERE {_OF_DAY}
-            UNION SELECT legal_rep_name, 'individual' FROM customers
-                  WHERE legal_rep_name IS NOT NULL AND {_OF_DAY}
-            UNION SELECT controller_name, 'individual' FROM customers
-                  WHERE controller_name IS NOT NULL AND {_OF_DAY}""",
-        [day, day] * 3,
+        f"""WITH c AS (SELECT name, customer_type, legal_rep_name, controller_name FROM {source})
+            SELECT name, customer_type FROM c
+            UNION SELECT legal_rep_name, 'individual' FROM c WHERE legal_rep_name IS NOT NULL
+            UNION SELECT controller_name, 'individual' FROM c WHERE controller_name IS NOT NULL""",
+        params,
     )
     return [(str(name), str(kind)) for name, kind in rows]
 
@@ -225,14 +227,19 @@ def customers_to_screen(
     id_keys: Sequence[str],
     account_keys: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """The customers (current version; of `day`'s load or all) whose name, legal
-    representative's or controller's name is one of `names`, or whose identity number (or
-    theirs) or one of whose accounts is among the keys, with their accounts."""
+    """The customers (as `day`'s load sent them, or every customer's current version) whose
+    name, legal representative's or controller's name is one of `names`, or whose identity
+    number (or theirs) or one of whose accounts is among the keys, with their accounts."""
     key = _ID_KEY.format
+    source = (
+        "customers" if day is None else "(SELECT * FROM customer_history WHERE business_date = ?)"
+    )
+    params = [] if day is None else [day]
     with _wanted(warehouse, names, id_keys, account_keys):
         return warehouse.records(
-            f"""WITH wanted AS (
-                    SELECT customer_id FROM customers
+            f"""WITH c AS (SELECT * FROM {source}),
+                wanted AS (
+                    SELECT customer_id FROM c
                     WHERE name IN (SELECT v FROM _names)
                        OR legal_rep_name IN (SELECT v FROM _names)
                        OR controller_name IN (SELECT v FROM _names)
@@ -240,14 +247,15 @@ def customers_to_screen(
                        OR {key("legal_rep_id_number")} IN (SELECT v FROM _ids)
                        OR {key("controller_id_number")} IN (SELECT v FROM _ids)
                     UNION SELECT customer_id FROM accounts
-                    WHERE {key("account_id")} IN (SELECT v FROM _accounts))
+                    WHERE {key("account_id")} IN (SELECT v FROM _accounts)
+                      AND customer_id IN (SELECT customer_id FROM c))
                 SELECT customer_id, name, customer_type, id_type, id_number, nationality,
                        legal_rep_name, legal_rep_id_number, controller_name, controller_id_number,
                        (SELECT list(account_id ORDER BY account_id) FROM accounts a
                         WHERE a.customer_id = c.customer_id) AS accounts
-                FROM customers c WHERE customer_id IN (SELECT customer_id FROM wanted) AND {_OF_DAY}
+                FROM c WHERE customer_id IN (SELECT customer_id FROM wanted)
                 ORDER BY customer_id""",
-            [day, day],
+            params,
         )
 
 

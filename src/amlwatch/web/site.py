@@ -135,6 +135,10 @@ class Site:
                 "overdue": self._overdue(user),
                 # open screening cases (名单监测): every page's header says so first
                 "screening_open": sum(self.review.screening_counts(user).values()) if user else 0,
+                "screening_overdue": sum(
+                    c.report_due is not None and c.report_due < self.review.today()
+                    for c in (self.review.screening_reports_due(user) if user else [])
+                ),
                 "people": self.review.people(user) if user else {},
                 "branch_names": self.review.branch_names,
                 **context,

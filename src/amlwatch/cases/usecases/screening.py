@@ -114,6 +114,22 @@ class Screening(ReviewBase):
         with self.store.read() as con:
             return rows.count_open(con, visible_branches(actor))
 
+    def screening_reports_due(self, actor: User) -> list[ScreeningCase]:
+        """Confirmed hits still to be reported (earliest deadline first), within the user's
+        branches; none for those who see no case."""
+        if actor.role not in (Role.LIAISON, Role.APPROVER, Role.AUDITOR):
+            return []
+        with self.store.read() as con:
+            return rows.reports_due(con, visible_branches(actor))
+
+    def screening_actions_since(self, since: dt.datetime) -> tuple[int, list[ScreeningAction]]:
+        """For the nightly summary (the system): customers frozen in all, and the actions
+        taken since a moment."""
+        with self.store.read() as con:
+            recent = rows.actions_since(con, since)
+            frozen = rows.frozen_count(con)
+        return frozen, recent
+
     def screening_case(self, actor: User, case_id: int) -> ScreeningPage:
         """A screening case with its history and actions; the look is audited."""
         with self.store.write() as con:
