@@ -194,7 +194,7 @@ def _planted_found(db: Path, day: dt.date) -> str:
             """SELECT count(DISTINCT entry_ref) FILTER (band = 'hit'),
                       count(DISTINCT entry_ref) FILTER (band = 'review')
                FROM screening_matches WHERE screened_on = ? AND trigger = 'rescreen'
-                 AND entry_ref LIKE 'BQ%' AND subject_kind = 'customer'""",
+                 AND entry_ref LIKE 'BQ%'""",
             [day],
         )[0]
         return f"{hits} hits, {review} to review"

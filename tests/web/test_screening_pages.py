@@ -134,3 +134,25 @@ def test_a_confirmed_hit_not_reported_by_its_deadline_is_flagged_on_every_page(s
         review.today = real_today
     due = review.screening_reports_due(people["approver"])
     assert case_id in [c.id for c in due] and not review.screening_reports_due(people["admin"])
+
+
+def test_the_case_list_and_the_case_page_show_a_frozen_customer(site: Site) -> None:
+    from sqlalchemy import text
+
+    case_id = site.case("B001")  # an alert case of a customer, who is then found on a list
+
+    with site.review.store.read() as con:
+        customer = con.execute(
+            text("SELECT customer_id FROM cases WHERE id = :i"), {"i": case_id}
+        ).scalar_one()
+    hit = site.review.take_screening_matches([match(subject_ref=customer, customer_id=customer)])[
+        "opened"
+    ][0]
+    site.review.propose_screening(
+        site.people["liaison"], hit, True, "姓名拼音与出生日期一致，核对证件为同一人"
+    )
+    site.review.decide_screening(site.people["approver"], hit, True)
+    client = site.client("liaison")
+    assert "已冻结" in client.get("/cases?state=all").text
+    page = client.get(f"/cases/{case_id}")
+    assert 'id="frozen"' in page.text and f"/screening/{hit}" in page.text

@@ -67,6 +67,7 @@ def register(site: Site) -> None:
             reasons=review.dismissal_reasons() if user.role is Role.LIAISON else [],
             batch=batch,
             screening=review.screening_queue(user)[:10],  # 名单监测: at the top of the list
+            frozen=review.frozen_customers(user, [c.customer_id for c in found.cases]),
         )
 
     def bulk_body(request: Request, form: FormData) -> Response:
