@@ -180,3 +180,17 @@ def test_readings_are_plain_ascii():
     for c in itertools.chain(_CHARS, "吕女绿"):
         for system in ("pinyin", "wade_giles"):
             assert all(r.isascii() and r.isalpha() for r in _char_readings(c, system)), (c, system)
+
+
+def test_characters_no_table_knows_and_mixed_scripts_still_have_forms():
+    # pypinyin knows no reading of 𠮷; a clerk may type Latin letters and characters together
+    for name in ("𠮷田", "Chu 儁 Wing", "李〇"):
+        forms = name_forms(name)
+        assert forms.keys and forms.renderings
+
+
+def test_cantonese_falls_back_to_the_simplified_character():
+    from amlwatch.screening.readings import cantonese_readings
+
+    assert "chun" in cantonese_readings("俊", "儁")  # OpenCC may give 儁, the table has only 俊
+    assert "R:chuchunwing" in name_forms("朱俊荣").keys

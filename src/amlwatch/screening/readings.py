@@ -107,10 +107,14 @@ def _readings(
 ) -> list[tuple[str, ...]]:
     """The name's readings in `system`, the most common first, at most `_MAX_READINGS`."""
     if system == CANTONESE:
-        chars = traditional if traditional is not None else _opencc("s2t").convert(simplified)
+        trad = traditional if traditional is not None else _opencc("s2t").convert(simplified)
+        if len(trad) != len(simplified):
+            trad = simplified
+        per_char = [cantonese_readings(c, t) for c, t in zip(simplified, trad, strict=True)]
+        chars = trad
     else:
         chars = simplified
-    per_char = [_char_readings(c, system) for c in chars]
+        per_char = [_char_readings(c, system) for c in chars]
     surname = variants().surname_readings.get(chars[:1]) if system == PINYIN else None
     if surname and per_char and surname in per_char[0]:
         per_char[0] = (surname, *(r for r in per_char[0] if r != surname))
@@ -186,9 +190,18 @@ def _mixed_char(simple: str, trad: str) -> tuple[str, ...]:
     readings = (
         *_char_readings(simple, PINYIN),
         *_char_readings(simple, WADE_GILES),
-        *_char_readings(trad, CANTONESE),
+        *cantonese_readings(simple, trad),
     )
     return tuple(dict.fromkeys(readings))
+
+
+def cantonese_readings(simple: str, trad: str) -> tuple[str, ...]:
+    """A character's Cantonese readings, by its traditional form, else its simplified one (the
+    table has 俊 but not the 儁 OpenCC may give for it)."""
+    readings = _char_readings(trad, CANTONESE)
+    if readings == (trad.casefold(),) and trad != simple:
+        return _char_readings(simple, CANTONESE)
+    return readings
 
 
 @cache
@@ -203,7 +216,8 @@ def _char_readings(char: str, system: str) -> tuple[str, ...]:
         from pypinyin import Style, pinyin
 
         style = Style.WADEGILES if system == WADE_GILES else Style.NORMAL
-        found = pinyin(char, style=style, heteronym=True, errors="ignore")[0] if char else ()
+        read = pinyin(char, style=style, heteronym=True, errors="ignore") if char else []
+        found = read[0] if read else ()  # a character pypinyin does not know: none
     readings: list[str] = []
     for reading in found:
         spellings = [reading]

@@ -15,6 +15,7 @@ import numpy as np
 
 from amlwatch.screening import ListEntry, Subject
 from amlwatch.screening.names import _char_readings, _opencc, name_forms, variants
+from amlwatch.screening.readings import cantonese_readings
 from amlwatch.synth.lists import (
     FOREIGN_FAMILY,
     LIST_GIVEN,
@@ -121,7 +122,8 @@ def _variants(rng: np.random.Generator, entry: ListEntry) -> Iterator[QualityCas
         yield from case("heteronym", _heteronym(name))
         wade = [_char_readings(c, "wade_giles")[0] for c in name]
         yield from case("wade_giles", _wade_giles(name) if wade != syllables else None)
-        canto = [_char_readings(c, "cantonese")[0] for c in _opencc("s2t").convert(name)]
+        trad = _opencc("s2t").convert(name)
+        canto = [cantonese_readings(c, t)[0] for c, t in zip(name, trad, strict=True)]
         yield from case(
             "cantonese", " ".join(s.capitalize() for s in canto) if canto != syllables else None
         )
