@@ -45,7 +45,7 @@ EVENT_FIELDS = {  # the names of what an action's record holds
     "due": "期限", "error": "错误", "event": "记录", "event_digest": "记录摘要值",
     "files": "文件", "held": "保留", "kind": "类别", "label": "名称", "level": "级别",
     "method": "方式", "n": "数量", "note": "意见", "paused": "暂停", "period": "期间",
-    "reason": "原因", "removed": "删除", "report": "报告", "request": "申请",
+    "reason": "原因", "score": "评分", "removed": "删除", "report": "报告", "request": "申请",
     "resealed": "重新封存", "result": "结果", "role": "角色", "scan_date": "扫描日",
     "seals": "封存", "snooze": "暂停申请", "snoozed": "暂停监测中", "state": "状态",
     "status": "状态", "text": "说明", "until": "截至", "urgency": "紧急程度",

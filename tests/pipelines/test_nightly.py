@@ -184,6 +184,7 @@ def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
     assert json.loads(run["alerts_opened"]) == {}
     assert set(json.loads(run["stage_seconds"])) == {
         "ingest",
+        "screening",
         "calendar",
         "large_value",
         "large_value_report",

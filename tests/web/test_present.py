@@ -13,7 +13,7 @@ from amlwatch.web.present import action_name, clock, day, detail_text, person, t
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "amlwatch"
 # where an action is recorded: the call and the position of its action argument
-_RECORDERS = {"audit": 2, "add_event": 3, "_transition": 5, "_move": 4}
+_RECORDERS = {"audit": 2, "add_event": 3, "_transition": 5, "_move": 4, "_screening_move": 3}
 
 
 def _recorded_actions() -> set[str]:

@@ -18,6 +18,7 @@ import numpy as np
 
 from amlwatch.screening import TABLE_COLUMNS, ListEntry, ListName
 from amlwatch.screening.names import PartyType, name_forms, variants
+from amlwatch.synth.vocabulary import WORDS
 
 LIST_SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -96,18 +97,7 @@ ENTITY_KINDS = [
     "Logistics",
     "Petroleum",
 ]
-CHINESE_ENTITY_WORDS = [
-    "华信",
-    "鑫源",
-    "宏达",
-    "恒通",
-    "瑞丰",
-    "金盛",
-    "博远",
-    "远航",
-    "通达",
-    "盛世",
-]
+CHINESE_ENTITY_WORDS = WORDS  # the trade names the synthetic bank's own firms take
 CHINESE_TRADES = ["贸易", "实业", "科技", "投资", "物流", "能源", "矿业", "化工", "电子"]
 CHINESE_CITIES = ["北京", "上海", "广州", "深圳", "厦门", "昆明", "乌鲁木齐", "喀什"]
 

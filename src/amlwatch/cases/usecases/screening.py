@@ -273,12 +273,13 @@ class Screening(ReviewBase):
     def _screening_act(self, con: Any, actor: User, case: ScreeningCase, now: dt.datetime) -> None:
         """What a confirmed hit does at once: freeze the customer and its accounts, or block the
         counterparty's account."""
-        if case.subject_kind in BLOCKING:
+        blocking = case.subject_kind in BLOCKING
+        if blocking:
             accounts = [str(case.subject.get("account") or case.subject_ref)]
-            kind, action = "block", "screening blocked"
         else:
             accounts = [str(a) for a in case.subject.get("customer_accounts") or []]
-            kind, action = "freeze", "screening frozen"
+        kind = "block" if blocking else "freeze"
+        action = "screening blocked" if blocking else "screening frozen"
         rows.add_action(con, case, kind, accounts, now, actor.username)
         rows.add_event(
             con, case.id, actor.username, action, case.state, rows.CONFIRMED, now, n=len(accounts)
