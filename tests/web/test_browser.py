@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -395,9 +396,17 @@ def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
     date): at the top of the liaison's pages, the entry beside his data with the reasons, a
     proposed hit, another person's confirmation, the freeze shown at once, the report
     recorded."""
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect, sync_playwright
 
     base, _, store, _ = served
+    axe = Axe()
+
+    def accessible(page: Any) -> None:
+        violations = axe.run(page).response["violations"]
+        critical = [v["id"] for v in violations if v["impact"] == "critical"]
+        assert not critical, critical
+
     expected = [
         json.loads(line) for line in (ROOT / "data_samples" / "lists" / "expected.jsonl").open()
     ]
@@ -426,11 +435,13 @@ def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
         expect(page.locator("#screening-panel")).to_be_visible()
         page.locator("#screening-open").click()
         expect(page.locator("#screening-cases tbody tr").first).to_contain_text("疑似命中")
+        accessible(page)
         page.goto(f"{base}/screening/{case_id}")
         expect(page.locator("#entry")).to_contain_text("QDi.901")
         expect(page.locator("#reasons")).to_contain_text("PINYIN")
         expect(page.locator("#reasons")).to_contain_text("出生日期一致")
         page.screenshot(path=str(ARTIFACTS / "20-screening-case.png"), full_page=True)
+        accessible(page)
         page.locator("#start").click()
         page.get_by_label("确认命中（冻结并报告）").check()
         page.get_by_label("核实依据（至少 10 个字）").fill(
