@@ -49,6 +49,15 @@ FLAGS = [
 ]
 
 
+def log_in(page: Any, base: str, user: str) -> None:
+    """Log in through the login page and land on the case list."""
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/cases")
+
+
 @contextmanager
 def lists_feed(folder: Path) -> Iterator[None]:
     """The nights in the block take their lists from `folder` (AMLWATCH_LISTS_DIR)."""
@@ -164,11 +173,7 @@ def test_liaison_and_approver_review_in_a_real_browser(
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
         def login(user: str) -> None:
-            page.goto(f"{base}/login")
-            page.get_by_label("用户名").fill(user)
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{base}/cases")
+            log_in(page, base, user)
 
         # a liaison of the branches with most cases: filters the list, opens a case, dismisses it
         login("liaison1")
@@ -424,11 +429,7 @@ def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
 
         def login(user: str) -> None:
-            page.goto(f"{base}/login")
-            page.get_by_label("用户名").fill(user)
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{base}/cases")
+            log_in(page, base, user)
 
         login("liaison8")
         expect(page.locator("#screening-open")).to_contain_text("名单命中待处理")

@@ -156,3 +156,20 @@ def test_the_case_list_and_the_case_page_show_a_frozen_customer(site: Site) -> N
     assert "已冻结" in client.get("/cases?state=all").text
     page = client.get(f"/cases/{case_id}")
     assert 'id="frozen"' in page.text and f"/screening/{hit}" in page.text
+
+
+def test_the_screening_pages_read_in_chinese(site: Site) -> None:
+    """No English word a liaison would have to read but the list's own data (a listed name in
+    Latin letters, its reference): codes stand beside their Chinese labels."""
+    import re
+
+    from amlwatch.screening import REASONS
+    from tests.web.test_liaison_walk import english_words
+
+    case_id = opened(site)
+    liaison = site.client("liaison")
+    for url in ("/screening", f"/screening/{case_id}", "/cases"):
+        html = liaison.get(url).text
+        text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+        codes = set(REASONS)  # each in the table's 代码 column, beside its label
+        assert english_words(text) - {"ZHANG", "San", "QDi"} - codes == set(), url

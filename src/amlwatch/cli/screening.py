@@ -14,7 +14,7 @@ from rich.table import Table
 from amlwatch import wiring
 from amlwatch.cli.common import DbOpt, app, console, fail, parse_date
 from amlwatch.models import in_china
-from amlwatch.screening import REASONS
+from amlwatch.screening import LIST_NAMES, REASONS, SUBJECT_KINDS
 
 screening_app = typer.Typer(
     help="名单监测 / screening against sanctions and watch lists", no_args_is_help=True
@@ -53,7 +53,7 @@ def import_file(
     db: DbOpt = None,
 ) -> None:
     """导入名单 / Import a list file as the list's next version (refused whole if malformed)."""
-    from amlwatch.stages.screening import LIST_NAMES, import_list
+    from amlwatch.stages.screening import import_list
 
     try:
         version = import_list(file, list_code, as_user, db, file_format)
@@ -78,7 +78,6 @@ def import_file(
 @screening_app.command("lists")
 def lists(db: DbOpt = None) -> None:
     """名单版本 / Every version of every list: when, by whom, the file's SHA-256, the changes."""
-    from amlwatch.stages.screening import LIST_NAMES
     from amlwatch.warehouse.screening import list_versions
 
     with wiring.open_warehouse(db, read_only=True) as warehouse:
@@ -167,7 +166,6 @@ def matches(
     limit: Annotated[int, typer.Option(help="行数 / rows")] = 50,
 ) -> None:
     """筛查结果 / What screening found, strongest first, with the reasons."""
-    from amlwatch.stages.screening import SUBJECT_KINDS
     from amlwatch.warehouse.screening import matches_of
 
     with wiring.open_warehouse(db, read_only=True) as warehouse:

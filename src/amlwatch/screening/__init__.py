@@ -7,6 +7,7 @@ a name's forms (simplified / traditional, pinyin, Wade-Giles, Cantonese, transli
 
 from amlwatch.screening.exceptions import ListFileRejected, ScreeningError
 from amlwatch.screening.lists import (
+    LIST_NAMES,
     TABLE_COLUMNS,
     ListEntry,
     ListName,
@@ -15,12 +16,14 @@ from amlwatch.screening.lists import (
     parse_list_xlsx,
     parse_un_consolidated,
 )
-from amlwatch.screening.match import ListIndex, Match, Subject, Thresholds
+from amlwatch.screening.match import SUBJECT_KINDS, ListIndex, Match, Subject, Thresholds
 from amlwatch.screening.names import birth_date_of_resident_id, name_forms
 from amlwatch.screening.score import REASONS
 
 __all__ = [
+    "LIST_NAMES",
     "REASONS",
+    "SUBJECT_KINDS",
     "TABLE_COLUMNS",
     "ListEntry",
     "ListFileRejected",

@@ -22,6 +22,13 @@ import pycountry
 from amlwatch.screening.exceptions import ListFileRejected
 from amlwatch.screening.names import PartyType
 
+# the lists the special preventive measures name, and the bank's own; other codes may be used
+LIST_NAMES = {
+    "UN": "联合国安理会制裁名单（外交部通知）",
+    "CN-CT": "国家反恐怖主义工作领导机构认定的恐怖活动组织和人员名单",
+    "PBOC": "中国人民银行指定的其他名单",
+    "INTERNAL": "本行内部监控名单",
+}
 NameQuality = str  # "primary", "alias", "weak_alias", "original_script"
 _UN_QUALITY = {
     "good": "alias",

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from amlwatch.screening.lists import ListEntry
-from amlwatch.screening.names import NameForms, PartyType, id_key, lookup_keys, name_forms
+from amlwatch.screening.names import (
+    NameForms,
+    PartyType,
+    id_key,
+    key_prefixes,
+    lookup_keys,
+    name_forms,
+)
 from amlwatch.screening.score import (
     MAX_BONUS,
     NAME_ONLY_CEILING,
@@ -25,6 +32,11 @@ from amlwatch.screening.score import (
     qualifier_adjustment,
 )
 
+# who a screened party is to the bank
+SUBJECT_KINDS = {
+    "customer": "客户", "legal_rep": "法定代表人", "controller": "控股股东或实际控制人",
+    "counterparty": "交易对手", "agent": "代办人",
+}  # fmt: skip
 _MIN_ID = 5  # shorter "numbers" (a stray "0", "N/A") are not compared
 
 
@@ -93,9 +105,7 @@ class ListIndex:
         latin = {
             key for _, forms, _ in self._names if forms.script == "latin" for key in forms.keys
         }
-        self._prefixes = frozenset(
-            key[2:i] for key in latin if key.startswith("R:") for i in range(3, len(key) + 1)
-        )
+        self._prefixes = key_prefixes(latin)
 
     @property
     def names(self) -> int:

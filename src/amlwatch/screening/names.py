@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -189,6 +189,12 @@ def _latin_words(text: str, keep_digits: bool) -> list[str]:
                 continue
             words.append(word)
     return words
+
+
+def key_prefixes(keys: Iterable[str]) -> frozenset[str]:
+    """Every beginning of the "R:" keys (without the tag): what a Chinese name's readings are
+    walked against (`romanised_keys`)."""
+    return frozenset(k[2:i] for k in keys if k.startswith("R:") for i in range(3, len(k) + 1))
 
 
 def _latin_keys(parts: Sequence[str]) -> set[str]:

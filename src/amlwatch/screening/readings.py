@@ -140,13 +140,11 @@ def romanised_keys(
         prefix, i = stack.pop()
         if i == len(options):
             found.add("R:" + prefix)
-            if prefixes is None and len(found) >= _MAX_READINGS:
+            if len(found) >= _MAX_READINGS:
                 break
             continue
         for reading in reversed(options[i]):  # the most common reading is walked first
-            longer = prefix + reading
-            if prefixes is None or longer in prefixes:
-                stack.append((longer, i + 1))
+            stack.append((prefix + reading, i + 1))
     return found
 
 

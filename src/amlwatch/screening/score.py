@@ -27,6 +27,7 @@ from amlwatch.screening.names import (
     WADE_GILES,
     NameForms,
     _opencc,
+    key_prefixes,
     romanised_keys,
 )
 
@@ -122,14 +123,10 @@ def name_score(query: NameForms, entry: NameForms) -> NameScore:
     if best is not None:
         return NameScore(best[0], (best[1], *suffix))
     if written & romanised_keys(
-        hanzi.simplified, _traditional(hanzi.simplified), _prefixes(written)
+        hanzi.simplified, _traditional(hanzi.simplified), key_prefixes(written)
     ):
         return NameScore(MIXED, ("MIXED", *suffix))
     return _fuzzy(query, entry, suffix)
-
-
-def _prefixes(keys: frozenset[str]) -> frozenset[str]:
-    return frozenset(k[2:i] for k in keys for i in range(3, len(k) + 1))
 
 
 def _traditional(simplified: str) -> str:

@@ -41,18 +41,7 @@ from amlwatch.screening.names import PartyType
 from amlwatch.warehouse import Warehouse
 from amlwatch.warehouse import screening as wh
 
-# the lists the special preventive measures name, and the bank's own; other codes may be used
-LIST_NAMES = {
-    "UN": "联合国安理会制裁名单（外交部通知）",
-    "CN-CT": "国家反恐怖主义工作领导机构认定的恐怖活动组织和人员名单",
-    "PBOC": "中国人民银行指定的其他名单",
-    "INTERNAL": "本行内部监控名单",
-}
 FORMATS = {".xml": "un-xml", ".csv": "csv", ".xlsx": "xlsx"}
-SUBJECT_KINDS = {
-    "customer": "客户", "legal_rep": "法定代表人", "controller": "控股股东或实际控制人",
-    "counterparty": "交易对手", "agent": "代办人",
-}  # fmt: skip
 OUTSIDE = ("counterparty", "agent")  # parties outside the bank: often a name alone
 TRIGGERS = {"customers": "当日新增或变更客户", "counterparties": "当日交易对手及代办人",
             "rescreen": "名单更新后全量客户重新筛查"}  # fmt: skip
@@ -84,20 +73,19 @@ def import_list(
     and the version in force stays; both outcomes are audited under `as_user`.
     """
     code = list_code.upper()
+    fmt = file_format or FORMATS.get(path.suffix.lower(), "")
     with wiring.open_review(db) as review:
         who = review.list_importer(as_user)
         data = path.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
         try:
-            parsed = parse_list(
-                data, path.name, file_format or FORMATS.get(path.suffix.lower(), "")
-            )
+            parsed = parse_list(data, path.name, fmt)
         except ListFileRejected as error:
             review.record_list_refused(who, code, file=path.name, sha256=sha256, reason=str(error))
             raise
         with wiring.open_warehouse(db) as warehouse:
             version = wh.store_list_version(
-                warehouse, code, parsed_format(path, file_format), path.name, sha256, parsed,
+                warehouse, code, fmt, path.name, sha256, parsed,
                 who.username, dt.datetime.now(),
             )  # fmt: skip
         review.record_list_import(
@@ -106,10 +94,6 @@ def import_list(
             result="unchanged" if version.unchanged else "new version",
         )  # fmt: skip
     return version
-
-
-def parsed_format(path: Path, file_format: str | None) -> str:
-    return file_format or FORMATS.get(path.suffix.lower(), "")
 
 
 def parse_list(data: bytes, file: str, file_format: str) -> ParsedList:

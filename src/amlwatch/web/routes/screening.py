@@ -11,13 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from amlwatch.cases.screening_rows import OPEN, STATE_NAMES
-from amlwatch.screening import REASONS
+from amlwatch.screening import LIST_NAMES, REASONS, SUBJECT_KINDS
 from amlwatch.web.site import Site, parse_date
 
-SUBJECT_KINDS = {
-    "customer": "客户", "legal_rep": "法定代表人", "controller": "控股股东或实际控制人",
-    "counterparty": "交易对手", "agent": "代办人",
-}  # fmt: skip
 NAME_QUALITIES = {
     "primary": "名称",
     "alias": "别名",
@@ -25,10 +21,6 @@ NAME_QUALITIES = {
     "original_script": "原文名称",
 }
 BANDS = {"hit": "疑似命中", "review": "待核实（评分较低）"}
-LIST_NAMES = {
-    "UN": "联合国安理会制裁名单", "CN-CT": "恐怖活动组织和人员名单",
-    "PBOC": "中国人民银行指定名单", "INTERNAL": "本行内部监控名单",
-}  # fmt: skip
 ACTION_KINDS = {"freeze": "冻结客户及其账户", "block": "停止与该交易对手的业务（账户）"}
 
 
