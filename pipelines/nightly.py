@@ -47,6 +47,7 @@ from amlwatch.stages import (
     large_value,
     network,
     patterns,
+    rating,
     rescan,
     run_log,
     screening,
@@ -161,6 +162,12 @@ def open_cases(run_date: dt.date, db: Path | None, rescanned: list[dt.date]) -> 
 
 
 @task(**RETRY_TRANSIENT)
+def rate_customers(run_date: dt.date, db: Path | None, rule_pack: str | None) -> rating.Rated:
+    """Rate every customer; open the rating reviews the night calls for."""
+    return rating.rate_night(run_date, db, rule_pack)
+
+
+@task(**RETRY_TRANSIENT)
 def rescan_following(run_date: dt.date, db: Path | None, rule_pack: str | None) -> RescanSummary:
     """Re-scan the later nights whose windows hold a date whose input was replaced."""
     return rescan.rescan_following(run_date, db, rule_pack)
@@ -214,6 +221,8 @@ def nightly(
             report.rescan = timed("rescan_following", rescan_following, day, db, rule_pack)
         rescanned = report.rescan.scan_dates if report.rescan else []
         report.cases = timed("cases", open_cases, day, db, rescanned)
+        # after the scans and the cases: the rating reads their results
+        report.rating = timed("rating", rate_customers, day, db, rule_pack)
         report.submission = timed("submission", write_large_value_submission, day, db, reports_dir)
     except Exception as error:
         _record_failure(day, started_at, report, seconds, db, rule_pack, error, run_id)

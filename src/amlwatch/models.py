@@ -93,8 +93,7 @@ class LoadReport:
     # coded values the product does not know (loaded, treated conservatively: an unknown
     # exemption exempts nothing): table, column, value (masked if long), rows, first line
     unknown_codes: list[dict[str, Any]] = field(default_factory=list)
-    # master data and codes the regulator's messages would refuse (masked), see
-    # `amlwatch.stages.data_issues`: loaded all the same, listed at once
+    # data the regulator's messages would refuse (masked; stages.data_issues): loaded, listed
     data_issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -220,6 +219,7 @@ class NightlyReport:
     submission: Filing | None = None
     cases: Any = None  # what the intake into the case store did (amlwatch.cases.Intake)
     screening: Any = None  # what list screening found (amlwatch.stages.screening.Screened)
+    rating: Any = None  # what the risk rating did (amlwatch.stages.rating.Rated)
     run_id: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float | None = None

@@ -215,6 +215,12 @@ class Settings(BaseSettings):
         "counterparty is often known by its name alone); their review-band matches are kept "
         "in screening_matches (amlwatch screening matches --band review).",
     )
+    rating_model: str = Field(
+        "pboc-2013",
+        description="Customer risk rating: the rating model, a bundled one by name (pboc-2013: "
+        "three levels; pboc-2013-five: five) or the path of the bank's own model file (.toml); "
+        "checked whole when the night starts.",
+    )
 
     @property
     def scan(self) -> ScanSettings:

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from amlwatch.cases import CaseStore, Review, SubmissionLedger, signing
+from amlwatch.rating import load_model
 from amlwatch.rules import BusinessCalendar, RulePack, load_pack, pack_for
 from amlwatch.rules.library import LibraryVersion, apply_library
 from amlwatch.settings import Settings, get_settings
@@ -185,6 +186,7 @@ def review_for(
     )
     review.access_four_eyes = settings.access_four_eyes
     review.screening_report_days = settings.screening_report_working_days
+    review.rating_model = load_model(settings.rating_model)
     review.audit_checkpoints = audit_checkpoints_path(db, settings)
     review.branch_names = branch_names(settings)
     return review

@@ -25,7 +25,7 @@ def test_migrations_build_exactly_the_tables_the_code_uses(store: CaseStore) -> 
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []
         version = con.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0015"
+    assert version == "0016"
     upgrade(store.engine)  # opening again changes nothing
     with store.read() as con:
         assert compare_metadata(MigrationContext.configure(con), metadata) == []

@@ -16,6 +16,7 @@ from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day, write_large_value_report
 from amlwatch.stages.network import scan_network_day
 from amlwatch.stages.patterns import scan_patterns_day, write_suspicious_report
+from amlwatch.stages.rating import rate_night
 from amlwatch.stages.rescan import rescan_following
 from amlwatch.stages.screening import screen_night
 
@@ -34,6 +35,7 @@ def run_night(day: dt.date, inbox: Path, db: Path, reports: Path) -> None:
     if load.replaced_load_id is not None:
         rescanned = rescan_following(day, db).scan_dates
     open_cases_of_run(day, db, rescanned)
+    rate_night(day, db)
     write_large_value_submission(day, db, reports)
 
 

@@ -329,3 +329,67 @@ screening_actions = Table(
     Column("at", DateTime, nullable=False),
     Column("username", String(64), nullable=False),
 )
+# customer risk rating (客户洗钱风险等级): every level a customer was given, never overwritten
+# (the newest row is the level in force), confirmed by the system (a new or unchanged rating
+# of a level the model lets it confirm) or by an approver at the end of a rating review
+customer_ratings = Table(
+    "customer_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("customer_name", String(256), nullable=False),
+    Column("branch_code", String(32), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("computed_level", String(8), nullable=False),  # the model's, when it was confirmed
+    Column("score", Float, nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("factors", JSON, nullable=False),  # factor code -> score
+    Column("reasons", JSON, nullable=False),  # the factors and hard rules that weigh most
+    Column("rated_on", Date, nullable=False),
+    Column("confirmed_by", String(64), nullable=False),
+    Column("review_id", Integer),
+    Column("next_review_on", Date, nullable=False),
+    Column("note", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+# a rating put to people: a new customer's level the model may not confirm alone, a change of
+# the model's level, a periodic review, an event (a report, an identity change, a liaison's
+# request); a liaison proposes a level, another approver confirms it
+rating_reviews = Table(
+    "rating_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("customer_name", String(256), nullable=False),
+    Column("branch_code", String(32), nullable=False, index=True),
+    Column("trigger", String(16), nullable=False),
+    Column("trigger_detail", Text, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("current_level", String(8)),
+    Column("computed_level", String(8), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("factors", JSON, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("proposed_level", String(8)),
+    Column("proposed_by", String(64)),
+    Column("proposal", Text),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+rating_events = Table(
+    "rating_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("review_id", Integer, ForeignKey("rating_reviews.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16)),
+    Column("detail", JSON, nullable=False),
+)

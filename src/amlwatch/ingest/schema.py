@@ -56,6 +56,7 @@ CUSTOMERS: tuple[Column, ...] = (
         ).split()
     ),
     Column("is_state_organ", B),  # a state organ (article 7 (三)): not its firms or institutions
+    Column("is_pep", B),  # a politically exposed person (政治公众人物): the risk rating weighs it
     # what the customer declared (客户身份资料): a person's annual income, a firm's registered
     # capital, CNY — the out-of-profile standards weigh the flows against them
     Column("declared_income_cny", D, non_negative=True),

@@ -73,6 +73,24 @@ SCREENING_DDL: tuple[str, ...] = (
         seconds DOUBLE NOT NULL, finished_at TIMESTAMP NOT NULL)""",
 )
 
+# customer risk rating: each date's behaviour per customer, the nights' scores, their runs
+RATING_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS rating_day_features (
+        business_date DATE NOT NULL, customer_id VARCHAR NOT NULL, n BIGINT NOT NULL,
+        total DOUBLE NOT NULL, received DOUBLE NOT NULL, cash DOUBLE NOT NULL,
+        cross_border DOUBLE NOT NULL, risk_region DOUBLE NOT NULL, agent BIGINT NOT NULL,
+        night BIGINT NOT NULL, online BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rating_scores (
+        scored_on DATE NOT NULL, customer_id VARCHAR NOT NULL, model VARCHAR NOT NULL,
+        score DOUBLE NOT NULL, score_level VARCHAR NOT NULL, level VARCHAR NOT NULL,
+        rules BIGINT NOT NULL, factors UTINYINT[] NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rating_runs (
+        scored_on DATE NOT NULL, model VARCHAR NOT NULL, model_digest VARCHAR NOT NULL,
+        factor_codes VARCHAR NOT NULL, customers BIGINT NOT NULL, per_level JSON NOT NULL,
+        seconds DOUBLE NOT NULL, finished_at TIMESTAMP NOT NULL)""",
+)
+
+
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS transactions ({_TXN_COLUMNS})",
@@ -130,6 +148,8 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS is_state_organ BOOLEAN",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS declared_income_cny DECIMAL(20,3)",
     "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS registered_capital_cny DECIMAL(20,3)",
+    # a politically exposed person (政治公众人物): the rating's factor and hard rule
+    "ALTER TABLE customer_history ADD COLUMN IF NOT EXISTS is_pep BOOLEAN",
     "ALTER TABLE account_history ADD COLUMN IF NOT EXISTS last_moved_on DATE",
     "ALTER TABLE network_hits ADD COLUMN IF NOT EXISTS rule_name VARCHAR",
     # the payer's device (OCEC: IP and MAC of an online payment, a phone's IMEI): members of a
@@ -148,6 +168,7 @@ DDL: tuple[str, ...] = (
     # every running standard's window start (one per window length: "10:2026-12-18 5:…")
     "ALTER TABLE run_log ADD COLUMN IF NOT EXISTS window_starts VARCHAR",
     *SCREENING_DDL,
+    *RATING_DDL,
     # a load's data the regulator's messages would refuse (warehouse.data_issues)
     """CREATE TABLE IF NOT EXISTS data_issues (
         load_id VARCHAR NOT NULL, business_date DATE NOT NULL, file VARCHAR NOT NULL,

@@ -23,6 +23,7 @@ from amlwatch.cases.usecases.base import (
 from amlwatch.cases.usecases.bulk import BatchResult, run_batch
 from amlwatch.cases.usecases.decisions import CasePage, CaseView, Decisions
 from amlwatch.cases.usecases.oversight import Dashboard, Oversight
+from amlwatch.cases.usecases.rating import Rating, RatingPage
 from amlwatch.cases.usecases.reporting import Reporting
 from amlwatch.cases.usecases.screening import Screening, ScreeningPage
 from amlwatch.cases.usecases.sessions import Sessions
@@ -43,6 +44,7 @@ class Review(
     Oversight,
     StandardsLibrary,
     Screening,
+    Rating,
 ):
     """Every review use case over one case store (see `ReviewBase` for its arguments)."""
 
@@ -72,6 +74,7 @@ __all__ = [
     "CaseView",
     "Dashboard",
     "Deadline",
+    "RatingPage",
     "Related",
     "Review",
     "ScreeningPage",
