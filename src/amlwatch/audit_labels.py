@@ -36,6 +36,10 @@ ACTIONS = {  # what a case's history and the audit log record, as a person reads
     "screening confirmed": "确认命中名单", "screening dismissed": "排除名单误报",
     "screening sent back": "退回名单监测结论", "screening frozen": "冻结（名单命中）",
     "screening blocked": "停止与交易对手业务（名单命中）", "screening reported": "登记名单命中报告",
+    "rating review opened": "生成评级复核", "ratings confirmed": "系统确认客户风险等级",
+    "rating viewed": "查看评级复核", "rating proposed": "提议客户风险等级",
+    "rating sent back": "退回评级提议", "rating confirmed": "确认客户风险等级",
+    "rating requested": "发起事件触发的重新评级", "ratings exported": "导出客户风险等级",
 }  # fmt: skip
 EVENT_FIELDS = {  # the names of what an action's record holds
     "active": "启用", "after": "变更后", "alert": "预警", "before": "变更前",
@@ -52,5 +56,5 @@ EVENT_FIELDS = {  # the names of what an action's record holds
     "user": "用户", "values": "取值", "version": "版本", "warehouse": "数据仓库",
     "what": "内容", "to": "分派给", "why": "方式", "file": "附件", "sha256": "SHA-256",
     "q": "查询内容", "value": "取值", "for_report": "随报告报送", "id": "编号",
-    "standards": "监测标准",
+    "standards": "监测标准", "trigger": "触发原因",
 }  # fmt: skip

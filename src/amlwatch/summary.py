@@ -218,10 +218,27 @@ def nightly_markdown(report: NightlyReport) -> str:
                 f"续报 Continuing reports due: {len(intake.continuing):,} reported case(s) whose "
                 f"pattern went on are back in review (cases {', '.join(map(str, intake.continuing))})."
             )
+    parts += _rating_markdown(report.rating)
     filing = report.submission
     if filing is not None:
         parts += ["", submission_markdown(filing)]
     return "\n".join(parts)
+
+
+def _rating_markdown(rated: Any) -> list[str]:
+    """The night's risk rating: customers per level and what was put to people (counts)."""
+    if rated is None:
+        return []
+    levels = ", ".join(f"{level}: {n:,}" for level, n in rated.per_level.items())
+    opened = ", ".join(f"{why} {n:,}" for why, n in rated.opened.items()) or "none"
+    return [
+        "",
+        f"### 客户风险等级 Risk rating — {rated.customers:,} customers ({rated.model})",
+        "",
+        f"Model levels tonight: {levels}. Confirmed by the system: {rated.confirmed:,}; "
+        f"rating reviews opened: {opened}; open reviews refreshed: {rated.refreshed:,} "
+        f"({rated.seconds:.2f} s).",
+    ]
 
 
 def submission_markdown(filing: Filing) -> str:

@@ -192,6 +192,7 @@ def test_every_run_is_recorded_in_the_run_log(tmp_path: Path) -> None:
         "network",
         "suspicious_report",
         "cases",
+        "rating",
         "submission",
     }
     assert run["peak_rss_mb"] > 0 and run["flow_run_id"] and run["rule_pack"] == "pboc-2016@2016.3"

@@ -469,3 +469,116 @@ def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
                  ("approver1", "screening frozen"), ("approver1", "screening reported")):  # fmt: skip
         assert step in actions, step
     assert verify(store).ok
+
+
+def test_the_sample_bank_rated_and_a_rating_review_in_a_real_browser(
+    served: tuple[str, Path, CaseStore, list[str]],
+) -> None:
+    """Every sample customer has a level or a review; the planted risky customers land at
+    their level at least; a listed customer, once the hit is confirmed, is rated 高 the next
+    run and put to people; a liaison records a media report through the page, proposes a level
+    with a reason, another approver confirms, and the history keeps both levels."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+
+    from amlwatch.rating import load_model
+    from amlwatch.stages.rating import rate_night
+    from amlwatch.warehouse.rating import latest_scores
+
+    base, reports, store, _ = served
+    db = reports.parent / "wh.duckdb"
+    review = review_for(store)
+    model = load_model()
+    with Warehouse.open(db, read_only=True) as wh:
+        scores = {r["customer_id"]: r for r in latest_scores(wh)}
+        last_night = wh.scalar("SELECT max(scored_on) FROM rating_scores")
+    in_force, open_reviews = review.rating_state()
+    assert {c for c, *_ in in_force} | set(open_reviews) == set(scores), (
+        "everyone rated or put to people"
+    )
+    truth = [json.loads(line) for line in (ROOT / "data_samples" / "ground_truth.jsonl").open()]
+    planted = [t for t in truth if t.get("risk_level")]
+    assert {t["kind"] for t in planted} >= {
+        "rating_cash_trader",
+        "rating_border_trader",
+        "rating_exposed_person",
+    }
+    for t in planted:
+        got = scores[t["customer_id"]]["level"]
+        assert model.level_index(got) <= model.level_index(t["risk_level"]), (t["kind"], got)
+    planted_ids = {t["customer_id"] for t in truth}
+    ordinary = [r["level"] for c, r in scores.items() if c not in planted_ids]
+    assert ordinary.count("14") / len(ordinary) > 0.95, "ordinary customers are mostly 低"
+
+    # the listed customer: its hit confirmed (by the screening walk, or here), rated 高 next
+    expected = [
+        json.loads(line) for line in (ROOT / "data_samples" / "lists" / "expected.jsonl").open()
+    ]
+    listed = next(e for e in expected if e["entry_ref"] == "QDi.901")["subject_ref"]
+    liaison8, approver1 = (
+        review.login("liaison8", PASSWORD)[0],
+        review.login("approver1", PASSWORD)[0],
+    )
+    with store.read() as con:
+        case_id, state = con.execute(
+            text(
+                "SELECT id, state FROM screening_cases WHERE subject_ref = :r AND entry_ref = 'QDi.901'"
+            ),
+            {"r": listed},
+        ).one()
+    if state != "confirmed":
+        review.propose_screening(liaison8, case_id, True, "拼音姓名与出生日期一致，确认为同一人")
+        review.decide_screening(approver1, case_id, True)
+    rate_night(last_night, db)
+    with Warehouse.open(db, read_only=True) as wh:
+        assert latest_scores(wh, [listed])[0]["level"] == "10"
+    listed_review = review.rating_state()[1][listed]
+
+    axe = Axe()
+
+    def accessible(page: Any) -> None:
+        violations = axe.run(page).response["violations"]
+        critical = [v["id"] for v in violations if v["impact"] == "critical"]
+        assert not critical, critical
+
+    other = next(
+        c for c, level, *_ in in_force if level == "14" and c not in open_reviews and c != listed
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        log_in(page, base, "approver2")
+        page.goto(f"{base}/rating")
+        expect(page.locator("#rating-reviews")).to_contain_text(listed)
+        accessible(page)
+        page.goto(f"{base}/rating/{listed_review}")
+        expect(page.locator("#computed-level")).to_contain_text("高（10）")
+        expect(page.locator("#reasons")).to_contain_text("名单确认命中（X01）")
+        expect(page.locator("#factors")).to_contain_text("现金交易占比")
+        accessible(page)
+        page.get_by_label("高（10）").check()
+        page.get_by_label("理由（调整模型评定等级时至少 10 个字）").fill(
+            "名单确认命中，已冻结，按高风险管理"
+        )
+        page.locator("#propose-submit").click()
+        expect(page.locator("h1 .state")).to_have_text("已提议（待复核）")
+        page.get_by_role("button", name="退出").click()
+
+        log_in(page, base, "approver1")
+        page.goto(f"{base}/rating/{listed_review}")
+        page.locator("#confirm").click()
+        expect(page.locator("h1 .state")).to_have_text("已确认")
+        expect(page.locator("#history")).to_contain_text("高（10）")
+        page.screenshot(path=str(ARTIFACTS / "30-rating-confirmed.png"), full_page=True)
+
+        # an event a liaison learns of: recorded through the page, a review of its own
+        page.goto(f"{base}/rating")
+        page.get_by_label("客户号").fill(other)
+        page.get_by_label("事件").select_option("media")
+        page.get_by_label("事件情况（至少 10 个字）").fill("地方媒体报道该客户涉嫌参与非法集资活动")
+        page.locator("#request-submit").click()
+        expect(page.locator("h1")).to_contain_text("评级复核")
+        expect(page.locator("#about")).to_contain_text("媒体报道")
+        browser.close()
+    history = review.rating_history(approver1, listed)
+    assert [h.level for h in history][:1] == ["10"] and len(history) >= 2, "the old level stays"

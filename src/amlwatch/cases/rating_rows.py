@@ -22,7 +22,7 @@ from amlwatch.cases.tables import (
     rating_reviews,
     screening_cases,
 )
-from amlwatch.models import REPORTED
+from amlwatch.models import REPORTED, CaseState
 
 NEW, PROPOSED, CONFIRMED = "new", "proposed", "confirmed"
 OPEN = (NEW, PROPOSED)
@@ -32,7 +32,7 @@ TRIGGERS = {
     "event": "事件触发重新评级",
 }  # fmt: skip
 EVENTS = {
-    "report": "已报送可疑交易报告", "list_hit": "名单确认命中", "identity": "身份信息变更",
+    "report": "已决定报告或已报送可疑交易报告", "list_hit": "名单确认命中", "identity": "身份信息变更",
     "judicial": "司法查询", "media": "媒体报道", "other": "其他事件",
 }  # fmt: skip
 
@@ -259,7 +259,8 @@ def reviews_between(con: Connection, start: dt.date, end: dt.date) -> list[Ratin
 
 
 def monitoring_facts(con: Connection, since: dt.date) -> dict[str, dict[str, int]]:
-    """Per customer with any: review cases opened since `since`, cases reported (ever),
+    """Per customer with any: review cases opened since `since`, cases approved for a report
+    or reported (ever),
     confirmed list hits, and screening cases of the customer still open."""
     facts: dict[str, dict[str, int]] = {}
 
@@ -274,8 +275,11 @@ def monitoring_facts(con: Connection, since: dt.date) -> dict[str, dict[str, int
         .group_by(c.customer_id),
         "cases",
     )
-    put(select(c.customer_id, func.count()).where(c.state.in_(sorted(REPORTED))).group_by(c.customer_id),
-        "reports")  # fmt: skip
+    reported = sorted(REPORTED | {CaseState.APPROVED})  # decided to report, or reported
+    put(
+        select(c.customer_id, func.count()).where(c.state.in_(reported)).group_by(c.customer_id),
+        "reports",
+    )
     s = screening_cases.c
     put(select(s.customer_id, func.count()).where(s.state == "confirmed", s.customer_id != "")
         .group_by(s.customer_id), "list_hit")  # fmt: skip

@@ -51,7 +51,7 @@ INPUTS = {
     "customer_days": "number",  # days since the customer was first known
     "alerts": "number",  # suspicious alerts in the last 365 days
     "cases": "number",  # review cases opened in the last 365 days
-    "reports": "number",  # suspicious reports filed (ever)
+    "reports": "number",  # cases approved for a suspicious report or reported (ever)
     "list_review": "number",  # screening matches in the review band, not yet dismissed
     "list_hit": "flag",  # a confirmed list hit
 }

@@ -16,10 +16,11 @@ from amlwatch.synth.planter import (
 from amlwatch.synth.plants_large_value import LargeValuePlants
 from amlwatch.synth.plants_network import NetworkPlants
 from amlwatch.synth.plants_patterns import PatternPlants
+from amlwatch.synth.plants_rating import RatingPlants
 from amlwatch.synth.plants_standards import StandardPlants
 
 
-class Planter(LargeValuePlants, PatternPlants, StandardPlants, NetworkPlants):
+class Planter(LargeValuePlants, PatternPlants, StandardPlants, NetworkPlants, RatingPlants):
     """Builds planted rows day by day and every kind of labelled case."""
 
 

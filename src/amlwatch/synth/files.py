@@ -172,6 +172,8 @@ def write_ground_truth(
                 record["standards"] = case.standards
             if case.members:
                 record["members"] = [customer_ids[c] for c in case.members]
+            if case.risk_level:
+                record["risk_level"] = case.risk_level
             if case.kind == "bad_input":
                 record["column"] = case.column
             else:

@@ -118,7 +118,8 @@ def generate_bank(
                       planter.periodic, planter.irregular_large, planter.beyond_past,
                       planter.steady_trader, planter.relay, planter.circle,
                       planter.loan_repaid, planter.rent_after_salary,
-                      planter.small_relay):  # fmt: skip
+                      planter.small_relay, planter.cash_trader, planter.border_trader,
+                      planter.exposed_person):  # fmt: skip
             plant()
         planter.fans()  # last, on draws of their own: the rest of the bank as it was
 

@@ -49,6 +49,7 @@ class PlantedCase:
     txn_ids: list[str] = field(default_factory=list)  # for rows named by id, not planted by tag
     standards: list[str] = field(default_factory=list)  # monitoring standards that must alert
     members: list[int] = field(default_factory=list)  # a structure's customers, in its order
+    risk_level: str | None = None  # the level the default rating model gives it at least
 
 
 @dataclass(slots=True)

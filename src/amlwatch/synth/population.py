@@ -172,6 +172,7 @@ def build_population(rng: np.random.Generator, n_customers: int, n_reserved: int
             "legal_rep_id_number": legal_rep_id,
             "branch_code": branch,
             "is_state_organ": np.zeros(n, bool),  # planted cases mark a few (article 7 (三))
+            "is_pep": np.zeros(n, bool),  # a planted case marks one (the risk rating)
         }
     )
 

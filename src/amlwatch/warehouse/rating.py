@@ -83,11 +83,13 @@ def customer_inputs(warehouse: Warehouse, day: dt.date, window_days: int) -> pa.
                       sum(online) AS online
                FROM rating_day_features WHERE business_date BETWEEN ? AND ? GROUP BY customer_id),
            held AS (
-               SELECT customer_id, count(*) AS accounts FROM (
+               SELECT customer_id, count(*) FILTER (WHERE closed_at IS NULL OR closed_at::DATE > ?) AS accounts,
+                      min(opened_at)::DATE AS first_opened FROM (
                    SELECT account_id, arg_max(customer_id, business_date) AS customer_id,
+                          arg_max(opened_at, business_date) AS opened_at,
                           arg_max(closed_at, business_date) AS closed_at
                    FROM account_history WHERE business_date <= ? GROUP BY account_id)
-               WHERE closed_at IS NULL OR closed_at::DATE > ? GROUP BY customer_id),
+               GROUP BY customer_id),
            alerted AS (
                SELECT customer_id, count(*) AS alerts FROM suspicious_alerts
                WHERE last_scan_date BETWEEN ? AND ? GROUP BY customer_id)
@@ -100,7 +102,8 @@ def customer_inputs(warehouse: Warehouse, day: dt.date, window_days: int) -> pa.
                   m.online / nullif(m.n, 0)::DOUBLE AS online_share,
                   coalesce(m.received, 0) * (365.0 / ?) / nullif(p.declared, 0) AS declared_multiple,
                   coalesce(h.accounts, 0)::DOUBLE AS accounts,
-                  (?::DATE - p.first_known)::DOUBLE AS customer_days,
+                  (?::DATE - least(p.first_known, coalesce(h.first_opened, p.first_known)))::DOUBLE
+                      AS customer_days,
                   coalesce(a.alerts, 0)::DOUBLE AS alerts
            FROM people p LEFT JOIN moved m USING (customer_id) LEFT JOIN held h USING (customer_id)
                 LEFT JOIN alerted a USING (customer_id)

@@ -38,6 +38,7 @@ from amlwatch.web.routes import (
     dashboard,
     large_value,
     network,
+    rating,
     screening,
     standards,
     uploads,
@@ -201,6 +202,7 @@ def create_app(
         standards,
         network,
         screening,
+        rating,
     ):
         area.register(site)
     app.state.review = review

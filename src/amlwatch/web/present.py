@@ -180,6 +180,7 @@ def detail_text(detail: Mapping[str, Any] | None, people: Mapping[str, str] | No
 
 _TARGETS = {
     "case": "案件", "user": "用户", "alert": "预警", "submission": "报送文件", "large-value": "大额交易",
+    "rating": "评级复核", "rating-night": "评级（营业日）",
 }  # fmt: skip
 
 
@@ -231,6 +232,8 @@ FLASH = {
     "assignment": "分派方式已保存",
     "screening-start": "已开始核实", "screening-propose": "结论已提交，待另一人复核",
     "screening-decide": "已复核（确认命中的已立即冻结或停止业务）", "screening-reported": "报告已登记",
+    "rating-propose": "评定意见已提交，待另一名审批人复核", "rating-decide": "已复核（确认的等级已生效）",
+    "rating-request": "已发起重新评级",
 }  # fmt: skip
 
 GLOBALS = {

@@ -139,6 +139,8 @@ class Site:
                     c.report_due is not None and c.report_due < self.review.today()
                     for c in (self.review.screening_reports_due(user) if user else [])
                 ),
+                # rating reviews (客户风险等级): open ones and those past their due date
+                "rating_open": self.review.rating_counts(user) if user else {},
                 "people": self.review.people(user) if user else {},
                 "branch_names": self.review.branch_names,
                 **context,
