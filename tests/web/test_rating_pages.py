@@ -49,9 +49,8 @@ def test_four_eyes_through_the_pages(site: Site) -> None:
     page = liaison.get(f"/rating/{review_id}")
     text = page.text
     assert "现金交易占比" in text and "B01" in text and "客户特性" in text and "模型评定" in text
-    short = liaison.post(
-        f"/rating/{review_id}/propose", data={"csrf": csrf_of(text), "level": "12", "text": "短"}
-    )
+    url = f"/rating/{review_id}/propose"
+    short = liaison.post(url, data={"csrf": csrf_of(text), "level": "12", "text": "短"})
     assert short.status_code == 400 and "理由" in short.text
     reason = "客户经营现金流正常，资料齐全，调整为中风险"
     done = liaison.post(url, data={"csrf": csrf_of(text), "level": "12", "text": reason})
