@@ -5,7 +5,7 @@ One module per area — `run` (nightly, backfill, serve), `inspect` (what the ni
 registering its commands on the one Typer app of `common`.
 """
 
-from amlwatch.cli import filing, inspect, network, review, run, screening, standards, tools
+from amlwatch.cli import filing, inspect, network, rating, review, run, screening, standards, tools
 from amlwatch.cli.boundary import quiet_shutdown
 from amlwatch.cli.common import app
 
@@ -15,6 +15,7 @@ __all__ = [
     "inspect",
     "main",
     "network",
+    "rating",
     "review",
     "run",
     "screening",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlwatch.cases import rating_rows as rows
+from amlwatch.cases import repository as repo
 from amlwatch.cases.audit import append as audit
 from amlwatch.cases.exceptions import FourEyes, InvalidInput, NotFound, WrongState
 from amlwatch.cases.rating_rows import CustomerRating, RatingEvent, RatingReview
@@ -169,6 +170,15 @@ class Rating(ReviewBase):
         if branches is not None and past and past[0].branch_code not in branches:
             return []
         return past
+
+    def rating_user(self, username: str) -> User:
+        """The person of the app a console export is recorded as (`--as`): active, never the
+        operating-system user."""
+        with self.store.read() as con:
+            user = repo.user_by_name(con, username)
+        if user is None or not user.active:
+            raise NotFound(f"无此在用用户 {username} / no active user of the app of that name")
+        return user
 
     def rating_register(self, actor: User) -> list[CustomerRating]:
         """Every customer's level in force (the inspection export), for approvers, auditors and
