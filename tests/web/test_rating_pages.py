@@ -102,3 +102,19 @@ def test_a_liaison_records_an_event_and_the_register_opens_in_excel(site: Site) 
         "12",
         "14",
     ]
+
+
+def test_high_risk_customers_cases_first_and_the_level_on_the_case_page(site: Site) -> None:
+    low, high = site.case(), site.case()
+    low_customer, high_customer = f"C{site.counter - 1:06d}", f"C{site.counter:06d}"
+    site.review.take_ratings(dt.date(2026, 9, 1), [_confirm(low_customer, "B001", "14"),
+                                                    _confirm(high_customer, "B001", "10")], [], [])  # fmt: skip
+    page = site.client("liaison").get("/cases?state=new")
+    assert page.text.index(f'href="/cases/{high}"') < page.text.index(f'href="/cases/{low}"')
+    assert "高风险（10）" in page.text and "低风险（14）" in page.text
+    shown = site.client("liaison").get(f"/cases/{high}").text
+    assert (
+        'id="risk-level"' in shown
+        and "高（10）" in shown
+        and "职业（GB/T 6565）或行业（GB/T 4754）（I01）" in shown
+    )

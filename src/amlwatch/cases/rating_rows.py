@@ -117,6 +117,14 @@ def _newest() -> Any:
     return select(func.max(customer_ratings.c.id)).group_by(customer_ratings.c.customer_id)
 
 
+def level_in_force(customer_id: Any) -> Any:
+    """The level in force of the customer a query's row names (a scalar subquery): level codes
+    sort from the highest level, as the inspection codes 10 … 14 do."""
+    c = customer_ratings.c
+    newest = select(c.level).where(c.customer_id == customer_id).order_by(c.id.desc()).limit(1)
+    return newest.scalar_subquery()
+
+
 def levels_in_force(con: Connection) -> list[tuple[str, str, str, dt.date]]:
     """Every rated customer's level in force: (customer, level, the model's level when it was
     confirmed, next review date), by customer number."""

@@ -22,6 +22,7 @@ from amlwatch.cases.tables import (
     user_branches,
     users,
 )
+from amlwatch.cases.rating_rows import level_in_force
 from amlwatch.models import Case, CaseEvent, CaseState, Role, User
 
 # --- cases ---------------------------------------------------------------------------------
@@ -144,16 +145,15 @@ def _where(flt: CaseFilter, branches: Collection[str] | None) -> list[ColumnElem
 
 
 def find_cases(
-    con: Connection,
-    flt: CaseFilter,
-    branches: Collection[str] | None,
-    limit: int,
-    offset: int = 0,
+    con: Connection, flt: CaseFilter, branches: Collection[str] | None, limit: int, offset: int = 0
 ) -> list[Case]:
-    """Cases matching the filter, deadline first, then newest."""
+    """Cases matching the filter: urgent, then high-risk customers', deadline first, newest."""
     conditions = _where(flt, branches)
-    queue = (  # urgent cases at the top of every queue, then by deadline
+    risk = level_in_force(cases.c.customer_id)  # 客户风险等级: 10 高 first, unrated last
+    queue = (  # urgent cases at the top of every queue, then high-risk customers', then by deadline
         cases.c.urgency.desc(),
+        risk.is_(None),
+        risk,
         cases.c.due_date.is_(None),
         cases.c.due_date,
         cases.c.last_scan_date.desc(),

@@ -195,6 +195,12 @@ def _check_levels(levels: tuple[Level, ...], where: str) -> None:
         raise RatingModelError(f"{where}: at least {MIN_LEVELS} levels (高 / 中 / 低)")
     if len({level.code for level in levels}) != len(levels):
         raise RatingModelError(f"{where}: a level code twice")
+    codes = [level.code for level in levels]
+    if codes != sorted(codes):
+        raise RatingModelError(
+            f"{where}: level codes sort from the highest level to the lowest (as the inspection "
+            f"codes 10 高 … 14 低 do), not {', '.join(codes)}"
+        )
     scores = [level.min_score for level in levels]
     if any(a <= b for a, b in pairwise(scores)) or scores[-1] != 0:
         raise RatingModelError(

@@ -21,6 +21,7 @@ from amlwatch.models import CaseState, Role, User, split_narrative
 from amlwatch.web import svg
 from amlwatch.web.listing import MAX_EXPORT, PAGE_SIZE, Listing, pages_around, read, workbook
 from amlwatch.web.routes import large_value
+from amlwatch.web.routes.rating import why
 from amlwatch.web.site import Site, parse_date
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,6 +69,8 @@ def register(site: Site) -> None:
             batch=batch,
             screening=review.screening_queue(user)[:10],  # 名单监测: at the top of the list
             frozen=review.frozen_customers(user, [c.customer_id for c in found.cases]),
+            risk=review.customer_ratings(user, [c.customer_id for c in found.cases]),
+            level_name=review.level_name,
         )
 
     def bulk_body(request: Request, form: FormData) -> Response:
@@ -185,6 +188,9 @@ def register(site: Site) -> None:
             else "",
             linked=review.linked_cases(user, case),
             frozen=review.frozen_customers(user, [case.customer_id]).get(case.customer_id),
+            ratings=review.rating_history(user, case.customer_id),
+            level_name=review.level_name,
+            why=lambda codes: why(review.rating_model, codes),
             roles=STRUCTURE_ROLES,
             reasons=review.dismissal_reasons(),
             crime_types=review.crime_types,
