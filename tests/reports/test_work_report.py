@@ -24,6 +24,7 @@ from amlwatch.stages.filings import write_large_value_submission
 from amlwatch.stages.ingest import ingest_day
 from amlwatch.stages.large_value import scan_large_value_day
 from amlwatch.stages.patterns import scan_patterns_day
+from amlwatch.stages.rating import rate_night
 from amlwatch.stages.work_report import Period
 from amlwatch.warehouse import Warehouse
 from amlwatch.wiring import case_store, open_review, review_for
@@ -58,6 +59,7 @@ def test_the_work_report_counts_what_happened(tmp_path: Path) -> None:
         scan_large_value_day(day, db)
         scan_patterns_day(day, db)
         open_cases_of_run(day, db)
+    rate_night(nights[-1], db)  # every customer rated: the report counts them per level
     # the first 14 nights uploaded the day after (on time), the next four 20 days late, four
     # more written but never uploaded, the rest never written: all those overdue by now
     # (reported = uploaded: a file only written is not reported)
@@ -189,6 +191,11 @@ def _sections_agree(db: Path, period: str) -> None:
     note = next(t.note for t in form.tables if t.title.startswith("六"))
     assert f"本期案件 {summary['可疑交易预警数（案件）']:,} 件" in note
     assert summary["本期确认上报的可疑交易报告（审批日在本期）"] == len(tables["五"])
+    with open_review(db) as review:
+        in_force, _ = review.rating_state()
+    levels = [r for r in tables["七"] if r[1]]
+    assert sum(int(r[1].replace(",", "")) for r in levels) == len(in_force) > 0
+    assert [r[0] for r in levels] == ["高（10）", "中（12）", "低（14）"]
 
 
 def test_the_review_app_serves_the_work_report_to_approvers(tmp_path: Path) -> None:

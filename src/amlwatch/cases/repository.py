@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from amlwatch.cases import seals
+from amlwatch.cases.rating_rows import level_in_force
 from amlwatch.cases.tables import (
     case_alerts,
     case_events,
@@ -22,7 +23,6 @@ from amlwatch.cases.tables import (
     user_branches,
     users,
 )
-from amlwatch.cases.rating_rows import level_in_force
 from amlwatch.models import Case, CaseEvent, CaseState, Role, User
 
 # --- cases ---------------------------------------------------------------------------------

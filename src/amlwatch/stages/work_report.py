@@ -15,6 +15,7 @@ from pathlib import Path
 
 from amlwatch import wiring
 from amlwatch.cases import Review, SubmissionLedger
+from amlwatch.cases.rating_rows import TRIGGERS, RatingReview
 from amlwatch.cases.usecases.base import OPEN_STATES
 from amlwatch.labels import labelled
 from amlwatch.models import REPORT_DUE_WORKING_DAYS, Case, CaseState, User
@@ -101,6 +102,9 @@ class WorkFacts:
     reasons: dict[str, str]  # dismissal reason labels
     whole_bank: bool
     today: dt.date
+    levels: dict[str, int]  # customers per risk level in force (客户风险等级)
+    rating_reviews: list[RatingReview]  # rating reviews confirmed in the period
+    rating_overdue: int  # open rating reviews past their due date
 
 
 def work_facts(
@@ -121,6 +125,7 @@ def work_facts(
         sorted({str(r["day"]) for r in records})
     )
     cases = review.period_cases(actor, period.start, period.end)
+    levels, rated, rating_overdue = review.rating_period(actor, period.start, period.end)
     return WorkFacts(
         records=records,
         record_status=[_record_status(r, uploaded, days, today) for r in records],
@@ -130,6 +135,9 @@ def work_facts(
         reasons=cases.reasons,
         whole_bank=actor is None or not actor.branches,
         today=today,
+        levels=levels,
+        rating_reviews=rated,
+        rating_overdue=rating_overdue,
     )
 
 
@@ -151,6 +159,7 @@ def work_report_form(
         _dismissals_table(facts),
         _reports_table(facts),
         _effectiveness_table(facts),
+        _rating_table(facts, review),
     ]
     scope = "全行" if whole_bank or actor is None else "、".join(sorted(actor.branches))
     statuses = Counter(facts.record_status)
@@ -384,3 +393,22 @@ def _effectiveness_table(facts: WorkFacts) -> SummaryTable:
         rows,
         _several(facts) if rows else "本期无预警。",
     )
+
+
+def _rating_table(facts: WorkFacts, review: Review) -> SummaryTable:
+    """七: customers per risk level in force, and the period's rating reviews on time or not."""
+    on_time = Counter(
+        (r.trigger, r.decided_at is not None and r.decided_at.date() <= r.due_on)
+        for r in facts.rating_reviews
+    )
+    rows = [
+        [f"{review.level_name(code)}（{code}）", f"{n:,}", "", ""]
+        for code, n in facts.levels.items()
+    ]
+    for trigger, name in TRIGGERS.items():
+        done, late = on_time[(trigger, True)], on_time[(trigger, False)]
+        if done or late:
+            rows.append([f"复核：{name}", "", f"{done:,}", f"{late:,}"])
+    note = f"现行等级为统计日的等级；本期完成评级复核 {len(facts.rating_reviews)} 件，"
+    return SummaryTable("七、客户风险等级", ["等级 / 复核类别", "客户数", "按期完成", "逾期完成"], rows,
+                        note + f"待处理且已逾期 {facts.rating_overdue} 件。")  # fmt: skip

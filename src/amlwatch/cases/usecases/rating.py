@@ -171,6 +171,23 @@ class Rating(ReviewBase):
             return []
         return past
 
+    def rating_period(
+        self, actor: User | None, start: dt.date, end: dt.date
+    ) -> tuple[dict[str, int], list[RatingReview], int]:
+        """For the work report (the user's branches; None: the whole bank): customers per level
+        in force, the reviews confirmed in the period, and the open ones past their due date."""
+        branches = visible_branches(actor) if actor is not None else None
+        with self.store.read() as con:
+            in_force = rows.in_force(con, [c for c, *_ in rows.levels_in_force(con)])
+            decided = rows.reviews_between(con, start, end)
+            late = rows.find(con, branches, rows.OPEN, limit=1_000_000)
+        mine = [r for r in in_force.values() if branches is None or r.branch_code in branches]
+        per_level = {
+            lv.code: sum(r.level == lv.code for r in mine) for lv in self.rating_model.levels
+        }
+        decided = [r for r in decided if branches is None or r.branch_code in branches]
+        return per_level, decided, sum(r.due_on < self.today() for r in late)
+
     def rating_user(self, username: str) -> User:
         """The person of the app a console export is recorded as (`--as`): active, never the
         operating-system user."""
