@@ -138,3 +138,47 @@ def _reported_case(customer: str, day: dt.date) -> dict:
             "snapshot_version": 1, "snoozed": False, "level": 0, "stcb": "", "aosp": "",
             "crime_types": [], "urgency": "01", "report_times": 1, "direction": "01",
             "created_at": now, "updated_at": now, "kind": "customer"}  # fmt: skip
+
+
+def test_a_high_risk_customers_lower_threshold_alerts_where_a_low_risk_ones_does_not(
+    tmp_path: Path,
+) -> None:
+    """AMLW-SP-0601 (individual cash ≥ 1,000,000 in 10 business days) asks 500,000 of a
+    customer at 高 (by_risk_level."10"): 750,000 in cash is an alert only once C1's level in
+    force is 高, and no longer when a review brings it back to 低."""
+    from amlwatch.stages.patterns import scan_patterns_day
+    from tests.conftest import FX, txn, write_day
+
+    days = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]  # Monday to Friday
+    db = tmp_path / "wh.duckdb"
+    for i, day in enumerate(days):
+        cash = txn(f"K{i}", booked_at=f"{day} 10:00:00", amount="150000", is_cash="true")
+        write_day(
+            tmp_path / "inbox", day, [cash], fx=[dict(r, rate_date=day.isoformat()) for r in FX]
+        )
+        ingest_day(day, tmp_path / "inbox", db)
+
+    def cash_alerts() -> list[str]:
+        scan_patterns_day(days[-1], db)
+        with wiring.open_warehouse(db) as warehouse:
+            rows = warehouse.rows(
+                "SELECT customer_id FROM suspicious_hits WHERE rule_code = 'AMLW-SP-0601' AND scan_date = ?",
+                [days[-1]],
+            )
+        return [str(r[0]) for r in rows]
+
+    def rated(level: str) -> None:
+        with wiring.open_review(db) as review:
+            review.take_ratings(days[-1], [{"customer_id": "C1", "customer_name": "x", "branch_code": "B001",
+                "computed_level": level, "score": 50.0, "model": "m", "factors": {}, "reasons": [],
+                "level": level, "rated_on": days[-1], "review_id": None,
+                "next_review_on": days[-1] + dt.timedelta(days=180), "note": "test"}], [], [])  # fmt: skip
+        rate_night(days[-1], db)  # the level in force reaches the warehouse with the night's rating
+
+    assert cash_alerts() == []  # unrated: the standard's own 1,000,000
+    rated("14")
+    assert cash_alerts() == []
+    rated("10")
+    assert cash_alerts() == ["C1"], "高: 750,000 reaches the level's 500,000"
+    rated("14")
+    assert cash_alerts() == []

@@ -53,6 +53,7 @@ def test_counterexamples_each_refused():
     _refused(lambda r: r["levels"][1].update(min_score=50), "falls strictly")
     _refused(lambda r: r["levels"][1].update(code="10"), "level code twice")
     _refused(lambda r: r["levels"][0].update(code="15"), "sort from the highest")
+    _refused(lambda r: r["levels"][0].update(code="H"), "digits")
     _refused(lambda r: r["levels"][0].update(review_by="nobody"), "review_by")
     _refused(
         lambda r: r.update(factors=[f for f in r["factors"] if f["group"] != "industry"]),

@@ -143,3 +143,24 @@ tx_methods = []
     )  # fmt: skip
     with pytest.raises(UnknownRulePack, match="at most 5 may"):
         load_pack(str(pack_file(tmp_path, six)))
+
+
+def test_parameters_per_customer_risk_level_are_checked(tmp_path: Path) -> None:
+    rule = load_pack("pboc-2016").suspicious
+    assert rule is not None
+    cash = rule.standard("AMLW-SP-0601")
+    assert cash.at_risk_level("10")["individual"]["min_total_cny"] == Decimal(500_000)
+    assert cash.at_risk_level("14") == cash.params  # a level without its own: the standard's
+    for text, message in (
+        ('code = "AMLW-SP-0101"\n[suspicious.standards.by_risk_level."10"]\nmin_amount_cny = "1"',
+         "not for the scatter"),
+        ('code = "AMLW-SP-0601"\n[suspicious.standards.by_risk_level."H"]\nmin_total_cny = "1"', "digits"),
+        ('code = "AMLW-SP-0601"\n[suspicious.standards.by_risk_level."10"]\nhours = 1',
+         "unknown \\['hours'\\]"),
+        ('code = "AMLW-SP-0601"\n[suspicious.standards.by_risk_level."10"]\nmin_total_cny = "-1"', ">= 0"),
+        ('code = "AMLW-SP-0601"\nby_risk_level = { "12" = {} }', "a table per level"),
+    ):  # fmt: skip
+        with pytest.raises(UnknownRulePack, match=message):
+            load_pack(str(pack_file(tmp_path, f"[[suspicious.standards]]\n{text}\n")))
+    with pytest.raises(UnknownRulePack, match=r"needs suspicious\.subject = customer"):
+        load_pack(str(pack_file(tmp_path, '[suspicious]\nsubject = "account"\n')))

@@ -574,7 +574,7 @@ def test_the_sample_bank_rated_and_a_rating_review_in_a_real_browser(
         # an event a liaison learns of: recorded through the page, a review of its own
         page.goto(f"{base}/rating")
         page.get_by_label("客户号").fill(other)
-        page.get_by_label("事件").select_option("media")
+        page.get_by_label("事件", exact=True).select_option("media")
         page.get_by_label("事件情况（至少 10 个字）").fill("地方媒体报道该客户涉嫌参与非法集资活动")
         page.locator("#request-submit").click()
         expect(page.locator("h1")).to_contain_text("评级复核")

@@ -196,6 +196,8 @@ def _check_levels(levels: tuple[Level, ...], where: str) -> None:
     if len({level.code for level in levels}) != len(levels):
         raise RatingModelError(f"{where}: a level code twice")
     codes = [level.code for level in levels]
+    if not all(code.isdigit() for code in codes):
+        raise RatingModelError(f"{where}: level codes are digits (the inspection codes 10 … 14)")
     if codes != sorted(codes):
         raise RatingModelError(
             f"{where}: level codes sort from the highest level to the lowest (as the inspection "

@@ -16,7 +16,9 @@ from amlwatch.rules.exceptions import UnknownRulePack
 from amlwatch.rules.packs import RulePack, _merge, _parse
 
 # what a version may change of a standard (its code, family and name stay)
-CHANGEABLE = frozenset({"status", "params", "window_business_days", "owner", "indicators"})
+CHANGEABLE = frozenset(
+    {"status", "params", "window_business_days", "owner", "indicators", "by_risk_level"}
+)
 
 
 @dataclass(frozen=True, slots=True)

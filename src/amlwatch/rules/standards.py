@@ -241,6 +241,8 @@ class PatternStandard:
         effective_from: the first day it may run (None: with the pack).
         exclude: records this standard does not look at, beyond the section's
             (`[suspicious.exclude]`): "purposes", "tx_methods", "counterparty_accounts".
+        by_risk_level: customer risk level code (客户风险等级, e.g. "10" 高) -> the parameters
+            that differ for customers at that level in force (over each type's own).
     """
 
     code: str
@@ -256,6 +258,13 @@ class PatternStandard:
     indicators: tuple[str, ...] = ()
     effective_from: dt.date | None = None
     exclude: dict[str, frozenset[str]] = field(default_factory=dict)
+    by_risk_level: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+    def at_risk_level(self, level: str) -> dict[str, dict[str, Decimal]]:
+        """Its parameters for customers at a risk level (each type's, with the level's own)."""
+        return {
+            kind: values | self.by_risk_level.get(level, {}) for kind, values in self.params.items()
+        }
 
     @property
     def running(self) -> bool:
@@ -317,6 +326,27 @@ def _exclude(pack: str, code: str, family: str, raw: Any) -> dict[str, frozenset
     return out
 
 
+def _by_risk_level(
+    pack: str, code: str, family: str, spec: dict[str, str], raw: Any
+) -> dict[str, dict[str, Decimal]]:
+    """A standard's parameters per customer risk level, checked: level codes of digits (the
+    rating model's, 10 高 … 14 低), its family's parameter names and kinds."""
+    if not raw:
+        return {}
+    where = f"{pack}: standard {code}: by_risk_level"
+    if family == "scatter" or family in NETWORK_FAMILIES:  # one run for all customers
+        raise UnknownRulePack(f"{where}: not for the scatter and network families")
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) and v for v in raw.values()):
+        raise UnknownRulePack(f'{where}: a table per level code, e.g. [by_risk_level."10"]')
+    out = {}
+    for level, values in raw.items():
+        unknown = sorted(set(values) - set(spec))
+        if not str(level).isdigit() or unknown:
+            raise UnknownRulePack(f"{where}.{level}: a level code of digits; unknown {unknown}")
+        out[str(level)] = {n: _value(pack, code, n, spec[n], v) for n, v in values.items()}
+    return out
+
+
 def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
     """One `[[suspicious.standards]]` item, checked against its family's parameters."""
     code = str(item["code"])
@@ -372,6 +402,7 @@ def parse_standard(pack: str, item: dict[str, Any]) -> PatternStandard:
         }
     return PatternStandard(
         exclude=_exclude(pack, code, family, item.get("exclude", {})),
+        by_risk_level=_by_risk_level(pack, code, family, spec, item.get("by_risk_level", {})),
         code=code,
         name=str(item["name"]),
         scattered=scattered,

@@ -37,6 +37,8 @@ class PatternInput:
             subject s has `past_ptr[s]:past_ptr[s + 1]`.
         known_since: per subject code, int64 day its customer was first known to the
             warehouse (its first customers file), -1 unknown.
+        risk_level: per subject code, int64 its customer's risk level in force (客户风险等级
+            code as a number: 10 高 … 14 低), -1 unrated.
     """
 
     subject: np.ndarray
@@ -59,3 +61,4 @@ class PatternInput:
     past_amount: np.ndarray | None = None
     past_kind: np.ndarray | None = None
     known_since: np.ndarray | None = None
+    risk_level: np.ndarray | None = None

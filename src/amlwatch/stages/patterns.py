@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from amlwatch import wiring
 from amlwatch.models import PatternSummary
 from amlwatch.reports import SuspiciousReportFiles, write_suspicious_tables
-from amlwatch.rules import BusinessCalendar, RulePack, SuspiciousRule
+from amlwatch.rules import BusinessCalendar, PatternStandard, RulePack, SuspiciousRule
 from amlwatch.rules.library import LibraryVersion
 from amlwatch.scanners import (
     FLAG_SCATTER_IN,
@@ -245,6 +245,7 @@ def scan_hits(
     running = {s.family for s in rule.running()}
     opened, events = "new_account" in running, "open_close" in running
     declared = "out_of_profile" in running
+    risk = any(s.by_risk_level for s in rule.running())  # parameters per customer risk level
     # the subjects' days before the read window, as far back as a sleep and a waking reach
     sleep = max(
         [dormant_lookback(s.params) for s in rule.running() if s.family == "dormant"], default=-1
@@ -256,11 +257,12 @@ def scan_hits(
         or (opened and "newest_opened" not in types.column_names)
         or (events and "opened_days" not in types.column_names)
         or (declared and "declared" not in types.column_names)
+        or (risk and "risk_level" not in types.column_names)
         or active_before is not None  # for this read window only
         or past_before is not None
     ):
         types = wh_patterns.customer_types(
-            warehouse, bucket, opened, events, declared, active_before, past_before
+            warehouse, bucket, opened, events, declared, active_before, past_before, risk
         )
     params = PatternParams.from_rule(rule)
     if rule.subject == "customer":  # merged from the day runs, a slice of customers at a time
@@ -276,8 +278,8 @@ def scan_hits(
         # blocks as long as the longest window, the other families' least totals and, for
         # those that mark records of a kind, the least total and count of such records
         earliest = np.minimum.reduce([start_days, *(w.start_days for w in others)])
-        least, filters, own = prune_bounds(
-            [(w.standard.family, w.standard.params) for w in others],
+        least, filters, own = prune_bounds(  # with each risk level's parameters too
+            [(w.standard.family, p) for w in others for p in _all_params(w.standard)],
             customer_facts(types, first_day, max(days)),
         )
         if not scatter:  # no scatter standard: its bounds must keep nobody
@@ -347,6 +349,10 @@ def scan_hits(
         entity = prepared.data.entity[found.lo]
         tables.append(hits_table(found, entity, account_names(found.lo), days, starts, pack, rule))
     return pa.concat_tables(tables) if tables else SUSPICIOUS_HITS.empty(), rows
+
+
+def _all_params(standard: PatternStandard) -> list[dict[str, dict[str, Decimal]]]:
+    return [standard.params, *(standard.at_risk_level(code) for code in standard.by_risk_level)]
 
 
 def scan_patterns_day(

@@ -87,6 +87,13 @@ def rate_night(day: dt.date, db: Path | None = None, rule_pack: str | None = Non
         work = night_work(model, day, table, scores, in_force, open_reviews, changed, facts,
                           review.add_working_days)  # fmt: skip
         night = review.take_ratings(day, *work)
+        levels, _ = review.rating_state()
+    with wiring.open_warehouse(db) as warehouse:  # for the standards with per-level parameters
+        wh.replace_levels(warehouse, pa.table({
+            "customer_id": pa.array([c for c, *_ in levels], pa.string()),
+            "level": pa.array([lv for _, lv, *_ in levels], pa.string()),
+            "as_of": pa.array([day] * len(levels), pa.date32()),
+        }))  # fmt: skip
     result.confirmed, result.refreshed = night.confirmed, night.refreshed
     result.opened = {TRIGGERS[k]: v for k, v in (night.opened or {}).items()}
     result.seconds = time.monotonic() - began

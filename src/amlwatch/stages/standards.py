@@ -100,6 +100,8 @@ def with_openings(data: PatternInput, customer_row: np.ndarray, types: pa.Table)
         data = dataclasses.replace(data, opened=opened)
     if "declared" in types.column_names:
         data = dataclasses.replace(data, declared=_per_subject(types, "declared", customer_row))
+    if "risk_level" in types.column_names:
+        data = dataclasses.replace(data, risk_level=_per_subject(types, "risk_level", customer_row))
     if "known_since" in types.column_names:
         data = dataclasses.replace(
             data, known_since=_per_subject(types, "known_since", customer_row)
@@ -289,11 +291,52 @@ def family_hits(
         )
         if rows is not None:
             found = in_full(found, rows)
+        if standard.by_risk_level:
+            found = _by_risk_level(found, data, window, bit)
         keep = np.array([standard.runs_on(days[int(e)]) for e in found.end], np.bool_)
         lo = found.lo[keep]
         names = names_of(lo) if len(lo) else []
         tables.append(hits_of_family(found, keep, data.entity[lo], names, days, window, pack, rule))
     return tables
+
+
+def _by_risk_level(
+    found: FamilyWindows, data: PatternInput, window: StandardWindow, bit: int | None
+) -> FamilyWindows:
+    """The windows of a standard with parameters per risk level: each level's customers scanned
+    again with that level's (their rows only), in place of their windows of the scan with the
+    standard's own parameters."""
+    standard = window.standard
+    if data.risk_level is None:
+        raise ValueError(f"{standard.code}: parameters per risk level need the customers' levels")
+    level = data.risk_level
+    parts = [found]
+    for code, _ in sorted(standard.by_risk_level.items()):
+        at = level == int(code)
+        parts[0] = _windows_where(parts[0], ~at[parts[0].subject])
+        rows = np.flatnonzero(at[data.subject])
+        if bit is not None and data.kind is not None:
+            rows = rows[(data.kind[rows] & bit) == 0]
+        if not len(rows):
+            continue
+        mine = restricted(data, rows)
+        if bit is not None:
+            mine = without_kind(mine, bit)
+        params = standard.at_risk_level(code)
+        parts.append(
+            in_full(
+                scan_family(standard.family, params, mine, window.end_days, window.start_days), rows
+            )
+        )
+    merged = FamilyWindows(*(np.concatenate([getattr(p, f.name) for p in parts])
+                             for f in dataclasses.fields(FamilyWindows)))  # fmt: skip
+    order = np.lexsort((merged.end, merged.subject))
+    return _windows_where(merged, order)
+
+
+def _windows_where(found: FamilyWindows, pick: np.ndarray) -> FamilyWindows:
+    """The windows a mask or an index array picks."""
+    return FamilyWindows(*(getattr(found, f.name)[pick] for f in dataclasses.fields(FamilyWindows)))
 
 
 def hits_of_family(

@@ -78,6 +78,7 @@ def customer_types(
     declared: bool = False,
     active_before: tuple[dt.date, int] | None = None,
     past_before: PastDays | None = None,
+    risk: bool = False,
 ) -> pa.Table:
     """`customer_id`, its hash key `customer_id_1/_2`, `entity` and `state_organ` (article 7
     (三)) for every customer of the bucket (latest version); with `opened`, also
@@ -91,7 +92,9 @@ def customer_types(
     file gave as an account's 上次动户日 (`last_moved_on`), and the day before those L days
     for a customer the warehouse knew before them (silent since, it slept at least that
     long); with `past_before`, also `past_days`, `past_totals`, `past_kinds`: its day
-    totals before the read window that reach a floor (`warehouse.standards.past_lists`)."""
+    totals before the read window that reach a floor (`warehouse.standards.past_lists`); with
+    `risk`, also `risk_level`: its risk level in force as the rating stage last left it (the
+    level code as a number, -1 unrated)."""
     day = "date_diff('day', DATE '1970-01-01', CAST({0} AS DATE))"
     picked, joined = [], ""
     if opened:
@@ -117,6 +120,9 @@ def customer_types(
     more, first_seen, history = history_columns(bucket, active_before, past_before)
     picked += more
     joined += history
+    if risk:
+        picked.append("coalesce(TRY_CAST(r.level AS BIGINT), -1) AS risk_level")
+        joined += " LEFT JOIN customer_risk_levels r USING (customer_id)"
     extra = "".join(f", {p}" for p in picked)
     types = warehouse._con.sql(
         f"""SELECT c.customer_id, {key_sql("c.customer_id")}, c.entity, c.state_organ {extra}

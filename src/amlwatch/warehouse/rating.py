@@ -179,3 +179,15 @@ def latest_scores(
 
 def runs(warehouse: Warehouse, limit: int = 30) -> list[dict[str, Any]]:
     return warehouse.records("SELECT * FROM rating_runs ORDER BY scored_on DESC LIMIT ?", [limit])
+
+
+def replace_levels(warehouse: Warehouse, levels: pa.Table) -> None:
+    """The customers' levels in force (customer_id, level, as_of: the rating night) become these, in one
+    transaction (the monitoring standards' per-level parameters read them)."""
+    with warehouse.transaction():
+        warehouse.execute("DELETE FROM customer_risk_levels")
+        warehouse._con.register("_levels", levels)
+        try:
+            warehouse.execute("INSERT INTO customer_risk_levels BY NAME SELECT * FROM _levels")
+        finally:
+            warehouse._con.unregister("_levels")

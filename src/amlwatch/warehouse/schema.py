@@ -84,6 +84,10 @@ RATING_DDL: tuple[str, ...] = (
         scored_on DATE NOT NULL, customer_id VARCHAR NOT NULL, model VARCHAR NOT NULL,
         score DOUBLE NOT NULL, score_level VARCHAR NOT NULL, level VARCHAR NOT NULL,
         rules BIGINT NOT NULL, factors UTINYINT[] NOT NULL)""",
+    # each customer's level in force as the case store had it after the last rating: what
+    # the standards with parameters per risk level read
+    """CREATE TABLE IF NOT EXISTS customer_risk_levels (
+        customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, as_of DATE NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS rating_runs (
         scored_on DATE NOT NULL, model VARCHAR NOT NULL, model_digest VARCHAR NOT NULL,
         factor_codes VARCHAR NOT NULL, customers BIGINT NOT NULL, per_level JSON NOT NULL,
