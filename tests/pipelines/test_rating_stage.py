@@ -140,8 +140,9 @@ def _reported_case(customer: str, day: dt.date) -> dict:
             "created_at": now, "updated_at": now, "kind": "customer"}  # fmt: skip
 
 
+@pytest.mark.parametrize("subject", ["customer", "account"])
 def test_a_high_risk_customers_lower_threshold_alerts_where_a_low_risk_ones_does_not(
-    tmp_path: Path,
+    tmp_path: Path, subject: str
 ) -> None:
     """AMLW-SP-0601 (individual cash ≥ 1,000,000 in 10 business days) asks 500,000 of a
     customer at 高 (by_risk_level."10"): 750,000 in cash is an alert only once C1's level in
@@ -158,8 +159,15 @@ def test_a_high_risk_customers_lower_threshold_alerts_where_a_low_risk_ones_does
         )
         ingest_day(day, tmp_path / "inbox", db)
 
+    pack = None
+    if subject == "account":  # the account's customer's level
+        pack = tmp_path / "by-account.toml"
+        pack.write_text(
+            'extends = "pboc-2016"\n[suspicious]\nsubject = "account"\n', encoding="utf-8"
+        )
+
     def cash_alerts() -> list[str]:
-        scan_patterns_day(days[-1], db)
+        scan_patterns_day(days[-1], db, str(pack) if pack else None)
         with wiring.open_warehouse(db) as warehouse:
             rows = warehouse.rows(
                 "SELECT customer_id FROM suspicious_hits WHERE rule_code = 'AMLW-SP-0601' AND scan_date = ?",

@@ -162,5 +162,3 @@ def test_parameters_per_customer_risk_level_are_checked(tmp_path: Path) -> None:
     ):  # fmt: skip
         with pytest.raises(UnknownRulePack, match=message):
             load_pack(str(pack_file(tmp_path, f"[[suspicious.standards]]\n{text}\n")))
-    with pytest.raises(UnknownRulePack, match=r"needs suspicious\.subject = customer"):
-        load_pack(str(pack_file(tmp_path, '[suspicious]\nsubject = "account"\n')))

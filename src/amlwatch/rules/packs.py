@@ -220,8 +220,6 @@ def _suspicious(data: dict[str, Any]) -> SuspiciousRule | None:
     codes = [s.code for s in standards]
     if len(set(codes)) != len(codes):
         raise UnknownRulePack(f"{name}: a standard code is used twice")
-    if subject == "account" and any(s.by_risk_level for s in standards):
-        raise UnknownRulePack(f"{name}: by_risk_level needs suspicious.subject = customer")
     own = [s.code for s in standards if s.exclude]
     if len(own) > MAX_OWN_EXCLUSIONS:
         raise UnknownRulePack(

@@ -6,6 +6,7 @@ amounts arrive as DECIMAL(p, 3) and become int64 thousandths, read in place.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +104,24 @@ def prepare(table: pa.Table, types: pa.Table, subject: str) -> PreparedWindow:
     rid = np.asarray(table["rid"].to_numpy(), np.int64)
     kind = np.asarray(table["kind"].to_numpy(), np.uint8)
     data, order = sorted_input(subject_code, ts, out, amount, party, entity, n_parties, kind)
+    if "risk_level" in types.column_names and n:  # an account's customer's level, per subject
+        level = _customer_numbers(table, types, "risk_level")
+        per_subject = np.full(int(subject_code.max()) + 1, -1, np.int64)
+        per_subject[subject_code] = level
+        data = dataclasses.replace(data, risk_level=per_subject)
     return PreparedWindow(data, rid[order])
+
+
+def _customer_numbers(table: pa.Table, types: pa.Table, name: str) -> np.ndarray:
+    """Each row's customer's int64 value of a column of the customer table (-1 if it lacks it)."""
+    codes, _ = dense_codes(
+        np.concatenate([u64(types, "customer_id_1"), u64(table, "customer_id_1")]),
+        np.concatenate([u64(types, "customer_id_2"), u64(table, "customer_id_2")]),
+    )
+    known = types.num_rows
+    value_of = np.full(int(codes.max()) + 1, -1, np.int64)
+    value_of[codes[:known]] = np.asarray(types[name].to_numpy(zero_copy_only=False), np.int64)
+    return value_of[codes[known:]]
 
 
 def merge_window(
