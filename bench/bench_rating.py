@@ -67,10 +67,13 @@ def prepare(customers: int, txns: int) -> Path:
             declared_income_cny, registered_capital_cny)
         SELECT DATE '{first}', 'bench', printf('C%09d', i), printf('客户%d', i),
                CASE WHEN hash(i, 1) % 100 < 12 THEN 'entity' ELSE 'individual' END,
-               CASE WHEN hash(i, 1) % 100 < 12 THEN '610099' WHEN hash(i, 2) % 100 < 2 THEN '110027' ELSE '110001' END,
+               CASE WHEN hash(i, 1) % 100 < 12 THEN '610099'
+                    WHEN hash(i, 2) % 100 < 2 THEN '110027' ELSE '110001' END,
                printf('%018d', i), CASE WHEN hash(i, 2) % 100 < 2 THEN 'USA' ELSE 'CHN' END,
-               CASE WHEN hash(i, 1) % 100 < 12 THEN ['F51', 'I65', 'C39', 'E47', 'H62', 'K70'][(1 + hash(i, 3) % 6)::BIGINT]
-                    ELSE ['10000', '20000', '30000', '40000', '60000', '80000'][(1 + hash(i, 3) % 6)::BIGINT] END,
+               CASE WHEN hash(i, 1) % 100 < 12
+                    THEN ['F51', 'I65', 'C39', 'E47', 'H62', 'K70'][(1 + hash(i, 3) % 6)::BIGINT]
+                    ELSE ['10000', '20000', '30000', '40000', '60000', '80000'][(1 + hash(i, 3) % 6)::BIGINT]
+               END,
                printf('B%03d', (1 + hash(i, 4) % 8)::BIGINT), false, hash(i, 5) % 10000 = 0,
                CASE WHEN hash(i, 1) % 100 >= 12 THEN 60000 + hash(i, 6) % 400000 END,
                CASE WHEN hash(i, 1) % 100 < 12 THEN 1000000 + hash(i, 6) % 50000000 END
@@ -92,8 +95,10 @@ def prepare(customers: int, txns: int) -> Path:
     con.execute(f"""INSERT INTO transactions (business_date, load_id, line, txn_id, booked_at, trade_date,
             customer_id, account_id, direction, amount, currency, is_cash, is_cross_border, amount_cny,
             amount_usd, fx_stale, channel, counterparty_region, agent_name)
-        SELECT DATE '{DAY}', 'bench', r, printf('T%011d', r), TIMESTAMP '{DAY}' + to_seconds((hash(r, 1) % 86400)::BIGINT),
-               DATE '{DAY}', printf('C%09d', (hash(r, 2) % {customers})::BIGINT), printf('A%010d', (hash(r, 2) % {customers})::BIGINT),
+        SELECT DATE '{DAY}', 'bench', r, printf('T%011d', r),
+               TIMESTAMP '{DAY}' + to_seconds((hash(r, 1) % 86400)::BIGINT), DATE '{DAY}',
+               printf('C%09d', (hash(r, 2) % {customers})::BIGINT),
+               printf('A%010d', (hash(r, 2) % {customers})::BIGINT),
                CASE WHEN hash(r, 3) % 2 = 0 THEN 'in' ELSE 'out' END, a, 'CNY', hash(r, 4) % 20 = 0,
                hash(r, 5) % 50 = 0, a, a / 7, false, CASE WHEN hash(r, 6) % 5 = 0 THEN NULL ELSE '11' END,
                CASE WHEN hash(r, 7) % 2000 = 0 THEN 'IRN' END, CASE WHEN hash(r, 8) % 100 = 0 THEN '代办人' END
@@ -180,31 +185,31 @@ def _sql_levels(model: object) -> str:
     parts = []
     for f in model.factors:
         column = f.input
-        if f.input in ("cases", "reports", "list_review", "list_hit"):
-            parts.append(f"{f.weight} * {f.missing if f.kind != 'bands' else f.bands[''][0][1]}")  # type: ignore[index]
+        if f.input in ("cases", "reports", "list_review", "list_hit"):  # none in the bench bank
+            none = f.missing if f.bands is None else f.bands[""][0][1]
+            parts.append(f"{f.weight} * {none}")
             continue
         if f.kind == "category":
             cases = []
             for key, score in sorted(f.scores.items(), key=lambda kv: -len(kv[0])):
                 test = f"starts_with({column}, '{key}')" if f.prefix else f"{column} = '{key}'"
                 cases.append(f"WHEN {test} THEN {score}")
-            expr = f"CASE WHEN nullif(trim({column}), '') IS NULL THEN {f.missing} {' '.join(cases)} ELSE {f.default} END"
+            expr = (
+                f"CASE WHEN nullif(trim({column}), '') IS NULL THEN {f.missing} "
+                f"{' '.join(cases)} ELSE {f.default} END"
+            )
         elif f.kind == "flag":
-            expr = f"CASE WHEN {column} IS NULL THEN {f.missing} WHEN {column} THEN {f.scores['true']} ELSE {f.scores['false']} END"
+            expr = (
+                f"CASE WHEN {column} IS NULL THEN {f.missing} "
+                f"WHEN {column} THEN {f.scores['true']} ELSE {f.scores['false']} END"
+            )
+        elif f.bands is not None and "" in f.bands:
+            expr = _banded(column, f.bands[""], f.missing)
         else:
             assert f.bands is not None
-
-            def banded(steps: tuple[tuple[float, int], ...]) -> str:
-                whens = " ".join(f"WHEN {column} >= {b} THEN {s}" for b, s in reversed(steps))
-                return f"CASE WHEN {column} IS NULL OR isnan({column}) THEN {f.missing} {whens} ELSE {steps[0][1]} END"
-
-            expr = (
-                banded(f.bands[""])
-                if "" in f.bands
-                else (
-                    f"CASE WHEN customer_type = 'entity' THEN {banded(f.bands['entity'])} ELSE {banded(f.bands['individual'])} END"
-                )
-            )
+            entity = _banded(column, f.bands["entity"], f.missing)
+            person = _banded(column, f.bands["individual"], f.missing)
+            expr = f"CASE WHEN customer_type = 'entity' THEN {entity} ELSE {person} END"
         parts.append(f"{f.weight} * ({expr})")
     total = model.total_weight
     level = " ".join(
@@ -219,6 +224,11 @@ def _sql_levels(model: object) -> str:
     return f"""SELECT customer_id, {floor} FROM (
                    SELECT customer_id, is_pep, CASE {level} ELSE '{model.levels[-1].code}' END AS lv
                    FROM (SELECT customer_id, is_pep, {" + ".join(parts)} AS w FROM inputs))"""
+
+
+def _banded(column: str, steps: tuple[tuple[float, int], ...], missing: int) -> str:
+    whens = " ".join(f"WHEN {column} >= {b} THEN {s}" for b, s in reversed(steps))
+    return f"CASE WHEN {column} IS NULL OR isnan({column}) THEN {missing} {whens} ELSE {steps[0][1]} END"
 
 
 def _run(args: list[str]) -> dict[str, object]:
@@ -263,7 +273,8 @@ def main() -> None:
     rows = [("rating stage, whole night (steady)", night["seconds"], night["rss_mb"]),
             ("re-score: window inputs + every customer scored", rescore["seconds"], rescore["rss_mb"]),
             ("peer: DuckDB SQL scorer (same inputs)", sql["seconds"], sql["rss_mb"]),
-            (f"peer: naive per-customer Python (scaled from {args.sample:,})", naive["scaled_s"], naive["rss_mb"])]  # fmt: skip
+            (f"peer: naive per-customer Python (scaled from {args.sample:,})", naive["scaled_s"],
+             naive["rss_mb"])]  # fmt: skip
     base = float(rescore["seconds"])  # type: ignore[arg-type]
     for label, seconds, rss in rows:
         s = float(seconds)  # type: ignore[arg-type]

@@ -237,14 +237,18 @@ def night_work(
     event[list(event_of)] = True
     event &= rated & ~change & ~periodic & (level < now.level)
     codes = [lv.code for lv in model.levels]
+    score = scores.score.tolist()  # computed once, not per customer
+    factor_codes = [f.code for f in model.factors]
+    # tonight's confirmations all fall due on the same day per level
+    next_due = [next_review_due(day, lv.review_months, add_working_days) for lv in model.levels]
     names, branches = table["name"].to_pylist(), table["branch_code"].to_pylist()
     first_known = table["first_known"].to_pylist()
 
     def about(i: int) -> dict[str, Any]:
         return {
             "customer_id": ids[i], "customer_name": names[i] or "", "branch_code": branches[i] or "",
-            "computed_level": codes[level[i]], "score": float(scores.score[i]), "model": model.label,
-            "factors": {f.code: int(scores.factors[i, k]) for k, f in enumerate(model.factors)},
+            "computed_level": codes[level[i]], "score": score[i], "model": model.label,
+            "factors": dict(zip(factor_codes, scores.factors[i].tolist(), strict=True)),
             "reasons": reasons(model, scores, i),
         }  # fmt: skip
 
@@ -266,7 +270,7 @@ def night_work(
 
     confirms = [
         {**about(i), "level": codes[level[i]], "rated_on": day, "review_id": None,
-         "next_review_on": next_review_due(day, model.levels[level[i]].review_months, add_working_days),
+         "next_review_on": next_due[level[i]],
          "note": "定期复评：等级未变" if reconfirm[i] else "新客户：系统评定"}
         for i in map(int, np.flatnonzero(confirm_new | reconfirm))
     ]  # fmt: skip
