@@ -76,6 +76,13 @@ def lists_feed(folder: Path) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def no_critical_violations(axe: Any, page: Any) -> None:
+    """axe finds nothing critical on the page."""
+    violations = axe.run(page).response["violations"]
+    critical = [v["id"] for v in violations if v["impact"] == "critical"]
+    assert not critical, critical
+
+
 def _new_cases(store: CaseStore, branches: list[str]) -> int:
     with store.read() as con:
         counts = dict(
@@ -408,9 +415,7 @@ def test_a_listed_customer_is_confirmed_and_frozen_in_a_real_browser(
     axe = Axe()
 
     def accessible(page: Any) -> None:
-        violations = axe.run(page).response["violations"]
-        critical = [v["id"] for v in violations if v["impact"] == "critical"]
-        assert not critical, critical
+        no_critical_violations(axe, page)
 
     expected = [
         json.loads(line) for line in (ROOT / "data_samples" / "lists" / "expected.jsonl").open()
@@ -537,9 +542,7 @@ def test_the_sample_bank_rated_and_a_rating_review_in_a_real_browser(
     axe = Axe()
 
     def accessible(page: Any) -> None:
-        violations = axe.run(page).response["violations"]
-        critical = [v["id"] for v in violations if v["impact"] == "critical"]
-        assert not critical, critical
+        no_critical_violations(axe, page)
 
     other = next(
         c for c, level, *_ in in_force if level == "14" and c not in open_reviews and c != listed
