@@ -534,9 +534,27 @@ def test_the_sample_bank_rated_and_a_rating_review_in_a_real_browser(
     if state != "confirmed":
         review.propose_screening(liaison8, case_id, True, "拼音姓名与出生日期一致，确认为同一人")
         review.decide_screening(approver1, case_id, True)
+    # a case approved for a report: the walks above's, or one approved here
+    if not any(review.list_cases(approver1, CaseFilter(states=(CaseState.APPROVED,))).cases):
+        liaison1 = review.login("liaison1", PASSWORD)[0]
+        case = review.list_cases(liaison1, CaseFilter(states=(CaseState.NEW,))).cases[0]
+        review.start_review(liaison1, case.id)
+        review.propose(liaison1, case.id, "客户短期内资金分散转入集中转出，与其身份明显不符，经人工核实。",
+                       "资金来源与去向不明，疑似为他人转移资金提供账户。", ["1402"], "01")  # fmt: skip
+        review.approve(approver1, case.id)
     rate_night(last_night, db)
+    with store.read() as con:  # the cases approved for a report (or reported)
+        reported = {
+            str(c)
+            for (c,) in con.execute(
+                text("SELECT customer_id FROM cases WHERE state IN ('approved', 'report_generated', "
+                     "'submitted', 'accepted', 'correction_requested', 'rejected')")
+            )
+        }  # fmt: skip
+    assert reported, "the walks above report a case"
     with Warehouse.open(db, read_only=True) as wh:
         assert latest_scores(wh, [listed])[0]["level"] == "10"
+        assert {r["level"] for r in latest_scores(wh, sorted(reported))} == {"10"}, "reported: 高"
     listed_review = review.rating_state()[1][listed]
 
     axe = Axe()
@@ -577,7 +595,7 @@ def test_the_sample_bank_rated_and_a_rating_review_in_a_real_browser(
         # an event a liaison learns of: recorded through the page, a review of its own
         page.goto(f"{base}/rating")
         page.get_by_label("客户号").fill(other)
-        page.get_by_label("事件", exact=True).select_option("media")
+        page.locator("select[name=event]").select_option("media")
         page.get_by_label("事件情况（至少 10 个字）").fill("地方媒体报道该客户涉嫌参与非法集资活动")
         page.locator("#request-submit").click()
         expect(page.locator("h1")).to_contain_text("评级复核")
