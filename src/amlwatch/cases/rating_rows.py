@@ -148,6 +148,14 @@ def in_force(con: Connection, customer_ids: Sequence[str]) -> dict[str, Customer
     return found
 
 
+def all_in_force(con: Connection, branches: frozenset[str] | None) -> list[CustomerRating]:
+    """Every level in force of `branches` (None: all), by customer number, in one query."""
+    query = select(customer_ratings).where(customer_ratings.c.id.in_(_newest()))
+    if branches is not None:
+        query = query.where(customer_ratings.c.branch_code.in_(sorted(branches)))
+    return [_rating(r) for r in con.execute(query.order_by(customer_ratings.c.customer_id))]
+
+
 def history(con: Connection, customer_id: str) -> list[CustomerRating]:
     """Every level the customer was given, newest first."""
     query = select(customer_ratings).where(customer_ratings.c.customer_id == customer_id)

@@ -178,15 +178,14 @@ class Rating(ReviewBase):
         in force, the reviews confirmed in the period, and the open ones past their due date."""
         branches = visible_branches(actor) if actor is not None else None
         with self.store.read() as con:
-            in_force = rows.in_force(con, [c for c, *_ in rows.levels_in_force(con)])
+            mine = rows.all_in_force(con, branches)
             decided = rows.reviews_between(con, start, end)
-            late = rows.find(con, branches, rows.OPEN, limit=1_000_000)
-        mine = [r for r in in_force.values() if branches is None or r.branch_code in branches]
+            overdue = rows.count_open(con, branches, self.today())["overdue"]
         per_level = {
             lv.code: sum(r.level == lv.code for r in mine) for lv in self.rating_model.levels
         }
         decided = [r for r in decided if branches is None or r.branch_code in branches]
-        return per_level, decided, sum(r.due_on < self.today() for r in late)
+        return per_level, decided, overdue
 
     def rating_user(self, username: str) -> User:
         """The person of the app a console export is recorded as (`--as`): active, never the
@@ -201,12 +200,11 @@ class Rating(ReviewBase):
         """Every customer's level in force (the inspection export), for approvers, auditors and
         administrators (a liaison exports nothing); audited."""
         require(actor, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
-        with self.store.write() as con:
-            customers = [c for c, *_ in rows.levels_in_force(con)]
-            found = rows.in_force(con, customers)
-            audit(con, actor.username, "ratings exported", "ratings", n=len(found))
         branches = visible_branches(actor) if actor.role is not Role.ADMIN else None
-        return [r for r in found.values() if branches is None or r.branch_code in branches]
+        with self.store.write() as con:
+            found = rows.all_in_force(con, branches)
+            audit(con, actor.username, "ratings exported", "ratings", n=len(found))
+        return found
 
     def _visible_review(self, con: Any, actor: User, review_id: int) -> RatingReview:
         enforce_case_reader(actor)
