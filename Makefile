@@ -76,4 +76,4 @@ sample: $(STAMP)
 		--start 2026-10-01 --format mixed --corrupt-days 2 --seed 20261123
 
 clean:
-	rm -rf $(VENV) amlwatch.duckdb amlwatch.duckdb.wal reports/20* bench/out .pytest_cache
+	rm -rf $(VENV) amlwatch.duckdb amlwatch.duckdb.wal amlwatch-window reports/20* bench/out .pytest_cache

@@ -64,6 +64,7 @@ def prepare(out: Path, per_day: int, customers: int) -> tuple[Path, Path]:
     schema = hashlib.sha256("\n".join(DDL).encode()).hexdigest()[:16]
     if not done.exists() or done.read_text() != schema:
         history.unlink(missing_ok=True)
+        shutil.rmtree(bank / "history-window", ignore_errors=True)  # the window store it listed
         (bank / "runs.done").unlink(missing_ok=True)
         started = time.perf_counter()
         day = FIRST
@@ -167,6 +168,7 @@ def main() -> None:
             raise SystemExit(f"{mode} failed")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
         db.unlink()
+        shutil.rmtree(db.with_name(f"{db.stem}-window"), ignore_errors=True)  # the run's own files
     print(
         f"\nnightly run of {RUN_DATE}: {args.txns_per_day:,} transactions a day, "
         f"{customers:,} customers, the 10 business days before it loaded"

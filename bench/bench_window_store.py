@@ -15,7 +15,9 @@ Formats, side by side:
 - iceberg: Apache Iceberg (`pyiceberg`, its SQL catalog on SQLite; `overwrite` with a filter);
 - manifest: plain Parquet files, one per date and bucket under a fresh folder per write, and a
   manifest table committed in DuckDB (the date's rows swapped in one transaction; readers read
-  the files the manifest lists).
+  the files the manifest lists);
+- store: the product's window store as built on that last design (decision 0008): the same
+  rows keyed by a 64-bit customer hash, LZ4, a bucket's hash range read from its files.
 """
 
 from __future__ import annotations
@@ -162,7 +164,57 @@ class Manifest:
         return pa.concat_tables([pq.read_table(r[0]) for r in rows])
 
 
-FORMATS = {"delta": Delta, "iceberg": Iceberg, "manifest": Manifest}
+class Store:
+    """The product's own window store (`amlwatch.warehouse.window_store`): one file per date
+    and customer-hash range (16), listed in a DuckDB table in one transaction; a bucket reads
+    the files of its hash range. Rows are keyed by a 64-bit hash of the customer, as the
+    product's are (the bucket is the hash's top 4 bits: `Bucket(3, 16)`)."""
+
+    def __init__(self, root: Path) -> None:
+        import duckdb
+
+        self.url = str(root / "store")
+        self.con = duckdb.connect(str(root / "warehouse.duckdb"))
+        self.con.execute("""CREATE TABLE IF NOT EXISTS window_files (business_date DATE, path VARCHAR,
+                            part INTEGER, parts INTEGER, rows BIGINT)""")  # fmt: skip
+
+    @staticmethod
+    def prepare(table: pa.Table) -> pa.Table:
+        key = (table["customer"].to_numpy().astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+        order = np.lexsort((table["ts"].to_numpy(), key))
+        table = table.take(pa.array(order)).drop_columns(["bucket"])
+        key = key[order]
+        return table.append_column("customer_1", pa.array(key)).append_column(
+            "bucket", pa.array((key >> np.uint64(60)).astype(np.int16))
+        )
+
+    def write(self, day: dt.date, table: pa.Table) -> None:
+        from amlwatch.warehouse import window_store
+
+        files = window_store.write_date(self.url, day, "bench", "load", table, schema=table.schema)
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("DELETE FROM window_files WHERE business_date = ?", [day])
+        self.con.executemany("INSERT INTO window_files VALUES (?, ?, ?, ?, ?)",
+                             [[day, f.path, f.part, f.parts, f.rows] for f in files])  # fmt: skip
+        self.con.execute("COMMIT")
+        window_store.sweep(self.url, [day], {f.path for f in files}, dt.timedelta(0))
+
+    def read(self, bucket: int | None, start: dt.date, end: dt.date) -> pa.Table:
+        from amlwatch.warehouse import Bucket, window_store
+
+        first, last = Bucket(bucket, 16).hashes if bucket is not None else (0, 2**64 - 1)
+        tables = []
+        for (day,) in self.con.execute("SELECT DISTINCT business_date FROM window_files WHERE business_date "
+                                       "BETWEEN ? AND ? ORDER BY 1", [start, end]).fetchall():  # fmt: skip
+            files = [window_store.StoredFile(self.url, path, part, parts, n) for path, part, parts, n in
+                     self.con.execute("SELECT path, part, parts, rows FROM window_files WHERE business_date = ?",
+                                      [day]).fetchall()]  # fmt: skip
+            tables.append(window_store.read_rows(files, ["customer_1", "ts", "out", "amount", "party", "kind"],
+                                                 first, last))  # fmt: skip
+        return pa.concat_tables(tables)
+
+
+FORMATS = {"delta": Delta, "iceberg": Iceberg, "manifest": Manifest, "store": Store}
 
 
 def child(name: str, rows: int, days: int, buckets: int, customers: int) -> None:
@@ -172,6 +224,8 @@ def child(name: str, rows: int, days: int, buckets: int, customers: int) -> None
     store = FORMATS[name](root)
     dates = [FIRST + dt.timedelta(days=k) for k in range(days)]
     tables = {d: day_table(d, rows, buckets, customers) for d in dates}
+    if hasattr(store, "prepare"):  # the format's own key order, before the clock starts
+        tables = {d: store.prepare(t) for d, t in tables.items()}
     writes = []
     for d in dates:
         began = time.monotonic()
@@ -202,7 +256,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--buckets", type=int, default=16)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--formats", default="delta,iceberg,manifest")
+    parser.add_argument("--formats", default="delta,iceberg,manifest,store")
     parser.add_argument("--child")
     args = parser.parse_args()
     sizes = [str(args.rows), str(args.days), str(args.buckets), str(args.customers)]

@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import Flow, flow, get_run_logger, task, unmapped
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -39,6 +39,7 @@ from amlwatch.models import (
     RescanSummary,
 )
 from amlwatch.reports import ReportFiles, SuspiciousReportFiles
+from amlwatch.scanners import warm
 from amlwatch.stages import (
     audit_trail,
     calendar,
@@ -54,7 +55,8 @@ from amlwatch.stages import (
 )
 from amlwatch.stages import ingest as ingest_stage
 from amlwatch.stages.large_value import LargeValuePart
-from amlwatch.stages.patterns import PatternPart
+from amlwatch.stages.large_value_scan import LargeValuePlan
+from amlwatch.stages.patterns import PartPlan, PatternPart
 from amlwatch.stages.screening import Screened
 from amlwatch.summary import nightly_markdown
 from amlwatch.warehouse import Bucket
@@ -94,12 +96,19 @@ def check_calendar(
     return calendar.check_calendar(run_date, db, reports_dir, rule_pack)
 
 
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # plans are not cached
+def plan_large_value(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, buckets: list[Bucket]
+) -> list[LargeValuePlan]:
+    """Each bucket's plan of the trade dates the run date brought (where the warehouse is)."""
+    return large_value.plan_large_value_buckets(run_date, db, rule_pack, buckets)
+
+
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_large_value[{bucket}]")
-def scan_large_value(
-    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
-) -> LargeValuePart:
-    """One customer bucket's large-value hits of the trade dates the run date brought."""
-    return large_value.scan_large_value_bucket(run_date, db, rule_pack, bucket)
+def scan_large_value(plan: LargeValuePlan, bucket: Bucket) -> LargeValuePart:
+    """One customer bucket's large-value hits, from its plan and the window store: the task
+    never opens the warehouse."""
+    return large_value.scan_large_value_plan(plan)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
@@ -116,12 +125,20 @@ def write_large_value_report(
     return large_value.write_large_value_report(run_date, db, reports_dir)
 
 
+@task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # plans are not cached
+def plan_patterns(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, buckets: list[Bucket]
+) -> list[PartPlan]:
+    """Each bucket's plan of the windows ending on the run date: the window's day runs in
+    the window store, the bucket's customers' facts (where the warehouse is)."""
+    return patterns.plan_patterns(run_date, db, rule_pack, buckets)
+
+
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE, task_run_name="scan_patterns[{bucket}]")
-def scan_patterns(
-    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
-) -> PatternPart:
-    """One customer bucket's hits of the 10-business-day windows ending on the run date."""
-    return patterns.scan_patterns_bucket(run_date, db, rule_pack, bucket)
+def scan_patterns(plan: PartPlan, bucket: Bucket) -> PatternPart:
+    """One customer bucket's hits of the 10-business-day windows ending on the run date,
+    from its plan and the window store: the task never opens the warehouse."""
+    return patterns.scan_part_plan(plan)
 
 
 @task(**RETRY_TRANSIENT, cache_policy=NO_CACHE)  # bucket results are not cached
@@ -189,6 +206,7 @@ def nightly(
     then stored by one task, in one transaction.
     """
     wiring.owner_only()  # also when a worker, not the CLI, runs the flow
+    warm.load_in_background()  # the kernels load while the ingest runs (once per process)
     day = run_date or wiring.previous_day_in_china()
     split = Bucket.all_of(buckets)
     started_at = dt.datetime.now()
@@ -263,15 +281,21 @@ def _checkpoint_audit(db: Path | None) -> None:
 def _large_value(
     day: dt.date, db: Path | None, rule_pack: str | None, split: list[Bucket]
 ) -> LargeValueSummary:
-    parts = scan_large_value.map(day, unmapped(db), unmapped(rule_pack), split).result()
+    plans = plan_large_value(day, db, rule_pack, split)
+    parts = scan_large_value.map(plans, split).result()
     return store_large_value(db, parts)
 
 
 def _patterns(
     day: dt.date, db: Path | None, rule_pack: str | None, split: list[Bucket]
 ) -> PatternSummary:
-    parts = scan_patterns.map(day, unmapped(db), unmapped(rule_pack), split).result()
+    plans = plan_patterns(day, db, rule_pack, split)
+    parts = scan_patterns.map(plans, split).result()
     return store_patterns(day, db, rule_pack, parts)
+
+
+# a Dask worker's preload: the compiled kernels loaded as it starts (`dask worker --preload`)
+WARM_WORKERS = "amlwatch.scanners.warm"
 
 
 def with_task_runner(
@@ -281,8 +305,8 @@ def with_task_runner(
     at a time, so `--workers 1 --buckets 4` scans a night in four smaller passes) or `dask`.
 
     `dask` starts a LocalCluster of `workers` processes (one thread each) for the run, or
-    connects to a running scheduler at `address` (its workers must see the warehouse file and
-    the inbox at the same paths).
+    connects to a running scheduler at `address` (its workers must see the window store at the
+    same location; they need neither the warehouse file nor the inbox: bucket tasks get plans).
     """
     if runner == "threads":  # bucket tasks in this process, `workers` at a time
         return nightly.with_options(
@@ -296,8 +320,11 @@ def with_task_runner(
         dask = DaskTaskRunner(address=address)
     else:
         dask = DaskTaskRunner(
-            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
-        )
+            cluster_kwargs={
+                "n_workers": workers, "threads_per_worker": 1, "processes": True,
+                "preload": [WARM_WORKERS],  # each worker loads the kernels as it starts
+            }
+        )  # fmt: skip
     return nightly.with_options(task_runner=cast(Any, dask))  # a TaskRunner of Dask futures
 
 
@@ -327,7 +354,11 @@ def nightly_on(
 
         cluster = stack.enter_context(
             LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                preload=[WARM_WORKERS],
             )
         )
         with Client(cluster) as client:  # workers import once, before the first task

@@ -125,7 +125,8 @@ DEFAULT_PATHS = {
 # settings that would bring a checkout's or a machine's own state into a test
 FOREIGN = ("AMLWATCH_CASE_DB", "AMLWATCH_AUDIT_KEY", "AMLWATCH_AUDIT_KEY_FILE",
            "AMLWATCH_AUDIT_CHECKPOINT_FILE", "AMLWATCH_CALENDAR_FILE",
-           "AMLWATCH_BRANCH_CODES_FILE", "AMLWATCH_WEB_TRUSTED_PROXIES", "AMLWATCH_LISTS_DIR")  # fmt: skip
+           "AMLWATCH_BRANCH_CODES_FILE", "AMLWATCH_WEB_TRUSTED_PROXIES", "AMLWATCH_LISTS_DIR",
+           "AMLWATCH_WINDOW_STORE")  # fmt: skip
 
 
 def _isolate(root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]) -> None:
@@ -179,3 +180,18 @@ def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
     """A fresh warehouse in a real DuckDB file."""
     with Warehouse.open(tmp_path / "wh.duckdb", memory_limit="1GB", threads=2) as wh:
         yield wh
+
+
+def stored_runs(wh: Warehouse, day: str | None = None) -> list[tuple]:
+    """Every row of the day runs the warehouse lists in its window store (of one business
+    date), sorted: what the `pattern_rows` table held before the store."""
+    where = "WHERE path LIKE 'patterns/%'" + (
+        "" if day is None else f" AND business_date = DATE '{day}'"
+    )
+    files = [
+        f"{url}/{path}" for url, path in wh.rows(f"SELECT url, path FROM window_files {where}")
+    ]
+    if not files:
+        return []
+    listed = ", ".join(f"'{f}'" for f in files)
+    return sorted(wh.rows(f"SELECT * FROM read_parquet([{listed}])"))

@@ -192,7 +192,7 @@ RECORDS = {  # the kinds of record a retention purge counts, by their table
     "transactions": "交易记录", "customer_history": "客户身份资料（各版本）",
     "account_history": "账户资料（各版本）", "fx_rates": "汇率", "quarantine": "隔离行",
     "load_log": "装载日志", "data_issues": "数据问题", "run_log": "运行日志",
-    "pattern_rows": "模式扫描日数据",
+    "window_files": "窗口数据文件",
     "pattern_runs": "模式扫描日索引", "transfer_edges": "行内转账关系",
     "transfer_edge_days": "行内转账关系日索引", "large_value_transactions": "大额交易",
     "suspicious_hits": "可疑模式命中", "suspicious_alerts": "可疑预警",

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="Folder with one sub-folder per business date (YYYY-MM-DD) of input files.",
     )
     db: Path = Field(Path("amlwatch.duckdb"), description="The DuckDB warehouse file.")
+    window_store: str | None = Field(
+        None,
+        description="Where the scanners' encoded rows are kept (the window store, Parquet): a "
+        "path or a URL (file://, s3://, gs://, or any fsspec URL); default: <warehouse>-window/ "
+        "beside the warehouse. Back it up with the warehouse file: the warehouse lists its files.",
+    )
     reports_dir: Path = Field(
         Path("reports"), description="Where report tables and XML are written."
     )

@@ -76,6 +76,7 @@ def open_warehouse(
         threads=settings.duckdb_threads,
         lock_timeout_s=settings.lock_timeout_s,
         read_only=read_only or scanning,
+        window_store=settings.window_store,
     ) as warehouse:
         yield warehouse
 

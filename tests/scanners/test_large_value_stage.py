@@ -162,3 +162,44 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(tmp_path: Pa
     assert cells[1] == ["'+1+2", "'-3"]
     assert cells[2][0] == "'@SUM(A1)" and cells[2][1].startswith("'")
     assert cells[3] == ["北京华信", "A-1"]  # ordinary text unchanged
+
+
+@pytest.mark.parametrize("pack_name", ["pboc-2016", "pboc-2003"])
+def test_the_stores_records_read_as_the_warehouse_sql_reads_them(
+    scanned: tuple[Path, Path], pack_name: str
+) -> None:
+    """Every record of the generated bank, read from the window store with the pack's
+    exemptions tested on its stored facts, has the kernel's columns the SQL of
+    `large_value_input` computes on `transactions` — the two formulations of article 7."""
+    from amlwatch.stages.large_value_scan import input_table
+    from amlwatch.warehouse import large_value as wh_large_value
+    from amlwatch.warehouse import large_value_store as lv_store
+
+    _, db = scanned
+    rule = load_pack(pack_name).large_value
+    columns = ["customer_id_1", "customer_id_2", "trade_date", "out", "is_cash", "is_cross_border",
+               "rmb", "eligible", "exempt_individual", "exempt_entity", "amount_cny", "amount_usd"]  # fmt: skip
+    with Warehouse.open(db, read_only=True) as wh:
+        days = [d for (d,) in wh.rows("SELECT DISTINCT trade_date FROM transactions ORDER BY 1")]
+        stored = input_table(lv_store.ready_records(wh, days), days, rule)
+        by_sql = wh_large_value.large_value_input(wh, days, rule)
+        names = {
+            rid: (day, line)
+            for rid, day, line in wh.rows("SELECT rowid, business_date, line FROM transactions")
+        }
+    assert stored.num_rows == by_sql.num_rows == len(names)
+    days_of, lines_of = lv_store.key_parts(stored["key"].to_numpy())
+    mine = {
+        (dt.date.fromisoformat(str(d)), int(line)): row
+        for d, line, row in zip(days_of, lines_of, stored.select(columns).to_pylist(), strict=True)
+    }
+    theirs = {names[row.pop("rid")]: row for row in by_sql.to_pylist()}
+    for key, row in theirs.items():
+        row["amount_cny"] = int(row["amount_cny"] * 1000)
+        row["amount_usd"] = int(row["amount_usd"] * 1000)
+        row["is_cash"], row["is_cross_border"] = bool(row["is_cash"]), bool(row["is_cross_border"])
+        for flag in ("rmb", "eligible", "exempt_individual", "exempt_entity"):
+            row[flag] = bool(row[flag])
+        theirs[key] = {c: row[c] for c in columns}
+    assert mine == theirs
+    assert any(r["exempt_individual"] or r["exempt_entity"] for r in mine.values())

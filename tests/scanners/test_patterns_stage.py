@@ -29,6 +29,7 @@ from amlwatch.synth import generate_bank
 from amlwatch.warehouse import Bucket, Warehouse
 from amlwatch.warehouse import patterns as wh_patterns
 from amlwatch.warehouse import submission as wh_submission
+from tests.conftest import stored_runs
 
 START = dt.date(2026, 9, 21)
 RINGS = {"scatter_in_concentrate_out": "AMLW-SP-0101", "concentrate_in_scatter_out": "AMLW-SP-0102"}
@@ -396,17 +397,19 @@ def test_a_scan_cuts_the_missing_day_runs_once_and_finds_what_stored_runs_find(
     out, db, _ = bank
     days = inbox_dates(out / "inbox")
     with Warehouse.open(db, read_only=True) as wh:  # every load cut its run
-        assert wh.scalar("SELECT count(*) FROM pattern_runs") == len(days)
-        assert wh.scalar("SELECT sum(rows) FROM pattern_runs") == wh.scalar(
-            "SELECT count(*) FROM pattern_rows"
-        )
-        runs = sorted(wh.rows("SELECT * FROM pattern_rows"))
+        assert wh.scalar(
+            "SELECT count(*) FROM pattern_runs WHERE exclusions <> 'large-value-1'"
+        ) == len(days)
+        runs = stored_runs(wh)
+        assert wh.scalar(
+            "SELECT sum(rows) FROM pattern_runs WHERE exclusions <> 'large-value-1'"
+        ) == len(runs)
     stored, cut = tmp_path / "stored.duckdb", tmp_path / "cut.duckdb"
     shutil.copy(db, stored)
     shutil.copy(db, cut)
     with Warehouse.open(cut) as wh:  # as a warehouse loaded before day runs existed
-        wh.execute("DELETE FROM pattern_runs")
-        wh.execute("DELETE FROM pattern_rows")
+        wh.execute("DELETE FROM pattern_runs WHERE exclusions <> 'large-value-1'")
+        wh.execute("DELETE FROM window_files WHERE path LIKE 'patterns/%'")
     calendar = BusinessCalendar.load(None)
     with Warehouse.open(cut, read_only=True) as wh:  # a read-only replay cuts in memory
         for day in days[-3:]:
@@ -417,11 +420,15 @@ def test_a_scan_cuts_the_missing_day_runs_once_and_finds_what_stored_runs_find(
             [label] = by_runs.hits
             assert result_rows(by_memory.hits[label]) == result_rows(by_runs.hits[label])
             assert by_memory.transactions_scanned == by_runs.transactions_scanned
-        assert wh.scalar("SELECT count(*) FROM pattern_runs") == 0  # and stores nothing
+        assert (
+            wh.scalar("SELECT count(*) FROM pattern_runs WHERE exclusions <> 'large-value-1'") == 0
+        )  # and stores nothing
     with Warehouse.open(cut) as wh:  # a scan under a forced pack leaves the night's runs be
         forced = scan_pattern_part(wh, days[-3:], calendar, "pboc-2016")
         assert sum(t.num_rows for t in forced.hits.values())
-        assert wh.scalar("SELECT count(*) FROM pattern_runs") == 0
+        assert (
+            wh.scalar("SELECT count(*) FROM pattern_runs WHERE exclusions <> 'large-value-1'") == 0
+        )
     by_stored = scan_patterns_range(days, stored)
     by_cut = scan_patterns_range(days, cut)  # cuts every date once, in one transaction
     assert by_stored.hits_by_code == by_cut.hits_by_code and by_stored.hits_by_code
@@ -429,8 +436,10 @@ def test_a_scan_cuts_the_missing_day_runs_once_and_finds_what_stored_runs_find(
     assert snapshot(stored) == snapshot(cut)
     assert evidence_detail(stored) == evidence_detail(cut)
     with Warehouse.open(cut, read_only=True) as wh:  # the runs a load would have cut
-        assert sorted(wh.rows("SELECT * FROM pattern_rows")) == runs
-        assert wh.scalar("SELECT count(*) FROM pattern_runs") == len(days)
+        assert stored_runs(wh) == runs
+        assert wh.scalar(
+            "SELECT count(*) FROM pattern_runs WHERE exclusions <> 'large-value-1'"
+        ) == len(days)
     assert cut_day_runs(cut) == []  # nothing left to cut
     scan_patterns_range(days, cut)
     assert snapshot(stored) == snapshot(cut)
@@ -460,8 +469,7 @@ def test_evidence_is_found_whole_whichever_dates_have_a_valid_run(
             "UPDATE pattern_runs SET exclusions = 'other' WHERE business_date IN (?, ?)",
             [days[-3], days[-8]],
         )
-        wh.execute("UPDATE pattern_rows SET line = line + 7 WHERE business_date = ?", [days[-3]])
-        for table in ("pattern_runs", "pattern_rows"):
+        for table in ("pattern_runs", "window_files"):
             wh.execute(f"DELETE FROM {table} WHERE business_date = ?", [days[-5]])
     with Warehouse.open(mixed, read_only=True) as wh:
         picked = wh_patterns.evidence_rows(wh, found, rule).to_pylist()

@@ -34,8 +34,8 @@ DATED = {
     "quarantine": "business_date",
     "load_log": "business_date",
     "fx_rates": "business_date",
-    "pattern_rows": "business_date",
     "pattern_runs": "business_date",
+    "window_files": "business_date",
     "run_log": "run_date",
 }
 

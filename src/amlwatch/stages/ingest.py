@@ -17,7 +17,7 @@ from amlwatch.models import LoadReport
 from amlwatch.rules import RulePack, pack_for
 from amlwatch.stages.data_issues import MESSAGE_FIELDS, columns_by_table, record_load_issues
 from amlwatch.submission import codes
-from amlwatch.warehouse import day_runs, inspect, network
+from amlwatch.warehouse import day_runs, inspect, large_value_store, network, window_day
 from amlwatch.warehouse.data_issues import distinct_values
 from amlwatch.warehouse.database import Derivation
 
@@ -32,6 +32,7 @@ def ingest_day(run_date: dt.date, inbox: Path | None = None, db: Path | None = N
         report = ingest_business_date(
             warehouse, Path(inbox or settings.inbox), run_date, day_run_steps(run_date)
         )
+        day_runs.sweep(warehouse, [run_date])  # a replaced load's files, an earlier crash's
         # one scan of each table for both: the codes the product maps and the message fields
         values = distinct_values(
             warehouse, report.load_id, columns_by_table(inspect.CODED_PAIRS, MESSAGE_FIELDS)
@@ -100,12 +101,13 @@ def unknown_codes(
 
 def day_run_steps(business_date: dt.date) -> list[Derivation]:
     """What a load derives for the scanners: the date's edges of the bank's transfer graph,
-    and the day run under the pack in force (a scan under another pack cuts its runs on the
+    its records in the window store's large-value dataset, and the day run under the pack in
+    force (a scan under another pack cuts its runs on the
     fly)."""
-    rule = pack_for(business_date).suspicious
-    if rule is None or rule.subject != "customer":
-        return [network.store_day_edges]
-    return [network.store_day_edges, partial(day_runs.store_day_run, rule=rule)]
+    return [
+        network.store_day_edges,
+        partial(window_day.store_day, rule=pack_for(business_date).suspicious),
+    ]
 
 
 def cut_day_runs(db: Path | None = None) -> list[dt.date]:
@@ -113,16 +115,19 @@ def cut_day_runs(db: Path | None = None) -> list[dt.date]:
     (a warehouse loaded before day runs existed, or after the pack's exclusions changed), and
     derive the transfer graph's edges of every date loaded before it existed, one date per
     transaction; returns the dates cut. Scans are right without runs, only slower."""
-    cut = []
+    cut: list[dt.date] = []
     with wiring.open_warehouse(db) as warehouse:
         for day, load_id in network.missing_edge_days(warehouse):
             with warehouse.transaction():
                 network.store_day_edges(warehouse, day, load_id)
             cut.append(day)
         for day, load_id in inspect.loaded_dates(warehouse):
+            if large_value_store.recut_day_records(warehouse, day, load_id):
+                cut.append(day)
             rule = pack_for(day).suspicious
             if rule is None or rule.subject != "customer":
                 continue
             if day_runs.recut_day_run(warehouse, day, load_id, rule):
                 cut.append(day)
+        day_runs.sweep(warehouse, sorted(set(cut)))
     return sorted(set(cut))

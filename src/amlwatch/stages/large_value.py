@@ -22,14 +22,15 @@ import pyarrow.compute as pc
 from amlwatch import wiring
 from amlwatch.models import REPORT_DUE_WORKING_DAYS, LargeValueSummary
 from amlwatch.reports import ReportFiles, write_large_value_tables
-from amlwatch.rules import RulePack, load_pack, pack_for
+from amlwatch.rules import RulePack
 from amlwatch.scanners import LargeValueHits, LargeValueInput, pattern_order, scan_large_value
 from amlwatch.scanners.large_value import candidate_rows
 from amlwatch.settings import ScanSettings
 from amlwatch.stages.arrays import customer_flags, decimal_milli
+from amlwatch.stages.large_value_scan import FOUND, LargeValuePlan, input_table, plan_large_value
 from amlwatch.warehouse import WHOLE, Bucket, Warehouse
 from amlwatch.warehouse import large_value as wh_large_value
-from amlwatch.warehouse import patterns as wh_patterns
+from amlwatch.warehouse import large_value_store as lv_store
 from amlwatch.warehouse.tables import LARGE_VALUE_TRANSACTIONS
 
 
@@ -47,18 +48,19 @@ def scan_large_value_day(
         return scan_large_value_dates(warehouse, dates, rule_pack, settings.scan)
 
 
-def scan_large_value_bucket(
-    run_date: dt.date, db: Path | None, rule_pack: str | None, bucket: Bucket
-) -> LargeValuePart:
-    """One bucket's large-value hits of the run date's trade dates, stored nowhere yet.
-
-    Opens the warehouse read-only, so that the buckets of a night can run side by side in
-    several processes; `store_large_value` then replaces the hits of all buckets at once.
-    """
+def plan_large_value_buckets(
+    run_date: dt.date, db: Path | None, rule_pack: str | None, buckets: Sequence[Bucket]
+) -> list[LargeValuePlan]:
+    """Each bucket's plan of the run date's trade dates (`plan_large_value`), made where the
+    warehouse is; `scan_large_value_plan` then scans a bucket on any worker, and
+    `store_large_value` replaces the hits of all buckets at once."""
     settings = wiring.settings()
-    with wiring.open_warehouse(db, settings, scanning=True) as warehouse:
+    with wiring.open_warehouse(db, settings) as warehouse:
         dates = wh_large_value.trade_dates_loaded(warehouse, run_date)
-        return large_value_part(warehouse, dates, rule_pack, bucket, settings.scan)
+        return [
+            plan_large_value(warehouse, dates, rule_pack, bucket, settings.scan)
+            for bucket in buckets
+        ]
 
 
 def store_large_value(db: Path | None, parts: Sequence[LargeValuePart]) -> LargeValueSummary:
@@ -82,10 +84,13 @@ def scan_large_value_dates(
 
 @dataclass(slots=True)
 class LargeValuePart:
-    """One bucket's large-value hits (in the result table's layout) and what it scanned."""
+    """One bucket's large-value hits and what it scanned: in the result table's layout
+    (`hits`), or as a worker found them, by row key (`found`, `large_value_scan.FOUND`), for
+    the store step to name."""
 
     hits: pa.Table
     summary: LargeValueSummary
+    found: pa.Table | None = None
 
 
 def large_value_part(
@@ -95,36 +100,38 @@ def large_value_part(
     bucket: Bucket = WHOLE,
     scan: ScanSettings | None = None,
 ) -> LargeValuePart:
-    """The large-value hits of whole calendar days for one bucket's customers (read only)."""
-    scan = scan or ScanSettings()
+    """The large-value hits of whole calendar days for one bucket's customers."""
+    part = scan_large_value_plan(plan_large_value(warehouse, dates, rule_pack, bucket, scan))
+    return LargeValuePart(_named(warehouse, part), part.summary)
+
+
+def scan_large_value_plan(plan: LargeValuePlan) -> LargeValuePart:
+    """A bucket's hits from its plan, by row key: reads the window store, never the
+    warehouse."""
     started = time.monotonic()
-    summary = LargeValueSummary(trade_dates=list(dates))
-    by_pack: dict[str, tuple[RulePack, list[dt.date]]] = {}
-    for day in dates:
-        pack = load_pack(rule_pack) if rule_pack else pack_for(day)
-        by_pack.setdefault(pack.label, (pack, []))[1].append(day)
-    tables = []
-    types = wh_patterns.customer_types(warehouse, bucket)
-    for pack, days in by_pack.values():
+    summary = LargeValueSummary(trade_dates=sorted(d for _, days in plan.by_pack for d in days))
+    found = []
+    for pack, days in plan.by_pack:
         rule = pack.large_value
-        table = wh_large_value.large_value_input(warehouse, days, rule, bucket)
-        sorted_window = _kernel_input(table, types, pack, scan.max_cells)
+        table = input_table(plan.records, days, rule, plan.bucket)
+        sorted_window = _kernel_input(table, plan.types, pack, plan.scan.max_cells)
         hits = scan_large_value(sorted_window.data, pack)
-        tables.append(_hit_rows(warehouse, sorted_window, hits, pack))
+        found.append(_found(sorted_window, hits, pack))
         summary.transactions_scanned += table.num_rows
         summary.rule_packs.append(pack.label)
         for k, count in zip(*np.unique(hits.characteristic, return_counts=True), strict=True):
             code = rule.characteristics[int(k)].code
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + int(count)
-    hits_table = pa.concat_tables(tables) if tables else LARGE_VALUE_TRANSACTIONS.empty()
-    summary.duration_s = time.monotonic() - started
-    return LargeValuePart(hits_table, summary)
+    summary.duration_s = time.monotonic() - started + plan.seconds
+    found_table = pa.concat_tables(found) if found else FOUND.empty_table()
+    return LargeValuePart(LARGE_VALUE_TRANSACTIONS.empty(), summary, found_table)
 
 
 def store_large_value_parts(
     warehouse: Warehouse, dates: list[dt.date], parts: Sequence[LargeValuePart]
 ) -> LargeValueSummary:
-    """Replace those days' hits with the parts' in one transaction; the merged summary."""
+    """Replace those days' hits with the parts' in one transaction (the hits found by row
+    key named here); the merged summary."""
     started = time.monotonic()
     summary = LargeValueSummary(trade_dates=list(dates))
     for part in parts:
@@ -133,7 +140,7 @@ def store_large_value_parts(
         summary.rule_packs.extend(p for p in part.summary.rule_packs if p not in summary.rule_packs)
         for code, n in part.summary.hits_by_code.items():
             summary.hits_by_code[code] = summary.hits_by_code.get(code, 0) + n
-    hits = [p.hits for p in parts if p.hits.num_rows]
+    hits = [t for t in (_named(warehouse, p) for p in parts) if t.num_rows]
     wh_large_value.replace_large_value_hits(
         warehouse, dates, pa.concat_tables(hits) if hits else LARGE_VALUE_TRANSACTIONS.empty()
     )
@@ -164,8 +171,8 @@ def _kernel_input(
     state_organ_customer = pack is None or pack.large_value.state_organ_party == "either"
     customer, (entity, state_organ) = customer_flags(table, types, ("entity", "state_organ"))
     day = np.asarray(table["trade_date"].cast(pa.int32()).to_numpy(), np.int64)
-    cny = decimal_milli(table["amount_cny"]) if n else np.empty(0, np.int64)
-    usd = decimal_milli(table["amount_usd"]) if n else np.empty(0, np.int64)
+    cny = _milli(table["amount_cny"])
+    usd = _milli(table["amount_usd"])
     rmb = _flags(table["rmb"])
     # article 7: the record's exemption holds for its customer's type; a state-organ
     # customer exempts every record of it where the pack says either party does
@@ -201,8 +208,15 @@ def _kernel_input(
         cny=cny[order],
         usd=usd[order],
     )
-    rid = np.asarray(table["rid"].to_numpy(), np.int64)[keep][order] if n else np.empty(0, np.int64)
+    rid = np.asarray(table["key"].to_numpy(), np.int64)[keep][order] if n else np.empty(0, np.int64)
     return _Sorted(data, rid)
+
+
+def _milli(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """int64 thousandths of an amount column: stored so already, or DECIMAL(p, 3)."""
+    if pa.types.is_integer(column.type):
+        return np.asarray(column.to_numpy(), np.int64)
+    return decimal_milli(column) if len(column) else np.empty(0, np.int64)
 
 
 def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -210,23 +224,35 @@ def _flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.ascontiguousarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
-def _hit_rows(
-    warehouse: Warehouse, window: _Sorted, hits: LargeValueHits, pack: RulePack
-) -> pa.Table:
-    """The result table's rows for a scan's hits (details fetched for the hit rows only)."""
-    found = pa.table(
-        {
-            "rid": window.rid[hits.row],
-            "rmb": window.data.rmb[hits.row],
-            "cny_milli": window.data.cny[hits.row],
-            "usd_milli": window.data.usd[hits.row],
-        }
-    )
-    found = found.append_column("k", pa.array(hits.characteristic, pa.int16()))
-    found = found.append_column("total", pa.array(hits.total, pa.int64()))
-    details = wh_large_value.transactions_by_rowid(warehouse, pc.unique(found["rid"]))
-    rows = found.join(details, "rid", join_type="inner")
+def _found(window: _Sorted, hits: LargeValueHits, pack: RulePack) -> pa.Table:
+    """A scan's hits by row key (`large_value_scan.FOUND`), for the store step to name."""
     codes = pa.array([c.code for c in pack.large_value.characteristics], pa.string())
+    return pa.table(
+        {
+            "key": pa.array(window.rid[hits.row], pa.int64()),
+            "rmb": pa.array(window.data.rmb[hits.row]),
+            "cny_milli": pa.array(window.data.cny[hits.row], pa.int64()),
+            "usd_milli": pa.array(window.data.usd[hits.row], pa.int64()),
+            "characteristic_code": pc.take(codes, pa.array(hits.characteristic, pa.int16())),
+            "total": pa.array(hits.total, pa.int64()),
+            "rule_pack": pa.array([pack.label] * len(hits.row), pa.string()),
+        },
+        schema=FOUND,
+    )
+
+
+def _named(warehouse: Warehouse, part: LargeValuePart) -> pa.Table:
+    """A part's hits in the result table's layout: the found ones' transactions looked up
+    by row key."""
+    if part.found is None:
+        return part.hits
+    found = part.found
+    if not found.num_rows:
+        return LARGE_VALUE_TRANSACTIONS.empty()
+    details = lv_store.transactions_by_key(warehouse, pc.unique(found["key"]).to_numpy())
+    rows = found.join(details, "key", join_type="inner")
+    if rows.num_rows != found.num_rows:
+        raise ValueError("a large-value hit names a transaction the warehouse no longer holds")
     own = pc.if_else(rows["rmb"], rows["cny_milli"], rows["usd_milli"])
     return pa.table(
         {
@@ -234,7 +260,7 @@ def _hit_rows(
             "customer_id": rows["customer_id"],
             "account_id": rows["account_id"],
             "trade_date": rows["trade_date"],
-            "characteristic_code": pc.take(codes, rows["k"]),
+            "characteristic_code": rows["characteristic_code"],
             "direction": rows["direction"],
             "currency": rows["currency"],
             "amount": rows["amount"],
@@ -245,7 +271,7 @@ def _hit_rows(
             ),
             "day_total_currency": pc.if_else(rows["rmb"], "CNY", "USD"),
             "cumulative": pc.not_equal(rows["total"], own),
-            "rule_pack": pa.array([pack.label] * rows.num_rows, pa.string()),
+            "rule_pack": rows["rule_pack"],
             "scanned_at": pa.array([dt.datetime.now()] * rows.num_rows, pa.timestamp("us")),
         }
     ).cast(LARGE_VALUE_TRANSACTIONS.schema())

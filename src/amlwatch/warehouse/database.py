@@ -22,15 +22,18 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from amlwatch.masking import mask_text
 from amlwatch.models import InputFile, InputKind, LoadReport, RejectedRow
-from amlwatch.warehouse.exceptions import UnreadableRows, WarehouseLocked, WarehouseUnavailable
+from amlwatch.warehouse.exceptions import (
+    WarehouseLocked,
+    WarehouseUnavailable,
+    told_while_loading,
+)
 from amlwatch.warehouse.load_checks import CHECKS, record_load
 from amlwatch.warehouse.schema import DDL, SCHEMA_VERSION
 
 LINE = "_line"
 # tables derived from a business date's rows at load time, replaced with them
-_DERIVED = ("pattern_rows", "pattern_runs", "transfer_edges", "transfer_edge_days")
+_DERIVED = ("pattern_runs", "window_files", "transfer_edges", "transfer_edge_days")
 _TABLE_OF = {
     InputKind.CUSTOMERS: "customer_history",
     InputKind.ACCOUNTS: "account_history",
@@ -65,11 +68,15 @@ Derivation = Callable[["Warehouse", dt.date, str], object]
 class Warehouse:
     """The only holder of a DuckDB connection in amlwatch."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: Path, window_store: str | None = None
+    ) -> None:
         # the connection is the warehouse package's own: code elsewhere calls its functions
         # (tests may use `rows`, `scalar` and `execute` to look and to set up)
         self._con = con
         self.path = path
+        # where the scanners' encoded rows go (warehouse.window_store): a path or a URL
+        self.window_store = window_store or str(path.resolve().with_name(f"{path.stem}-window"))
 
     @classmethod
     @contextmanager
@@ -81,6 +88,7 @@ class Warehouse:
         threads: int = 0,
         lock_timeout_s: float = 0.0,
         read_only: bool = False,
+        window_store: str | None = None,
     ) -> Iterator[Warehouse]:
         """Open (and create, if new) the warehouse file.
 
@@ -90,6 +98,7 @@ class Warehouse:
             threads: worker threads, 0 for one per core.
             lock_timeout_s: how long to keep trying while another process holds the file.
             read_only: open without the write lock (several readers may share it).
+            window_store: the window store's root (default: `<file stem>-window/` beside it).
 
         Raises:
             WarehouseLocked: another process still holds the file after the timeout.
@@ -101,7 +110,7 @@ class Warehouse:
                 con.execute(f"SET threads = {int(threads)}")
             con.execute("SET preserve_insertion_order = false")
             con.execute("SET enable_progress_bar = false")  # a batch job's log is no terminal
-            warehouse = cls(con, path)
+            warehouse = cls(con, path, window_store)
             if not read_only:
                 warehouse.ensure_schema()
             yield warehouse
@@ -114,7 +123,7 @@ class Warehouse:
         settings), for a thread of its own; closed after the block."""
         con = self._con.cursor()
         try:
-            yield Warehouse(con, self.path)
+            yield Warehouse(con, self.path, self.window_store)
         finally:
             con.close()
 
@@ -283,7 +292,7 @@ class Warehouse:
                 [business_date, load_id],
             ).fetchall()
         except duckdb.Error as exc:
-            raise _told(exc, file) from exc
+            raise told_while_loading(exc, file) from exc
         finally:
             # after a failed statement the transaction is aborted and rolls these back too;
             # never let the clean-up hide the error that caused it
@@ -379,21 +388,6 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back what is open; a transaction the error already aborted needs nothing."""
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK").fetchall()
-
-
-def _told(exc: duckdb.Error, file: str) -> Exception:
-    """A database error met while loading a file, as what it means to an operator."""
-    text = " ".join(str(exc).split())
-    if "No space left" in text or "disk is full" in text.lower():
-        return WarehouseUnavailable(f"the disk is full while loading {file} ({text[:200]})")
-    if isinstance(exc, duckdb.IOException):
-        return WarehouseUnavailable(f"cannot write the warehouse, loading {file}: {text[:200]}")
-    first = text.split(" LINE ")[0][:200]
-    return UnreadableRows(
-        file,
-        "its rows cannot be read as the data contract's columns (a damaged file, or a column "
-        f"of a type no contract column takes: {mask_text(first)}); export it again",
-    )
 
 
 def _extra_json(columns: Sequence[str]) -> str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from amlwatch.rules import PatternStandard, SuspiciousRule
+from amlwatch.warehouse import window_store
 from amlwatch.warehouse.buckets import WHOLE, Bucket
 from amlwatch.warehouse.database import Warehouse
 from amlwatch.warehouse.picks import sql_date_list
@@ -111,17 +114,23 @@ def run_columns(rule: SuspiciousRule) -> str:
 _RUN_ORDER = "ORDER BY customer_1, customer_2, ts, out"
 
 
-HASH_CHECK = "hash('amlwatch day runs')"
+HASH_CHECK = window_store.HASH_CHECK
 
 
 # what a scan reads of a run
 _RUN_FIELDS = "customer_1, customer_2, ts, out, amount, party, kind"
+RUN_FIELDS = [name.strip() for name in _RUN_FIELDS.split(",")]
 
 
 def exclusions_digest(rule: SuspiciousRule) -> str:
     """What a run's rows depend on in the rule: its exclusions and high-risk regions, and
-    the layout (runs cut before records had a kind are cut again)."""
-    facts: list[object] = [*exclusion_params(rule), sorted(rule.high_risk_regions), "kind 1"]
+    the layout (runs cut before the window store, in a table of the warehouse, are cut again
+    into the store)."""
+    facts: list[object] = [
+        *exclusion_params(rule),
+        sorted(rule.high_risk_regions),
+        "window store 1",
+    ]
     own = [[s.code, bit, {k: sorted(v) for k, v in sorted(s.exclude.items())}]
            for s, bit in rule.own_exclusions()]  # fmt: skip
     if own:  # (runs cut before standards had exclusions of their own keep their digest)
@@ -138,8 +147,10 @@ def store_day_run(
 
 
 def _store_runs(warehouse: Warehouse, loads: dict[dt.date, str], rule: SuspiciousRule) -> int:
-    """Cut the runs of those dates (date -> the load it holds) in one pass over their rows
-    and store them in place of any they had, inside the caller's transaction; the rows cut."""
+    """Cut the runs of those dates (date -> the load it holds) in one pass over their rows,
+    write them to the window store and list them in place of any they had under the rule's
+    exclusions, inside the caller's transaction (the files are named nowhere until it
+    commits); the rows cut."""
     con = warehouse._con
     days = sorted(loads)
     if not days:
@@ -149,26 +160,44 @@ def _store_runs(warehouse: Warehouse, loads: dict[dt.date, str], rule: Suspiciou
     listed = sql_date_list(days)
     # date by date (one date, the load's: the date key only slows the sort)
     order = _RUN_ORDER if len(days) == 1 else _RUN_ORDER.replace("BY ", "BY t.business_date, ")
-    for table in ("pattern_rows", "pattern_runs"):
-        con.execute(f"DELETE FROM {table} WHERE business_date IN ({listed})").fetchall()
-    with warehouse.in_insertion_order():
-        con.execute(
-            f"""INSERT INTO pattern_rows BY NAME SELECT {run_columns(rule)} FROM transactions t
-                WHERE t.business_date IN ({listed}) AND {NOT_EXCLUDED} {order}""",
-            exclusion_params(rule),
-        ).fetchall()
-    counts = dict(
-        warehouse.rows(
-            f"""SELECT business_date, count(*) FROM pattern_rows
-                WHERE business_date IN ({listed}) GROUP BY business_date"""
-        )
-    )
     digest = exclusions_digest(rule)
-    con.executemany(
-        f"INSERT INTO pattern_runs VALUES (?, ?, ?, {HASH_CHECK}, ?)",
-        [[day, loads[day], digest, int(counts.get(day, 0))] for day in days],
-    )
+    with warehouse.in_insertion_order():
+        rows = con.sql(
+            f"""SELECT {run_columns(rule)} FROM transactions t
+                WHERE t.business_date IN ({listed}) AND {NOT_EXCLUDED} {order}""",
+            params=exclusion_params(rule),
+        ).to_arrow_table()
+    counts: dict[dt.date, int] = {}
+    files: dict[dt.date, list[window_store.StoredFile]] = {}
+    day_of = rows["business_date"].to_numpy()
+    for day in days:
+        lo, hi = (
+            int(np.searchsorted(day_of, np.datetime64(day), side=side))
+            for side in ("left", "right")
+        )
+        counts[day] = hi - lo
+        files[day] = window_store.write_date(
+            warehouse.window_store, day, digest, loads[day], rows.slice(lo, hi - lo)
+        )
+    del rows
+    window_store.list_files(warehouse, counts, digest, loads, files)
     return int(sum(counts.values()))
+
+
+def sweep(
+    warehouse: Warehouse, days: list[dt.date], grace: dt.timedelta = window_store.GRACE
+) -> int:
+    """Delete the window store's files of those dates that the warehouse no longer lists
+    (after the commit that replaced them, and `grace` later); the files deleted."""
+    if not days:
+        return 0
+    listed = {
+        path
+        for (path,) in warehouse.rows(
+            f"SELECT path FROM window_files WHERE business_date IN ({sql_date_list(days)})"
+        )
+    }
+    return window_store.sweep(warehouse.window_store, sorted(set(days)), listed, grace)
 
 
 def has_day_run(warehouse: Warehouse, business_date: dt.date, rule: SuspiciousRule) -> bool:
@@ -191,6 +220,8 @@ class WindowDates:
     rows: dict[dt.date, int]
     stored: frozenset[dt.date]
     cut: dict[dt.date, pa.Table] = field(default_factory=dict)
+    # the window store's files of each stored date (none for a date without rows)
+    files: dict[dt.date, tuple[window_store.StoredFile, ...]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[dt.date]:
@@ -207,6 +238,7 @@ def recut_day_run(
         return False
     with warehouse.transaction():
         store_day_run(warehouse, business_date, load_id, rule)
+    sweep(warehouse, [business_date])
     return True
 
 
@@ -220,12 +252,30 @@ def window_dates(
            WHERE trade_date BETWEEN ? AND ? GROUP BY business_date ORDER BY business_date""",
         [first_day, last_day],
     )
-    stored = warehouse.rows(
-        f"""SELECT business_date FROM pattern_runs
-            WHERE exclusions = ? AND hash_check = {HASH_CHECK}""",
-        [exclusions_digest(rule)],
+    digest = exclusions_digest(rule)
+    stored = frozenset(
+        d
+        for (d,) in warehouse.rows(
+            f"""SELECT business_date FROM pattern_runs
+                WHERE exclusions = ? AND hash_check = {HASH_CHECK}""",
+            [digest],
+        )
     )
-    return WindowDates({d: int(n) for d, n in rows}, frozenset(d for (d,) in stored))
+    files: dict[dt.date, list[window_store.StoredFile]] = {}
+    if rows:
+        for day, url, path, part, parts, n in warehouse.rows(
+            f"""SELECT business_date, url, path, part, parts, rows FROM window_files
+                WHERE exclusions = ? AND hash_check = {HASH_CHECK}
+                  AND business_date IN ({sql_date_list([d for d, _ in rows])})
+                ORDER BY business_date, part""",
+            [digest],
+        ):
+            files.setdefault(day, []).append(window_store.StoredFile(url, path, part, parts, n))
+    return WindowDates(
+        {d: int(n) for d, n in rows},
+        stored,
+        files={d: tuple(f) for d, f in files.items()},
+    )
 
 
 def ready_window(
@@ -268,6 +318,7 @@ def ready_window(
         with warehouse.transaction():
             for batch in batches:
                 _store_runs(warehouse, {d: loads[d] for d in batch}, rule)
+        sweep(warehouse, missing)
         return window_dates(warehouse, first_day, last_day, rule)
     cut: dict[dt.date, pa.Table] = {}
     for batch in batches:
@@ -287,36 +338,63 @@ def ready_window(
                 np.searchsorted(day_of, np.datetime64(day), side="right"),
             )
             cut[day] = table.slice(int(lo), int(hi - lo)).drop_columns(["business_date"])
-    return WindowDates(dates.rows, dates.stored, cut)
+    return WindowDates(dates.rows, dates.stored, cut, dates.files)
 
 
 def window_runs(
-    warehouse: Warehouse,
-    dates: WindowDates,
-    first_day: dt.date,
-    last_day: dt.date,
-    bucket: Bucket = WHOLE,
+    dates: WindowDates, first_day: dt.date, last_day: dt.date, bucket: Bucket = WHOLE
 ) -> list[pa.Table]:
     """The runs of the window's business dates (`ready_window`), trades from first_day to
-    last_day of the bucket's customers: one table of `_RUN_FIELDS` per date in date order,
-    each in run order."""
+    last_day of the bucket's customers: one table of `RUN_FIELDS` per date in date order,
+    each in run order — read from the window store's files (or the runs cut in memory); no
+    warehouse connection is needed."""
     if dates.missing:
         raise ValueError(f"no day run of {dates.missing[0]}: the window was not made ready")
+    first, last = bucket.hashes
     parts = []
     for day in dates.rows:
         if day in dates.cut:  # of the window's trades already, perhaps of a larger bucket
-            run = dates.cut[day]
-            if bucket.count > 1:
-                first, last = (pa.scalar(h, pa.uint64()) for h in bucket.hashes)
-                key = run["customer_1"]
-                run = run.filter(pc.and_(pc.greater_equal(key, first), pc.less_equal(key, last)))
+            run = window_store.in_hash_range(dates.cut[day], first, last)
         else:
-            with warehouse.in_insertion_order():
-                run = warehouse._con.sql(
-                    f"""SELECT {_RUN_FIELDS} FROM pattern_rows
-                        WHERE business_date = ? AND trade_date BETWEEN ? AND ?
-                          AND {bucket.where_hashed("customer_1")}""",
-                    params=[day, first_day, last_day],
-                ).to_arrow_table()
+            run = window_store.read_rows(
+                list(dates.files.get(day, ())), RUN_FIELDS, first, last, first_day, last_day
+            )
         parts.append(run)
     return parts
+
+
+_NO_ROWS = """(SELECT NULL::DATE AS business_date, NULL::DATE AS trade_date,
+    NULL::UBIGINT AS customer_1, NULL::UBIGINT AS customer_2, NULL::BIGINT AS ts,
+    NULL::BOOLEAN AS out, NULL::BIGINT AS amount, NULL::UBIGINT AS party, NULL::BIGINT AS line,
+    NULL::UTINYINT AS kind WHERE false)"""
+
+
+@contextmanager
+def stored_rows(warehouse: Warehouse, days: list[dt.date], rule: SuspiciousRule) -> Iterator[str]:
+    """A SQL table expression of those dates' stored rows under the rule (the window store's
+    files, `window_store.ROW_SCHEMA`), for a query in the block."""
+    files = [
+        window_store.StoredFile(url, path, 0, 1, 0)
+        for url, path in warehouse.rows(
+            f"""SELECT url, path FROM window_files WHERE exclusions = ? AND hash_check = {HASH_CHECK}
+                AND business_date IN ({sql_date_list(days) if days else "NULL"})""",
+            [exclusions_digest(rule)],
+        )
+    ]
+    if not files:
+        yield _NO_ROWS
+        return
+    locals_ = [window_store.local_path(f) for f in files]
+    if all(p is not None for p in locals_):
+        yield (
+            "read_parquet(["
+            + ", ".join("'" + str(p).replace("'", "''") + "'" for p in locals_)
+            + "])"
+        )
+        return
+    name = f"_window_rows_{uuid.uuid4().hex[:8]}"
+    warehouse._con.register(name, window_store.dataset(files))
+    try:
+        yield name
+    finally:
+        warehouse._con.unregister(name)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import duckdb
+
+from amlwatch.masking import mask_text
+
 
 class WarehouseError(Exception):
     """Base of warehouse errors."""
@@ -29,3 +33,18 @@ class UnreadableRows(WarehouseError):
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
+
+
+def told_while_loading(exc: duckdb.Error, file: str) -> Exception:
+    """A database error met while loading a file, as what it means to an operator."""
+    text = " ".join(str(exc).split())
+    if "No space left" in text or "disk is full" in text.lower():
+        return WarehouseUnavailable(f"the disk is full while loading {file} ({text[:200]})")
+    if isinstance(exc, duckdb.IOException):
+        return WarehouseUnavailable(f"cannot write the warehouse, loading {file}: {text[:200]}")
+    first = text.split(" LINE ")[0][:200]
+    return UnreadableRows(
+        file,
+        "its rows cannot be read as the data contract's columns (a damaged file, or a column "
+        f"of a type no contract column takes: {mask_text(first)}); export it again",
+    )

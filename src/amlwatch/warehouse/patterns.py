@@ -20,6 +20,7 @@ from amlwatch.warehouse.day_runs import (
     key_sql,
     kind_sql,
     own_excluded_sql,
+    stored_rows,
     window_dates,
 )
 from amlwatch.warehouse.picks import (
@@ -237,15 +238,16 @@ def _customer_rowids(
         # a date range, not a list, lets DuckDB skip the other dates' row groups (0.3 against
         # 4 s); a date inside it without a valid run adds only rows the caller drops, and is
         # scanned by customer below anyway
-        ids += warehouse.rows(
-            """SELECT t.rowid FROM transactions t
-               SEMI JOIN (SELECT business_date, line FROM pattern_rows
-                          WHERE business_date BETWEEN ? AND ? AND trade_date BETWEEN ? AND ?
-                            AND customer_1 IN (SELECT hash(unnest(?::VARCHAR[])))) r
-                 ON t.business_date = r.business_date AND t.line = r.line
-               WHERE t.business_date BETWEEN ? AND ?""",
-            [runs[0], runs[-1], first, last, list(customers), runs[0], runs[-1]],
-        )
+        with stored_rows(warehouse, runs, rule) as stored:
+            ids += warehouse.rows(
+                f"""SELECT t.rowid FROM transactions t
+                    SEMI JOIN (SELECT business_date, line FROM {stored}
+                               WHERE trade_date BETWEEN ? AND ?
+                                 AND customer_1 IN (SELECT hash(unnest(?::VARCHAR[])))) r
+                      ON t.business_date = r.business_date AND t.line = r.line
+                    WHERE t.business_date BETWEEN ? AND ?""",
+                [first, last, list(customers), runs[0], runs[-1]],
+            )
     else:
         others = sorted(dates.rows)
     if others:

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from amlwatch.warehouse import day_runs
 from amlwatch.warehouse.database import Warehouse
 
 _BY_DATE = {  # table: its date column
@@ -29,8 +30,8 @@ _BY_DATE = {  # table: its date column
     "load_log": "business_date",
     "data_issues": "business_date",
     "fx_rates": "business_date",
-    "pattern_rows": "business_date",
     "pattern_runs": "business_date",
+    "window_files": "business_date",  # its files are swept after the purge
     "transfer_edges": "business_date",
     "transfer_edge_days": "business_date",
     "run_log": "run_date",
@@ -160,7 +161,11 @@ def count(warehouse: Warehouse, cutoff: dt.date, kept: Kept) -> dict[str, tuple[
 
 
 def purge(warehouse: Warehouse, cutoff: dt.date, kept: Kept) -> dict[str, tuple[int, int]]:
-    """Delete what `count` finds, in one transaction; table → (rows deleted, rows held)."""
+    """Delete what `count` finds, in one transaction, then the window store's files of the
+    dates purged; table → (rows deleted, rows held)."""
+    purged = [d for (d,) in warehouse.rows(
+        "SELECT DISTINCT business_date FROM window_files WHERE business_date < ?", [cutoff]
+    )]  # fmt: skip
     with warehouse.transaction():
         counts = count(warehouse, cutoff, kept)
         clauses = _goes(cutoff)
@@ -169,6 +174,7 @@ def purge(warehouse: Warehouse, cutoff: dt.date, kept: Kept) -> dict[str, tuple[
         for table in (*first, *(t for t in clauses if t not in first)):
             goes = clauses[table][0]
             warehouse.execute(f"DELETE FROM {table} WHERE {goes}", _on(goes, cutoff))
+    day_runs.sweep(warehouse, purged, grace=dt.timedelta(0))
     return counts
 
 

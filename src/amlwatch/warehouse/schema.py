@@ -116,13 +116,14 @@ DDL: tuple[str, ...] = (
     # and the case snapshots read it here instead of picking it out of the window again
     f"""CREATE TABLE IF NOT EXISTS suspicious_evidence_detail (
         alert_id VARCHAR NOT NULL, {_TXN_COLUMNS})""",
-    # the scatter / concentrate scanner's rows of each business date, sorted (a "day run",
-    # see warehouse.patterns): derived at ingest, replaced with the date, read by the scans
-    """CREATE TABLE IF NOT EXISTS pattern_rows (
-        business_date DATE NOT NULL, trade_date DATE NOT NULL, customer_1 UBIGINT NOT NULL,
-        customer_2 UBIGINT NOT NULL, ts BIGINT NOT NULL, out BOOLEAN NOT NULL,
-        amount BIGINT NOT NULL, party UBIGINT NOT NULL, line BIGINT NOT NULL,
-        kind UTINYINT NOT NULL DEFAULT 0)""",
+    # (the day runs' rows were a table here: the window store holds them now)
+    "DROP TABLE IF EXISTS pattern_rows",
+    # the window store's files of each date's run (warehouse.window_store): listed here, in
+    # the transaction that wrote them, so that a date's files are in force whole or not at all
+    """CREATE TABLE IF NOT EXISTS window_files (
+        business_date DATE NOT NULL, exclusions VARCHAR NOT NULL, hash_check UBIGINT NOT NULL,
+        load_id VARCHAR NOT NULL, url VARCHAR NOT NULL, path VARCHAR NOT NULL,
+        part INTEGER NOT NULL, parts INTEGER NOT NULL, rows BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS pattern_runs (
         business_date DATE NOT NULL, load_id VARCHAR NOT NULL, exclusions VARCHAR NOT NULL,
         hash_check UBIGINT NOT NULL, rows BIGINT NOT NULL)""",
@@ -185,7 +186,6 @@ DDL: tuple[str, ...] = (
         rows_by_file JSON, replaced_load_id VARCHAR, error VARCHAR, unknown_codes JSON)""",
     "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS unknown_codes JSON",
     # runs cut before records had a kind (cash, cross-border, high-risk region): cut again
-    "ALTER TABLE pattern_rows ADD COLUMN IF NOT EXISTS kind UTINYINT DEFAULT 0",
     # hits and alerts made before the monitoring standards library: their standard's facts
     "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS family VARCHAR",
     "ALTER TABLE suspicious_hits ADD COLUMN IF NOT EXISTS standard_status VARCHAR",

@@ -14,7 +14,13 @@ import pyarrow as pa
 from amlwatch.rules import SuspiciousRule
 from amlwatch.warehouse.buckets import Bucket
 from amlwatch.warehouse.database import Warehouse
-from amlwatch.warehouse.day_runs import HASH_CHECK, exclusions_digest, kind_sql, not_excluded_sql
+from amlwatch.warehouse.day_runs import (
+    HASH_CHECK,
+    exclusions_digest,
+    kind_sql,
+    not_excluded_sql,
+    stored_rows,
+)
 from amlwatch.warehouse.picks import sql_date_list
 
 
@@ -202,6 +208,9 @@ def past_lists(warehouse: Warehouse, types: pa.Table, past: PastDays, bucket: Bu
             WHERE exclusions = ? AND hash_check = {HASH_CHECK} ORDER BY 1""",
         [exclusions_digest(past.rule)],
     )]  # fmt: skip
+    # only the runs that can hold trades of the period (a business date holds its trade
+    # date and the days before it)
+    runs = [d for d in runs if d >= since]
     listed = sql_date_list(runs) if runs else "NULL"
     period = f"trade_date >= DATE '{since}' AND trade_date < DATE '{past.before}'"
     floor = int(past.floor * 1000)
@@ -220,26 +229,27 @@ def past_lists(warehouse: Warehouse, types: pa.Table, past: PastDays, bucket: Bu
     )
     warehouse._con.register("_past_keys", keys)
     try:
-        flat = warehouse._con.sql(
-            f"""WITH r AS (
-                    SELECT customer_1, customer_2, trade_date, kind, amount FROM pattern_rows
-                    WHERE business_date IN ({listed}) AND {period}
-                      AND {bucket.where_hashed("customer_1")}
-                    UNION ALL
-                    SELECT hash(t.customer_id), hash(t.customer_id, 'amlwatch'), t.trade_date,
-                           {kind_sql(past.rule)}, CAST(t.amount_cny * 1000 AS BIGINT)
-                    FROM transactions t
-                    WHERE coalesce(t.business_date NOT IN ({listed}), true)
-                      AND {period} AND {bucket.where("t.customer_id")}
-                      AND {not_excluded_sql(past.rule)}),
-                d AS (
-                    SELECT customer_1, customer_2, {_DAY.format("trade_date")} AS day, kind,
-                           CAST(sum(amount) AS BIGINT) AS total
-                    FROM r GROUP BY customer_1, customer_2, day, kind {kept})
-                SELECT k.row, d.day, d.total, d.kind FROM d
-                JOIN _past_keys k ON d.customer_1 = k.k1 AND d.customer_2 = k.k2
-                ORDER BY k.row, d.day, d.kind"""
-        ).to_arrow_table()
+        with stored_rows(warehouse, runs, past.rule) as stored:
+            flat = warehouse._con.sql(
+                f"""WITH r AS (
+                        SELECT customer_1, customer_2, trade_date, kind, amount FROM {stored}
+                        WHERE {period}
+                          AND {bucket.where_hashed("customer_1")}
+                        UNION ALL
+                        SELECT hash(t.customer_id), hash(t.customer_id, 'amlwatch'), t.trade_date,
+                               {kind_sql(past.rule)}, CAST(t.amount_cny * 1000 AS BIGINT)
+                        FROM transactions t
+                        WHERE coalesce(t.business_date NOT IN ({listed}), true)
+                          AND {period} AND {bucket.where("t.customer_id")}
+                          AND {not_excluded_sql(past.rule)}),
+                    d AS (
+                        SELECT customer_1, customer_2, {_DAY.format("trade_date")} AS day, kind,
+                               CAST(sum(amount) AS BIGINT) AS total
+                        FROM r GROUP BY customer_1, customer_2, day, kind {kept})
+                    SELECT k.row, d.day, d.total, d.kind FROM d
+                    JOIN _past_keys k ON d.customer_1 = k.k1 AND d.customer_2 = k.k2
+                    ORDER BY k.row, d.day, d.kind"""
+            ).to_arrow_table()
     finally:
         warehouse._con.unregister("_past_keys")
     row = np.asarray(flat["row"].to_numpy(), np.int64)
