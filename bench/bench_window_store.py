@@ -180,7 +180,9 @@ class Store:
 
     @staticmethod
     def prepare(table: pa.Table) -> pa.Table:
-        key = (table["customer"].to_numpy().astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+        key = (
+            table["customer"].to_numpy().astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        ) | np.uint64(1)
         order = np.lexsort((table["ts"].to_numpy(), key))
         table = table.take(pa.array(order)).drop_columns(["bucket"])
         key = key[order]
