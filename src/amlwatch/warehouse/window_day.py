@@ -37,6 +37,7 @@ def store_day(
                 FROM transactions t WHERE t.business_date = DATE '{business_date}'
                 ORDER BY customer_1, customer_2, ts, out"""
         ).to_arrow_table()
+    rows = lv_store.with_own_accounts(warehouse, rows, [business_date])
     loads = {business_date: load_id}
     records = rows.select(window_store.LARGE_VALUE_SCHEMA.names)
     files = {business_date: lv_store.write_records(warehouse, business_date, load_id, records)}
